@@ -1,0 +1,488 @@
+//! A connection to NATS: publish, subscribe, request/reply, flush, drain, close, stats, events.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::{ConnectErrorKind, RequestErrorKind};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{parse_server, ConnectionConfig};
+use crate::error::{human_bytes, Error, ErrorCode, Result};
+use crate::events::{Event, EventHub};
+use crate::headers::Headers;
+use crate::message::Message;
+use crate::runtime;
+use crate::subject;
+use crate::subscription::Subscription;
+
+/// Extra settings of one publish.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PublishOptions<'a> {
+    /// Headers to send.
+    pub headers: Option<&'a Headers>,
+    /// Reply subject for the receiver to answer on.
+    pub reply: Option<&'a str>,
+}
+
+/// Extra settings of one request.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RequestOptions<'a> {
+    /// Headers to send.
+    pub headers: Option<&'a Headers>,
+    /// How long to wait for the reply; `None` uses the connection's `request_timeout`.
+    pub timeout: Option<Duration>,
+}
+
+/// Counters of one connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Messages received.
+    pub in_msgs: u64,
+    /// Messages sent.
+    pub out_msgs: u64,
+    /// Payload bytes received.
+    pub in_bytes: u64,
+    /// Payload bytes sent.
+    pub out_bytes: u64,
+    /// Successful reconnects.
+    pub reconnects: u64,
+    /// Messages dropped by slow subscriptions.
+    pub dropped: u64,
+}
+
+/// A connection to NATS. Cloning is cheap and shares the connection.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    nats: async_nats::Client,
+    hub: Arc<EventHub>,
+    config: ConnectionConfig,
+    request_timeout: Duration,
+    generation: u64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("servers", &self.inner.config.server_urls())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Connects with the given settings.
+    pub async fn connect(config: &ConnectionConfig) -> Result<Client> {
+        config.validate()?;
+        let generation = runtime::fork_generation();
+        let hub = Arc::new(EventHub::default());
+        let options = connect_options(config, hub.clone())?;
+        let servers = config
+            .server_urls()
+            .iter()
+            .map(|u| parse_server(u))
+            .collect::<Result<Vec<_>>>()?;
+        let nats = options
+            .connect(servers)
+            .await
+            .map_err(|e| connect_error(e, config))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                nats,
+                hub,
+                request_timeout: config.request_timeout()?,
+                config: config.clone(),
+                generation,
+            }),
+        })
+    }
+
+    /// The settings this client was made with.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.inner.config
+    }
+
+    /// The underlying async-nats client, for what natskit does not wrap.
+    pub fn nats(&self) -> &async_nats::Client {
+        &self.inner.nats
+    }
+
+    /// The largest payload (headers included) the server accepts.
+    pub fn max_payload(&self) -> usize {
+        self.inner.nats.max_payload()
+    }
+
+    /// True once closed or drained.
+    pub fn is_closed(&self) -> bool {
+        self.inner.hub.closed.load(Ordering::SeqCst)
+    }
+
+    /// Publishes `payload` to `subject`.
+    pub async fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<()> {
+        self.publish_with(subject, payload.into(), &PublishOptions::default())
+            .await
+    }
+
+    /// Publishes a value as JSON.
+    pub async fn publish_json<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        value: &T,
+    ) -> Result<()> {
+        let payload = serde_json::to_vec(value)?;
+        self.publish(subject, payload).await
+    }
+
+    /// Publishes with headers and/or a reply subject.
+    pub async fn publish_with(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        opts: &PublishOptions<'_>,
+    ) -> Result<()> {
+        self.check_open()?;
+        subject::validate_publish(subject)?;
+        if let Some(reply) = opts.reply {
+            subject::validate_publish(reply).map_err(|e| e.context("reply"))?;
+        }
+        self.check_size(payload.len(), opts.headers)?;
+        let nats = &self.inner.nats;
+        let subject = subject.to_string();
+        let sent = match (opts.headers, opts.reply) {
+            (None, None) => nats.publish(subject, payload).await,
+            (None, Some(r)) => {
+                nats.publish_with_reply(subject, r.to_string(), payload)
+                    .await
+            }
+            (Some(h), None) => {
+                nats.publish_with_headers(subject, h.to_header_map()?, payload)
+                    .await
+            }
+            (Some(h), Some(r)) => {
+                nats.publish_with_reply_and_headers(
+                    subject,
+                    r.to_string(),
+                    h.to_header_map()?,
+                    payload,
+                )
+                .await
+            }
+        };
+        sent.map_err(|e| self.send_error(e))
+    }
+
+    /// Returns once everything published before has reached the server (a PING/PONG-like
+    /// round trip), not merely left the local buffer.
+    pub async fn flush(&self) -> Result<()> {
+        self.check_open()?;
+        self.inner
+            .nats
+            .flush()
+            .await
+            .map_err(|e| self.send_error(e))?;
+        // A request to a subject nobody listens on is answered by the server itself
+        // (503 no responders) after it has processed everything sent before it.
+        let probe = async_nats::Request::new().timeout(Some(self.inner.request_timeout));
+        match self
+            .inner
+            .nats
+            .send_request(self.inner.nats.new_inbox(), probe)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == RequestErrorKind::NoResponders => Ok(()),
+            Err(e) if e.kind() == RequestErrorKind::TimedOut => Err(Error::timeout(format!(
+                "flush: no answer from the server within {} ms",
+                self.inner.request_timeout.as_millis()
+            ))),
+            Err(e) => Err(self.send_error(e)),
+        }
+    }
+
+    /// Sends a request and waits for the first reply.
+    pub async fn request(&self, subject: &str, payload: impl Into<Bytes>) -> Result<Message> {
+        self.request_with(subject, payload.into(), &RequestOptions::default())
+            .await
+    }
+
+    /// Sends a request with headers and/or a timeout.
+    pub async fn request_with(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        opts: &RequestOptions<'_>,
+    ) -> Result<Message> {
+        self.check_open()?;
+        subject::validate_publish(subject)?;
+        self.check_size(payload.len(), opts.headers)?;
+        let timeout = opts.timeout.unwrap_or(self.inner.request_timeout);
+        let mut request = async_nats::Request::new()
+            .payload(payload)
+            .timeout(Some(timeout));
+        if let Some(h) = opts.headers {
+            request = request.headers(h.to_header_map()?);
+        }
+        match self
+            .inner
+            .nats
+            .send_request(subject.to_string(), request)
+            .await
+        {
+            Ok(m) => Ok(Message::new(m, self.clone())),
+            Err(e) => Err(match e.kind() {
+                RequestErrorKind::NoResponders => Error::new(
+                    ErrorCode::NoResponders,
+                    format!("no responders for {subject}"),
+                ),
+                RequestErrorKind::TimedOut => Error::timeout(format!(
+                    "request to {subject} timed out after {} ms",
+                    timeout.as_millis()
+                )),
+                _ => self.send_error(e),
+            }),
+        }
+    }
+
+    /// Subscribes to `subject` (wildcards allowed), optionally in a queue group.
+    pub async fn subscribe(&self, subject: &str, queue: Option<&str>) -> Result<Subscription> {
+        self.check_open()?;
+        subject::validate_subscribe(subject)?;
+        let nats = &self.inner.nats;
+        let sub = match queue {
+            Some(q) => {
+                subject::validate_queue_group(q)?;
+                nats.queue_subscribe(subject.to_string(), q.to_string())
+                    .await
+            }
+            None => nats.subscribe(subject.to_string()).await,
+        }
+        .map_err(|e| self.send_error(e))?;
+        Ok(Subscription::new(sub, self.clone(), subject, queue))
+    }
+
+    /// Counters since the connection was made.
+    pub fn stats(&self) -> Stats {
+        let s = self.inner.nats.statistics();
+        Stats {
+            in_msgs: s.in_messages.load(Ordering::Relaxed),
+            out_msgs: s.out_messages.load(Ordering::Relaxed),
+            in_bytes: s.in_bytes.load(Ordering::Relaxed),
+            out_bytes: s.out_bytes.load(Ordering::Relaxed),
+            reconnects: self.inner.hub.reconnects.load(Ordering::Relaxed),
+            dropped: self.inner.hub.dropped.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The oldest connection event not yet taken, if any.
+    pub fn poll_event(&self) -> Option<Event> {
+        self.inner.hub.poll()
+    }
+
+    /// Waits for the next connection event.
+    pub async fn next_event(&self) -> Event {
+        self.inner.hub.next().await
+    }
+
+    /// Drains every subscription (buffered messages are still delivered), flushes
+    /// and closes the connection.
+    pub async fn drain(&self) -> Result<()> {
+        if self.is_closed() {
+            return Ok(());
+        }
+        self.inner
+            .nats
+            .drain()
+            .await
+            .map_err(|e| Error::closed(format!("drain: {e}")))?;
+        self.wait_closed().await
+    }
+
+    /// Flushes everything published so far (confirmed by the server) and closes.
+    /// Closing a closed client does nothing.
+    pub async fn close(&self) -> Result<()> {
+        if self.is_closed() {
+            return Ok(());
+        }
+        let flushed = self.flush().await;
+        self.drain().await?;
+        flushed
+    }
+
+    pub(crate) fn hub(&self) -> &EventHub {
+        &self.inner.hub
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.generation
+    }
+
+    async fn wait_closed(&self) -> Result<()> {
+        tokio::time::timeout(Duration::from_secs(10), self.inner.hub.wait_closed())
+            .await
+            .map_err(|_| Error::timeout("close: the connection did not close within 10 s"))
+    }
+
+    fn check_open(&self) -> Result<()> {
+        runtime::check_generation(self.inner.generation)?;
+        if self.is_closed() {
+            return Err(Error::closed("the connection is closed"));
+        }
+        Ok(())
+    }
+
+    fn check_size(&self, payload: usize, headers: Option<&Headers>) -> Result<()> {
+        let max = self.max_payload();
+        let size = payload + headers.map_or(0, header_block_len);
+        if size > max {
+            return Err(Error::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "payload {} exceeds server max_payload {}",
+                    human_bytes(size),
+                    human_bytes(max)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Maps a failure to hand a command to the connection.
+    fn send_error(&self, err: impl std::fmt::Display) -> Error {
+        if self.is_closed() {
+            Error::closed("the connection is closed")
+        } else {
+            Error::new(ErrorCode::Io, err.to_string())
+        }
+    }
+}
+
+/// Connects to one URL (or a comma-separated list) with default settings.
+pub async fn connect(url: &str) -> Result<Client> {
+    Client::connect(&ConnectionConfig::for_url(url)).await
+}
+
+/// The size of the header block on the wire (`NATS/1.0\r\n`, one line per value, `\r\n`).
+fn header_block_len(headers: &Headers) -> usize {
+    10 + headers
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + 4)
+        .sum::<usize>()
+        + 2
+}
+
+fn connect_options(
+    config: &ConnectionConfig,
+    hub: Arc<EventHub>,
+) -> Result<async_nats::ConnectOptions> {
+    let mut o = async_nats::ConnectOptions::new()
+        .connection_timeout(config.connect_timeout()?)
+        .request_timeout(Some(config.request_timeout()?))
+        .subscription_capacity(config.subscription_capacity)
+        .skip_subject_validation(true);
+    if let Some(name) = &config.name {
+        o = o.name(name);
+    }
+    if let (Some(user), Some(password)) = (&config.user, &config.password) {
+        o = o.user_and_password(user.clone(), password.expose().to_string());
+    }
+    if let Some(token) = &config.token {
+        o = o.token(token.expose().to_string());
+    }
+    if let Some(seed) = &config.nkey_seed {
+        o = o.nkey(seed.expose().to_string());
+    }
+    if let Some(path) = &config.creds {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::config(format!("creds: cannot read {path}: {e}")))?;
+        o = o
+            .credentials(&text)
+            .map_err(|e| Error::config(format!("creds: {path}: {e}")))?;
+    }
+    if let Some(ca) = &config.tls.ca {
+        o = o.add_root_certificates(ca.into());
+    }
+    if let (Some(cert), Some(key)) = (&config.tls.cert, &config.tls.key) {
+        o = o.add_client_certificate(cert.into(), key.into());
+    }
+    if config.tls.required {
+        o = o.require_tls(true);
+    }
+    if config.tls.first {
+        o = o.tls_first();
+    }
+    if let Some(ping) = config.ping_interval()? {
+        o = o.ping_interval(ping);
+    }
+    if let Some(max) = config.reconnect.max_attempts.filter(|m| *m >= 0) {
+        o = o.max_reconnects(max as usize);
+    }
+    let policy = config.clone();
+    o = o.reconnect_delay_callback(move |attempt| policy.reconnect_delay(attempt));
+    o = o.event_callback(move |event| {
+        hub.record(event);
+        async {}
+    });
+    Ok(o)
+}
+
+fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Error {
+    let servers = config
+        .server_urls()
+        .iter()
+        .map(|u| host_port(u))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match err.kind() {
+        ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+            let who = match (&config.user, &config.token, &config.creds, &config.nkey_seed) {
+                (Some(user), ..) => format!(" for user {user:?}"),
+                (_, Some(_), ..) => " for the token".to_string(),
+                (_, _, Some(creds), _) => format!(" for creds {creds}"),
+                (.., Some(_)) => " for the nkey".to_string(),
+                _ => " (the server requires credentials: set NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS)".to_string(),
+            };
+            Error::new(
+                ErrorCode::Authorization,
+                format!("authorization violation{who} at {servers}"),
+            )
+        }
+        ConnectErrorKind::Tls => Error::new(
+            ErrorCode::Connect,
+            format!("TLS handshake with {servers} failed: {err}"),
+        ),
+        ConnectErrorKind::ServerParse => Error::config(format!("servers: {err}")),
+        ConnectErrorKind::TimedOut => Error::new(
+            ErrorCode::Connect,
+            format!("connection to {servers} timed out (is nats-server running? set NATS_URL)"),
+        ),
+        _ => {
+            let text = err.to_string().to_lowercase();
+            let what = if text.contains("refused") {
+                "connection refused"
+            } else if text.contains("dns") || text.contains("lookup") {
+                "cannot resolve"
+            } else {
+                "cannot connect to"
+            };
+            Error::new(
+                ErrorCode::Connect,
+                format!("{what}: {servers} (is nats-server running? set NATS_URL)"),
+            )
+        }
+    }
+}
+
+fn host_port(url: &str) -> String {
+    let rest = url.split("://").last().unwrap_or(url);
+    let rest = rest.rsplit('@').next().unwrap_or(rest);
+    if rest.contains(':') {
+        rest.trim_end_matches('/').to_string()
+    } else {
+        format!("{}:4222", rest.trim_end_matches('/'))
+    }
+}

@@ -1,0 +1,550 @@
+//! Named connections configured from the environment, a TOML/JSON file or a JSON string.
+//!
+//! Every host passes its configuration through here, so a bad key fails the same way
+//! everywhere: a `CONFIG` error naming the connection and the key.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// The name used when a configuration has a single, unnamed connection.
+pub const DEFAULT_CONNECTION: &str = "default";
+
+/// The server tried when nothing is configured.
+pub const DEFAULT_SERVER: &str = "nats://127.0.0.1:4222";
+
+/// How many messages a subscription holds before it counts drops (slow consumer).
+pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 20;
+
+/// A secret string (password, token, seed): usable, but never printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for handing to the connection.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// TLS settings of one connection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM file of root certificates to trust.
+    pub ca: Option<String>,
+    /// PEM client certificate (needs `key`).
+    pub cert: Option<String>,
+    /// PEM client key (needs `cert`).
+    pub key: Option<String>,
+    /// Start TLS before the server's INFO (server `handshake_first`).
+    pub first: bool,
+    /// Refuse to connect without TLS.
+    pub required: bool,
+}
+
+/// Reconnect policy: exponential delay from `delay` up to `max_delay`, plus up to `jitter`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReconnectConfig {
+    /// Attempts before giving up; `null` or a negative number means forever.
+    pub max_attempts: Option<i64>,
+    /// First delay, seconds.
+    pub delay: f64,
+    /// Largest delay, seconds.
+    pub max_delay: f64,
+    /// Random extra delay, seconds.
+    pub jitter: f64,
+}
+
+impl Default for ReconnectConfig {
+    fn default() -> Self {
+        ReconnectConfig {
+            max_attempts: None,
+            delay: 0.1,
+            max_delay: 2.0,
+            jitter: 0.1,
+        }
+    }
+}
+
+/// JetStream settings of one connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JetStreamConfig {
+    /// JetStream domain (leaf nodes); `None` for the local account.
+    pub domain: Option<String>,
+    /// API timeout, seconds.
+    pub timeout: f64,
+}
+
+impl Default for JetStreamConfig {
+    fn default() -> Self {
+        JetStreamConfig {
+            domain: None,
+            timeout: 5.0,
+        }
+    }
+}
+
+/// Everything needed to open one connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionConfig {
+    /// Server URLs (`nats://host:port`, `tls://…`, `host:port`); a comma-separated string is accepted.
+    #[serde(deserialize_with = "servers_list", alias = "url")]
+    pub servers: Vec<String>,
+    /// Seed-style host, used with `port` when `servers` is empty.
+    pub host: Option<String>,
+    /// Seed-style port.
+    pub port: Option<u16>,
+    /// User name (with `password`).
+    pub user: Option<String>,
+    /// Password.
+    pub password: Option<Secret>,
+    /// Token authentication.
+    pub token: Option<Secret>,
+    /// Path to a `.creds` file (JWT + seed).
+    pub creds: Option<String>,
+    /// NKey seed (`SU…`).
+    pub nkey_seed: Option<Secret>,
+    /// TLS settings.
+    pub tls: TlsConfig,
+    /// Client name shown by the server's monitoring.
+    pub name: Option<String>,
+    /// Seconds to wait for the first connection.
+    pub connect_timeout: f64,
+    /// Default request timeout, seconds.
+    pub request_timeout: f64,
+    /// Seconds between client pings; `None` keeps the library default.
+    pub ping_interval: Option<f64>,
+    /// Reconnect policy.
+    pub reconnect: ReconnectConfig,
+    /// Messages a subscription may hold before further ones are dropped and counted.
+    pub subscription_capacity: usize,
+    /// JetStream settings.
+    pub jetstream: JetStreamConfig,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            servers: Vec::new(),
+            host: None,
+            port: None,
+            user: None,
+            password: None,
+            token: None,
+            creds: None,
+            nkey_seed: None,
+            tls: TlsConfig::default(),
+            name: None,
+            connect_timeout: 5.0,
+            request_timeout: 5.0,
+            ping_interval: None,
+            reconnect: ReconnectConfig::default(),
+            subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            jetstream: JetStreamConfig::default(),
+        }
+    }
+}
+
+fn servers_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Servers {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Servers::deserialize(d)? {
+        Servers::One(s) => split_servers(&s),
+        Servers::Many(v) => v,
+    })
+}
+
+fn split_servers(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Converts seconds from a config to a `Duration`, rejecting negative or non-finite values.
+fn seconds(value: f64, key: &str) -> Result<Duration> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(Error::config(format!(
+            "{key}: {value} is not a number of seconds (>= 0)"
+        )));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+impl ConnectionConfig {
+    /// A configuration for one server URL (or a comma-separated list).
+    pub fn for_url(url: &str) -> Self {
+        ConnectionConfig {
+            servers: split_servers(url),
+            ..Default::default()
+        }
+    }
+
+    /// Reads one connection from a JSON object.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| Error::config(format!("invalid JSON: {e}")))?;
+        let config = parse_connection(value, DEFAULT_CONNECTION)?;
+        Ok(config)
+    }
+
+    /// The server URLs to use: `servers`, else `host`/`port`, else the local default.
+    pub fn server_urls(&self) -> Vec<String> {
+        if !self.servers.is_empty() {
+            return self.servers.clone();
+        }
+        match (&self.host, self.port) {
+            (None, None) => vec![DEFAULT_SERVER.to_string()],
+            (host, port) => vec![format!(
+                "nats://{}:{}",
+                host.as_deref().unwrap_or("127.0.0.1"),
+                port.unwrap_or(4222)
+            )],
+        }
+    }
+
+    /// Checks everything that can be checked without connecting.
+    pub fn validate(&self) -> Result<()> {
+        for url in self.server_urls() {
+            parse_server(&url)?;
+        }
+        if self.token.is_some() && (self.user.is_some() || self.password.is_some()) {
+            return Err(Error::config(
+                "token: set either token or user/password, not both",
+            ));
+        }
+        if self.password.is_some() && self.user.is_none() {
+            return Err(Error::config("password: set user as well"));
+        }
+        if let Some(creds) = &self.creds {
+            std::fs::read_to_string(creds)
+                .map_err(|e| Error::config(format!("creds: cannot read {creds}: {e}")))?;
+        }
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return Err(Error::config("tls: cert and key go together"));
+        }
+        for path in [&self.tls.ca, &self.tls.cert, &self.tls.key]
+            .into_iter()
+            .flatten()
+        {
+            if !Path::new(path).is_file() {
+                return Err(Error::config(format!("tls: no such file {path}")));
+            }
+        }
+        self.connect_timeout()?;
+        self.request_timeout()?;
+        self.ping_interval()?;
+        seconds(self.reconnect.delay, "reconnect.delay")?;
+        seconds(self.reconnect.max_delay, "reconnect.max_delay")?;
+        seconds(self.reconnect.jitter, "reconnect.jitter")?;
+        self.jetstream_timeout()?;
+        if self.subscription_capacity == 0 {
+            return Err(Error::config("subscription_capacity: must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// `connect_timeout` as a `Duration`.
+    pub fn connect_timeout(&self) -> Result<Duration> {
+        seconds(self.connect_timeout, "connect_timeout")
+    }
+
+    /// `request_timeout` as a `Duration`.
+    pub fn request_timeout(&self) -> Result<Duration> {
+        seconds(self.request_timeout, "request_timeout")
+    }
+
+    /// `ping_interval` as a `Duration`, if set.
+    pub fn ping_interval(&self) -> Result<Option<Duration>> {
+        self.ping_interval
+            .map(|s| seconds(s, "ping_interval"))
+            .transpose()
+    }
+
+    /// `jetstream.timeout` as a `Duration`.
+    pub fn jetstream_timeout(&self) -> Result<Duration> {
+        seconds(self.jetstream.timeout, "jetstream.timeout")
+    }
+
+    /// The delay before reconnect attempt `attempt` (1-based).
+    pub fn reconnect_delay(&self, attempt: usize) -> Duration {
+        let r = &self.reconnect;
+        if attempt == 0 {
+            return Duration::ZERO;
+        }
+        let exp = r.delay * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
+        let jitter = r.jitter * pseudo_random_fraction(attempt);
+        Duration::from_secs_f64(exp.min(r.max_delay) + jitter)
+    }
+
+    fn from_env_map(env: &HashMap<String, String>) -> Result<Self> {
+        let get = |k: &str| env.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let mut c = ConnectionConfig::default();
+        if let Some(url) = get("NATS_URL") {
+            c.servers = split_servers(url);
+        } else if get("NATS_HOST").is_some() || get("NATS_PORT").is_some() {
+            c.host = get("NATS_HOST").map(String::from);
+            if let Some(port) = get("NATS_PORT") {
+                c.port = Some(parse_port(port).map_err(|e| e.context("NATS_PORT"))?);
+            }
+        }
+        c.user = get("NATS_USER").map(String::from);
+        c.password = get("NATS_PASSWORD").map(Secret::new);
+        c.token = get("NATS_TOKEN").map(Secret::new);
+        c.creds = get("NATS_CREDS").map(String::from);
+        c.nkey_seed = get("NATS_NKEY_SEED").map(Secret::new);
+        c.tls.ca = get("NATS_TLS_CA").map(String::from);
+        c.tls.cert = get("NATS_TLS_CERT").map(String::from);
+        c.tls.key = get("NATS_TLS_KEY").map(String::from);
+        if let Some(first) = get("NATS_TLS_FIRST") {
+            c.tls.first = parse_bool(first).map_err(|e| e.context("NATS_TLS_FIRST"))?;
+        }
+        c.validate()
+            .map_err(|e| e.context("environment (NATS_*)"))?;
+        Ok(c)
+    }
+}
+
+fn pseudo_random_fraction(seed: usize) -> f64 {
+    use std::hash::{BuildHasher, RandomState};
+    (RandomState::new().hash_one(seed) % 10_000) as f64 / 10_000.0
+}
+
+fn parse_port(port: &str) -> Result<u16> {
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(Error::config(format!("invalid port {port:?} (1-65535)"))),
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::config(format!("{value:?} is not a boolean"))),
+    }
+}
+
+/// Parses one server URL, naming it in the error.
+pub(crate) fn parse_server(url: &str) -> Result<async_nats::ServerAddr> {
+    let addr = async_nats::ServerAddr::from_str(url)
+        .map_err(|e| Error::config(format!("servers: malformed URL {url:?}: {e}")))?;
+    if addr.port() == 0 {
+        return Err(Error::config(format!("servers: invalid port in {url:?}")));
+    }
+    Ok(addr)
+}
+
+fn parse_connection(value: Value, name: &str) -> Result<ConnectionConfig> {
+    let config: ConnectionConfig = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let key = if path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        Error::config(format!("connection {name:?}: {key}{}", e.inner()))
+    })?;
+    config
+        .validate()
+        .map_err(|e| e.context(format_args!("connection {name:?}")))?;
+    Ok(config)
+}
+
+/// Named connections and which one is the default.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// The connection used when no name is given.
+    pub default: String,
+    /// Every connection by name.
+    pub connections: BTreeMap<String, ConnectionConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::single(ConnectionConfig::default())
+    }
+}
+
+impl Config {
+    /// A configuration with one connection named `default`.
+    pub fn single(connection: ConnectionConfig) -> Self {
+        Config {
+            default: DEFAULT_CONNECTION.to_string(),
+            connections: BTreeMap::from([(DEFAULT_CONNECTION.to_string(), connection)]),
+        }
+    }
+
+    /// Reads the process environment: `NATSKIT_CONFIG` names a file; otherwise the
+    /// `NATS_*` variables describe one connection. `NATS_CONNECTION` picks the default.
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_vars(std::env::vars())
+    }
+
+    /// Like [`Config::from_env`], from the given variables.
+    pub fn from_env_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        let env: HashMap<String, String> = vars.into_iter().collect();
+        let named = env
+            .get("NATS_CONNECTION")
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        let mut config = match env.get("NATSKIT_CONFIG").filter(|p| !p.trim().is_empty()) {
+            Some(path) => Config::from_file(path.trim())?,
+            None => {
+                let conn = ConnectionConfig::from_env_map(&env)?;
+                let name = named
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_CONNECTION.to_string());
+                Config {
+                    default: name.clone(),
+                    connections: BTreeMap::from([(name, conn)]),
+                }
+            }
+        };
+        if let Some(name) = named {
+            config.default = name;
+            config.check_default()?;
+        }
+        Ok(config)
+    }
+
+    /// Reads a TOML (`.toml`) or JSON file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
+        let value = if path.extension().is_some_and(|e| e == "toml") {
+            let table: toml::Table = toml::from_str(&text)
+                .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+            serde_json::to_value(table)?
+        } else {
+            serde_json::from_str(&text)
+                .map_err(|e| Error::config(format!("{}: invalid JSON: {e}", path.display())))?
+        };
+        Config::from_value(value).map_err(|e| e.context(path.display()))
+    }
+
+    /// Reads JSON text: either `{"default": …, "connections": {…}}` or one connection's keys.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| Error::config(format!("invalid JSON: {e}")))?;
+        Config::from_value(value)
+    }
+
+    /// Reads an already-parsed JSON value (see [`Config::from_json`]).
+    pub fn from_value(value: Value) -> Result<Self> {
+        let Value::Object(mut map) = value else {
+            return Err(Error::config("configuration must be an object"));
+        };
+        if !map.contains_key("connections") {
+            let conn = parse_connection(Value::Object(map), DEFAULT_CONNECTION)?;
+            return Ok(Config::single(conn));
+        }
+        let connections = match map.remove("connections") {
+            Some(Value::Object(c)) if !c.is_empty() => c,
+            _ => return Err(Error::config("connections: must be a non-empty table")),
+        };
+        let default = match map.remove("default") {
+            None => connections
+                .keys()
+                .find(|k| *k == DEFAULT_CONNECTION)
+                .or_else(|| connections.keys().next())
+                .cloned()
+                .unwrap_or_default(),
+            Some(Value::String(s)) => s,
+            Some(other) => {
+                return Err(Error::config(format!(
+                    "default: expected a connection name, got {other}"
+                )))
+            }
+        };
+        if let Some(key) = map.keys().next() {
+            return Err(Error::config(format!(
+                "unknown key {key:?} (expected \"default\" or \"connections\")"
+            )));
+        }
+        let connections = connections
+            .into_iter()
+            .map(|(name, v)| parse_connection(v, &name).map(|c| (name, c)))
+            .collect::<Result<_>>()?;
+        let config = Config {
+            default,
+            connections,
+        };
+        config.check_default()?;
+        Ok(config)
+    }
+
+    /// The named connection's settings (`None` = the default connection).
+    pub fn connection(&self, name: Option<&str>) -> Result<&ConnectionConfig> {
+        let name = name.unwrap_or(&self.default);
+        self.connections.get(name).ok_or_else(|| {
+            Error::config(format!(
+                "no connection named {name:?} (configured: {})",
+                self.names().join(", ")
+            ))
+        })
+    }
+
+    /// Connection names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.connections.keys().cloned().collect()
+    }
+
+    fn check_default(&self) -> Result<()> {
+        self.connection(None)
+            .map(|_| ())
+            .map_err(|e| e.context("default"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let c = ConnectionConfig {
+            user: Some("bob".into()),
+            password: Some(Secret::new("hunter2")),
+            ..Default::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn reconnect_delay_grows_and_caps() {
+        let c = ConnectionConfig::default();
+        assert_eq!(c.reconnect_delay(0), Duration::ZERO);
+        assert!(c.reconnect_delay(1) >= Duration::from_millis(100));
+        assert!(c.reconnect_delay(50) <= Duration::from_millis(2100));
+    }
+}

@@ -1,0 +1,186 @@
+//! Connection events, kept in a bounded queue that any host can poll.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+/// How many events a connection keeps before the oldest are discarded.
+pub const EVENT_QUEUE_CAPACITY: usize = 256;
+
+/// Something that happened to a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The first connection was established.
+    Connected,
+    /// The connection was lost; the client is reconnecting.
+    Disconnected,
+    /// The connection was re-established after a loss.
+    Reconnected,
+    /// The server announced it is shutting down (lame duck mode).
+    LameDuck,
+    /// A subscription could not keep up; `dropped` messages were discarded since the last event.
+    SlowConsumer {
+        /// The subscription's subject, when it is known.
+        subject: Option<String>,
+        /// Messages dropped.
+        dropped: u64,
+    },
+    /// The server sent an error.
+    ServerError {
+        /// The server's text.
+        message: String,
+    },
+    /// The client hit an error.
+    ClientError {
+        /// What happened.
+        message: String,
+    },
+    /// The connection is draining.
+    Draining,
+    /// The connection is closed for good.
+    Closed,
+}
+
+impl Event {
+    /// The event's name (`"reconnected"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Connected => "connected",
+            Event::Disconnected => "disconnected",
+            Event::Reconnected => "reconnected",
+            Event::LameDuck => "lame_duck",
+            Event::SlowConsumer { .. } => "slow_consumer",
+            Event::ServerError { .. } => "server_error",
+            Event::ClientError { .. } => "client_error",
+            Event::Draining => "draining",
+            Event::Closed => "closed",
+        }
+    }
+}
+
+/// Per-connection event state shared between the client and async-nats' event callback.
+#[derive(Debug, Default)]
+pub(crate) struct EventHub {
+    queue: Mutex<VecDeque<Event>>,
+    notify: tokio::sync::Notify,
+    ever_connected: AtomicBool,
+    pub(crate) reconnects: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) closed: AtomicBool,
+    closed_notify: tokio::sync::Notify,
+    subscriptions: Mutex<HashMap<u64, (String, Arc<AtomicU64>)>>,
+}
+
+impl EventHub {
+    /// Records an async-nats event.
+    pub(crate) fn record(&self, event: async_nats::Event) {
+        let event = match event {
+            async_nats::Event::Connected => {
+                if self.ever_connected.swap(true, Ordering::SeqCst) {
+                    self.reconnects.fetch_add(1, Ordering::Relaxed);
+                    Event::Reconnected
+                } else {
+                    Event::Connected
+                }
+            }
+            async_nats::Event::Disconnected => Event::Disconnected,
+            async_nats::Event::LameDuckMode => Event::LameDuck,
+            async_nats::Event::Draining => Event::Draining,
+            async_nats::Event::Closed => {
+                self.closed.store(true, Ordering::SeqCst);
+                self.closed_notify.notify_waiters();
+                Event::Closed
+            }
+            async_nats::Event::SlowConsumer(sid) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                let subject = self.subscriptions.lock().unwrap().get(&sid).map(|(s, c)| {
+                    c.fetch_add(1, Ordering::Relaxed);
+                    s.clone()
+                });
+                return self.push_slow_consumer(subject);
+            }
+            async_nats::Event::ServerError(e) => Event::ServerError {
+                message: e.to_string(),
+            },
+            async_nats::Event::ClientError(e) => Event::ClientError {
+                message: e.to_string(),
+            },
+        };
+        self.push(event);
+    }
+
+    fn push(&self, event: Event) {
+        let mut q = self.queue.lock().unwrap();
+        if q.len() >= EVENT_QUEUE_CAPACITY {
+            q.pop_front();
+        }
+        q.push_back(event);
+        drop(q);
+        self.notify.notify_waiters();
+    }
+
+    /// Slow-consumer drops arrive one per message: fold them into the newest event.
+    fn push_slow_consumer(&self, subject: Option<String>) {
+        let mut q = self.queue.lock().unwrap();
+        if let Some(Event::SlowConsumer {
+            subject: s,
+            dropped,
+        }) = q.back_mut()
+        {
+            if *s == subject {
+                *dropped += 1;
+                return;
+            }
+        }
+        drop(q);
+        self.push(Event::SlowConsumer {
+            subject,
+            dropped: 1,
+        });
+    }
+
+    /// Takes the oldest event, if any.
+    pub(crate) fn poll(&self) -> Option<Event> {
+        self.queue.lock().unwrap().pop_front()
+    }
+
+    /// Waits for the next event.
+    pub(crate) async fn next(&self) -> Event {
+        loop {
+            let notified = self.notify.notified();
+            if let Some(e) = self.poll() {
+                return e;
+            }
+            notified.await;
+        }
+    }
+
+    /// Waits until the connection has closed.
+    pub(crate) async fn wait_closed(&self) {
+        loop {
+            let notified = self.closed_notify.notified();
+            if self.closed.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Registers a subscription's drop counter under its async-nats sid.
+    pub(crate) fn track_subscription(&self, sid: u64, subject: &str) -> Arc<AtomicU64> {
+        let counter = Arc::new(AtomicU64::new(0));
+        self.subscriptions
+            .lock()
+            .unwrap()
+            .insert(sid, (subject.to_string(), counter.clone()));
+        counter
+    }
+
+    /// Forgets a subscription.
+    pub(crate) fn untrack_subscription(&self, sid: u64) {
+        self.subscriptions.lock().unwrap().remove(&sid);
+    }
+}

@@ -1,0 +1,38 @@
+//! natskit: one Rust core for NATS messaging, JetStream and durable job queues,
+//! shared by the C, PHP, Python and Node hosts.
+//!
+//! ```no_run
+//! # async fn demo() -> natskit::Result<()> {
+//! let client = natskit::connect("nats://127.0.0.1:4222").await?;
+//! let mut sub = client.subscribe("orders.*", None).await?;
+//! client.publish("orders.created", "hello").await?;
+//! let msg = sub.next_timeout(Some(std::time::Duration::from_secs(1))).await?;
+//! assert_eq!(msg.unwrap().data(), b"hello");
+//! client.close().await
+//! # }
+//! ```
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod headers;
+pub mod manager;
+pub mod message;
+pub mod runtime;
+pub mod server;
+pub mod subject;
+pub mod subscription;
+
+pub use client::{connect, Client, PublishOptions, RequestOptions, Stats};
+pub use config::{Config, ConnectionConfig};
+pub use error::{Error, ErrorCode, Result};
+pub use events::Event;
+pub use headers::Headers;
+pub use manager::Manager;
+pub use message::Message;
+pub use server::{LocalServer, ServerOptions};
+pub use subscription::Subscription;
+
+/// The library version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

