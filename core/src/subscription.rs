@@ -92,7 +92,9 @@ impl Subscription {
     pub fn try_next(&mut self) -> Result<Option<Message>> {
         let client = self.client.clone();
         let sub = self.live()?;
-        match sub.next().now_or_never() {
+        // Unconstrained: tokio's cooperative budget would otherwise report "not ready"
+        // after 128 messages even though more are buffered.
+        match tokio::task::unconstrained(sub.next()).now_or_never() {
             Some(Some(m)) => Ok(Some(Message::new(m, client))),
             Some(None) => {
                 self.close_inner();

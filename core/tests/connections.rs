@@ -1,0 +1,129 @@
+//! Named connections, authentication and connection failures against real servers.
+
+mod common;
+
+use natskit::{Config, ConnectionConfig, ErrorCode, LocalServer, Manager, ServerOptions};
+
+use common::SECOND;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn named_connections_route_to_their_own_server() {
+    let a = common::server();
+    let b = common::server();
+    let config = Config::from_json(&format!(
+        r#"{{"default": "primary", "connections": {{"primary": {{"servers": ["{}"]}}, "secondary": {{"servers": ["{}"]}}}}}}"#,
+        a.url(),
+        b.url()
+    ))
+    .unwrap();
+    let manager = Manager::new(config);
+    assert!(
+        manager.open_connections().is_empty(),
+        "connections are lazy"
+    );
+    let on_a = common::client(&a).await;
+    let on_b = common::client(&b).await;
+    let mut sub_a = on_a.subscribe("where", None).await.unwrap();
+    let mut sub_b = on_b.subscribe("where", None).await.unwrap();
+    on_a.flush().await.unwrap();
+    on_b.flush().await.unwrap();
+
+    let primary = manager.connection(None).await.unwrap();
+    primary.publish("where", "primary").await.unwrap();
+    primary.flush().await.unwrap();
+    let secondary = manager.connection(Some("secondary")).await.unwrap();
+    secondary.publish("where", "secondary").await.unwrap();
+    secondary.flush().await.unwrap();
+
+    assert_eq!(
+        sub_a.next_timeout(SECOND).await.unwrap().unwrap().data(),
+        b"primary"
+    );
+    assert_eq!(
+        sub_b.next_timeout(SECOND).await.unwrap().unwrap().data(),
+        b"secondary"
+    );
+    assert!(sub_a.next_timeout(common::SHORT).await.unwrap().is_none());
+    assert_eq!(manager.open_connections(), ["primary", "secondary"]);
+
+    let again = manager.connection(Some("primary")).await.unwrap();
+    assert_eq!(
+        again.stats().out_msgs,
+        primary.stats().out_msgs,
+        "same shared connection"
+    );
+    manager.close("primary").await.unwrap();
+    assert!(primary.is_closed());
+    assert_eq!(manager.open_connections(), ["secondary"]);
+    manager.close_all().await.unwrap();
+    assert!(secondary.is_closed());
+    let err = manager.connection(Some("third")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Config);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_and_password_auth() {
+    let srv = LocalServer::with_options(ServerOptions {
+        user: Some(("bob".into(), "s3cret".into())),
+        ..Default::default()
+    })
+    .unwrap();
+    let good = ConnectionConfig::from_json(&format!(
+        r#"{{"servers": ["{}"], "user": "bob", "password": "s3cret"}}"#,
+        srv.url()
+    ))
+    .unwrap();
+    let nc = natskit::Client::connect(&good).await.unwrap();
+    nc.flush().await.unwrap();
+
+    let bad = ConnectionConfig::from_json(&format!(
+        r#"{{"servers": ["{}"], "user": "bob", "password": "wrong-pass"}}"#,
+        srv.url()
+    ))
+    .unwrap();
+    let err = natskit::Client::connect(&bad).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Authorization);
+    assert!(
+        err.message()
+            .contains("authorization violation for user \"bob\""),
+        "{err}"
+    );
+    assert!(!err.message().contains("wrong-pass"), "{err}");
+
+    let err = natskit::connect(&srv.url()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Authorization);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_auth() {
+    let srv = LocalServer::with_options(ServerOptions {
+        token: Some("t0k3n".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let mut config = ConnectionConfig::for_url(&srv.url());
+    config.token = Some(natskit::config::Secret::new("t0k3n"));
+    natskit::Client::connect(&config)
+        .await
+        .unwrap()
+        .flush()
+        .await
+        .unwrap();
+    config.token = Some(natskit::config::Secret::new("nope-token"));
+    let err = natskit::Client::connect(&config).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Authorization);
+    assert!(!err.message().contains("nope-token"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_refused_names_host_and_port() {
+    let port = natskit::server::free_port().unwrap();
+    let err = natskit::connect(&format!("nats://127.0.0.1:{port}"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Connect);
+    assert_eq!(
+        err.message(),
+        format!("connection refused: 127.0.0.1:{port} (is nats-server running? set NATS_URL)")
+    );
+}
