@@ -32,7 +32,7 @@ pub use headers::Headers;
 pub use manager::Manager;
 pub use message::Message;
 pub use server::{LocalServer, ServerOptions};
-pub use subscription::Subscription;
+pub use subscription::{next_any, Subscription};
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

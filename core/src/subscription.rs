@@ -168,6 +168,41 @@ impl Subscription {
     }
 }
 
+/// Waits for the first message on any of `subs` and says which one it came from:
+/// messages already buffered are taken first (in slice order), `Ok(None)` when `timeout`
+/// passes, `CLOSED` when one of them has ended. Lets a single-threaded host (PHP) serve
+/// many subscriptions from one blocking call.
+pub async fn next_any(
+    subs: &mut [&mut Subscription],
+    timeout: Option<Duration>,
+) -> Result<Option<(usize, Message)>> {
+    for (i, sub) in subs.iter_mut().enumerate() {
+        if let Some(m) = sub.try_next()? {
+            return Ok(Some((i, m)));
+        }
+    }
+    if subs.is_empty() {
+        let Some(t) = timeout else {
+            return Err(Error::invalid_argument(
+                "next_any: no subscriptions to wait on and no timeout",
+            ));
+        };
+        tokio::time::sleep(t).await;
+        return Ok(None);
+    }
+    let waits = subs.iter_mut().enumerate().map(|(i, sub)| {
+        Box::pin(async move { sub.next_timeout(None).await.map(|m| m.map(|m| (i, m))) })
+    });
+    let first = futures::future::select_all(waits);
+    match timeout {
+        Some(t) => match tokio::time::timeout(t, first).await {
+            Ok((received, ..)) => received,
+            Err(_) => Ok(None),
+        },
+        None => first.await.0,
+    }
+}
+
 impl Stream for Subscription {
     type Item = Message;
 
@@ -205,4 +240,36 @@ fn sid_of(sub: &async_nats::Subscriber) -> u64 {
                 .and_then(|d| d.parse().ok())
         })
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::LocalServer;
+
+    #[tokio::test]
+    async fn next_any_says_which_subscription_received() {
+        let server = tokio::task::spawn_blocking(LocalServer::start)
+            .await
+            .unwrap()
+            .unwrap();
+        let client = crate::connect(&server.url()).await.unwrap();
+        let mut a = client.subscribe("any.a", None).await.unwrap();
+        let mut b = client.subscribe("any.b", None).await.unwrap();
+        let short = Some(Duration::from_millis(50));
+        assert!(next_any(&mut [&mut a, &mut b], short)
+            .await
+            .unwrap()
+            .is_none());
+        client.publish("any.b", "to b").await.unwrap();
+        let (i, m) = next_any(&mut [&mut a, &mut b], Some(Duration::from_secs(5)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((i, m.data()), (1, &b"to b"[..]));
+        a.unsubscribe().await.unwrap();
+        let ended = next_any(&mut [&mut a, &mut b], short).await.unwrap_err();
+        assert_eq!(ended.code(), crate::ErrorCode::Closed);
+        client.close().await.unwrap();
+    }
 }

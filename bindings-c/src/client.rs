@@ -1,0 +1,250 @@
+//! `natskit_client`: connect, publish, request, subscribe, flush, stats, events, close.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use natskit::{
+    Client, ConnectionConfig, Error, ErrorCode, Headers, PublishOptions, RequestOptions,
+};
+
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::message::natskit_message;
+use crate::panic::{guard, guard_value};
+use crate::subscription::natskit_subscription;
+
+/// A connection to NATS (opaque). Safe to use from several threads at once.
+pub struct natskit_client {
+    client: Client,
+}
+
+impl natskit_client {
+    pub(crate) fn new_handle(client: Client) -> *mut natskit_client {
+        ffi::into_handle(natskit_client { client })
+    }
+}
+
+unsafe fn headers_arg(headers_json: *const c_char) -> natskit::Result<Option<Headers>> {
+    ffi::optional_text(headers_json, "headers_json")?
+        .map(Headers::from_json_str)
+        .transpose()
+}
+
+fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
+    match timeout_ms {
+        0 => Ok(None),
+        ms if ms > 0 => Ok(Some(Duration::from_millis(ms as u64))),
+        ms => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("timeout_ms {ms} is out of range (0 = the connection's request_timeout)"),
+        )),
+    }
+}
+
+/// Connects directly with connection options as JSON (`{"servers": "nats://…", "user": …}`,
+/// the keys of one connection in the configuration).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_connect(
+    options_json: *const c_char,
+    client_out: *mut *mut natskit_client,
+) -> natskit_status {
+    guard(|| {
+        let json = ffi::text(options_json, "options_json")?;
+        let out = ffi::out(client_out, "client_out")?;
+        let config = ConnectionConfig::from_json(json)?;
+        let client = ffi::block_on(Client::connect(&config))?;
+        *out = natskit_client::new_handle(client);
+        Ok(())
+    })
+}
+
+/// Publishes `len` bytes at `data` (NULL allowed when `len` is 0) to `subject`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_publish(
+    client: *const natskit_client,
+    subject: *const c_char,
+    data: *const u8,
+    len: usize,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let subject = ffi::text(subject, "subject")?;
+        let data = ffi::bytes(data, len, "data")?;
+        ffi::block_on(c.client.publish(subject, data.to_vec()))
+    })
+}
+
+/// Publishes with an optional reply subject and optional headers as JSON
+/// (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); either may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_publish_msg(
+    client: *const natskit_client,
+    subject: *const c_char,
+    reply: *const c_char,
+    headers_json: *const c_char,
+    data: *const u8,
+    len: usize,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let subject = ffi::text(subject, "subject")?;
+        let reply = ffi::optional_text(reply, "reply")?;
+        let headers = headers_arg(headers_json)?;
+        let data = ffi::bytes(data, len, "data")?;
+        let opts = PublishOptions {
+            headers: headers.as_ref(),
+            reply,
+        };
+        ffi::block_on(c.client.publish_with(subject, data.to_vec().into(), &opts))
+    })
+}
+
+/// Sends a request and waits for the first reply. `timeout_ms` 0 uses the connection's
+/// `request_timeout`. Fails with `NATSKIT_STATUS_NO_RESPONDERS` or `NATSKIT_STATUS_TIMEOUT`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_request(
+    client: *const natskit_client,
+    subject: *const c_char,
+    data: *const u8,
+    len: usize,
+    timeout_ms: i64,
+    reply_out: *mut *mut natskit_message,
+) -> natskit_status {
+    natskit_request_msg(
+        client,
+        subject,
+        std::ptr::null(),
+        data,
+        len,
+        timeout_ms,
+        reply_out,
+    )
+}
+
+/// `natskit_request` with optional headers as JSON.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_request_msg(
+    client: *const natskit_client,
+    subject: *const c_char,
+    headers_json: *const c_char,
+    data: *const u8,
+    len: usize,
+    timeout_ms: i64,
+    reply_out: *mut *mut natskit_message,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let subject = ffi::text(subject, "subject")?;
+        let headers = headers_arg(headers_json)?;
+        let data = ffi::bytes(data, len, "data")?;
+        let timeout = request_timeout(timeout_ms)?;
+        let out = ffi::out(reply_out, "reply_out")?;
+        let opts = RequestOptions {
+            headers: headers.as_ref(),
+            timeout,
+        };
+        let reply = ffi::block_on(c.client.request_with(subject, data.to_vec().into(), &opts))?;
+        *out = natskit_message::new_handle(reply);
+        Ok(())
+    })
+}
+
+/// Subscribes to `subject` (wildcards allowed), in queue group `queue` unless NULL.
+/// Receive with `natskit_subscription_next`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_subscribe(
+    client: *const natskit_client,
+    subject: *const c_char,
+    queue: *const c_char,
+    subscription_out: *mut *mut natskit_subscription,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let subject = ffi::text(subject, "subject")?;
+        let queue = ffi::optional_text(queue, "queue")?;
+        let out = ffi::out(subscription_out, "subscription_out")?;
+        let sub = ffi::block_on(c.client.subscribe(subject, queue))?;
+        *out = natskit_subscription::new_handle(sub);
+        Ok(())
+    })
+}
+
+/// Returns once everything published before has reached the server.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_flush(client: *const natskit_client) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        ffi::block_on(c.client.flush())
+    })
+}
+
+/// Flushes and closes the connection (for every handle sharing it). Closing twice is fine.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_close(client: *const natskit_client) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        ffi::block_on(c.client.close())
+    })
+}
+
+/// Drains every subscription (buffered messages stay receivable), then closes.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_drain(client: *const natskit_client) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        ffi::block_on(c.client.drain())
+    })
+}
+
+/// The largest payload (headers included) the server accepts.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_max_payload(
+    client: *const natskit_client,
+    max_out: *mut usize,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        *ffi::out(max_out, "max_out")? = c.client.max_payload();
+        Ok(())
+    })
+}
+
+/// The connection's counters as JSON (`{"in_msgs":…,"out_msgs":…,"in_bytes":…,"out_bytes":…,
+/// "reconnects":…,"dropped":…}`); free with `natskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_stats_json(
+    client: *const natskit_client,
+    json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let out = ffi::out(json_out, "json_out")?;
+        *out = ffi::owned_string(serde_json::to_string(&c.client.stats())?)?;
+        Ok(())
+    })
+}
+
+/// Takes the oldest connection event as JSON (`{"event":"reconnected"}`, …), or writes NULL
+/// when none is pending. Free the text with `natskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_poll_event(
+    client: *const natskit_client,
+    event_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let out = ffi::out(event_json_out, "event_json_out")?;
+        *out = match c.client.poll_event() {
+            Some(event) => ffi::owned_string(serde_json::to_string(&event)?)?,
+            None => std::ptr::null_mut(),
+        };
+        Ok(())
+    })
+}
+
+/// Frees the handle. A connection from `natskit_connect` ends once its last handle,
+/// subscription and message are freed; call `natskit_client_close` first to flush. NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_free(client: *mut natskit_client) {
+    guard_value((), || ffi::free_handle(client))
+}

@@ -1,0 +1,111 @@
+//! Pointer and argument checks shared by every export: NULL, UTF-8, lengths, out-params,
+//! handle ownership. Each returns `INVALID_ARGUMENT` naming the argument at fault.
+
+use std::ffi::{c_char, CStr, CString};
+use std::future::Future;
+use std::time::Duration;
+
+use natskit::{runtime, Error, ErrorCode, Result};
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorCode::InvalidArgument, message)
+}
+
+/// A required handle.
+pub(crate) unsafe fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
+    ptr.as_ref()
+        .ok_or_else(|| invalid(format!("{what} is NULL")))
+}
+
+/// A required out-param, checked before any work is done so nothing is lost on failure.
+pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+    ptr.as_mut()
+        .ok_or_else(|| invalid(format!("{what} (out-param) is NULL")))
+}
+
+/// A required NUL-terminated UTF-8 string.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(invalid(format!("{what} is NULL")));
+    }
+    CStr::from_ptr(ptr)
+        .to_str()
+        .map_err(|_| invalid(format!("{what} is not valid UTF-8")))
+}
+
+/// An optional string: NULL means absent.
+pub(crate) unsafe fn optional_text<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    text(ptr, what).map(Some)
+}
+
+/// An array of `len` items; NULL is accepted only with length 0.
+pub(crate) unsafe fn slice<'a, T>(data: *const T, len: usize, what: &str) -> Result<&'a [T]> {
+    if len
+        .checked_mul(size_of::<T>())
+        .is_none_or(|n| n > isize::MAX as usize)
+    {
+        return Err(invalid(format!("{what}: length {len} is out of range")));
+    }
+    if data.is_null() {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        return Err(invalid(format!("{what} is NULL but its length is {len}")));
+    }
+    Ok(std::slice::from_raw_parts(data, len))
+}
+
+/// A byte buffer; NULL is accepted only with length 0.
+pub(crate) unsafe fn bytes<'a>(data: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+    slice(data, len, what)
+}
+
+/// A wait in milliseconds: -1 waits forever, 0 and above are a deadline.
+pub(crate) fn wait(timeout_ms: i64) -> Result<Option<Duration>> {
+    match timeout_ms {
+        -1 => Ok(None),
+        ms if ms >= 0 => Ok(Some(Duration::from_millis(ms as u64))),
+        ms => Err(invalid(format!(
+            "timeout_ms {ms} is out of range (-1 waits forever)"
+        ))),
+    }
+}
+
+/// Runs a core future on the shared runtime from the calling (non-runtime) thread.
+pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    runtime::block_on(future)?
+}
+
+/// Moves a value to C as an owned handle.
+pub(crate) fn into_handle<T>(value: T) -> *mut T {
+    Box::into_raw(Box::new(value))
+}
+
+/// Releases a handle made by [`into_handle`]; NULL does nothing. Async-nats values inside
+/// are dropped with the runtime entered.
+pub(crate) unsafe fn free_handle<T>(ptr: *mut T) {
+    if !ptr.is_null() {
+        let value = Box::from_raw(ptr);
+        runtime::enter(|| drop(value));
+    }
+}
+
+/// Text handed to C, released with `natskit_string_free`.
+pub(crate) fn owned_string(text: String) -> Result<*mut c_char> {
+    CString::new(text)
+        .map(CString::into_raw)
+        .map_err(|_| Error::new(ErrorCode::Serialization, "text contains a NUL byte"))
+}
+
+/// Text kept inside a handle and lent to C until the handle is freed.
+pub(crate) fn lent_string(text: &str, what: &str) -> Result<CString> {
+    CString::new(text).map_err(|_| {
+        Error::new(
+            ErrorCode::Serialization,
+            format!("{what} contains a NUL byte"),
+        )
+    })
+}
