@@ -26,6 +26,7 @@ pub fn validate_queue_group(queue: &str) -> Result<()> {
     Ok(())
 }
 
+/// One pass, no allocation: this runs on every publish.
 fn validate(subject: &str, wildcards: bool) -> Result<()> {
     let invalid = |why: &str| {
         Err(Error::new(
@@ -36,21 +37,33 @@ fn validate(subject: &str, wildcards: bool) -> Result<()> {
     if subject.is_empty() {
         return invalid("it is empty");
     }
-    if subject.chars().any(|c| c.is_whitespace() || c == '\0') {
+    if !subject.is_ascii() && subject.chars().any(char::is_whitespace) {
         return invalid("it contains whitespace");
     }
-    let tokens: Vec<&str> = subject.split('.').collect();
-    let last = tokens.len() - 1;
-    for (i, token) in tokens.iter().enumerate() {
-        if token.is_empty() {
-            return invalid("it has an empty token (leading, trailing or double '.')");
-        }
-        let wildcard = *token == "*" || *token == ">";
-        if wildcard && !wildcards {
-            return invalid("wildcards ('*', '>') are not allowed when publishing");
-        }
-        if *token == ">" && i != last {
-            return invalid("'>' may only be the last token");
+    let bytes = subject.as_bytes();
+    let mut token_start = 0;
+    for i in 0..=bytes.len() {
+        let end = i == bytes.len();
+        let b = if end { b'.' } else { bytes[i] };
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' | b'\x0b' | b'\x0c' | 0 => {
+                return invalid("it contains whitespace")
+            }
+            b'.' => {
+                let token = &bytes[token_start..i];
+                match token {
+                    [] => {
+                        return invalid("it has an empty token (leading, trailing or double '.')")
+                    }
+                    [b'*'] | [b'>'] if !wildcards => {
+                        return invalid("wildcards ('*', '>') are not allowed when publishing")
+                    }
+                    [b'>'] if !end => return invalid("'>' may only be the last token"),
+                    _ => {}
+                }
+                token_start = i + 1;
+            }
+            _ => {}
         }
     }
     Ok(())
