@@ -327,7 +327,7 @@ impl Client {
             .map_err(|_| Error::timeout("close: the connection did not close within 10 s"))
     }
 
-    fn check_open(&self) -> Result<()> {
+    pub(crate) fn check_open(&self) -> Result<()> {
         runtime::check_generation(self.inner.generation)?;
         if self.is_closed() {
             return Err(Error::closed("the connection is closed"));

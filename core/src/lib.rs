@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod headers;
+pub mod jetstream;
 pub mod manager;
 pub mod message;
 pub mod runtime;

@@ -1,0 +1,246 @@
+//! Publishing to a stream with an ack: message id (dedup), expectations, per-message TTL,
+//! and pipelined publishing with a bounded number of acks in flight.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErrorKind};
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::publish::PublishAck;
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::{Notify, Semaphore};
+
+use super::error::from_nats;
+use super::Context;
+use crate::error::{Error, ErrorCode, Result};
+use crate::headers::Headers;
+use crate::subject;
+
+/// Settings of one JetStream publish.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublishOptions {
+    /// `Nats-Msg-Id`: a second publish with the same id inside the stream's duplicate
+    /// window is stored once.
+    pub msg_id: Option<String>,
+    /// Fail unless the subject belongs to this stream.
+    pub expected_stream: Option<String>,
+    /// Fail unless the stream's last sequence is this.
+    pub expected_last_seq: Option<u64>,
+    /// Fail unless the stream's last message id is this.
+    pub expected_last_msg_id: Option<String>,
+    /// Fail unless the last sequence on this subject is this.
+    pub expected_last_subject_seq: Option<u64>,
+    /// Per-message TTL, whole seconds (the stream needs `allow_msg_ttl`).
+    pub ttl: Option<Duration>,
+    /// Extra headers.
+    pub headers: Option<Headers>,
+}
+
+/// The server's acknowledgement of a stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PubAck {
+    /// The stream that stored it.
+    pub stream: String,
+    /// Its stream sequence.
+    pub seq: u64,
+    /// True when it was a duplicate (same msg id) and not stored again.
+    pub duplicate: bool,
+    /// The JetStream domain, if any.
+    pub domain: Option<String>,
+}
+
+impl From<PublishAck> for PubAck {
+    fn from(ack: PublishAck) -> Self {
+        PubAck {
+            stream: ack.stream,
+            seq: ack.sequence,
+            duplicate: ack.duplicate,
+            domain: Some(ack.domain).filter(|d| !d.is_empty()),
+        }
+    }
+}
+
+/// What a batch of pipelined publishes ended with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PublishSummary {
+    /// Publishes the server acknowledged.
+    pub acked: u64,
+    /// Of those, duplicates that were not stored again.
+    pub duplicates: u64,
+    /// Highest stream sequence acknowledged.
+    pub last_seq: u64,
+}
+
+impl Context {
+    /// Publishes to a stream and waits for the server's ack.
+    pub async fn publish(
+        &self,
+        subject: &str,
+        payload: impl Into<Bytes>,
+        options: &PublishOptions,
+    ) -> Result<PubAck> {
+        let pending = send(self, subject, payload.into(), options).await?;
+        let ack = pending.await.map_err(|e| publish_error(e, subject))?;
+        Ok(ack.into())
+    }
+
+    /// A pipelined publisher keeping at most `max_in_flight` acks outstanding.
+    pub fn publisher(&self, max_in_flight: usize) -> AsyncPublisher {
+        AsyncPublisher {
+            context: self.clone(),
+            window: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            state: Arc::default(),
+        }
+    }
+}
+
+async fn send(
+    context: &Context,
+    subject: &str,
+    payload: Bytes,
+    options: &PublishOptions,
+) -> Result<PublishAckFuture> {
+    context.client().check_open()?;
+    subject::validate_publish(subject)?;
+    let message = build(payload, options)?;
+    context
+        .js
+        .send_publish(subject.to_string(), message)
+        .await
+        .map_err(|e| publish_error(e, subject))
+}
+
+fn build(payload: Bytes, options: &PublishOptions) -> Result<PublishMessage> {
+    let mut m = PublishMessage::build().payload(payload);
+    if let Some(headers) = &options.headers {
+        m = m.headers(headers.to_header_map()?);
+    }
+    if let Some(id) = &options.msg_id {
+        m = m.message_id(id);
+    }
+    if let Some(stream) = &options.expected_stream {
+        m = m.expected_stream(stream);
+    }
+    if let Some(seq) = options.expected_last_seq {
+        m = m.expected_last_sequence(seq);
+    }
+    if let Some(id) = &options.expected_last_msg_id {
+        m = m.expected_last_message_id(id);
+    }
+    if let Some(seq) = options.expected_last_subject_seq {
+        m = m.expected_last_subject_sequence(seq);
+    }
+    if let Some(ttl) = options.ttl {
+        if ttl.as_secs() == 0 {
+            return Err(Error::invalid_argument("ttl: must be at least 1 second"));
+        }
+        m = m.ttl(ttl);
+    }
+    Ok(m)
+}
+
+fn publish_error(err: PublishError, subject: &str) -> Error {
+    match err.kind() {
+        PublishErrorKind::StreamNotFound => Error::new(
+            ErrorCode::NoResponders,
+            format!("no stream captures subject {subject} (or JetStream is not enabled)"),
+        ),
+        PublishErrorKind::TimedOut => Error::timeout(format!(
+            "publish to {subject}: no ack from the stream in time"
+        )),
+        PublishErrorKind::MaxPayloadExceeded => Error::new(
+            ErrorCode::PayloadTooLarge,
+            format!("publish to {subject}: {err}"),
+        ),
+        _ => from_nats(&err, &format!("publish to {subject}")),
+    }
+}
+
+/// Publishes without waiting for each ack; at most `max_in_flight` acks are outstanding
+/// (a publish waits for a slot). [`AsyncPublisher::wait`] collects the outcome.
+#[derive(Debug, Clone)]
+pub struct AsyncPublisher {
+    context: Context,
+    window: Arc<Semaphore>,
+    state: Arc<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    pending: AtomicUsize,
+    acked: AtomicU64,
+    duplicates: AtomicU64,
+    last_seq: AtomicU64,
+    first_error: Mutex<Option<Error>>,
+    idle: Notify,
+}
+
+impl AsyncPublisher {
+    /// Sends one message; returns once it is on its way (waiting while the window is full).
+    pub async fn publish(
+        &self,
+        subject: &str,
+        payload: impl Into<Bytes>,
+        options: &PublishOptions,
+    ) -> Result<()> {
+        let slot = self
+            .window
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::closed("the publisher was closed"))?;
+        let pending = send(&self.context, subject, payload.into(), options).await?;
+        self.state.pending.fetch_add(1, Ordering::SeqCst);
+        let state = self.state.clone();
+        let subject = subject.to_string();
+        tokio::spawn(async move {
+            match pending.await {
+                Ok(ack) => {
+                    state.acked.fetch_add(1, Ordering::Relaxed);
+                    if ack.duplicate {
+                        state.duplicates.fetch_add(1, Ordering::Relaxed);
+                    }
+                    state.last_seq.fetch_max(ack.sequence, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    let mut first = state.first_error.lock().unwrap();
+                    first.get_or_insert_with(|| publish_error(e, &subject));
+                }
+            }
+            let last = state.pending.fetch_sub(1, Ordering::SeqCst) == 1;
+            drop(slot);
+            if last {
+                state.idle.notify_waiters();
+            }
+        });
+        Ok(())
+    }
+
+    /// Publishes whose ack is still outstanding.
+    pub fn in_flight(&self) -> usize {
+        self.state.pending.load(Ordering::SeqCst)
+    }
+
+    /// Waits for every outstanding ack; returns the counts since the last `wait`, or the
+    /// first failure.
+    pub async fn wait(&self) -> Result<PublishSummary> {
+        loop {
+            let idle = self.state.idle.notified();
+            if self.state.pending.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            idle.await;
+        }
+        let summary = PublishSummary {
+            acked: self.state.acked.swap(0, Ordering::Relaxed),
+            duplicates: self.state.duplicates.swap(0, Ordering::Relaxed),
+            last_seq: self.state.last_seq.swap(0, Ordering::Relaxed),
+        };
+        match self.state.first_error.lock().unwrap().take() {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    }
+}

@@ -1,0 +1,627 @@
+//! JetStream against a real nats-server: streams, consumers, messages, pulls and acks,
+//! publish with ack, KV, and a server without JetStream.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{client, server};
+use natskit::jetstream::{
+    Context, FetchOptions, KvConfig, KvOperation, PublishOptions, PurgeOptions,
+};
+use natskit::{ErrorCode, Headers, LocalServer, ServerOptions};
+use serde_json::{json, Value};
+
+const NS: u64 = 1_000_000_000;
+
+fn wait(ms: u64) -> FetchOptions {
+    FetchOptions {
+        timeout: Some(Duration::from_millis(ms)),
+        no_wait: false,
+    }
+}
+
+fn no_wait() -> FetchOptions {
+    FetchOptions {
+        timeout: Some(Duration::from_secs(1)),
+        no_wait: true,
+    }
+}
+
+async fn js(srv: &LocalServer) -> Context {
+    client(srv).await.jetstream()
+}
+
+async fn stream(js: &Context, name: &str, subjects: &[&str]) {
+    js.create_stream(&json!({"name": name, "subjects": subjects, "storage": "memory"}))
+        .await
+        .unwrap();
+}
+
+async fn publish_n(js: &Context, subject: &str, n: usize) {
+    for i in 0..n {
+        js.publish(subject, format!("m{i}"), &PublishOptions::default())
+            .await
+            .unwrap();
+    }
+}
+
+async fn pull_consumer(js: &Context, stream: &str, name: &str, ack_wait_ms: u64) {
+    js.create_consumer(
+        stream,
+        &json!({"durable_name": name, "ack_policy": "explicit", "ack_wait": ack_wait_ms * 1_000_000}),
+    )
+    .await
+    .unwrap();
+}
+
+async fn consumer_counter(js: &Context, stream: &str, name: &str, field: &str) -> u64 {
+    let info = js.consumer_info(stream, name).await.unwrap();
+    info[field].as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stream_config_round_trips_and_state_counts() {
+    let srv = server();
+    let js = js(&srv).await;
+    let config = json!({
+        "name": "ORDERS",
+        "subjects": ["orders.>"],
+        "description": "all orders",
+        "retention": "limits",
+        "storage": "memory",
+        "max_msgs": 100,
+        "max_bytes": 1048576,
+        "max_age": 60 * NS,
+        "max_msg_size": 1024,
+        "discard": "new",
+        "num_replicas": 1,
+        "duplicate_window": 30 * NS,
+        "allow_msg_ttl": true,
+    });
+    let info = js.create_stream(&config).await.unwrap();
+    for key in config.as_object().unwrap().keys() {
+        assert_eq!(info["config"][key], config[key], "config field {key}");
+    }
+    let mut changed = config.clone();
+    changed["max_msgs"] = json!(200);
+    changed["description"] = json!("changed");
+    let info = js.update_stream(&changed).await.unwrap();
+    assert_eq!(info["config"]["max_msgs"], 200);
+    assert_eq!(info["config"]["description"], "changed");
+
+    publish_n(&js, "orders.new", 3).await;
+    pull_consumer(&js, "ORDERS", "worker", 30_000).await;
+    let info = js.stream_info("ORDERS").await.unwrap();
+    assert_eq!(info["config"]["max_age"], 60 * NS);
+    assert_eq!(info["state"]["messages"], 3);
+    assert_eq!(info["state"]["first_seq"], 1);
+    assert_eq!(info["state"]["last_seq"], 3);
+    assert_eq!(info["state"]["consumer_count"], 1);
+    assert!(info["state"]["bytes"].as_u64().unwrap() > 0);
+
+    js.delete_stream("ORDERS").await.unwrap();
+    let err = js.stream_info("ORDERS").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_eq!(err.server_code(), Some(10059));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stream_list_pages_past_the_server_limit() {
+    let srv = server();
+    let js = js(&srv).await;
+    let creates = (0..260).map(|i| {
+        let js = js.clone();
+        async move { stream(&js, &format!("S{i:03}"), &[&format!("s.{i}")]).await }
+    });
+    futures::future::join_all(creates).await;
+
+    let first = js.list_streams(0, None).await.unwrap();
+    assert_eq!(first.total, 260);
+    assert_eq!(first.offset, 0);
+    assert!(first.limit > 0 && first.limit < 260);
+    assert_eq!(first.items.len() as u64, first.limit);
+    let rest = js.list_streams(first.limit, None).await.unwrap();
+    assert_eq!(rest.offset, first.limit);
+    assert_eq!(first.items.len() + rest.items.len(), 260);
+    assert!(rest.items[0]["config"]["name"].is_string());
+
+    let names = js.stream_names(None).await.unwrap();
+    assert_eq!(names.len(), 260);
+    let only = js.stream_names(Some("s.7")).await.unwrap();
+    assert_eq!(only, vec!["S007".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn purge_whole_by_subject_and_keep() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "P", &["p.*"]).await;
+    publish_n(&js, "p.a", 5).await;
+    publish_n(&js, "p.b", 5).await;
+    let by_subject = PurgeOptions {
+        subject: Some("p.a".into()),
+        ..Default::default()
+    };
+    assert_eq!(js.purge_stream("P", &by_subject).await.unwrap(), 5);
+    let keep = PurgeOptions {
+        keep: Some(2),
+        ..Default::default()
+    };
+    assert_eq!(js.purge_stream("P", &keep).await.unwrap(), 3);
+    assert_eq!(js.stream_info("P").await.unwrap()["state"]["messages"], 2);
+    assert_eq!(
+        js.purge_stream("P", &PurgeOptions::default())
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(js.stream_info("P").await.unwrap()["state"]["messages"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_by_sequence_and_subject_and_delete() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "M", &["m.*"]).await;
+    let mut headers = Headers::new();
+    headers.append("X-Kind", "first");
+    let opts = PublishOptions {
+        headers: Some(headers),
+        ..Default::default()
+    };
+    js.publish("m.a", "one", &opts).await.unwrap();
+    js.publish("m.b", "two", &PublishOptions::default())
+        .await
+        .unwrap();
+    js.publish("m.a", "three", &PublishOptions::default())
+        .await
+        .unwrap();
+
+    let first = js.get_message("M", 1).await.unwrap();
+    assert_eq!(first.subject, "m.a");
+    assert_eq!(first.sequence, 1);
+    assert_eq!(&first.payload[..], b"one");
+    assert_eq!(first.headers.get("x-kind"), Some("first"));
+    let last = js.get_last_message("M", "m.a").await.unwrap();
+    assert_eq!(last.sequence, 3);
+    assert_eq!(&last.payload[..], b"three");
+
+    js.delete_message("M", 2).await.unwrap();
+    let err = js.get_message("M", 2).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_eq!(js.stream_info("M").await.unwrap()["state"]["messages"], 2);
+    let err = js.get_message("NOPE", 1).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_eq!(err.server_code(), Some(10059));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consumer_config_round_trips_lists_pauses_and_deletes() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "C", &["c.*"]).await;
+    let config = json!({
+        "durable_name": "full",
+        "description": "every field",
+        "filter_subjects": ["c.a", "c.b"],
+        "deliver_policy": "by_start_sequence",
+        "opt_start_seq": 2,
+        "ack_policy": "explicit",
+        "ack_wait": NS,
+        "max_deliver": 5,
+        "backoff": [NS, 2 * NS],
+        "max_ack_pending": 100,
+        "replay_policy": "instant",
+        "inactive_threshold": 60 * NS,
+    });
+    let info = js.create_consumer("C", &config).await.unwrap();
+    for key in config.as_object().unwrap().keys() {
+        assert_eq!(info["config"][key], config[key], "config field {key}");
+    }
+    let mut changed = config.clone();
+    changed["description"] = json!("changed");
+    changed["max_ack_pending"] = json!(50);
+    let info = js.update_consumer("C", &changed).await.unwrap();
+    assert_eq!(info["config"]["description"], "changed");
+    assert_eq!(info["config"]["max_ack_pending"], 50);
+    let missing = json!({"durable_name": "ghost", "ack_policy": "explicit"});
+    assert!(js.update_consumer("C", &missing).await.is_err());
+
+    for name in ["a", "b"] {
+        pull_consumer(&js, "C", name, 30_000).await;
+    }
+    let page = js.list_consumers("C", 0).await.unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(page.items.len(), 3);
+    let mut names = js.consumer_names("C").await.unwrap();
+    names.sort();
+    assert_eq!(names, ["a", "b", "full"]);
+
+    let until = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let paused = js.pause_consumer("C", "a", until).await.unwrap();
+    assert!(paused.paused);
+    assert_eq!(js.consumer_info("C", "a").await.unwrap()["paused"], true);
+    let resumed = js.resume_consumer("C", "a").await.unwrap();
+    assert!(!resumed.paused);
+
+    js.delete_consumer("C", "a").await.unwrap();
+    let err = js.consumer_info("C", "a").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_eq!(err.server_code(), Some(10014));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn counters_follow_publishes_and_acks() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "N", &["n"]).await;
+    publish_n(&js, "n", 10).await;
+    pull_consumer(&js, "N", "w", 30_000).await;
+    assert_eq!(consumer_counter(&js, "N", "w", "num_pending").await, 10);
+
+    let batch = js.fetch("N", "w", 4, &wait(1000)).await.unwrap();
+    assert_eq!(batch.len(), 4);
+    for m in &batch[..3] {
+        m.double_ack().await.unwrap();
+    }
+    let info = js.consumer_info("N", "w").await.unwrap();
+    assert_eq!(info["num_pending"], 6);
+    assert_eq!(info["num_ack_pending"], 1);
+    assert_eq!(info["num_redelivered"], 0);
+    assert_eq!(info["delivered"]["stream_seq"], 4);
+    assert_eq!(info["ack_floor"]["stream_seq"], 3);
+
+    batch[3].nak(None).await.unwrap();
+    let rest = js.fetch("N", "w", 7, &wait(2000)).await.unwrap();
+    assert_eq!(rest.len(), 7);
+    let again = rest.iter().find(|m| m.metadata().stream_seq == 4).unwrap();
+    assert_eq!(again.metadata().delivered, 2);
+    for m in &rest {
+        m.double_ack().await.unwrap();
+    }
+    let info = js.consumer_info("N", "w").await.unwrap();
+    assert_eq!(info["num_pending"], 0);
+    assert_eq!(info["num_ack_pending"], 0);
+    assert_eq!(info["ack_floor"]["stream_seq"], 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fetch_returns_messages_with_metadata() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "F", &["f.*"]).await;
+    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(5);
+    publish_n(&js, "f.x", 3).await;
+    pull_consumer(&js, "F", "meta", 30_000).await;
+    let batch = js.fetch("F", "meta", 10, &no_wait()).await.unwrap();
+    assert_eq!(batch.len(), 3);
+    for (i, m) in batch.iter().enumerate() {
+        let md = m.metadata();
+        assert_eq!(m.subject(), "f.x");
+        assert_eq!(m.data(), format!("m{i}").as_bytes());
+        assert_eq!(md.stream, "F");
+        assert_eq!(md.consumer, "meta");
+        assert_eq!(md.stream_seq, i as u64 + 1);
+        assert_eq!(md.consumer_seq, i as u64 + 1);
+        assert_eq!(md.delivered, 1);
+        assert_eq!(md.pending, 2 - i as u64);
+        assert!(md.timestamp > before);
+        m.ack().await.unwrap();
+    }
+    let json = serde_json::to_value(batch[0].metadata()).unwrap();
+    assert_eq!(json["stream_seq"], 1);
+    assert!(json["timestamp"].is_string());
+    assert!(js
+        .fetch("F", "meta", 10, &no_wait())
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn continuous_consume_delivers_in_order() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "CC", &["cc"]).await;
+    pull_consumer(&js, "CC", "w", 30_000).await;
+    publish_n(&js, "cc", 5).await;
+    let consumer = js.pull_consumer("CC", "w").await.unwrap();
+    let mut messages = consumer
+        .messages(2, Some(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let m = messages
+            .next(Some(Duration::from_secs(5)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.metadata().stream_seq, i + 1);
+        m.ack().await.unwrap();
+    }
+    messages.stop();
+    assert_eq!(
+        messages.next(None).await.unwrap_err().code(),
+        ErrorCode::Closed
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nak_with_delay_is_not_redelivered_before_the_delay() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "D", &["d"]).await;
+    publish_n(&js, "d", 1).await;
+    pull_consumer(&js, "D", "w", 30_000).await;
+    let m = js.fetch_next("D", "w", &wait(1000)).await.unwrap().unwrap();
+    let delay = Duration::from_millis(1500);
+    let nak_at = Instant::now();
+    m.nak(Some(delay)).await.unwrap();
+    assert!(js.fetch_next("D", "w", &no_wait()).await.unwrap().is_none());
+    let again = js
+        .fetch_next("D", "w", &wait(5000))
+        .await
+        .unwrap()
+        .expect("redelivered");
+    assert!(nak_at.elapsed() >= delay);
+    assert_eq!(again.metadata().delivered, 2);
+    again.double_ack().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn term_is_never_redelivered() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "T", &["t"]).await;
+    publish_n(&js, "t", 1).await;
+    pull_consumer(&js, "T", "w", 300).await;
+    let m = js.fetch_next("T", "w", &wait(1000)).await.unwrap().unwrap();
+    m.term(Some("cannot parse")).await.unwrap();
+    assert!(js
+        .fetch_next("T", "w", &wait(1000))
+        .await
+        .unwrap()
+        .is_none());
+    let info = js.consumer_info("T", "w").await.unwrap();
+    assert_eq!(info["num_ack_pending"], 0);
+    assert_eq!(info["num_redelivered"], 0);
+    assert_eq!(info["num_pending"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_progress_extends_the_ack_wait() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "W", &["w"]).await;
+    publish_n(&js, "w", 1).await;
+    pull_consumer(&js, "W", "w", 1000).await;
+    let m = js.fetch_next("W", "w", &wait(1000)).await.unwrap().unwrap();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        m.in_progress().await.unwrap();
+    }
+    assert!(js.fetch_next("W", "w", &no_wait()).await.unwrap().is_none());
+    assert_eq!(consumer_counter(&js, "W", "w", "num_redelivered").await, 0);
+    m.double_ack().await.unwrap();
+    assert_eq!(consumer_counter(&js, "W", "w", "num_ack_pending").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn timed_out_fetch_leaves_no_waiting_pull() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "E", &["e"]).await;
+    pull_consumer(&js, "E", "w", 30_000).await;
+    let got = js.fetch("E", "w", 5, &wait(300)).await.unwrap();
+    assert!(got.is_empty());
+    assert_eq!(consumer_counter(&js, "E", "w", "num_waiting").await, 0);
+    assert!(js.fetch("E", "w", 5, &no_wait()).await.unwrap().is_empty());
+    assert_eq!(consumer_counter(&js, "E", "w", "num_waiting").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_dedups_by_msg_id_and_checks_expectations() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "X", &["x.*"]).await;
+    let with_id = PublishOptions {
+        msg_id: Some("order-1".into()),
+        ..Default::default()
+    };
+    let first = js.publish("x.a", "one", &with_id).await.unwrap();
+    let second = js.publish("x.a", "one", &with_id).await.unwrap();
+    assert_eq!(first.stream, "X");
+    assert!(!first.duplicate);
+    assert!(second.duplicate);
+    assert_eq!(second.seq, first.seq);
+    assert_eq!(js.stream_info("X").await.unwrap()["state"]["messages"], 1);
+
+    let wrong = PublishOptions {
+        expected_last_seq: Some(5),
+        ..Default::default()
+    };
+    let err = js.publish("x.a", "two", &wrong).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JetStream);
+    assert_eq!(err.server_code(), Some(10071));
+    let right = PublishOptions {
+        expected_last_seq: Some(1),
+        expected_last_msg_id: Some("order-1".into()),
+        expected_stream: Some("X".into()),
+        ..Default::default()
+    };
+    assert_eq!(js.publish("x.a", "two", &right).await.unwrap().seq, 2);
+    let wrong_id = PublishOptions {
+        expected_last_msg_id: Some("order-9".into()),
+        ..Default::default()
+    };
+    let err = js.publish("x.a", "three", &wrong_id).await.unwrap_err();
+    assert_eq!(err.server_code(), Some(10070));
+    let subject_seq = PublishOptions {
+        expected_last_subject_seq: Some(0),
+        ..Default::default()
+    };
+    assert_eq!(js.publish("x.b", "b", &subject_seq).await.unwrap().seq, 3);
+    assert!(js.publish("x.b", "b", &subject_seq).await.is_err());
+
+    let err = js
+        .publish("nowhere", "x", &PublishOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NoResponders);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn per_message_ttl_is_sent() {
+    let srv = server();
+    let js = js(&srv).await;
+    js.create_stream(&json!({"name": "TTL", "subjects": ["ttl"], "allow_msg_ttl": true}))
+        .await
+        .unwrap();
+    let opts = PublishOptions {
+        ttl: Some(Duration::from_secs(60)),
+        ..Default::default()
+    };
+    let ack = js.publish("ttl", "short-lived", &opts).await.unwrap();
+    let stored = js.get_message("TTL", ack.seq).await.unwrap();
+    assert_eq!(stored.headers.get("Nats-TTL"), Some("60"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pipelined_publish_acks_every_message() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "A", &["a"]).await;
+    let publisher = js.publisher(16);
+    for i in 0..300 {
+        publisher
+            .publish("a", format!("{i}"), &PublishOptions::default())
+            .await
+            .unwrap();
+        assert!(publisher.in_flight() <= 16);
+    }
+    let summary = publisher.wait().await.unwrap();
+    assert_eq!(summary.acked, 300);
+    assert_eq!(summary.last_seq, 300);
+    assert_eq!(publisher.in_flight(), 0);
+    assert_eq!(js.stream_info("A").await.unwrap()["state"]["messages"], 300);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kv_operations_round_trip() {
+    let srv = server();
+    let js = js(&srv).await;
+    let kv = js
+        .create_kv(&KvConfig {
+            bucket: "config".into(),
+            history: 5,
+            storage: "memory".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kv.bucket(), "config");
+    let mut watch = kv.watch(">").await.unwrap();
+
+    let r1 = kv.put("color", "red").await.unwrap();
+    let entry = kv.get("color").await.unwrap().unwrap();
+    assert_eq!(&entry.value[..], b"red");
+    assert_eq!(entry.revision, r1);
+    assert_eq!(entry.operation, KvOperation::Put);
+
+    let err = kv.create("color", "blue").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JetStream);
+    assert_eq!(err.server_code(), Some(10071));
+    let r2 = kv.create("size", "L").await.unwrap();
+    assert!(r2 > r1);
+
+    let err = kv.update("color", "green", r1 + 100).await.unwrap_err();
+    assert_eq!(err.server_code(), Some(10071));
+    let r3 = kv.update("color", "green", r1).await.unwrap();
+    assert_eq!(&kv.get("color").await.unwrap().unwrap().value[..], b"green");
+    let history = kv.history("color").await.unwrap();
+    let revisions: Vec<u64> = history.iter().map(|e| e.revision).collect();
+    assert_eq!(revisions, vec![r1, r3]);
+    assert_eq!(kv.keys().await.unwrap(), ["color", "size"]);
+
+    kv.delete("size").await.unwrap();
+    assert!(kv.get("size").await.unwrap().is_none());
+    assert_eq!(kv.keys().await.unwrap(), ["color"]);
+    kv.purge("color").await.unwrap();
+    assert!(kv.keys().await.unwrap().is_empty());
+
+    let seen: Vec<(String, KvOperation)> = {
+        let mut seen = Vec::new();
+        while let Some(e) = watch.next(Some(Duration::from_secs(2))).await.unwrap() {
+            seen.push((e.key, e.operation));
+            if seen.len() == 6 {
+                break;
+            }
+        }
+        seen
+    };
+    assert_eq!(
+        seen,
+        [
+            ("color".to_string(), KvOperation::Put),
+            ("size".to_string(), KvOperation::Put),
+            ("color".to_string(), KvOperation::Put),
+            ("size".to_string(), KvOperation::Del),
+            ("color".to_string(), KvOperation::Purge),
+        ][..seen.len().min(5)]
+    );
+    assert_eq!(seen.len(), 5);
+
+    let again = js.kv("config").await.unwrap();
+    again.put("k", "v").await.unwrap();
+    assert_eq!(
+        js.kv("missing").await.unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    js.delete_kv("config").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn account_info_reports_usage() {
+    let srv = server();
+    let js = js(&srv).await;
+    assert!(js.is_available().await);
+    stream(&js, "U", &["u"]).await;
+    let info = js.account_info().await.unwrap();
+    assert_eq!(info["streams"], 1);
+    assert!(info["limits"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_without_jetstream_says_not_enabled() {
+    let srv = LocalServer::with_options(ServerOptions::default()).unwrap();
+    let js = js(&srv).await;
+    assert!(!js.is_available().await);
+    for err in [
+        js.account_info().await.unwrap_err(),
+        js.stream_info("ANY").await.unwrap_err(),
+        js.create_stream(&json!({"name": "ANY"})).await.unwrap_err(),
+    ] {
+        assert_eq!(err.code(), ErrorCode::JetStreamNotEnabled, "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_names_are_rejected_before_sending() {
+    let srv = server();
+    let js = js(&srv).await;
+    for bad in ["", "a.b", "a b", "a*", "x>"] {
+        let err = js.stream_info(bad).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidArgument, "{bad:?}");
+    }
+    let err = js
+        .create_stream(&json!({"subjects": ["x"]}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument);
+    let no_value: Value = json!({"name": "Y", "max_age": "1h"});
+    assert_eq!(
+        js.create_stream(&no_value).await.unwrap_err().code(),
+        ErrorCode::JetStream
+    );
+}
