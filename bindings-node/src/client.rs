@@ -1,0 +1,392 @@
+//! A connection: `connect()`, publish, request, subscribe, flush, drain, close, stats, events.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::task::noop_waker_ref;
+use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::Env;
+use tokio::sync::mpsc;
+
+use crate::error::{invalid_argument, Outcome};
+use crate::headers::{self, JsHeaders};
+use crate::message::Message;
+use crate::payload;
+use crate::runtime;
+use crate::subscription::{BatchCallback, Subscription};
+
+/// Options of `publish()`.
+#[napi(object)]
+pub struct PublishOptions {
+    /// Headers to send.
+    #[napi(ts_type = "Record<string, string | string[]>")]
+    pub headers: Option<JsHeaders>,
+    /// Reply subject for the receiver to answer on.
+    pub reply: Option<String>,
+}
+
+/// Options of `request()`.
+#[napi(object)]
+pub struct RequestOptions {
+    /// Milliseconds to wait for the reply (default: the connection's `request_timeout`).
+    pub timeout: Option<f64>,
+    /// Headers to send.
+    #[napi(ts_type = "Record<string, string | string[]>")]
+    pub headers: Option<JsHeaders>,
+}
+
+/// Options of `subscribe()`.
+#[napi(object, object_to_js = false)]
+pub struct SubscribeOptions {
+    /// Queue group: each message goes to one member of the group.
+    pub queue: Option<String>,
+    /// Called on the JavaScript thread for every message; without it, iterate or call `next()`.
+    #[napi(ts_type = "(msg: Message) => void")]
+    pub callback: Option<BatchCallback>,
+}
+
+/// Counters of one connection.
+#[napi(object)]
+pub struct Stats {
+    /// Messages received.
+    pub in_msgs: f64,
+    /// Messages sent.
+    pub out_msgs: f64,
+    /// Payload bytes received.
+    pub in_bytes: f64,
+    /// Payload bytes sent.
+    pub out_bytes: f64,
+    /// Successful reconnects.
+    pub reconnects: f64,
+    /// Messages dropped by slow subscriptions.
+    pub dropped: f64,
+}
+
+impl From<natskit::Stats> for Stats {
+    fn from(s: natskit::Stats) -> Self {
+        Stats {
+            in_msgs: s.in_msgs as f64,
+            out_msgs: s.out_msgs as f64,
+            in_bytes: s.in_bytes as f64,
+            out_bytes: s.out_bytes as f64,
+            reconnects: s.reconnects as f64,
+            dropped: s.dropped as f64,
+        }
+    }
+}
+
+/// Connects to NATS: a URL (`"nats://host:4222"`, comma-separated list allowed), an object of
+/// connection settings (the keys of natskit's config), or nothing for the `NATS_*` environment.
+#[napi(
+    ts_args_type = "options?: string | ConnectionOptions",
+    ts_return_type = "Promise<Client>"
+)]
+pub async fn connect(options: Option<serde_json::Value>) -> Outcome<Client> {
+    Outcome(connect_with(options).await)
+}
+
+async fn connect_with(options: Option<serde_json::Value>) -> natskit::Result<Client> {
+    let config = match options {
+        None | Some(serde_json::Value::Null) => {
+            natskit::Config::from_env()?.connection(None)?.clone()
+        }
+        Some(serde_json::Value::String(url)) => natskit::ConnectionConfig::for_url(&url),
+        Some(value) => natskit::ConnectionConfig::from_json(&value.to_string())?,
+    };
+    natskit::Client::connect(&config).await.map(Client::new)
+}
+
+/// A future that hands one publish to the connection.
+type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Keeps publishes in call order when the connection's outbound queue is momentarily full:
+/// such a publish, and every later one until the backlog is gone, is finished by one task.
+struct Backlog {
+    pending: AtomicUsize,
+    queue: mpsc::UnboundedSender<Job>,
+}
+
+impl Backlog {
+    fn start() -> Arc<Backlog> {
+        let (queue, mut jobs) = mpsc::unbounded_channel::<Job>();
+        let backlog = Arc::new(Backlog {
+            pending: AtomicUsize::new(0),
+            queue,
+        });
+        let counter = Arc::downgrade(&backlog);
+        runtime::handle().spawn(async move {
+            while let Some(job) = jobs.recv().await {
+                job.await;
+                if let Some(b) = counter.upgrade() {
+                    b.pending.fetch_sub(1, Ordering::AcqRel);
+                }
+            }
+        });
+        backlog
+    }
+
+    fn push(&self, job: Job) {
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        if self.queue.send(job).is_err() {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// A connection to NATS. Publishing is synchronous and cheap; everything that waits returns
+/// a Promise.
+#[napi]
+pub struct Client {
+    inner: natskit::Client,
+    backlog: Arc<Backlog>,
+}
+
+impl Client {
+    pub(crate) fn new(inner: natskit::Client) -> Self {
+        Client {
+            inner,
+            backlog: Backlog::start(),
+        }
+    }
+
+    /// Runs a publish now when the connection takes it at once, else queues it in order.
+    fn send(
+        &self,
+        publish: impl Future<Output = natskit::Result<()>> + Send + 'static,
+    ) -> natskit::Result<()> {
+        if self.backlog.pending.load(Ordering::Acquire) > 0 {
+            self.backlog.push(Box::pin(async move {
+                let _ = publish.await;
+            }));
+            return Ok(());
+        }
+        let mut publish = Box::pin(publish);
+        match publish
+            .as_mut()
+            .poll(&mut Context::from_waker(noop_waker_ref()))
+        {
+            Poll::Ready(result) => result,
+            Poll::Pending => {
+                self.backlog.push(Box::pin(async move {
+                    let _ = publish.await;
+                }));
+                Ok(())
+            }
+        }
+    }
+}
+
+#[napi]
+impl Client {
+    /// Publishes `data` (Buffer/Uint8Array, string, or a value sent as JSON) without waiting;
+    /// invalid subjects, oversize payloads and a closed connection throw at once.
+    /// `await flush()` confirms delivery to the server.
+    #[napi(
+        ts_args_type = "subject: string, data?: Payload, options?: PublishOptions",
+        ts_return_type = "void"
+    )]
+    pub fn publish(
+        &self,
+        env: &Env,
+        subject: String,
+        data: Unknown,
+        options: Option<PublishOptions>,
+    ) -> Outcome<()> {
+        let payload = match payload::to_bytes(env, data) {
+            Ok(p) => p,
+            Err(e) => return Outcome(Err(e)),
+        };
+        let (headers, reply) = match options {
+            Some(o) => (o.headers.map(headers::from_js), o.reply),
+            None => (None, None),
+        };
+        let client = self.inner.clone();
+        Outcome(self.send(async move {
+            let opts = natskit::PublishOptions {
+                headers: headers.as_ref(),
+                reply: reply.as_deref(),
+            };
+            client.publish_with(&subject, payload, &opts).await
+        }))
+    }
+
+    /// Publishes several payloads to one subject in one call (cheaper than a loop of `publish`).
+    #[napi(
+        ts_args_type = "subject: string, data: Payload[]",
+        ts_return_type = "void"
+    )]
+    pub fn publish_many(&self, env: &Env, subject: String, data: Vec<Unknown>) -> Outcome<()> {
+        let payloads = match data
+            .into_iter()
+            .map(|d| payload::to_bytes(env, d))
+            .collect::<natskit::Result<Vec<Bytes>>>()
+        {
+            Ok(p) => p,
+            Err(e) => return Outcome(Err(e)),
+        };
+        let client = self.inner.clone();
+        Outcome(self.send(async move {
+            for payload in payloads {
+                client.publish(&subject, payload).await?;
+            }
+            Ok(())
+        }))
+    }
+
+    /// Resolves once everything published before has reached the server.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn flush(&self) -> Outcome<()> {
+        let client = self.inner.clone();
+        let backlog = self.backlog.clone();
+        let (done, waited) = tokio::sync::oneshot::channel();
+        backlog.push(Box::pin(async move {
+            let _ = done.send(());
+        }));
+        let _ = waited.await;
+        Outcome(client.flush().await)
+    }
+
+    /// Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`).
+    #[napi(
+        ts_args_type = "subject: string, data?: Payload, options?: RequestOptions",
+        ts_return_type = "Promise<Message>"
+    )]
+    pub fn request<'env>(
+        &self,
+        env: &'env Env,
+        subject: String,
+        data: Unknown,
+        options: Option<RequestOptions>,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<Message>>> {
+        let payload = payload::to_bytes(env, data);
+        let (headers, timeout) = match options {
+            Some(o) => (o.headers.map(headers::from_js), o.timeout),
+            None => (None, None),
+        };
+        let client = self.inner.clone();
+        env.spawn_future(async move {
+            let result = async {
+                let timeout = timeout.map(millis).transpose()?;
+                let opts = natskit::RequestOptions {
+                    headers: headers.as_ref(),
+                    timeout,
+                };
+                client.request_with(&subject, payload?, &opts).await
+            };
+            Ok(Outcome(result.await.map(Message::from)))
+        })
+    }
+
+    /// Subscribes to `subject` (wildcards allowed). Without a callback the subscription is an
+    /// async iterable (`for await`) with `next(timeoutMs)`; with one, messages are delivered
+    /// to it on the JavaScript thread and the subscription keeps the process alive until
+    /// `unsubscribe()` or `close()`.
+    #[napi(ts_return_type = "Subscription")]
+    pub fn subscribe(
+        &self,
+        subject: String,
+        options: Option<SubscribeOptions>,
+    ) -> Outcome<Subscription> {
+        let (queue, callback) = match options {
+            Some(o) => (o.queue, o.callback),
+            None => (None, None),
+        };
+        let client = self.inner.clone();
+        let subscribing = async move { client.subscribe(&subject, queue.as_deref()).await };
+        let mut subscribing = Box::pin(subscribing);
+        let sub = match subscribing
+            .as_mut()
+            .poll(&mut Context::from_waker(noop_waker_ref()))
+        {
+            Poll::Ready(result) => result,
+            Poll::Pending => natskit::runtime::block_on(subscribing).and_then(|r| r),
+        };
+        Outcome(sub.map(|sub| Subscription::start(sub, callback)))
+    }
+
+    /// Drains every subscription (buffered messages are still delivered) and closes.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn drain(&self) -> Outcome<()> {
+        Outcome(self.inner.drain().await)
+    }
+
+    /// Flushes what was published and closes; closing twice does nothing.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn close(&self) -> Outcome<()> {
+        let client = self.inner.clone();
+        let backlog = self.backlog.clone();
+        let (done, waited) = tokio::sync::oneshot::channel();
+        backlog.push(Box::pin(async move {
+            let _ = done.send(());
+        }));
+        let _ = waited.await;
+        Outcome(client.close().await)
+    }
+
+    /// Counters since the connection was made.
+    #[napi]
+    pub fn stats(&self) -> Stats {
+        self.inner.stats().into()
+    }
+
+    /// True once closed or drained.
+    #[napi(getter)]
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// The largest payload (headers included) the server accepts.
+    #[napi(getter)]
+    pub fn max_payload(&self) -> u32 {
+        self.inner.max_payload().min(u32::MAX as usize) as u32
+    }
+
+    /// The oldest connection event not yet taken (`{ event: "reconnected", ... }`), or null.
+    #[napi(ts_return_type = "ConnectionEvent | null")]
+    pub fn poll_event(&self) -> Option<serde_json::Value> {
+        self.inner.poll_event().map(event_json)
+    }
+
+    /// Waits up to `timeoutMs` (default: forever) for the next connection event; null when
+    /// the time passes or the connection is closed and no event is left.
+    #[napi(ts_return_type = "Promise<ConnectionEvent | null>")]
+    pub async fn next_event(&self, timeout_ms: Option<f64>) -> Outcome<Option<serde_json::Value>> {
+        Outcome(next_event(self.inner.clone(), timeout_ms).await)
+    }
+}
+
+async fn next_event(
+    client: natskit::Client,
+    timeout_ms: Option<f64>,
+) -> natskit::Result<Option<serde_json::Value>> {
+    if let Some(event) = client.poll_event() {
+        return Ok(Some(event_json(event)));
+    }
+    if client.is_closed() {
+        return Ok(None);
+    }
+    let event = match timeout_ms.map(millis).transpose()? {
+        Some(t) => tokio::time::timeout(t, client.next_event()).await.ok(),
+        None => Some(client.next_event().await),
+    };
+    Ok(event.map(event_json))
+}
+
+fn event_json(event: natskit::Event) -> serde_json::Value {
+    serde_json::to_value(event).unwrap_or(serde_json::Value::Null)
+}
+
+/// Milliseconds from JavaScript as a `Duration`.
+pub(crate) fn millis(ms: f64) -> natskit::Result<Duration> {
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(invalid_argument(format!(
+            "timeout: {ms} is not a number of milliseconds (>= 0)"
+        )));
+    }
+    Ok(Duration::from_secs_f64(ms / 1000.0))
+}

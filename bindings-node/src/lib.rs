@@ -1,0 +1,24 @@
+//! natskit for Node.js: a thin napi-rs layer over the natskit core.
+//!
+//! Each module mirrors `core/src/<concept>.rs` and only translates: JavaScript values to core
+//! types, core errors to `Error`s with a `code` (see [`error`]), futures to Promises (run on
+//! natskit's shared runtime, see [`runtime`]) and subscription callbacks to thread-safe calls.
+
+#[macro_use]
+extern crate napi_derive;
+
+pub mod client;
+pub mod error;
+pub mod headers;
+pub mod manager;
+pub mod message;
+pub mod payload;
+pub mod runtime;
+pub mod server;
+pub mod subscription;
+
+/// The natskit version of this addon.
+#[napi]
+pub fn version() -> String {
+    natskit::VERSION.to_string()
+}

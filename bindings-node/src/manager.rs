@@ -1,0 +1,73 @@
+//! Named connections from a configuration (object, file or environment), opened on first use.
+
+use std::sync::Arc;
+
+use napi::Env;
+
+use crate::client::Client;
+use crate::error::{to_napi, Outcome};
+
+/// Holds the configured connections; each opens on its first `connection()`.
+#[napi]
+pub struct Manager {
+    inner: Arc<natskit::Manager>,
+}
+
+#[napi]
+impl Manager {
+    /// A manager over `config`: `{ default, connections: { name: {...} } }` or one connection's
+    /// keys; omitted, the `NATS_*` environment. Invalid settings throw `CONFIG` naming the key.
+    #[napi(constructor, ts_args_type = "config?: ManagerConfig")]
+    pub fn new(env: &Env, config: Option<serde_json::Value>) -> napi::Result<Self> {
+        let config = match config {
+            Some(value) => natskit::Config::from_value(value),
+            None => natskit::Config::from_env(),
+        };
+        config
+            .map(|c| Manager {
+                inner: Arc::new(natskit::Manager::new(c)),
+            })
+            .map_err(|e| to_napi(env, &e))
+    }
+
+    /// A manager configured from the environment (`NATSKIT_CONFIG`, `NATS_URL`, ...).
+    #[napi(factory)]
+    pub fn from_env(env: &Env) -> napi::Result<Self> {
+        Manager::new(env, None)
+    }
+
+    /// A manager configured from a TOML or JSON file.
+    #[napi(factory)]
+    pub fn from_file(env: &Env, path: String) -> napi::Result<Self> {
+        natskit::Config::from_file(&path)
+            .map(|c| Manager {
+                inner: Arc::new(natskit::Manager::new(c)),
+            })
+            .map_err(|e| to_napi(env, &e))
+    }
+
+    /// The named connection (omitted: the default one), connecting on first use.
+    #[napi(ts_return_type = "Promise<Client>")]
+    pub async fn connection(&self, name: Option<String>) -> Outcome<Client> {
+        let manager = self.inner.clone();
+        Outcome(manager.connection(name.as_deref()).await.map(Client::new))
+    }
+
+    /// Flushes and closes one connection; the next `connection(name)` opens a new one.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn close(&self, name: String) -> Outcome<()> {
+        Outcome(self.inner.close(&name).await)
+    }
+
+    /// Flushes and closes every open connection.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn close_all(&self) -> Outcome<()> {
+        Outcome(self.inner.close_all().await)
+    }
+
+    /// Names of the connections that are open now.
+    #[napi]
+    pub fn open_connections(&self) -> Vec<String> {
+        self.inner.open_connections()
+    }
+}

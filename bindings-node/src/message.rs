@@ -1,0 +1,100 @@
+//! A received message: subject, reply, data, headers, JSON/text decoding and `respond()`.
+
+use std::collections::HashMap;
+
+use napi::bindgen_prelude::{Buffer, PromiseRaw, Unknown};
+use napi::Env;
+
+use crate::error::Outcome;
+use crate::headers::{self, JsHeaders};
+use crate::payload;
+
+/// Options of `respond()`.
+#[napi(object)]
+pub struct RespondOptions {
+    /// Headers to send with the reply.
+    #[napi(ts_type = "Record<string, string | string[]>")]
+    pub headers: Option<JsHeaders>,
+}
+
+/// A message received from a subscription or as a reply.
+#[napi]
+pub struct Message {
+    inner: natskit::Message,
+}
+
+impl From<natskit::Message> for Message {
+    fn from(inner: natskit::Message) -> Self {
+        Message { inner }
+    }
+}
+
+#[napi]
+impl Message {
+    /// The subject it was published to.
+    #[napi(getter)]
+    pub fn subject(&self) -> String {
+        self.inner.subject().to_string()
+    }
+
+    /// The reply subject, when the sender expects an answer.
+    #[napi(getter)]
+    pub fn reply(&self) -> Option<String> {
+        self.inner.reply().map(String::from)
+    }
+
+    /// The payload (a copy).
+    #[napi(getter)]
+    pub fn data(&self) -> Buffer {
+        Buffer::from(self.inner.data())
+    }
+
+    /// Every header with all its values, or `undefined` when there are none.
+    #[napi(getter)]
+    pub fn headers(&self) -> Option<HashMap<String, Vec<String>>> {
+        self.inner
+            .has_headers()
+            .then(|| headers::to_js(&self.inner.headers()))
+    }
+
+    /// The first value of a header, ignoring the name's case.
+    #[napi]
+    pub fn header(&self, name: String) -> Option<String> {
+        self.inner.header(&name).map(String::from)
+    }
+
+    /// The payload as UTF-8 text (invalid sequences become U+FFFD).
+    #[napi]
+    pub fn string(&self) -> String {
+        String::from_utf8_lossy(self.inner.data()).into_owned()
+    }
+
+    /// The payload decoded as JSON; `SERIALIZATION` when it is not JSON.
+    #[napi(ts_return_type = "any")]
+    pub fn json(&self) -> Outcome<serde_json::Value> {
+        self.inner.json().into()
+    }
+
+    /// Publishes `data` to the reply subject; `INVALID_ARGUMENT` when there is none.
+    #[napi(
+        ts_args_type = "data?: Payload, options?: RespondOptions",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn respond<'env>(
+        &self,
+        env: &'env Env,
+        data: Unknown,
+        options: Option<RespondOptions>,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<()>>> {
+        let payload = payload::to_bytes(env, data);
+        let headers = options.and_then(|o| o.headers).map(headers::from_js);
+        let message = self.inner.clone();
+        env.spawn_future(async move {
+            let result = match payload {
+                Ok(payload) => message.respond_with(payload, headers.as_ref()).await,
+                Err(e) => Err(e),
+            };
+            Ok(Outcome(result))
+        })
+    }
+}
