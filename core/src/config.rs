@@ -106,6 +106,68 @@ impl Default for JetStreamConfig {
     }
 }
 
+/// What a second push with the same unique key does while the first job is pending or running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UniquePolicy {
+    /// The push returns no job id and nothing is queued.
+    #[default]
+    Ignore,
+    /// The push fails with a `QUEUE` error.
+    Refuse,
+}
+
+/// Job queue settings of one connection (see the README's "Job queue").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// The JetStream stream holding every queue of this connection.
+    pub stream: String,
+    /// Subject prefix: jobs of queue `q` live on `<prefix>.q.<q>`.
+    pub subject_prefix: String,
+    /// Stream replicas (clusters).
+    pub replicas: usize,
+    /// Visibility timeout, seconds: a job whose worker stops answering is redelivered after it.
+    pub retry_after: f64,
+    /// Tries for jobs that set none.
+    pub tries: u32,
+    /// Also publish failed jobs here (the seed's dead-letter subject).
+    pub dead_letter_subject: Option<String>,
+    /// Key-value bucket of the failed-jobs store.
+    pub failed_bucket: String,
+    /// Key-value bucket of unique-job locks.
+    pub unique_bucket: String,
+    /// What a duplicate unique push does.
+    pub unique: UniquePolicy,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            stream: "NATSKIT_JOBS".into(),
+            subject_prefix: "natskit.jobs".into(),
+            replicas: 1,
+            retry_after: 60.0,
+            tries: 1,
+            dead_letter_subject: None,
+            failed_bucket: "natskit_failed".into(),
+            unique_bucket: "natskit_unique".into(),
+            unique: UniquePolicy::Ignore,
+        }
+    }
+}
+
+impl QueueConfig {
+    /// `retry_after` as a `Duration`.
+    pub fn retry_after(&self) -> Result<Duration> {
+        let d = seconds(self.retry_after, "queue.retry_after")?;
+        if d < Duration::from_millis(100) {
+            return Err(Error::config("queue.retry_after: must be at least 0.1 s"));
+        }
+        Ok(d)
+    }
+}
+
 /// Everything needed to open one connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -143,6 +205,8 @@ pub struct ConnectionConfig {
     pub subscription_capacity: usize,
     /// JetStream settings.
     pub jetstream: JetStreamConfig,
+    /// Job queue settings.
+    pub queue: QueueConfig,
 }
 
 impl Default for ConnectionConfig {
@@ -164,6 +228,7 @@ impl Default for ConnectionConfig {
             reconnect: ReconnectConfig::default(),
             subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
             jetstream: JetStreamConfig::default(),
+            queue: QueueConfig::default(),
         }
     }
 }
@@ -266,6 +331,13 @@ impl ConnectionConfig {
         seconds(self.reconnect.max_delay, "reconnect.max_delay")?;
         seconds(self.reconnect.jitter, "reconnect.jitter")?;
         self.jetstream_timeout()?;
+        self.queue.retry_after()?;
+        if let Some(dlq) = &self.queue.dead_letter_subject {
+            crate::subject::validate_publish(dlq)
+                .map_err(|e| e.context("queue.dead_letter_subject"))?;
+        }
+        crate::subject::validate_publish(&self.queue.subject_prefix)
+            .map_err(|e| e.context("queue.subject_prefix"))?;
         if self.subscription_capacity == 0 {
             return Err(Error::config("subscription_capacity: must be at least 1"));
         }

@@ -1,0 +1,48 @@
+"""natskit for asyncio: the same operations as ``natskit``, as awaitables.
+
+Runs on the same core runtime as the sync API; results are handed to the event loop
+thread-safely. ``subscribe(..., callback=f)`` runs ``f`` (plain or ``async``) for each
+message in a task on the running loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any, Awaitable, Callable, Optional, Set, Union
+
+from . import _native
+from ._native import AsyncClient as Client
+from ._native import AsyncManager as Manager
+from ._native import AsyncMessage as Message
+from ._native import AsyncSubscription as Subscription
+from ._native import Headers
+from .errors import NatsError
+
+__all__ = ["connect", "Client", "Manager", "Message", "Subscription", "Headers", "NatsError"]
+
+Callback = Callable[[Message], Union[None, Awaitable[None]]]
+
+_TASKS: Set["asyncio.Task[None]"] = set()
+
+
+async def connect(url: Optional[str] = None, **opts: Any) -> Client:
+    """Connects (``url=None``: the ``NATS_*`` environment); ``opts`` are config keys."""
+    client: Client = await _native.connect_async(url, **opts)
+    return client
+
+
+async def _with_callback(subscribed: Awaitable[Subscription], callback: Callback) -> Subscription:
+    """Awaits a new subscription, then feeds ``callback`` from a task until it ends."""
+    sub = await subscribed
+    task = asyncio.get_running_loop().create_task(_pump(sub, callback))
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
+    return sub
+
+
+async def _pump(sub: Subscription, callback: Callback) -> None:
+    async for msg in sub:
+        result = callback(msg)
+        if inspect.isawaitable(result):
+            await result

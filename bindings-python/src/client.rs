@@ -1,0 +1,483 @@
+//! `natskit.Client` (blocking calls) and `natskit.aio.Client` (awaitables) over one core
+//! `natskit::Client`, plus `connect` for both.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::dispatch::Dispatcher;
+use crate::error::IntoPy;
+use crate::headers;
+use crate::message::{AsyncMsg, Message};
+use crate::payload;
+use crate::runtime::{awaitable, seconds, wait, Ready};
+use crate::subscription::{AsyncSubscription, Subscription};
+
+/// The arguments of one publish, converted while the GIL is held.
+struct Outgoing {
+    subject: String,
+    data: Bytes,
+    headers: Option<natskit::Headers>,
+    reply: Option<String>,
+}
+
+impl Outgoing {
+    fn new(
+        subject: String,
+        data: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        reply: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(Outgoing {
+            subject,
+            data: payload::to_bytes(data)?,
+            headers: headers::optional(headers)?,
+            reply,
+        })
+    }
+
+    async fn publish(self, client: &natskit::Client) -> natskit::Result<()> {
+        let opts = natskit::PublishOptions {
+            headers: self.headers.as_ref(),
+            reply: self.reply.as_deref(),
+        };
+        client.publish_with(&self.subject, self.data, &opts).await
+    }
+
+    async fn request(
+        self,
+        client: &natskit::Client,
+        timeout: Option<Duration>,
+    ) -> natskit::Result<natskit::Message> {
+        let opts = natskit::RequestOptions {
+            headers: self.headers.as_ref(),
+            timeout,
+        };
+        client.request_with(&self.subject, self.data, &opts).await
+    }
+}
+
+/// Every payload of a `publish_many` call.
+fn payloads(items: &Bound<'_, PyAny>) -> PyResult<Vec<Bytes>> {
+    items
+        .try_iter()?
+        .map(|item| payload::to_bytes(&item?))
+        .collect()
+}
+
+async fn publish_all(
+    client: &natskit::Client,
+    subject: &str,
+    payloads: Vec<Bytes>,
+    headers: Option<natskit::Headers>,
+) -> natskit::Result<usize> {
+    let count = payloads.len();
+    let opts = natskit::PublishOptions {
+        headers: headers.as_ref(),
+        reply: None,
+    };
+    for data in payloads {
+        client.publish_with(subject, data, &opts).await?;
+    }
+    Ok(count)
+}
+
+/// The settings for `connect(url, **opts)`: the URL (or the `NATS_*` environment when
+/// `url` is `None`) with the given configuration keys on top, validated by core.
+pub fn connection_config(
+    url: Option<&str>,
+    opts: Option<&Bound<'_, PyDict>>,
+) -> PyResult<natskit::ConnectionConfig> {
+    let base = match url {
+        Some(url) => natskit::ConnectionConfig::for_url(url),
+        None => natskit::Config::from_env()
+            .and_then(|c| c.connection(None).cloned())
+            .py_err()?,
+    };
+    let Some(opts) = opts.filter(|o| !o.is_empty()) else {
+        return Ok(base);
+    };
+    let mut merged =
+        serde_json::to_value(&base).map_err(|e| crate::error::to_py(natskit::Error::from(e)))?;
+    let extra: serde_json::Value = serde_json::from_str(&payload::dumps(opts)?)
+        .map_err(|e| crate::error::to_py(natskit::Error::from(e)))?;
+    if let (Some(target), serde_json::Value::Object(extra)) = (merged.as_object_mut(), extra) {
+        for (key, value) in extra {
+            match (target.get_mut(&key), value) {
+                (Some(serde_json::Value::Object(inner)), serde_json::Value::Object(value)) => {
+                    inner.extend(value)
+                }
+                (_, value) => {
+                    target.insert(key, value);
+                }
+            }
+        }
+    }
+    natskit::ConnectionConfig::from_json(&merged.to_string()).py_err()
+}
+
+/// Connects and returns a `natskit.Client`.
+#[pyfunction]
+#[pyo3(signature = (url=None, **opts))]
+pub fn connect(
+    py: Python<'_>,
+    url: Option<&str>,
+    opts: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Client> {
+    let config = connection_config(url, opts)?;
+    let core = wait(py, natskit::Client::connect(&config))?.py_err()?;
+    Ok(Client::new(core))
+}
+
+/// Connects; the awaitable returns a `natskit.aio.Client`.
+#[pyfunction]
+#[pyo3(signature = (url=None, **opts))]
+pub fn connect_async<'py>(
+    py: Python<'py>,
+    url: Option<&str>,
+    opts: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let config = connection_config(url, opts)?;
+    awaitable(py, async move {
+        let core = natskit::Client::connect(&config).await.py_err()?;
+        Ok(AsyncClient { core })
+    })
+}
+
+/// A connection used with blocking calls (each releases the GIL while it waits).
+#[pyclass(module = "natskit", name = "Client", frozen)]
+pub struct Client {
+    pub(crate) core: natskit::Client,
+    dispatch: Dispatcher,
+}
+
+impl Client {
+    /// Wraps a core client.
+    pub fn new(core: natskit::Client) -> Self {
+        Client {
+            core,
+            dispatch: Dispatcher::default(),
+        }
+    }
+}
+
+#[pymethods]
+impl Client {
+    /// Publishes `data` (bytes, str, or a JSON-serialisable value) to `subject`.
+    #[pyo3(signature = (subject, data=None, *, headers=None, reply=None))]
+    fn publish(
+        &self,
+        py: Python<'_>,
+        subject: String,
+        data: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+        reply: Option<String>,
+    ) -> PyResult<()> {
+        let out = Outgoing::new(subject, &none_or(py, data), headers, reply)?;
+        wait(py, out.publish(&self.core))?.py_err()
+    }
+
+    /// Publishes every payload of `payloads` to `subject` in one call; returns the count.
+    #[pyo3(signature = (subject, payloads, *, headers=None))]
+    fn publish_many(
+        &self,
+        py: Python<'_>,
+        subject: &str,
+        payloads: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let all = self::payloads(payloads)?;
+        let headers = headers::optional(headers)?;
+        wait(py, publish_all(&self.core, subject, all, headers))?.py_err()
+    }
+
+    /// Returns once the server has processed everything published so far.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, self.core.flush())?.py_err()
+    }
+
+    /// Sends a request and returns the first reply; `timeout` in seconds
+    /// (`None`: the connection's `request_timeout`).
+    #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None))]
+    fn request(
+        &self,
+        py: Python<'_>,
+        subject: String,
+        data: Option<&Bound<'_, PyAny>>,
+        timeout: Option<f64>,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Message> {
+        let timeout = seconds(timeout, "timeout")?;
+        let out = Outgoing::new(subject, &none_or(py, data), headers, None)?;
+        let reply = wait(py, out.request(&self.core, timeout))?.py_err()?;
+        Ok(Message::sync(reply))
+    }
+
+    /// Subscribes (wildcards allowed, optionally in a queue group). With `callback`,
+    /// messages are handed to it by `process()` on the thread that calls `process`.
+    #[pyo3(signature = (subject, *, queue=None, callback=None))]
+    fn subscribe(
+        &self,
+        py: Python<'_>,
+        subject: &str,
+        queue: Option<&str>,
+        callback: Option<Py<PyAny>>,
+    ) -> PyResult<Subscription> {
+        let sub = wait(py, self.core.subscribe(subject, queue))?.py_err()?;
+        let sub = Subscription::new(sub, callback.is_some());
+        if let Some(callback) = callback {
+            self.dispatch.register(sub.cell(), callback);
+        }
+        Ok(sub)
+    }
+
+    /// Calls the callbacks of messages that arrived, waiting up to `timeout` seconds
+    /// for the first (`None`: until one arrives). Returns how many callbacks ran.
+    #[pyo3(signature = (timeout=0.0))]
+    fn process(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<usize> {
+        self.dispatch.process(py, seconds(timeout, "timeout")?)
+    }
+
+    /// Drains every subscription, then closes.
+    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, self.core.drain())?.py_err()
+    }
+
+    /// Flushes and closes; closing twice does nothing.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, self.core.close())?.py_err()
+    }
+
+    /// Counters: in_msgs, out_msgs, in_bytes, out_bytes, reconnects, dropped.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        payload::to_python(py, &self.core.stats())
+    }
+
+    /// The oldest connection event not yet taken (`{"event": "reconnected", ...}`), if any.
+    fn poll_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.core
+            .poll_event()
+            .map(|e| payload::to_python(py, &e))
+            .transpose()
+    }
+
+    /// Waits up to `timeout` seconds (`None`: forever) for the next connection event.
+    #[pyo3(signature = (timeout=None))]
+    fn next_event<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let timeout = seconds(timeout, "timeout")?;
+        let event = wait(py, async {
+            match timeout {
+                Some(t) => tokio::time::timeout(t, self.core.next_event()).await.ok(),
+                None => Some(self.core.next_event().await),
+            }
+        })?;
+        event.map(|e| payload::to_python(py, &e)).transpose()
+    }
+
+    /// The largest payload the server accepts, in bytes.
+    #[getter]
+    fn max_payload(&self) -> usize {
+        self.core.max_payload()
+    }
+
+    /// True once closed or drained.
+    #[getter]
+    fn is_closed(&self) -> bool {
+        self.core.is_closed()
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.close(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Client({:?})", self.core)
+    }
+}
+
+/// `natskit.aio._with_callback`: awaits the subscription, then feeds `callback` from a task.
+static WITH_CALLBACK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A connection used with `await`.
+#[pyclass(module = "natskit.aio", name = "Client", frozen)]
+pub struct AsyncClient {
+    pub(crate) core: natskit::Client,
+}
+
+#[pymethods]
+impl AsyncClient {
+    /// Publishes `data` (bytes, str, or a JSON-serialisable value) to `subject`.
+    #[pyo3(signature = (subject, data=None, *, headers=None, reply=None))]
+    fn publish<'py>(
+        &self,
+        py: Python<'py>,
+        subject: String,
+        data: Option<&Bound<'py, PyAny>>,
+        headers: Option<&Bound<'py, PyAny>>,
+        reply: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let out = Outgoing::new(subject, &none_or(py, data), headers, reply)?;
+        let core = self.core.clone();
+        awaitable(py, async move { out.publish(&core).await.py_err() })
+    }
+
+    /// Publishes every payload of `payloads` to `subject`; returns the count.
+    #[pyo3(signature = (subject, payloads, *, headers=None))]
+    fn publish_many<'py>(
+        &self,
+        py: Python<'py>,
+        subject: String,
+        payloads: &Bound<'py, PyAny>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let all = self::payloads(payloads)?;
+        let headers = headers::optional(headers)?;
+        let core = self.core.clone();
+        awaitable(py, async move {
+            publish_all(&core, &subject, all, headers).await.py_err()
+        })
+    }
+
+    /// Completes once the server has processed everything published so far.
+    fn flush<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move { core.flush().await.py_err() })
+    }
+
+    /// Sends a request; the awaitable returns the first reply.
+    #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None))]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        subject: String,
+        data: Option<&Bound<'py, PyAny>>,
+        timeout: Option<f64>,
+        headers: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = seconds(timeout, "timeout")?;
+        let out = Outgoing::new(subject, &none_or(py, data), headers, None)?;
+        let core = self.core.clone();
+        awaitable(py, async move {
+            Ok(AsyncMsg(out.request(&core, timeout).await.py_err()?))
+        })
+    }
+
+    /// Subscribes; with `callback` (a function or coroutine function) a task on the
+    /// running loop calls it for each message.
+    #[pyo3(signature = (subject, *, queue=None, callback=None))]
+    fn subscribe<'py>(
+        &self,
+        py: Python<'py>,
+        subject: String,
+        queue: Option<String>,
+        callback: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        let subscribed = awaitable(py, async move {
+            let sub = core.subscribe(&subject, queue.as_deref()).await.py_err()?;
+            Ok(AsyncSubscription::new(sub))
+        })?;
+        match callback {
+            None => Ok(subscribed),
+            Some(callback) => {
+                let with_callback = WITH_CALLBACK.get_or_try_init(py, || {
+                    py.import("natskit.aio")?
+                        .getattr("_with_callback")
+                        .map(Bound::unbind)
+                })?;
+                with_callback.bind(py).call1((subscribed, callback))
+            }
+        }
+    }
+
+    /// Drains every subscription, then closes.
+    fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move { core.drain().await.py_err() })
+    }
+
+    /// Flushes and closes; closing twice does nothing.
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move { core.close().await.py_err() })
+    }
+
+    /// Counters: in_msgs, out_msgs, in_bytes, out_bytes, reconnects, dropped.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        payload::to_python(py, &self.core.stats())
+    }
+
+    /// The oldest connection event not yet taken, if any.
+    fn poll_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.core
+            .poll_event()
+            .map(|e| payload::to_python(py, &e))
+            .transpose()
+    }
+
+    /// Waits for the next connection event (a dict).
+    fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move { Ok(EventValue(core.next_event().await)) })
+    }
+
+    /// The largest payload the server accepts, in bytes.
+    #[getter]
+    fn max_payload(&self) -> usize {
+        self.core.max_payload()
+    }
+
+    /// True once closed or drained.
+    #[getter]
+    fn is_closed(&self) -> bool {
+        self.core.is_closed()
+    }
+
+    fn __aenter__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        Ok(Ready::new(py, slf)?.into_any())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.close(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Client({:?})", self.core)
+    }
+}
+
+/// A connection event on its way to Python as a dict.
+struct EventValue(natskit::Event);
+
+impl<'py> IntoPyObject<'py> for EventValue {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        payload::to_python(py, &self.0)
+    }
+}
+
+/// A missing payload is empty.
+fn none_or<'py>(py: Python<'py>, data: Option<&Bound<'py, PyAny>>) -> Bound<'py, PyAny> {
+    data.cloned().unwrap_or_else(|| py.None().into_bound(py))
+}

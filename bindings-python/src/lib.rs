@@ -1,0 +1,41 @@
+//! `natskit._native`: the Python binding of the natskit core. The pure-Python package
+//! `natskit` re-exports these types (sync), `natskit.aio` the asyncio ones,
+//! `natskit.testing` the local server. Behaviour lives in core; this crate translates.
+
+mod client;
+mod dispatch;
+mod error;
+mod headers;
+mod manager;
+mod message;
+mod payload;
+mod runtime;
+mod server;
+mod subscription;
+
+use pyo3::prelude::*;
+
+/// Async classes share their sync twins' Python names (`natskit.aio.Client`), so they
+/// are added under `Async*` names and re-exported by `natskit.aio`.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", natskit::VERSION)?;
+    m.add_function(wrap_pyfunction!(client::connect, m)?)?;
+    m.add_function(wrap_pyfunction!(client::connect_async, m)?)?;
+    m.add_class::<client::Client>()?;
+    m.add("AsyncClient", m.py().get_type::<client::AsyncClient>())?;
+    m.add_class::<subscription::Subscription>()?;
+    m.add(
+        "AsyncSubscription",
+        m.py().get_type::<subscription::AsyncSubscription>(),
+    )?;
+    m.add_class::<message::Message>()?;
+    m.add("AsyncMessage", m.py().get_type::<message::AsyncMessage>())?;
+    m.add_class::<headers::Headers>()?;
+    m.add_class::<manager::Manager>()?;
+    m.add("AsyncManager", m.py().get_type::<manager::AsyncManager>())?;
+    m.add_class::<server::LocalServer>()?;
+    m.add_class::<runtime::Ready>()?;
+    Ok(())
+}

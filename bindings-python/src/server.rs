@@ -1,0 +1,113 @@
+//! `natskit.testing.LocalServer`: core's embedded nats-server for tests and demos.
+
+use std::sync::Mutex;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::error::{to_py, IntoPy};
+
+/// A nats-server on a free loopback port (JetStream on by default), stopped on exit.
+#[pyclass(module = "natskit.testing", name = "LocalServer", frozen)]
+pub struct LocalServer {
+    server: Mutex<Option<natskit::LocalServer>>,
+    url: String,
+    port: u16,
+}
+
+#[pymethods]
+impl LocalServer {
+    #[new]
+    #[pyo3(signature = (*, jetstream=true, user=None, password=None, token=None, port=None, config=None, args=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        jetstream: bool,
+        user: Option<String>,
+        password: Option<String>,
+        token: Option<String>,
+        port: Option<u16>,
+        config: Option<String>,
+        args: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let options = natskit::ServerOptions {
+            port,
+            jetstream,
+            user: user.map(|u| (u, password.unwrap_or_default())),
+            token,
+            config,
+            args: args.unwrap_or_default(),
+            ..Default::default()
+        };
+        let server = py
+            .detach(|| natskit::LocalServer::with_options(options))
+            .py_err()?;
+        Ok(LocalServer {
+            url: server.url(),
+            port: server.port(),
+            server: Mutex::new(Some(server)),
+        })
+    }
+
+    /// The URL to connect to.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The port it listens on.
+    #[getter]
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's process id while it runs.
+    #[getter]
+    fn pid(&self) -> Option<u32> {
+        self.lock().as_ref().and_then(|s| s.pid())
+    }
+
+    /// Kills the server (SIGKILL); `start_again` brings it back on the same port.
+    fn kill(&self, py: Python<'_>) {
+        py.detach(|| {
+            if let Some(s) = self.lock().as_mut() {
+                s.kill()
+            }
+        })
+    }
+
+    /// Starts the killed server again with the same port and options.
+    fn start_again(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| match self.lock().as_mut() {
+            Some(s) => s.start_again().map_err(to_py),
+            None => Err(to_py(natskit::Error::new(
+                natskit::ErrorCode::Closed,
+                "the server was stopped; start a new LocalServer",
+            ))),
+        })
+    }
+
+    /// Stops the server for good.
+    fn stop(&self, py: Python<'_>) {
+        py.detach(|| drop(self.lock().take()))
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) {
+        self.stop(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("LocalServer(url={:?})", self.url)
+    }
+}
+
+impl LocalServer {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<natskit::LocalServer>> {
+        self.server.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

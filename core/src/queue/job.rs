@@ -1,0 +1,386 @@
+//! A job taken from a queue, and what finishing it does: the Laravel lifecycle
+//! (tries, backoff, retry-until, max exceptions, timeout, release, fail).
+
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, AckKind};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::envelope::{now, Envelope};
+use super::failed::FailedJob;
+use super::Queue;
+use crate::error::Result;
+use crate::jetstream::error::from_nats;
+
+/// How a handler's run ended; [`Job::finish`] turns it into the next state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done: the job leaves the queue.
+    Success,
+    /// The handler deleted the job: it leaves the queue, not counted as failed.
+    Delete,
+    /// Put back, available again after the delay (counts as an attempt, not an exception).
+    Release(Duration),
+    /// The handler gave up: the job fails now, whatever tries remain.
+    Fail(String),
+    /// The handler raised an error: counts toward tries and max exceptions.
+    Error {
+        /// Exception class or kind (`ValueError`, `RuntimeException`).
+        exception: String,
+        /// Its message.
+        message: String,
+        /// Stack trace, if the host has one.
+        trace: String,
+    },
+}
+
+/// What happened to a finished job, for the host's hooks and logs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum JobEvent {
+    /// Completed and removed.
+    Processed {
+        /// Job id.
+        id: String,
+    },
+    /// Deleted by the handler.
+    Deleted {
+        /// Job id.
+        id: String,
+    },
+    /// Released by the handler; back after `delay` seconds.
+    Released {
+        /// Job id.
+        id: String,
+        /// Seconds until it is available again.
+        delay: f64,
+    },
+    /// Raised an error and will be retried after `delay` seconds (the backoff).
+    Retrying {
+        /// Job id.
+        id: String,
+        /// Seconds until the retry.
+        delay: f64,
+        /// The error's message.
+        message: String,
+    },
+    /// Failed for good: stored in the failed-jobs store (and sent to the dead-letter subject).
+    Failed {
+        /// Job id.
+        id: String,
+        /// Why it failed.
+        reason: String,
+    },
+}
+
+/// A job taken from a queue. Finish it with [`Job::finish`]; while it is held a heartbeat
+/// keeps it reserved, and if the worker dies it is redelivered after `retry_after`.
+#[derive(Debug)]
+pub struct Job {
+    queue: Queue,
+    msg: Option<jetstream::Message>,
+    env: Envelope,
+    attempts: u32,
+    started: Instant,
+    heartbeat: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Job {
+    pub(crate) async fn from_message(queue: Queue, msg: jetstream::Message) -> Result<Job> {
+        let delivered = msg.info().map(|i| i.delivered.max(1) as u32).unwrap_or(1);
+        let env = match Envelope::from_slice(&msg.payload) {
+            Ok(env) => env,
+            Err(e) => {
+                // Unreadable jobs can never succeed: keep them in the failed store.
+                let raw = String::from_utf8_lossy(&msg.payload).to_string();
+                let mut env = Envelope::new(
+                    queue.name(),
+                    "invalid",
+                    Value::String(raw),
+                    &Default::default(),
+                )?;
+                env.uuid = format!("invalid-{}", nuid::next());
+                let mut job = Job::new(queue, msg, env, delivered);
+                job.fail_now("InvalidPayload", e.message()).await?;
+                return Err(e);
+            }
+        };
+        let attempts = env.attempts + delivered;
+        Ok(Job::new(queue, msg, env, attempts))
+    }
+
+    fn new(queue: Queue, msg: jetstream::Message, env: Envelope, attempts: u32) -> Job {
+        let heartbeat = spawn_heartbeat(&queue, &msg);
+        Job {
+            queue,
+            msg: Some(msg),
+            env,
+            attempts,
+            started: Instant::now(),
+            heartbeat,
+        }
+    }
+
+    /// The job id.
+    pub fn id(&self) -> &str {
+        &self.env.uuid
+    }
+
+    /// The job's name (handler key).
+    pub fn name(&self) -> &str {
+        &self.env.job
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &Value {
+        &self.env.data
+    }
+
+    /// This attempt's number (1 on the first run; redeliveries after a crash count too).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The queue it came from.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// The whole envelope.
+    pub fn envelope(&self) -> &Envelope {
+        &self.env
+    }
+
+    /// How long this run has taken so far.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Attempts allowed: the job's own, else `default_tries`, else the connection's (0 = unlimited).
+    pub fn max_tries(&self, default_tries: Option<u32>) -> u32 {
+        self.env
+            .max_tries
+            .or(default_tries)
+            .unwrap_or(self.queue.settings().tries)
+    }
+
+    /// Why this job must fail before it runs (too many attempts, past retry-until), if it must.
+    pub fn expired(&self, default_tries: Option<u32>) -> Option<String> {
+        if let Some(until) = self.env.retry_until {
+            return (now() >= until)
+                .then(|| format!("{} has passed its retry-until time", self.name()));
+        }
+        let max = self.max_tries(default_tries);
+        (max > 0 && self.attempts > max).then(|| {
+            format!(
+                "{} has been attempted too many times ({} of {max})",
+                self.name(),
+                self.attempts
+            )
+        })
+    }
+
+    /// Applies `outcome`: acknowledges, retries with backoff, releases or fails the job.
+    /// `default_tries` and `default_timeout` are the worker's (used when the job sets none).
+    pub async fn finish(
+        mut self,
+        outcome: Outcome,
+        default_tries: Option<u32>,
+        default_timeout: Option<Duration>,
+    ) -> Result<JobEvent> {
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+        let timeout = self
+            .env
+            .timeout
+            .map(Duration::from_secs_f64)
+            .or(default_timeout);
+        let outcome = match (outcome, timeout) {
+            (Outcome::Success | Outcome::Error { .. }, Some(t))
+                if !t.is_zero() && self.elapsed() > t =>
+            {
+                Outcome::Error {
+                    exception: "TimeoutExceeded".into(),
+                    message: format!(
+                        "{} ran {:.1} s, longer than its timeout of {:.1} s",
+                        self.name(),
+                        self.elapsed().as_secs_f64(),
+                        t.as_secs_f64()
+                    ),
+                    trace: String::new(),
+                }
+            }
+            (o, _) => o,
+        };
+        let id = self.id().to_string();
+        match outcome {
+            Outcome::Success => {
+                self.done().await?;
+                Ok(JobEvent::Processed { id })
+            }
+            Outcome::Delete => {
+                self.done().await?;
+                Ok(JobEvent::Deleted { id })
+            }
+            Outcome::Release(delay) => {
+                self.requeue(delay).await?;
+                Ok(JobEvent::Released {
+                    id,
+                    delay: delay.as_secs_f64(),
+                })
+            }
+            Outcome::Fail(reason) => {
+                self.fail_now("JobFailed", &reason).await?;
+                Ok(JobEvent::Failed { id, reason })
+            }
+            Outcome::Error {
+                exception,
+                message,
+                trace,
+            } => {
+                self.env.exceptions += 1;
+                if let Some(reason) = self.exhausted(default_tries) {
+                    let reason = format!("{reason}; last error: {message}");
+                    self.fail_with(&exception, &message, &trace).await?;
+                    return Ok(JobEvent::Failed { id, reason });
+                }
+                let delay = self
+                    .env
+                    .backoff
+                    .as_ref()
+                    .map(|b| b.delay(self.attempts))
+                    .unwrap_or_default();
+                self.requeue(delay).await?;
+                Ok(JobEvent::Retrying {
+                    id,
+                    delay: delay.as_secs_f64(),
+                    message,
+                })
+            }
+        }
+    }
+
+    /// Why no retry remains after an error, if none does.
+    fn exhausted(&self, default_tries: Option<u32>) -> Option<String> {
+        if let Some(max) = self.env.max_exceptions.filter(|m| *m > 0) {
+            if self.env.exceptions >= max {
+                return Some(format!(
+                    "{} raised {} exceptions (max {max})",
+                    self.name(),
+                    self.env.exceptions
+                ));
+            }
+        }
+        if let Some(until) = self.env.retry_until {
+            return (now() >= until)
+                .then(|| format!("{} has passed its retry-until time", self.name()));
+        }
+        let max = self.max_tries(default_tries);
+        (max > 0 && self.attempts >= max).then(|| {
+            format!(
+                "{} has been attempted {} times (max {max})",
+                self.name(),
+                self.attempts
+            )
+        })
+    }
+
+    /// Fails the job before running it (see [`Job::expired`]).
+    pub(crate) async fn fail_expired(mut self, reason: &str) -> Result<JobEvent> {
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+        self.fail_now("MaxAttemptsExceeded", reason).await?;
+        Ok(JobEvent::Failed {
+            id: self.id().to_string(),
+            reason: reason.to_string(),
+        })
+    }
+
+    async fn done(&mut self) -> Result<()> {
+        self.ack().await?;
+        self.unlock().await
+    }
+
+    /// Queues the next copy (durable first), then acknowledges this one.
+    async fn requeue(&mut self, delay: Duration) -> Result<()> {
+        self.env.attempts = self.attempts;
+        let msg_id = format!("{}-{}", self.env.uuid, self.attempts);
+        self.queue.enqueue(&self.env, delay, &msg_id).await?;
+        self.ack().await
+    }
+
+    async fn fail_now(&mut self, exception: &str, message: &str) -> Result<()> {
+        self.fail_with(exception, message, "").await
+    }
+
+    /// Stores the failure (and publishes it to the dead-letter subject), then acknowledges.
+    async fn fail_with(&mut self, exception: &str, message: &str, trace: &str) -> Result<()> {
+        self.env.attempts = self.attempts;
+        let failed = FailedJob {
+            id: self.env.uuid.clone(),
+            connection: self.queue.connection_name().to_string(),
+            queue: self.queue.name().to_string(),
+            payload: serde_json::to_value(&self.env)?,
+            exception: exception.to_string(),
+            message: message.to_string(),
+            trace: trace.to_string(),
+            failed_at: now(),
+        };
+        self.queue.failed().record(&failed).await?;
+        if let Some(subject) = &self.queue.settings().dead_letter_subject {
+            let body = serde_json::to_vec(&failed.dead_letter())?;
+            self.queue.client().publish(subject, body).await?;
+            self.queue.client().flush().await?;
+        }
+        self.ack().await?;
+        self.unlock().await
+    }
+
+    async fn ack(&mut self) -> Result<()> {
+        if let Some(msg) = self.msg.take() {
+            msg.ack_with(AckKind::Ack)
+                .await
+                .map_err(|e| from_nats(&*e, "ack"))?;
+        }
+        Ok(())
+    }
+
+    async fn unlock(&self) -> Result<()> {
+        match &self.env.unique_key {
+            Some(key) => self.queue.unlock_unique(key).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+    }
+}
+
+/// Keeps the job reserved while its handler runs: an in-progress ack every third of
+/// `retry_after`. Stops when the job is finished or dropped.
+fn spawn_heartbeat(queue: &Queue, msg: &jetstream::Message) -> Option<tokio::task::JoinHandle<()>> {
+    let reply = msg.reply.clone()?;
+    let every = queue
+        .settings()
+        .retry_after()
+        .map(|d| d / 3)
+        .unwrap_or(Duration::from_secs(20))
+        .max(Duration::from_millis(50));
+    let client = queue.client().clone();
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            if client.publish(reply.as_str(), "+WPI").await.is_err() {
+                return;
+            }
+        }
+    }))
+}

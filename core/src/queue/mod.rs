@@ -1,0 +1,449 @@
+//! A durable job queue on JetStream, shared by every host.
+//!
+//! All queues of a connection live in one work-queue stream (`queue.stream`, default
+//! `NATSKIT_JOBS`). Jobs of queue `q` are messages on `<prefix>.q.<q>`, read by one durable
+//! pull consumer per queue that all workers share; its ack wait is the visibility timeout
+//! (`queue.retry_after`). A push returns once the stream has stored the job. Delayed jobs are
+//! server message schedules (`Nats-Schedule: @at …`) on `<prefix>.s.<q>.<id>` that the server
+//! moves onto the queue subject at their time, so they are durable while they wait.
+
+mod envelope;
+mod failed;
+mod job;
+mod worker;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, stream};
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{Mutex, OnceCell};
+
+use crate::client::Client;
+use crate::config::{QueueConfig, UniquePolicy};
+use crate::error::{Error, ErrorCode, Result};
+use crate::jetstream::error::from_nats;
+
+pub use envelope::{now, Backoff, Envelope, PushOptions};
+pub use failed::{FailedJob, FailedJobs};
+pub use job::{Job, JobEvent, Outcome};
+pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
+
+/// How many jobs one pull asks for at most; the rest wait, reserved, in the handle.
+const MAX_PREFETCH: usize = 64;
+
+/// The numbers of one queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct QueueSize {
+    /// Jobs waiting to be taken.
+    pub ready: u64,
+    /// Jobs taken by a worker and not yet finished (in flight).
+    pub reserved: u64,
+    /// Jobs scheduled for later.
+    pub delayed: u64,
+    /// Jobs in the failed-jobs store.
+    pub failed: u64,
+    /// Seconds since the oldest waiting job was queued (0 when none waits).
+    pub oldest_age: f64,
+}
+
+/// One named queue on one connection. Cloning is cheap and shares the prefetch buffer.
+#[derive(Clone)]
+pub struct Queue {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    js: jetstream::Context,
+    settings: QueueConfig,
+    name: String,
+    connection: String,
+    consumer: OnceCell<consumer::PullConsumer>,
+    prefetched: Mutex<VecDeque<jetstream::Message>>,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue")
+            .field("name", &self.inner.name)
+            .finish()
+    }
+}
+
+impl Client {
+    /// The job queue `name` on this connection (settings from its `queue` config).
+    pub fn queue(&self, name: &str) -> Result<Queue> {
+        Queue::new(self, name, "default")
+    }
+}
+
+impl Queue {
+    /// A handle to queue `name`; `connection` is the name recorded in failed jobs.
+    pub fn new(client: &Client, name: &str, connection: &str) -> Result<Queue> {
+        check_queue_name(name)?;
+        Ok(Queue {
+            inner: Arc::new(Inner {
+                js: client.jetstream().nats().clone(),
+                client: client.clone(),
+                settings: client.config().queue.clone(),
+                name: name.to_string(),
+                connection: connection.to_string(),
+                consumer: OnceCell::new(),
+                prefetched: Mutex::new(VecDeque::new()),
+            }),
+        })
+    }
+
+    /// The queue's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The connection this queue uses.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The queue settings of the connection.
+    pub fn settings(&self) -> &QueueConfig {
+        &self.inner.settings
+    }
+
+    /// Pushes a job and returns its id once the stream has stored it; `None` when a job
+    /// with the same unique key is pending and the policy is `ignore`.
+    pub async fn push(&self, job: &str, data: Value, opts: &PushOptions) -> Result<Option<String>> {
+        let env = Envelope::new(&self.inner.name, job, data, opts)?;
+        let delay = opts.delay.map(Duration::from_secs_f64).unwrap_or_default();
+        self.push_envelope(env, delay).await
+    }
+
+    /// Pushes a job that becomes available after `delay`.
+    pub async fn later(
+        &self,
+        delay: Duration,
+        job: &str,
+        data: Value,
+        opts: &PushOptions,
+    ) -> Result<Option<String>> {
+        let env = Envelope::new(&self.inner.name, job, data, opts)?;
+        self.push_envelope(env, delay).await
+    }
+
+    /// Pushes a ready-made envelope (from another host, or a Laravel payload).
+    pub async fn push_envelope(
+        &self,
+        mut env: Envelope,
+        delay: Duration,
+    ) -> Result<Option<String>> {
+        env.queue = self.inner.name.clone();
+        if let Some(key) = env.unique_key.clone() {
+            if !self.lock_unique(&key, &env.uuid).await? {
+                return match self.inner.settings.unique {
+                    UniquePolicy::Ignore => Ok(None),
+                    UniquePolicy::Refuse => Err(Error::new(
+                        ErrorCode::Queue,
+                        format!(
+                            "a job with unique key {key:?} is already queued or running on {}",
+                            self.inner.name
+                        ),
+                    )),
+                };
+            }
+        }
+        let id = env.uuid.clone();
+        self.enqueue(&env, delay, &id).await?;
+        Ok(Some(id))
+    }
+
+    /// Takes the next job, waiting up to `timeout`; `None` when none came.
+    pub async fn pop(&self, timeout: Duration) -> Result<Option<Job>> {
+        self.pop_many(1, timeout).await.map(|mut v| v.pop())
+    }
+
+    /// Takes up to `max` jobs, waiting up to `timeout` for the first.
+    pub async fn pop_many(&self, max: usize, timeout: Duration) -> Result<Vec<Job>> {
+        let mut jobs = Vec::new();
+        let mut buffer = self.inner.prefetched.lock().await;
+        if buffer.is_empty() {
+            self.fetch_into(&mut buffer, max.clamp(1, MAX_PREFETCH), timeout)
+                .await?;
+        }
+        while jobs.len() < max.max(1) {
+            let Some(msg) = buffer.pop_front() else { break };
+            jobs.push(Job::from_message(self.clone(), msg).await?);
+        }
+        Ok(jobs)
+    }
+
+    /// The queue's numbers: ready, reserved, delayed, failed, oldest age.
+    pub async fn size(&self) -> Result<QueueSize> {
+        let consumer = self.consumer().await?;
+        let info = consumer
+            .clone()
+            .info()
+            .await
+            .map_err(|e| from_nats(&e, "queue size"))?
+            .clone();
+        let stream = self.stream().await?;
+        let delayed_subject = self.schedule_subject("*");
+        let subjects = stream
+            .info_with_subjects(&delayed_subject)
+            .await
+            .map_err(|e| from_nats(&e, "queue size"))?;
+        let delayed = subjects
+            .fold(0u64, |n, s| async move {
+                n + s.map(|(_, c)| c as u64).unwrap_or(0)
+            })
+            .await;
+        let oldest_age = match stream
+            .direct_get_first_for_subject(self.ready_subject())
+            .await
+        {
+            Ok(m) => {
+                let ts = m.time.unix_timestamp_nanos() as f64 / 1e9;
+                (now() - ts).max(0.0)
+            }
+            Err(_) => 0.0,
+        };
+        let failed = self.failed().count(Some(&self.inner.name)).await?;
+        Ok(QueueSize {
+            ready: info.num_pending,
+            reserved: info.num_ack_pending as u64,
+            delayed,
+            failed,
+            oldest_age,
+        })
+    }
+
+    /// Removes every waiting and delayed job of this queue (reserved ones finish as usual).
+    pub async fn clear(&self) -> Result<u64> {
+        let stream = self.stream().await?;
+        let mut purged = 0;
+        for subject in [self.ready_subject(), self.schedule_subject(">")] {
+            purged += stream
+                .purge()
+                .filter(subject)
+                .await
+                .map_err(|e| from_nats(&e, "queue clear"))?
+                .purged;
+        }
+        self.inner.prefetched.lock().await.clear();
+        Ok(purged)
+    }
+
+    /// The failed-jobs store of this connection.
+    pub fn failed(&self) -> FailedJobs {
+        FailedJobs::new(
+            self.inner.client.clone(),
+            self.inner.js.clone(),
+            self.inner.settings.clone(),
+        )
+    }
+
+    /// `<prefix>.q.<queue>`: where ready jobs of this queue are stored.
+    pub fn ready_subject(&self) -> String {
+        format!(
+            "{}.q.{}",
+            self.inner.settings.subject_prefix, self.inner.name
+        )
+    }
+
+    fn schedule_subject(&self, tail: &str) -> String {
+        format!(
+            "{}.s.{}.{tail}",
+            self.inner.settings.subject_prefix, self.inner.name
+        )
+    }
+
+    /// Stores `env` (attempt-specific `msg_id` for dedup), now or after `delay`.
+    pub(crate) async fn enqueue(
+        &self,
+        env: &Envelope,
+        delay: Duration,
+        msg_id: &str,
+    ) -> Result<()> {
+        self.stream().await?;
+        let payload = env.to_vec()?;
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, msg_id);
+        let subject = if delay.is_zero() {
+            self.ready_subject()
+        } else {
+            let at = time::OffsetDateTime::now_utc() + delay;
+            let at = at
+                .format(&time::format_description::well_known::Rfc3339)
+                .map_err(|e| Error::new(ErrorCode::Queue, format!("schedule time: {e}")))?;
+            headers.insert(
+                async_nats::header::NATS_SCHEDULE,
+                format!("@at {at}").as_str(),
+            );
+            headers.insert(
+                async_nats::header::NATS_SCHEDULE_TARGET,
+                self.ready_subject().as_str(),
+            );
+            self.schedule_subject(&msg_id.replace(['.', '*', '>', ' '], "_"))
+        };
+        let ack = self
+            .inner
+            .js
+            .publish_with_headers(subject, headers, payload.into())
+            .await
+            .map_err(|e| from_nats(&e, "push"))?;
+        ack.await.map_err(|e| from_nats(&e, "push"))?;
+        Ok(())
+    }
+
+    async fn fetch_into(
+        &self,
+        buffer: &mut VecDeque<jetstream::Message>,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<()> {
+        let consumer = self.consumer().await?;
+        let expires = timeout.max(Duration::from_millis(10));
+        let mut batch = if timeout < Duration::from_millis(10) {
+            consumer.fetch().max_messages(max).messages().await
+        } else {
+            consumer
+                .batch()
+                .max_messages(max)
+                .expires(expires)
+                .messages()
+                .await
+        }
+        .map_err(|e| from_nats(&e, "pop"))?;
+        while let Some(msg) = batch.next().await {
+            match msg {
+                Ok(m) => buffer.push_back(m),
+                // Already-fetched jobs stay reserved and are redelivered after retry_after.
+                Err(e) if buffer.is_empty() => return Err(from_nats(&*e, "pop")),
+                Err(_) => break,
+            }
+        }
+        Ok(())
+    }
+
+    async fn stream(&self) -> Result<stream::Stream> {
+        let s = &self.inner.settings;
+        let config = stream::Config {
+            name: s.stream.clone(),
+            subjects: vec![format!("{}.>", s.subject_prefix)],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            num_replicas: s.replicas,
+            allow_message_schedules: true,
+            allow_direct: true,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        };
+        self.inner
+            .js
+            .get_or_create_stream(config)
+            .await
+            .map_err(|e| from_nats(&e, "queue stream"))
+    }
+
+    pub(crate) async fn consumer(&self) -> Result<consumer::PullConsumer> {
+        self.inner
+            .consumer
+            .get_or_try_init(|| async {
+                let stream = self.stream().await?;
+                let config = consumer::pull::Config {
+                    durable_name: Some(consumer_name(&self.inner.name)),
+                    filter_subject: self.ready_subject(),
+                    ack_policy: consumer::AckPolicy::Explicit,
+                    ack_wait: self.inner.settings.retry_after()?,
+                    max_deliver: -1,
+                    max_ack_pending: 100_000,
+                    max_waiting: 4096,
+                    ..Default::default()
+                };
+                stream
+                    .get_or_create_consumer(&consumer_name(&self.inner.name), config)
+                    .await
+                    .map_err(|e| from_nats(&e, "queue consumer"))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Takes the unique lock for `key`; false when another live job holds it.
+    async fn lock_unique(&self, key: &str, id: &str) -> Result<bool> {
+        let kv = self.unique_bucket().await?;
+        match kv.create(unique_key(key), id.to_string().into()).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == async_nats::jetstream::kv::CreateErrorKind::AlreadyExists => {
+                Ok(false)
+            }
+            Err(e) => Err(from_nats(&e, "unique lock")),
+        }
+    }
+
+    /// Releases the unique lock of a finished job.
+    pub(crate) async fn unlock_unique(&self, key: &str) -> Result<()> {
+        let kv = self.unique_bucket().await?;
+        kv.purge(unique_key(key))
+            .await
+            .map_err(|e| from_nats(&e, "unique unlock"))
+    }
+
+    async fn unique_bucket(&self) -> Result<async_nats::jetstream::kv::Store> {
+        let s = &self.inner.settings;
+        let config = async_nats::jetstream::kv::Config {
+            bucket: s.unique_bucket.clone(),
+            history: 1,
+            num_replicas: s.replicas,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        };
+        match self.inner.js.get_key_value(&s.unique_bucket).await {
+            Ok(kv) => Ok(kv),
+            Err(_) => self
+                .inner
+                .js
+                .create_key_value(config)
+                .await
+                .map_err(|e| from_nats(&e, "unique bucket")),
+        }
+    }
+
+    pub(crate) fn connection_name(&self) -> &str {
+        &self.inner.connection
+    }
+}
+
+fn consumer_name(queue: &str) -> String {
+    format!("natskit_q_{queue}")
+}
+
+/// KV keys allow `[-/_=.a-zA-Z0-9]`; anything else is hex-encoded.
+fn unique_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_=/".contains(&b))
+    {
+        key.to_string()
+    } else {
+        key.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn check_queue_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 200
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("invalid queue name {name:?}: use letters, digits, '-' and '_'"),
+        ));
+    }
+    Ok(())
+}
