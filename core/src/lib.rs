@@ -20,6 +20,7 @@ pub mod headers;
 pub mod jetstream;
 pub mod manager;
 pub mod message;
+pub mod queue;
 pub mod runtime;
 pub mod server;
 pub mod subject;

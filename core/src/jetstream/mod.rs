@@ -7,7 +7,7 @@
 //! async-nats' typed API.
 
 mod consumer;
-mod error;
+pub(crate) mod error;
 mod kv;
 mod publish;
 mod pull;
