@@ -1,0 +1,280 @@
+//! The command line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// natskit: NATS messaging and JetStream from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "natskit", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML or JSON) with named connections; default: NATSKIT_CONFIG or NATS_* variables.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The named connection to use (default: the configuration's default).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub connection: Option<String>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage streams.
+    #[command(subcommand)]
+    Stream(StreamCommand),
+    /// Manage consumers.
+    #[command(subcommand)]
+    Consumer(ConsumerCommand),
+    /// JetStream account status.
+    #[command(subcommand)]
+    Jetstream(JetstreamCommand),
+    /// Publish a message.
+    Pub(PubArgs),
+    /// Subscribe and print messages.
+    Sub(SubArgs),
+    /// Send a request and print the reply.
+    Req(ReqArgs),
+    /// Measure the round trip to the server.
+    Ping,
+    /// Run a local nats-server (JetStream on) in the foreground until Ctrl-C.
+    Server(ServerArgs),
+}
+
+/// `natskit stream ...`
+#[derive(Debug, Subcommand)]
+pub enum StreamCommand {
+    /// List streams (one page).
+    List {
+        /// Index of the first stream to show.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// Show a stream's config and state.
+    Info {
+        /// Stream name.
+        stream: String,
+    },
+    /// Create a stream.
+    Create {
+        /// Stream name.
+        name: String,
+        /// Subjects it captures.
+        #[arg(required = true)]
+        subjects: Vec<String>,
+        #[command(flatten)]
+        settings: StreamSettings,
+    },
+    /// Change a stream's settings.
+    Update {
+        /// Stream name.
+        stream: String,
+        /// Replace the subjects (repeatable).
+        #[arg(long = "subject", value_name = "SUBJECT")]
+        subjects: Vec<String>,
+        #[command(flatten)]
+        settings: StreamSettings,
+    },
+    /// Remove messages from a stream.
+    Purge {
+        /// Stream name.
+        stream: String,
+        /// Only messages on this subject.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Keep the newest N messages.
+        #[arg(long)]
+        keep: Option<u64>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete a stream with its messages and consumers.
+    Delete {
+        /// Stream name.
+        stream: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Stream settings shared by create and update.
+#[derive(Debug, Args)]
+pub struct StreamSettings {
+    /// Description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Where messages are stored.
+    #[arg(long, value_enum)]
+    pub storage: Option<Storage>,
+    /// When messages are removed.
+    #[arg(long, value_enum)]
+    pub retention: Option<Retention>,
+    /// Most messages kept (-1 = unlimited).
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_msgs: Option<i64>,
+    /// Most bytes kept (-1 = unlimited).
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_bytes: Option<i64>,
+    /// Oldest message kept, e.g. 30s, 15m, 24h, 7d (0 = forever).
+    #[arg(long, value_name = "DURATION")]
+    pub max_age: Option<String>,
+    /// Replicas in a cluster.
+    #[arg(long)]
+    pub replicas: Option<u64>,
+}
+
+/// Stream storage.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Storage {
+    /// On disk.
+    File,
+    /// In memory.
+    Memory,
+}
+
+/// Stream retention.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Retention {
+    /// Keep until limits.
+    Limits,
+    /// Keep while consumers are interested.
+    Interest,
+    /// Keep until acknowledged once.
+    Workqueue,
+}
+
+/// `natskit consumer ...`
+#[derive(Debug, Subcommand)]
+pub enum ConsumerCommand {
+    /// List a stream's consumers (one page).
+    List {
+        /// Stream name.
+        stream: String,
+        /// Index of the first consumer to show.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// Show a consumer's config and counters.
+    Info {
+        /// Stream name.
+        stream: String,
+        /// Consumer name.
+        consumer: String,
+    },
+    /// Create a durable pull consumer.
+    Create {
+        /// Stream name.
+        stream: String,
+        /// Consumer name.
+        name: String,
+        /// Only messages on this subject.
+        #[arg(long)]
+        filter_subject: Option<String>,
+        /// Where delivery starts.
+        #[arg(long, value_enum, default_value = "all")]
+        deliver_policy: DeliverPolicy,
+        /// How messages are acknowledged.
+        #[arg(long, value_enum, default_value = "explicit")]
+        ack_policy: AckPolicy,
+        /// Redelivery delay for unacknowledged messages, e.g. 30s.
+        #[arg(long, value_name = "DURATION")]
+        ack_wait: Option<String>,
+        /// Most delivery attempts (-1 = unlimited).
+        #[arg(long, allow_hyphen_values = true)]
+        max_deliver: Option<i64>,
+    },
+    /// Delete a consumer.
+    Delete {
+        /// Stream name.
+        stream: String,
+        /// Consumer name.
+        consumer: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Consumer deliver policy.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DeliverPolicy {
+    /// From the first message.
+    All,
+    /// From the last message.
+    Last,
+    /// Only new messages.
+    New,
+}
+
+/// Consumer ack policy.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AckPolicy {
+    /// No acks.
+    None,
+    /// Acking one acks all before it.
+    All,
+    /// Every message is acked.
+    Explicit,
+}
+
+/// `natskit jetstream ...`
+#[derive(Debug, Subcommand)]
+pub enum JetstreamCommand {
+    /// Account usage and limits.
+    Status,
+}
+
+/// `natskit pub`
+#[derive(Debug, Args)]
+pub struct PubArgs {
+    /// Subject.
+    pub subject: String,
+    /// Payload.
+    pub data: String,
+    /// Header as Name:Value (repeatable).
+    #[arg(long = "header", value_name = "K:V")]
+    pub headers: Vec<String>,
+}
+
+/// `natskit sub`
+#[derive(Debug, Args)]
+pub struct SubArgs {
+    /// Subject (wildcards allowed).
+    pub subject: String,
+    /// Queue group.
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// Exit after this many messages.
+    #[arg(long)]
+    pub count: Option<u64>,
+}
+
+/// `natskit req`
+#[derive(Debug, Args)]
+pub struct ReqArgs {
+    /// Subject.
+    pub subject: String,
+    /// Payload.
+    pub data: String,
+    /// How long to wait for the reply, e.g. 2s.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+/// `natskit server`
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Port to listen on (default: a free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// JetStream store directory (default: a temporary one).
+    #[arg(long, value_name = "DIR")]
+    pub jetstream_dir: Option<PathBuf>,
+}

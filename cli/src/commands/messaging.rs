@@ -1,0 +1,113 @@
+//! `natskit pub|sub|req|ping`
+
+use std::time::Instant;
+
+use natskit::{Client, Error, ErrorCode, Headers, Message, PublishOptions, RequestOptions};
+use serde_json::{json, Value};
+
+use crate::args::{PubArgs, ReqArgs, SubArgs};
+use crate::duration;
+use crate::output::Output;
+
+/// Publishes one message and waits until the server has it.
+pub async fn publish(client: &Client, a: &PubArgs, out: &Output) -> natskit::Result<()> {
+    let headers = parse_headers(&a.headers)?;
+    let opts = PublishOptions {
+        headers: (!headers.is_empty()).then_some(&headers),
+        reply: None,
+    };
+    client
+        .publish_with(&a.subject, a.data.clone().into_bytes().into(), &opts)
+        .await?;
+    client.flush().await?;
+    out.show(
+        &json!({"subject": a.subject, "bytes": a.data.len()}),
+        || println!("Published {} bytes to {}", a.data.len(), a.subject),
+    );
+    client.close().await
+}
+
+/// Prints messages until `--count` is reached or Ctrl-C.
+pub async fn subscribe(client: &Client, a: &SubArgs, out: &Output) -> natskit::Result<()> {
+    let mut sub = client.subscribe(&a.subject, a.queue.as_deref()).await?;
+    client.flush().await?;
+    eprintln!("Listening on {}", a.subject);
+    let mut received = 0u64;
+    while a.count.is_none_or(|n| received < n) {
+        let next = tokio::select! {
+            next = sub.next_timeout(None) => next?,
+            _ = tokio::signal::ctrl_c() => break,
+        };
+        let Some(msg) = next else { continue };
+        received += 1;
+        if out.is_json() {
+            out.line(&message_json(&msg));
+        } else {
+            print_message(received, &msg);
+        }
+    }
+    client.close().await
+}
+
+/// Sends a request and prints the reply.
+pub async fn request(client: &Client, a: &ReqArgs, out: &Output) -> natskit::Result<()> {
+    let opts = RequestOptions {
+        headers: None,
+        timeout: Some(duration::parse(&a.timeout)?),
+    };
+    let reply = client
+        .request_with(&a.subject, a.data.clone().into_bytes().into(), &opts)
+        .await?;
+    if out.is_json() {
+        out.line(&message_json(&reply));
+    } else {
+        for (name, value) in reply.headers().iter() {
+            println!("{name}: {value}");
+        }
+        println!("{}", String::from_utf8_lossy(reply.data()));
+    }
+    client.close().await
+}
+
+/// Measures one round trip to the server.
+pub async fn ping(client: &Client, out: &Output) -> natskit::Result<()> {
+    let started = Instant::now();
+    client.flush().await?;
+    let rtt_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let servers = client.config().server_urls().join(",");
+    out.show(&json!({"servers": servers, "rtt_ms": rtt_ms}), || {
+        println!("PONG from {servers} in {rtt_ms:.3} ms")
+    });
+    client.close().await
+}
+
+fn parse_headers(raw: &[String]) -> natskit::Result<Headers> {
+    let mut headers = Headers::new();
+    for h in raw {
+        let (name, value) = h.split_once(':').ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("header {h:?} is not Name:Value"),
+            )
+        })?;
+        headers.append(name.trim(), value.trim());
+    }
+    Ok(headers)
+}
+
+fn message_json(msg: &Message) -> Value {
+    json!({
+        "subject": msg.subject(),
+        "reply": msg.reply(),
+        "headers": msg.headers().to_json(),
+        "data": String::from_utf8_lossy(msg.data()),
+    })
+}
+
+fn print_message(n: u64, msg: &Message) {
+    println!("[#{n}] {}", msg.subject());
+    for (name, value) in msg.headers().iter() {
+        println!("{name}: {value}");
+    }
+    println!("{}", String::from_utf8_lossy(msg.data()));
+}

@@ -1,0 +1,7 @@
+//! One module per command group.
+
+pub mod consumer;
+pub mod jetstream;
+pub mod messaging;
+pub mod server;
+pub mod stream;

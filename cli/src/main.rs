@@ -1,0 +1,49 @@
+//! `natskit`: streams, consumers, JetStream status, publish/subscribe/request, ping and a
+//! local nats-server, from the command line.
+
+mod args;
+mod commands;
+mod confirm;
+mod connect;
+mod duration;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use output::Output;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::new(cli.json);
+    let result = match natskit::runtime::block_on(run(&cli, &out)) {
+        Ok(result) => result,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(e.code().number() as u8)
+        }
+    }
+}
+
+async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
+    match &cli.command {
+        Command::Server(a) => commands::server::run(a, out).await,
+        Command::Stream(a) => commands::stream::run(&connect::client(cli).await?, a, out).await,
+        Command::Consumer(a) => commands::consumer::run(&connect::client(cli).await?, a, out).await,
+        Command::Jetstream(a) => {
+            commands::jetstream::run(&connect::client(cli).await?, a, out).await
+        }
+        Command::Pub(a) => commands::messaging::publish(&connect::client(cli).await?, a, out).await,
+        Command::Sub(a) => {
+            commands::messaging::subscribe(&connect::client(cli).await?, a, out).await
+        }
+        Command::Req(a) => commands::messaging::request(&connect::client(cli).await?, a, out).await,
+        Command::Ping => commands::messaging::ping(&connect::client(cli).await?, out).await,
+    }
+}
