@@ -34,19 +34,19 @@ natskit_status natskit_connect(const char *options_json, natskit_client **client
 
 natskit_status natskit_publish(const natskit_client *client,
                                const char *subject,
-                               const uint8_t *data,
+                               const void *data,
                                size_t len);
 
 natskit_status natskit_publish_msg(const natskit_client *client,
                                    const char *subject,
                                    const char *reply,
                                    const char *headers_json,
-                                   const uint8_t *data,
+                                   const void *data,
                                    size_t len);
 
 natskit_status natskit_request(const natskit_client *client,
                                const char *subject,
-                               const uint8_t *data,
+                               const void *data,
                                size_t len,
                                int64_t timeout_ms,
                                natskit_message **reply_out);
@@ -54,7 +54,7 @@ natskit_status natskit_request(const natskit_client *client,
 natskit_status natskit_request_msg(const natskit_client *client,
                                    const char *subject,
                                    const char *headers_json,
-                                   const uint8_t *data,
+                                   const void *data,
                                    size_t len,
                                    int64_t timeout_ms,
                                    natskit_message **reply_out);
@@ -106,7 +106,7 @@ natskit_status natskit_message_headers_json(const natskit_message *message, cons
 
 natskit_status natskit_message_respond(const natskit_message *message,
                                        const char *headers_json,
-                                       const uint8_t *data,
+                                       const void *data,
                                        size_t len);
 
 void natskit_message_free(natskit_message *message);

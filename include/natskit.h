@@ -71,7 +71,7 @@ natskit_status natskit_connect(const char *options_json, natskit_client **client
 // Publishes `len` bytes at `data` (NULL allowed when `len` is 0) to `subject`.
 natskit_status natskit_publish(const natskit_client *client,
                                const char *subject,
-                               const uint8_t *data,
+                               const void *data,
                                size_t len);
 
 // Publishes with an optional reply subject and optional headers as JSON
@@ -80,14 +80,14 @@ natskit_status natskit_publish_msg(const natskit_client *client,
                                    const char *subject,
                                    const char *reply,
                                    const char *headers_json,
-                                   const uint8_t *data,
+                                   const void *data,
                                    size_t len);
 
 // Sends a request and waits for the first reply. `timeout_ms` 0 uses the connection's
 // `request_timeout`. Fails with `NATSKIT_STATUS_NO_RESPONDERS` or `NATSKIT_STATUS_TIMEOUT`.
 natskit_status natskit_request(const natskit_client *client,
                                const char *subject,
-                               const uint8_t *data,
+                               const void *data,
                                size_t len,
                                int64_t timeout_ms,
                                natskit_message **reply_out);
@@ -96,7 +96,7 @@ natskit_status natskit_request(const natskit_client *client,
 natskit_status natskit_request_msg(const natskit_client *client,
                                    const char *subject,
                                    const char *headers_json,
-                                   const uint8_t *data,
+                                   const void *data,
                                    size_t len,
                                    int64_t timeout_ms,
                                    natskit_message **reply_out);
@@ -180,7 +180,7 @@ natskit_status natskit_message_headers_json(const natskit_message *message, cons
 // Fails with `NATSKIT_STATUS_INVALID_ARGUMENT` when it has no reply subject.
 natskit_status natskit_message_respond(const natskit_message *message,
                                        const char *headers_json,
-                                       const uint8_t *data,
+                                       const void *data,
                                        size_t len);
 
 // Frees the message and everything it lent. NULL does nothing.

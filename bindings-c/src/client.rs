@@ -1,6 +1,6 @@
 //! `natskit_client`: connect, publish, request, subscribe, flush, stats, events, close.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
 use natskit::{
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn natskit_connect(
 pub unsafe extern "C" fn natskit_publish(
     client: *const natskit_client,
     subject: *const c_char,
-    data: *const u8,
+    data: *const c_void,
     len: usize,
 ) -> natskit_status {
     guard(|| {
@@ -82,7 +82,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
     subject: *const c_char,
     reply: *const c_char,
     headers_json: *const c_char,
-    data: *const u8,
+    data: *const c_void,
     len: usize,
 ) -> natskit_status {
     guard(|| {
@@ -105,7 +105,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
 pub unsafe extern "C" fn natskit_request(
     client: *const natskit_client,
     subject: *const c_char,
-    data: *const u8,
+    data: *const c_void,
     len: usize,
     timeout_ms: i64,
     reply_out: *mut *mut natskit_message,
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn natskit_request_msg(
     client: *const natskit_client,
     subject: *const c_char,
     headers_json: *const c_char,
-    data: *const u8,
+    data: *const c_void,
     len: usize,
     timeout_ms: i64,
     reply_out: *mut *mut natskit_message,

@@ -1,7 +1,7 @@
 //! Pointer and argument checks shared by every export: NULL, UTF-8, lengths, out-params,
 //! handle ownership. Each returns `INVALID_ARGUMENT` naming the argument at fault.
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, c_void, CStr, CString};
 use std::future::Future;
 use std::time::Duration;
 
@@ -59,8 +59,8 @@ pub(crate) unsafe fn slice<'a, T>(data: *const T, len: usize, what: &str) -> Res
 }
 
 /// A byte buffer; NULL is accepted only with length 0.
-pub(crate) unsafe fn bytes<'a>(data: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
-    slice(data, len, what)
+pub(crate) unsafe fn bytes<'a>(data: *const c_void, len: usize, what: &str) -> Result<&'a [u8]> {
+    slice(data.cast::<u8>(), len, what)
 }
 
 /// A wait in milliseconds: -1 waits forever, 0 and above are a deadline.

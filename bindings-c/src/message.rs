@@ -1,7 +1,7 @@
 //! `natskit_message`: a received message. Every pointer it lends (subject, reply, data,
 //! headers) stays valid until the message is freed.
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_void, CString};
 use std::sync::OnceLock;
 
 use natskit::{Headers, Message};
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn natskit_message_headers_json(
 pub unsafe extern "C" fn natskit_message_respond(
     message: *const natskit_message,
     headers_json: *const c_char,
-    data: *const u8,
+    data: *const c_void,
     len: usize,
 ) -> natskit_status {
     guard(|| {

@@ -47,7 +47,7 @@ static void test_connect_and_manager(void) {
 }
 
 static void test_publish(void) {
-    const uint8_t *d = (const uint8_t *)"x";
+    const char *d = "x";
     CHECK_STATUS(natskit_publish(NULL, "a", d, 1), INVALID);
     CHECK_ERROR_TEXT("client is NULL");
     CHECK_STATUS(natskit_publish(client, NULL, d, 1), INVALID);
@@ -173,7 +173,7 @@ int main(void) {
     snprintf(config, sizeof config, "{\"servers\": \"%s\"}", url);
     CHECK_OK(natskit_manager_new(config, &manager));
     CHECK_OK(natskit_subscribe(client, "args.x", NULL, &sub));
-    CHECK_OK(natskit_publish_msg(client, "args.x", "args.reply", NULL, (const uint8_t *)"m", 1));
+    CHECK_OK(natskit_publish_msg(client, "args.x", "args.reply", NULL, "m", 1));
     CHECK_OK(natskit_subscription_next(sub, 5000, &msg));
 
     RUN(test_frees_accept_null);

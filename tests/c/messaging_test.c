@@ -18,7 +18,7 @@ static void test_publish_subscribe(void) {
     natskit_client *c = connect_to(url);
     natskit_subscription *sub = NULL;
     CHECK_OK(natskit_subscribe(c, "orders.*", NULL, &sub));
-    CHECK_OK(natskit_publish(c, "orders.created", (const uint8_t *)"hello", 5));
+    CHECK_OK(natskit_publish(c, "orders.created", "hello", 5));
     CHECK_OK(natskit_publish(c, "orders.empty", NULL, 0));
 
     natskit_message *msg = NULL;
@@ -64,7 +64,7 @@ static void test_queue_group(void) {
     natskit_subscription *a = NULL, *b = NULL;
     CHECK_OK(natskit_subscribe(c, "work", "workers", &a));
     CHECK_OK(natskit_subscribe(c, "work", "workers", &b));
-    for (int i = 0; i < 100; i++) CHECK_OK(natskit_publish(c, "work", (const uint8_t *)"j", 1));
+    for (int i = 0; i < 100; i++) CHECK_OK(natskit_publish(c, "work", "j", 1));
     CHECK_OK(natskit_client_flush(c));
 
     const natskit_subscription *subs[2] = {a, b};
@@ -100,7 +100,7 @@ static void *respond_once(void *arg) {
     const char *reply = NULL;
     natskit_message_reply(msg, &reply);
     if (reply != NULL &&
-        natskit_message_respond(msg, "{\"X-Answered\": \"yes\"}", (const uint8_t *)answer,
+        natskit_message_respond(msg, "{\"X-Answered\": \"yes\"}", answer,
                                 strlen(answer)) == NATSKIT_STATUS_OK)
         r->answered = 1;
     natskit_message_free(msg);
@@ -114,7 +114,7 @@ static void test_request_reply(void) {
     pthread_t thread;
     CHECK(pthread_create(&thread, NULL, respond_once, &r) == 0);
     natskit_message *reply = NULL;
-    CHECK_OK(natskit_request(c, "svc.echo", (const uint8_t *)"ping", 4, 5000, &reply));
+    CHECK_OK(natskit_request(c, "svc.echo", "ping", 4, 5000, &reply));
     pthread_join(thread, NULL);
     CHECK(r.answered == 1);
     char *text = payload_copy(reply);
@@ -155,7 +155,7 @@ static void test_headers_and_reply_subject(void) {
     CHECK_OK(natskit_subscribe(c, "hdr.test", NULL, &sub));
     CHECK_OK(natskit_publish_msg(c, "hdr.test", "hdr.answer",
                                  "{\"X-Trace\": [\"a\", \"b\"], \"Content-Type\": \"text/plain\"}",
-                                 (const uint8_t *)"body", 4));
+                                 "body", 4));
     natskit_message *msg = NULL;
     CHECK_OK(natskit_subscription_next(sub, 5000, &msg));
     const char *headers = NULL;
@@ -192,7 +192,7 @@ static void test_stats_events_and_drain(void) {
     natskit_client *c = connect_to(url);
     natskit_subscription *sub = NULL;
     CHECK_OK(natskit_subscribe(c, "stats.x", NULL, &sub));
-    for (int i = 0; i < 3; i++) CHECK_OK(natskit_publish(c, "stats.x", (const uint8_t *)"abc", 3));
+    for (int i = 0; i < 3; i++) CHECK_OK(natskit_publish(c, "stats.x", "abc", 3));
     CHECK_OK(natskit_client_flush(c));
 
     char *stats = NULL;
@@ -238,7 +238,7 @@ static void test_manager(void) {
     CHECK_OK(natskit_manager_connection(m, "other", &other));
     natskit_subscription *sub = NULL;
     CHECK_OK(natskit_subscribe(other, "mgr.x", NULL, &sub));
-    CHECK_OK(natskit_publish(main_conn, "mgr.x", (const uint8_t *)"1", 1));
+    CHECK_OK(natskit_publish(main_conn, "mgr.x", "1", 1));
     natskit_message *msg = NULL;
     CHECK_OK(natskit_subscription_next(sub, 5000, &msg));
     natskit_message_free(msg);
@@ -276,7 +276,7 @@ static void test_connect_errors(void) {
 static void *publish_many(void *arg) {
     natskit_client *c = arg;
     for (int i = 0; i < PER_PUBLISHER; i++)
-        if (natskit_publish(c, "load.x", (const uint8_t *)"0123456789abcdef", 16) != NATSKIT_STATUS_OK)
+        if (natskit_publish(c, "load.x", "0123456789abcdef", 16) != NATSKIT_STATUS_OK)
             return (void *)1;
     return NULL;
 }

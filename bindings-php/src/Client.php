@@ -1,0 +1,191 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit;
+
+use FFI\CData;
+use NatsKit\Exception\ClosedException;
+use NatsKit\Exception\TimeoutException;
+
+/**
+ * A connection to NATS. The library's own I/O threads keep it alive (pings, reconnects)
+ * while PHP is busy; callbacks run only inside process(), on the PHP thread.
+ */
+final class Client
+{
+    /** @var array<int, Subscription> subscriptions with callbacks, by object id */
+    private array $subscriptions = [];
+
+    /** Takes ownership of a `natskit_client *`. */
+    public function __construct(private ?CData $handle)
+    {
+    }
+
+    public function __destruct()
+    {
+        $this->subscriptions = [];
+        if ($this->handle !== null) {
+            Library::ffi()->natskit_client_free($this->handle);
+            $this->handle = null;
+        }
+    }
+
+    /** Connects with a URL (`nats://host:port`, comma-separated list allowed) or connection options. */
+    public static function connect(string|array $options = []): self
+    {
+        if (is_string($options)) {
+            $options = ['servers' => $options];
+        }
+        $json = json_encode((object) $options, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
+        $client = Library::out('natskit_client*');
+        Library::check(Library::ffi()->natskit_connect($json, \FFI::addr($client)));
+        return new self($client);
+    }
+
+    /** Publishes a payload (strings as bytes, arrays as JSON) with optional headers and reply subject. */
+    public function publish(string $subject, mixed $payload = '', array $headers = [], ?string $replyTo = null): void
+    {
+        $data = Payload::encode($payload);
+        $ffi = Library::ffi();
+        if ($headers === [] && $replyTo === null) {
+            Library::check($ffi->natskit_publish($this->handle(), $subject, $data, strlen($data)));
+            return;
+        }
+        Library::check($ffi->natskit_publish_msg(
+            $this->handle(),
+            $subject,
+            $replyTo,
+            Payload::headers($headers),
+            $data,
+            strlen($data),
+        ));
+    }
+
+    /** Sends a request and waits up to `$timeout` seconds for the reply. */
+    public function request(string $subject, mixed $payload = '', float $timeout = 5.0, array $headers = []): Message
+    {
+        if ($timeout <= 0) {
+            throw new Exception\InvalidArgumentException("timeout must be positive, got {$timeout}", 1);
+        }
+        $data = Payload::encode($payload);
+        $reply = Library::out('natskit_message*');
+        Library::check(Library::ffi()->natskit_request_msg(
+            $this->handle(),
+            $subject,
+            Payload::headers($headers),
+            $data,
+            strlen($data),
+            max(1, (int) round($timeout * 1000)),
+            \FFI::addr($reply),
+        ));
+        return new Message($reply);
+    }
+
+    /**
+     * Subscribes to a subject (wildcards allowed), optionally in a queue group. With a callback,
+     * messages are handed to it by process(); without one, pull them with Subscription::next().
+     */
+    public function subscribe(string $subject, ?callable $callback = null, ?string $queueGroup = null): Subscription
+    {
+        $handle = Library::out('natskit_subscription*');
+        Library::check(Library::ffi()->natskit_subscribe($this->handle(), $subject, $queueGroup, \FFI::addr($handle)));
+        $forget = function (Subscription $s): void {
+            unset($this->subscriptions[spl_object_id($s)]);
+        };
+        $subscription = new Subscription($handle, $subject, $queueGroup, $callback, $forget);
+        if ($callback !== null) {
+            $this->subscriptions[spl_object_id($subscription)] = $subscription;
+        }
+        return $subscription;
+    }
+
+    /**
+     * Waits up to `$timeout` seconds for a first message, then hands it and every message already
+     * waiting to the subscriptions' callbacks, on this thread. Returns how many were dispatched.
+     */
+    public function process(float $timeout = 0.0): int
+    {
+        $wait = max(0, (int) round($timeout * 1000));
+        if ($this->subscriptions === []) {
+            usleep($wait * 1000);
+            return 0;
+        }
+        $ffi = Library::ffi();
+        $count = 0;
+        while ($this->subscriptions !== []) {
+            $subscriptions = array_values($this->subscriptions);
+            $handles = $ffi->new('natskit_subscription*[' . count($subscriptions) . ']');
+            foreach ($subscriptions as $i => $subscription) {
+                $handles[$i] = $subscription->handle();
+            }
+            $index = Library::out('size_t');
+            $message = Library::out('natskit_message*');
+            try {
+                Library::check($ffi->natskit_subscription_next_any(
+                    $handles,
+                    count($subscriptions),
+                    $wait,
+                    \FFI::addr($index),
+                    \FFI::addr($message),
+                ));
+            } catch (TimeoutException) {
+                break;
+            }
+            $subscriptions[$index->cdata]->dispatch(new Message($message));
+            $count++;
+            $wait = 0;
+        }
+        return $count;
+    }
+
+    /** Returns once everything published so far has reached the server. */
+    public function flush(): void
+    {
+        Library::check(Library::ffi()->natskit_client_flush($this->handle()));
+    }
+
+    /** Drains every subscription, then closes the connection. */
+    public function drain(): void
+    {
+        Library::check(Library::ffi()->natskit_client_drain($this->handle()));
+    }
+
+    /** Flushes and closes the connection; closing twice is fine. */
+    public function close(): void
+    {
+        if ($this->handle !== null) {
+            Library::check(Library::ffi()->natskit_client_close($this->handle));
+        }
+    }
+
+    /** @return array{in_msgs: int, out_msgs: int, in_bytes: int, out_bytes: int, reconnects: int, dropped: int} */
+    public function stats(): array
+    {
+        $json = Library::out('char*');
+        Library::check(Library::ffi()->natskit_client_stats_json($this->handle(), \FFI::addr($json)));
+        return json_decode((string) Library::ownedString($json), true, 4, JSON_THROW_ON_ERROR);
+    }
+
+    /** The oldest connection event not yet taken (`['event' => 'reconnected']`), or null. */
+    public function pollEvent(): ?array
+    {
+        $json = Library::out('char*');
+        Library::check(Library::ffi()->natskit_client_poll_event($this->handle(), \FFI::addr($json)));
+        $text = Library::ownedString($json);
+        return $text === null ? null : json_decode($text, true, 4, JSON_THROW_ON_ERROR);
+    }
+
+    /** The largest payload (headers included) the server accepts. */
+    public function maxPayload(): int
+    {
+        $max = Library::out('size_t');
+        Library::check(Library::ffi()->natskit_client_max_payload($this->handle(), \FFI::addr($max)));
+        return $max->cdata;
+    }
+
+    private function handle(): CData
+    {
+        return $this->handle ?? throw new ClosedException('the client has been released', 9);
+    }
+}

@@ -1,0 +1,45 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit;
+
+use NatsKit\Exception\SerializationException;
+
+/** Payload and header encoding shared by publish, request and respond. */
+final class Payload
+{
+    /** Strings pass through as bytes; arrays, objects, numbers and booleans become JSON; null is empty. */
+    public static function encode(mixed $payload): string
+    {
+        if (is_string($payload)) {
+            return $payload;
+        }
+        if ($payload === null) {
+            return '';
+        }
+        return self::json($payload);
+    }
+
+    /** Headers as the library's JSON (`{"Name": ["v1", "v2"]}`), or null when there are none. */
+    public static function headers(array $headers): ?string
+    {
+        if ($headers === []) {
+            return null;
+        }
+        $normalised = [];
+        foreach ($headers as $name => $value) {
+            $normalised[(string) $name] = array_map('strval', is_array($value) ? array_values($value) : [$value]);
+        }
+        return self::json($normalised);
+    }
+
+    private static function json(mixed $value): string
+    {
+        try {
+            return json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
+        } catch (\JsonException $e) {
+            throw new SerializationException('payload cannot be encoded as JSON: ' . $e->getMessage(), 13);
+        }
+    }
+}

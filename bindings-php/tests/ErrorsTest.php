@@ -1,0 +1,126 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit\Tests;
+
+use NatsKit\Client;
+use NatsKit\Exception\ClosedException;
+use NatsKit\Exception\ConfigException;
+use NatsKit\Exception\ConnectionException;
+use NatsKit\Exception\ErrorCode;
+use NatsKit\Exception\InvalidArgumentException;
+use NatsKit\Exception\InvalidSubjectException;
+use NatsKit\Exception\NatsException;
+use NatsKit\Exception\PayloadTooLargeException;
+use NatsKit\Library;
+use NatsKit\Manager;
+use NatsKit\Nats;
+
+final class ErrorsTest extends ServerTestCase
+{
+    public function testInvalidSubject(): void
+    {
+        $this->expectException(InvalidSubjectException::class);
+        $this->expectExceptionCode(ErrorCode::INVALID_SUBJECT);
+        $this->client->publish('bad subject', 'x');
+    }
+
+    public function testWildcardPublishIsRejected(): void
+    {
+        $this->expectException(InvalidSubjectException::class);
+        $this->client->publish('orders.*', 'x');
+    }
+
+    public function testInvalidHeaders(): void
+    {
+        $this->expectException(InvalidArgumentException::class);
+        $this->expectExceptionCode(ErrorCode::INVALID_ARGUMENT);
+        $this->client->publish('hdr.x', 'x', ["bad\nname" => 'v']);
+    }
+
+    public function testPayloadTooLarge(): void
+    {
+        try {
+            $this->client->publish('big.x', str_repeat('x', $this->client->maxPayload() + 1));
+            $this->fail('expected PayloadTooLargeException');
+        } catch (PayloadTooLargeException $e) {
+            $this->assertSame(ErrorCode::PAYLOAD_TOO_LARGE, $e->getCode());
+            $this->assertStringContainsString('exceeds server max_payload', $e->getMessage());
+        }
+    }
+
+    public function testConnectionRefusedNamesHostAndPort(): void
+    {
+        try {
+            Client::connect(['servers' => 'nats://127.0.0.1:1', 'connect_timeout' => 2]);
+            $this->fail('expected ConnectionException');
+        } catch (ConnectionException $e) {
+            $this->assertSame(ErrorCode::CONNECT, $e->getCode());
+            $this->assertStringContainsString('127.0.0.1:1', $e->getMessage());
+            $this->assertInstanceOf(NatsException::class, $e);
+        }
+    }
+
+    public function testBadConfiguration(): void
+    {
+        $this->expectException(ConfigException::class);
+        $this->expectExceptionCode(ErrorCode::CONFIG);
+        Client::connect(['servers' => static::$server->url(), 'no_such_option' => 1]);
+    }
+
+    public function testClosedClient(): void
+    {
+        $client = Client::connect(static::$server->url());
+        $client->close();
+        $client->close();
+        $this->expectException(ClosedException::class);
+        $this->expectExceptionCode(ErrorCode::CLOSED);
+        $client->publish('late.x', 'x');
+    }
+
+    public function testRespondWithoutReplySubject(): void
+    {
+        $sub = $this->client->subscribe('noreply.x');
+        $this->client->publish('noreply.x', 'x');
+        $this->expectException(InvalidArgumentException::class);
+        $this->expectExceptionMessage('no reply subject');
+        $sub->next(5.0)->respond('answer');
+    }
+
+    public function testManagerNamedConnectionsAndFacade(): void
+    {
+        $url = static::$server->url();
+        $manager = new Manager([
+            'default' => 'main',
+            'connections' => ['main' => ['servers' => $url], 'secondary' => ['servers' => $url]],
+        ]);
+        Nats::setManager($manager);
+        $sub = Nats::connection('secondary')->subscribe('mgr.x');
+        Nats::publish('mgr.x', ['via' => 'facade']);
+        $this->assertSame(['via' => 'facade'], $sub->next(5.0)->getDecodedPayload());
+        $this->assertSame(Nats::connection(), $manager->connection());
+        try {
+            $manager->connection('missing');
+            $this->fail('expected ConfigException');
+        } catch (ConfigException $e) {
+            $this->assertStringContainsString('no connection named "missing"', $e->getMessage());
+        }
+        $manager->closeAll();
+    }
+
+    public function testLibraryPathOverride(): void
+    {
+        $this->assertFileExists(Library::path());
+        $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', Library::version());
+        putenv('NATSKIT_LIB=/nonexistent/libnatskit.so');
+        try {
+            Library::path();
+            $this->fail('expected ConfigException');
+        } catch (ConfigException $e) {
+            $this->assertStringContainsString('NATSKIT_LIB=/nonexistent/libnatskit.so', $e->getMessage());
+        } finally {
+            putenv('NATSKIT_LIB');
+        }
+    }
+}

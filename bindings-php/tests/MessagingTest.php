@@ -1,0 +1,175 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit\Tests;
+
+use NatsKit\Exception\ErrorCode;
+use NatsKit\Exception\NoRespondersException;
+use NatsKit\Exception\TimeoutException;
+use NatsKit\Message;
+
+final class MessagingTest extends ServerTestCase
+{
+    public function testPublishSubscribeDispatchesOnProcess(): void
+    {
+        $received = [];
+        $this->client->subscribe('orders.created', function (Message $m) use (&$received): void {
+            $received[] = [$m->getSubject(), $m->getPayload(), $m->getReplyTo()];
+        });
+        $this->client->publish('orders.created', 'first');
+        $this->client->publish('orders.created', 'second');
+        $this->assertSame([], $received, 'callbacks run only inside process()');
+        $this->processUntil(function () use (&$received) {
+            return count($received) >= 2;
+        });
+        $this->assertSame([['orders.created', 'first', null], ['orders.created', 'second', null]], $received);
+    }
+
+    public function testWildcards(): void
+    {
+        $one = [];
+        $all = [];
+        $this->client->subscribe('logs.*', function (Message $m) use (&$one): void {
+            $one[] = $m->getSubject();
+        });
+        $this->client->subscribe('logs.>', function (Message $m) use (&$all): void {
+            $all[] = $m->getSubject();
+        });
+        $this->client->publish('logs.app', 'a');
+        $this->client->publish('logs.app.error', 'b');
+        $this->processUntil(function () use (&$all, &$one) {
+            return count($all) >= 2 && count($one) >= 1;
+        });
+        $this->client->process(0.1);
+        $this->assertSame(['logs.app'], $one);
+        $this->assertEqualsCanonicalizing(['logs.app', 'logs.app.error'], $all);
+    }
+
+    public function testQueueGroupDeliversEachMessageOnce(): void
+    {
+        $counts = ['a' => 0, 'b' => 0];
+        foreach (array_keys($counts) as $member) {
+            $this->client->subscribe('jobs', function () use (&$counts, $member): void {
+                $counts[$member]++;
+            }, 'workers');
+        }
+        for ($i = 0; $i < 50; $i++) {
+            $this->client->publish('jobs', "job {$i}");
+        }
+        $this->client->flush();
+        $this->processUntil(function () use (&$counts) {
+            return array_sum($counts) >= 50;
+        });
+        $this->client->process(0.2);
+        $this->assertSame(50, array_sum($counts));
+    }
+
+    public function testPullStyleNext(): void
+    {
+        $sub = $this->client->subscribe('pull.x');
+        $this->assertNull($sub->next(0.05));
+        $this->client->publish('pull.x', 'pulled');
+        $message = $sub->next(5.0);
+        $this->assertNotNull($message);
+        $this->assertSame('pulled', $message->getPayload());
+        $sub->unsubscribe();
+        $this->assertTrue($sub->isClosed());
+    }
+
+    public function testRequestReplyAcrossProcesses(): void
+    {
+        [$process, $out] = $this->spawn([
+            PHP_BINARY, '-d', 'ffi.enable=1', __DIR__ . '/fixtures/responder.php',
+            static::$server->url(), 'svc.echo', '2',
+        ]);
+        $reply = $this->client->request('svc.echo', 'ping', 5.0);
+        $this->assertSame('echo:ping', $reply->getPayload());
+        $this->assertSame('php', $reply->getHeader('x-responder'));
+        $json = $this->client->request('svc.echo', ['id' => 42], 5.0);
+        $this->assertSame('echo:{"id":42}', $json->getPayload());
+        fclose($out);
+        $this->assertSame(0, proc_close($process));
+    }
+
+    public function testRespondWithinOneProcess(): void
+    {
+        $this->client->subscribe('svc.local', function (Message $m): void {
+            $m->respond(['answer' => strtoupper($m->getPayload())]);
+        });
+        $inbox = $this->client->subscribe('inbox.local');
+        $this->client->publish('svc.local', 'hi', [], 'inbox.local');
+        $this->processUntil(fn () => true);
+        $reply = $inbox->next(5.0);
+        $this->assertSame(['answer' => 'HI'], $reply->getDecodedPayload());
+    }
+
+    public function testNoResponders(): void
+    {
+        try {
+            $this->client->request('nobody.listens', 'x', 2.0);
+            $this->fail('expected NoRespondersException');
+        } catch (NoRespondersException $e) {
+            $this->assertSame(ErrorCode::NO_RESPONDERS, $e->getCode());
+            $this->assertSame('no responders for nobody.listens', $e->getMessage());
+        }
+    }
+
+    public function testRequestTimeout(): void
+    {
+        $silent = $this->client->subscribe('svc.silent');
+        $this->assertSame('svc.silent', $silent->getSubject());
+        try {
+            $this->client->request('svc.silent', 'x', 0.2);
+            $this->fail('expected TimeoutException');
+        } catch (TimeoutException $e) {
+            $this->assertSame(ErrorCode::TIMEOUT, $e->getCode());
+            $this->assertStringContainsString('request to svc.silent timed out after 200 ms', $e->getMessage());
+        }
+    }
+
+    public function testHeadersRoundTrip(): void
+    {
+        $sub = $this->client->subscribe('hdr.x');
+        $this->client->publish('hdr.x', 'body', ['X-Trace' => ['a', 'b'], 'Content-Type' => 'text/plain']);
+        $m = $sub->next(5.0);
+        $this->assertSame(['a', 'b'], $m->getHeaders()['X-Trace']);
+        $this->assertSame('text/plain', $m->getHeader('content-type'));
+        $this->assertNull($m->getHeader('missing'));
+    }
+
+    public function testJsonPayloads(): void
+    {
+        $sub = $this->client->subscribe('json.x');
+        $order = ['order_id' => 123, 'customer' => 'John Doe', 'items' => [1, 2], 'paid' => true];
+        $this->client->publish('json.x', $order);
+        $this->assertSame($order, $sub->next(5.0)->getDecodedPayload());
+        $this->client->publish('json.x', 'plain text');
+        $m = $sub->next(5.0);
+        $this->assertSame('plain text', $m->getPayload());
+        $this->expectException(\NatsKit\Exception\SerializationException::class);
+        $this->expectExceptionCode(ErrorCode::SERIALIZATION);
+        $m->getDecodedPayload();
+    }
+
+    public function testStatsAndEvents(): void
+    {
+        $this->client->publish('stats.x', 'abc');
+        $this->client->flush();
+        $stats = $this->client->stats();
+        $this->assertGreaterThanOrEqual(1, $stats['out_msgs']);
+        $this->assertSame(0, $stats['reconnects']);
+        $this->assertSame(['event' => 'connected'], $this->client->pollEvent());
+        $this->assertGreaterThan(0, $this->client->maxPayload());
+    }
+
+    /** Calls process() until `$done` holds (at most 5 s). */
+    private function processUntil(callable $done): void
+    {
+        $deadline = microtime(true) + 5.0;
+        do {
+            $this->client->process(0.5);
+        } while (!$done() && microtime(true) < $deadline);
+        $this->assertTrue($done(), 'expected messages did not arrive within 5 s');
+    }
+}
