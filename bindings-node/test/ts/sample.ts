@@ -1,0 +1,42 @@
+// Compiled with `tsc --noEmit` by typescript.test.js: the published types must accept this.
+import { connect, LocalServer, Manager, isNatskitError } from 'natskit'
+import type { Client, ErrorCode, Message, NatskitError, Stats, Subscription } from 'natskit'
+
+async function main(): Promise<void> {
+  const server: LocalServer = await LocalServer.start({ jetstream: false })
+  const nc: Client = await connect({ servers: server.url, request_timeout: 2 })
+  nc.publish('a.b', Buffer.from('x'), { headers: { 'X-A': ['1', '2'] } })
+  nc.publish('a.b', { json: true })
+  nc.publishMany('a.b', ['1', '2'])
+  const sub: Subscription = nc.subscribe('a.*', { queue: 'q' })
+  for await (const m of sub) {
+    const text: string = m.string()
+    const data: Buffer = m.data
+    const headers: Record<string, string[]> | null = m.headers
+    console.log(text, data.length, headers, m.subject, m.reply)
+    break
+  }
+  const cb = nc.subscribe('svc', { callback: (m: Message) => void m.respond('ok') })
+  try {
+    const reply: Message = await nc.request('svc', 'hi', { timeout: 500, headers: { X: 'y' } })
+    console.log(reply.json())
+  } catch (err) {
+    if (isNatskitError(err)) {
+      const code: ErrorCode = err.code
+      const e: NatskitError = err
+      console.log(code === 'NO_RESPONDERS', e.message)
+    }
+  }
+  await cb.unsubscribe()
+  const next: Message | null = await sub.next(10)
+  console.log(next?.subject)
+  const stats: Stats = nc.stats()
+  console.log(stats.inMsgs, nc.maxPayload, nc.pollEvent()?.event)
+  const manager = new Manager({ default: 'main', connections: { main: { servers: server.url } } })
+  await (await manager.connection('main')).flush()
+  await manager.closeAll()
+  await nc.close()
+  server.stop()
+}
+
+void main()
