@@ -18,11 +18,7 @@ use output::Output;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
-    let result = match natskit::runtime::block_on(run(&cli, &out)) {
-        Ok(result) => result,
-        Err(e) => Err(e),
-    };
-    match result {
+    match natskit::runtime::block_on(run(&cli, &out)).and_then(|done| done) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             out.error(&e);

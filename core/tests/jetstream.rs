@@ -100,6 +100,11 @@ async fn stream_config_round_trips_and_state_counts() {
     assert_eq!(info["state"]["consumer_count"], 1);
     assert!(info["state"]["bytes"].as_u64().unwrap() > 0);
 
+    let clash = json!({"name": "ORDERS", "subjects": ["other"]});
+    let err = js.create_stream(&clash).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JetStream);
+    assert_eq!(err.server_code(), Some(10058));
+
     js.delete_stream("ORDERS").await.unwrap();
     let err = js.stream_info("ORDERS").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
@@ -521,6 +526,15 @@ async fn kv_operations_round_trip() {
         .await
         .unwrap();
     assert_eq!(kv.bucket(), "config");
+    let clash = KvConfig {
+        bucket: "config".into(),
+        history: 10,
+        storage: "memory".into(),
+        ..Default::default()
+    };
+    let err = js.create_kv(&clash).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JetStream, "{err}");
+    assert_eq!(err.server_code(), Some(10058));
     let mut watch = kv.watch(">").await.unwrap();
 
     let r1 = kv.put("color", "red").await.unwrap();

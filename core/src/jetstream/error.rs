@@ -52,12 +52,23 @@ pub(crate) fn from_nats(err: &(dyn std::error::Error + 'static), what: &str) -> 
         cause = e.source();
     }
     let text = err.to_string();
+    if let Some(err_code) = err_code_in(&text) {
+        return Error::with_server_code(code_for(err_code), format!("{what}: {text}"), err_code);
+    }
     let code = if text.contains("timed out") {
         ErrorCode::Timeout
     } else {
         ErrorCode::Io
     };
     Error::new(code, format!("{what}: {text}"))
+}
+
+/// The `err_code` async-nats prints for an API error it keeps in an error kind
+/// (`... (code 404, error code 10059)`), when it is not in the source chain.
+fn err_code_in(text: &str) -> Option<u64> {
+    let (_, rest) = text.rsplit_once("error code ")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// The error for a server (or domain) that does not answer the JetStream API.
@@ -91,5 +102,12 @@ mod tests {
         );
         assert_eq!(e.code(), ErrorCode::JetStream);
         assert_eq!(code_for(10039), ErrorCode::JetStreamNotEnabled);
+    }
+
+    #[test]
+    fn err_code_is_read_from_wrapped_messages() {
+        let text = "JetStream error: stream not found (code 404, error code 10059)";
+        assert_eq!(err_code_in(text), Some(10059));
+        assert_eq!(err_code_in("timed out"), None);
     }
 }
