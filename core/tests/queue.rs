@@ -19,6 +19,26 @@ async fn connect(srv: &LocalServer, edit: impl FnOnce(&mut ConnectionConfig)) ->
     Client::connect(&config).await.unwrap()
 }
 
+/// The server updates consumer counters shortly after an ack: poll until they match.
+async fn sizes(
+    q: &natskit::queue::Queue,
+    expected: (u64, u64, u64, u64),
+) -> natskit::queue::QueueSize {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let s = q.size().await.unwrap();
+        if (s.ready, s.reserved, s.delayed, s.failed) == expected || Instant::now() > deadline {
+            assert_eq!(
+                (s.ready, s.reserved, s.delayed, s.failed),
+                expected,
+                "(ready, reserved, delayed, failed)"
+            );
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 fn boom(message: &str) -> Outcome {
     Outcome::Error {
         exception: "RuntimeError".into(),
@@ -74,8 +94,7 @@ async fn push_pop_complete() {
         job.finish(Outcome::Success, None, None).await.unwrap(),
         JobEvent::Processed { id }
     );
-    let size = q.size().await.unwrap();
-    assert_eq!((size.ready, size.reserved, size.failed), (0, 0, 0));
+    sizes(&q, (0, 0, 0, 0)).await;
     assert!(q.pop(Duration::from_millis(300)).await.unwrap().is_none());
 }
 
@@ -135,12 +154,8 @@ async fn exhausted_tries_go_to_failed_store_and_dead_letter_subject() {
     assert_eq!(dead["failure_exception"], "RuntimeError");
     assert_eq!(dead["payload"]["data"]["n"], 1);
     assert!(dead["failed_at"].as_f64().unwrap() > 0.0);
-    let size = q.size().await.unwrap();
-    assert_eq!(
-        (size.ready, size.reserved, size.failed),
-        (0, 0, 1),
-        "a failed job is not also left in the queue"
-    );
+    // A failed job is not also left in the queue.
+    sizes(&q, (0, 0, 0, 1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -179,4 +194,529 @@ async fn backoff_list_delays_each_retry() {
         w.finish(job, Outcome::Success).await.unwrap(),
         JobEvent::Processed { .. }
     ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_until_beats_tries() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    // One try only, but retry-until 1.5 s from now: errors are retried until then.
+    let opts = PushOptions {
+        max_tries: Some(1),
+        retry_until: Some(1.5),
+        backoff: Some(Backoff::Fixed(0.3)),
+        ..Default::default()
+    };
+    let id = q
+        .push("Deadline", json!(null), &opts)
+        .await
+        .unwrap()
+        .unwrap();
+    let w = worker(&nc, &["default"]).await;
+    let started = Instant::now();
+    let mut retries = 0;
+    while let Some(job) = next_job(&w, WAIT).await {
+        match w.finish(job, boom("not yet")).await.unwrap() {
+            JobEvent::Retrying { .. } => retries += 1,
+            JobEvent::Failed { reason, .. } => {
+                assert!(reason.contains("retry-until"), "{reason}");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        retries >= 2,
+        "tries=1 would have failed at once; retried {retries} times"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(1400));
+    let failed = q.failed().get(&id).await.unwrap();
+    assert!(failed.message.contains("retry-until"), "{}", failed.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_exceptions_count_errors_not_releases() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let opts = PushOptions {
+        max_tries: Some(10),
+        max_exceptions: Some(2),
+        ..Default::default()
+    };
+    let id = q.push("Picky", json!(null), &opts).await.unwrap().unwrap();
+    let w = worker(&nc, &["default"]).await;
+    let mut events = Vec::new();
+    for outcome in [
+        Outcome::Release(Duration::ZERO),
+        Outcome::Release(Duration::ZERO),
+        boom("one"),
+        Outcome::Release(Duration::ZERO),
+        boom("two"),
+    ] {
+        let job = next_job(&w, WAIT).await.expect("job");
+        events.push(w.finish(job, outcome).await.unwrap());
+    }
+    assert!(matches!(events[0], JobEvent::Released { .. }));
+    assert!(matches!(events[2], JobEvent::Retrying { .. }));
+    assert!(
+        matches!(&events[4], JobEvent::Failed { reason, .. } if reason.contains("2 exceptions")),
+        "{:?}",
+        events[4]
+    );
+    let failed = q.failed().get(&id).await.unwrap();
+    assert_eq!(
+        failed.payload["attempts"], 5,
+        "every delivery counts as an attempt"
+    );
+    assert_eq!(failed.payload["exceptions"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn release_with_delay_and_explicit_fail_and_delete() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let w = worker(&nc, &["default"]).await;
+    q.push(
+        "Later",
+        json!(1),
+        &PushOptions {
+            max_tries: Some(3),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let job = next_job(&w, WAIT).await.unwrap();
+    let released_at = Instant::now();
+    w.finish(job, Outcome::Release(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    assert!(
+        q.pop(Duration::from_millis(500)).await.unwrap().is_none(),
+        "released job came back early"
+    );
+    let job = next_job(&w, Duration::from_secs(4)).await.unwrap();
+    assert!(released_at.elapsed() >= Duration::from_millis(950));
+    assert_eq!(job.attempts(), 2);
+    let id = job.id().to_string();
+    assert!(matches!(
+        w.finish(job, Outcome::Fail("bad input".into()))
+            .await
+            .unwrap(),
+        JobEvent::Failed { .. }
+    ));
+    assert_eq!(q.failed().get(&id).await.unwrap().message, "bad input");
+
+    q.push(
+        "Gone",
+        json!(2),
+        &PushOptions {
+            max_tries: Some(5),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let job = next_job(&w, WAIT).await.unwrap();
+    assert!(matches!(
+        w.finish(job, Outcome::Delete).await.unwrap(),
+        JobEvent::Deleted { .. }
+    ));
+    sizes(&q, (0, 0, 0, 1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn timeout_counts_as_a_failed_attempt() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let opts = PushOptions {
+        max_tries: Some(2),
+        timeout: Some(0.2),
+        ..Default::default()
+    };
+    let id = q.push("Slow", json!(null), &opts).await.unwrap().unwrap();
+    let options = WorkerOptions {
+        stop_when_empty: true,
+        sleep: 0.5,
+        ..Default::default()
+    };
+    let w = Arc::new(Worker::new(&nc, "default", options).unwrap());
+    let stats = w
+        .clone()
+        .run(|_job| async {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            Outcome::Success
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (stats.retried, stats.failed, stats.processed),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+    let failed = q.failed().get(&id).await.unwrap();
+    assert_eq!(failed.exception, "TimeoutExceeded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delayed_job_appears_at_its_time() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let pushed = Instant::now();
+    q.later(
+        Duration::from_millis(1500),
+        "Reminder",
+        json!({"at": "later"}),
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap();
+    let size = q.size().await.unwrap();
+    assert_eq!((size.ready, size.delayed), (0, 1));
+    assert!(
+        q.pop(Duration::from_millis(800)).await.unwrap().is_none(),
+        "visible before its time"
+    );
+    let job = q
+        .pop(Duration::from_secs(4))
+        .await
+        .unwrap()
+        .expect("visible after its time");
+    assert!(pushed.elapsed() >= Duration::from_millis(1450));
+    assert_eq!(job.payload()["at"], "later");
+    assert_eq!(q.size().await.unwrap().delayed, 0);
+    job.finish(Outcome::Success, None, None).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn priority_follows_queue_order() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let low = nc.queue("low").unwrap();
+    let high = nc.queue("high").unwrap();
+    for i in 0..3 {
+        low.push("L", json!(i), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        high.push("H", json!(i), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    let w = worker(&nc, &["high", "low"]).await;
+    let mut order = String::new();
+    for _ in 0..6 {
+        let job = next_job(&w, WAIT).await.unwrap();
+        order.push_str(job.name());
+        w.finish(job, Outcome::Success).await.unwrap();
+    }
+    assert_eq!(order, "HHHLLL");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unique_jobs_are_ignored_or_refused_while_pending() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let opts = PushOptions {
+        unique_key: Some("report:2026-11".into()),
+        ..Default::default()
+    };
+    assert!(q.push("Report", json!(1), &opts).await.unwrap().is_some());
+    assert!(
+        q.push("Report", json!(2), &opts).await.unwrap().is_none(),
+        "duplicate ignored"
+    );
+    assert_eq!(q.size().await.unwrap().ready, 1);
+    let job = q.pop(WAIT).await.unwrap().unwrap();
+    assert!(
+        q.push("Report", json!(3), &opts).await.unwrap().is_none(),
+        "ignored while running"
+    );
+    job.finish(Outcome::Success, None, None).await.unwrap();
+    assert!(
+        q.push("Report", json!(4), &opts).await.unwrap().is_some(),
+        "free again once done"
+    );
+
+    let strict = connect(&srv, |c| {
+        c.queue.unique = natskit::config::UniquePolicy::Refuse
+    })
+    .await;
+    let err = strict
+        .queue("default")
+        .unwrap()
+        .push("Report", json!(5), &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Queue);
+    assert!(err.message().contains("report:2026-11"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_jobs_list_retry_forget_flush() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let w = worker(&nc, &["default"]).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            q.push("Doomed", json!(i), &PushOptions::default())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        let job = next_job(&w, WAIT).await.unwrap();
+        w.finish(job, boom("nope")).await.unwrap();
+    }
+    let store = q.failed();
+    let listed: Vec<String> = store
+        .list(Some("default"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(listed, ids, "oldest first");
+    assert_eq!(store.list(Some("other")).await.unwrap().len(), 0);
+
+    assert_eq!(store.retry(&ids[..1]).await.unwrap(), ids[..1]);
+    let job = next_job(&w, WAIT).await.unwrap();
+    assert_eq!(job.id(), ids[0]);
+    assert_eq!(job.attempts(), 1, "attempts reset on retry");
+    w.finish(job, Outcome::Success).await.unwrap();
+    assert_eq!(store.count(None).await.unwrap(), 2);
+
+    assert!(store.forget(&ids[1]).await.unwrap());
+    assert!(!store.forget(&ids[1]).await.unwrap());
+    assert_eq!(
+        store.get(&ids[1]).await.unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        store
+            .retry(&["missing".to_string()])
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        store.flush(Some(Duration::from_secs(3600))).await.unwrap(),
+        0,
+        "nothing older than an hour"
+    );
+    assert_eq!(store.flush(None).await.unwrap(), 1);
+    assert_eq!(store.count(None).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn size_reports_every_state() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    for i in 0..4 {
+        q.push("Job", json!(i), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    q.later(
+        Duration::from_secs(60),
+        "Job",
+        json!("later"),
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let taken = q.pop(WAIT).await.unwrap().unwrap();
+    let failing = q.pop(WAIT).await.unwrap().unwrap();
+    failing.finish(boom("x"), None, None).await.unwrap();
+    let size = sizes(&q, (2, 1, 1, 1)).await;
+    assert!(size.oldest_age >= 0.25, "{size:?}");
+    taken.finish(Outcome::Success, None, None).await.unwrap();
+    assert_eq!(q.clear().await.unwrap(), 3, "two ready + one delayed");
+    let size = sizes(&q, (0, 0, 0, 1)).await;
+    assert_eq!(size.oldest_age, 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn abandoned_job_is_redelivered_after_retry_after() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    q.push(
+        "Crashy",
+        json!(null),
+        &PushOptions {
+            max_tries: Some(3),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let job = q.pop(WAIT).await.unwrap().unwrap();
+    let dropped_at = Instant::now();
+    drop(job); // the worker "dies": no ack, no heartbeat
+    let again = q
+        .pop(Duration::from_secs(4))
+        .await
+        .unwrap()
+        .expect("redelivered");
+    assert!(dropped_at.elapsed() >= Duration::from_millis(900));
+    assert_eq!(again.attempts(), 2);
+    again.finish(Outcome::Success, None, None).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn heartbeat_keeps_a_long_job_reserved() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    q.push("Long", json!(null), &PushOptions::default())
+        .await
+        .unwrap();
+    let job = q.pop(WAIT).await.unwrap().unwrap();
+    let id = job.id().to_string();
+    // Three visibility timeouts pass while the job is held.
+    assert!(
+        q.pop(Duration::from_secs(3)).await.unwrap().is_none(),
+        "redelivered while running"
+    );
+    assert_eq!(
+        job.finish(Outcome::Success, None, None).await.unwrap(),
+        JobEvent::Processed { id }
+    );
+    sizes(&q, (0, 0, 0, 0)).await;
+}
+
+/// The `queue_worker` example binary (built on demand with the same cargo).
+fn worker_binary() -> std::path::PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let path = deps
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/queue_worker");
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "natskit", "--example", "queue_worker"])
+        .status()
+        .unwrap();
+    assert!(
+        built.success() && path.is_file(),
+        "cannot build {}",
+        path.display()
+    );
+    path
+}
+
+async fn done_ids(js: &natskit::jetstream::Context) -> (usize, usize) {
+    use futures::StreamExt;
+    let stream = js.nats().get_stream("DONE").await.unwrap();
+    let total = stream.get_info().await.unwrap().state.messages as usize;
+    let mut unique = std::collections::HashSet::new();
+    let mut info = stream.info_with_subjects("done.*").await.unwrap();
+    while let Some(Ok((subject, _))) = info.next().await {
+        unique.insert(subject);
+    }
+    (unique.len(), total)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_job_is_lost_when_workers_are_killed_and_the_server_restarts() {
+    const JOBS: usize = 2000;
+    let mut srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let js = nc.jetstream();
+    js.nats()
+        .create_stream(async_nats::jetstream::stream::Config {
+            name: "DONE".into(),
+            subjects: vec!["done.*".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let q = nc.queue("default").unwrap();
+    for i in 0..JOBS {
+        q.push("Count", json!(i), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    let url = srv.url();
+    let binary = worker_binary();
+    let spawn = || {
+        std::process::Command::new(&binary)
+            .arg(&url)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = spawn();
+    for round in 1..=3 {
+        let target = round * JOBS / 5;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while done_ids(&js).await.0 < target {
+            assert!(Instant::now() < deadline, "no progress in round {round}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        child.kill().unwrap(); // SIGKILL, mid-job
+        child.wait().unwrap();
+        if round == 2 {
+            srv.start_again().unwrap();
+        }
+        child = spawn();
+    }
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let (unique, total) = loop {
+        let (unique, total) = done_ids(&js).await;
+        if unique == JOBS || Instant::now() > deadline {
+            break (unique, total);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    println!(
+        "no-loss: {unique} of {JOBS} jobs completed, {} duplicate completions",
+        total - unique
+    );
+    assert_eq!(unique, JOBS, "jobs lost");
+    sizes(&q, (0, 0, 0, 0)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graceful_stop_leaves_nothing_reserved() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    for i in 0..50 {
+        q.push("Work", json!(i), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    let options = WorkerOptions {
+        concurrency: 4,
+        sleep: 0.2,
+        ..Default::default()
+    };
+    let w = Arc::new(Worker::new(&nc, "default", options).unwrap());
+    let stopper = w.clone();
+    let run = tokio::spawn(w.clone().run(|_| async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Outcome::Success
+    }));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stopper.stop(); // what SIGTERM does in the hosts
+    let stats = run.await.unwrap().unwrap();
+    assert!(stats.processed > 0 && stats.processed < 50, "{stats:?}");
+    let size = sizes(&q, (50 - stats.processed, 0, 0, 0)).await;
+    assert_eq!(size.reserved, 0);
 }
