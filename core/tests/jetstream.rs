@@ -400,10 +400,10 @@ async fn in_progress_extends_the_ack_wait() {
     let js = js(&srv).await;
     stream(&js, "W", &["w"]).await;
     publish_n(&js, "w", 1).await;
-    pull_consumer(&js, "W", "w", 1000).await;
+    pull_consumer(&js, "W", "w", 2000).await;
     let m = js.fetch_next("W", "w", &wait(1000)).await.unwrap().unwrap();
-    for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..7 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
         m.in_progress().await.unwrap();
     }
     assert!(js.fetch_next("W", "w", &no_wait()).await.unwrap().is_none());
