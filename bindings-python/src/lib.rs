@@ -37,5 +37,9 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AsyncManager", m.py().get_type::<manager::AsyncManager>())?;
     m.add_class::<server::LocalServer>()?;
     m.add_class::<runtime::Ready>()?;
+    let exiting = wrap_pyfunction!(runtime::_interpreter_exiting, m)?;
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (exiting,))?;
     Ok(())
 }

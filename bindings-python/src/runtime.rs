@@ -6,16 +6,16 @@
 //! through the event loop's thread-safe callback, never from Python code on a tokio worker.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::future::{AbortHandle, Abortable};
 use futures::FutureExt;
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
-use pyo3_async_runtimes::generic::{ContextExt, Runtime};
-use pyo3_async_runtimes::TaskLocals;
-use tokio::sync::OnceCell;
+use pyo3::sync::PyOnceLock;
+use pyo3::{intern, IntoPyObjectExt};
 
 use crate::error::IntoPy;
 
@@ -62,61 +62,120 @@ pub fn seconds(value: Option<f64>, what: &str) -> PyResult<Option<Duration>> {
         .transpose()
 }
 
-/// The core runtime as seen by pyo3-async-runtimes: tasks go to `natskit::runtime`,
-/// which a forked child rebuilds on first use.
-pub struct CoreRuntime;
+/// Set when the interpreter starts to shut down: results that arrive later are dropped
+/// instead of waiting for a GIL that will never be handed out again.
+static FINALIZING: AtomicBool = AtomicBool::new(false);
 
-tokio::task_local! {
-    static TASK_LOCALS: OnceCell<TaskLocals>;
-}
-
-impl Runtime for CoreRuntime {
-    type JoinError = tokio::task::JoinError;
-    type JoinHandle = tokio::task::JoinHandle<()>;
-
-    fn spawn<F>(fut: F) -> Self::JoinHandle
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        natskit::runtime::handle().spawn(fut)
-    }
-
-    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        natskit::runtime::handle().spawn_blocking(f)
-    }
-}
-
-impl ContextExt for CoreRuntime {
-    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
-    where
-        F: Future<Output = R> + Send + 'static,
-    {
-        Box::pin(TASK_LOCALS.scope(OnceCell::new_with(Some(locals)), fut))
-    }
-
-    fn get_task_locals() -> Option<TaskLocals> {
-        TASK_LOCALS
-            .try_with(|cell| cell.get().cloned())
-            .unwrap_or_default()
-    }
+/// `atexit` hook (registered by the module) that sets [`FINALIZING`].
+#[pyfunction]
+pub fn _interpreter_exiting() {
+    FINALIZING.store(true, Ordering::SeqCst);
 }
 
 /// An asyncio awaitable for `future`. A future that completes on its first poll (a
-/// publish with room in the send buffer) becomes a [`Ready`] awaitable at once; the
-/// others run on the core runtime and resolve an asyncio future on the running loop.
+/// publish with room in the send buffer) becomes a [`Ready`] awaitable at once. Others
+/// run as a task on the core runtime; a blocking-pool thread then hands the result to the
+/// event loop with `call_soon_threadsafe`, and [`resolve`] sets it on the loop's own
+/// thread. Cancelling the asyncio future aborts the task.
 pub fn awaitable<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
     let mut future = Box::pin(future);
-    match natskit::runtime::enter(|| future.as_mut().now_or_never()) {
-        Some(out) => Ok(Ready::new(py, out?)?.into_any()),
-        None => pyo3_async_runtimes::generic::future_into_py::<CoreRuntime, _, T>(py, future),
+    if let Some(out) = natskit::runtime::enter(|| future.as_mut().now_or_never()) {
+        return Ok(Ready::new(py, out?)?.into_any());
     }
+    let event_loop = running_loop(py)?;
+    let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
+    let (abort, registration) = AbortHandle::new_pair();
+    py_future.call_method1(intern!(py, "add_done_callback"), (Canceller { abort },))?;
+    let target = (event_loop.unbind(), py_future.clone().unbind());
+    let runtime = natskit::runtime::handle();
+    runtime.clone().spawn(async move {
+        let Ok(result) = Abortable::new(future, registration).await else {
+            return;
+        };
+        runtime.spawn_blocking(move || hand_over(target, result));
+    });
+    Ok(py_future)
+}
+
+/// Schedules [`resolve`] on the event loop (nothing when the loop or interpreter is gone).
+fn hand_over<T>(target: (Py<PyAny>, Py<PyAny>), result: PyResult<T>)
+where
+    T: for<'a> IntoPyObject<'a>,
+{
+    if FINALIZING.load(Ordering::SeqCst) {
+        return;
+    }
+    Python::attach(|py| {
+        let (event_loop, py_future) = target;
+        let (value, error) = match result.and_then(|v| v.into_py_any(py)) {
+            Ok(value) => (value, py.None()),
+            Err(err) => (py.None(), err.into_value(py).into_any()),
+        };
+        let Ok(resolve) = wrap_pyfunction!(resolve, py) else {
+            return;
+        };
+        // A closed loop means nobody awaits the result any more.
+        let _ = event_loop.call_method1(
+            py,
+            intern!(py, "call_soon_threadsafe"),
+            (resolve, py_future, value, error),
+        );
+    });
+}
+
+/// Sets an asyncio future's outcome on its loop's thread, unless it was cancelled.
+#[pyfunction]
+fn resolve(
+    future: &Bound<'_, PyAny>,
+    value: &Bound<'_, PyAny>,
+    error: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let py = future.py();
+    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
+        return Ok(());
+    }
+    if error.is_none() {
+        future.call_method1(intern!(py, "set_result"), (value,))?;
+    } else {
+        future.call_method1(intern!(py, "set_exception"), (error,))?;
+    }
+    Ok(())
+}
+
+/// Done-callback of an awaitable: aborts the core task when asyncio cancelled it.
+#[pyclass(module = "natskit._native")]
+struct Canceller {
+    abort: AbortHandle,
+}
+
+#[pymethods]
+impl Canceller {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future
+            .call_method0(intern!(future.py(), "cancelled"))?
+            .is_truthy()?
+        {
+            self.abort.abort();
+        }
+        Ok(())
+    }
+}
+
+static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    GET_RUNNING_LOOP
+        .get_or_try_init(py, || {
+            py.import("asyncio")?
+                .getattr("get_running_loop")
+                .map(Bound::unbind)
+        })?
+        .bind(py)
+        .call0()
 }
 
 /// An awaitable whose result is already known (the fast path of async calls that

@@ -128,3 +128,14 @@ async def test_sync_and_async_clients_talk(server: LocalServer, nc: natskit.Clie
     msg = await sub.next(timeout=5)
     assert msg is not None and msg.data == b"from sync"
     await anc.close()
+
+
+@pytest.mark.asyncio
+async def test_cancelled_wait_leaves_the_subscription_usable(server: LocalServer, subject: str) -> None:
+    async with await aio.connect(server.url) as nc:
+        sub = await nc.subscribe(subject)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(sub.next(), 0.1)
+        await nc.publish(subject, b"after cancel")
+        msg = await sub.next(timeout=5)
+        assert msg is not None and msg.data == b"after cancel"

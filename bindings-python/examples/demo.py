@@ -1,0 +1,87 @@
+"""natskit from Python: a short sync + asyncio tour against $NATS_URL or an embedded server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from typing import Iterator
+
+import natskit
+from natskit import aio
+from natskit.testing import LocalServer
+
+
+@contextlib.contextmanager
+def server_url() -> Iterator[str]:
+    if os.environ.get("NATS_URL"):
+        yield os.environ["NATS_URL"]
+        return
+    with LocalServer(jetstream=False) as server:
+        print(f"[python] started a local nats-server at {server.url}")
+        yield server.url
+
+
+def sync_demo(url: str) -> None:
+    with natskit.connect(url, name="python-demo") as nc:
+        service = nc.subscribe("demo.py.greet", queue="greeters")
+
+        def serve() -> None:
+            for msg in service:
+                msg.respond(f"hello, {msg.data.decode()}!", headers={"X-Served-By": "sync"})
+
+        threading.Thread(target=serve, daemon=True).start()
+        reply = nc.request("demo.py.greet", "sync world", timeout=2)
+        print(f"[python sync] request -> {reply.data.decode()!r} (X-Served-By={reply.headers.get('x-served-by')})")
+
+        events = nc.subscribe("demo.py.orders.*")
+        nc.publish("demo.py.orders.created", {"id": 42, "total": 9.5}, headers={"X-Trace": ["a", "b"]})
+        msg = events.next(timeout=2)
+        assert msg is not None
+        print(f"[python sync] {msg.subject}: {msg.json()} trace={msg.headers.get_all('X-Trace')}")
+
+        seen = []
+        nc.subscribe("demo.py.cb", callback=lambda m: seen.append(m.data))
+        nc.publish_many("demo.py.cb", [b"one", b"two", b"three"])
+        nc.flush()
+        while len(seen) < 3:
+            nc.process(timeout=1)
+        print(f"[python sync] callbacks ran on the main thread via process(): {seen}")
+
+        try:
+            nc.request("demo.py.nobody", b"?", timeout=1)
+        except natskit.NoRespondersError as e:
+            print(f"[python sync] {type(e).__name__} code={e.code}: {e}")
+        service.unsubscribe()
+        print(f"[python sync] stats: {nc.stats()}")
+
+
+async def async_demo(url: str) -> None:
+    async with await aio.connect(url) as nc:
+
+        async def shout(msg: aio.Message) -> None:
+            await msg.respond(msg.data.upper())
+
+        await nc.subscribe("demo.py.shout", callback=shout)
+        replies = await asyncio.gather(*(nc.request("demo.py.shout", w, timeout=2) for w in ("a", "sync", "io")))
+        print(f"[python asyncio] gathered replies: {[r.data.decode() for r in replies]}")
+        sub = await nc.subscribe("demo.py.ticks")
+        await nc.publish_many("demo.py.ticks", [str(i) for i in range(3)])
+        ticks = []
+        async for msg in sub:
+            ticks.append(int(msg.data))
+            if len(ticks) == 3:
+                break
+        print(f"[python asyncio] async for received {ticks}")
+
+
+def main() -> None:
+    with server_url() as url:
+        sync_demo(url)
+        asyncio.run(async_demo(url))
+    print("[python] done")
+
+
+if __name__ == "__main__":
+    main()

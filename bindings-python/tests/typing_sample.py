@@ -1,0 +1,38 @@
+"""Checked by mypy --strict in test_stubs.py (never run): typical use of both APIs."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import natskit
+from natskit import aio
+from natskit.testing import LocalServer
+
+
+def sync_use(server: LocalServer) -> List[str]:
+    with natskit.connect(server.url, name="typed") as nc:
+        sub: natskit.Subscription = nc.subscribe("typed.>", queue=None)
+        nc.publish("typed.a", {"k": 1}, headers={"X": ["1", "2"]})
+        msg: Optional[natskit.Message] = sub.next(timeout=1.0)
+        names: List[str] = msg.headers.get_all("x") if msg else []
+        try:
+            reply = nc.request("typed.svc", b"", timeout=0.5)
+            names.append(reply.data.decode())
+        except natskit.NoRespondersError as e:
+            names.append(e.code)
+        nc.subscribe("typed.cb", callback=lambda m: m.respond(m.data))
+        count: int = nc.process(timeout=0.1)
+        names.append(str(count + nc.stats()["out_msgs"]))
+        return names
+
+
+async def async_use(server: LocalServer) -> Optional[bytes]:
+    async with await aio.connect(server.url) as nc:
+        sub: aio.Subscription = await nc.subscribe("typed.x")
+        await nc.publish("typed.x", "text")
+        async for msg in sub:
+            await sub.unsubscribe()
+            return msg.data
+    with natskit.Manager({"servers": server.url}) as m:
+        m.connection().flush()
+    return None
