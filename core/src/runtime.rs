@@ -41,9 +41,27 @@ pub fn check_generation(generation: u64) -> Result<()> {
     Ok(())
 }
 
+thread_local! {
+    /// Each host thread keeps the runtime it last used, so hot calls skip the global lock.
+    static CACHED: std::cell::RefCell<Option<(u64, Arc<Runtime>)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The shared runtime (for this process; a forked child gets its own).
 pub fn runtime() -> Arc<Runtime> {
     let generation = fork_generation();
+    let cached = CACHED.with(|c| match &*c.borrow() {
+        Some((g, rt)) if *g == generation => Some(rt.clone()),
+        _ => None,
+    });
+    if let Some(rt) = cached {
+        return rt;
+    }
+    let rt = shared_runtime(generation);
+    CACHED.with(|c| *c.borrow_mut() = Some((generation, rt.clone())));
+    rt
+}
+
+fn shared_runtime(generation: u64) -> Arc<Runtime> {
     let mut slot = RUNTIME.lock().unwrap_or_else(|e| e.into_inner());
     match slot.as_ref() {
         Some((g, rt)) if *g == generation => rt.clone(),

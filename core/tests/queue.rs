@@ -720,3 +720,31 @@ async fn graceful_stop_leaves_nothing_reserved() {
     let size = sizes(&q, (50 - stats.processed, 0, 0, 0)).await;
     assert_eq!(size.reserved, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreadable_envelope_goes_to_the_failed_store() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    q.push("Valid", json!(1), &PushOptions::default())
+        .await
+        .unwrap();
+    let ack = nc
+        .jetstream()
+        .nats()
+        .publish(q.ready_subject(), "{not json".into())
+        .await
+        .unwrap();
+    ack.await.unwrap();
+    let jobs = q.pop_many(10, WAIT).await.unwrap();
+    let names: Vec<&str> = jobs.iter().map(|j| j.name()).collect();
+    for j in &jobs {
+        eprintln!("{} {} {:?}", j.id(), j.attempts(), j.envelope());
+    }
+    assert_eq!(names, ["Valid"], "the unreadable one is not handed out");
+    assert_eq!(jobs[0].name(), "Valid");
+    let failed = q.failed().list(None).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].exception, "InvalidPayload");
+    assert_eq!(failed[0].payload["data"], "{not json");
+}

@@ -46,6 +46,57 @@ fn main() {
     publish_only(&url, 1024, 200_000);
     pub_sub(&url, 128, 200_000);
     request_reply(&url, 64, 20_000);
+    queue_jobs(&url, 256, 20_000);
+}
+
+/// Jobs pushed (each confirmed by the stream), then worked and acknowledged by a
+/// worker with 1 and 4 concurrent handlers.
+fn queue_jobs(url: &str, size: usize, count: usize) {
+    use natskit::queue::{Outcome, PushOptions, Worker, WorkerOptions};
+    use std::sync::Arc;
+    let payload = serde_json::Value::String("x".repeat(size));
+    println!("\n| queue workload | result |\n|---|---|");
+    for concurrency in [1usize, 4] {
+        let (push_rate, work_rate) = rt().block_on(async {
+            let nc = natskit::connect(url).await.unwrap();
+            let q = nc.queue(&format!("bench{concurrency}")).unwrap();
+            let t = Instant::now();
+            let opts = PushOptions::default();
+            let mut pending = futures::stream::FuturesUnordered::new();
+            for _ in 0..count {
+                pending.push(q.push("Bench", payload.clone(), &opts));
+                if pending.len() >= 256 {
+                    pending.next().await.unwrap().unwrap();
+                }
+            }
+            while let Some(r) = pending.next().await {
+                r.unwrap();
+            }
+            let push_rate = count as f64 / t.elapsed().as_secs_f64();
+            let options = WorkerOptions {
+                queues: vec![q.name().to_string()],
+                concurrency,
+                stop_when_empty: true,
+                sleep: 0.2,
+                ..Default::default()
+            };
+            let worker = Arc::new(Worker::new(&nc, "default", options).unwrap());
+            let t = Instant::now();
+            let stats = worker.run(|_job| async { Outcome::Success }).await.unwrap();
+            assert_eq!(stats.processed as usize, count);
+            (push_rate, count as f64 / t.elapsed().as_secs_f64())
+        });
+        if concurrency == 1 {
+            println!(
+                "| push {size} B × {count} (confirmed, ≤256 in flight) | {} jobs/s |",
+                fmt(push_rate)
+            );
+        }
+        println!(
+            "| work+ack {count} jobs, concurrency {concurrency} | {} jobs/s |",
+            fmt(work_rate)
+        );
+    }
 }
 
 fn rt() -> &'static tokio::runtime::Runtime {

@@ -299,6 +299,16 @@ impl Job {
         })
     }
 
+    /// Puts a job that was taken but never run back at the front, without counting
+    /// the attempt (a worker stopping with jobs still buffered).
+    pub async fn unreserve(mut self) -> Result<()> {
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+        self.attempts = self.attempts.saturating_sub(1);
+        self.requeue(Duration::ZERO).await
+    }
+
     async fn done(&mut self) -> Result<()> {
         self.ack().await?;
         self.unlock().await

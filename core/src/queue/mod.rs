@@ -12,7 +12,6 @@ mod failed;
 mod job;
 mod worker;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +19,7 @@ use async_nats::jetstream::{self, consumer, stream};
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::OnceCell;
 
 use crate::client::Client;
 use crate::config::{QueueConfig, UniquePolicy};
@@ -32,8 +31,8 @@ pub use failed::{FailedJob, FailedJobs};
 pub use job::{Job, JobEvent, Outcome};
 pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
 
-/// How many jobs one pull asks for at most; the rest wait, reserved, in the handle.
-const MAX_PREFETCH: usize = 64;
+/// How many jobs one pull asks for at most.
+const MAX_BATCH: usize = 256;
 
 /// The numbers of one queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -50,7 +49,7 @@ pub struct QueueSize {
     pub oldest_age: f64,
 }
 
-/// One named queue on one connection. Cloning is cheap and shares the prefetch buffer.
+/// One named queue on one connection. Cloning is cheap.
 #[derive(Clone)]
 pub struct Queue {
     inner: Arc<Inner>,
@@ -63,7 +62,6 @@ struct Inner {
     name: String,
     connection: String,
     consumer: OnceCell<consumer::PullConsumer>,
-    prefetched: Mutex<VecDeque<jetstream::Message>>,
 }
 
 impl std::fmt::Debug for Queue {
@@ -93,7 +91,6 @@ impl Queue {
                 name: name.to_string(),
                 connection: connection.to_string(),
                 consumer: OnceCell::new(),
-                prefetched: Mutex::new(VecDeque::new()),
             }),
         })
     }
@@ -164,17 +161,17 @@ impl Queue {
         self.pop_many(1, timeout).await.map(|mut v| v.pop())
     }
 
-    /// Takes up to `max` jobs, waiting up to `timeout` for the first.
+    /// Takes up to `max` jobs (each reserved, with its own heartbeat), waiting up to `timeout`
+    /// for the first. Unreadable envelopes go to the failed store and are skipped.
     pub async fn pop_many(&self, max: usize, timeout: Duration) -> Result<Vec<Job>> {
-        let mut jobs = Vec::new();
-        let mut buffer = self.inner.prefetched.lock().await;
-        if buffer.is_empty() {
-            self.fetch_into(&mut buffer, max.clamp(1, MAX_PREFETCH), timeout)
-                .await?;
-        }
-        while jobs.len() < max.max(1) {
-            let Some(msg) = buffer.pop_front() else { break };
-            jobs.push(Job::from_message(self.clone(), msg).await?);
+        let messages = self.fetch(max.clamp(1, MAX_BATCH), timeout).await?;
+        let mut jobs = Vec::with_capacity(messages.len());
+        for msg in messages {
+            match Job::from_message(self.clone(), msg).await {
+                Ok(job) => jobs.push(job),
+                Err(e) if e.code() == ErrorCode::Serialization => continue,
+                Err(e) => return Err(e),
+            }
         }
         Ok(jobs)
     }
@@ -231,7 +228,6 @@ impl Queue {
                 .map_err(|e| from_nats(&e, "queue clear"))?
                 .purged;
         }
-        self.inner.prefetched.lock().await.clear();
         Ok(purged)
     }
 
@@ -297,34 +293,22 @@ impl Queue {
         Ok(())
     }
 
-    async fn fetch_into(
-        &self,
-        buffer: &mut VecDeque<jetstream::Message>,
-        max: usize,
-        timeout: Duration,
-    ) -> Result<()> {
+    /// Takes what is ready now (up to `max`); when nothing is, long-polls for a single
+    /// job, so no fetched job ever waits unheartbeated for a batch to fill.
+    async fn fetch(&self, max: usize, timeout: Duration) -> Result<Vec<jetstream::Message>> {
         let consumer = self.consumer().await?;
-        let expires = timeout.max(Duration::from_millis(10));
-        let mut batch = if timeout < Duration::from_millis(10) {
-            consumer.fetch().max_messages(max).messages().await
-        } else {
-            consumer
+        let ready = consumer.fetch().max_messages(max).messages().await;
+        let mut jobs = collect(ready).await?;
+        if jobs.is_empty() && timeout >= Duration::from_millis(10) {
+            let waited = consumer
                 .batch()
-                .max_messages(max)
-                .expires(expires)
+                .max_messages(1)
+                .expires(timeout)
                 .messages()
-                .await
+                .await;
+            jobs = collect(waited).await?;
         }
-        .map_err(|e| from_nats(&e, "pop"))?;
-        while let Some(msg) = batch.next().await {
-            match msg {
-                Ok(m) => buffer.push_back(m),
-                // Already-fetched jobs stay reserved and are redelivered after retry_after.
-                Err(e) if buffer.is_empty() => return Err(from_nats(&*e, "pop")),
-                Err(_) => break,
-            }
-        }
-        Ok(())
+        Ok(jobs)
     }
 
     async fn stream(&self) -> Result<stream::Stream> {
@@ -414,6 +398,30 @@ impl Queue {
     pub(crate) fn connection_name(&self) -> &str {
         &self.inner.connection
     }
+}
+
+/// Drains one pull's messages. An error after some arrived keeps those: the rest stay
+/// reserved on the server and are redelivered after `retry_after`.
+async fn collect<S, E>(batch: std::result::Result<S, E>) -> Result<Vec<jetstream::Message>>
+where
+    S: futures::Stream<
+            Item = std::result::Result<
+                jetstream::Message,
+                Box<dyn std::error::Error + Send + Sync>,
+            >,
+        > + Unpin,
+    E: std::error::Error + 'static,
+{
+    let mut batch = batch.map_err(|e| from_nats(&e, "pop"))?;
+    let mut jobs = Vec::new();
+    while let Some(msg) = batch.next().await {
+        match msg {
+            Ok(m) => jobs.push(m),
+            Err(e) if jobs.is_empty() => return Err(from_nats(&*e, "pop")),
+            Err(_) => break,
+        }
+    }
+    Ok(jobs)
 }
 
 fn consumer_name(queue: &str) -> String {

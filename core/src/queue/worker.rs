@@ -5,9 +5,10 @@
 //! loop { match worker.next(wait) { Job(j) => worker.finish(j, run(handler, j)), Idle => {}, Stop(_) => break } }
 //! ```
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -129,6 +130,8 @@ pub struct WorkerStats {
 pub struct Worker {
     queues: Vec<Queue>,
     options: WorkerOptions,
+    /// Jobs fetched in one pull beyond the one handed out (at most `concurrency - 1`).
+    buffered: Mutex<VecDeque<Job>>,
     started: Instant,
     stop: AtomicBool,
     taken: AtomicU64,
@@ -167,6 +170,7 @@ impl Worker {
         Ok(Worker {
             queues,
             options,
+            buffered: Mutex::new(VecDeque::new()),
             started: Instant::now(),
             stop: AtomicBool::new(false),
             taken: AtomicU64::new(0),
@@ -217,6 +221,7 @@ impl Worker {
             Instant::now() + wait.min(Duration::from_secs_f64(self.options.sleep.max(0.01)));
         loop {
             if let Some(reason) = self.stop_reason() {
+                self.unreserve_buffered().await?;
                 return Ok(Step::Stop(reason));
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -306,18 +311,40 @@ impl Worker {
         Ok(self.stats())
     }
 
-    /// The next job from the highest-priority queue that has one.
+    /// The next job: a buffered one, else from the highest-priority queue that has one.
+    /// One pull takes up to `concurrency` jobs so concurrent loops share a round trip.
     async fn take(&self, wait: Duration) -> Result<Option<Job>> {
+        if let Some(job) = self.buffered.lock().unwrap().pop_front() {
+            return Ok(Some(job));
+        }
+        let batch = self.options.concurrency.max(1);
         if let [only] = self.queues.as_slice() {
-            return only.pop(wait).await;
+            return Ok(self.keep_rest(only.pop_many(batch, wait).await?));
         }
         for q in &self.queues {
-            if let Some(job) = q.pop(Duration::ZERO).await? {
-                return Ok(Some(job));
+            let jobs = q.pop_many(batch, Duration::ZERO).await?;
+            if !jobs.is_empty() {
+                return Ok(self.keep_rest(jobs));
             }
         }
         tokio::time::sleep(wait.min(Duration::from_millis(50))).await;
         Ok(None)
+    }
+
+    fn keep_rest(&self, jobs: Vec<Job>) -> Option<Job> {
+        let mut jobs = jobs.into_iter();
+        let first = jobs.next();
+        self.buffered.lock().unwrap().extend(jobs);
+        first
+    }
+
+    /// On stop, buffered jobs go back to their queues untouched.
+    async fn unreserve_buffered(&self) -> Result<()> {
+        let jobs: Vec<Job> = self.buffered.lock().unwrap().drain(..).collect();
+        for job in jobs {
+            job.unreserve().await?;
+        }
+        Ok(())
     }
 
     fn stop_reason(&self) -> Option<StopReason> {
