@@ -748,3 +748,22 @@ async fn unreadable_envelope_goes_to_the_failed_store() {
     assert_eq!(failed[0].exception, "InvalidPayload");
     assert_eq!(failed[0].payload["data"], "{not json");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_names_lists_queues_with_jobs_or_a_consumer() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    assert!(natskit::queue::queue_names(&nc).await.unwrap().is_empty());
+    for name in ["mail", "billing"] {
+        nc.queue(name)
+            .unwrap()
+            .push("Job", json!(1), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    nc.queue("idle").unwrap().size().await.unwrap();
+    assert_eq!(
+        natskit::queue::queue_names(&nc).await.unwrap(),
+        ["billing", "idle", "mail"]
+    );
+}

@@ -400,6 +400,43 @@ impl Queue {
     }
 }
 
+/// The queues of `client`'s connection, sorted: those with jobs stored on
+/// `<prefix>.q.<name>` and those a worker has opened (their durable consumer exists).
+/// Empty when the queue stream does not exist yet.
+pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
+    let settings = &client.config().queue;
+    let js = client.jetstream();
+    let ready = format!("{}.q.", settings.subject_prefix);
+    let info = match js
+        .api(
+            &format!("STREAM.INFO.{}", settings.stream),
+            &serde_json::json!({ "subjects_filter": format!("{ready}*") }),
+        )
+        .await
+    {
+        Ok(info) => info,
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut names = std::collections::BTreeSet::new();
+    if let Some(subjects) = info["state"]["subjects"].as_object() {
+        names.extend(
+            subjects
+                .keys()
+                .filter_map(|s| s.strip_prefix(&ready))
+                .map(str::to_string),
+        );
+    }
+    let consumers = js.consumer_names(&settings.stream).await?;
+    names.extend(
+        consumers
+            .iter()
+            .filter_map(|c| c.strip_prefix(CONSUMER_PREFIX))
+            .map(str::to_string),
+    );
+    Ok(names.into_iter().collect())
+}
+
 /// Drains one pull's messages. An error after some arrived keeps those: the rest stay
 /// reserved on the server and are redelivered after `retry_after`.
 async fn collect<S, E>(batch: std::result::Result<S, E>) -> Result<Vec<jetstream::Message>>
@@ -424,8 +461,11 @@ where
     Ok(jobs)
 }
 
+/// Durable consumer names of queues start with this.
+const CONSUMER_PREFIX: &str = "natskit_q_";
+
 fn consumer_name(queue: &str) -> String {
-    format!("natskit_q_{queue}")
+    format!("{CONSUMER_PREFIX}{queue}")
 }
 
 /// KV keys allow `[-/_=.a-zA-Z0-9]`; anything else is hex-encoded.
