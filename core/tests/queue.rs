@@ -750,7 +750,7 @@ async fn unreadable_envelope_goes_to_the_failed_store() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn queue_names_lists_queues_with_jobs_or_a_consumer() {
+async fn queue_names_lists_queues_with_jobs_delayed_jobs_or_a_consumer() {
     let srv = common::server();
     let nc = connect(&srv, |_| {}).await;
     assert!(natskit::queue::queue_names(&nc).await.unwrap().is_empty());
@@ -762,8 +762,18 @@ async fn queue_names_lists_queues_with_jobs_or_a_consumer() {
             .unwrap();
     }
     nc.queue("idle").unwrap().size().await.unwrap();
+    nc.queue("later")
+        .unwrap()
+        .later(
+            Duration::from_secs(60),
+            "Job",
+            json!(2),
+            &PushOptions::default(),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         natskit::queue::queue_names(&nc).await.unwrap(),
-        ["billing", "idle", "mail"]
+        ["billing", "idle", "later", "mail"]
     );
 }

@@ -400,32 +400,35 @@ impl Queue {
     }
 }
 
-/// The queues of `client`'s connection, sorted: those with jobs stored on
-/// `<prefix>.q.<name>` and those a worker has opened (their durable consumer exists).
-/// Empty when the queue stream does not exist yet.
+/// The queues of `client`'s connection, sorted: those with jobs stored (ready on
+/// `<prefix>.q.<name>` or delayed on `<prefix>.s.<name>.<id>`) and those a worker has
+/// opened (their durable consumer exists). Empty when the queue stream does not exist yet.
 pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
     let settings = &client.config().queue;
     let js = client.jetstream();
-    let ready = format!("{}.q.", settings.subject_prefix);
-    let info = match js
-        .api(
-            &format!("STREAM.INFO.{}", settings.stream),
-            &serde_json::json!({ "subjects_filter": format!("{ready}*") }),
-        )
-        .await
-    {
-        Ok(info) => info,
-        Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
     let mut names = std::collections::BTreeSet::new();
-    if let Some(subjects) = info["state"]["subjects"].as_object() {
-        names.extend(
-            subjects
-                .keys()
-                .filter_map(|s| s.strip_prefix(&ready))
-                .map(str::to_string),
-        );
+    for kind in ["q.*", "s.*.*"] {
+        let filter = format!("{}.{kind}", settings.subject_prefix);
+        let info = match js
+            .api(
+                &format!("STREAM.INFO.{}", settings.stream),
+                &serde_json::json!({ "subjects_filter": filter }),
+            )
+            .await
+        {
+            Ok(info) => info,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let tokens = settings.subject_prefix.split('.').count();
+        if let Some(subjects) = info["state"]["subjects"].as_object() {
+            names.extend(
+                subjects
+                    .keys()
+                    .filter_map(|s| s.split('.').nth(tokens + 1))
+                    .map(str::to_string),
+            );
+        }
     }
     let consumers = js.consumer_names(&settings.stream).await?;
     names.extend(
