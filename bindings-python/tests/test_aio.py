@@ -124,6 +124,7 @@ async def test_connect_errors(server: LocalServer) -> None:
 async def test_sync_and_async_clients_talk(server: LocalServer, nc: natskit.Client, subject: str) -> None:
     anc = await aio.connect(server.url)
     sub = await anc.subscribe(subject)
+    await anc.flush()
     nc.publish(subject, b"from sync")
     msg = await sub.next(timeout=5)
     assert msg is not None and msg.data == b"from sync"

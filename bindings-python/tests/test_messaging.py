@@ -67,6 +67,7 @@ def test_request_reply_with_callback_processed_on_the_calling_thread(
         msg.respond(b"re:" + msg.data, headers={"X-Echo": msg.headers.get_all("X-In")})
 
     nc.subscribe(subject, callback=echo)
+    nc.flush()
     with natskit.connect(server.url) as requester:
         result: List[natskit.Message] = []
         t = threading.Thread(
