@@ -44,6 +44,9 @@ pub enum Command {
     Ping,
     /// Run a local nats-server (JetStream on) in the foreground until Ctrl-C.
     Server(ServerArgs),
+    /// Job queues: sizes, pushes, failed jobs and a worker.
+    #[command(subcommand)]
+    Queue(QueueCommand),
 }
 
 /// `natskit stream ...`
@@ -277,4 +280,103 @@ pub struct ServerArgs {
     /// JetStream store directory (default: a temporary one).
     #[arg(long, value_name = "DIR")]
     pub jetstream_dir: Option<PathBuf>,
+}
+
+/// `natskit queue ...`
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Ready, reserved, delayed and failed jobs of one queue, or of every queue.
+    Size {
+        /// Queue name (default: every queue of the connection).
+        queue: Option<String>,
+    },
+    /// List failed jobs, oldest first.
+    Failed {
+        /// Only jobs of this queue.
+        #[arg(long)]
+        queue: Option<String>,
+    },
+    /// Put failed jobs back onto their queues with attempts reset.
+    Retry {
+        /// Failed job ids, or `all`.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Delete one failed job.
+    Forget {
+        /// Failed job id.
+        id: String,
+    },
+    /// Delete every failed job, or those older than `--hours`.
+    Flush {
+        /// Only jobs that failed more than this many hours ago.
+        #[arg(long)]
+        hours: Option<f64>,
+    },
+    /// Push a job.
+    Push(PushArgs),
+    /// Remove every waiting and delayed job of a queue.
+    Clear {
+        /// Queue name.
+        queue: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Work jobs with a shell command until stopped (SIGTERM/SIGINT finish the running job).
+    Work(WorkArgs),
+}
+
+/// `natskit queue push`
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Queue name.
+    pub queue: String,
+    /// Job name (the handler key).
+    pub name: String,
+    /// Payload as JSON.
+    #[arg(value_name = "JSON")]
+    pub payload: String,
+    /// Make the job available after this long, e.g. 30 or 5m.
+    #[arg(long, value_name = "SECS")]
+    pub delay: Option<String>,
+    /// Attempts allowed.
+    #[arg(long)]
+    pub tries: Option<u32>,
+    /// Seconds before each retry: one number, or a list like 1,5,10 (the last repeats).
+    #[arg(long, value_name = "SECS[,SECS...]")]
+    pub backoff: Option<String>,
+}
+
+/// `natskit queue work`
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// Queues in priority order.
+    #[arg(required = true, value_name = "QUEUE")]
+    pub queues: Vec<String>,
+    /// Shell command run per job: the job JSON on stdin; exit 0 = done, else an error
+    /// with stderr as its message.
+    #[arg(long, value_name = "CMD")]
+    pub exec: String,
+    /// Attempts for jobs that set none.
+    #[arg(long)]
+    pub tries: Option<u32>,
+    /// Longest run for jobs that set none, e.g. 60 or 2m; the command is killed past it.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<String>,
+    /// How long to wait for a job before checking again when the queues are empty.
+    #[arg(long, value_name = "SECS", default_value = "3")]
+    pub sleep: String,
+    /// Work one job, then stop.
+    #[arg(long)]
+    pub once: bool,
+    /// Stop when the queues are empty.
+    #[arg(long)]
+    pub stop_when_empty: bool,
+    /// Stop after this many jobs.
+    #[arg(long, default_value_t = 0)]
+    pub max_jobs: u64,
+    /// Stop after this long, e.g. 3600 or 1h.
+    #[arg(long, value_name = "SECS")]
+    pub max_time: Option<String>,
 }

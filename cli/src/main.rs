@@ -1,5 +1,5 @@
-//! `natskit`: streams, consumers, JetStream status, publish/subscribe/request, ping and a
-//! local nats-server, from the command line.
+//! `natskit`: streams, consumers, JetStream status, publish/subscribe/request, ping, job
+//! queues and a local nats-server, from the command line.
 
 mod args;
 mod commands;
@@ -41,5 +41,9 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
         }
         Command::Req(a) => commands::messaging::request(&connect::client(cli).await?, a, out).await,
         Command::Ping => commands::messaging::ping(&connect::client(cli).await?, out).await,
+        Command::Queue(a) => {
+            let (client, connection) = connect::named(cli).await?;
+            commands::queue::run(&client, &connection, a, out).await
+        }
     }
 }

@@ -117,3 +117,12 @@ pub fn limit(v: &Value) -> String {
         _ => cell(v),
     }
 }
+
+/// Adds the fields of `extra` (a serializable struct or tagged enum) to the object `into`.
+pub fn merge<T: serde::Serialize>(into: &mut Value, extra: &T) {
+    if let (Some(obj), Ok(Value::Object(fields))) =
+        (into.as_object_mut(), serde_json::to_value(extra))
+    {
+        obj.extend(fields);
+    }
+}

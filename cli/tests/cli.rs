@@ -1,51 +1,15 @@
 //! The `natskit` binary against a real nats-server: table and `--json` output, exit codes,
 //! confirmation, pub/sub/req/ping and the foreground server.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{fails, json, natskit, ok, start};
 use natskit::{LocalServer, ServerOptions};
 use serde_json::Value;
-
-fn natskit(server: &LocalServer, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_natskit"))
-        .args(args)
-        .env("NATS_URL", server.url())
-        .env_remove("NATSKIT_CONFIG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run natskit")
-}
-
-fn ok(server: &LocalServer, args: &[&str]) -> String {
-    let out = natskit(server, args);
-    assert!(
-        out.status.success(),
-        "natskit {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn json(server: &LocalServer, args: &[&str]) -> Value {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    serde_json::from_str(&ok(server, &all)).expect("JSON output")
-}
-
-fn fails(server: &LocalServer, args: &[&str]) -> (i32, String) {
-    let out = natskit(server, args);
-    assert!(!out.status.success(), "natskit {args:?} should fail");
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn start() -> LocalServer {
-    LocalServer::start().expect("start nats-server")
-}
 
 #[test]
 fn stream_create_info_list_update() {

@@ -3,5 +3,7 @@
 pub mod consumer;
 pub mod jetstream;
 pub mod messaging;
+pub mod queue;
 pub mod server;
 pub mod stream;
+pub mod work;

@@ -1,0 +1,218 @@
+//! `natskit queue size|failed|retry|forget|flush|push|clear` (and `work`, in its own module)
+
+use std::time::Duration;
+
+use natskit::queue::{queue_names, Backoff, FailedJob, FailedJobs, PushOptions, Queue, QueueSize};
+use natskit::{Client, Error, ErrorCode};
+use serde_json::{json, Value};
+
+use crate::args::{PushArgs, QueueCommand};
+use crate::confirm::confirm;
+use crate::duration;
+use crate::output::{cell, merge, table, Output};
+
+/// Runs one queue command; `connection` is the name recorded with failed jobs.
+pub async fn run(
+    client: &Client,
+    connection: &str,
+    command: &QueueCommand,
+    out: &Output,
+) -> natskit::Result<()> {
+    let failed = FailedJobs::of(client);
+    match command {
+        QueueCommand::Size { queue: Some(name) } => {
+            let size = Queue::new(client, name, connection)?.size().await?;
+            out.show(&size_json(name, &size), || size_table(&[(name, size)]));
+        }
+        QueueCommand::Size { queue: None } => {
+            let mut sizes = Vec::new();
+            for name in queue_names(client).await? {
+                let size = Queue::new(client, &name, connection)?.size().await?;
+                sizes.push((name, size));
+            }
+            let body: Vec<Value> = sizes.iter().map(|(n, s)| size_json(n, s)).collect();
+            out.show(&body, || {
+                size_table(&sizes);
+                println!("{} queues", sizes.len());
+            });
+        }
+        QueueCommand::Failed { queue } => {
+            let jobs = failed.list(queue.as_deref()).await?;
+            out.show(&jobs, || {
+                let rows: Vec<Vec<String>> = jobs.iter().map(failed_row).collect();
+                table(
+                    &["ID", "Queue", "Job", "Failed at", "Exception", "Message"],
+                    &rows,
+                );
+                println!("{} failed jobs", jobs.len());
+            });
+        }
+        QueueCommand::Retry { ids } => {
+            let retried = if ids.len() == 1 && ids[0] == "all" {
+                failed.retry_all().await?
+            } else {
+                failed.retry(ids).await?
+            };
+            out.show(&json!({ "retried": retried }), || {
+                for id in &retried {
+                    println!("Retried job {id}");
+                }
+                println!("{} jobs back on their queues", retried.len());
+            });
+        }
+        QueueCommand::Forget { id } => {
+            if !failed.forget(id).await? {
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    format!("no failed job with id {id:?}"),
+                ));
+            }
+            out.show(&json!({ "id": id, "forgotten": true }), || {
+                println!("Forgot failed job {id}")
+            });
+        }
+        QueueCommand::Flush { hours } => {
+            let older_than = hours
+                .map(|h| {
+                    Duration::try_from_secs_f64(h * 3600.0).map_err(|_| {
+                        Error::new(ErrorCode::InvalidArgument, "--hours: expected hours >= 0")
+                    })
+                })
+                .transpose()?;
+            let flushed = failed.flush(older_than).await?;
+            out.show(&json!({ "flushed": flushed }), || {
+                println!("Flushed {flushed} failed jobs")
+            });
+        }
+        QueueCommand::Push(a) => push(client, connection, a, out).await?,
+        QueueCommand::Clear { queue, force } => {
+            let q = Queue::new(client, queue, connection)?;
+            confirm(
+                &format!("clear queue {queue}: remove all its waiting and delayed jobs"),
+                *force,
+            )?;
+            let cleared = q.clear().await?;
+            out.show(&json!({ "queue": queue, "cleared": cleared }), || {
+                println!("Cleared {cleared} jobs from queue {queue}")
+            });
+        }
+        QueueCommand::Work(a) => super::work::run(client, connection, a, out).await?,
+    }
+    Ok(())
+}
+
+async fn push(
+    client: &Client,
+    connection: &str,
+    a: &PushArgs,
+    out: &Output,
+) -> natskit::Result<()> {
+    let data: Value = serde_json::from_str(&a.payload).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("job payload is not JSON: {e}"),
+        )
+    })?;
+    let delay = a.delay.as_deref().map(duration::parse).transpose()?;
+    let options = PushOptions {
+        max_tries: a.tries,
+        backoff: a.backoff.as_deref().map(parse_backoff).transpose()?,
+        delay: delay.map(|d| d.as_secs_f64()),
+        ..Default::default()
+    };
+    let id = Queue::new(client, &a.queue, connection)?
+        .push(&a.name, data, &options)
+        .await?;
+    let body = json!({
+        "queue": a.queue,
+        "job": a.name,
+        "id": id,
+        "delay": delay.map_or(0.0, |d| d.as_secs_f64()),
+    });
+    out.show(&body, || match (&id, delay) {
+        (Some(id), Some(d)) if !d.is_zero() => println!(
+            "Pushed {} onto {} as {id} (available in {})",
+            a.name,
+            a.queue,
+            duration::format_nanos(d.as_nanos() as u64)
+        ),
+        (Some(id), _) => println!("Pushed {} onto {} as {id}", a.name, a.queue),
+        (None, _) => println!("Ignored: the same unique job is already queued"),
+    });
+    Ok(())
+}
+
+/// `5` is a fixed backoff; `1,5,10` a list whose last value repeats.
+fn parse_backoff(text: &str) -> natskit::Result<Backoff> {
+    let values = text
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+        })
+        .collect::<Option<Vec<f64>>>()
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("--backoff {text:?}: expected seconds like 5 or 1,5,10"),
+            )
+        })?;
+    Ok(match values.as_slice() {
+        [one] => Backoff::Fixed(*one),
+        _ => Backoff::List(values),
+    })
+}
+
+fn size_json(name: &str, size: &QueueSize) -> Value {
+    let mut body = json!({ "queue": name });
+    merge(&mut body, size);
+    body
+}
+
+fn size_table<S: AsRef<str>>(sizes: &[(S, QueueSize)]) {
+    let rows: Vec<Vec<String>> = sizes
+        .iter()
+        .map(|(name, s)| {
+            vec![
+                name.as_ref().to_string(),
+                s.ready.to_string(),
+                s.reserved.to_string(),
+                s.delayed.to_string(),
+                s.failed.to_string(),
+                if s.oldest_age > 0.0 {
+                    format!("{:.1}s", s.oldest_age)
+                } else {
+                    "-".to_string()
+                },
+            ]
+        })
+        .collect();
+    table(
+        &["Queue", "Ready", "Reserved", "Delayed", "Failed", "Oldest"],
+        &rows,
+    );
+}
+
+fn failed_row(job: &FailedJob) -> Vec<String> {
+    vec![
+        job.id.clone(),
+        job.queue.clone(),
+        cell(&job.payload["job"]),
+        timestamp(job.failed_at),
+        job.exception.clone(),
+        job.message.lines().next().unwrap_or("").to_string(),
+    ]
+}
+
+/// Unix seconds as `2025-01-31T12:00:00Z`.
+fn timestamp(unix: f64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix as i64)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}

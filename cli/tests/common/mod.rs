@@ -1,0 +1,52 @@
+//! Helpers shared by the CLI test files: run the `natskit` binary against a real server.
+
+#![allow(dead_code)]
+
+use std::process::{Command, Output, Stdio};
+
+use natskit::LocalServer;
+use serde_json::Value;
+
+/// Runs the binary against `server` (NATS_URL) with stdin closed.
+pub fn natskit(server: &LocalServer, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_natskit"))
+        .args(args)
+        .env("NATS_URL", server.url())
+        .env_remove("NATSKIT_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run natskit")
+}
+
+/// Runs it and returns stdout; panics with stderr on failure.
+pub fn ok(server: &LocalServer, args: &[&str]) -> String {
+    let out = natskit(server, args);
+    assert!(
+        out.status.success(),
+        "natskit {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs it with `--json` and parses stdout.
+pub fn json(server: &LocalServer, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(server, &all)).expect("JSON output")
+}
+
+/// Runs it expecting failure; returns the exit code and stderr.
+pub fn fails(server: &LocalServer, args: &[&str]) -> (i32, String) {
+    let out = natskit(server, args);
+    assert!(!out.status.success(), "natskit {args:?} should fail");
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// A JetStream-enabled server on a free port.
+pub fn start() -> LocalServer {
+    LocalServer::start().expect("start nats-server")
+}
