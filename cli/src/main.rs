@@ -12,11 +12,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command};
+use args::{Cli, Command, QueueCommand};
 use output::Output;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(&cli.command, Command::Queue(QueueCommand::Work(_))) {
+        end_quietly_on_closed_stdout();
+    }
     let out = Output::new(cli.json);
     match natskit::runtime::block_on(run(&cli, &out)).and_then(|done| done) {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,5 +48,15 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
             let (client, connection) = connect::named(cli).await?;
             commands::queue::run(&client, &connection, a, out).await
         }
+    }
+}
+
+/// Restores the default SIGPIPE action (Rust ignores it, which turns a closed stdout as in
+/// `natskit stream list | head -1` into a panic). Not for `queue work`, which writes jobs to
+/// commands that may close their stdin without reading it.
+fn end_quietly_on_closed_stdout() {
+    // SAFETY: called once at start-up, before any thread is spawned.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -347,3 +347,21 @@ fn server_runs_in_the_foreground_until_interrupted() {
     assert!(exit.success());
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_without_a_panic() {
+    let srv = start();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_natskit"))
+        .args(["jetstream", "status"])
+        .env("NATS_URL", srv.url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101));
+}
