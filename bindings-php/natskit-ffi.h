@@ -20,7 +20,15 @@ typedef enum {
   NATSKIT_STATUS_IO = 16,
 } natskit_status;
 
+typedef enum {
+  NATSKIT_WORKER_STEP_JOB = 0,
+  NATSKIT_WORKER_STEP_IDLE = 1,
+  NATSKIT_WORKER_STEP_STOP = 2,
+} natskit_worker_step;
+
 typedef struct natskit_client natskit_client;
+
+typedef struct natskit_job natskit_job;
 
 typedef struct natskit_local_server natskit_local_server;
 
@@ -28,7 +36,11 @@ typedef struct natskit_manager natskit_manager;
 
 typedef struct natskit_message natskit_message;
 
+typedef struct natskit_queue natskit_queue;
+
 typedef struct natskit_subscription natskit_subscription;
+
+typedef struct natskit_worker natskit_worker;
 
 natskit_status natskit_connect(const char *options_json, natskit_client **client_out);
 
@@ -110,6 +122,110 @@ natskit_status natskit_message_respond(const natskit_message *message,
                                        size_t len);
 
 void natskit_message_free(natskit_message *message);
+
+natskit_status natskit_queue_new(const natskit_client *client,
+                                 const char *name,
+                                 natskit_queue **queue_out);
+
+natskit_status natskit_queue_push(const natskit_queue *queue,
+                                  const char *job_name,
+                                  const char *payload_json,
+                                  const char *options_json,
+                                  char **id_out);
+
+natskit_status natskit_queue_later(const natskit_queue *queue,
+                                   int64_t delay_ms,
+                                   const char *job_name,
+                                   const char *payload_json,
+                                   const char *options_json,
+                                   char **id_out);
+
+natskit_status natskit_queue_push_envelope(const natskit_queue *queue,
+                                           const char *envelope_json,
+                                           int64_t delay_ms,
+                                           char **id_out);
+
+natskit_status natskit_queue_pop(const natskit_queue *queue,
+                                 int64_t timeout_ms,
+                                 natskit_job **job_out);
+
+natskit_status natskit_queue_pop_many(const natskit_queue *queue,
+                                      size_t max,
+                                      int64_t timeout_ms,
+                                      natskit_job **jobs_out,
+                                      size_t *count_out);
+
+natskit_status natskit_queue_size_json(const natskit_queue *queue, char **json_out);
+
+natskit_status natskit_queue_clear(const natskit_queue *queue, uint64_t *purged_out);
+
+void natskit_queue_free(natskit_queue *queue);
+
+natskit_status natskit_queue_failed_list(const natskit_queue *queue,
+                                         const char *queue_name,
+                                         char **json_out);
+
+natskit_status natskit_queue_failed_get(const natskit_queue *queue,
+                                        const char *id,
+                                        char **json_out);
+
+natskit_status natskit_queue_failed_retry(const natskit_queue *queue,
+                                          const char *ids_json,
+                                          char **retried_json_out);
+
+natskit_status natskit_queue_failed_forget(const natskit_queue *queue,
+                                           const char *id,
+                                           bool *found_out);
+
+natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
+                                          double older_than_s,
+                                          uint64_t *flushed_out);
+
+natskit_status natskit_job_id(const natskit_job *job, const char **id_out);
+
+natskit_status natskit_job_name(const natskit_job *job, const char **name_out);
+
+natskit_status natskit_job_queue(const natskit_job *job, const char **queue_out);
+
+natskit_status natskit_job_payload_json(const natskit_job *job, const char **json_out);
+
+natskit_status natskit_job_envelope_json(const natskit_job *job, const char **json_out);
+
+natskit_status natskit_job_attempts(const natskit_job *job, uint32_t *attempts_out);
+
+natskit_status natskit_job_complete(const natskit_job *job, char **event_json_out);
+
+natskit_status natskit_job_delete(const natskit_job *job, char **event_json_out);
+
+natskit_status natskit_job_release(const natskit_job *job, int64_t delay_ms, char **event_json_out);
+
+natskit_status natskit_job_fail(const natskit_job *job, const char *reason, char **event_json_out);
+
+natskit_status natskit_job_error(const natskit_job *job,
+                                 const char *exception,
+                                 const char *message,
+                                 const char *trace,
+                                 char **event_json_out);
+
+void natskit_job_free(natskit_job *job);
+
+natskit_status natskit_worker_new(const natskit_client *client,
+                                  const char *options_json,
+                                  natskit_worker **worker_out);
+
+natskit_status natskit_worker_next(const natskit_worker *worker,
+                                   int64_t wait_ms,
+                                   natskit_worker_step *step_out,
+                                   natskit_job **job_out,
+                                   const char **stop_reason_out);
+
+natskit_status natskit_worker_stop(const natskit_worker *worker);
+
+natskit_status natskit_worker_report_memory(const natskit_worker *worker, uint64_t megabytes);
+
+natskit_status natskit_worker_stats_json(const natskit_worker *worker, char **json_out);
+
+void natskit_worker_free(natskit_worker *worker);
 
 natskit_status natskit_local_server_start(const char *options_json,
                                           natskit_local_server **server_out);

@@ -3,6 +3,7 @@
 #ifndef NATSKIT_H
 #define NATSKIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,8 +46,21 @@ typedef enum {
   NATSKIT_STATUS_IO = 16,
 } natskit_status;
 
+// What `natskit_worker_next` produced.
+typedef enum {
+  // A job to run: `*job_out` is set.
+  NATSKIT_WORKER_STEP_JOB = 0,
+  // No job within the wait: check signals, then ask again.
+  NATSKIT_WORKER_STEP_IDLE = 1,
+  // Leave the loop: `*stop_reason_out` says why.
+  NATSKIT_WORKER_STEP_STOP = 2,
+} natskit_worker_step;
+
 // A connection to NATS (opaque). Safe to use from several threads at once.
 typedef struct natskit_client natskit_client;
+
+// A reserved job (opaque). Its text accessors lend pointers valid until `natskit_job_free`.
+typedef struct natskit_job natskit_job;
 
 // A running local nats-server (opaque).
 typedef struct natskit_local_server natskit_local_server;
@@ -57,8 +71,15 @@ typedef struct natskit_manager natskit_manager;
 // A received message (opaque).
 typedef struct natskit_message natskit_message;
 
+// A job queue on one connection (opaque). Safe to use from several threads at once.
+typedef struct natskit_queue natskit_queue;
+
 // A subscription (opaque). One thread at a time may receive from it.
 typedef struct natskit_subscription natskit_subscription;
+
+// A worker over one or more queues (opaque). `natskit_worker_stop` may be called from any
+// thread (a signal handler's flag check, another thread); the loop itself runs on one.
+typedef struct natskit_worker natskit_worker;
 
 #ifdef __cplusplus
 extern "C" {
@@ -185,6 +206,169 @@ natskit_status natskit_message_respond(const natskit_message *message,
 
 // Frees the message and everything it lent. NULL does nothing.
 void natskit_message_free(natskit_message *message);
+
+// Opens queue `name` (letters, digits, `-`, `_`) on the client's connection; its settings
+// come from the connection's `queue` configuration. Nothing is created on the server yet.
+natskit_status natskit_queue_new(const natskit_client *client,
+                                 const char *name,
+                                 natskit_queue **queue_out);
+
+// Pushes job `job_name` with `payload_json` (any JSON; NULL = null) and `options_json`
+// (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey",
+// "delay", "id", "displayName"}`). Returns once the stream stored it; `*id_out` is the job id
+// (free with `natskit_string_free`), or NULL when a job with the same unique key is pending
+// and the policy is `ignore` (with `refuse` the call fails with `NATSKIT_STATUS_QUEUE`).
+natskit_status natskit_queue_push(const natskit_queue *queue,
+                                  const char *job_name,
+                                  const char *payload_json,
+                                  const char *options_json,
+                                  char **id_out);
+
+// `natskit_queue_push` for a job that becomes available `delay_ms` milliseconds from now.
+natskit_status natskit_queue_later(const natskit_queue *queue,
+                                   int64_t delay_ms,
+                                   const char *job_name,
+                                   const char *payload_json,
+                                   const char *options_json,
+                                   char **id_out);
+
+// Pushes a whole job envelope (from another host, or a Laravel-shaped payload with
+// `uuid`, `job`, `data`, …), available after `delay_ms`. `*id_out` as for `natskit_queue_push`.
+natskit_status natskit_queue_push_envelope(const natskit_queue *queue,
+                                           const char *envelope_json,
+                                           int64_t delay_ms,
+                                           char **id_out);
+
+// Takes the next job, waiting up to `timeout_ms` (0 = only what is ready). The job stays
+// reserved (kept alive by a heartbeat) until finished with `natskit_job_complete`, `_delete`,
+// `_release`, `_fail` or `_error`; freed unfinished, it is redelivered after `retry_after`.
+// `NATSKIT_STATUS_TIMEOUT` when no job came.
+natskit_status natskit_queue_pop(const natskit_queue *queue,
+                                 int64_t timeout_ms,
+                                 natskit_job **job_out);
+
+// Takes up to `max` jobs into `jobs_out[0..*count_out]` (an array of at least `max`
+// slots), waiting up to `timeout_ms` for the first. `*count_out` is 0 when none came.
+natskit_status natskit_queue_pop_many(const natskit_queue *queue,
+                                      size_t max,
+                                      int64_t timeout_ms,
+                                      natskit_job **jobs_out,
+                                      size_t *count_out);
+
+// The queue's numbers as JSON: `{"ready", "reserved", "delayed", "failed", "oldest_age"}`
+// (ages in seconds). Free with `natskit_string_free`.
+natskit_status natskit_queue_size_json(const natskit_queue *queue, char **json_out);
+
+// Removes every waiting and delayed job; `*purged_out` is how many.
+natskit_status natskit_queue_clear(const natskit_queue *queue, uint64_t *purged_out);
+
+// Frees the queue handle (jobs taken from it stay valid). NULL does nothing.
+void natskit_queue_free(natskit_queue *queue);
+
+// Every failed job of queue `queue_name` (NULL = of every queue), oldest first, as a JSON
+// array. Free with `natskit_string_free`.
+natskit_status natskit_queue_failed_list(const natskit_queue *queue,
+                                         const char *queue_name,
+                                         char **json_out);
+
+// One failed job as JSON; `NATSKIT_STATUS_NOT_FOUND` when there is none with that id.
+natskit_status natskit_queue_failed_get(const natskit_queue *queue,
+                                        const char *id,
+                                        char **json_out);
+
+// Puts failed jobs back on their queues with attempts reset: `ids_json` is a JSON array of
+// ids, or NULL for every failed job. `*retried_json_out` is the array of ids retried.
+// An unknown id fails with `NATSKIT_STATUS_NOT_FOUND` before anything is retried.
+natskit_status natskit_queue_failed_retry(const natskit_queue *queue,
+                                          const char *ids_json,
+                                          char **retried_json_out);
+
+// Deletes one failed job; `*found_out` is false when there was none with that id.
+natskit_status natskit_queue_failed_forget(const natskit_queue *queue,
+                                           const char *id,
+                                           bool *found_out);
+
+// Deletes every failed job (`older_than_s` < 0), or those that failed more than
+// `older_than_s` seconds ago; `*flushed_out` is how many.
+natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
+                                          double older_than_s,
+                                          uint64_t *flushed_out);
+
+// The job id.
+natskit_status natskit_job_id(const natskit_job *job, const char **id_out);
+
+// The job's name (the handler key, e.g. `ProcessOrder`).
+natskit_status natskit_job_name(const natskit_job *job, const char **name_out);
+
+// The queue the job came from.
+natskit_status natskit_job_queue(const natskit_job *job, const char **queue_out);
+
+// The payload as JSON text.
+natskit_status natskit_job_payload_json(const natskit_job *job, const char **json_out);
+
+// The whole job envelope as JSON text (`uuid`, `queue`, `job`, `data`, `maxTries`, …).
+natskit_status natskit_job_envelope_json(const natskit_job *job, const char **json_out);
+
+// This attempt's number (1 on the first run).
+natskit_status natskit_job_attempts(const natskit_job *job, uint32_t *attempts_out);
+
+// Finishes the job as done: it leaves the queue.
+natskit_status natskit_job_complete(const natskit_job *job, char **event_json_out);
+
+// Deletes the job: it leaves the queue without counting as failed.
+natskit_status natskit_job_delete(const natskit_job *job, char **event_json_out);
+
+// Puts the job back, available again after `delay_ms` (counts as an attempt, not an exception).
+natskit_status natskit_job_release(const natskit_job *job, int64_t delay_ms, char **event_json_out);
+
+// Fails the job now, whatever tries remain: it goes to the failed-jobs store (and the
+// dead-letter subject, when configured) with `reason` (NULL = "failed by the handler").
+natskit_status natskit_job_fail(const natskit_job *job, const char *reason, char **event_json_out);
+
+// Reports that the handler raised `exception` (class or kind) with `message` and `trace`
+// (NULL = empty): counts toward tries and max exceptions; the job is retried after its
+// backoff, or fails when none remain.
+natskit_status natskit_job_error(const natskit_job *job,
+                                 const char *exception,
+                                 const char *message,
+                                 const char *trace,
+                                 char **event_json_out);
+
+// Frees the job. An unfinished job stays reserved until `retry_after`, then is
+// redelivered. NULL does nothing.
+void natskit_job_free(natskit_job *job);
+
+// Creates a worker with options as JSON (NULL = defaults): `queues` (priority order),
+// `tries`, `timeout`, `sleep`, `once`, `stop_when_empty`, `max_jobs`, `max_time`, `memory`,
+// `concurrency`, `rest` (seconds as numbers).
+natskit_status natskit_worker_new(const natskit_client *client,
+                                  const char *options_json,
+                                  natskit_worker **worker_out);
+
+// Waits up to `wait_ms` (at most the `sleep` option) for the next job. Writes the step;
+// with `NATSKIT_WORKER_STEP_JOB` `*job_out` is the job (else NULL), with
+// `NATSKIT_WORKER_STEP_STOP` `*stop_reason_out` is a static name (`"requested"`, `"once"`,
+// `"empty"`, `"max_jobs"`, `"max_time"`, `"memory"`; else NULL). Jobs past their tries or
+// retry-until are failed here without being handed out.
+natskit_status natskit_worker_next(const natskit_worker *worker,
+                                   int64_t wait_ms,
+                                   natskit_worker_step *step_out,
+                                   natskit_job **job_out,
+                                   const char **stop_reason_out);
+
+// Asks the worker to stop gracefully: the running job finishes, no new one is taken,
+// jobs fetched but not handed out go back to their queue. Safe from any thread.
+natskit_status natskit_worker_stop(const natskit_worker *worker);
+
+// The host's memory use in megabytes, checked against the `memory` option.
+natskit_status natskit_worker_report_memory(const natskit_worker *worker, uint64_t megabytes);
+
+// The worker's counters as JSON: `{"jobs", "processed", "retried", "failed"}`.
+// Free with `natskit_string_free`.
+natskit_status natskit_worker_stats_json(const natskit_worker *worker, char **json_out);
+
+// Frees the worker (jobs it handed out stay valid and finish normally). NULL does nothing.
+void natskit_worker_free(natskit_worker *worker);
 
 // Starts a server and waits until it accepts connections. `options_json` may be NULL
 // (JetStream on, free port) or `{"jetstream": bool, "port": n, "user": …, "password": …,

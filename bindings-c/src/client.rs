@@ -15,12 +15,17 @@ use crate::subscription::natskit_subscription;
 
 /// A connection to NATS (opaque). Safe to use from several threads at once.
 pub struct natskit_client {
-    client: Client,
+    pub(crate) client: Client,
+    /// The connection's name in the configuration (recorded in failed jobs).
+    pub(crate) connection: String,
 }
 
 impl natskit_client {
-    pub(crate) fn new_handle(client: Client) -> *mut natskit_client {
-        ffi::into_handle(natskit_client { client })
+    pub(crate) fn new_handle(client: Client, connection: &str) -> *mut natskit_client {
+        ffi::into_handle(natskit_client {
+            client,
+            connection: connection.to_string(),
+        })
     }
 }
 
@@ -53,7 +58,7 @@ pub unsafe extern "C" fn natskit_connect(
         let out = ffi::out(client_out, "client_out")?;
         let config = ConnectionConfig::from_json(json)?;
         let client = ffi::block_on(Client::connect(&config))?;
-        *out = natskit_client::new_handle(client);
+        *out = natskit_client::new_handle(client, natskit::config::DEFAULT_CONNECTION);
         Ok(())
     })
 }

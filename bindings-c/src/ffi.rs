@@ -109,3 +109,24 @@ pub(crate) fn lent_string(text: &str, what: &str) -> Result<CString> {
         )
     })
 }
+
+/// Optional JSON text: NULL means `null`; unparsable text is an invalid argument.
+pub(crate) unsafe fn json_value(ptr: *const c_char, what: &str) -> Result<serde_json::Value> {
+    match optional_text(ptr, what)? {
+        None => Ok(serde_json::Value::Null),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| invalid(format!("{what} is not valid JSON: {e}"))),
+    }
+}
+
+/// A value handed to C as owned JSON text (released with `natskit_string_free`).
+pub(crate) fn owned_json(value: &impl serde::Serialize) -> Result<*mut c_char> {
+    owned_string(serde_json::to_string(value)?)
+}
+
+/// A duration in milliseconds that must not be negative.
+pub(crate) fn millis(ms: i64, what: &str) -> Result<Duration> {
+    u64::try_from(ms)
+        .map(Duration::from_millis)
+        .map_err(|_| invalid(format!("{what} {ms} is out of range (expected >= 0)")))
+}

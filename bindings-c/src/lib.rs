@@ -15,6 +15,7 @@ mod ffi;
 pub mod manager;
 pub mod message;
 mod panic;
+pub mod queue;
 pub mod server;
 pub mod subscription;
 pub mod version;

@@ -50,7 +50,8 @@ pub unsafe extern "C" fn natskit_manager_connection(
         let name = ffi::optional_text(name, "name")?;
         let out = ffi::out(client_out, "client_out")?;
         let client = ffi::block_on(m.manager.connection(name))?;
-        *out = natskit_client::new_handle(client);
+        let name = name.unwrap_or(&m.manager.config().default);
+        *out = natskit_client::new_handle(client, name);
         Ok(())
     })
 }

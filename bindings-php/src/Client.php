@@ -139,6 +139,18 @@ final class Client
         return $count;
     }
 
+    /** The job queue `$name` on this connection. */
+    public function queue(string $name = 'default'): Queue
+    {
+        return new Queue($this, $name);
+    }
+
+    /** A worker on this connection running PHP handlers (see Worker for the options). */
+    public function worker(array $options = []): Worker
+    {
+        return new Worker($this, $options);
+    }
+
     /** Returns once everything published so far has reached the server. */
     public function flush(): void
     {
@@ -184,7 +196,8 @@ final class Client
         return $max->cdata;
     }
 
-    private function handle(): CData
+    /** The native handle (for the library's own classes). */
+    public function handle(): CData
     {
         return $this->handle ?? throw new ClosedException('the client has been released', 9);
     }

@@ -81,6 +81,25 @@ final class Library
         return FFI::isNull($pointer) ? null : FFI::string($pointer);
     }
 
+    /** An owned `char *` of JSON decoded to arrays, freeing it (null for NULL). */
+    public static function ownedJson(CData $pointer): mixed
+    {
+        $text = self::ownedString($pointer);
+        return $text === null ? null : json_decode($text, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** A lent `const char *` of JSON decoded to arrays. */
+    public static function lentJson(CData $pointer): mixed
+    {
+        return json_decode((string) self::lentString($pointer), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** Seconds as the library's whole milliseconds (never negative). */
+    public static function millis(float $seconds): int
+    {
+        return max(0, (int) round($seconds * 1000));
+    }
+
     /** An owned `char *` as a PHP string, freeing it (null for NULL). */
     public static function ownedString(CData $pointer): ?string
     {

@@ -34,7 +34,8 @@ final class Payload
         return self::json($normalised);
     }
 
-    private static function json(mixed $value): string
+    /** Any value as JSON text (the library's JSON arguments). */
+    public static function json(mixed $value): string
     {
         try {
             return json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);

@@ -18,7 +18,11 @@ class NatsException extends \RuntimeException
         ErrorCode::NO_RESPONDERS => NoRespondersException::class,
         ErrorCode::PAYLOAD_TOO_LARGE => PayloadTooLargeException::class,
         ErrorCode::CLOSED => ClosedException::class,
+        ErrorCode::JETSTREAM_NOT_ENABLED => JetStreamNotEnabledException::class,
+        ErrorCode::JETSTREAM => JetStreamException::class,
+        ErrorCode::NOT_FOUND => NotFoundException::class,
         ErrorCode::SERIALIZATION => SerializationException::class,
+        ErrorCode::QUEUE => QueueException::class,
     ];
 
     /** The exception for a natskit status and its message (the one error mapping of this library). */

@@ -1,0 +1,118 @@
+//! `natskit_queue_failed_*`: the failed-jobs store of the queue's connection (list, get,
+//! retry, forget, flush), with jobs as JSON `{"id", "connection", "queue", "payload",
+//! "exception", "message", "trace", "failed_at"}`.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use natskit::{Error, ErrorCode};
+
+use super::natskit_queue;
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::guard;
+
+/// Every failed job of queue `queue_name` (NULL = of every queue), oldest first, as a JSON
+/// array. Free with `natskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_failed_list(
+    queue: *const natskit_queue,
+    queue_name: *const c_char,
+    json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let filter = ffi::optional_text(queue_name, "queue_name")?;
+        let out = ffi::out(json_out, "json_out")?;
+        let jobs = ffi::block_on(q.queue.failed().list(filter))?;
+        *out = ffi::owned_json(&jobs)?;
+        Ok(())
+    })
+}
+
+/// One failed job as JSON; `NATSKIT_STATUS_NOT_FOUND` when there is none with that id.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_failed_get(
+    queue: *const natskit_queue,
+    id: *const c_char,
+    json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let id = ffi::text(id, "id")?;
+        let out = ffi::out(json_out, "json_out")?;
+        let job = ffi::block_on(q.queue.failed().get(id))?;
+        *out = ffi::owned_json(&job)?;
+        Ok(())
+    })
+}
+
+/// Puts failed jobs back on their queues with attempts reset: `ids_json` is a JSON array of
+/// ids, or NULL for every failed job. `*retried_json_out` is the array of ids retried.
+/// An unknown id fails with `NATSKIT_STATUS_NOT_FOUND` before anything is retried.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_failed_retry(
+    queue: *const natskit_queue,
+    ids_json: *const c_char,
+    retried_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let ids: Option<Vec<String>> = match ffi::optional_text(ids_json, "ids_json")? {
+            Some(text) => Some(serde_json::from_str(text).map_err(|e| {
+                Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("ids_json: expected an array of ids: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        let out = ffi::out(retried_json_out, "retried_json_out")?;
+        let failed = q.queue.failed();
+        let retried = match ids {
+            Some(ids) => ffi::block_on(failed.retry(&ids))?,
+            None => ffi::block_on(failed.retry_all())?,
+        };
+        *out = ffi::owned_json(&retried)?;
+        Ok(())
+    })
+}
+
+/// Deletes one failed job; `*found_out` is false when there was none with that id.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_failed_forget(
+    queue: *const natskit_queue,
+    id: *const c_char,
+    found_out: *mut bool,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let id = ffi::text(id, "id")?;
+        let out = ffi::out(found_out, "found_out")?;
+        *out = ffi::block_on(q.queue.failed().forget(id))?;
+        Ok(())
+    })
+}
+
+/// Deletes every failed job (`older_than_s` < 0), or those that failed more than
+/// `older_than_s` seconds ago; `*flushed_out` is how many.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_failed_flush(
+    queue: *const natskit_queue,
+    older_than_s: f64,
+    flushed_out: *mut u64,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let out = ffi::out(flushed_out, "flushed_out")?;
+        if older_than_s.is_nan() || older_than_s.is_infinite() {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "older_than_s must be a finite number of seconds",
+            ));
+        }
+        let older_than = (older_than_s >= 0.0).then(|| Duration::from_secs_f64(older_than_s));
+        *out = ffi::block_on(q.queue.failed().flush(older_than))?;
+        Ok(())
+    })
+}

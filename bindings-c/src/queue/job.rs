@@ -1,0 +1,221 @@
+//! `natskit_job`: a job taken from a queue or a worker, its accessors, and how it is finished.
+
+use std::ffi::{c_char, CString};
+use std::sync::{Arc, Mutex};
+
+use natskit::queue::{Job, Outcome, Worker};
+use natskit::{Error, ErrorCode, Result};
+
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::{guard, guard_value};
+
+/// A reserved job (opaque). Its text accessors lend pointers valid until `natskit_job_free`.
+pub struct natskit_job {
+    job: Mutex<Option<Job>>,
+    /// The worker it came from: finishing goes through it (its tries, timeout and counters).
+    worker: Option<Arc<Worker>>,
+    id: CString,
+    name: CString,
+    queue: CString,
+    payload_json: CString,
+    envelope_json: CString,
+    attempts: u32,
+}
+
+impl natskit_job {
+    pub(crate) fn new_handle(job: Job, worker: Option<Arc<Worker>>) -> Result<*mut natskit_job> {
+        let handle = natskit_job {
+            id: ffi::lent_string(job.id(), "job id")?,
+            name: ffi::lent_string(job.name(), "job name")?,
+            queue: ffi::lent_string(job.queue().name(), "queue name")?,
+            payload_json: ffi::lent_string(&serde_json::to_string(job.payload())?, "payload")?,
+            envelope_json: ffi::lent_string(&serde_json::to_string(job.envelope())?, "envelope")?,
+            attempts: job.attempts(),
+            job: Mutex::new(Some(job)),
+            worker,
+        };
+        Ok(ffi::into_handle(handle))
+    }
+
+    /// Applies the outcome once; a second finish is an invalid argument.
+    fn finish(&self, outcome: Outcome, event_out: *mut *mut c_char) -> Result<()> {
+        let job = self
+            .job
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("job {} is already finished", self.id.to_string_lossy()),
+                )
+            })?;
+        let event = match &self.worker {
+            Some(worker) => ffi::block_on(worker.finish(job, outcome))?,
+            None => ffi::block_on(job.finish(outcome, None, None))?,
+        };
+        if !event_out.is_null() {
+            // SAFETY: checked non-NULL; the caller passes a writable slot.
+            unsafe { *event_out = ffi::owned_json(&event)? };
+        }
+        Ok(())
+    }
+}
+
+fn lend(
+    job: *const natskit_job,
+    out: *mut *const c_char,
+    pick: fn(&natskit_job) -> &CString,
+) -> natskit_status {
+    guard(|| {
+        // SAFETY: both pointers are checked by the ffi helpers.
+        let j = unsafe { ffi::handle(job, "job")? };
+        let out = unsafe { ffi::out(out, "out")? };
+        *out = pick(j).as_ptr();
+        Ok(())
+    })
+}
+
+/// The job id.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_id(
+    job: *const natskit_job,
+    id_out: *mut *const c_char,
+) -> natskit_status {
+    lend(job, id_out, |j| &j.id)
+}
+
+/// The job's name (the handler key, e.g. `ProcessOrder`).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_name(
+    job: *const natskit_job,
+    name_out: *mut *const c_char,
+) -> natskit_status {
+    lend(job, name_out, |j| &j.name)
+}
+
+/// The queue the job came from.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_queue(
+    job: *const natskit_job,
+    queue_out: *mut *const c_char,
+) -> natskit_status {
+    lend(job, queue_out, |j| &j.queue)
+}
+
+/// The payload as JSON text.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_payload_json(
+    job: *const natskit_job,
+    json_out: *mut *const c_char,
+) -> natskit_status {
+    lend(job, json_out, |j| &j.payload_json)
+}
+
+/// The whole job envelope as JSON text (`uuid`, `queue`, `job`, `data`, `maxTries`, …).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_envelope_json(
+    job: *const natskit_job,
+    json_out: *mut *const c_char,
+) -> natskit_status {
+    lend(job, json_out, |j| &j.envelope_json)
+}
+
+/// This attempt's number (1 on the first run).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_attempts(
+    job: *const natskit_job,
+    attempts_out: *mut u32,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(job, "job")?;
+        *ffi::out(attempts_out, "attempts_out")? = j.attempts;
+        Ok(())
+    })
+}
+
+// Every finishing call below takes the job out of the reserved state once (a second one
+// fails with INVALID_ARGUMENT) and, when `event_json_out` is not NULL, writes what happened
+// as JSON: `{"event": "processed"|"deleted"|"released"|"retrying"|"failed", "id", …}`
+// (free with `natskit_string_free`). A run longer than the job's timeout counts as an error.
+
+/// Finishes the job as done: it leaves the queue.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_complete(
+    job: *const natskit_job,
+    event_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| ffi::handle(job, "job")?.finish(Outcome::Success, event_json_out))
+}
+
+/// Deletes the job: it leaves the queue without counting as failed.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_delete(
+    job: *const natskit_job,
+    event_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| ffi::handle(job, "job")?.finish(Outcome::Delete, event_json_out))
+}
+
+/// Puts the job back, available again after `delay_ms` (counts as an attempt, not an exception).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_release(
+    job: *const natskit_job,
+    delay_ms: i64,
+    event_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(job, "job")?;
+        let delay = ffi::millis(delay_ms, "delay_ms")?;
+        j.finish(Outcome::Release(delay), event_json_out)
+    })
+}
+
+/// Fails the job now, whatever tries remain: it goes to the failed-jobs store (and the
+/// dead-letter subject, when configured) with `reason` (NULL = "failed by the handler").
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_fail(
+    job: *const natskit_job,
+    reason: *const c_char,
+    event_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(job, "job")?;
+        let reason = ffi::optional_text(reason, "reason")?.unwrap_or("failed by the handler");
+        j.finish(Outcome::Fail(reason.to_string()), event_json_out)
+    })
+}
+
+/// Reports that the handler raised `exception` (class or kind) with `message` and `trace`
+/// (NULL = empty): counts toward tries and max exceptions; the job is retried after its
+/// backoff, or fails when none remain.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_error(
+    job: *const natskit_job,
+    exception: *const c_char,
+    message: *const c_char,
+    trace: *const c_char,
+    event_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(job, "job")?;
+        let outcome = Outcome::Error {
+            exception: ffi::text(exception, "exception")?.to_string(),
+            message: ffi::optional_text(message, "message")?
+                .unwrap_or_default()
+                .to_string(),
+            trace: ffi::optional_text(trace, "trace")?
+                .unwrap_or_default()
+                .to_string(),
+        };
+        j.finish(outcome, event_json_out)
+    })
+}
+
+/// Frees the job. An unfinished job stays reserved until `retry_after`, then is
+/// redelivered. NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_free(job: *mut natskit_job) {
+    guard_value((), || ffi::free_handle(job))
+}

@@ -1,0 +1,208 @@
+//! `natskit_queue`: push, pop, size, clear and the failed-jobs store of one job queue.
+
+mod failed;
+mod job;
+mod worker;
+
+use natskit::queue::{Envelope, PushOptions, Queue};
+use std::ffi::c_char;
+
+use crate::client::natskit_client;
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::{guard, guard_value};
+
+pub use job::natskit_job;
+pub use worker::{natskit_worker, natskit_worker_step};
+
+/// A job queue on one connection (opaque). Safe to use from several threads at once.
+pub struct natskit_queue {
+    queue: Queue,
+}
+
+/// Opens queue `name` (letters, digits, `-`, `_`) on the client's connection; its settings
+/// come from the connection's `queue` configuration. Nothing is created on the server yet.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_new(
+    client: *const natskit_client,
+    name: *const c_char,
+    queue_out: *mut *mut natskit_queue,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let name = ffi::text(name, "name")?;
+        let out = ffi::out(queue_out, "queue_out")?;
+        let queue = natskit::runtime::enter(|| Queue::new(&c.client, name, &c.connection))?;
+        *out = ffi::into_handle(natskit_queue { queue });
+        Ok(())
+    })
+}
+
+/// Writes the new job's id (free with `natskit_string_free`), or NULL for an ignored unique duplicate.
+fn write_id(out: &mut *mut c_char, id: Option<String>) -> natskit::Result<()> {
+    *out = match id {
+        Some(id) => ffi::owned_string(id)?,
+        None => std::ptr::null_mut(),
+    };
+    Ok(())
+}
+
+/// Pushes job `job_name` with `payload_json` (any JSON; NULL = null) and `options_json`
+/// (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey",
+/// "delay", "id", "displayName"}`). Returns once the stream stored it; `*id_out` is the job id
+/// (free with `natskit_string_free`), or NULL when a job with the same unique key is pending
+/// and the policy is `ignore` (with `refuse` the call fails with `NATSKIT_STATUS_QUEUE`).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_push(
+    queue: *const natskit_queue,
+    job_name: *const c_char,
+    payload_json: *const c_char,
+    options_json: *const c_char,
+    id_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let job = ffi::text(job_name, "job_name")?;
+        let payload = ffi::json_value(payload_json, "payload_json")?;
+        let options = PushOptions::from_json(ffi::optional_text(options_json, "options_json")?)?;
+        let out = ffi::out(id_out, "id_out")?;
+        let id = ffi::block_on(q.queue.push(job, payload, &options))?;
+        write_id(out, id)
+    })
+}
+
+/// `natskit_queue_push` for a job that becomes available `delay_ms` milliseconds from now.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_later(
+    queue: *const natskit_queue,
+    delay_ms: i64,
+    job_name: *const c_char,
+    payload_json: *const c_char,
+    options_json: *const c_char,
+    id_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let job = ffi::text(job_name, "job_name")?;
+        let payload = ffi::json_value(payload_json, "payload_json")?;
+        let options = PushOptions::from_json(ffi::optional_text(options_json, "options_json")?)?;
+        let out = ffi::out(id_out, "id_out")?;
+        let delay = ffi::millis(delay_ms, "delay_ms")?;
+        let id = ffi::block_on(q.queue.later(delay, job, payload, &options))?;
+        write_id(out, id)
+    })
+}
+
+/// Pushes a whole job envelope (from another host, or a Laravel-shaped payload with
+/// `uuid`, `job`, `data`, …), available after `delay_ms`. `*id_out` as for `natskit_queue_push`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_push_envelope(
+    queue: *const natskit_queue,
+    envelope_json: *const c_char,
+    delay_ms: i64,
+    id_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let envelope = Envelope::from_slice(ffi::text(envelope_json, "envelope_json")?.as_bytes())?;
+        let out = ffi::out(id_out, "id_out")?;
+        let delay = ffi::millis(delay_ms, "delay_ms")?;
+        let id = ffi::block_on(q.queue.push_envelope(envelope, delay))?;
+        write_id(out, id)
+    })
+}
+
+/// Takes the next job, waiting up to `timeout_ms` (0 = only what is ready). The job stays
+/// reserved (kept alive by a heartbeat) until finished with `natskit_job_complete`, `_delete`,
+/// `_release`, `_fail` or `_error`; freed unfinished, it is redelivered after `retry_after`.
+/// `NATSKIT_STATUS_TIMEOUT` when no job came.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_pop(
+    queue: *const natskit_queue,
+    timeout_ms: i64,
+    job_out: *mut *mut natskit_job,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let out = ffi::out(job_out, "job_out")?;
+        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        match ffi::block_on(q.queue.pop(timeout))? {
+            Some(job) => {
+                *out = natskit_job::new_handle(job, None)?;
+                Ok(())
+            }
+            None => Err(natskit::Error::new(
+                natskit::ErrorCode::Timeout,
+                format!("no job on queue {} within {timeout_ms} ms", q.queue.name()),
+            )),
+        }
+    })
+}
+
+/// Takes up to `max` jobs into `jobs_out[0..*count_out]` (an array of at least `max`
+/// slots), waiting up to `timeout_ms` for the first. `*count_out` is 0 when none came.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_pop_many(
+    queue: *const natskit_queue,
+    max: usize,
+    timeout_ms: i64,
+    jobs_out: *mut *mut natskit_job,
+    count_out: *mut usize,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let count = ffi::out(count_out, "count_out")?;
+        if max == 0 || jobs_out.is_null() {
+            return Err(natskit::Error::new(
+                natskit::ErrorCode::InvalidArgument,
+                "jobs_out must be an array of max > 0 slots",
+            ));
+        }
+        ffi::slice(jobs_out.cast_const(), max, "jobs_out")?;
+        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        let jobs = ffi::block_on(q.queue.pop_many(max, timeout))?;
+        let handles = jobs
+            .into_iter()
+            .map(|j| natskit_job::new_handle(j, None))
+            .collect::<natskit::Result<Vec<_>>>()?;
+        std::ptr::copy_nonoverlapping(handles.as_ptr(), jobs_out, handles.len());
+        *count = handles.len();
+        Ok(())
+    })
+}
+
+/// The queue's numbers as JSON: `{"ready", "reserved", "delayed", "failed", "oldest_age"}`
+/// (ages in seconds). Free with `natskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_size_json(
+    queue: *const natskit_queue,
+    json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let out = ffi::out(json_out, "json_out")?;
+        let size = ffi::block_on(q.queue.size())?;
+        *out = ffi::owned_json(&size)?;
+        Ok(())
+    })
+}
+
+/// Removes every waiting and delayed job; `*purged_out` is how many.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_clear(
+    queue: *const natskit_queue,
+    purged_out: *mut u64,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let out = ffi::out(purged_out, "purged_out")?;
+        *out = ffi::block_on(q.queue.clear())?;
+        Ok(())
+    })
+}
+
+/// Frees the queue handle (jobs taken from it stay valid). NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_free(queue: *mut natskit_queue) {
+    guard_value((), || ffi::free_handle(queue))
+}

@@ -1,0 +1,63 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit;
+
+/**
+ * The failed-jobs store of a connection (Laravel's queue:failed / retry / forget / flush).
+ * A failed job is an array with `id`, `connection`, `queue`, `payload` (the envelope),
+ * `exception`, `message`, `trace` and `failed_at` (Unix seconds).
+ */
+final class FailedJobs
+{
+    public function __construct(private readonly Queue $queue)
+    {
+    }
+
+    /** @return list<array<string, mixed>> failed jobs of `$queue` (null = every queue), oldest first */
+    public function all(?string $queue = null): array
+    {
+        $json = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_failed_list($this->queue->handle(), $queue, \FFI::addr($json)));
+        return Library::ownedJson($json);
+    }
+
+    /** @return array<string, mixed> one failed job (NotFoundException when there is none) */
+    public function find(string $id): array
+    {
+        $json = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_failed_get($this->queue->handle(), $id, \FFI::addr($json)));
+        return Library::ownedJson($json);
+    }
+
+    /**
+     * Puts failed jobs back on their queues with attempts reset: one id, a list, or 'all'.
+     *
+     * @return list<string> the ids retried
+     */
+    public function retry(string|array $ids): array
+    {
+        $json = Library::out('char*');
+        $list = $ids === 'all' ? null : Payload::json(array_values((array) $ids));
+        Library::check(Library::ffi()->natskit_queue_failed_retry($this->queue->handle(), $list, \FFI::addr($json)));
+        return Library::ownedJson($json);
+    }
+
+    /** Deletes one failed job; false when there was none. */
+    public function forget(string $id): bool
+    {
+        $found = Library::out('bool');
+        Library::check(Library::ffi()->natskit_queue_failed_forget($this->queue->handle(), $id, \FFI::addr($found)));
+        return $found->cdata;
+    }
+
+    /** Deletes every failed job, or those older than `$hours`; returns how many. */
+    public function flush(?float $hours = null): int
+    {
+        $flushed = Library::out('uint64_t');
+        $olderThan = $hours === null ? -1.0 : max(0.0, $hours * 3600);
+        Library::check(Library::ffi()->natskit_queue_failed_flush($this->queue->handle(), $olderThan, \FFI::addr($flushed)));
+        return $flushed->cdata;
+    }
+}

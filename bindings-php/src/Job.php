@@ -1,0 +1,168 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit;
+
+use FFI\CData;
+
+/**
+ * A reserved job. Finish it once with complete(), delete(), release(), fail() or error();
+ * each returns what happened (`['event' => 'processed'|'deleted'|'released'|'retrying'|'failed', 'id' => …]`).
+ */
+final class Job
+{
+    private string $id;
+    private string $name;
+    private string $queue;
+    private int $attempts;
+    private string $payloadJson;
+    private string $rawBody;
+    private ?array $event = null;
+
+    /** Takes ownership of a `natskit_job *`. */
+    public function __construct(private ?CData $handle)
+    {
+        $ffi = Library::ffi();
+        $text = Library::out('const char*');
+        Library::check($ffi->natskit_job_id($handle, \FFI::addr($text)));
+        $this->id = (string) Library::lentString($text);
+        Library::check($ffi->natskit_job_name($handle, \FFI::addr($text)));
+        $this->name = (string) Library::lentString($text);
+        Library::check($ffi->natskit_job_queue($handle, \FFI::addr($text)));
+        $this->queue = (string) Library::lentString($text);
+        Library::check($ffi->natskit_job_payload_json($handle, \FFI::addr($text)));
+        $this->payloadJson = (string) Library::lentString($text);
+        Library::check($ffi->natskit_job_envelope_json($handle, \FFI::addr($text)));
+        $this->rawBody = (string) Library::lentString($text);
+        $attempts = Library::out('uint32_t');
+        Library::check($ffi->natskit_job_attempts($handle, \FFI::addr($attempts)));
+        $this->attempts = $attempts->cdata;
+    }
+
+    public function __destruct()
+    {
+        if ($this->handle !== null) {
+            Library::ffi()->natskit_job_free($this->handle);
+            $this->handle = null;
+        }
+    }
+
+    /** The job id. */
+    public function getJobId(): string
+    {
+        return $this->id;
+    }
+
+    /** The job's name (the handler key, e.g. `ProcessOrder`). */
+    public function getName(): string
+    {
+        return $this->name;
+    }
+
+    /** The queue it came from. */
+    public function getQueue(): string
+    {
+        return $this->queue;
+    }
+
+    /** This attempt's number (1 on the first run). */
+    public function attempts(): int
+    {
+        return $this->attempts;
+    }
+
+    /** The data it was pushed with (JSON objects as associative arrays). */
+    public function getPayload(): mixed
+    {
+        return json_decode($this->payloadJson, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** The whole envelope (`uuid`, `job`, `data`, `maxTries`, `backoff`, `attempts`, …). */
+    public function payload(): array
+    {
+        return json_decode($this->rawBody, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** The envelope as stored (JSON). */
+    public function getRawBody(): string
+    {
+        return $this->rawBody;
+    }
+
+    /** Done: the job leaves the queue. */
+    public function complete(): array
+    {
+        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_complete($this->handle, $out));
+    }
+
+    /** Deletes the job: it leaves the queue without counting as failed. */
+    public function delete(): array
+    {
+        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_delete($this->handle, $out));
+    }
+
+    /** Puts the job back, available again after `$delay` seconds. */
+    public function release(float|int $delay = 0): array
+    {
+        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_release($this->handle, Library::millis($delay), $out));
+    }
+
+    /** Fails the job now, whatever tries remain (into the failed store and the dead-letter subject). */
+    public function fail(\Throwable|string|null $reason = null): array
+    {
+        $text = $reason instanceof \Throwable ? get_class($reason) . ': ' . $reason->getMessage() : $reason;
+        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_fail($this->handle, $text, $out));
+    }
+
+    /** Reports an exception: retried after its backoff, or failed when no tries remain. */
+    public function error(\Throwable $e): array
+    {
+        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_error(
+            $this->handle,
+            get_class($e),
+            $e->getMessage(),
+            $e->getTraceAsString(),
+            $out,
+        ));
+    }
+
+    /** True once finished. */
+    public function isFinished(): bool
+    {
+        return $this->event !== null;
+    }
+
+    /** True once deleted (or completed). */
+    public function isDeleted(): bool
+    {
+        return in_array($this->event['event'] ?? null, ['deleted', 'processed'], true);
+    }
+
+    /** True once released (or put back for a retry). */
+    public function isReleased(): bool
+    {
+        return in_array($this->event['event'] ?? null, ['released', 'retrying'], true);
+    }
+
+    /** True once failed for good. */
+    public function hasFailed(): bool
+    {
+        return ($this->event['event'] ?? null) === 'failed';
+    }
+
+    /** What finishing did, or null while the job is reserved. */
+    public function event(): ?array
+    {
+        return $this->event;
+    }
+
+    /** @param \Closure(\FFI, CData): int $call */
+    private function finish(\Closure $call): array
+    {
+        $ffi = Library::ffi();
+        $json = Library::out('char*');
+        Library::check($call($ffi, \FFI::addr($json)));
+        return $this->event = Library::ownedJson($json);
+    }
+}

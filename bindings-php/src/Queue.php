@@ -1,0 +1,164 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit;
+
+use FFI\CData;
+use NatsKit\Exception\TimeoutException;
+
+/**
+ * A durable job queue on JetStream (`$nats->queue('default')`). Jobs pushed here can be
+ * worked by any natskit host; settings come from the connection's `queue` configuration.
+ */
+final class Queue
+{
+    private ?CData $handle;
+
+    /** Opens queue `$name` on `$client`'s connection. */
+    public function __construct(private readonly Client $client, private readonly string $name)
+    {
+        $handle = Library::out('natskit_queue*');
+        Library::check(Library::ffi()->natskit_queue_new($client->handle(), $name, \FFI::addr($handle)));
+        $this->handle = $handle;
+    }
+
+    public function __destruct()
+    {
+        if ($this->handle !== null) {
+            Library::ffi()->natskit_queue_free($this->handle);
+            $this->handle = null;
+        }
+    }
+
+    /** The queue's name. */
+    public function getName(): string
+    {
+        return $this->name;
+    }
+
+    /**
+     * Pushes job `$job` with `$data` (any JSON-encodable value) and options (`tries`, `backoff`
+     * (seconds or a list), `retryUntil` (seconds from now), `maxExceptions`, `timeout`,
+     * `uniqueKey`, `delay`, `id`, `displayName`). Returns the job id once the stream stored
+     * it, or null when a job with the same unique key is pending (policy `ignore`).
+     */
+    public function push(string $job, mixed $data = null, array $options = []): ?string
+    {
+        $id = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_push(
+            $this->handle,
+            $job,
+            Payload::json($data),
+            self::options($options),
+            \FFI::addr($id),
+        ));
+        return Library::ownedString($id);
+    }
+
+    /** Pushes a job that becomes available after `$delay` seconds (or at a time). */
+    public function later(float|int|\DateTimeInterface $delay, string $job, mixed $data = null, array $options = []): ?string
+    {
+        $id = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_later(
+            $this->handle,
+            Library::millis(self::seconds($delay)),
+            $job,
+            Payload::json($data),
+            self::options($options),
+            \FFI::addr($id),
+        ));
+        return Library::ownedString($id);
+    }
+
+    /** Pushes a whole envelope (from another host, or a Laravel payload), after `$delay` seconds. */
+    public function pushRaw(string|array $envelope, float|int $delay = 0): ?string
+    {
+        $id = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_push_envelope(
+            $this->handle,
+            is_string($envelope) ? $envelope : Payload::json($envelope),
+            Library::millis($delay),
+            \FFI::addr($id),
+        ));
+        return Library::ownedString($id);
+    }
+
+    /**
+     * Takes the next job, waiting up to `$timeout` seconds; null when none came. The job stays
+     * reserved until delete(), release(), fail() or complete(); unfinished, it is redelivered
+     * after the queue's `retry_after`.
+     */
+    public function pop(float $timeout = 0.0): ?Job
+    {
+        $job = Library::out('natskit_job*');
+        try {
+            Library::check(Library::ffi()->natskit_queue_pop($this->handle, Library::millis($timeout), \FFI::addr($job)));
+        } catch (TimeoutException) {
+            return null;
+        }
+        return new Job($job);
+    }
+
+    /** @return list<Job> up to `$max` jobs, waiting up to `$timeout` seconds for the first */
+    public function popMany(int $max, float $timeout = 0.0): array
+    {
+        $ffi = Library::ffi();
+        $slots = $ffi->new("natskit_job*[{$max}]");
+        $count = Library::out('size_t');
+        Library::check($ffi->natskit_queue_pop_many($this->handle, $max, Library::millis($timeout), $slots, \FFI::addr($count)));
+        $jobs = [];
+        for ($i = 0; $i < $count->cdata; $i++) {
+            $jobs[] = new Job($slots[$i]);
+        }
+        return $jobs;
+    }
+
+    /** Jobs not yet done (ready + reserved + delayed), like Laravel's `size()`. */
+    public function size(): int
+    {
+        $sizes = $this->sizes();
+        return $sizes->ready + $sizes->reserved + $sizes->delayed;
+    }
+
+    /** Every number of the queue: ready, reserved, delayed, failed, age of the oldest. */
+    public function sizes(): QueueSize
+    {
+        $json = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_size_json($this->handle, \FFI::addr($json)));
+        return QueueSize::fromArray(Library::ownedJson($json));
+    }
+
+    /** Removes every waiting and delayed job; returns how many. */
+    public function clear(): int
+    {
+        $purged = Library::out('uint64_t');
+        Library::check(Library::ffi()->natskit_queue_clear($this->handle, \FFI::addr($purged)));
+        return $purged->cdata;
+    }
+
+    /** The failed-jobs store of this queue's connection. */
+    public function failed(): FailedJobs
+    {
+        return new FailedJobs($this);
+    }
+
+    /** The native handle. */
+    public function handle(): CData
+    {
+        return $this->handle ?? throw new Exception\ClosedException("the queue {$this->name} is released", 9);
+    }
+
+    private static function options(array $options): ?string
+    {
+        return $options === [] ? null : Payload::json((object) $options);
+    }
+
+    private static function seconds(float|int|\DateTimeInterface $delay): float
+    {
+        if ($delay instanceof \DateTimeInterface) {
+            return max(0.0, (float) $delay->format('U.u') - microtime(true));
+        }
+        return (float) $delay;
+    }
+}
