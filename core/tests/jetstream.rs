@@ -639,3 +639,22 @@ async fn bad_names_are_rejected_before_sending() {
         ErrorCode::JetStream
     );
 }
+
+#[test]
+fn a_blocking_host_gets_a_context_outside_the_runtime() {
+    let srv = server();
+    let url = srv.url();
+    let nc = natskit::runtime::block_on(natskit::connect(&url))
+        .unwrap()
+        .unwrap();
+    let js = nc.jetstream();
+    let ack = natskit::runtime::block_on(async {
+        js.create_stream(&json!({"name": "BLOCKING", "subjects": ["blocking"]}))
+            .await?;
+        js.publish("blocking", "x", &PublishOptions::default()).await
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!((ack.stream.as_str(), ack.seq), ("BLOCKING", 1));
+    natskit::runtime::block_on(nc.close()).unwrap().unwrap();
+}

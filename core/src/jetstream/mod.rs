@@ -64,13 +64,14 @@ impl std::fmt::Debug for Context {
 
 impl Context {
     /// The JetStream context of `client`, using its `jetstream.domain` and `jetstream.timeout`.
+    /// Callable from any thread (blocking hosts included): it enters the shared runtime.
     pub fn new(client: &Client) -> Context {
         let timeout = client
             .config()
             .jetstream_timeout()
             .unwrap_or(Duration::from_secs(5));
         Context {
-            js: build_context(client, timeout),
+            js: crate::runtime::enter(|| build_context(client, timeout)),
             client: client.clone(),
             timeout,
             consumers: Arc::default(),
