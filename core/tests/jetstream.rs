@@ -651,7 +651,8 @@ fn a_blocking_host_gets_a_context_outside_the_runtime() {
     let ack = natskit::runtime::block_on(async {
         js.create_stream(&json!({"name": "BLOCKING", "subjects": ["blocking"]}))
             .await?;
-        js.publish("blocking", "x", &PublishOptions::default()).await
+        js.publish("blocking", "x", &PublishOptions::default())
+            .await
     })
     .unwrap()
     .unwrap();
