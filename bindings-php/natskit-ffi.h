@@ -30,6 +30,14 @@ typedef struct natskit_client natskit_client;
 
 typedef struct natskit_job natskit_job;
 
+typedef struct natskit_js natskit_js;
+
+typedef struct natskit_js_msg natskit_js_msg;
+
+typedef struct natskit_js_publisher natskit_js_publisher;
+
+typedef struct natskit_kv natskit_kv;
+
 typedef struct natskit_local_server natskit_local_server;
 
 typedef struct natskit_manager natskit_manager;
@@ -93,6 +101,196 @@ void natskit_client_free(natskit_client *client);
 const char *natskit_last_error(void);
 
 const char *natskit_status_name(uint32_t status);
+
+natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);
+
+natskit_status natskit_js_is_available(const natskit_js *js, bool *available_out);
+
+natskit_status natskit_js_account_info(const natskit_js *js, char **json_out);
+
+void natskit_js_free(natskit_js *js);
+
+natskit_status natskit_js_consumer_create(const natskit_js *js,
+                                          const char *stream,
+                                          const char *config_json,
+                                          char **info_json_out);
+
+natskit_status natskit_js_consumer_update(const natskit_js *js,
+                                          const char *stream,
+                                          const char *config_json,
+                                          char **info_json_out);
+
+natskit_status natskit_js_consumer_info(const natskit_js *js,
+                                        const char *stream,
+                                        const char *consumer,
+                                        char **info_json_out);
+
+natskit_status natskit_js_consumer_list(const natskit_js *js,
+                                        const char *stream,
+                                        uint64_t offset,
+                                        char **page_json_out);
+
+natskit_status natskit_js_consumer_delete(const natskit_js *js,
+                                          const char *stream,
+                                          const char *consumer);
+
+natskit_status natskit_js_consumer_pause(const natskit_js *js,
+                                         const char *stream,
+                                         const char *consumer,
+                                         const char *until_rfc3339,
+                                         char **state_json_out);
+
+natskit_status natskit_js_consumer_resume(const natskit_js *js,
+                                          const char *stream,
+                                          const char *consumer,
+                                          char **state_json_out);
+
+natskit_status natskit_kv_create(const natskit_js *js,
+                                 const char *config_json,
+                                 natskit_kv **kv_out);
+
+natskit_status natskit_kv_open(const natskit_js *js, const char *bucket, natskit_kv **kv_out);
+
+natskit_status natskit_kv_delete_bucket(const natskit_js *js, const char *bucket);
+
+natskit_status natskit_kv_put(const natskit_kv *kv,
+                              const char *key,
+                              const void *data,
+                              size_t len,
+                              uint64_t *revision_out);
+
+natskit_status natskit_kv_create_key(const natskit_kv *kv,
+                                     const char *key,
+                                     const void *data,
+                                     size_t len,
+                                     uint64_t *revision_out);
+
+natskit_status natskit_kv_update(const natskit_kv *kv,
+                                 const char *key,
+                                 const void *data,
+                                 size_t len,
+                                 uint64_t revision,
+                                 uint64_t *revision_out);
+
+natskit_status natskit_kv_get(const natskit_kv *kv,
+                              const char *key,
+                              char **entry_json_out,
+                              void **data_out,
+                              size_t *len_out);
+
+natskit_status natskit_kv_delete(const natskit_kv *kv, const char *key);
+
+natskit_status natskit_kv_purge(const natskit_kv *kv, const char *key);
+
+natskit_status natskit_kv_keys(const natskit_kv *kv, char **keys_json_out);
+
+natskit_status natskit_kv_history(const natskit_kv *kv, const char *key, char **history_json_out);
+
+void natskit_kv_free(natskit_kv *kv);
+
+natskit_status natskit_js_publish(const natskit_js *js,
+                                  const char *subject,
+                                  const void *data,
+                                  size_t len,
+                                  const char *options_json,
+                                  char **ack_json_out);
+
+natskit_status natskit_js_publisher_new(const natskit_js *js,
+                                        size_t max_in_flight,
+                                        natskit_js_publisher **publisher_out);
+
+natskit_status natskit_js_publisher_publish(const natskit_js_publisher *publisher,
+                                            const char *subject,
+                                            const void *data,
+                                            size_t len,
+                                            const char *options_json);
+
+natskit_status natskit_js_publisher_wait(const natskit_js_publisher *publisher,
+                                         char **summary_json_out);
+
+void natskit_js_publisher_free(natskit_js_publisher *publisher);
+
+natskit_status natskit_js_fetch(const natskit_js *js,
+                                const char *stream,
+                                const char *consumer,
+                                size_t max,
+                                int64_t timeout_ms,
+                                bool no_wait,
+                                natskit_js_msg **messages_out,
+                                size_t *count_out);
+
+natskit_status natskit_js_fetch_next(const natskit_js *js,
+                                     const char *stream,
+                                     const char *consumer,
+                                     int64_t timeout_ms,
+                                     bool no_wait,
+                                     natskit_js_msg **message_out);
+
+natskit_status natskit_js_msg_subject(const natskit_js_msg *message, const char **subject_out);
+
+natskit_status natskit_js_msg_data(const natskit_js_msg *message,
+                                   const uint8_t **data_out,
+                                   size_t *len_out);
+
+natskit_status natskit_js_msg_headers_json(const natskit_js_msg *message, const char **json_out);
+
+natskit_status natskit_js_msg_metadata_json(const natskit_js_msg *message, const char **json_out);
+
+natskit_status natskit_js_msg_ack(const natskit_js_msg *message);
+
+natskit_status natskit_js_msg_double_ack(const natskit_js_msg *message);
+
+natskit_status natskit_js_msg_nak(const natskit_js_msg *message, int64_t delay_ms);
+
+natskit_status natskit_js_msg_term(const natskit_js_msg *message, const char *reason);
+
+natskit_status natskit_js_msg_in_progress(const natskit_js_msg *message);
+
+void natskit_js_msg_free(natskit_js_msg *message);
+
+natskit_status natskit_js_stream_create(const natskit_js *js,
+                                        const char *config_json,
+                                        char **info_json_out);
+
+natskit_status natskit_js_stream_update(const natskit_js *js,
+                                        const char *config_json,
+                                        char **info_json_out);
+
+natskit_status natskit_js_stream_info(const natskit_js *js, const char *name, char **info_json_out);
+
+natskit_status natskit_js_stream_list(const natskit_js *js,
+                                      uint64_t offset,
+                                      const char *subject,
+                                      char **page_json_out);
+
+natskit_status natskit_js_stream_names(const natskit_js *js,
+                                       const char *subject,
+                                       char **names_json_out);
+
+natskit_status natskit_js_stream_purge(const natskit_js *js,
+                                       const char *name,
+                                       const char *options_json,
+                                       uint64_t *purged_out);
+
+natskit_status natskit_js_stream_delete(const natskit_js *js, const char *name);
+
+natskit_status natskit_js_stream_get_message(const natskit_js *js,
+                                             const char *stream,
+                                             uint64_t sequence,
+                                             char **json_out,
+                                             void **data_out,
+                                             size_t *len_out);
+
+natskit_status natskit_js_stream_last_message(const natskit_js *js,
+                                              const char *stream,
+                                              const char *subject,
+                                              char **json_out,
+                                              void **data_out,
+                                              size_t *len_out);
+
+natskit_status natskit_js_stream_delete_message(const natskit_js *js,
+                                                const char *stream,
+                                                uint64_t sequence);
 
 natskit_status natskit_manager_new(const char *config_json, natskit_manager **manager_out);
 
@@ -258,3 +456,5 @@ void natskit_subscription_free(natskit_subscription *subscription);
 const char *natskit_version(void);
 
 void natskit_string_free(char *text);
+
+void natskit_bytes_free(uint8_t *data, size_t len);

@@ -62,6 +62,20 @@ typedef struct natskit_client natskit_client;
 // A reserved job (opaque). Its text accessors lend pointers valid until `natskit_job_free`.
 typedef struct natskit_job natskit_job;
 
+// The JetStream API of one connection (opaque; domain and API timeout from the connection's
+// `jetstream` settings). Safe to use from several threads at once.
+typedef struct natskit_js natskit_js;
+
+// A message pulled from a consumer (opaque). Lent pointers stay valid until it is freed.
+typedef struct natskit_js_msg natskit_js_msg;
+
+// A pipelined publisher (opaque): publishes without waiting for each ack, at most
+// `max_in_flight` outstanding.
+typedef struct natskit_js_publisher natskit_js_publisher;
+
+// A key-value bucket (opaque). Safe to use from several threads at once.
+typedef struct natskit_kv natskit_kv;
+
 // A running local nats-server (opaque).
 typedef struct natskit_local_server natskit_local_server;
 
@@ -160,6 +174,272 @@ const char *natskit_last_error(void);
 // The stable name of a status (`"NO_RESPONDERS"`, `"OK"`); "UNKNOWN" for other numbers.
 // The string is static.
 const char *natskit_status_name(uint32_t status);
+
+// Opens the JetStream API of the client's connection (no server round trip).
+natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);
+
+// Whether the server answers the JetStream API (false without JetStream).
+natskit_status natskit_js_is_available(const natskit_js *js, bool *available_out);
+
+// The account's JetStream usage and limits as JSON (`memory`, `storage`, `streams`,
+// `consumers`, `limits`, …); `NATSKIT_STATUS_JETSTREAM_NOT_ENABLED` without JetStream.
+natskit_status natskit_js_account_info(const natskit_js *js, char **json_out);
+
+// Frees the handle (messages, publishers and buckets made from it stay valid). NULL does nothing.
+void natskit_js_free(natskit_js *js);
+
+// Creates a consumer on `stream` from its config (`{"durable_name", "filter_subject",
+// "deliver_policy", "ack_policy", "ack_wait" (ns), "max_deliver", "backoff", …}`); returns its info.
+natskit_status natskit_js_consumer_create(const natskit_js *js,
+                                          const char *stream,
+                                          const char *config_json,
+                                          char **info_json_out);
+
+// Updates a consumer of `stream` (the config names it); returns its info.
+natskit_status natskit_js_consumer_update(const natskit_js *js,
+                                          const char *stream,
+                                          const char *config_json,
+                                          char **info_json_out);
+
+// A consumer's info with its counters (`num_pending`, `num_ack_pending`, `num_redelivered`,
+// `num_waiting`, `delivered`, `ack_floor`, `config`, …).
+natskit_status natskit_js_consumer_info(const natskit_js *js,
+                                        const char *stream,
+                                        const char *consumer,
+                                        char **info_json_out);
+
+// One page of consumer infos of `stream` from `offset`: `{"total", "offset", "limit", "items"}`.
+natskit_status natskit_js_consumer_list(const natskit_js *js,
+                                        const char *stream,
+                                        uint64_t offset,
+                                        char **page_json_out);
+
+// Deletes a consumer.
+natskit_status natskit_js_consumer_delete(const natskit_js *js,
+                                          const char *stream,
+                                          const char *consumer);
+
+// Pauses delivery until `until_rfc3339` (`"2030-01-01T00:00:00Z"`); `*state_json_out` is
+// `{"paused", "pause_until", "pause_remaining"}`.
+natskit_status natskit_js_consumer_pause(const natskit_js *js,
+                                         const char *stream,
+                                         const char *consumer,
+                                         const char *until_rfc3339,
+                                         char **state_json_out);
+
+// Resumes a paused consumer now; `*state_json_out` as for `natskit_js_consumer_pause`.
+natskit_status natskit_js_consumer_resume(const natskit_js *js,
+                                          const char *stream,
+                                          const char *consumer,
+                                          char **state_json_out);
+
+// Creates a bucket from `{"bucket", "description", "history", "max_age" (ns), "max_bytes",
+// "max_value_size", "storage": "file"|"memory", "num_replicas"}`.
+natskit_status natskit_kv_create(const natskit_js *js,
+                                 const char *config_json,
+                                 natskit_kv **kv_out);
+
+// Opens an existing bucket; `NATSKIT_STATUS_NOT_FOUND` when there is none.
+natskit_status natskit_kv_open(const natskit_js *js, const char *bucket, natskit_kv **kv_out);
+
+// Deletes a bucket and every key in it.
+natskit_status natskit_kv_delete_bucket(const natskit_js *js, const char *bucket);
+
+// Sets `key` to `len` bytes at `data`; `*revision_out` is the new revision.
+natskit_status natskit_kv_put(const natskit_kv *kv,
+                              const char *key,
+                              const void *data,
+                              size_t len,
+                              uint64_t *revision_out);
+
+// Sets `key` only when it does not exist (or was deleted); `NATSKIT_STATUS_JETSTREAM` otherwise.
+natskit_status natskit_kv_create_key(const natskit_kv *kv,
+                                     const char *key,
+                                     const void *data,
+                                     size_t len,
+                                     uint64_t *revision_out);
+
+// Sets `key` only when its latest revision is `revision` (compare-and-set);
+// `NATSKIT_STATUS_JETSTREAM` when it moved on.
+natskit_status natskit_kv_update(const natskit_kv *kv,
+                                 const char *key,
+                                 const void *data,
+                                 size_t len,
+                                 uint64_t revision,
+                                 uint64_t *revision_out);
+
+// The current value of `key`: `*entry_json_out` is `{"bucket", "key", "revision",
+// "operation", "created", "delta"}` (free with `natskit_string_free`), `*data_out`/`*len_out`
+// the value (free with `natskit_bytes_free`; NULL when empty). `NATSKIT_STATUS_NOT_FOUND`
+// when the key does not exist or was deleted.
+natskit_status natskit_kv_get(const natskit_kv *kv,
+                              const char *key,
+                              char **entry_json_out,
+                              void **data_out,
+                              size_t *len_out);
+
+// Deletes `key` (its history is kept).
+natskit_status natskit_kv_delete(const natskit_kv *kv, const char *key);
+
+// Purges `key` and its history.
+natskit_status natskit_kv_purge(const natskit_kv *kv, const char *key);
+
+// Every live key as a JSON array.
+natskit_status natskit_kv_keys(const natskit_kv *kv, char **keys_json_out);
+
+// Every kept revision of `key`, oldest first, as a JSON array of entries (as for
+// `natskit_kv_get`) with the value as UTF-8 text in `"value"` (invalid bytes replaced).
+natskit_status natskit_kv_history(const natskit_kv *kv, const char *key, char **history_json_out);
+
+// Frees the bucket handle. NULL does nothing.
+void natskit_kv_free(natskit_kv *kv);
+
+// Publishes to a stream and waits for its ack. `options_json` (NULL = none):
+// `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
+// "expected_last_subject_seq", "ttl" (seconds), "headers"}`. `*ack_json_out` is
+// `{"stream", "seq", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
+natskit_status natskit_js_publish(const natskit_js *js,
+                                  const char *subject,
+                                  const void *data,
+                                  size_t len,
+                                  const char *options_json,
+                                  char **ack_json_out);
+
+// Creates a pipelined publisher with at most `max_in_flight` (>= 1) acks outstanding.
+natskit_status natskit_js_publisher_new(const natskit_js *js,
+                                        size_t max_in_flight,
+                                        natskit_js_publisher **publisher_out);
+
+// Sends one message (options as for `natskit_js_publish`), waiting only while the window is full.
+natskit_status natskit_js_publisher_publish(const natskit_js_publisher *publisher,
+                                            const char *subject,
+                                            const void *data,
+                                            size_t len,
+                                            const char *options_json);
+
+// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_seq"}`
+// since the last wait, or the call fails with the first publish error.
+natskit_status natskit_js_publisher_wait(const natskit_js_publisher *publisher,
+                                         char **summary_json_out);
+
+// Frees the publisher (acks still outstanding are counted by nobody). NULL does nothing.
+void natskit_js_publisher_free(natskit_js_publisher *publisher);
+
+// Fetches up to `max` messages into `messages_out[0..*count_out]` (an array of at least `max`
+// slots). The pull waits up to `timeout_ms` (0 = the API timeout) and always expires on the
+// server; with `no_wait` it returns at once with what is there. `*count_out` may be 0.
+natskit_status natskit_js_fetch(const natskit_js *js,
+                                const char *stream,
+                                const char *consumer,
+                                size_t max,
+                                int64_t timeout_ms,
+                                bool no_wait,
+                                natskit_js_msg **messages_out,
+                                size_t *count_out);
+
+// Fetches one message (timeout and `no_wait` as for `natskit_js_fetch`);
+// `NATSKIT_STATUS_TIMEOUT` when none arrived.
+natskit_status natskit_js_fetch_next(const natskit_js *js,
+                                     const char *stream,
+                                     const char *consumer,
+                                     int64_t timeout_ms,
+                                     bool no_wait,
+                                     natskit_js_msg **message_out);
+
+// The subject the message was published to.
+natskit_status natskit_js_msg_subject(const natskit_js_msg *message, const char **subject_out);
+
+// The payload (`*data_out` may be NULL when the length is 0).
+natskit_status natskit_js_msg_data(const natskit_js_msg *message,
+                                   const uint8_t **data_out,
+                                   size_t *len_out);
+
+// Every header as JSON, `{"Name": ["v1", "v2"]}`.
+natskit_status natskit_js_msg_headers_json(const natskit_js_msg *message, const char **json_out);
+
+// Where the message comes from as JSON: `{"stream", "consumer", "stream_seq", "consumer_seq",
+// "delivered", "pending", "timestamp", "domain"}`.
+natskit_status natskit_js_msg_metadata_json(const natskit_js_msg *message, const char **json_out);
+
+// Acknowledges the message.
+natskit_status natskit_js_msg_ack(const natskit_js_msg *message);
+
+// Acknowledges and waits for the server to confirm it.
+natskit_status natskit_js_msg_double_ack(const natskit_js_msg *message);
+
+// Negatively acknowledges: redelivered after `delay_ms` (-1 = at once or per the consumer's backoff).
+natskit_status natskit_js_msg_nak(const natskit_js_msg *message,
+                                  int64_t delay_ms);
+
+// Terminates the message: never redelivered; `reason` (NULL = none) is reported in advisories.
+natskit_status natskit_js_msg_term(const natskit_js_msg *message, const char *reason);
+
+// Tells the server the message is still being worked on (resets its ack wait).
+natskit_status natskit_js_msg_in_progress(const natskit_js_msg *message);
+
+// Frees the message (unacknowledged, it is redelivered after the ack wait). NULL does nothing.
+void natskit_js_msg_free(natskit_js_msg *message);
+
+// Creates a stream from its config (`{"name", "subjects", "retention", "storage",
+// "max_msgs", "max_age" (ns), …}`) and returns its info.
+natskit_status natskit_js_stream_create(const natskit_js *js,
+                                        const char *config_json,
+                                        char **info_json_out);
+
+// Updates a stream (the config names it) and returns its info.
+natskit_status natskit_js_stream_update(const natskit_js *js,
+                                        const char *config_json,
+                                        char **info_json_out);
+
+// A stream's info (`config`, `state` with `messages`, `bytes`, `first_seq`, `last_seq`,
+// `consumer_count`, …); `NATSKIT_STATUS_NOT_FOUND` when it does not exist.
+natskit_status natskit_js_stream_info(const natskit_js *js, const char *name, char **info_json_out);
+
+// One page of stream infos from `offset` (optionally only streams with a subject matching
+// `subject`): `{"total", "offset", "limit", "items": [info, …]}`.
+natskit_status natskit_js_stream_list(const natskit_js *js,
+                                      uint64_t offset,
+                                      const char *subject,
+                                      char **page_json_out);
+
+// Every stream name (optionally only those with a subject matching `subject`) as a JSON array.
+natskit_status natskit_js_stream_names(const natskit_js *js,
+                                       const char *subject,
+                                       char **names_json_out);
+
+// Purges a stream: everything (`options_json` NULL) or `{"subject", "keep", "sequence"}`;
+// `*purged_out` is how many messages went.
+natskit_status natskit_js_stream_purge(const natskit_js *js,
+                                       const char *name,
+                                       const char *options_json,
+                                       uint64_t *purged_out);
+
+// Deletes a stream and its messages.
+natskit_status natskit_js_stream_delete(const natskit_js *js, const char *name);
+
+// The message at `sequence` of `stream` (see `natskit_js_stream_last_message` for the outputs);
+// `NATSKIT_STATUS_NOT_FOUND` when there is none.
+natskit_status natskit_js_stream_get_message(const natskit_js *js,
+                                             const char *stream,
+                                             uint64_t sequence,
+                                             char **json_out,
+                                             void **data_out,
+                                             size_t *len_out);
+
+// The newest message on `subject` in `stream`: `*json_out` is `{"subject", "sequence",
+// "headers", "time"}` (free with `natskit_string_free`), `*data_out`/`*len_out` the payload
+// (free with `natskit_bytes_free`; NULL when empty).
+natskit_status natskit_js_stream_last_message(const natskit_js *js,
+                                              const char *stream,
+                                              const char *subject,
+                                              char **json_out,
+                                              void **data_out,
+                                              size_t *len_out);
+
+// Deletes the message at `sequence` of `stream`.
+natskit_status natskit_js_stream_delete_message(const natskit_js *js,
+                                                const char *stream,
+                                                uint64_t sequence);
 
 // Creates a manager from configuration JSON (`{"default": …, "connections": {…}}` or one
 // connection's keys), or from the environment (`NATS_URL`, `NATSKIT_CONFIG`, …) when
@@ -419,6 +699,10 @@ const char *natskit_version(void);
 
 // Frees a string the library returned as `char *` (stats, events). NULL does nothing.
 void natskit_string_free(char *text);
+
+// Frees a buffer the library returned as `uint8_t *` with its length (stored message and
+// key-value payloads). NULL does nothing.
+void natskit_bytes_free(uint8_t *data, size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use natskit::{runtime, Error, ErrorCode, Result};
 
-fn invalid(message: String) -> Error {
+pub(crate) fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidArgument, message)
 }
 
@@ -129,4 +129,21 @@ pub(crate) fn millis(ms: i64, what: &str) -> Result<Duration> {
     u64::try_from(ms)
         .map(Duration::from_millis)
         .map_err(|_| invalid(format!("{what} {ms} is out of range (expected >= 0)")))
+}
+
+/// Bytes handed to C as an owned buffer (released with `natskit_bytes_free(ptr, len)`);
+/// NULL when empty.
+pub(crate) fn owned_bytes(data: &[u8]) -> (*mut u8, usize) {
+    if data.is_empty() {
+        return (std::ptr::null_mut(), 0);
+    }
+    let boxed: Box<[u8]> = data.into();
+    let len = boxed.len();
+    (Box::into_raw(boxed).cast::<u8>(), len)
+}
+
+/// A time as RFC 3339 text.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> Result<String> {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| Error::new(ErrorCode::Serialization, format!("time: {e}")))
 }

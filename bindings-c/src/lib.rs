@@ -12,6 +12,7 @@
 pub mod client;
 pub mod error;
 mod ffi;
+pub mod jetstream;
 pub mod manager;
 pub mod message;
 mod panic;

@@ -20,3 +20,14 @@ pub unsafe extern "C" fn natskit_string_free(text: *mut c_char) {
         }
     })
 }
+
+/// Frees a buffer the library returned as `uint8_t *` with its length (stored message and
+/// key-value payloads). NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_bytes_free(data: *mut u8, len: usize) {
+    panic::guard_value((), || {
+        if !data.is_null() {
+            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(data, len)));
+        }
+    })
+}

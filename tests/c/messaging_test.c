@@ -1,6 +1,7 @@
 /* natskit C ABI against a real nats-server: pub/sub, queue groups, request/reply,
  * error statuses, headers, events, stats and a multithreaded publisher. */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -204,8 +205,12 @@ static void test_stats_events_and_drain(void) {
     CHECK(out_msgs >= 3 && in_msgs >= 3);
     natskit_string_free(stats);
 
+    /* The connected event is recorded by the library's I/O thread: poll until it is there. */
     char *event = NULL;
-    CHECK_OK(natskit_client_poll_event(c, &event));
+    for (int i = 0; i < 200 && event == NULL; i++) {
+        CHECK_OK(natskit_client_poll_event(c, &event));
+        if (event == NULL) usleep(10000);
+    }
     CHECK(event != NULL && strstr(event, "\"event\":\"connected\"") != NULL);
     natskit_string_free(event);
 

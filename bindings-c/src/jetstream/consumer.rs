@@ -1,0 +1,141 @@
+//! Consumers: create, update, info, list, delete, pause, resume.
+
+use std::ffi::c_char;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::natskit_js;
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::guard;
+
+/// Creates a consumer on `stream` from its config (`{"durable_name", "filter_subject",
+/// "deliver_policy", "ack_policy", "ack_wait" (ns), "max_deliver", "backoff", …}`); returns its info.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_consumer_create(
+    js: *const natskit_js,
+    stream: *const c_char,
+    config_json: *const c_char,
+    info_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let config = ffi::json_value(config_json, "config_json")?;
+        let out = ffi::out(info_json_out, "info_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(j.js.create_consumer(stream, &config))?)?;
+        Ok(())
+    })
+}
+
+/// Updates a consumer of `stream` (the config names it); returns its info.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_consumer_update(
+    js: *const natskit_js,
+    stream: *const c_char,
+    config_json: *const c_char,
+    info_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let config = ffi::json_value(config_json, "config_json")?;
+        let out = ffi::out(info_json_out, "info_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(j.js.update_consumer(stream, &config))?)?;
+        Ok(())
+    })
+}
+
+/// A consumer's info with its counters (`num_pending`, `num_ack_pending`, `num_redelivered`,
+/// `num_waiting`, `delivered`, `ack_floor`, `config`, …).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_consumer_info(
+    js: *const natskit_js,
+    stream: *const c_char,
+    consumer: *const c_char,
+    info_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let consumer = ffi::text(consumer, "consumer")?;
+        let out = ffi::out(info_json_out, "info_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(j.js.consumer_info(stream, consumer))?)?;
+        Ok(())
+    })
+}
+
+/// One page of consumer infos of `stream` from `offset`: `{"total", "offset", "limit", "items"}`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_consumer_list(
+    js: *const natskit_js,
+    stream: *const c_char,
+    offset: u64,
+    page_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let out = ffi::out(page_json_out, "page_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(j.js.list_consumers(stream, offset))?)?;
+        Ok(())
+    })
+}
+
+/// Deletes a consumer.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_consumer_delete(
+    js: *const natskit_js,
+    stream: *const c_char,
+    consumer: *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let consumer = ffi::text(consumer, "consumer")?;
+        ffi::block_on(j.js.delete_consumer(stream, consumer))
+    })
+}
+
+/// Pauses delivery until `until_rfc3339` (`"2030-01-01T00:00:00Z"`); `*state_json_out` is
+/// `{"paused", "pause_until", "pause_remaining"}`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_consumer_pause(
+    js: *const natskit_js,
+    stream: *const c_char,
+    consumer: *const c_char,
+    until_rfc3339: *const c_char,
+    state_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let consumer = ffi::text(consumer, "consumer")?;
+        let until = ffi::text(until_rfc3339, "until_rfc3339")?;
+        let until = OffsetDateTime::parse(until, &Rfc3339)
+            .map_err(|e| ffi::invalid(format!("until_rfc3339: {e}")))?;
+        let out = ffi::out(state_json_out, "state_json_out")?;
+        let state = ffi::block_on(j.js.pause_consumer(stream, consumer, until))?;
+        *out = ffi::owned_json(&state)?;
+        Ok(())
+    })
+}
+
+/// Resumes a paused consumer now; `*state_json_out` as for `natskit_js_consumer_pause`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_consumer_resume(
+    js: *const natskit_js,
+    stream: *const c_char,
+    consumer: *const c_char,
+    state_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let consumer = ffi::text(consumer, "consumer")?;
+        let out = ffi::out(state_json_out, "state_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(j.js.resume_consumer(stream, consumer))?)?;
+        Ok(())
+    })
+}

@@ -1,0 +1,243 @@
+//! Key-value buckets: create/open/delete a bucket; put, get, create, update (CAS), delete,
+//! purge, keys and history of keys.
+
+use std::ffi::{c_char, c_void};
+
+use natskit::jetstream::{Kv, KvConfig, KvEntry};
+use natskit::{Error, ErrorCode, Result};
+use serde_json::{json, Value};
+
+use super::natskit_js;
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::{guard, guard_value};
+
+/// A key-value bucket (opaque). Safe to use from several threads at once.
+pub struct natskit_kv {
+    kv: Kv,
+}
+
+fn new_handle(kv: Kv) -> *mut natskit_kv {
+    ffi::into_handle(natskit_kv { kv })
+}
+
+/// An entry's facts as JSON, without its value.
+fn entry_json(e: &KvEntry) -> Result<Value> {
+    Ok(json!({
+        "bucket": e.bucket,
+        "key": e.key,
+        "revision": e.revision,
+        "operation": e.operation.as_str(),
+        "created": ffi::rfc3339(e.created)?,
+        "delta": e.delta,
+    }))
+}
+
+/// Creates a bucket from `{"bucket", "description", "history", "max_age" (ns), "max_bytes",
+/// "max_value_size", "storage": "file"|"memory", "num_replicas"}`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_create(
+    js: *const natskit_js,
+    config_json: *const c_char,
+    kv_out: *mut *mut natskit_kv,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let config: KvConfig = serde_json::from_str(ffi::text(config_json, "config_json")?)
+            .map_err(|e| ffi::invalid(format!("kv config: {e}")))?;
+        let out = ffi::out(kv_out, "kv_out")?;
+        *out = new_handle(ffi::block_on(j.js.create_kv(&config))?);
+        Ok(())
+    })
+}
+
+/// Opens an existing bucket; `NATSKIT_STATUS_NOT_FOUND` when there is none.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_open(
+    js: *const natskit_js,
+    bucket: *const c_char,
+    kv_out: *mut *mut natskit_kv,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let bucket = ffi::text(bucket, "bucket")?;
+        let out = ffi::out(kv_out, "kv_out")?;
+        *out = new_handle(ffi::block_on(j.js.kv(bucket))?);
+        Ok(())
+    })
+}
+
+/// Deletes a bucket and every key in it.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_delete_bucket(
+    js: *const natskit_js,
+    bucket: *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let bucket = ffi::text(bucket, "bucket")?;
+        ffi::block_on(j.js.delete_kv(bucket))
+    })
+}
+
+/// Sets `key` to `len` bytes at `data`; `*revision_out` is the new revision.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_put(
+    kv: *const natskit_kv,
+    key: *const c_char,
+    data: *const c_void,
+    len: usize,
+    revision_out: *mut u64,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let key = ffi::text(key, "key")?;
+        let data = ffi::bytes(data, len, "data")?;
+        let out = ffi::out(revision_out, "revision_out")?;
+        *out = ffi::block_on(k.kv.put(key, data.to_vec()))?;
+        Ok(())
+    })
+}
+
+/// Sets `key` only when it does not exist (or was deleted); `NATSKIT_STATUS_JETSTREAM` otherwise.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_create_key(
+    kv: *const natskit_kv,
+    key: *const c_char,
+    data: *const c_void,
+    len: usize,
+    revision_out: *mut u64,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let key = ffi::text(key, "key")?;
+        let data = ffi::bytes(data, len, "data")?;
+        let out = ffi::out(revision_out, "revision_out")?;
+        *out = ffi::block_on(k.kv.create(key, data.to_vec()))?;
+        Ok(())
+    })
+}
+
+/// Sets `key` only when its latest revision is `revision` (compare-and-set);
+/// `NATSKIT_STATUS_JETSTREAM` when it moved on.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_update(
+    kv: *const natskit_kv,
+    key: *const c_char,
+    data: *const c_void,
+    len: usize,
+    revision: u64,
+    revision_out: *mut u64,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let key = ffi::text(key, "key")?;
+        let data = ffi::bytes(data, len, "data")?;
+        let out = ffi::out(revision_out, "revision_out")?;
+        *out = ffi::block_on(k.kv.update(key, data.to_vec(), revision))?;
+        Ok(())
+    })
+}
+
+/// The current value of `key`: `*entry_json_out` is `{"bucket", "key", "revision",
+/// "operation", "created", "delta"}` (free with `natskit_string_free`), `*data_out`/`*len_out`
+/// the value (free with `natskit_bytes_free`; NULL when empty). `NATSKIT_STATUS_NOT_FOUND`
+/// when the key does not exist or was deleted.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_get(
+    kv: *const natskit_kv,
+    key: *const c_char,
+    entry_json_out: *mut *mut c_char,
+    data_out: *mut *mut c_void,
+    len_out: *mut usize,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let key = ffi::text(key, "key")?;
+        let json_slot = ffi::out(entry_json_out, "entry_json_out")?;
+        let data_slot = ffi::out(data_out, "data_out")?;
+        let len_slot = ffi::out(len_out, "len_out")?;
+        let entry = ffi::block_on(k.kv.get(key))?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                format!("key {key:?} not found in bucket {}", k.kv.bucket()),
+            )
+        })?;
+        *json_slot = ffi::owned_json(&entry_json(&entry)?)?;
+        let (data, len) = ffi::owned_bytes(&entry.value);
+        *data_slot = data.cast();
+        *len_slot = len;
+        Ok(())
+    })
+}
+
+/// Deletes `key` (its history is kept).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_delete(
+    kv: *const natskit_kv,
+    key: *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let key = ffi::text(key, "key")?;
+        ffi::block_on(k.kv.delete(key))
+    })
+}
+
+/// Purges `key` and its history.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_purge(
+    kv: *const natskit_kv,
+    key: *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let key = ffi::text(key, "key")?;
+        ffi::block_on(k.kv.purge(key))
+    })
+}
+
+/// Every live key as a JSON array.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_keys(
+    kv: *const natskit_kv,
+    keys_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let out = ffi::out(keys_json_out, "keys_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(k.kv.keys())?)?;
+        Ok(())
+    })
+}
+
+/// Every kept revision of `key`, oldest first, as a JSON array of entries (as for
+/// `natskit_kv_get`) with the value as UTF-8 text in `"value"` (invalid bytes replaced).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_history(
+    kv: *const natskit_kv,
+    key: *const c_char,
+    history_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let k = ffi::handle(kv, "kv")?;
+        let key = ffi::text(key, "key")?;
+        let out = ffi::out(history_json_out, "history_json_out")?;
+        let entries = ffi::block_on(k.kv.history(key))?
+            .iter()
+            .map(|e| {
+                let mut json = entry_json(e)?;
+                json["value"] = String::from_utf8_lossy(&e.value).into();
+                Ok(json)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        *out = ffi::owned_json(&entries)?;
+        Ok(())
+    })
+}
+
+/// Frees the bucket handle. NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_kv_free(kv: *mut natskit_kv) {
+    guard_value((), || ffi::free_handle(kv))
+}

@@ -1,0 +1,133 @@
+//! Publishing to streams with acknowledgement, one at a time or pipelined.
+
+use std::ffi::{c_char, c_void};
+use std::time::Duration;
+
+use natskit::jetstream::{AsyncPublisher, PublishOptions};
+use natskit::Headers;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::natskit_js;
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::{guard, guard_value};
+
+/// The JSON form of `natskit::jetstream::PublishOptions` (`ttl` in seconds).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct OptionsJson {
+    msg_id: Option<String>,
+    expected_stream: Option<String>,
+    expected_last_seq: Option<u64>,
+    expected_last_msg_id: Option<String>,
+    expected_last_subject_seq: Option<u64>,
+    ttl: Option<u64>,
+    headers: Option<Value>,
+}
+
+unsafe fn options(options_json: *const c_char) -> natskit::Result<PublishOptions> {
+    let Some(text) = ffi::optional_text(options_json, "options_json")? else {
+        return Ok(PublishOptions::default());
+    };
+    let o: OptionsJson =
+        serde_json::from_str(text).map_err(|e| ffi::invalid(format!("publish options: {e}")))?;
+    Ok(PublishOptions {
+        msg_id: o.msg_id,
+        expected_stream: o.expected_stream,
+        expected_last_seq: o.expected_last_seq,
+        expected_last_msg_id: o.expected_last_msg_id,
+        expected_last_subject_seq: o.expected_last_subject_seq,
+        ttl: o.ttl.map(Duration::from_secs),
+        headers: o.headers.as_ref().map(Headers::from_json).transpose()?,
+    })
+}
+
+/// Publishes to a stream and waits for its ack. `options_json` (NULL = none):
+/// `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
+/// "expected_last_subject_seq", "ttl" (seconds), "headers"}`. `*ack_json_out` is
+/// `{"stream", "seq", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_publish(
+    js: *const natskit_js,
+    subject: *const c_char,
+    data: *const c_void,
+    len: usize,
+    options_json: *const c_char,
+    ack_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let subject = ffi::text(subject, "subject")?;
+        let data = ffi::bytes(data, len, "data")?;
+        let options = options(options_json)?;
+        let out = ffi::out(ack_json_out, "ack_json_out")?;
+        let ack = ffi::block_on(j.js.publish(subject, data.to_vec(), &options))?;
+        *out = ffi::owned_json(&ack)?;
+        Ok(())
+    })
+}
+
+/// A pipelined publisher (opaque): publishes without waiting for each ack, at most
+/// `max_in_flight` outstanding.
+pub struct natskit_js_publisher {
+    publisher: AsyncPublisher,
+}
+
+/// Creates a pipelined publisher with at most `max_in_flight` (>= 1) acks outstanding.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_publisher_new(
+    js: *const natskit_js,
+    max_in_flight: usize,
+    publisher_out: *mut *mut natskit_js_publisher,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let out = ffi::out(publisher_out, "publisher_out")?;
+        if max_in_flight == 0 {
+            return Err(ffi::invalid("max_in_flight must be at least 1".into()));
+        }
+        let publisher = j.js.publisher(max_in_flight);
+        *out = ffi::into_handle(natskit_js_publisher { publisher });
+        Ok(())
+    })
+}
+
+/// Sends one message (options as for `natskit_js_publish`), waiting only while the window is full.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_publisher_publish(
+    publisher: *const natskit_js_publisher,
+    subject: *const c_char,
+    data: *const c_void,
+    len: usize,
+    options_json: *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let p = ffi::handle(publisher, "publisher")?;
+        let subject = ffi::text(subject, "subject")?;
+        let data = ffi::bytes(data, len, "data")?;
+        let options = options(options_json)?;
+        ffi::block_on(p.publisher.publish(subject, data.to_vec(), &options))
+    })
+}
+
+/// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_seq"}`
+/// since the last wait, or the call fails with the first publish error.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_publisher_wait(
+    publisher: *const natskit_js_publisher,
+    summary_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let p = ffi::handle(publisher, "publisher")?;
+        let out = ffi::out(summary_json_out, "summary_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(p.publisher.wait())?)?;
+        Ok(())
+    })
+}
+
+/// Frees the publisher (acks still outstanding are counted by nobody). NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_publisher_free(publisher: *mut natskit_js_publisher) {
+    guard_value((), || ffi::free_handle(publisher))
+}

@@ -1,0 +1,230 @@
+//! Pull consumption: fetch one or a batch, then acknowledge each `natskit_js_msg`.
+
+use std::ffi::{c_char, CString};
+
+use natskit::jetstream::{FetchOptions, JsMessage};
+use natskit::{Error, ErrorCode, Result};
+
+use super::natskit_js;
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::{guard, guard_value};
+
+/// A message pulled from a consumer (opaque). Lent pointers stay valid until it is freed.
+pub struct natskit_js_msg {
+    message: JsMessage,
+    subject: CString,
+    headers_json: CString,
+    metadata_json: CString,
+}
+
+impl natskit_js_msg {
+    fn new_handle(message: JsMessage) -> Result<*mut natskit_js_msg> {
+        let handle = natskit_js_msg {
+            subject: ffi::lent_string(message.subject(), "subject")?,
+            headers_json: ffi::lent_string(&message.headers().to_json().to_string(), "headers")?,
+            metadata_json: ffi::lent_string(
+                &serde_json::to_string(message.metadata())?,
+                "metadata",
+            )?,
+            message,
+        };
+        Ok(ffi::into_handle(handle))
+    }
+}
+
+fn fetch_options(timeout_ms: i64, no_wait: bool) -> Result<FetchOptions> {
+    Ok(FetchOptions {
+        timeout: match timeout_ms {
+            0 => None,
+            ms => Some(ffi::millis(ms, "timeout_ms")?),
+        },
+        no_wait,
+    })
+}
+
+/// Fetches up to `max` messages into `messages_out[0..*count_out]` (an array of at least `max`
+/// slots). The pull waits up to `timeout_ms` (0 = the API timeout) and always expires on the
+/// server; with `no_wait` it returns at once with what is there. `*count_out` may be 0.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_fetch(
+    js: *const natskit_js,
+    stream: *const c_char,
+    consumer: *const c_char,
+    max: usize,
+    timeout_ms: i64,
+    no_wait: bool,
+    messages_out: *mut *mut natskit_js_msg,
+    count_out: *mut usize,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let consumer = ffi::text(consumer, "consumer")?;
+        let options = fetch_options(timeout_ms, no_wait)?;
+        let count = ffi::out(count_out, "count_out")?;
+        if max == 0 || messages_out.is_null() {
+            return Err(ffi::invalid(
+                "messages_out must be an array of max > 0 slots".into(),
+            ));
+        }
+        ffi::slice(messages_out.cast_const(), max, "messages_out")?;
+        let messages = ffi::block_on(j.js.fetch(stream, consumer, max, &options))?;
+        let handles = messages
+            .into_iter()
+            .map(natskit_js_msg::new_handle)
+            .collect::<Result<Vec<_>>>()?;
+        std::ptr::copy_nonoverlapping(handles.as_ptr(), messages_out, handles.len());
+        *count = handles.len();
+        Ok(())
+    })
+}
+
+/// Fetches one message (timeout and `no_wait` as for `natskit_js_fetch`);
+/// `NATSKIT_STATUS_TIMEOUT` when none arrived.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_fetch_next(
+    js: *const natskit_js,
+    stream: *const c_char,
+    consumer: *const c_char,
+    timeout_ms: i64,
+    no_wait: bool,
+    message_out: *mut *mut natskit_js_msg,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(js, "js")?;
+        let stream = ffi::text(stream, "stream")?;
+        let consumer = ffi::text(consumer, "consumer")?;
+        let options = fetch_options(timeout_ms, no_wait)?;
+        let out = ffi::out(message_out, "message_out")?;
+        match ffi::block_on(j.js.fetch_next(stream, consumer, &options))? {
+            Some(message) => {
+                *out = natskit_js_msg::new_handle(message)?;
+                Ok(())
+            }
+            None => Err(Error::new(
+                ErrorCode::Timeout,
+                format!("no message from {stream}/{consumer}"),
+            )),
+        }
+    })
+}
+
+/// The subject the message was published to.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_subject(
+    message: *const natskit_js_msg,
+    subject_out: *mut *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let m = ffi::handle(message, "message")?;
+        *ffi::out(subject_out, "subject_out")? = m.subject.as_ptr();
+        Ok(())
+    })
+}
+
+/// The payload (`*data_out` may be NULL when the length is 0).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_data(
+    message: *const natskit_js_msg,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+) -> natskit_status {
+    guard(|| {
+        let m = ffi::handle(message, "message")?;
+        let data_slot = ffi::out(data_out, "data_out")?;
+        let len_slot = ffi::out(len_out, "len_out")?;
+        let data = m.message.data();
+        *data_slot = if data.is_empty() {
+            std::ptr::null()
+        } else {
+            data.as_ptr()
+        };
+        *len_slot = data.len();
+        Ok(())
+    })
+}
+
+/// Every header as JSON, `{"Name": ["v1", "v2"]}`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_headers_json(
+    message: *const natskit_js_msg,
+    json_out: *mut *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let m = ffi::handle(message, "message")?;
+        *ffi::out(json_out, "json_out")? = m.headers_json.as_ptr();
+        Ok(())
+    })
+}
+
+/// Where the message comes from as JSON: `{"stream", "consumer", "stream_seq", "consumer_seq",
+/// "delivered", "pending", "timestamp", "domain"}`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_metadata_json(
+    message: *const natskit_js_msg,
+    json_out: *mut *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let m = ffi::handle(message, "message")?;
+        *ffi::out(json_out, "json_out")? = m.metadata_json.as_ptr();
+        Ok(())
+    })
+}
+
+/// Acknowledges the message.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_ack(message: *const natskit_js_msg) -> natskit_status {
+    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.ack()))
+}
+
+/// Acknowledges and waits for the server to confirm it.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_double_ack(
+    message: *const natskit_js_msg,
+) -> natskit_status {
+    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.double_ack()))
+}
+
+/// Negatively acknowledges: redelivered after `delay_ms` (-1 = at once or per the consumer's backoff).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_nak(
+    message: *const natskit_js_msg,
+    delay_ms: i64,
+) -> natskit_status {
+    guard(|| {
+        let m = ffi::handle(message, "message")?;
+        let delay = match delay_ms {
+            -1 => None,
+            ms => Some(ffi::millis(ms, "delay_ms")?),
+        };
+        ffi::block_on(m.message.nak(delay))
+    })
+}
+
+/// Terminates the message: never redelivered; `reason` (NULL = none) is reported in advisories.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_term(
+    message: *const natskit_js_msg,
+    reason: *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let m = ffi::handle(message, "message")?;
+        let reason = ffi::optional_text(reason, "reason")?;
+        ffi::block_on(m.message.term(reason))
+    })
+}
+
+/// Tells the server the message is still being worked on (resets its ack wait).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_in_progress(
+    message: *const natskit_js_msg,
+) -> natskit_status {
+    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.in_progress()))
+}
+
+/// Frees the message (unacknowledged, it is redelivered after the ack wait). NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_free(message: *mut natskit_js_msg) {
+    guard_value((), || ffi::free_handle(message))
+}

@@ -1,0 +1,415 @@
+/* natskit JetStream through the C ABI against a real nats-server: streams, stored messages,
+ * publish with ack (dedup, expectations), consumers with counters, pull fetch with metadata
+ * and acks (nak delay, term), pipelined publish, key-value, and a server without JetStream. */
+#include <time.h>
+
+#include "harness.h"
+
+static const char *url;
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Checks that `json` contains `needle`. */
+static void expect_json(char *json, const char *needle) {
+    if (strstr(json, needle) == NULL) {
+        fprintf(stderr, "JSON %s lacks %s\n", json, needle);
+        exit(1);
+    }
+    checks_passed++;
+}
+
+/* Polls a consumer's info until it contains both needles (the server updates its counters
+ * shortly after acks), failing after 5 s. */
+static void wait_consumer(natskit_js *js, const char *stream, const char *consumer,
+                          const char *a, const char *b) {
+    long long deadline = now_ms() + 5000;
+    for (;;) {
+        char *info = NULL;
+        CHECK_OK(natskit_js_consumer_info(js, stream, consumer, &info));
+        int found = strstr(info, a) != NULL && strstr(info, b) != NULL;
+        if (found || now_ms() > deadline) {
+            if (!found) fprintf(stderr, "consumer info %s lacks %s or %s\n", info, a, b);
+            natskit_string_free(info);
+            CHECK(found);
+            return;
+        }
+        natskit_string_free(info);
+        struct timespec pause = {0, 25 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+static natskit_js *open_js(natskit_client *c) {
+    natskit_js *js = NULL;
+    CHECK_OK(natskit_js_new(c, &js));
+    return js;
+}
+
+static void publish_n(natskit_js *js, const char *subject, int n) {
+    for (int i = 0; i < n; i++) {
+        char body[32], *ack = NULL;
+        int len = snprintf(body, sizeof body, "msg-%d", i);
+        CHECK_OK(natskit_js_publish(js, subject, body, (size_t)len, NULL, &ack));
+        natskit_string_free(ack);
+    }
+}
+
+static void test_streams_round_trip(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    bool available = false;
+    CHECK_OK(natskit_js_is_available(js, &available));
+    CHECK(available);
+    char *info = NULL;
+    CHECK_OK(natskit_js_stream_create(js,
+        "{\"name\": \"ORDERS\", \"subjects\": [\"orders.>\"], \"storage\": \"memory\", "
+        "\"max_msgs\": 1000, \"max_age\": 3600000000000, \"description\": \"orders\", "
+        "\"duplicate_window\": 60000000000}", &info));
+    expect_json(info, "\"max_msgs\":1000");
+    expect_json(info, "\"max_age\":3600000000000");
+    expect_json(info, "\"storage\":\"memory\"");
+    natskit_string_free(info);
+    CHECK_OK(natskit_js_stream_update(js,
+        "{\"name\": \"ORDERS\", \"subjects\": [\"orders.>\"], \"storage\": \"memory\", "
+        "\"max_msgs\": 500, \"max_age\": 3600000000000, \"description\": \"orders v2\", "
+        "\"duplicate_window\": 60000000000}", &info));
+    natskit_string_free(info);
+    CHECK_OK(natskit_js_stream_info(js, "ORDERS", &info));
+    expect_json(info, "\"max_msgs\":500");
+    expect_json(info, "\"description\":\"orders v2\"");
+    expect_json(info, "\"messages\":0");
+    natskit_string_free(info);
+
+    publish_n(js, "orders.new", 3);
+    publish_n(js, "orders.paid", 2);
+    CHECK_OK(natskit_js_stream_info(js, "ORDERS", &info));
+    expect_json(info, "\"messages\":5");
+    expect_json(info, "\"first_seq\":1");
+    expect_json(info, "\"last_seq\":5");
+    natskit_string_free(info);
+
+    char *meta = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    CHECK_OK(natskit_js_stream_get_message(js, "ORDERS", 2, &meta, &data, &len));
+    expect_json(meta, "\"subject\":\"orders.new\"");
+    expect_json(meta, "\"sequence\":2");
+    CHECK(len == 5 && memcmp(data, "msg-1", 5) == 0);
+    natskit_string_free(meta);
+    natskit_bytes_free(data, len);
+    CHECK_OK(natskit_js_stream_last_message(js, "ORDERS", "orders.paid", &meta, &data, &len));
+    expect_json(meta, "\"sequence\":5");
+    CHECK(len == 5 && memcmp(data, "msg-1", 5) == 0);
+    natskit_string_free(meta);
+    natskit_bytes_free(data, len);
+    CHECK_OK(natskit_js_stream_delete_message(js, "ORDERS", 2));
+    CHECK_STATUS(natskit_js_stream_get_message(js, "ORDERS", 2, &meta, &data, &len),
+                 NATSKIT_STATUS_NOT_FOUND);
+
+    uint64_t purged = 0;
+    CHECK_OK(natskit_js_stream_purge(js, "ORDERS", "{\"subject\": \"orders.new\", \"keep\": 1}", &purged));
+    CHECK(purged == 1);
+    CHECK_OK(natskit_js_stream_purge(js, "ORDERS", NULL, &purged));
+    CHECK(purged == 3);
+    CHECK_STATUS(natskit_js_stream_purge(js, "ORDERS", "{\"kept\": 1}", &purged),
+                 NATSKIT_STATUS_INVALID_ARGUMENT);
+
+    for (int i = 0; i < 3; i++) {
+        char config[128];
+        snprintf(config, sizeof config,
+                 "{\"name\": \"PAGE_%d\", \"subjects\": [\"page.%d\"], \"storage\": \"memory\"}", i, i);
+        CHECK_OK(natskit_js_stream_create(js, config, &info));
+        natskit_string_free(info);
+    }
+    char *page = NULL;
+    CHECK_OK(natskit_js_stream_list(js, 0, NULL, &page));
+    expect_json(page, "\"total\":4");
+    expect_json(page, "\"offset\":0");
+    natskit_string_free(page);
+    CHECK_OK(natskit_js_stream_list(js, 3, NULL, &page));
+    expect_json(page, "\"offset\":3");
+    CHECK(strstr(page, "\"name\":") != NULL);
+    natskit_string_free(page);
+    CHECK_OK(natskit_js_stream_names(js, "page.1", &page));
+    CHECK(strcmp(page, "[\"PAGE_1\"]") == 0);
+    natskit_string_free(page);
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "PAGE_%d", i);
+        CHECK_OK(natskit_js_stream_delete(js, name));
+    }
+    CHECK_OK(natskit_js_stream_delete(js, "ORDERS"));
+    CHECK_STATUS(natskit_js_stream_info(js, "ORDERS", &info), NATSKIT_STATUS_NOT_FOUND);
+    CHECK_ERROR_TEXT("10059");
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+static void test_publish_dedup_and_expectations(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    char *info = NULL;
+    CHECK_OK(natskit_js_stream_create(js, "{\"name\": \"PUB\", \"subjects\": [\"pub.>\"], \"storage\": \"memory\"}", &info));
+    natskit_string_free(info);
+    char *ack = NULL;
+    CHECK_OK(natskit_js_publish(js, "pub.a", "x", 1, "{\"msg_id\": \"m-1\", \"headers\": {\"X-K\": \"v\"}}", &ack));
+    CHECK(strcmp(ack, "{\"stream\":\"PUB\",\"seq\":1,\"duplicate\":false,\"domain\":null}") == 0);
+    natskit_string_free(ack);
+    CHECK_OK(natskit_js_publish(js, "pub.a", "x", 1, "{\"msg_id\": \"m-1\"}", &ack));
+    expect_json(ack, "\"duplicate\":true");
+    natskit_string_free(ack);
+    CHECK_OK(natskit_js_publish(js, "pub.a", "y", 1, "{\"expected_last_seq\": 1}", &ack));
+    expect_json(ack, "\"seq\":2");
+    natskit_string_free(ack);
+    ack = NULL;
+    CHECK_STATUS(natskit_js_publish(js, "pub.a", "z", 1, "{\"expected_last_seq\": 1}", &ack),
+                 NATSKIT_STATUS_JETSTREAM);
+    CHECK_ERROR_TEXT("10071");
+    CHECK(ack == NULL);
+    CHECK_STATUS(natskit_js_publish(js, "pub.a", "z", 1, "{\"msg\": 1}", &ack),
+                 NATSKIT_STATUS_INVALID_ARGUMENT);
+
+    char *meta = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    CHECK_OK(natskit_js_stream_get_message(js, "PUB", 1, &meta, &data, &len));
+    expect_json(meta, "\"X-K\":[\"v\"]");
+    natskit_string_free(meta);
+    natskit_bytes_free(data, len);
+
+    natskit_js_publisher *p = NULL;
+    CHECK_STATUS(natskit_js_publisher_new(js, 0, &p), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(natskit_js_publisher_new(js, 16, &p));
+    for (int i = 0; i < 200; i++) CHECK_OK(natskit_js_publisher_publish(p, "pub.b", "p", 1, NULL));
+    char *summary = NULL;
+    CHECK_OK(natskit_js_publisher_wait(p, &summary));
+    CHECK(strcmp(summary, "{\"acked\":200,\"duplicates\":0,\"last_seq\":202}") == 0);
+    natskit_string_free(summary);
+    natskit_js_publisher_free(p);
+    CHECK_OK(natskit_js_stream_delete(js, "PUB"));
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+static void test_consumers_and_pull(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    char *info = NULL;
+    CHECK_OK(natskit_js_stream_create(js, "{\"name\": \"WORK\", \"subjects\": [\"work.>\"], \"storage\": \"memory\"}", &info));
+    natskit_string_free(info);
+    publish_n(js, "work.a", 5);
+    CHECK_OK(natskit_js_consumer_create(js, "WORK",
+        "{\"durable_name\": \"w\", \"ack_policy\": \"explicit\", \"ack_wait\": 30000000000, "
+        "\"max_deliver\": 5, \"filter_subject\": \"work.>\", \"description\": \"workers\"}", &info));
+    expect_json(info, "\"ack_wait\":30000000000");
+    expect_json(info, "\"max_deliver\":5");
+    expect_json(info, "\"num_pending\":5");
+    natskit_string_free(info);
+
+    natskit_js_msg *msgs[8] = {NULL};
+    size_t count = 0;
+    CHECK_OK(natskit_js_fetch(js, "WORK", "w", 3, 2000, false, msgs, &count));
+    CHECK(count == 3);
+    const char *text = NULL;
+    CHECK_OK(natskit_js_msg_metadata_json(msgs[0], &text));
+    CHECK(strstr(text, "\"stream\":\"WORK\"") && strstr(text, "\"consumer\":\"w\"") &&
+          strstr(text, "\"stream_seq\":1") && strstr(text, "\"delivered\":1") &&
+          strstr(text, "\"pending\":4"));
+    CHECK_OK(natskit_js_msg_subject(msgs[2], &text));
+    CHECK(strcmp(text, "work.a") == 0);
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    CHECK_OK(natskit_js_msg_data(msgs[2], &data, &len));
+    CHECK(len == 5 && memcmp(data, "msg-2", 5) == 0);
+    CHECK_OK(natskit_js_msg_ack(msgs[0]));
+    CHECK_OK(natskit_js_msg_double_ack(msgs[1]));
+    CHECK_OK(natskit_js_msg_in_progress(msgs[2]));
+    CHECK_OK(natskit_js_msg_term(msgs[2], "bad input"));
+    for (size_t i = 0; i < count; i++) natskit_js_msg_free(msgs[i]);
+
+    wait_consumer(js, "WORK", "w", "\"num_pending\":2", "\"num_ack_pending\":0");
+
+    natskit_js_msg *m = NULL;
+    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 2000, false, &m));
+    CHECK_OK(natskit_js_msg_metadata_json(m, &text));
+    CHECK(strstr(text, "\"stream_seq\":4") != NULL);
+    long long naked_at = now_ms();
+    CHECK_OK(natskit_js_msg_nak(m, 1000));
+    natskit_js_msg_free(m);
+    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 2000, false, &m));
+    CHECK_OK(natskit_js_msg_metadata_json(m, &text));
+    CHECK(strstr(text, "\"stream_seq\":5") != NULL);
+    CHECK_OK(natskit_js_msg_ack(m));
+    natskit_js_msg_free(m);
+    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 5000, false, &m));
+    CHECK(now_ms() - naked_at >= 1000);
+    CHECK_OK(natskit_js_msg_metadata_json(m, &text));
+    CHECK(strstr(text, "\"stream_seq\":4") && strstr(text, "\"delivered\":2"));
+    CHECK_OK(natskit_js_msg_ack(m));
+    natskit_js_msg_free(m);
+
+    m = NULL;
+    CHECK_STATUS(natskit_js_fetch_next(js, "WORK", "w", 300, false, &m), NATSKIT_STATUS_TIMEOUT);
+    CHECK(m == NULL);
+    CHECK_OK(natskit_js_fetch(js, "WORK", "w", 4, 0, true, msgs, &count));
+    CHECK(count == 0);
+    wait_consumer(js, "WORK", "w", "\"num_pending\":0", "\"num_ack_pending\":0");
+    wait_consumer(js, "WORK", "w", "\"num_waiting\":0", "\"num_redelivered\":0");
+
+    char *state = NULL;
+    CHECK_OK(natskit_js_consumer_pause(js, "WORK", "w", "2099-01-01T00:00:00Z", &state));
+    expect_json(state, "\"paused\":true");
+    natskit_string_free(state);
+    CHECK_OK(natskit_js_consumer_resume(js, "WORK", "w", &state));
+    expect_json(state, "\"paused\":false");
+    natskit_string_free(state);
+    CHECK_STATUS(natskit_js_consumer_pause(js, "WORK", "w", "tomorrow", &state),
+                 NATSKIT_STATUS_INVALID_ARGUMENT);
+
+    CHECK_OK(natskit_js_consumer_update(js, "WORK",
+        "{\"durable_name\": \"w\", \"ack_policy\": \"explicit\", \"ack_wait\": 30000000000, "
+        "\"max_deliver\": 5, \"filter_subject\": \"work.>\", \"description\": \"updated\"}", &info));
+    expect_json(info, "\"description\":\"updated\"");
+    natskit_string_free(info);
+    CHECK_OK(natskit_js_consumer_create(js, "WORK", "{\"durable_name\": \"other\"}", &info));
+    natskit_string_free(info);
+    char *page = NULL;
+    CHECK_OK(natskit_js_consumer_list(js, "WORK", 0, &page));
+    expect_json(page, "\"total\":2");
+    natskit_string_free(page);
+    CHECK_OK(natskit_js_consumer_delete(js, "WORK", "other"));
+    CHECK_STATUS(natskit_js_consumer_info(js, "WORK", "other", &info), NATSKIT_STATUS_NOT_FOUND);
+    CHECK_ERROR_TEXT("10014");
+    CHECK_OK(natskit_js_stream_delete(js, "WORK"));
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+static void test_key_value(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    natskit_kv *kv = NULL;
+    CHECK_OK(natskit_kv_create(js, "{\"bucket\": \"settings\", \"history\": 5, \"storage\": \"memory\"}", &kv));
+    uint64_t rev = 0, rev2 = 0;
+    CHECK_OK(natskit_kv_put(kv, "color", "red", 3, &rev));
+    CHECK(rev == 1);
+    CHECK_OK(natskit_kv_update(kv, "color", "blue", 4, rev, &rev2));
+    CHECK(rev2 == 2);
+    CHECK_STATUS(natskit_kv_update(kv, "color", "green", 5, rev, &rev2), NATSKIT_STATUS_JETSTREAM);
+    CHECK_STATUS(natskit_kv_create_key(kv, "color", "x", 1, &rev2), NATSKIT_STATUS_JETSTREAM);
+    CHECK_OK(natskit_kv_create_key(kv, "size", "L", 1, &rev2));
+    CHECK(rev2 == 3);
+
+    char *entry = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    CHECK_OK(natskit_kv_get(kv, "color", &entry, &data, &len));
+    expect_json(entry, "\"revision\":2");
+    expect_json(entry, "\"operation\":\"PUT\"");
+    CHECK(len == 4 && memcmp(data, "blue", 4) == 0);
+    natskit_string_free(entry);
+    natskit_bytes_free(data, len);
+
+    char *keys = NULL;
+    CHECK_OK(natskit_kv_keys(kv, &keys));
+    CHECK(strstr(keys, "\"color\"") && strstr(keys, "\"size\""));
+    natskit_string_free(keys);
+    CHECK_OK(natskit_kv_delete(kv, "color"));
+    CHECK_STATUS(natskit_kv_get(kv, "color", &entry, &data, &len), NATSKIT_STATUS_NOT_FOUND);
+    char *history = NULL;
+    CHECK_OK(natskit_kv_history(kv, "color", &history));
+    expect_json(history, "\"value\":\"red\"");
+    expect_json(history, "\"value\":\"blue\"");
+    expect_json(history, "\"operation\":\"DEL\"");
+    natskit_string_free(history);
+    CHECK_OK(natskit_kv_purge(kv, "size"));
+    CHECK_OK(natskit_kv_keys(kv, &keys));
+    CHECK(strcmp(keys, "[]") == 0);
+    natskit_string_free(keys);
+    natskit_kv_free(kv);
+
+    CHECK_OK(natskit_kv_open(js, "settings", &kv));
+    natskit_kv_free(kv);
+    CHECK_OK(natskit_kv_delete_bucket(js, "settings"));
+    CHECK_STATUS(natskit_kv_open(js, "settings", &kv), NATSKIT_STATUS_NOT_FOUND);
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+static void test_without_jetstream(void) {
+    natskit_local_server *plain = NULL;
+    CHECK_OK(natskit_local_server_start("{\"jetstream\": false}", &plain));
+    const char *plain_url = NULL;
+    CHECK_OK(natskit_local_server_url(plain, &plain_url));
+    natskit_client *c = connect_to(plain_url);
+    natskit_js *js = open_js(c);
+    bool available = true;
+    CHECK_OK(natskit_js_is_available(js, &available));
+    CHECK(!available);
+    char *json = NULL;
+    CHECK_STATUS(natskit_js_account_info(js, &json), NATSKIT_STATUS_JETSTREAM_NOT_ENABLED);
+    CHECK_STATUS(natskit_js_stream_info(js, "X", &json), NATSKIT_STATUS_JETSTREAM_NOT_ENABLED);
+    CHECK(json == NULL);
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+    natskit_local_server_stop(plain);
+}
+
+static void test_account_and_arguments(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    char *json = NULL;
+    CHECK_OK(natskit_js_account_info(js, &json));
+    expect_json(json, "\"streams\":");
+    natskit_string_free(json);
+    CHECK_STATUS(natskit_js_new(NULL, &js), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_stream_create(js, "{bad", &json), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_stream_info(js, "a.b", &json), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_stream_info(js, NULL, &json), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_publish(js, "x", NULL, 3, NULL, &json), NATSKIT_STATUS_INVALID_ARGUMENT);
+    natskit_js_msg *m = NULL;
+    size_t count = 0;
+    CHECK_STATUS(natskit_js_fetch(js, "S", "C", 0, 0, false, &m, &count), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_fetch_next(js, "S", "C", -2, false, &m), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_msg_ack(NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_msg_nak(NULL, 0), NATSKIT_STATUS_INVALID_ARGUMENT);
+    natskit_kv *kv = NULL;
+    CHECK_STATUS(natskit_kv_create(js, "{\"bucket\": \"b\", \"history\": 99}", &kv), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_create(js, "{\"buckets\": \"b\"}", &kv), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK(kv == NULL && m == NULL);
+    natskit_js_free(NULL);
+    natskit_js_msg_free(NULL);
+    natskit_js_publisher_free(NULL);
+    natskit_kv_free(NULL);
+    natskit_bytes_free(NULL, 0);
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+int main(void) {
+    natskit_local_server *server = NULL;
+    CHECK_OK(natskit_local_server_start(NULL, &server));
+    CHECK_OK(natskit_local_server_url(server, &url));
+    printf("jetstream_test against %s\n", url);
+
+    RUN(test_streams_round_trip);
+    RUN(test_publish_dedup_and_expectations);
+    RUN(test_consumers_and_pull);
+    RUN(test_key_value);
+    RUN(test_without_jetstream);
+    RUN(test_account_and_arguments);
+
+    natskit_local_server_stop(server);
+    printf("jetstream_test: %d tests, %d checks passed\n", tests_run, checks_passed);
+    return 0;
+}
