@@ -1,11 +1,13 @@
 'use strict'
 // natskit for Node.js. Everything is the native addon (binding.js loads it); this file only
 // adds what JavaScript expresses better: async iteration over a subscription, per-message
-// callbacks on top of the addon's batches, and `isNatskitError`.
+// callbacks on top of the addon's batches, the queue `Worker` (handlers, events, signals)
+// and `isNatskitError`.
 
+const { EventEmitter } = require('node:events')
 const native = require('./binding.js')
 
-const { Client, Subscription } = native
+const { Client, Job, Subscription, WorkerLoop } = native
 
 const CODES = new Set([
   'INVALID_ARGUMENT', 'INVALID_SUBJECT', 'CONFIG', 'CONNECT', 'AUTHORIZATION', 'TIMEOUT',
@@ -49,4 +51,176 @@ Client.prototype.subscribe = function subscribe(subject, options) {
   return sub
 }
 
-module.exports = { ...native, isNatskitError }
+// A job remembers the Promise of the call that finished it, so a worker knows when its
+// handler finished the job itself (release, fail, delete, complete) and what came of it.
+const FINISHING = Symbol('natskit.finishing')
+for (const method of ['complete', 'delete', 'release', 'fail', 'error']) {
+  const finish = Job.prototype[method]
+  Job.prototype[method] = function (...args) {
+    if (method === 'fail' && args[0] instanceof Error) args[0] = args[0].message
+    const finishing = finish.apply(this, args)
+    if (this[FINISHING] === undefined) this[FINISHING] = finishing
+    return finishing
+  }
+}
+
+/** The (exception, message, trace) core records for a thrown value. */
+function describe(err) {
+  if (err instanceof Error) return [err.name || err.constructor.name, err.message, err.stack || '']
+  return ['Error', String(err), '']
+}
+
+/** Runs `handler(job)`, rejecting with a `TimeoutExceeded` error after `seconds`. */
+function runWithTimeout(handler, job, seconds) {
+  const run = Promise.resolve().then(() => handler(job))
+  if (!seconds) return run
+  let timer
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`${job.name} did not finish within ${seconds} s`)
+      err.name = 'TimeoutExceeded'
+      reject(err)
+    }, seconds * 1000)
+  })
+  return Promise.race([run, expired]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * A queue worker: async handlers per job name, events, graceful stop on SIGTERM/SIGINT.
+ * The loop itself (priority, limits, retries, failed store) is core's.
+ */
+class Worker extends EventEmitter {
+  #loop
+  #handlers = new Map()
+  #failedHooks = new Map()
+  #signals
+  #running = null
+
+  constructor(client, options = {}) {
+    super()
+    const { handleSignals = true, ...core } = options || {}
+    this.#loop = new WorkerLoop(client, core)
+    this.#signals = handleSignals
+  }
+
+  /** Registers the handler of job `name` (`'*'`: every job without its own handler). */
+  handle(name, handler) {
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function')
+    this.#handlers.set(name, handler)
+    return this
+  }
+
+  /** Registers a hook called with (job, error) when a job named `name` fails for good. */
+  failed(name, hook) {
+    if (typeof hook !== 'function') throw new TypeError('hook must be a function')
+    this.#failedHooks.set(name, hook)
+    return this
+  }
+
+  /** Asks the worker to stop: running jobs finish, no new ones are taken. */
+  stop() {
+    this.#loop.stop()
+  }
+
+  get isStopping() {
+    return this.#loop.isStopping
+  }
+
+  get stopReason() {
+    return this.#loop.stopReason
+  }
+
+  stats() {
+    return this.#loop.stats()
+  }
+
+  /** Works jobs until a stop condition; resolves with the stop reason and counters. */
+  run() {
+    if (this.#running === null) this.#running = this.#run()
+    return this.#running
+  }
+
+  async #run() {
+    const onSignal = () => this.stop()
+    if (this.#signals) {
+      process.on('SIGTERM', onSignal)
+      process.on('SIGINT', onSignal)
+    }
+    try {
+      const loops = []
+      for (let i = 0; i < this.#loop.concurrency; i++) loops.push(this.#work())
+      const ended = await Promise.allSettled(loops)
+      const failure = ended.find((r) => r.status === 'rejected')
+      if (failure) throw failure.reason
+      const reason = this.#loop.stopReason || 'requested'
+      this.emit('stopped', reason)
+      return { reason, ...this.#loop.stats() }
+    } finally {
+      if (this.#signals) {
+        process.off('SIGTERM', onSignal)
+        process.off('SIGINT', onSignal)
+      }
+    }
+  }
+
+  async #work() {
+    const wait = this.#loop.stepMs
+    try {
+      for (;;) {
+        this.#loop.reportMemory(process.memoryUsage.rss() / 1048576)
+        const job = await this.#loop.next(wait)
+        if (job !== null) await this.#process(job)
+        else if (this.#loop.stopReason !== null) return
+      }
+    } catch (err) {
+      this.stop()
+      throw err
+    }
+  }
+
+  async #process(job) {
+    const handler = this.#handlers.get(job.name) || this.#handlers.get('*')
+    let error = null
+    try {
+      this.emit('processing', job)
+      if (!handler) {
+        const err = new Error(`no handler registered for job ${job.name}`)
+        err.name = 'HandlerNotFound'
+        throw err
+      }
+      await runWithTimeout(handler, job, job.timeout)
+    } catch (err) {
+      error = err
+    }
+    let finishing = job[FINISHING]
+    if (finishing === undefined) {
+      finishing = error === null ? job.complete() : job.error(...describe(error))
+    }
+    const event = await finishing
+    if (error !== null) this.emit('exception', job, error, event)
+    switch (event.event) {
+      case 'processed':
+      case 'deleted':
+        this.emit('processed', job, event)
+        break
+      case 'released':
+      case 'retrying':
+        this.emit('released', job, event)
+        break
+      case 'failed': {
+        const reason = error !== null ? error : new Error(event.reason)
+        this.emit('failed', job, reason, event)
+        const hook = this.#failedHooks.get(job.name) || this.#failedHooks.get('*')
+        if (hook) await hook(job, reason)
+        break
+      }
+    }
+  }
+}
+
+/** A worker on this connection's queues (see `Worker`). */
+Client.prototype.worker = function worker(options) {
+  return new Worker(this, options)
+}
+
+module.exports = { ...native, Worker, isNatskitError }

@@ -17,6 +17,7 @@ use crate::error::{invalid_argument, Outcome};
 use crate::headers::{self, JsHeaders};
 use crate::message::Message;
 use crate::payload;
+use crate::queue::Queue;
 use crate::runtime;
 use crate::subscription::{BatchCallback, Subscription};
 
@@ -143,15 +144,32 @@ impl Backlog {
 #[napi]
 pub struct Client {
     inner: natskit::Client,
+    connection: String,
     backlog: Arc<Backlog>,
 }
 
 impl Client {
     pub(crate) fn new(inner: natskit::Client) -> Self {
+        Client::named(inner, "default")
+    }
+
+    /// A client for the manager's connection `name` (recorded in failed jobs).
+    pub(crate) fn named(inner: natskit::Client, name: &str) -> Self {
         Client {
             inner,
+            connection: name.to_string(),
             backlog: Backlog::start(),
         }
+    }
+
+    /// The core client.
+    pub(crate) fn core(&self) -> &natskit::Client {
+        &self.inner
+    }
+
+    /// The connection's name (`default` unless opened by a `Manager`).
+    pub(crate) fn connection(&self) -> &str {
+        &self.connection
     }
 
     /// Runs a publish now when the connection takes it at once, else queues it in order.
@@ -326,6 +344,13 @@ impl Client {
         }));
         let _ = waited.await;
         Outcome(client.close().await)
+    }
+
+    /// The job queue `name` of this connection (settings from its `queue` config).
+    #[napi(ts_return_type = "Queue")]
+    pub fn queue(&self, name: Option<String>) -> Outcome<Queue> {
+        let name = name.as_deref().unwrap_or("default");
+        Outcome(Queue::open(&self.inner, name, &self.connection))
     }
 
     /// Counters since the connection was made.

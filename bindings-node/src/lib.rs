@@ -13,6 +13,7 @@ pub mod headers;
 pub mod manager;
 pub mod message;
 pub mod payload;
+pub mod queue;
 pub mod runtime;
 pub mod server;
 pub mod subscription;

@@ -50,7 +50,9 @@ impl Manager {
     #[napi(ts_return_type = "Promise<Client>")]
     pub async fn connection(&self, name: Option<String>) -> Outcome<Client> {
         let manager = self.inner.clone();
-        Outcome(manager.connection(name.as_deref()).await.map(Client::new))
+        let name = name.unwrap_or_else(|| manager.config().default.clone());
+        let client = manager.connection(Some(&name)).await;
+        Outcome(client.map(|c| Client::named(c, &name)))
     }
 
     /// Flushes and closes one connection; the next `connection(name)` opens a new one.

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by typescript.test.js: the published types must accept this.
-import { connect, LocalServer, Manager, isNatskitError } from 'natskit'
-import type { Client, ErrorCode, Message, NatskitError, Stats, Subscription } from 'natskit'
+import { connect, LocalServer, Manager, Worker, isNatskitError } from 'natskit'
+import type { Client, ErrorCode, Job, JobEvent, Message, NatskitError, QueueSize, Stats, Subscription, WorkerResult } from 'natskit'
 
 async function main(): Promise<void> {
   const server: LocalServer = await LocalServer.start({ jetstream: false })
@@ -35,6 +35,22 @@ async function main(): Promise<void> {
   const manager = new Manager({ default: 'main', connections: { main: { servers: server.url } } })
   await (await manager.connection('main')).flush()
   await manager.closeAll()
+
+  const q = nc.queue('default')
+  const id: string | null = await q.push('ProcessOrder', { order: 1 }, { maxTries: 3, backoff: [1, 5] })
+  await q.later(10, 'Remind', null)
+  const size: QueueSize = await q.size()
+  const job: Job | null = await q.pop(100)
+  if (job !== null) {
+    const event: JobEvent = await job.release(5)
+    console.log(id, size.oldestAge, event.delay, job.attempts)
+  }
+  const worker = new Worker(nc, { queues: ['high', 'default'], concurrency: 2, stopWhenEmpty: true })
+  worker.handle('ProcessOrder', async (j: Job) => { if (j.attempts > 2) await j.fail('enough') })
+  worker.failed('ProcessOrder', (j: Job, err: Error) => console.log(j.id, err.message))
+  worker.on('processed', (j: Job, e: JobEvent) => console.log(j.name, e.event))
+  const result: WorkerResult = await worker.run()
+  console.log(result.reason, (await q.failed().list()).length, await q.failed().flush({ hours: 24 }))
   await nc.close()
   server.stop()
 }

@@ -1,0 +1,123 @@
+//! The failed-jobs store: list, get, retry, forget and flush.
+
+use napi::bindgen_prelude::Either;
+
+use crate::error::Outcome;
+use crate::queue::seconds;
+
+/// A job that failed for good.
+#[napi(object)]
+pub struct FailedJob {
+    /// Job id.
+    pub id: String,
+    /// Connection name.
+    pub connection: String,
+    /// Queue it ran on.
+    pub queue: String,
+    /// The job envelope (name in `job`, payload in `data`, `attempts`, ...).
+    #[napi(ts_type = "Record<string, any>")]
+    pub payload: serde_json::Value,
+    /// Error kind (`Error`, `TypeError`, `JobFailed`, `MaxAttemptsExceeded`, ...).
+    pub exception: String,
+    /// Error message.
+    pub message: String,
+    /// Stack trace, if any.
+    pub trace: String,
+    /// When it failed, Unix seconds.
+    pub failed_at: f64,
+}
+
+impl From<natskit::queue::FailedJob> for FailedJob {
+    fn from(j: natskit::queue::FailedJob) -> Self {
+        FailedJob {
+            id: j.id,
+            connection: j.connection,
+            queue: j.queue,
+            payload: j.payload,
+            exception: j.exception,
+            message: j.message,
+            trace: j.trace,
+            failed_at: j.failed_at,
+        }
+    }
+}
+
+/// Options of `flush()`.
+#[napi(object)]
+pub struct FlushOptions {
+    /// Only jobs that failed more than this many hours ago.
+    pub hours: Option<f64>,
+}
+
+/// The failed jobs of one connection.
+#[napi]
+pub struct FailedJobs {
+    inner: natskit::queue::FailedJobs,
+}
+
+impl FailedJobs {
+    pub(crate) fn new(inner: natskit::queue::FailedJobs) -> Self {
+        FailedJobs { inner }
+    }
+}
+
+#[napi]
+impl FailedJobs {
+    /// Every failed job (of `queue`, when given), oldest first.
+    #[napi(ts_return_type = "Promise<FailedJob[]>")]
+    pub async fn list(&self, queue: Option<String>) -> Outcome<Vec<FailedJob>> {
+        let jobs = self.inner.list(queue.as_deref()).await;
+        Outcome(jobs.map(|v| v.into_iter().map(FailedJob::from).collect()))
+    }
+
+    /// How many failed jobs there are (of `queue`, when given).
+    #[napi(ts_return_type = "Promise<number>")]
+    pub async fn count(&self, queue: Option<String>) -> Outcome<f64> {
+        Outcome(self.inner.count(queue.as_deref()).await.map(|n| n as f64))
+    }
+
+    /// One failed job; `NOT_FOUND` when there is none with this id.
+    #[napi(ts_return_type = "Promise<FailedJob>")]
+    pub async fn get(&self, id: String) -> Outcome<FailedJob> {
+        Outcome(self.inner.get(&id).await.map(FailedJob::from))
+    }
+
+    /// Puts failed jobs back on their queues with attempts reset; resolves with the ids.
+    /// Unknown ids reject with `NOT_FOUND` before anything is retried.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub async fn retry(&self, ids: Either<String, Vec<String>>) -> Outcome<Vec<String>> {
+        let ids = match ids {
+            Either::A(id) => vec![id],
+            Either::B(ids) => ids,
+        };
+        Outcome(self.inner.retry(&ids).await)
+    }
+
+    /// Retries every failed job; resolves with the ids.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub async fn retry_all(&self) -> Outcome<Vec<String>> {
+        Outcome(self.inner.retry_all().await)
+    }
+
+    /// Deletes one failed job; false when there was none.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub async fn forget(&self, id: String) -> Outcome<bool> {
+        Outcome(self.inner.forget(&id).await)
+    }
+
+    /// Deletes every failed job, or those older than `hours`; resolves with how many.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub async fn flush(&self, options: Option<FlushOptions>) -> Outcome<f64> {
+        let inner = self.inner.clone();
+        Outcome(
+            async move {
+                let older = options
+                    .and_then(|o| o.hours)
+                    .map(|h| seconds("hours", h * 3600.0))
+                    .transpose()?;
+                inner.flush(older).await.map(|n| n as f64)
+            }
+            .await,
+        )
+    }
+}

@@ -1,0 +1,167 @@
+//! The job queue (core's `natskit::queue`): `client.queue(name)` with push, later, pop,
+//! size, clear and the failed-jobs store. Jobs and workers live in [`job`] and [`worker`].
+
+pub mod failed;
+pub mod job;
+pub mod worker;
+
+use std::time::Duration;
+
+use crate::client::millis;
+use crate::error::{invalid_argument, Outcome};
+use failed::FailedJobs;
+use job::Job;
+
+/// The numbers of one queue.
+#[napi(object)]
+pub struct QueueSize {
+    /// Jobs waiting to be taken.
+    pub ready: f64,
+    /// Jobs taken by a worker and not finished yet.
+    pub reserved: f64,
+    /// Jobs waiting for their time (`later`, `release(delay)`, backoff).
+    pub delayed: f64,
+    /// Failed jobs of this queue in the failed-jobs store.
+    pub failed: f64,
+    /// Seconds the oldest ready job has waited (0 when none).
+    pub oldest_age: f64,
+}
+
+impl From<natskit::queue::QueueSize> for QueueSize {
+    fn from(s: natskit::queue::QueueSize) -> Self {
+        QueueSize {
+            ready: s.ready as f64,
+            reserved: s.reserved as f64,
+            delayed: s.delayed as f64,
+            failed: s.failed as f64,
+            oldest_age: s.oldest_age,
+        }
+    }
+}
+
+/// Reads `push()` options (camelCase or the seed's snake_case names).
+pub(crate) fn push_options(
+    options: Option<serde_json::Value>,
+) -> natskit::Result<natskit::queue::PushOptions> {
+    match options {
+        None | Some(serde_json::Value::Null) => Ok(Default::default()),
+        Some(value) => serde_json::from_value(value)
+            .map_err(|e| invalid_argument(format!("push options: {e}"))),
+    }
+}
+
+/// Seconds from JavaScript as a `Duration`.
+pub(crate) fn seconds(what: &str, s: f64) -> natskit::Result<Duration> {
+    if !s.is_finite() || s < 0.0 {
+        return Err(invalid_argument(format!(
+            "{what}: {s} is not a number of seconds (>= 0)"
+        )));
+    }
+    Ok(Duration::from_secs_f64(s))
+}
+
+/// One named queue of a connection; every job is stored durably in JetStream.
+#[napi]
+pub struct Queue {
+    inner: natskit::queue::Queue,
+}
+
+impl Queue {
+    pub(crate) fn open(
+        client: &natskit::Client,
+        name: &str,
+        connection: &str,
+    ) -> natskit::Result<Queue> {
+        natskit::runtime::enter(|| natskit::queue::Queue::new(client, name, connection))
+            .map(|inner| Queue { inner })
+    }
+}
+
+#[napi]
+impl Queue {
+    /// The queue's name.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// Pushes job `name` with a JSON payload; resolves with the job id once the stream
+    /// stored it, or null when a job with the same `uniqueKey` is pending (policy `ignore`).
+    #[napi(
+        ts_args_type = "name: string, data?: any, options?: PushOptions",
+        ts_return_type = "Promise<string | null>"
+    )]
+    pub async fn push(
+        &self,
+        name: String,
+        data: Option<serde_json::Value>,
+        options: Option<serde_json::Value>,
+    ) -> Outcome<Option<String>> {
+        let queue = self.inner.clone();
+        Outcome(
+            async move {
+                let opts = push_options(options)?;
+                queue.push(&name, data.unwrap_or_default(), &opts).await
+            }
+            .await,
+        )
+    }
+
+    /// Pushes a job that becomes available after `delaySeconds`.
+    #[napi(
+        ts_args_type = "delaySeconds: number, name: string, data?: any, options?: PushOptions",
+        ts_return_type = "Promise<string | null>"
+    )]
+    pub async fn later(
+        &self,
+        delay_seconds: f64,
+        name: String,
+        data: Option<serde_json::Value>,
+        options: Option<serde_json::Value>,
+    ) -> Outcome<Option<String>> {
+        let queue = self.inner.clone();
+        Outcome(
+            async move {
+                let delay = seconds("delaySeconds", delay_seconds)?;
+                let opts = push_options(options)?;
+                queue
+                    .later(delay, &name, data.unwrap_or_default(), &opts)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Takes the next job, waiting up to `timeoutMs` (default 0: only what is ready now);
+    /// null when none came. Finish it with `complete()`, `delete()`, `release()` or `fail()`.
+    #[napi(ts_return_type = "Promise<Job | null>")]
+    pub async fn pop(&self, timeout_ms: Option<f64>) -> Outcome<Option<Job>> {
+        let queue = self.inner.clone();
+        Outcome(
+            async move {
+                let timeout = millis(timeout_ms.unwrap_or(0.0))?;
+                Ok(queue.pop(timeout).await?.map(|j| Job::new(j, None)))
+            }
+            .await,
+        )
+    }
+
+    /// Ready, reserved, delayed and failed counts, and the oldest ready job's age.
+    #[napi(ts_return_type = "Promise<QueueSize>")]
+    pub async fn size(&self) -> Outcome<QueueSize> {
+        Outcome(self.inner.size().await.map(QueueSize::from))
+    }
+
+    /// Removes every ready and delayed job (reserved ones finish as usual); resolves with
+    /// how many were removed.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub async fn clear(&self) -> Outcome<f64> {
+        Outcome(self.inner.clear().await.map(|n| n as f64))
+    }
+
+    /// The connection's failed-jobs store.
+    #[napi]
+    pub fn failed(&self) -> FailedJobs {
+        FailedJobs::new(self.inner.failed())
+    }
+}

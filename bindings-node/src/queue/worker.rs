@@ -1,0 +1,137 @@
+//! The native half of a `Worker`: core's worker loop steps (which job next, limits, graceful
+//! stop). index.js drives it with the JavaScript handlers, events and signal handling.
+
+use std::sync::{Arc, Mutex};
+
+use napi::Env;
+
+use super::job::Job;
+use crate::client::{millis, Client};
+use crate::error::{invalid_argument, to_napi, Outcome};
+
+/// Counters of a worker's run.
+#[napi(object)]
+pub struct WorkerStats {
+    /// Jobs finished (any outcome).
+    pub jobs: f64,
+    /// Jobs completed or deleted.
+    pub processed: f64,
+    /// Jobs released or retried.
+    pub retried: f64,
+    /// Jobs failed for good.
+    pub failed: f64,
+}
+
+/// Core's worker over the queues of one connection; `Worker` (index.js) runs the handlers.
+#[napi]
+pub struct WorkerLoop {
+    inner: Arc<natskit::queue::Worker>,
+    stop_reason: Arc<Mutex<Option<String>>>,
+}
+
+#[napi]
+impl WorkerLoop {
+    /// A worker on `client` with core's options (`queues`, `tries`, `timeout`, `sleep`, `once`,
+    /// `stopWhenEmpty`, `maxJobs`, `maxTime`, `memory`, `concurrency`, `rest`).
+    #[napi(constructor, ts_args_type = "client: Client, options?: WorkerOptions")]
+    pub fn new(
+        env: &Env,
+        client: &Client,
+        options: Option<serde_json::Value>,
+    ) -> napi::Result<Self> {
+        let options = match options {
+            None | Some(serde_json::Value::Null) => Ok(Default::default()),
+            Some(value) => serde_json::from_value(value)
+                .map_err(|e| invalid_argument(format!("worker options: {e}"))),
+        };
+        options
+            .and_then(|o| {
+                natskit::runtime::enter(|| {
+                    natskit::queue::Worker::new(client.core(), client.connection(), o)
+                })
+            })
+            .map(|w| WorkerLoop {
+                inner: Arc::new(w),
+                stop_reason: Arc::default(),
+            })
+            .map_err(|e| to_napi(env, &e))
+    }
+
+    /// Jobs run at once.
+    #[napi(getter)]
+    pub fn concurrency(&self) -> u32 {
+        self.inner.options().concurrency.clamp(1, u32::MAX as usize) as u32
+    }
+
+    /// Milliseconds one `next()` waits at most: the `sleep` option, capped at a second so
+    /// a stop request is noticed promptly.
+    #[napi(getter)]
+    pub fn step_ms(&self) -> f64 {
+        (self.inner.options().sleep * 1000.0).clamp(10.0, 1000.0)
+    }
+
+    /// The next job, waiting up to `waitMs`; null when idle or stopped (then `stopReason`
+    /// says why: `requested`, `once`, `empty`, `max_jobs`, `max_time`, `memory`).
+    #[napi(ts_return_type = "Promise<Job | null>")]
+    pub async fn next(&self, wait_ms: f64) -> Outcome<Option<Job>> {
+        let worker = self.inner.clone();
+        let reason = self.stop_reason.clone();
+        Outcome(
+            async move {
+                let wait = millis(wait_ms)?;
+                Ok(match worker.next(wait).await? {
+                    natskit::queue::Step::Job(job) => Some(Job::new(job, Some(worker))),
+                    natskit::queue::Step::Idle => None,
+                    natskit::queue::Step::Stop(r) => {
+                        let name = serde_json::to_value(r)?
+                            .as_str()
+                            .unwrap_or("requested")
+                            .to_string();
+                        *reason.lock().unwrap() = Some(name);
+                        None
+                    }
+                })
+            }
+            .await,
+        )
+    }
+
+    /// Why the worker stopped, once it has.
+    #[napi(
+        getter,
+        ts_return_type = "'requested' | 'once' | 'empty' | 'max_jobs' | 'max_time' | 'memory' | null"
+    )]
+    pub fn stop_reason(&self) -> Option<String> {
+        self.stop_reason.lock().unwrap().clone()
+    }
+
+    /// Asks the worker to stop: running jobs finish, no new ones are taken.
+    #[napi]
+    pub fn stop(&self) {
+        self.inner.stop();
+    }
+
+    /// True once a stop was requested.
+    #[napi(getter)]
+    pub fn is_stopping(&self) -> bool {
+        self.inner.is_stopping()
+    }
+
+    /// The process's memory use in MB, checked against the `memory` option.
+    #[napi]
+    pub fn report_memory(&self, megabytes: f64) {
+        self.inner.report_memory(megabytes.max(0.0) as u64);
+    }
+
+    /// Counters so far.
+    #[napi]
+    pub fn stats(&self) -> WorkerStats {
+        let s = self.inner.stats();
+        WorkerStats {
+            jobs: s.jobs as f64,
+            processed: s.processed as f64,
+            retried: s.retried as f64,
+            failed: s.failed as f64,
+        }
+    }
+}
