@@ -2,6 +2,7 @@
 //!
 //! Every workload runs for each client in alternating order, three rounds; the best
 //! round counts. Publish-only is timed until a server round trip confirms the last message.
+//! JetStream workloads use a memory stream recreated before every round.
 
 use std::time::{Duration, Instant};
 
@@ -32,7 +33,7 @@ fn main() {
     let server = match std::env::var("NATS_URL") {
         Ok(_) => None,
         Err(_) => {
-            Some(LocalServer::with_options(ServerOptions::default()).expect("start nats-server"))
+            Some(LocalServer::with_options(ServerOptions::jetstream()).expect("start nats-server"))
         }
     };
     let url = server
@@ -46,7 +47,250 @@ fn main() {
     publish_only(&url, 1024, 200_000);
     pub_sub(&url, 128, 200_000);
     request_reply(&url, 64, 20_000);
+    js_publish(&url, 128, 20_000);
+    js_publish_pipelined(&url, 128, 100_000, 256);
+    js_pull(&url, 128, 100_000, 256);
     queue_jobs(&url, 256, 20_000);
+}
+
+const JS_STREAM: &str = "BENCH_JS";
+const JS_SUBJECT: &str = "bench.js";
+const JS_CONSUMER: &str = "bench";
+
+/// Recreates the memory stream of the JetStream workloads (untimed), with `fill`
+/// messages of `payload` and a durable pull consumer with explicit acks.
+async fn fresh_stream(url: &str, fill: usize, payload: &Bytes) {
+    use async_nats::jetstream::{consumer, stream};
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+    let _ = js.delete_stream(JS_STREAM).await;
+    let created = js
+        .create_stream(stream::Config {
+            name: JS_STREAM.into(),
+            subjects: vec![JS_SUBJECT.into()],
+            storage: stream::StorageType::Memory,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut acks = futures::stream::FuturesUnordered::new();
+    for _ in 0..fill {
+        let ack = js.publish(JS_SUBJECT, payload.clone()).await.unwrap();
+        acks.push(std::future::IntoFuture::into_future(ack));
+        if acks.len() >= 256 {
+            acks.next().await.unwrap().unwrap();
+        }
+    }
+    while let Some(ack) = acks.next().await {
+        ack.unwrap();
+    }
+    created
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(JS_CONSUMER.into()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+/// Publishes to a stream one at a time, each waiting for the stream's ack.
+fn js_publish(url: &str, size: usize, count: usize) {
+    let workload = format!("JetStream publish+ack {size} B × {count}, sequential");
+    let payload = Bytes::from(vec![b'x'; size]);
+    let options = natskit::jetstream::PublishOptions::default();
+    let mut results = Vec::new();
+    for side in [Side::Raw, Side::Core, Side::CoreBlocking] {
+        let rate = best(|| {
+            rt().block_on(fresh_stream(url, 0, &payload));
+            let (last_seq, rate) = match side {
+                Side::Raw => rt().block_on(async {
+                    let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+                    let t = Instant::now();
+                    let mut last = 0;
+                    for _ in 0..count {
+                        last = js
+                            .publish(JS_SUBJECT, payload.clone())
+                            .await
+                            .unwrap()
+                            .await
+                            .unwrap()
+                            .sequence;
+                    }
+                    (last, count as f64 / t.elapsed().as_secs_f64())
+                }),
+                Side::Core => rt().block_on(async {
+                    let nc = natskit::connect(url).await.unwrap();
+                    let js = nc.jetstream();
+                    let t = Instant::now();
+                    let mut last = 0;
+                    for _ in 0..count {
+                        last = js
+                            .publish(JS_SUBJECT, payload.clone(), &options)
+                            .await
+                            .unwrap()
+                            .seq;
+                    }
+                    (last, count as f64 / t.elapsed().as_secs_f64())
+                }),
+                Side::CoreBlocking => {
+                    let nc = natskit::runtime::block_on(natskit::connect(url))
+                        .unwrap()
+                        .unwrap();
+                    let js = nc.jetstream();
+                    let t = Instant::now();
+                    let mut last = 0;
+                    for _ in 0..count {
+                        last = natskit::runtime::block_on(js.publish(
+                            JS_SUBJECT,
+                            payload.clone(),
+                            &options,
+                        ))
+                        .unwrap()
+                        .unwrap()
+                        .seq;
+                    }
+                    (last, count as f64 / t.elapsed().as_secs_f64())
+                }
+            };
+            assert_eq!(last_seq, count as u64);
+            rate
+        });
+        results.push((side, rate));
+    }
+    let raw = results[0].1;
+    for (side, rate) in results {
+        row(&workload, side, rate, raw, "msgs/s");
+    }
+}
+
+/// Publishes to a stream with at most `window` acks outstanding.
+fn js_publish_pipelined(url: &str, size: usize, count: usize, window: usize) {
+    let workload = format!("JetStream publish+ack {size} B × {count}, ≤{window} in flight");
+    let payload = Bytes::from(vec![b'x'; size]);
+    let options = natskit::jetstream::PublishOptions::default();
+    let mut results = Vec::new();
+    for side in [Side::Raw, Side::Core] {
+        let rate = best(|| {
+            rt().block_on(async {
+                fresh_stream(url, 0, &payload).await;
+                let t;
+                let acked = match side {
+                    Side::Raw => {
+                        let js =
+                            async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+                        let mut acks = futures::stream::FuturesUnordered::new();
+                        let mut acked = 0u64;
+                        t = Instant::now();
+                        for _ in 0..count {
+                            let ack = js.publish(JS_SUBJECT, payload.clone()).await.unwrap();
+                            acks.push(std::future::IntoFuture::into_future(ack));
+                            if acks.len() >= window {
+                                acks.next().await.unwrap().unwrap();
+                                acked += 1;
+                            }
+                        }
+                        while let Some(ack) = acks.next().await {
+                            ack.unwrap();
+                            acked += 1;
+                        }
+                        acked
+                    }
+                    _ => {
+                        let nc = natskit::connect(url).await.unwrap();
+                        let publisher = nc.jetstream().publisher(window);
+                        t = Instant::now();
+                        for _ in 0..count {
+                            publisher
+                                .publish(JS_SUBJECT, payload.clone(), &options)
+                                .await
+                                .unwrap();
+                        }
+                        publisher.wait().await.unwrap().acked
+                    }
+                };
+                let rate = count as f64 / t.elapsed().as_secs_f64();
+                assert_eq!(acked, count as u64);
+                rate
+            })
+        });
+        results.push((side, rate));
+    }
+    let raw = results[0].1;
+    for (side, rate) in results {
+        row(&workload, side, rate, raw, "msgs/s");
+    }
+}
+
+/// Pulls a filled stream through a durable consumer in batches of `batch`, acking every
+/// message; timed until a server round trip follows the last ack.
+fn js_pull(url: &str, size: usize, count: usize, batch: usize) {
+    let workload = format!("JetStream pull+ack {size} B × {count}, batches of {batch}");
+    let payload = Bytes::from(vec![b'x'; size]);
+    let expires = Duration::from_secs(5);
+    let mut results = Vec::new();
+    for side in [Side::Raw, Side::Core] {
+        let rate = best(|| {
+            rt().block_on(async {
+                fresh_stream(url, count, &payload).await;
+                let mut left = count;
+                let t;
+                match side {
+                    Side::Raw => {
+                        let nc = async_nats::connect(url).await.unwrap();
+                        let js = async_nats::jetstream::new(nc.clone());
+                        let consumer: async_nats::jetstream::consumer::PullConsumer = js
+                            .get_stream(JS_STREAM)
+                            .await
+                            .unwrap()
+                            .get_consumer(JS_CONSUMER)
+                            .await
+                            .unwrap();
+                        t = Instant::now();
+                        while left > 0 {
+                            let mut messages = consumer
+                                .batch()
+                                .max_messages(batch.min(left))
+                                .expires(expires)
+                                .messages()
+                                .await
+                                .unwrap();
+                            while let Some(m) = messages.next().await {
+                                m.unwrap().ack().await.unwrap();
+                                left -= 1;
+                            }
+                        }
+                        nc.flush().await.unwrap();
+                    }
+                    _ => {
+                        let nc = natskit::connect(url).await.unwrap();
+                        let consumer = nc
+                            .jetstream()
+                            .pull_consumer(JS_STREAM, JS_CONSUMER)
+                            .await
+                            .unwrap();
+                        let options = natskit::jetstream::FetchOptions {
+                            timeout: Some(expires),
+                            no_wait: false,
+                        };
+                        t = Instant::now();
+                        while left > 0 {
+                            for m in consumer.fetch(batch.min(left), &options).await.unwrap() {
+                                m.ack().await.unwrap();
+                                left -= 1;
+                            }
+                        }
+                        nc.flush().await.unwrap();
+                    }
+                }
+                count as f64 / t.elapsed().as_secs_f64()
+            })
+        });
+        results.push((side, rate));
+    }
+    let raw = results[0].1;
+    for (side, rate) in results {
+        row(&workload, side, rate, raw, "msgs/s");
+    }
 }
 
 /// Jobs pushed (each confirmed by the stream), then worked and acknowledged by a
