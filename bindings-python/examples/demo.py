@@ -18,7 +18,7 @@ def server_url() -> Iterator[str]:
     if os.environ.get("NATS_URL"):
         yield os.environ["NATS_URL"]
         return
-    with LocalServer(jetstream=False) as server:
+    with LocalServer() as server:
         print(f"[python] started a local nats-server at {server.url}")
         yield server.url
 
@@ -76,10 +76,30 @@ async def async_demo(url: str) -> None:
         print(f"[python asyncio] async for received {ticks}")
 
 
+def queue_demo(url: str) -> None:
+    with natskit.connect(url, queue={"stream": "DEMO_PY_JOBS", "subject_prefix": "demo.py.jobs"}) as nc:
+        q = nc.queue("demo-py")
+        q.clear()
+        q.push("ProcessOrder", {"order": 1}, tries=2, backoff=0.2)
+        q.push("ProcessOrder", {"order": 2})
+        worker = natskit.Worker(nc, queues=["demo-py"], sleep=0.5, max_jobs=3)
+
+        @worker.job("ProcessOrder")
+        def process(job: natskit.Job) -> None:
+            if job.payload["order"] == 1 and job.attempts == 1:
+                raise RuntimeError("payment service busy")
+            print(f"[python queue] processed order {job.payload['order']} (attempt {job.attempts})")
+
+        worker.on("released")(lambda job, ev: print(f"[python queue] {ev['message']!r}: retry in {ev['delay']} s"))
+        stats = worker.run()
+        print(f"[python queue] worker stopped ({worker.stop_reason}): {stats}; size now {q.size()}")
+
+
 def main() -> None:
     with server_url() as url:
         sync_demo(url)
         asyncio.run(async_demo(url))
+        queue_demo(url)
     print("[python] done")
 
 

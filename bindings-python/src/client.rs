@@ -13,6 +13,7 @@ use crate::error::IntoPy;
 use crate::headers;
 use crate::message::{AsyncMsg, Message};
 use crate::payload;
+use crate::queue::{self, AsyncQueue, Queue};
 use crate::runtime::{awaitable, seconds, wait, Ready};
 use crate::subscription::{AsyncSubscription, Subscription};
 
@@ -281,6 +282,13 @@ impl Client {
         event.map(|e| payload::to_python(py, &e)).transpose()
     }
 
+    /// The job queue `name` on this connection; `connection` is the name recorded in
+    /// failed jobs.
+    #[pyo3(signature = (name="default", *, connection="default"))]
+    fn queue(&self, name: &str, connection: &str) -> PyResult<Queue> {
+        Ok(Queue::new(queue::open(&self.core, name, connection)?))
+    }
+
     /// The largest payload the server accepts, in bytes.
     #[getter]
     fn max_payload(&self) -> usize {
@@ -431,6 +439,13 @@ impl AsyncClient {
     fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
         awaitable(py, async move { Ok(EventValue(core.next_event().await)) })
+    }
+
+    /// The job queue `name` on this connection; `connection` is the name recorded in
+    /// failed jobs.
+    #[pyo3(signature = (name="default", *, connection="default"))]
+    fn queue(&self, name: &str, connection: &str) -> PyResult<AsyncQueue> {
+        Ok(AsyncQueue::new(queue::open(&self.core, name, connection)?))
     }
 
     /// The largest payload the server accepts, in bytes.

@@ -9,6 +9,7 @@ mod headers;
 mod manager;
 mod message;
 mod payload;
+mod queue;
 mod runtime;
 mod server;
 mod subscription;
@@ -35,6 +36,20 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<headers::Headers>()?;
     m.add_class::<manager::Manager>()?;
     m.add("AsyncManager", m.py().get_type::<manager::AsyncManager>())?;
+    m.add_class::<queue::Queue>()?;
+    m.add("AsyncQueue", m.py().get_type::<queue::AsyncQueue>())?;
+    m.add_class::<queue::Job>()?;
+    m.add("AsyncJob", m.py().get_type::<queue::AsyncJob>())?;
+    m.add_class::<queue::FailedJobs>()?;
+    m.add(
+        "AsyncFailedJobs",
+        m.py().get_type::<queue::AsyncFailedJobs>(),
+    )?;
+    m.add_class::<queue::FailedJob>()?;
+    m.add_class::<queue::QueueSize>()?;
+    m.add_class::<queue::WorkerStats>()?;
+    m.add_class::<queue::QueueWorker>()?;
+    m.add_class::<queue::AsyncQueueWorker>()?;
     m.add_class::<server::LocalServer>()?;
     m.add_class::<runtime::Ready>()?;
     let exiting = wrap_pyfunction!(runtime::_interpreter_exiting, m)?;

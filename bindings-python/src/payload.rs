@@ -69,3 +69,8 @@ pub fn to_python<'py>(
         serde_json::to_vec(value).map_err(|e| crate::error::to_py(natskit::Error::from(e)))?;
     loads(py, &text)
 }
+
+/// A JSON-serialisable Python value as a serde value (job payloads, configs).
+pub fn to_value(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    serde_json::from_str(&dumps(value)?).map_err(|e| crate::error::to_py(natskit::Error::from(e)))
+}

@@ -36,3 +36,37 @@ async def async_use(server: LocalServer) -> Optional[bytes]:
     with natskit.Manager({"servers": server.url}) as m:
         m.connection().flush()
     return None
+
+
+def queue_use(nc: natskit.Client) -> int:
+    q: natskit.Queue = nc.queue("typed")
+    job_id: Optional[str] = q.push("Typed", {"n": 1}, tries=3, backoff=[1, 5])
+    job = q.pop(timeout=1.0)
+    if job is not None and job.id == job_id:
+        job.release(2.5)
+    worker = natskit.Worker(nc, queues=["typed"], stop_when_empty=True)
+
+    @worker.job("Typed")
+    def handle(job: natskit.Job) -> None:
+        job.fail(ValueError(str(job.payload)))
+
+    @worker.failed("Typed")
+    def failed(job: natskit.Job, error: BaseException) -> None:
+        print(job.name, error)
+
+    stats: natskit.WorkerStats = worker.run()
+    size: natskit.QueueSize = q.size()
+    return stats.processed + size.ready + len(q.failed().list("typed"))
+
+
+async def async_queue_use(nc: aio.Client) -> int:
+    q: aio.Queue = nc.queue("typed")
+    await q.later(1.5, "Typed", None)
+    worker = aio.Worker(nc, queues=["typed"], once=True)
+
+    @worker.job("Typed")
+    async def handle(job: aio.Job) -> None:
+        await job.delete()
+
+    stats = await worker.run()
+    return stats.jobs + (await q.size()).delayed

@@ -1,10 +1,24 @@
 """natskit: NATS messaging for Python on the natskit Rust core.
 
-Synchronous API here (every blocking call releases the GIL), asyncio API in
+Synchronous API here (messaging, the job queue and its ``Worker``) (every blocking call releases the GIL), asyncio API in
 ``natskit.aio``, an embedded nats-server for tests in ``natskit.testing``.
 """
 
-from ._native import Client, Headers, Manager, Message, Subscription, __version__, connect
+from ._native import (
+    Client,
+    FailedJob,
+    FailedJobs,
+    Headers,
+    Job,
+    Manager,
+    Message,
+    Queue,
+    QueueSize,
+    Subscription,
+    WorkerStats,
+    __version__,
+    connect,
+)
 from .errors import (
     AuthorizationError,
     ClosedError,
@@ -24,6 +38,7 @@ from .errors import (
     SerializationError,
     TimeoutError,
 )
+from .worker import Worker
 
 __all__ = [
     "__version__",
@@ -33,6 +48,13 @@ __all__ = [
     "Manager",
     "Message",
     "Subscription",
+    "Queue",
+    "Job",
+    "FailedJobs",
+    "FailedJob",
+    "QueueSize",
+    "Worker",
+    "WorkerStats",
     "NatsError",
     "InvalidArgumentError",
     "InvalidSubjectError",

@@ -2,7 +2,8 @@
 
 Runs on the same core runtime as the sync API; results are handed to the event loop
 thread-safely. ``subscribe(..., callback=f)`` runs ``f`` (plain or ``async``) for each
-message in a task on the running loop.
+message in a task on the running loop. ``Client.queue(name)`` is the job queue;
+``Worker`` runs ``async`` (or plain) handlers in tasks.
 """
 
 from __future__ import annotations
@@ -13,13 +14,32 @@ from typing import Any, Awaitable, Callable, Optional, Set, Union
 
 from . import _native
 from ._native import AsyncClient as Client
+from ._native import AsyncFailedJobs as FailedJobs
+from ._native import AsyncJob as Job
 from ._native import AsyncManager as Manager
 from ._native import AsyncMessage as Message
+from ._native import AsyncQueue as Queue
 from ._native import AsyncSubscription as Subscription
-from ._native import Headers
+from ._native import FailedJob, Headers, QueueSize, WorkerStats
 from .errors import NatsError
+from .worker import AsyncWorker as Worker
 
-__all__ = ["connect", "Client", "Manager", "Message", "Subscription", "Headers", "NatsError"]
+__all__ = [
+    "connect",
+    "Client",
+    "Manager",
+    "Message",
+    "Subscription",
+    "Headers",
+    "NatsError",
+    "Queue",
+    "Job",
+    "FailedJobs",
+    "FailedJob",
+    "QueueSize",
+    "Worker",
+    "WorkerStats",
+]
 
 Callback = Callable[[Message], Union[None, Awaitable[None]]]
 

@@ -1,0 +1,1091 @@
+//! The job queue (`core::queue`): `Queue`, `Job`, `FailedJobs`, and the native half of
+//! the worker (`QueueWorker`: next job, finish it). Sync classes block with the GIL released;
+//! `Async*` twins return awaitables. The worker loop with its handlers and hooks is
+//! `natskit/worker.py`; every queue rule (tries, backoff, timeouts, stop conditions) is core's.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use natskit::queue::{self as core, Outcome, PushOptions, Step, WorkerOptions};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString};
+
+use crate::client::{AsyncClient, Client};
+use crate::error::{to_py, IntoPy};
+use crate::payload;
+use crate::runtime::{awaitable, seconds, wait};
+
+/// The core client behind a `natskit.Client` or `natskit.aio.Client`.
+pub fn core_client(client: &Bound<'_, PyAny>) -> PyResult<natskit::Client> {
+    if let Ok(c) = client.cast::<Client>() {
+        return Ok(c.get().core.clone());
+    }
+    if let Ok(c) = client.cast::<AsyncClient>() {
+        return Ok(c.get().core.clone());
+    }
+    Err(invalid("expected a natskit.Client or natskit.aio.Client"))
+}
+
+fn invalid(message: impl Into<String>) -> PyErr {
+    to_py(natskit::Error::new(
+        natskit::ErrorCode::InvalidArgument,
+        message,
+    ))
+}
+
+/// Keyword arguments as core settings (`from_json` accepts the seed's and snake names).
+fn options_json(options: Option<&Bound<'_, PyDict>>) -> PyResult<Option<String>> {
+    options
+        .filter(|o| !o.is_empty())
+        .map(|o| payload::dumps(o))
+        .transpose()
+}
+
+/// A push's arguments, converted while the GIL is held.
+struct Push {
+    name: String,
+    data: serde_json::Value,
+    options: PushOptions,
+}
+
+impl Push {
+    fn new(
+        name: String,
+        data: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Push> {
+        let data = match data {
+            Some(d) if !d.is_none() => payload::to_value(d)?,
+            _ => serde_json::Value::Null,
+        };
+        let options = PushOptions::from_json(options_json(options)?.as_deref()).py_err()?;
+        Ok(Push {
+            name,
+            data,
+            options,
+        })
+    }
+
+    async fn run(
+        self,
+        queue: &core::Queue,
+        delay: Option<Duration>,
+    ) -> natskit::Result<Option<String>> {
+        match delay {
+            Some(d) => queue.later(d, &self.name, self.data, &self.options).await,
+            None => queue.push(&self.name, self.data, &self.options).await,
+        }
+    }
+}
+
+/// The numbers of a queue (`Queue.size()`).
+#[pyclass(module = "natskit", name = "QueueSize", frozen, get_all, eq)]
+#[derive(PartialEq)]
+pub struct QueueSize {
+    /// Jobs waiting to be taken.
+    ready: u64,
+    /// Jobs taken and not finished (in flight).
+    reserved: u64,
+    /// Jobs scheduled for later.
+    delayed: u64,
+    /// Jobs of this queue in the failed-jobs store.
+    failed: u64,
+    /// Seconds since the oldest waiting job was queued (0 when none waits).
+    oldest_age: f64,
+}
+
+impl From<core::QueueSize> for QueueSize {
+    fn from(s: core::QueueSize) -> Self {
+        QueueSize {
+            ready: s.ready,
+            reserved: s.reserved,
+            delayed: s.delayed,
+            failed: s.failed,
+            oldest_age: s.oldest_age,
+        }
+    }
+}
+
+#[pymethods]
+impl QueueSize {
+    fn __repr__(&self) -> String {
+        format!(
+            "QueueSize(ready={}, reserved={}, delayed={}, failed={}, oldest_age={:.3})",
+            self.ready, self.reserved, self.delayed, self.failed, self.oldest_age
+        )
+    }
+}
+
+/// A job in the failed-jobs store.
+#[pyclass(module = "natskit", name = "FailedJob", frozen)]
+pub struct FailedJob {
+    inner: core::FailedJob,
+}
+
+#[pymethods]
+impl FailedJob {
+    /// The job id.
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The connection name it ran on.
+    #[getter]
+    fn connection(&self) -> &str {
+        &self.inner.connection
+    }
+
+    /// The queue it came from.
+    #[getter]
+    fn queue(&self) -> &str {
+        &self.inner.queue
+    }
+
+    /// The job envelope (a dict: `uuid`, `job`, `data`, `attempts`, ...).
+    #[getter]
+    fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        payload::to_python(py, &self.inner.payload)
+    }
+
+    /// Exception class (or `JobFailed`, `MaxAttemptsExceeded`, `TimeoutExceeded`).
+    #[getter]
+    fn exception(&self) -> &str {
+        &self.inner.exception
+    }
+
+    /// The failure message.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The stack trace, if the handler's host had one.
+    #[getter]
+    fn trace(&self) -> &str {
+        &self.inner.trace
+    }
+
+    /// When it failed, Unix seconds.
+    #[getter]
+    fn failed_at(&self) -> f64 {
+        self.inner.failed_at
+    }
+
+    /// All fields as a dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        payload::to_python(py, &self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "FailedJob(id={:?}, queue={:?}, exception={:?}, message={:?})",
+            self.inner.id, self.inner.queue, self.inner.exception, self.inner.message
+        )
+    }
+}
+
+fn failed_list(jobs: Vec<core::FailedJob>) -> Vec<FailedJob> {
+    jobs.into_iter().map(|inner| FailedJob { inner }).collect()
+}
+
+/// Counters of a worker (`Worker.stats()`).
+#[pyclass(module = "natskit", name = "WorkerStats", frozen, get_all, eq)]
+#[derive(PartialEq)]
+pub struct WorkerStats {
+    /// Jobs finished (any outcome).
+    jobs: u64,
+    /// Jobs completed or deleted.
+    processed: u64,
+    /// Jobs released or retried.
+    retried: u64,
+    /// Jobs failed for good.
+    failed: u64,
+}
+
+#[pymethods]
+impl WorkerStats {
+    fn __repr__(&self) -> String {
+        format!(
+            "WorkerStats(jobs={}, processed={}, retried={}, failed={})",
+            self.jobs, self.processed, self.retried, self.failed
+        )
+    }
+}
+
+impl From<core::WorkerStats> for WorkerStats {
+    fn from(s: core::WorkerStats) -> Self {
+        WorkerStats {
+            jobs: s.jobs,
+            processed: s.processed,
+            retried: s.retried,
+            failed: s.failed,
+        }
+    }
+}
+
+/// A core job while Python holds it, and the outcome a handler chose inside a worker.
+struct Held {
+    job: Mutex<Option<core::Job>>,
+    decided: Mutex<Option<Outcome>>,
+    in_worker: bool,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(job) = self.job.get_mut().ok().and_then(Option::take) {
+            natskit::runtime::enter(|| drop(job));
+        }
+    }
+}
+
+/// A job taken from a queue. Outside a worker, `delete`/`release`/`fail`/`complete`
+/// finish it at once and return the event; inside a worker they record the outcome,
+/// which the worker applies when the handler returns.
+#[pyclass(module = "natskit", name = "Job", subclass, frozen)]
+pub struct Job {
+    held: Held,
+    id: String,
+    name: String,
+    queue: String,
+    attempts: u32,
+    timeout: Option<f64>,
+    data: serde_json::Value,
+}
+
+impl Job {
+    fn new(job: core::Job, in_worker: bool) -> Job {
+        Job {
+            id: job.id().to_string(),
+            name: job.name().to_string(),
+            queue: job.queue().name().to_string(),
+            attempts: job.attempts(),
+            timeout: job.envelope().timeout,
+            data: job.payload().clone(),
+            held: Held {
+                job: Mutex::new(Some(job)),
+                decided: Mutex::new(None),
+                in_worker,
+            },
+        }
+    }
+
+    fn finished_error(&self) -> PyErr {
+        invalid(format!(
+            "job {} ({}) is already finished",
+            self.id, self.name
+        ))
+    }
+
+    /// Takes the core job to finish it with `outcome`; `None` inside a worker (recorded).
+    fn settle(&self, outcome: Outcome) -> PyResult<Option<core::Job>> {
+        if self.held.in_worker {
+            let mut decided = self.held.decided.lock().unwrap();
+            if decided.is_some() {
+                return Err(self.finished_error());
+            }
+            *decided = Some(outcome);
+            return Ok(None);
+        }
+        match self.held.job.lock().unwrap().take() {
+            Some(job) => Ok(Some(job)),
+            None => Err(self.finished_error()),
+        }
+    }
+
+    /// The core job and the outcome for a worker's finish (`error` from the handler).
+    fn for_finish(&self, error: Option<&Bound<'_, PyAny>>) -> PyResult<(core::Job, Outcome)> {
+        let job = self
+            .held
+            .job
+            .lock()
+            .unwrap()
+            .take()
+            .ok_or_else(|| self.finished_error())?;
+        let decided = self.held.decided.lock().unwrap().take();
+        let outcome = match (decided, error) {
+            (Some(o), _) => o,
+            (None, Some(e)) if !e.is_none() => error_outcome(e)?,
+            (None, _) => Outcome::Success,
+        };
+        Ok((job, outcome))
+    }
+}
+
+/// Outcome arguments of `release` and `fail`.
+fn release(delay: f64) -> PyResult<Outcome> {
+    Ok(Outcome::Release(
+        seconds(Some(delay), "delay")?.unwrap_or_default(),
+    ))
+}
+
+fn fail(reason: Option<&Bound<'_, PyAny>>) -> PyResult<Outcome> {
+    let reason = match reason {
+        Some(r) if !r.is_none() => r.str()?.to_string(),
+        _ => "failed by the handler".to_string(),
+    };
+    Ok(Outcome::Fail(reason))
+}
+
+static FORMAT_EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A handler's exception as `Outcome::Error` (class name, message, formatted traceback).
+fn error_outcome(error: &Bound<'_, PyAny>) -> PyResult<Outcome> {
+    let py = error.py();
+    let format = FORMAT_EXCEPTION.get_or_try_init(py, || {
+        py.import("traceback")?
+            .getattr("format_exception")
+            .map(Bound::unbind)
+    })?;
+    let lines: Vec<String> = format.bind(py).call1((error,))?.extract()?;
+    Ok(Outcome::Error {
+        exception: error.get_type().qualname()?.to_string(),
+        message: error.str()?.to_string(),
+        trace: lines.concat(),
+    })
+}
+
+/// A finished job's event (`{"event": "processed", "id": ...}`) as a dict.
+struct EventValue(core::JobEvent);
+
+impl<'py> IntoPyObject<'py> for EventValue {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        payload::to_python(py, &self.0)
+    }
+}
+
+async fn finish_alone(job: core::Job, outcome: Outcome) -> PyResult<EventValue> {
+    Ok(EventValue(job.finish(outcome, None, None).await.py_err()?))
+}
+
+#[pymethods]
+impl Job {
+    /// The job id.
+    #[getter]
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The job's name (its handler key), e.g. `ProcessOrder`.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The queue it came from.
+    #[getter]
+    fn queue(&self) -> &str {
+        &self.queue
+    }
+
+    /// This attempt's number (1 on the first run).
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The job's own timeout in seconds, if it set one.
+    #[getter]
+    fn timeout(&self) -> Option<f64> {
+        self.timeout
+    }
+
+    /// The payload (any JSON value).
+    #[getter]
+    fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        payload::to_python(py, &self.data)
+    }
+
+    /// True once finished (or, inside a worker, once the handler chose an outcome).
+    #[getter]
+    fn is_finished(&self) -> bool {
+        self.held.job.lock().unwrap().is_none() || self.held.decided.lock().unwrap().is_some()
+    }
+
+    /// Completes the job: it leaves the queue.
+    fn complete(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.finish_now(py, Outcome::Success)
+    }
+
+    /// Deletes the job: it leaves the queue without counting as failed.
+    fn delete(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.finish_now(py, Outcome::Delete)
+    }
+
+    /// Puts the job back, available again after `delay` seconds.
+    #[pyo3(signature = (delay=0.0))]
+    fn release(&self, py: Python<'_>, delay: f64) -> PyResult<Option<Py<PyAny>>> {
+        self.finish_now(py, release(delay)?)
+    }
+
+    /// Fails the job now (failed-jobs store, dead-letter subject); `reason` is a str or exception.
+    #[pyo3(signature = (reason=None))]
+    fn fail(
+        &self,
+        py: Python<'_>,
+        reason: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        self.finish_now(py, fail(reason)?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Job(id={:?}, name={:?}, queue={:?}, attempts={})",
+            self.id, self.name, self.queue, self.attempts
+        )
+    }
+}
+
+impl Job {
+    fn finish_now(&self, py: Python<'_>, outcome: Outcome) -> PyResult<Option<Py<PyAny>>> {
+        let Some(job) = self.settle(outcome.clone())? else {
+            return Ok(None);
+        };
+        let event = wait(py, finish_alone(job, outcome))??;
+        Ok(Some(event.into_pyobject(py)?.unbind()))
+    }
+}
+
+/// A job whose `delete`/`release`/`fail`/`complete` are awaited.
+#[pyclass(module = "natskit.aio", name = "Job", extends = Job, frozen)]
+pub struct AsyncJob;
+
+impl AsyncJob {
+    fn create(py: Python<'_>, job: core::Job, in_worker: bool) -> PyResult<Bound<'_, AsyncJob>> {
+        Bound::new(
+            py,
+            PyClassInitializer::from(Job::new(job, in_worker)).add_subclass(AsyncJob),
+        )
+    }
+
+    fn finish_later<'py>(slf: PyRef<'py, Self>, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        match slf.as_super().settle(outcome.clone())? {
+            Some(job) => awaitable(py, finish_alone(job, outcome)),
+            None => Ok(crate::runtime::Ready::new(py, py.None())?.into_any()),
+        }
+    }
+}
+
+#[pymethods]
+impl AsyncJob {
+    /// Completes the job: it leaves the queue.
+    fn complete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        AsyncJob::finish_later(slf, Outcome::Success)
+    }
+
+    /// Deletes the job: it leaves the queue without counting as failed.
+    fn delete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        AsyncJob::finish_later(slf, Outcome::Delete)
+    }
+
+    /// Puts the job back, available again after `delay` seconds.
+    #[pyo3(signature = (delay=0.0))]
+    fn release<'py>(slf: PyRef<'py, Self>, delay: f64) -> PyResult<Bound<'py, PyAny>> {
+        let outcome = release(delay)?;
+        AsyncJob::finish_later(slf, outcome)
+    }
+
+    /// Fails the job now; `reason` is a str or exception.
+    #[pyo3(signature = (reason=None))]
+    fn fail<'py>(
+        slf: PyRef<'py, Self>,
+        reason: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let outcome = fail(reason)?;
+        AsyncJob::finish_later(slf, outcome)
+    }
+}
+
+/// Core jobs on their way to Python (sync or asyncio form).
+struct Jobs {
+    jobs: Vec<core::Job>,
+    asyncio: bool,
+    in_worker: bool,
+}
+
+impl Jobs {
+    fn into_py_list<'py>(self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        self.jobs
+            .into_iter()
+            .map(|j| {
+                Ok(if self.asyncio {
+                    AsyncJob::create(py, j, self.in_worker)?.into_any()
+                } else {
+                    Bound::new(py, Job::new(j, self.in_worker))?.into_any()
+                })
+            })
+            .collect()
+    }
+}
+
+/// One job or `None` (the result of `pop`).
+struct MaybeJob(Jobs);
+
+impl<'py> IntoPyObject<'py> for MaybeJob {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        Ok(self
+            .0
+            .into_py_list(py)?
+            .pop()
+            .unwrap_or_else(|| py.None().into_bound(py)))
+    }
+}
+
+impl<'py> IntoPyObject<'py> for Jobs {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        self.into_py_list(py)?
+            .into_pyobject(py)
+            .map(Bound::into_any)
+    }
+}
+
+/// A worker's next step: a job, `None` (idle), or the stop reason as a str.
+struct NextStep {
+    step: Step,
+    asyncio: bool,
+}
+
+impl<'py> IntoPyObject<'py> for NextStep {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        match self.step {
+            Step::Job(job) => MaybeJob(Jobs {
+                jobs: vec![job],
+                asyncio: self.asyncio,
+                in_worker: true,
+            })
+            .into_pyobject(py),
+            Step::Idle => Ok(py.None().into_bound(py)),
+            Step::Stop(reason) => {
+                let text = serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default();
+                Ok(PyString::new(py, &text).into_any())
+            }
+        }
+    }
+}
+
+fn pop_timeout(timeout: Option<f64>) -> PyResult<Duration> {
+    Ok(seconds(timeout, "timeout")?.unwrap_or_default())
+}
+
+/// A named job queue used with blocking calls (`Client.queue(name)`).
+#[pyclass(module = "natskit", name = "Queue", frozen)]
+pub struct Queue {
+    core: core::Queue,
+}
+
+/// A named job queue used with `await` (`aio.Client.queue(name)`).
+#[pyclass(module = "natskit.aio", name = "Queue", frozen)]
+pub struct AsyncQueue {
+    core: core::Queue,
+}
+
+/// Opens queue `name` on `client` (`connection` is the name recorded in failed jobs).
+pub fn open(client: &natskit::Client, name: &str, connection: &str) -> PyResult<core::Queue> {
+    natskit::runtime::enter(|| core::Queue::new(client, name, connection)).py_err()
+}
+
+impl Queue {
+    /// Wraps a core queue.
+    pub fn new(core: core::Queue) -> Self {
+        Queue { core }
+    }
+}
+
+impl AsyncQueue {
+    /// Wraps a core queue.
+    pub fn new(core: core::Queue) -> Self {
+        AsyncQueue { core }
+    }
+}
+
+#[pymethods]
+impl Queue {
+    /// The queue's name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.core.name()
+    }
+
+    /// Pushes job `name` with `data` (any JSON value); returns its id once stored, or
+    /// `None` when a job with the same `unique_key` is pending (policy `ignore`). Options:
+    /// `tries`/`max_tries`, `backoff` (seconds or list), `retry_until` (seconds from now),
+    /// `max_exceptions`, `timeout`, `unique_key`, `delay`, `id`, `display_name`.
+    #[pyo3(signature = (name, data=None, **options))]
+    fn push(
+        &self,
+        py: Python<'_>,
+        name: String,
+        data: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Option<String>> {
+        let push = Push::new(name, data, options)?;
+        wait(py, push.run(&self.core, None))?.py_err()
+    }
+
+    /// Pushes a job that becomes available after `delay` seconds.
+    #[pyo3(signature = (delay, name, data=None, **options))]
+    fn later(
+        &self,
+        py: Python<'_>,
+        delay: f64,
+        name: String,
+        data: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Option<String>> {
+        let delay = seconds(Some(delay), "delay")?;
+        let push = Push::new(name, data, options)?;
+        wait(py, push.run(&self.core, delay))?.py_err()
+    }
+
+    /// Takes the next job, waiting up to `timeout` seconds; `None` when none came.
+    #[pyo3(signature = (timeout=0.0))]
+    fn pop(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let timeout = pop_timeout(timeout)?;
+        let jobs = wait(py, self.core.pop(timeout))?.py_err()?;
+        let jobs = Jobs {
+            jobs: jobs.into_iter().collect(),
+            asyncio: false,
+            in_worker: false,
+        };
+        Ok(MaybeJob(jobs).into_pyobject(py)?.unbind())
+    }
+
+    /// Takes up to `max` jobs, waiting up to `timeout` seconds for the first.
+    #[pyo3(signature = (max, timeout=0.0))]
+    fn pop_many(&self, py: Python<'_>, max: usize, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let timeout = pop_timeout(timeout)?;
+        let jobs = wait(py, self.core.pop_many(max, timeout))?.py_err()?;
+        let jobs = Jobs {
+            jobs,
+            asyncio: false,
+            in_worker: false,
+        };
+        Ok(jobs.into_pyobject(py)?.unbind())
+    }
+
+    /// Ready, reserved, delayed and failed counts and the oldest waiting job's age.
+    fn size(&self, py: Python<'_>) -> PyResult<QueueSize> {
+        Ok(wait(py, self.core.size())?.py_err()?.into())
+    }
+
+    /// Removes every waiting and delayed job; returns how many.
+    fn clear(&self, py: Python<'_>) -> PyResult<u64> {
+        wait(py, self.core.clear())?.py_err()
+    }
+
+    /// The connection's failed-jobs store.
+    fn failed(&self) -> FailedJobs {
+        FailedJobs {
+            core: self.core.failed(),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Queue({:?})", self.core.name())
+    }
+}
+
+#[pymethods]
+impl AsyncQueue {
+    /// The queue's name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.core.name()
+    }
+
+    /// Pushes job `name` with `data`; the awaitable returns its id (see `natskit.Queue.push`).
+    #[pyo3(signature = (name, data=None, **options))]
+    fn push<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        data: Option<&Bound<'py, PyAny>>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let push = Push::new(name, data, options)?;
+        let queue = self.core.clone();
+        awaitable(py, async move { push.run(&queue, None).await.py_err() })
+    }
+
+    /// Pushes a job that becomes available after `delay` seconds.
+    #[pyo3(signature = (delay, name, data=None, **options))]
+    fn later<'py>(
+        &self,
+        py: Python<'py>,
+        delay: f64,
+        name: String,
+        data: Option<&Bound<'py, PyAny>>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let delay = seconds(Some(delay), "delay")?;
+        let push = Push::new(name, data, options)?;
+        let queue = self.core.clone();
+        awaitable(py, async move { push.run(&queue, delay).await.py_err() })
+    }
+
+    /// Takes the next job, waiting up to `timeout` seconds; `None` when none came.
+    #[pyo3(signature = (timeout=0.0))]
+    fn pop<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = pop_timeout(timeout)?;
+        let queue = self.core.clone();
+        awaitable(py, async move {
+            let job = queue.pop(timeout).await.py_err()?;
+            Ok(MaybeJob(Jobs {
+                jobs: job.into_iter().collect(),
+                asyncio: true,
+                in_worker: false,
+            }))
+        })
+    }
+
+    /// Takes up to `max` jobs, waiting up to `timeout` seconds for the first.
+    #[pyo3(signature = (max, timeout=0.0))]
+    fn pop_many<'py>(
+        &self,
+        py: Python<'py>,
+        max: usize,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = pop_timeout(timeout)?;
+        let queue = self.core.clone();
+        awaitable(py, async move {
+            Ok(Jobs {
+                jobs: queue.pop_many(max, timeout).await.py_err()?,
+                asyncio: true,
+                in_worker: false,
+            })
+        })
+    }
+
+    /// Ready, reserved, delayed and failed counts and the oldest waiting job's age.
+    fn size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let queue = self.core.clone();
+        awaitable(py, async move {
+            Ok(QueueSize::from(queue.size().await.py_err()?))
+        })
+    }
+
+    /// Removes every waiting and delayed job; returns how many.
+    fn clear<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let queue = self.core.clone();
+        awaitable(py, async move { queue.clear().await.py_err() })
+    }
+
+    /// The connection's failed-jobs store.
+    fn failed(&self) -> AsyncFailedJobs {
+        AsyncFailedJobs {
+            core: self.core.failed(),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Queue({:?})", self.core.name())
+    }
+}
+
+fn hours(hours: Option<f64>) -> PyResult<Option<Duration>> {
+    seconds(hours.map(|h| h * 3600.0), "hours")
+}
+
+/// The failed-jobs store of a connection, used with blocking calls.
+#[pyclass(module = "natskit", name = "FailedJobs", frozen)]
+pub struct FailedJobs {
+    core: core::FailedJobs,
+}
+
+#[pymethods]
+impl FailedJobs {
+    /// Failed jobs, oldest first (only `queue`'s when given).
+    #[pyo3(signature = (queue=None))]
+    fn list(&self, py: Python<'_>, queue: Option<&str>) -> PyResult<Vec<FailedJob>> {
+        Ok(failed_list(wait(py, self.core.list(queue))?.py_err()?))
+    }
+
+    /// How many failed jobs there are (only `queue`'s when given).
+    #[pyo3(signature = (queue=None))]
+    fn count(&self, py: Python<'_>, queue: Option<&str>) -> PyResult<u64> {
+        wait(py, self.core.count(queue))?.py_err()
+    }
+
+    /// One failed job (`NotFoundError` when there is none with this id).
+    fn get(&self, py: Python<'_>, id: &str) -> PyResult<FailedJob> {
+        let inner = wait(py, self.core.get(id))?.py_err()?;
+        Ok(FailedJob { inner })
+    }
+
+    /// Puts failed jobs back onto their queues with attempts reset; returns their ids.
+    fn retry(&self, py: Python<'_>, ids: Vec<String>) -> PyResult<Vec<String>> {
+        wait(py, self.core.retry(&ids))?.py_err()
+    }
+
+    /// Retries every failed job; returns their ids.
+    fn retry_all(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        wait(py, self.core.retry_all())?.py_err()
+    }
+
+    /// Removes one failed job; false when there was none with this id.
+    fn forget(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        wait(py, self.core.forget(id))?.py_err()
+    }
+
+    /// Removes every failed job (only those older than `hours` when given); returns how many.
+    #[pyo3(signature = (hours=None))]
+    fn flush(&self, py: Python<'_>, hours: Option<f64>) -> PyResult<u64> {
+        let older = self::hours(hours)?;
+        wait(py, self.core.flush(older))?.py_err()
+    }
+}
+
+/// The failed-jobs store of a connection, used with `await`.
+#[pyclass(module = "natskit.aio", name = "FailedJobs", frozen)]
+pub struct AsyncFailedJobs {
+    core: core::FailedJobs,
+}
+
+#[pymethods]
+impl AsyncFailedJobs {
+    /// Failed jobs, oldest first (only `queue`'s when given).
+    #[pyo3(signature = (queue=None))]
+    fn list<'py>(&self, py: Python<'py>, queue: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move {
+            Ok(failed_list(core.list(queue.as_deref()).await.py_err()?))
+        })
+    }
+
+    /// How many failed jobs there are (only `queue`'s when given).
+    #[pyo3(signature = (queue=None))]
+    fn count<'py>(&self, py: Python<'py>, queue: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(
+            py,
+            async move { core.count(queue.as_deref()).await.py_err() },
+        )
+    }
+
+    /// One failed job (`NotFoundError` when there is none with this id).
+    fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move {
+            Ok(FailedJob {
+                inner: core.get(&id).await.py_err()?,
+            })
+        })
+    }
+
+    /// Puts failed jobs back onto their queues with attempts reset; returns their ids.
+    fn retry<'py>(&self, py: Python<'py>, ids: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move { core.retry(&ids).await.py_err() })
+    }
+
+    /// Retries every failed job; returns their ids.
+    fn retry_all<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move { core.retry_all().await.py_err() })
+    }
+
+    /// Removes one failed job; false when there was none with this id.
+    fn forget<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let core = self.core.clone();
+        awaitable(py, async move { core.forget(&id).await.py_err() })
+    }
+
+    /// Removes every failed job (only those older than `hours` when given); returns how many.
+    #[pyo3(signature = (hours=None))]
+    fn flush<'py>(&self, py: Python<'py>, hours: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let older = self::hours(hours)?;
+        let core = self.core.clone();
+        awaitable(py, async move { core.flush(older).await.py_err() })
+    }
+}
+
+/// Builds a core worker from keyword options (the seed's names, see `WorkerOptions`).
+fn core_worker(
+    client: &Bound<'_, PyAny>,
+    connection: &str,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Arc<core::Worker>, WorkerOptions)> {
+    let client = core_client(client)?;
+    let options = WorkerOptions::from_json(options_json(options)?.as_deref()).py_err()?;
+    let worker =
+        natskit::runtime::enter(|| core::Worker::new(&client, connection, options.clone()))
+            .py_err()?;
+    Ok((Arc::new(worker), options))
+}
+
+/// The worker options as a dict (for the Python loop: concurrency, timeout, sleep).
+fn options_dict<'py>(py: Python<'py>, options: &WorkerOptions) -> PyResult<Bound<'py, PyAny>> {
+    payload::to_python(py, options)
+}
+
+/// The native half of `natskit.Worker`: core's worker loop steps, called from host threads.
+#[pyclass(module = "natskit._native", name = "QueueWorker", frozen)]
+pub struct QueueWorker {
+    core: Arc<core::Worker>,
+    options: WorkerOptions,
+}
+
+#[pymethods]
+impl QueueWorker {
+    #[new]
+    #[pyo3(signature = (client, connection="default", **options))]
+    fn new(
+        client: &Bound<'_, PyAny>,
+        connection: &str,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let (core, options) = core_worker(client, connection, options)?;
+        Ok(QueueWorker { core, options })
+    }
+
+    /// The options with defaults filled in.
+    #[getter]
+    fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        options_dict(py, &self.options)
+    }
+
+    /// The next job (waiting up to `wait` seconds, at most `sleep`), `None` when idle,
+    /// or the stop reason (`"requested"`, `"once"`, `"empty"`, `"max_jobs"`, ...).
+    fn next(&self, py: Python<'_>, wait: f64) -> PyResult<Py<PyAny>> {
+        let wait_for = seconds(Some(wait), "wait")?.unwrap_or_default();
+        let step = self::wait(py, self.core.next(wait_for))?.py_err()?;
+        Ok(NextStep {
+            step,
+            asyncio: false,
+        }
+        .into_pyobject(py)?
+        .unbind())
+    }
+
+    /// Finishes `job` with the handler's outcome (the one it chose, else `error`'s, else
+    /// success) and returns the event dict.
+    #[pyo3(signature = (job, error=None))]
+    fn finish(
+        &self,
+        py: Python<'_>,
+        job: PyRef<'_, Job>,
+        error: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let (job, outcome) = job.for_finish(error)?;
+        let event = wait(py, self.core.finish(job, outcome))?.py_err()?;
+        Ok(EventValue(event).into_pyobject(py)?.unbind())
+    }
+
+    /// Asks the worker to stop: running jobs finish, no new ones are taken.
+    fn stop(&self) {
+        self.core.stop()
+    }
+
+    /// True once a stop was requested.
+    #[getter]
+    fn is_stopping(&self) -> bool {
+        self.core.is_stopping()
+    }
+
+    /// The host's memory use in MB, checked against the `memory` option.
+    fn report_memory(&self, megabytes: u64) {
+        self.core.report_memory(megabytes)
+    }
+
+    /// Counters so far.
+    fn stats(&self) -> WorkerStats {
+        self.core.stats().into()
+    }
+}
+
+/// The native half of `natskit.aio.Worker` (awaitable steps).
+#[pyclass(module = "natskit._native", name = "AsyncQueueWorker", frozen)]
+pub struct AsyncQueueWorker {
+    core: Arc<core::Worker>,
+    options: WorkerOptions,
+}
+
+#[pymethods]
+impl AsyncQueueWorker {
+    #[new]
+    #[pyo3(signature = (client, connection="default", **options))]
+    fn new(
+        client: &Bound<'_, PyAny>,
+        connection: &str,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let (core, options) = core_worker(client, connection, options)?;
+        Ok(AsyncQueueWorker { core, options })
+    }
+
+    /// The options with defaults filled in.
+    #[getter]
+    fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        options_dict(py, &self.options)
+    }
+
+    /// Awaitable: the next job, `None` when idle, or the stop reason.
+    fn next<'py>(&self, py: Python<'py>, wait: f64) -> PyResult<Bound<'py, PyAny>> {
+        let wait_for = seconds(Some(wait), "wait")?.unwrap_or_default();
+        let core = self.core.clone();
+        awaitable(py, async move {
+            Ok(NextStep {
+                step: core.next(wait_for).await.py_err()?,
+                asyncio: true,
+            })
+        })
+    }
+
+    /// Awaitable: finishes `job` (see `QueueWorker.finish`) and returns the event dict.
+    #[pyo3(signature = (job, error=None))]
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        job: PyRef<'py, Job>,
+        error: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (job, outcome) = job.for_finish(error)?;
+        let core = self.core.clone();
+        awaitable(py, async move {
+            Ok(EventValue(core.finish(job, outcome).await.py_err()?))
+        })
+    }
+
+    /// Asks the worker to stop: running jobs finish, no new ones are taken.
+    fn stop(&self) {
+        self.core.stop()
+    }
+
+    /// True once a stop was requested.
+    #[getter]
+    fn is_stopping(&self) -> bool {
+        self.core.is_stopping()
+    }
+
+    /// The host's memory use in MB, checked against the `memory` option.
+    fn report_memory(&self, megabytes: u64) {
+        self.core.report_memory(megabytes)
+    }
+
+    /// Counters so far.
+    fn stats(&self) -> WorkerStats {
+        self.core.stats().into()
+    }
+}
