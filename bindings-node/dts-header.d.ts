@@ -172,3 +172,123 @@ export interface Client {
   /** A queue worker on this connection (see `Worker`). */
   worker(options?: WorkerOptions): Worker
 }
+
+/** A stream's configuration in the server's field names (durations in nanoseconds). */
+export interface StreamConfig {
+  name: string
+  subjects?: string[]
+  description?: string
+  retention?: 'limits' | 'interest' | 'workqueue'
+  storage?: 'file' | 'memory'
+  max_consumers?: number
+  max_msgs?: number
+  max_bytes?: number
+  /** Nanoseconds. */
+  max_age?: number
+  max_msgs_per_subject?: number
+  max_msg_size?: number
+  discard?: 'old' | 'new'
+  num_replicas?: number
+  /** Nanoseconds. */
+  duplicate_window?: number
+  allow_msg_ttl?: boolean
+  allow_msg_schedules?: boolean
+  allow_rollup_hdrs?: boolean
+  allow_direct?: boolean
+  deny_delete?: boolean
+  deny_purge?: boolean
+  sealed?: boolean
+  [key: string]: unknown
+}
+
+/** A stream's config and state as the server reports them. */
+export interface StreamInfo {
+  config: StreamConfig & { name: string }
+  created: string
+  state: {
+    messages: number
+    bytes: number
+    first_seq: number
+    first_ts: string
+    last_seq: number
+    last_ts: string
+    consumer_count: number
+    num_subjects?: number
+    num_deleted?: number
+    [key: string]: unknown
+  }
+  [key: string]: unknown
+}
+
+/** A consumer's configuration in the server's field names (durations in nanoseconds). */
+export interface ConsumerConfig {
+  durable_name?: string
+  name?: string
+  description?: string
+  filter_subject?: string
+  filter_subjects?: string[]
+  deliver_policy?: 'all' | 'last' | 'new' | 'by_start_sequence' | 'by_start_time' | 'last_per_subject'
+  opt_start_seq?: number
+  opt_start_time?: string
+  ack_policy?: 'none' | 'all' | 'explicit'
+  /** Nanoseconds. */
+  ack_wait?: number
+  max_deliver?: number
+  /** Nanoseconds per redelivery. */
+  backoff?: number[]
+  max_ack_pending?: number
+  max_waiting?: number
+  replay_policy?: 'instant' | 'original'
+  /** Nanoseconds. */
+  inactive_threshold?: number
+  pause_until?: string
+  [key: string]: unknown
+}
+
+/** A consumer's config and counters as the server reports them. */
+export interface ConsumerInfo {
+  stream_name: string
+  name: string
+  created: string
+  config: ConsumerConfig
+  delivered: { consumer_seq: number; stream_seq: number; last_active?: string }
+  ack_floor: { consumer_seq: number; stream_seq: number; last_active?: string }
+  num_ack_pending: number
+  num_redelivered: number
+  num_waiting: number
+  num_pending: number
+  paused?: boolean
+  pause_remaining?: number
+  [key: string]: unknown
+}
+
+/** The account's JetStream usage and limits (`$JS.API.INFO`). */
+export interface AccountInfo {
+  memory: number
+  storage: number
+  streams: number
+  consumers: number
+  limits: { max_memory: number; max_storage: number; max_streams: number; max_consumers: number; [key: string]: unknown }
+  api: { total: number; errors: number; [key: string]: unknown }
+  domain?: string
+  [key: string]: unknown
+}
+
+/** A KV bucket's settings (`max_age` in nanoseconds). */
+export interface KvConfig {
+  bucket: string
+  description?: string
+  /** Revisions kept per key, 1 to 64 (default 1). */
+  history?: number
+  max_age?: number
+  max_bytes?: number
+  max_value_size?: number
+  storage?: 'file' | 'memory'
+  num_replicas?: number
+}
+
+/** `for await` yields pulled messages; leaving the loop stops pulling. */
+export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
+
+/** `for await` yields changed entries; leaving the loop stops the watch. */
+export interface KvWatch extends AsyncIterable<KvEntry> {}

@@ -173,6 +173,126 @@ export interface Client {
   worker(options?: WorkerOptions): Worker
 }
 
+/** A stream's configuration in the server's field names (durations in nanoseconds). */
+export interface StreamConfig {
+  name: string
+  subjects?: string[]
+  description?: string
+  retention?: 'limits' | 'interest' | 'workqueue'
+  storage?: 'file' | 'memory'
+  max_consumers?: number
+  max_msgs?: number
+  max_bytes?: number
+  /** Nanoseconds. */
+  max_age?: number
+  max_msgs_per_subject?: number
+  max_msg_size?: number
+  discard?: 'old' | 'new'
+  num_replicas?: number
+  /** Nanoseconds. */
+  duplicate_window?: number
+  allow_msg_ttl?: boolean
+  allow_msg_schedules?: boolean
+  allow_rollup_hdrs?: boolean
+  allow_direct?: boolean
+  deny_delete?: boolean
+  deny_purge?: boolean
+  sealed?: boolean
+  [key: string]: unknown
+}
+
+/** A stream's config and state as the server reports them. */
+export interface StreamInfo {
+  config: StreamConfig & { name: string }
+  created: string
+  state: {
+    messages: number
+    bytes: number
+    first_seq: number
+    first_ts: string
+    last_seq: number
+    last_ts: string
+    consumer_count: number
+    num_subjects?: number
+    num_deleted?: number
+    [key: string]: unknown
+  }
+  [key: string]: unknown
+}
+
+/** A consumer's configuration in the server's field names (durations in nanoseconds). */
+export interface ConsumerConfig {
+  durable_name?: string
+  name?: string
+  description?: string
+  filter_subject?: string
+  filter_subjects?: string[]
+  deliver_policy?: 'all' | 'last' | 'new' | 'by_start_sequence' | 'by_start_time' | 'last_per_subject'
+  opt_start_seq?: number
+  opt_start_time?: string
+  ack_policy?: 'none' | 'all' | 'explicit'
+  /** Nanoseconds. */
+  ack_wait?: number
+  max_deliver?: number
+  /** Nanoseconds per redelivery. */
+  backoff?: number[]
+  max_ack_pending?: number
+  max_waiting?: number
+  replay_policy?: 'instant' | 'original'
+  /** Nanoseconds. */
+  inactive_threshold?: number
+  pause_until?: string
+  [key: string]: unknown
+}
+
+/** A consumer's config and counters as the server reports them. */
+export interface ConsumerInfo {
+  stream_name: string
+  name: string
+  created: string
+  config: ConsumerConfig
+  delivered: { consumer_seq: number; stream_seq: number; last_active?: string }
+  ack_floor: { consumer_seq: number; stream_seq: number; last_active?: string }
+  num_ack_pending: number
+  num_redelivered: number
+  num_waiting: number
+  num_pending: number
+  paused?: boolean
+  pause_remaining?: number
+  [key: string]: unknown
+}
+
+/** The account's JetStream usage and limits (`$JS.API.INFO`). */
+export interface AccountInfo {
+  memory: number
+  storage: number
+  streams: number
+  consumers: number
+  limits: { max_memory: number; max_storage: number; max_streams: number; max_consumers: number; [key: string]: unknown }
+  api: { total: number; errors: number; [key: string]: unknown }
+  domain?: string
+  [key: string]: unknown
+}
+
+/** A KV bucket's settings (`max_age` in nanoseconds). */
+export interface KvConfig {
+  bucket: string
+  description?: string
+  /** Revisions kept per key, 1 to 64 (default 1). */
+  history?: number
+  max_age?: number
+  max_bytes?: number
+  max_value_size?: number
+  storage?: 'file' | 'memory'
+  num_replicas?: number
+}
+
+/** `for await` yields pulled messages; leaving the loop stops pulling. */
+export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
+
+/** `for await` yields changed entries; leaving the loop stops the watch. */
+export interface KvWatch extends AsyncIterable<KvEntry> {}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -180,6 +300,19 @@ export interface Client {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/** Publishes without waiting for each ack, with a bounded number in flight. */
+export declare class AsyncPublisher {
+  /** Sends one message; resolves once it is on its way (waiting while the window is full). */
+  publish(subject: string, data?: Payload, options?: JsPublishOptions): Promise<void>
+  /** Publishes whose ack is still outstanding. */
+  get inFlight(): number
+  /**
+   * Waits for every outstanding ack; resolves with the counts since the last `wait()`,
+   * or rejects with the first failure.
+   */
+  wait(): Promise<PublishSummary>
+}
 
 /**
  * A connection to NATS. Publishing is synchronous and cheap; everything that waits returns
@@ -209,6 +342,8 @@ export declare class Client {
   drain(): Promise<void>
   /** Flushes what was published and closes; closing twice does nothing. */
   close(): Promise<void>
+  /** The JetStream API of this connection (domain and timeout from its `jetstream` config). */
+  jetstream(): JetStream
   /** The job queue `name` of this connection (settings from its `queue` config). */
   queue(name?: string | undefined | null): Queue
   /** Counters since the connection was made. */
@@ -224,6 +359,14 @@ export declare class Client {
    * the time passes or the connection is closed and no event is left.
    */
   nextEvent(timeoutMs?: number | undefined | null): Promise<ConnectionEvent | null>
+}
+
+/** Continuous consumption from a pull consumer; iterate it with `for await` or `next()`. */
+export declare class ConsumerMessages {
+  /** The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
+  next(timeoutMs?: number | undefined | null): Promise<JsMessage | null>
+  /** Stops pulling. */
+  stop(): Promise<void>
 }
 
 /** The failed jobs of one connection. */
@@ -245,6 +388,75 @@ export declare class FailedJobs {
   forget(id: string): Promise<boolean>
   /** Deletes every failed job, or those older than `hours`; resolves with how many. */
   flush(options?: FlushOptions | undefined | null): Promise<number>
+}
+
+/** The JetStream API of one connection (domain and API timeout from its config). */
+export declare class JetStream {
+  /** True when the server (and account) answers the JetStream API. */
+  isAvailable(): Promise<boolean>
+  /** The account's JetStream usage and limits; `JETSTREAM_NOT_ENABLED` without JetStream. */
+  accountInfo(): Promise<AccountInfo>
+  /** Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ns, ...); resolves with its info. */
+  createStream(config: StreamConfig): Promise<StreamInfo>
+  /** Updates a stream's config; resolves with its info. */
+  updateStream(config: StreamConfig): Promise<StreamInfo>
+  /** A stream's config and state; `NOT_FOUND` when it does not exist. */
+  streamInfo(name: string): Promise<StreamInfo>
+  /** One page of stream infos. */
+  listStreams(options?: ListOptions | undefined | null): Promise<Page & { items: StreamInfo[] }>
+  /** Every stream name, optionally only those capturing `subject`. */
+  streamNames(subject?: string | undefined | null): Promise<string[]>
+  /**
+   * Purges messages (all, by subject, all but the newest `keep`, or below `sequence`);
+   * resolves with how many were removed.
+   */
+  purgeStream(name: string, options?: PurgeOptions | undefined | null): Promise<number>
+  /** Deletes a stream with its messages and consumers. */
+  deleteStream(name: string): Promise<void>
+  /** The message stored at `sequence`; `NOT_FOUND` when there is none. */
+  getMessage(stream: string, sequence: number): Promise<StoredMessage>
+  /** The newest message on `subject`; `NOT_FOUND` when there is none. */
+  getLastMessage(stream: string, subject: string): Promise<StoredMessage>
+  /** Deletes the message at `sequence`. */
+  deleteMessage(stream: string, sequence: number): Promise<void>
+  /** Creates a durable consumer (`durable_name`, `filter_subject`, `ack_policy`, `ack_wait` in ns, ...). */
+  createConsumer(stream: string, config: ConsumerConfig): Promise<ConsumerInfo>
+  /** Updates a consumer's config; resolves with its info. */
+  updateConsumer(stream: string, config: ConsumerConfig): Promise<ConsumerInfo>
+  /** A consumer's config and counters (`num_pending`, `num_ack_pending`, ...). */
+  consumerInfo(stream: string, name: string): Promise<ConsumerInfo>
+  /** One page of a stream's consumer infos. */
+  listConsumers(stream: string, offset?: number | undefined | null): Promise<Page & { items: ConsumerInfo[] }>
+  /** Every consumer name of a stream. */
+  consumerNames(stream: string): Promise<string[]>
+  /** Deletes a consumer. */
+  deleteConsumer(stream: string, name: string): Promise<void>
+  /** Stops delivery from a consumer until `until` (a Date or RFC 3339 text). */
+  pauseConsumer(stream: string, name: string, until: Date | string): Promise<PauseState>
+  /** Resumes a paused consumer now. */
+  resumeConsumer(stream: string, name: string): Promise<PauseState>
+  /** Publishes to a stream and resolves with the server's ack (`stream`, `seq`, `duplicate`). */
+  publish(subject: string, data?: Payload, options?: JsPublishOptions): Promise<PubAck>
+  /** A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding. */
+  publisher(maxInFlight?: number | undefined | null): AsyncPublisher
+  /**
+   * Fetches up to `max` messages from a pull consumer: waits until `max` arrived or the
+   * timeout passed, or with `noWait` returns what is available now.
+   */
+  fetch(stream: string, consumer: string, max: number, options?: FetchOptions | undefined | null): Promise<JsMessage[]>
+  /** Fetches one message; null when none arrived in time. */
+  fetchNext(stream: string, consumer: string, options?: FetchOptions | undefined | null): Promise<JsMessage | null>
+  /**
+   * Consumes continuously from a pull consumer: an async iterable of messages (pulls of
+   * `batch` are renewed in the background); `stop()` or leaving the loop ends it.
+   */
+  consume(stream: string, consumer: string, options?: ConsumeOptions | undefined | null): Promise<ConsumerMessages>
+  /** Creates a KV bucket (`bucket`, `history`, `max_age` in ns, `storage`, ...). */
+  createKv(config: KvConfig): Promise<Kv>
+  /** An existing KV bucket; `NOT_FOUND` when there is none. */
+  kv(bucket: string): Promise<Kv>
+  /** Deletes a KV bucket. */
+  deleteKv(bucket: string): Promise<void>
 }
 
 /**
@@ -289,6 +501,68 @@ export declare class Job {
    * or failed.
    */
   error(exception: string, message: string, trace?: string | undefined | null): Promise<JobEvent>
+}
+
+/** A message pulled from a consumer; acknowledge it with one of the ack methods. */
+export declare class JsMessage {
+  /** The subject it was published to. */
+  get subject(): string
+  /** The ack subject. */
+  get reply(): string | null
+  /** The payload (a copy). */
+  get data(): Buffer
+  /** Every header with all its values, or `undefined` when there are none. */
+  get headers(): Record<string, Array<string>> | null
+  /** The first value of a header, ignoring the name's case. */
+  header(name: string): string | null
+  /** The payload as UTF-8 text. */
+  string(): string
+  /** The payload decoded as JSON; `SERIALIZATION` when it is not JSON. */
+  json(): any
+  /** Stream, consumer, sequences, delivery count, pending and timestamp. */
+  get metadata(): Metadata
+  /** Acknowledges the message (sent without waiting for the server). */
+  ack(): Promise<void>
+  /** Acknowledges and resolves once the server confirmed it. */
+  doubleAck(): Promise<void>
+  /** Asks for redelivery, after `delayMs` when given. */
+  nak(delayMs?: number | undefined | null): Promise<void>
+  /** Stops redelivery for good, with an optional reason. */
+  term(reason?: string | undefined | null): Promise<void>
+  /** Tells the server work is ongoing, restarting the ack wait. */
+  inProgress(): Promise<void>
+}
+
+/** A key-value bucket. Values are Buffers, strings (UTF-8) or JSON, like payloads. */
+export declare class Kv {
+  /** The bucket's name. */
+  get bucket(): string
+  /** Writes a value; resolves with its revision. */
+  put(key: string, value: Payload): Promise<number>
+  /** The current entry of a key, or null when it has none (or was deleted). */
+  get(key: string): Promise<KvEntry | null>
+  /** Writes a key only if it has no value; rejects otherwise. */
+  create(key: string, value: Payload): Promise<number>
+  /** Writes a key only if its latest revision is `revision` (compare and set). */
+  update(key: string, value: Payload, revision: number): Promise<number>
+  /** Deletes a key (keeps its history). */
+  delete(key: string): Promise<void>
+  /** Deletes a key and its history. */
+  purge(key: string): Promise<void>
+  /** Every key with a value. */
+  keys(): Promise<string[]>
+  /** Every kept revision of a key, oldest first. */
+  history(key: string): Promise<KvEntry[]>
+  /** Watches keys matching `pattern` (`>` for all): an async iterable of new entries. */
+  watch(pattern?: string | undefined | null): Promise<KvWatch>
+}
+
+/** Changes of watched keys; iterate with `for await` or `next()`. */
+export declare class KvWatch {
+  /** The next change, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
+  next(timeoutMs?: number | undefined | null): Promise<KvEntry | null>
+  /** Stops watching. */
+  stop(): Promise<void>
 }
 
 /** A nats-server child process on 127.0.0.1 (found via `NATS_SERVER_BIN`, `.venv/bin` or `PATH`). */
@@ -434,6 +708,14 @@ export declare class WorkerLoop {
  */
 export declare function connect(options?: string | ConnectionOptions): Promise<Client>
 
+/** Options of `consume()`. */
+export interface ConsumeOptions {
+  /** Messages per pull (default 256). */
+  batch?: number
+  /** Milliseconds each pull stays open on the server. */
+  expires?: number
+}
+
 /** natskit's stable error codes, the same names in every host. */
 export type ErrorCode = 'INVALID_ARGUMENT' | 'INVALID_SUBJECT' | 'CONFIG' | 'CONNECT' | 'AUTHORIZATION' | 'TIMEOUT' | 'NO_RESPONDERS' | 'PAYLOAD_TOO_LARGE' | 'CLOSED' | 'JETSTREAM_NOT_ENABLED' | 'JETSTREAM' | 'NOT_FOUND' | 'SERIALIZATION' | 'QUEUE' | 'PANIC' | 'IO'
 
@@ -457,6 +739,14 @@ export interface FailedJob {
   failedAt: number
 }
 
+/** How a fetch waits. */
+export interface FetchOptions {
+  /** Milliseconds the pull stays open (default: the JetStream API timeout). */
+  timeout?: number
+  /** Return at once with what is available. */
+  noWait?: boolean
+}
+
 /** Options of `flush()`. */
 export interface FlushOptions {
   /** Only jobs that failed more than this many hours ago. */
@@ -477,12 +767,130 @@ export interface JobEvent {
   reason?: string
 }
 
+/** Settings of one JetStream publish. */
+export interface JsPublishOptions {
+  /** `Nats-Msg-Id`: stored once within the stream's duplicate window. */
+  msgId?: string
+  /** Fail unless the subject belongs to this stream. */
+  expectedStream?: string
+  /** Fail unless the stream's last sequence is this. */
+  expectedLastSeq?: number
+  /** Fail unless the stream's last message id is this. */
+  expectedLastMsgId?: string
+  /** Fail unless the last sequence on this subject is this. */
+  expectedLastSubjectSeq?: number
+  /** Per-message TTL in whole seconds (the stream needs `allow_msg_ttl`). */
+  ttl?: number
+  /** Extra headers. */
+  headers?: Record<string, string | string[]>
+}
+
+/** One revision of a key. */
+export interface KvEntry {
+  /** Bucket name. */
+  bucket: string
+  /** The key. */
+  key: string
+  /** The value (empty for deletes and purges). */
+  value: Buffer
+  /** The revision (stream sequence). */
+  revision: number
+  /** When it was written (RFC 3339). */
+  created: string
+  /** What the entry records. */
+  operation: 'PUT' | 'DEL' | 'PURGE'
+  /** Entries still pending after this one in a watch or history. */
+  delta: number
+}
+
+/** Options of `listStreams()`. */
+export interface ListOptions {
+  /** Index of the first item (default 0). */
+  offset?: number
+  /** Only streams capturing this subject. */
+  subject?: string
+}
+
+/** Where a pulled message comes from. */
+export interface Metadata {
+  /** Stream name. */
+  stream: string
+  /** Consumer name. */
+  consumer: string
+  /** Sequence in the stream. */
+  streamSeq: number
+  /** Sequence in the consumer (counts redeliveries). */
+  consumerSeq: number
+  /** Delivery attempt, from 1. */
+  delivered: number
+  /** Messages still pending for the consumer after this one. */
+  pending: number
+  /** When the server stored it (RFC 3339). */
+  timestamp: string
+  /** JetStream domain, if any. */
+  domain?: string
+}
+
+/** One page of a paged listing. */
+export interface Page {
+  /** How many items exist in total. */
+  total: number
+  /** Index of the first item on this page. */
+  offset: number
+  /** The server's page size. */
+  limit: number
+  /** Stream or consumer infos in the server's JSON. */
+  items: any[]
+}
+
+/** A consumer's pause state. */
+export interface PauseState {
+  /** True while paused. */
+  paused: boolean
+  /** Until when (RFC 3339), when paused. */
+  pauseUntil?: string
+  /** Nanoseconds left, when paused. */
+  pauseRemaining?: number
+}
+
+/** The server's acknowledgement of a stored message. */
+export interface PubAck {
+  /** The stream that stored it. */
+  stream: string
+  /** Its stream sequence. */
+  seq: number
+  /** True when it was a duplicate (same msg id) and not stored again. */
+  duplicate: boolean
+  /** The JetStream domain, if any. */
+  domain?: string
+}
+
 /** Options of `publish()`. */
 export interface PublishOptions {
   /** Headers to send. */
   headers?: Record<string, string | string[]>
   /** Reply subject for the receiver to answer on. */
   reply?: string
+}
+
+/** What pipelined publishes ended with. */
+export interface PublishSummary {
+  /** Publishes the server acknowledged. */
+  acked: number
+  /** Of those, duplicates not stored again. */
+  duplicates: number
+  /** Highest stream sequence acknowledged. */
+  lastSeq: number
+}
+
+/** What `purgeStream()` removes. */
+export interface PurgeOptions {
+  /** Only messages on this subject (wildcards allowed). */
+  subject?: string
+  /** Keep this many of the newest messages. */
+  keep?: number
+  /** Remove messages below this sequence (not with `keep`). */
+  sequence?: number
 }
 
 /** The numbers of one queue. */
@@ -545,6 +953,20 @@ export interface Stats {
   reconnects: number
   /** Messages dropped by slow subscriptions. */
   dropped: number
+}
+
+/** A message read from a stream by sequence or subject. */
+export interface StoredMessage {
+  /** The subject it was published to. */
+  subject: string
+  /** Its stream sequence. */
+  sequence: number
+  /** Its headers (`{}` when none). */
+  headers: Record<string, Array<string>>
+  /** Its payload. */
+  data: Buffer
+  /** When the server stored it (RFC 3339). */
+  time: string
 }
 
 /** Options of `subscribe()`. */

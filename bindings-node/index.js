@@ -7,7 +7,7 @@
 const { EventEmitter } = require('node:events')
 const native = require('./binding.js')
 
-const { Client, Job, Subscription, WorkerLoop } = native
+const { Client, ConsumerMessages, JetStream, Job, KvWatch, Subscription, WorkerLoop } = native
 
 const CODES = new Set([
   'INVALID_ARGUMENT', 'INVALID_SUBJECT', 'CONFIG', 'CONNECT', 'AUTHORIZATION', 'TIMEOUT',
@@ -34,6 +34,31 @@ Subscription.prototype[Symbol.asyncIterator] = async function* messages() {
   } finally {
     if (!this.isClosed) await this.unsubscribe()
   }
+}
+
+// Continuous pulls and KV watches iterate the same way: until stopped, stopping on exit.
+for (const Iterable of [ConsumerMessages, KvWatch]) {
+  Iterable.prototype[Symbol.asyncIterator] = async function* items() {
+    try {
+      for (;;) {
+        let item
+        try {
+          item = await this.next()
+        } catch (err) {
+          if (err.code === 'CLOSED') return
+          throw err
+        }
+        if (item !== null) yield item
+      }
+    } finally {
+      await this.stop()
+    }
+  }
+}
+
+const nativePause = JetStream.prototype.pauseConsumer
+JetStream.prototype.pauseConsumer = function pauseConsumer(stream, name, until) {
+  return nativePause.call(this, stream, name, until instanceof Date ? until.toISOString() : until)
 }
 
 const nativeSubscribe = Client.prototype.subscribe

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{invalid_argument, Outcome};
 use crate::headers::{self, JsHeaders};
+use crate::jetstream::JetStream;
 use crate::message::Message;
 use crate::payload;
 use crate::queue::Queue;
@@ -344,6 +345,12 @@ impl Client {
         }));
         let _ = waited.await;
         Outcome(client.close().await)
+    }
+
+    /// The JetStream API of this connection (domain and timeout from its `jetstream` config).
+    #[napi]
+    pub fn jetstream(&self) -> JetStream {
+        JetStream::new(&self.inner)
     }
 
     /// The job queue `name` of this connection (settings from its `queue` config).

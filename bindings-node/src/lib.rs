@@ -10,6 +10,7 @@ extern crate napi_derive;
 pub mod client;
 pub mod error;
 pub mod headers;
+pub mod jetstream;
 pub mod manager;
 pub mod message;
 pub mod payload;

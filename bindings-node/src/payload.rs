@@ -35,7 +35,29 @@ pub fn to_bytes(env: &Env, value: Unknown) -> natskit::Result<Bytes> {
             let json: serde_json::Value = env
                 .from_js_value(value)
                 .map_err(|e| invalid_argument(format!("payload: cannot encode as JSON: {e}")))?;
-            Ok(Bytes::from(serde_json::to_vec(&json)?))
+            Ok(Bytes::from(serde_json::to_vec(&whole_numbers(json))?))
         }
+    }
+}
+
+/// JavaScript has one number type, so napi hands over every number beyond 32 bits as a
+/// float (`5e9` would be sent as `5000000000.0`). Whole numbers become JSON integers again,
+/// as the server (durations in ns) and other hosts expect.
+pub fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_numbers(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::client::millis;
 use crate::error::{invalid_argument, Outcome};
+use crate::payload::whole_numbers;
 use failed::FailedJobs;
 use job::Job;
 
@@ -45,7 +46,7 @@ pub(crate) fn push_options(
 ) -> natskit::Result<natskit::queue::PushOptions> {
     match options {
         None | Some(serde_json::Value::Null) => Ok(Default::default()),
-        Some(value) => serde_json::from_value(value)
+        Some(value) => serde_json::from_value(whole_numbers(value))
             .map_err(|e| invalid_argument(format!("push options: {e}"))),
     }
 }
@@ -101,7 +102,9 @@ impl Queue {
         Outcome(
             async move {
                 let opts = push_options(options)?;
-                queue.push(&name, data.unwrap_or_default(), &opts).await
+                queue
+                    .push(&name, whole_numbers(data.unwrap_or_default()), &opts)
+                    .await
             }
             .await,
         )
@@ -125,7 +128,7 @@ impl Queue {
                 let delay = seconds("delaySeconds", delay_seconds)?;
                 let opts = push_options(options)?;
                 queue
-                    .later(delay, &name, data.unwrap_or_default(), &opts)
+                    .later(delay, &name, whole_numbers(data.unwrap_or_default()), &opts)
                     .await
             }
             .await,

@@ -41,7 +41,7 @@ impl WorkerLoop {
     ) -> napi::Result<Self> {
         let options = match options {
             None | Some(serde_json::Value::Null) => Ok(Default::default()),
-            Some(value) => serde_json::from_value(value)
+            Some(value) => serde_json::from_value(crate::payload::whole_numbers(value))
                 .map_err(|e| invalid_argument(format!("worker options: {e}"))),
         };
         options

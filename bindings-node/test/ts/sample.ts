@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by typescript.test.js: the published types must accept this.
 import { connect, LocalServer, Manager, Worker, isNatskitError } from 'natskit'
-import type { Client, ErrorCode, Job, JobEvent, Message, NatskitError, QueueSize, Stats, Subscription, WorkerResult } from 'natskit'
+import type { AccountInfo, Client, ConsumerInfo, ErrorCode, Job, JobEvent, JsMessage, KvEntry, PubAck, StreamInfo, Message, NatskitError, QueueSize, Stats, Subscription, WorkerResult } from 'natskit'
 
 async function main(): Promise<void> {
   const server: LocalServer = await LocalServer.start({ jetstream: false })
@@ -51,6 +51,18 @@ async function main(): Promise<void> {
   worker.on('processed', (j: Job, e: JobEvent) => console.log(j.name, e.event))
   const result: WorkerResult = await worker.run()
   console.log(result.reason, (await q.failed().list()).length, await q.failed().flush({ hours: 24 }))
+  const js = nc.jetstream()
+  const account: AccountInfo = await js.accountInfo()
+  const stream: StreamInfo = await js.createStream({ name: 'S', subjects: ['s.>'], max_age: 3600e9, storage: 'memory' })
+  const consumer: ConsumerInfo = await js.createConsumer('S', { durable_name: 'c', ack_policy: 'explicit' })
+  const ack: PubAck = await js.publish('s.a', 'x', { msgId: '1', headers: { A: 'b' } })
+  const batch: JsMessage[] = await js.fetch('S', 'c', 10, { timeout: 500 })
+  for (const m of batch) await m.nak(1000)
+  for await (const m of await js.consume('S', 'c')) { await m.ack(); break }
+  const kv = await js.createKv({ bucket: 'b', history: 3 })
+  const entry: KvEntry | null = await kv.get('k')
+  for await (const e of await kv.watch('>')) { console.log(e.key); break }
+  console.log(account.streams, stream.state.messages, consumer.num_pending, ack.seq, entry?.revision)
   await nc.close()
   server.stop()
 }

@@ -1,0 +1,212 @@
+//! Key-value buckets: put, get, create, update, delete, purge, keys, history and watch.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Buffer, PromiseRaw, Unknown};
+use napi::Env;
+use tokio::sync::Mutex;
+
+use super::{rfc3339, whole};
+use crate::client::millis;
+use crate::error::Outcome;
+use crate::payload;
+
+/// One revision of a key.
+#[napi(object)]
+pub struct KvEntry {
+    /// Bucket name.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+    /// The value (empty for deletes and purges).
+    pub value: Buffer,
+    /// The revision (stream sequence).
+    pub revision: f64,
+    /// When it was written (RFC 3339).
+    pub created: String,
+    /// What the entry records.
+    #[napi(ts_type = "'PUT' | 'DEL' | 'PURGE'")]
+    pub operation: String,
+    /// Entries still pending after this one in a watch or history.
+    pub delta: f64,
+}
+
+impl From<natskit::jetstream::KvEntry> for KvEntry {
+    fn from(e: natskit::jetstream::KvEntry) -> Self {
+        KvEntry {
+            bucket: e.bucket,
+            key: e.key,
+            value: Buffer::from(e.value.to_vec()),
+            revision: e.revision as f64,
+            created: rfc3339(e.created),
+            operation: e.operation.as_str().to_string(),
+            delta: e.delta as f64,
+        }
+    }
+}
+
+/// A key-value bucket. Values are Buffers, strings (UTF-8) or JSON, like payloads.
+#[napi]
+pub struct Kv {
+    inner: natskit::jetstream::Kv,
+}
+
+impl Kv {
+    pub(crate) fn new(inner: natskit::jetstream::Kv) -> Self {
+        Kv { inner }
+    }
+
+    fn write<'env, F, Fut>(
+        &self,
+        env: &'env Env,
+        value: Unknown,
+        write: F,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>>
+    where
+        F: FnOnce(natskit::jetstream::Kv, bytes::Bytes) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = natskit::Result<u64>> + Send,
+    {
+        let value = payload::to_bytes(env, value);
+        let kv = self.inner.clone();
+        env.spawn_future(async move {
+            let result = match value {
+                Ok(v) => write(kv, v).await,
+                Err(e) => Err(e),
+            };
+            Ok(Outcome(result.map(|r| r as f64)))
+        })
+    }
+}
+
+#[napi]
+impl Kv {
+    /// The bucket's name.
+    #[napi(getter)]
+    pub fn bucket(&self) -> String {
+        self.inner.bucket().to_string()
+    }
+
+    /// Writes a value; resolves with its revision.
+    #[napi(
+        ts_args_type = "key: string, value: Payload",
+        ts_return_type = "Promise<number>"
+    )]
+    pub fn put<'env>(
+        &self,
+        env: &'env Env,
+        key: String,
+        value: Unknown,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
+        self.write(
+            env,
+            value,
+            move |kv, v| async move { kv.put(&key, v).await },
+        )
+    }
+
+    /// The current entry of a key, or null when it has none (or was deleted).
+    #[napi(ts_return_type = "Promise<KvEntry | null>")]
+    pub async fn get(&self, key: String) -> Outcome<Option<KvEntry>> {
+        Outcome(self.inner.get(&key).await.map(|e| e.map(KvEntry::from)))
+    }
+
+    /// Writes a key only if it has no value; rejects otherwise.
+    #[napi(
+        ts_args_type = "key: string, value: Payload",
+        ts_return_type = "Promise<number>"
+    )]
+    pub fn create<'env>(
+        &self,
+        env: &'env Env,
+        key: String,
+        value: Unknown,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
+        self.write(
+            env,
+            value,
+            move |kv, v| async move { kv.create(&key, v).await },
+        )
+    }
+
+    /// Writes a key only if its latest revision is `revision` (compare and set).
+    #[napi(
+        ts_args_type = "key: string, value: Payload, revision: number",
+        ts_return_type = "Promise<number>"
+    )]
+    pub fn update<'env>(
+        &self,
+        env: &'env Env,
+        key: String,
+        value: Unknown,
+        revision: f64,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
+        self.write(env, value, move |kv, v| async move {
+            let revision = whole("revision", revision)?;
+            kv.update(&key, v, revision).await
+        })
+    }
+
+    /// Deletes a key (keeps its history).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn delete(&self, key: String) -> Outcome<()> {
+        Outcome(self.inner.delete(&key).await)
+    }
+
+    /// Deletes a key and its history.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn purge(&self, key: String) -> Outcome<()> {
+        Outcome(self.inner.purge(&key).await)
+    }
+
+    /// Every key with a value.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub async fn keys(&self) -> Outcome<Vec<String>> {
+        Outcome(self.inner.keys().await)
+    }
+
+    /// Every kept revision of a key, oldest first.
+    #[napi(ts_return_type = "Promise<KvEntry[]>")]
+    pub async fn history(&self, key: String) -> Outcome<Vec<KvEntry>> {
+        let found = self.inner.history(&key).await;
+        Outcome(found.map(|v| v.into_iter().map(KvEntry::from).collect()))
+    }
+
+    /// Watches keys matching `pattern` (`>` for all): an async iterable of new entries.
+    #[napi(ts_return_type = "Promise<KvWatch>")]
+    pub async fn watch(&self, pattern: Option<String>) -> Outcome<KvWatch> {
+        let pattern = pattern.unwrap_or_else(|| ">".to_string());
+        let watch = self.inner.watch(&pattern).await;
+        Outcome(watch.map(|w| KvWatch {
+            inner: Arc::new(Mutex::new(w)),
+        }))
+    }
+}
+
+/// Changes of watched keys; iterate with `for await` or `next()`.
+#[napi]
+pub struct KvWatch {
+    inner: Arc<Mutex<natskit::jetstream::KvWatch>>,
+}
+
+#[napi]
+impl KvWatch {
+    /// The next change, or null when `timeoutMs` passes first; `CLOSED` once stopped.
+    #[napi(ts_return_type = "Promise<KvEntry | null>")]
+    pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<KvEntry>> {
+        let inner = self.inner.clone();
+        Outcome(
+            async move {
+                let timeout = timeout_ms.map(millis).transpose()?;
+                let got = inner.lock().await.next(timeout).await?;
+                Ok(got.map(KvEntry::from))
+            }
+            .await,
+        )
+    }
+
+    /// Stops watching.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn stop(&self) {
+        self.inner.lock().await.stop();
+    }
+}

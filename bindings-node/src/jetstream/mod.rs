@@ -1,0 +1,522 @@
+//! JetStream (core's `natskit::jetstream`): `client.jetstream()` with streams, messages,
+//! consumers, publish with ack, pull fetches and KV. Configs go in and infos come out as
+//! plain objects in the server's own field names; the TypeScript types are in dts-header.d.ts.
+
+pub mod kv;
+pub mod publish;
+pub mod pull;
+
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Buffer, PromiseRaw, Unknown};
+use napi::Env;
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::client::millis;
+use crate::error::{invalid_argument, Outcome};
+use crate::headers;
+use crate::payload::{self, whole_numbers};
+use kv::Kv;
+use publish::{AsyncPublisher, JsPublishOptions, PubAck};
+use pull::{ConsumerMessages, JsMessage};
+
+/// One page of a paged listing.
+#[napi(object)]
+pub struct Page {
+    /// How many items exist in total.
+    pub total: f64,
+    /// Index of the first item on this page.
+    pub offset: f64,
+    /// The server's page size.
+    pub limit: f64,
+    /// Stream or consumer infos in the server's JSON.
+    #[napi(ts_type = "any[]")]
+    pub items: Vec<Value>,
+}
+
+impl From<natskit::jetstream::Page> for Page {
+    fn from(p: natskit::jetstream::Page) -> Self {
+        Page {
+            total: p.total as f64,
+            offset: p.offset as f64,
+            limit: p.limit as f64,
+            items: p.items,
+        }
+    }
+}
+
+/// What `purgeStream()` removes.
+#[napi(object)]
+pub struct PurgeOptions {
+    /// Only messages on this subject (wildcards allowed).
+    pub subject: Option<String>,
+    /// Keep this many of the newest messages.
+    pub keep: Option<f64>,
+    /// Remove messages below this sequence (not with `keep`).
+    pub sequence: Option<f64>,
+}
+
+/// Options of `listStreams()`.
+#[napi(object)]
+pub struct ListOptions {
+    /// Index of the first item (default 0).
+    pub offset: Option<f64>,
+    /// Only streams capturing this subject.
+    pub subject: Option<String>,
+}
+
+/// A message read from a stream by sequence or subject.
+#[napi(object)]
+pub struct StoredMessage {
+    /// The subject it was published to.
+    pub subject: String,
+    /// Its stream sequence.
+    pub sequence: f64,
+    /// Its headers (`{}` when none).
+    pub headers: std::collections::HashMap<String, Vec<String>>,
+    /// Its payload.
+    pub data: Buffer,
+    /// When the server stored it (RFC 3339).
+    pub time: String,
+}
+
+impl From<natskit::jetstream::StoredMessage> for StoredMessage {
+    fn from(m: natskit::jetstream::StoredMessage) -> Self {
+        StoredMessage {
+            subject: m.subject,
+            sequence: m.sequence as f64,
+            headers: headers::to_js(&m.headers),
+            data: Buffer::from(m.payload.to_vec()),
+            time: rfc3339(m.time),
+        }
+    }
+}
+
+/// A consumer's pause state.
+#[napi(object)]
+pub struct PauseState {
+    /// True while paused.
+    pub paused: bool,
+    /// Until when (RFC 3339), when paused.
+    pub pause_until: Option<String>,
+    /// Nanoseconds left, when paused.
+    pub pause_remaining: Option<f64>,
+}
+
+impl From<natskit::jetstream::PauseState> for PauseState {
+    fn from(p: natskit::jetstream::PauseState) -> Self {
+        PauseState {
+            paused: p.paused,
+            pause_until: p.pause_until,
+            pause_remaining: p.pause_remaining.map(|n| n as f64),
+        }
+    }
+}
+
+/// How a fetch waits.
+#[napi(object)]
+pub struct FetchOptions {
+    /// Milliseconds the pull stays open (default: the JetStream API timeout).
+    pub timeout: Option<f64>,
+    /// Return at once with what is available.
+    pub no_wait: Option<bool>,
+}
+
+impl FetchOptions {
+    fn to_core(options: Option<FetchOptions>) -> natskit::Result<natskit::jetstream::FetchOptions> {
+        let o = options.unwrap_or(FetchOptions {
+            timeout: None,
+            no_wait: None,
+        });
+        Ok(natskit::jetstream::FetchOptions {
+            timeout: o.timeout.map(millis).transpose()?,
+            no_wait: o.no_wait.unwrap_or(false),
+        })
+    }
+}
+
+/// Options of `consume()`.
+#[napi(object)]
+pub struct ConsumeOptions {
+    /// Messages per pull (default 256).
+    pub batch: Option<u32>,
+    /// Milliseconds each pull stays open on the server.
+    pub expires: Option<f64>,
+}
+
+/// RFC 3339 text of a server timestamp.
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A whole number from JavaScript (sequence, count) as `u64`.
+pub(crate) fn whole(what: &str, n: f64) -> natskit::Result<u64> {
+    if !n.is_finite() || n < 0.0 || n.fract() != 0.0 {
+        return Err(invalid_argument(format!(
+            "{what}: {n} is not a whole number >= 0"
+        )));
+    }
+    Ok(n as u64)
+}
+
+/// The JetStream API of one connection (domain and API timeout from its config).
+#[napi]
+pub struct JetStream {
+    inner: natskit::jetstream::Context,
+}
+
+impl JetStream {
+    pub(crate) fn new(client: &natskit::Client) -> JetStream {
+        JetStream {
+            inner: natskit::runtime::enter(|| client.jetstream()),
+        }
+    }
+}
+
+#[napi]
+impl JetStream {
+    /// True when the server (and account) answers the JetStream API.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub async fn is_available(&self) -> bool {
+        self.inner.is_available().await
+    }
+
+    /// The account's JetStream usage and limits; `JETSTREAM_NOT_ENABLED` without JetStream.
+    #[napi(ts_return_type = "Promise<AccountInfo>")]
+    pub async fn account_info(&self) -> Outcome<Value> {
+        Outcome(self.inner.account_info().await)
+    }
+
+    /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ns, ...); resolves with its info.
+    #[napi(
+        ts_args_type = "config: StreamConfig",
+        ts_return_type = "Promise<StreamInfo>"
+    )]
+    pub async fn create_stream(&self, config: Value) -> Outcome<Value> {
+        Outcome(self.inner.create_stream(&whole_numbers(config)).await)
+    }
+
+    /// Updates a stream's config; resolves with its info.
+    #[napi(
+        ts_args_type = "config: StreamConfig",
+        ts_return_type = "Promise<StreamInfo>"
+    )]
+    pub async fn update_stream(&self, config: Value) -> Outcome<Value> {
+        Outcome(self.inner.update_stream(&whole_numbers(config)).await)
+    }
+
+    /// A stream's config and state; `NOT_FOUND` when it does not exist.
+    #[napi(ts_return_type = "Promise<StreamInfo>")]
+    pub async fn stream_info(&self, name: String) -> Outcome<Value> {
+        Outcome(self.inner.stream_info(&name).await)
+    }
+
+    /// One page of stream infos.
+    #[napi(ts_return_type = "Promise<Page & { items: StreamInfo[] }>")]
+    pub async fn list_streams(&self, options: Option<ListOptions>) -> Outcome<Page> {
+        let (offset, subject) = match options {
+            Some(o) => (o.offset.unwrap_or(0.0), o.subject),
+            None => (0.0, None),
+        };
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let offset = whole("offset", offset)?;
+                js.list_streams(offset, subject.as_deref())
+                    .await
+                    .map(Page::from)
+            }
+            .await,
+        )
+    }
+
+    /// Every stream name, optionally only those capturing `subject`.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub async fn stream_names(&self, subject: Option<String>) -> Outcome<Vec<String>> {
+        Outcome(self.inner.stream_names(subject.as_deref()).await)
+    }
+
+    /// Purges messages (all, by subject, all but the newest `keep`, or below `sequence`);
+    /// resolves with how many were removed.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub async fn purge_stream(&self, name: String, options: Option<PurgeOptions>) -> Outcome<f64> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let o = match options {
+                    Some(o) => natskit::jetstream::PurgeOptions {
+                        subject: o.subject,
+                        keep: o.keep.map(|k| whole("keep", k)).transpose()?,
+                        sequence: o.sequence.map(|s| whole("sequence", s)).transpose()?,
+                    },
+                    None => Default::default(),
+                };
+                js.purge_stream(&name, &o).await.map(|n| n as f64)
+            }
+            .await,
+        )
+    }
+
+    /// Deletes a stream with its messages and consumers.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn delete_stream(&self, name: String) -> Outcome<()> {
+        Outcome(self.inner.delete_stream(&name).await)
+    }
+
+    /// The message stored at `sequence`; `NOT_FOUND` when there is none.
+    #[napi(ts_return_type = "Promise<StoredMessage>")]
+    pub async fn get_message(&self, stream: String, sequence: f64) -> Outcome<StoredMessage> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let seq = whole("sequence", sequence)?;
+                js.get_message(&stream, seq).await.map(StoredMessage::from)
+            }
+            .await,
+        )
+    }
+
+    /// The newest message on `subject`; `NOT_FOUND` when there is none.
+    #[napi(ts_return_type = "Promise<StoredMessage>")]
+    pub async fn get_last_message(
+        &self,
+        stream: String,
+        subject: String,
+    ) -> Outcome<StoredMessage> {
+        let found = self.inner.get_last_message(&stream, &subject).await;
+        Outcome(found.map(StoredMessage::from))
+    }
+
+    /// Deletes the message at `sequence`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn delete_message(&self, stream: String, sequence: f64) -> Outcome<()> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let seq = whole("sequence", sequence)?;
+                js.delete_message(&stream, seq).await
+            }
+            .await,
+        )
+    }
+
+    /// Creates a durable consumer (`durable_name`, `filter_subject`, `ack_policy`, `ack_wait` in ns, ...).
+    #[napi(
+        ts_args_type = "stream: string, config: ConsumerConfig",
+        ts_return_type = "Promise<ConsumerInfo>"
+    )]
+    pub async fn create_consumer(&self, stream: String, config: Value) -> Outcome<Value> {
+        Outcome(
+            self.inner
+                .create_consumer(&stream, &whole_numbers(config))
+                .await,
+        )
+    }
+
+    /// Updates a consumer's config; resolves with its info.
+    #[napi(
+        ts_args_type = "stream: string, config: ConsumerConfig",
+        ts_return_type = "Promise<ConsumerInfo>"
+    )]
+    pub async fn update_consumer(&self, stream: String, config: Value) -> Outcome<Value> {
+        Outcome(
+            self.inner
+                .update_consumer(&stream, &whole_numbers(config))
+                .await,
+        )
+    }
+
+    /// A consumer's config and counters (`num_pending`, `num_ack_pending`, ...).
+    #[napi(ts_return_type = "Promise<ConsumerInfo>")]
+    pub async fn consumer_info(&self, stream: String, name: String) -> Outcome<Value> {
+        Outcome(self.inner.consumer_info(&stream, &name).await)
+    }
+
+    /// One page of a stream's consumer infos.
+    #[napi(ts_return_type = "Promise<Page & { items: ConsumerInfo[] }>")]
+    pub async fn list_consumers(&self, stream: String, offset: Option<f64>) -> Outcome<Page> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let offset = whole("offset", offset.unwrap_or(0.0))?;
+                js.list_consumers(&stream, offset).await.map(Page::from)
+            }
+            .await,
+        )
+    }
+
+    /// Every consumer name of a stream.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub async fn consumer_names(&self, stream: String) -> Outcome<Vec<String>> {
+        Outcome(self.inner.consumer_names(&stream).await)
+    }
+
+    /// Deletes a consumer.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn delete_consumer(&self, stream: String, name: String) -> Outcome<()> {
+        Outcome(self.inner.delete_consumer(&stream, &name).await)
+    }
+
+    /// Stops delivery from a consumer until `until` (a Date or RFC 3339 text).
+    #[napi(
+        ts_args_type = "stream: string, name: string, until: Date | string",
+        ts_return_type = "Promise<PauseState>"
+    )]
+    pub async fn pause_consumer(
+        &self,
+        stream: String,
+        name: String,
+        until: String,
+    ) -> Outcome<PauseState> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let until = OffsetDateTime::parse(&until, &Rfc3339).map_err(|e| {
+                    invalid_argument(format!("until: {until:?} is not RFC 3339: {e}"))
+                })?;
+                js.pause_consumer(&stream, &name, until)
+                    .await
+                    .map(PauseState::from)
+            }
+            .await,
+        )
+    }
+
+    /// Resumes a paused consumer now.
+    #[napi(ts_return_type = "Promise<PauseState>")]
+    pub async fn resume_consumer(&self, stream: String, name: String) -> Outcome<PauseState> {
+        let resumed = self.inner.resume_consumer(&stream, &name).await;
+        Outcome(resumed.map(PauseState::from))
+    }
+
+    /// Publishes to a stream and resolves with the server's ack (`stream`, `seq`, `duplicate`).
+    #[napi(
+        ts_args_type = "subject: string, data?: Payload, options?: JsPublishOptions",
+        ts_return_type = "Promise<PubAck>"
+    )]
+    pub fn publish<'env>(
+        &self,
+        env: &'env Env,
+        subject: String,
+        data: Unknown,
+        options: Option<JsPublishOptions>,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<PubAck>>> {
+        let payload = payload::to_bytes(env, data);
+        let options = options.map(JsPublishOptions::to_core).transpose();
+        let js = self.inner.clone();
+        env.spawn_future(async move {
+            let result = async {
+                let options = options?.unwrap_or_default();
+                js.publish(&subject, payload?, &options).await
+            };
+            Ok(Outcome(result.await.map(PubAck::from)))
+        })
+    }
+
+    /// A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding.
+    #[napi]
+    pub fn publisher(&self, max_in_flight: Option<u32>) -> AsyncPublisher {
+        AsyncPublisher::new(self.inner.publisher(max_in_flight.unwrap_or(256) as usize))
+    }
+
+    /// Fetches up to `max` messages from a pull consumer: waits until `max` arrived or the
+    /// timeout passed, or with `noWait` returns what is available now.
+    #[napi(ts_return_type = "Promise<JsMessage[]>")]
+    pub async fn fetch(
+        &self,
+        stream: String,
+        consumer: String,
+        max: u32,
+        options: Option<FetchOptions>,
+    ) -> Outcome<Vec<JsMessage>> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let o = FetchOptions::to_core(options)?;
+                let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
+                Ok(got.into_iter().map(JsMessage::from).collect())
+            }
+            .await,
+        )
+    }
+
+    /// Fetches one message; null when none arrived in time.
+    #[napi(ts_return_type = "Promise<JsMessage | null>")]
+    pub async fn fetch_next(
+        &self,
+        stream: String,
+        consumer: String,
+        options: Option<FetchOptions>,
+    ) -> Outcome<Option<JsMessage>> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let o = FetchOptions::to_core(options)?;
+                let got = js.fetch_next(&stream, &consumer, &o).await?;
+                Ok(got.map(JsMessage::from))
+            }
+            .await,
+        )
+    }
+
+    /// Consumes continuously from a pull consumer: an async iterable of messages (pulls of
+    /// `batch` are renewed in the background); `stop()` or leaving the loop ends it.
+    #[napi(ts_return_type = "Promise<ConsumerMessages>")]
+    pub async fn consume(
+        &self,
+        stream: String,
+        consumer: String,
+        options: Option<ConsumeOptions>,
+    ) -> Outcome<ConsumerMessages> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let (batch, expires) = match options {
+                    Some(o) => (o.batch, o.expires),
+                    None => (None, None),
+                };
+                let expires = expires.map(millis).transpose()?;
+                let pull = js.pull_consumer(&stream, &consumer).await?;
+                let messages = pull
+                    .messages(batch.unwrap_or(256) as usize, expires)
+                    .await?;
+                Ok(ConsumerMessages::new(messages))
+            }
+            .await,
+        )
+    }
+
+    /// Creates a KV bucket (`bucket`, `history`, `max_age` in ns, `storage`, ...).
+    #[napi(ts_args_type = "config: KvConfig", ts_return_type = "Promise<Kv>")]
+    pub async fn create_kv(&self, config: Value) -> Outcome<Kv> {
+        let js = self.inner.clone();
+        Outcome(
+            async move {
+                let config: natskit::jetstream::KvConfig =
+                    serde_json::from_value(whole_numbers(config))
+                        .map_err(|e| invalid_argument(format!("kv config: {e}")))?;
+                js.create_kv(&config).await.map(Kv::new)
+            }
+            .await,
+        )
+    }
+
+    /// An existing KV bucket; `NOT_FOUND` when there is none.
+    #[napi(ts_return_type = "Promise<Kv>")]
+    pub async fn kv(&self, bucket: String) -> Outcome<Kv> {
+        Outcome(self.inner.kv(&bucket).await.map(Kv::new))
+    }
+
+    /// Deletes a KV bucket.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn delete_kv(&self, bucket: String) -> Outcome<()> {
+        Outcome(self.inner.delete_kv(&bucket).await)
+    }
+}
+
+/// Seconds of a per-message TTL.
+pub(crate) fn ttl(seconds: f64) -> natskit::Result<Duration> {
+    crate::queue::seconds("ttl", seconds)
+}

@@ -1,0 +1,140 @@
+//! Publishing to a stream with an ack, one at a time or pipelined.
+
+use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::Env;
+
+use super::{ttl, whole};
+use crate::error::Outcome;
+use crate::headers::{self, JsHeaders};
+use crate::payload;
+
+/// Settings of one JetStream publish.
+#[napi(object)]
+pub struct JsPublishOptions {
+    /// `Nats-Msg-Id`: stored once within the stream's duplicate window.
+    pub msg_id: Option<String>,
+    /// Fail unless the subject belongs to this stream.
+    pub expected_stream: Option<String>,
+    /// Fail unless the stream's last sequence is this.
+    pub expected_last_seq: Option<f64>,
+    /// Fail unless the stream's last message id is this.
+    pub expected_last_msg_id: Option<String>,
+    /// Fail unless the last sequence on this subject is this.
+    pub expected_last_subject_seq: Option<f64>,
+    /// Per-message TTL in whole seconds (the stream needs `allow_msg_ttl`).
+    pub ttl: Option<f64>,
+    /// Extra headers.
+    #[napi(ts_type = "Record<string, string | string[]>")]
+    pub headers: Option<JsHeaders>,
+}
+
+impl JsPublishOptions {
+    pub(crate) fn to_core(self) -> natskit::Result<natskit::jetstream::PublishOptions> {
+        Ok(natskit::jetstream::PublishOptions {
+            msg_id: self.msg_id,
+            expected_stream: self.expected_stream,
+            expected_last_seq: self
+                .expected_last_seq
+                .map(|s| whole("expectedLastSeq", s))
+                .transpose()?,
+            expected_last_msg_id: self.expected_last_msg_id,
+            expected_last_subject_seq: self
+                .expected_last_subject_seq
+                .map(|s| whole("expectedLastSubjectSeq", s))
+                .transpose()?,
+            ttl: self.ttl.map(ttl).transpose()?,
+            headers: self.headers.map(headers::from_js),
+        })
+    }
+}
+
+/// The server's acknowledgement of a stored message.
+#[napi(object)]
+pub struct PubAck {
+    /// The stream that stored it.
+    pub stream: String,
+    /// Its stream sequence.
+    pub seq: f64,
+    /// True when it was a duplicate (same msg id) and not stored again.
+    pub duplicate: bool,
+    /// The JetStream domain, if any.
+    pub domain: Option<String>,
+}
+
+impl From<natskit::jetstream::PubAck> for PubAck {
+    fn from(a: natskit::jetstream::PubAck) -> Self {
+        PubAck {
+            stream: a.stream,
+            seq: a.seq as f64,
+            duplicate: a.duplicate,
+            domain: a.domain,
+        }
+    }
+}
+
+/// What pipelined publishes ended with.
+#[napi(object)]
+pub struct PublishSummary {
+    /// Publishes the server acknowledged.
+    pub acked: f64,
+    /// Of those, duplicates not stored again.
+    pub duplicates: f64,
+    /// Highest stream sequence acknowledged.
+    pub last_seq: f64,
+}
+
+/// Publishes without waiting for each ack, with a bounded number in flight.
+#[napi]
+pub struct AsyncPublisher {
+    inner: natskit::jetstream::AsyncPublisher,
+}
+
+impl AsyncPublisher {
+    pub(crate) fn new(inner: natskit::jetstream::AsyncPublisher) -> Self {
+        AsyncPublisher { inner }
+    }
+}
+
+#[napi]
+impl AsyncPublisher {
+    /// Sends one message; resolves once it is on its way (waiting while the window is full).
+    #[napi(
+        ts_args_type = "subject: string, data?: Payload, options?: JsPublishOptions",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn publish<'env>(
+        &self,
+        env: &'env Env,
+        subject: String,
+        data: Unknown,
+        options: Option<JsPublishOptions>,
+    ) -> napi::Result<PromiseRaw<'env, Outcome<()>>> {
+        let payload = payload::to_bytes(env, data);
+        let options = options.map(JsPublishOptions::to_core).transpose();
+        let publisher = self.inner.clone();
+        env.spawn_future(async move {
+            let result = async {
+                let options = options?.unwrap_or_default();
+                publisher.publish(&subject, payload?, &options).await
+            };
+            Ok(Outcome(result.await))
+        })
+    }
+
+    /// Publishes whose ack is still outstanding.
+    #[napi(getter)]
+    pub fn in_flight(&self) -> u32 {
+        self.inner.in_flight() as u32
+    }
+
+    /// Waits for every outstanding ack; resolves with the counts since the last `wait()`,
+    /// or rejects with the first failure.
+    #[napi(ts_return_type = "Promise<PublishSummary>")]
+    pub async fn wait(&self) -> Outcome<PublishSummary> {
+        Outcome(self.inner.wait().await.map(|s| PublishSummary {
+            acked: s.acked as f64,
+            duplicates: s.duplicates as f64,
+            last_seq: s.last_seq as f64,
+        }))
+    }
+}

@@ -1,0 +1,181 @@
+//! Pulled JetStream messages (metadata and acknowledgements) and continuous consumption.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Buffer;
+use tokio::sync::Mutex;
+
+use super::rfc3339;
+use crate::client::millis;
+use crate::error::Outcome;
+use crate::headers;
+
+/// Where a pulled message comes from.
+#[napi(object)]
+pub struct Metadata {
+    /// Stream name.
+    pub stream: String,
+    /// Consumer name.
+    pub consumer: String,
+    /// Sequence in the stream.
+    pub stream_seq: f64,
+    /// Sequence in the consumer (counts redeliveries).
+    pub consumer_seq: f64,
+    /// Delivery attempt, from 1.
+    pub delivered: f64,
+    /// Messages still pending for the consumer after this one.
+    pub pending: f64,
+    /// When the server stored it (RFC 3339).
+    pub timestamp: String,
+    /// JetStream domain, if any.
+    pub domain: Option<String>,
+}
+
+/// A message pulled from a consumer; acknowledge it with one of the ack methods.
+#[napi]
+pub struct JsMessage {
+    inner: natskit::jetstream::JsMessage,
+}
+
+impl From<natskit::jetstream::JsMessage> for JsMessage {
+    fn from(inner: natskit::jetstream::JsMessage) -> Self {
+        JsMessage { inner }
+    }
+}
+
+#[napi]
+impl JsMessage {
+    /// The subject it was published to.
+    #[napi(getter)]
+    pub fn subject(&self) -> String {
+        self.inner.subject().to_string()
+    }
+
+    /// The ack subject.
+    #[napi(getter)]
+    pub fn reply(&self) -> Option<String> {
+        self.inner.reply().map(String::from)
+    }
+
+    /// The payload (a copy).
+    #[napi(getter)]
+    pub fn data(&self) -> Buffer {
+        Buffer::from(self.inner.data())
+    }
+
+    /// Every header with all its values, or `undefined` when there are none.
+    #[napi(getter)]
+    pub fn headers(&self) -> Option<HashMap<String, Vec<String>>> {
+        let h = self.inner.headers();
+        (!h.is_empty()).then(|| headers::to_js(&h))
+    }
+
+    /// The first value of a header, ignoring the name's case.
+    #[napi]
+    pub fn header(&self, name: String) -> Option<String> {
+        self.inner.header(&name)
+    }
+
+    /// The payload as UTF-8 text.
+    #[napi]
+    pub fn string(&self) -> String {
+        String::from_utf8_lossy(self.inner.data()).into_owned()
+    }
+
+    /// The payload decoded as JSON; `SERIALIZATION` when it is not JSON.
+    #[napi(ts_return_type = "any")]
+    pub fn json(&self) -> Outcome<serde_json::Value> {
+        self.inner.json().into()
+    }
+
+    /// Stream, consumer, sequences, delivery count, pending and timestamp.
+    #[napi(getter)]
+    pub fn metadata(&self) -> Metadata {
+        let m = self.inner.metadata();
+        Metadata {
+            stream: m.stream.clone(),
+            consumer: m.consumer.clone(),
+            stream_seq: m.stream_seq as f64,
+            consumer_seq: m.consumer_seq as f64,
+            delivered: m.delivered as f64,
+            pending: m.pending as f64,
+            timestamp: rfc3339(m.timestamp),
+            domain: m.domain.clone(),
+        }
+    }
+
+    /// Acknowledges the message (sent without waiting for the server).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn ack(&self) -> Outcome<()> {
+        Outcome(self.inner.ack().await)
+    }
+
+    /// Acknowledges and resolves once the server confirmed it.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn double_ack(&self) -> Outcome<()> {
+        Outcome(self.inner.double_ack().await)
+    }
+
+    /// Asks for redelivery, after `delayMs` when given.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn nak(&self, delay_ms: Option<f64>) -> Outcome<()> {
+        let msg = self.inner.clone();
+        Outcome(
+            async move {
+                let delay = delay_ms.map(millis).transpose()?;
+                msg.nak(delay).await
+            }
+            .await,
+        )
+    }
+
+    /// Stops redelivery for good, with an optional reason.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn term(&self, reason: Option<String>) -> Outcome<()> {
+        Outcome(self.inner.term(reason.as_deref()).await)
+    }
+
+    /// Tells the server work is ongoing, restarting the ack wait.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn in_progress(&self) -> Outcome<()> {
+        Outcome(self.inner.in_progress().await)
+    }
+}
+
+/// Continuous consumption from a pull consumer; iterate it with `for await` or `next()`.
+#[napi]
+pub struct ConsumerMessages {
+    inner: Arc<Mutex<natskit::jetstream::Messages>>,
+}
+
+impl ConsumerMessages {
+    pub(crate) fn new(messages: natskit::jetstream::Messages) -> Self {
+        ConsumerMessages {
+            inner: Arc::new(Mutex::new(messages)),
+        }
+    }
+}
+
+#[napi]
+impl ConsumerMessages {
+    /// The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped.
+    #[napi(ts_return_type = "Promise<JsMessage | null>")]
+    pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<JsMessage>> {
+        let inner = self.inner.clone();
+        Outcome(
+            async move {
+                let timeout = timeout_ms.map(millis).transpose()?;
+                let got = inner.lock().await.next(timeout).await?;
+                Ok(got.map(JsMessage::from))
+            }
+            .await,
+        )
+    }
+
+    /// Stops pulling.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn stop(&self) {
+        self.inner.lock().await.stop();
+    }
+}

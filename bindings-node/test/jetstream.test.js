@@ -1,0 +1,296 @@
+'use strict'
+// JetStream from Node against a real server: streams, messages, consumers, publish with
+// ack (sequential and pipelined), pull fetches with metadata and acks, KV, errors.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const { LocalServer, connect } = require('..')
+
+const NS = 1_000_000_000
+let server
+let nc
+let js
+before(async () => {
+  server = await LocalServer.start({ jetstream: true })
+  nc = await connect(server.url)
+  js = nc.jetstream()
+})
+after(async () => {
+  await nc.close()
+  server.stop()
+})
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function publishN(subject, n) {
+  for (let i = 0; i < n; i++) await js.publish(subject, `m${i}`)
+}
+
+async function pullConsumer(stream, name, ackWaitMs = 30_000) {
+  return js.createConsumer(stream, { durable_name: name, ack_policy: 'explicit', ack_wait: ackWaitMs * 1_000_000 })
+}
+
+test('account info and availability', async () => {
+  assert.equal(await js.isAvailable(), true)
+  const info = await js.accountInfo()
+  assert.equal(typeof info.storage, 'number')
+  assert.equal(typeof info.limits.max_streams, 'number')
+  const plain = await LocalServer.start({ jetstream: false })
+  const other = await connect(plain.url)
+  assert.equal(await other.jetstream().isAvailable(), false)
+  await assert.rejects(other.jetstream().accountInfo(), { code: 'JETSTREAM_NOT_ENABLED' })
+  await other.close()
+  plain.stop()
+})
+
+test('stream config round-trips; state counts publishes; update, purge, delete', async () => {
+  const created = await js.createStream({
+    name: 'ORDERS', subjects: ['orders.>'], description: 'orders', storage: 'memory', retention: 'limits',
+    max_msgs: 1000, max_bytes: 1 << 20, max_age: 3600 * NS, max_msg_size: 4096, discard: 'new',
+    num_replicas: 1, duplicate_window: 60 * NS, allow_msg_ttl: true,
+  })
+  const c = created.config
+  assert.deepEqual(
+    [c.name, c.subjects, c.description, c.storage, c.max_msgs, c.max_bytes, c.max_age, c.max_msg_size, c.discard, c.duplicate_window, c.allow_msg_ttl],
+    ['ORDERS', ['orders.>'], 'orders', 'memory', 1000, 1 << 20, 3600 * NS, 4096, 'new', 60 * NS, true],
+  )
+  for (const s of ['orders.a', 'orders.b', 'orders.a']) await js.publish(s, { s })
+  const info = await js.streamInfo('ORDERS')
+  assert.deepEqual([info.state.messages, info.state.first_seq, info.state.last_seq], [3, 1, 3])
+  const updated = await js.updateStream({ ...c, max_msgs: 500, description: 'changed' })
+  assert.deepEqual([updated.config.max_msgs, updated.config.description], [500, 'changed'])
+  assert.ok((await js.streamNames('orders.x')).includes('ORDERS'))
+  assert.deepEqual(await js.streamNames('nothing.here'), [])
+  assert.equal(await js.purgeStream('ORDERS', { subject: 'orders.b' }), 1)
+  assert.equal(await js.purgeStream('ORDERS', { keep: 1 }), 1)
+  assert.equal((await js.streamInfo('ORDERS')).state.messages, 1)
+  assert.equal(await js.purgeStream('ORDERS'), 1)
+  await js.deleteStream('ORDERS')
+  await assert.rejects(js.streamInfo('ORDERS'), (err) => err.code === 'NOT_FOUND' && err.serverCode === 10059)
+  await assert.rejects(js.createStream({ name: 'bad.name' }), { code: 'INVALID_ARGUMENT' })
+})
+
+test('stream list pages past the server page size', async () => {
+  for (let i = 0; i < 260; i++) await js.createStream({ name: `P${i}`, subjects: [`p.${i}`], storage: 'memory' })
+  const first = await js.listStreams()
+  assert.ok(first.total >= 260)
+  assert.equal(first.offset, 0)
+  assert.ok(first.items.length > 0 && first.items.length < first.total)
+  const second = await js.listStreams({ offset: first.items.length })
+  assert.equal(second.offset, first.items.length)
+  const names = new Set([...first.items, ...second.items].map((i) => i.config.name))
+  for (let i = 0; i < 260; i++) assert.ok(names.has(`P${i}`), `P${i} listed`)
+  assert.ok((await js.streamNames()).length >= 260)
+  for (let i = 0; i < 260; i++) await js.deleteStream(`P${i}`)
+})
+
+test('messages by sequence and last-by-subject; delete one', async () => {
+  await js.createStream({ name: 'MSGS', subjects: ['m.*'], allow_msg_ttl: true })
+  await js.publish('m.a', 'one', { headers: { 'X-N': '1' } })
+  await js.publish('m.b', 'two')
+  const ttl = await js.publish('m.a', 'three', { ttl: 60 })
+  const byseq = await js.getMessage('MSGS', 1)
+  assert.deepEqual([byseq.subject, byseq.sequence, byseq.data.toString(), byseq.headers['X-N']], ['m.a', 1, 'one', ['1']])
+  assert.ok(!Number.isNaN(Date.parse(byseq.time)))
+  const last = await js.getLastMessage('MSGS', 'm.a')
+  assert.deepEqual([last.sequence, last.data.toString(), last.headers['Nats-TTL']], [ttl.seq, 'three', ['60']])
+  await js.deleteMessage('MSGS', 2)
+  await assert.rejects(js.getMessage('MSGS', 2), { code: 'NOT_FOUND' })
+  assert.equal((await js.streamInfo('MSGS')).state.messages, 2)
+  await js.deleteStream('MSGS')
+})
+
+test('consumer config round-trips; counters follow acks; list, pause, resume, delete', async () => {
+  await js.createStream({ name: 'CONS', subjects: ['c.>'] })
+  const cfg = {
+    durable_name: 'worker', description: 'w', filter_subject: 'c.in', deliver_policy: 'all', ack_policy: 'explicit',
+    ack_wait: NS, max_deliver: 4, backoff: [NS, 2 * NS], max_ack_pending: 100, replay_policy: 'instant',
+    inactive_threshold: 3600 * NS,
+  }
+  const info = await js.createConsumer('CONS', cfg)
+  const c = info.config
+  assert.deepEqual(
+    [c.durable_name, c.description, c.filter_subject, c.deliver_policy, c.ack_policy, c.ack_wait, c.max_deliver, c.backoff, c.max_ack_pending, c.replay_policy],
+    ['worker', 'w', 'c.in', 'all', 'explicit', NS, 4, [NS, 2 * NS], 100, 'instant'],
+  )
+  const updated = await js.updateConsumer('CONS', { ...c, description: 'changed' })
+  assert.equal(updated.config.description, 'changed')
+  await js.createConsumer('CONS', { durable_name: 'other', ack_policy: 'none', filter_subjects: ['c.x', 'c.y'] })
+
+  await publishN('c.in', 5)
+  await publishN('c.out', 2)
+  let now = await js.consumerInfo('CONS', 'worker')
+  assert.deepEqual([now.num_pending, now.num_ack_pending], [5, 0])
+  const got = await js.fetch('CONS', 'worker', 3, { timeout: 1000 })
+  assert.equal(got.length, 3)
+  await got[0].doubleAck()
+  now = await js.consumerInfo('CONS', 'worker')
+  assert.deepEqual([now.num_pending, now.num_ack_pending, now.delivered.stream_seq, now.ack_floor.stream_seq], [2, 2, 3, 1])
+  for (const m of got.slice(1)) await m.doubleAck()
+
+  const page = await js.listConsumers('CONS')
+  assert.deepEqual(page.items.map((i) => i.name).sort(), ['other', 'worker'])
+  assert.deepEqual((await js.consumerNames('CONS')).sort(), ['other', 'worker'])
+
+  const until = new Date(Date.now() + 60_000)
+  const paused = await js.pauseConsumer('CONS', 'worker', until)
+  assert.equal(paused.paused, true)
+  assert.equal(Math.round(Date.parse(paused.pauseUntil) / 1000), Math.round(until.getTime() / 1000))
+  assert.equal((await js.consumerInfo('CONS', 'worker')).paused, true)
+  assert.deepEqual(await js.fetch('CONS', 'worker', 2, { timeout: 300 }), [])
+  const resumed = await js.resumeConsumer('CONS', 'worker')
+  assert.equal(resumed.paused, false)
+  assert.equal((await js.fetch('CONS', 'worker', 2, { timeout: 1000 })).length, 2)
+
+  await js.deleteConsumer('CONS', 'other')
+  await assert.rejects(js.consumerInfo('CONS', 'other'), (err) => err.code === 'NOT_FOUND' && err.serverCode === 10014)
+  await js.deleteStream('CONS')
+})
+
+test('fetch returns messages with metadata; a timed-out fetch leaves no waiting pull', async () => {
+  await js.createStream({ name: 'F', subjects: ['f.*'] })
+  await js.publish('f.a', { n: 1 }, { headers: { 'X-K': ['a', 'b'] } })
+  await js.publish('f.b', 'two')
+  await pullConsumer('F', 'w')
+  const [m1, m2] = await js.fetch('F', 'w', 2, { timeout: 1000 })
+  assert.deepEqual(m1.json(), { n: 1 })
+  assert.equal(m1.subject, 'f.a')
+  assert.deepEqual(m1.headers['X-K'], ['a', 'b'])
+  assert.equal(m1.header('x-k'), 'a')
+  const md = m1.metadata
+  assert.deepEqual([md.stream, md.consumer, md.streamSeq, md.consumerSeq, md.delivered, md.pending], ['F', 'w', 1, 1, 1, 1])
+  assert.ok(Math.abs(Date.parse(md.timestamp) - Date.now()) < 60_000)
+  assert.equal(m2.metadata.pending, 0)
+  assert.equal(m2.string(), 'two')
+  await m1.ack()
+  await m2.ack()
+  assert.equal(await js.fetchNext('F', 'w', { noWait: true, timeout: 500 }), null)
+  assert.deepEqual(await js.fetch('F', 'w', 5, { timeout: 300 }), [])
+  assert.equal((await js.consumerInfo('F', 'w')).num_waiting, 0)
+  await assert.rejects(js.fetch('F', 'missing', 1), { code: 'NOT_FOUND' })
+  await js.deleteStream('F')
+})
+
+test('nak(delay) redelivers no sooner than the delay; term never redelivers', async () => {
+  await js.createStream({ name: 'N', subjects: ['n', 't'] })
+  await js.publish('n', 'x')
+  await js.createConsumer('N', { durable_name: 'n', ack_policy: 'explicit', filter_subject: 'n' })
+  const m = await js.fetchNext('N', 'n', { timeout: 1000 })
+  const nakAt = Date.now()
+  await m.nak(1500)
+  assert.equal(await js.fetchNext('N', 'n', { noWait: true, timeout: 500 }), null)
+  const again = await js.fetchNext('N', 'n', { timeout: 5000 })
+  assert.ok(again, 'redelivered')
+  assert.ok(Date.now() - nakAt >= 1450)
+  assert.equal(again.metadata.delivered, 2)
+  await again.doubleAck()
+
+  await js.publish('t', 'y')
+  await js.createConsumer('N', { durable_name: 't', ack_policy: 'explicit', filter_subject: 't', ack_wait: 300_000_000 })
+  const t = await js.fetchNext('N', 't', { timeout: 1000 })
+  await t.term('cannot parse')
+  assert.equal(await js.fetchNext('N', 't', { timeout: 800 }), null)
+  const info = await js.consumerInfo('N', 't')
+  assert.deepEqual([info.num_ack_pending, info.num_redelivered, info.num_pending], [0, 0, 0])
+  await js.deleteStream('N')
+})
+
+test('inProgress extends the ack wait', async () => {
+  await js.createStream({ name: 'W', subjects: ['w'] })
+  await js.publish('w', 'slow')
+  await pullConsumer('W', 'w', 1000)
+  const m = await js.fetchNext('W', 'w', { timeout: 1000 })
+  for (let i = 0; i < 5; i++) {
+    await sleep(300)
+    await m.inProgress()
+  }
+  assert.equal(await js.fetchNext('W', 'w', { noWait: true, timeout: 300 }), null)
+  assert.equal((await js.consumerInfo('W', 'w')).num_redelivered, 0)
+  await m.doubleAck()
+  assert.equal((await js.consumerInfo('W', 'w')).num_ack_pending, 0)
+  await js.deleteStream('W')
+})
+
+test('publish: dedup by msgId; expected-last-seq conflicts are errors', async () => {
+  await js.createStream({ name: 'DD', subjects: ['dd.*'] })
+  const a = await js.publish('dd.a', 'x', { msgId: 'id-1' })
+  const b = await js.publish('dd.a', 'x', { msgId: 'id-1' })
+  assert.deepEqual([a.stream, a.seq, a.duplicate], ['DD', 1, false])
+  assert.deepEqual([b.seq, b.duplicate], [1, true])
+  assert.equal((await js.publish('dd.a', 'y', { expectedLastSeq: 1, expectedStream: 'DD' })).seq, 2)
+  await assert.rejects(js.publish('dd.a', 'z', { expectedLastSeq: 1 }), (err) => err.code === 'JETSTREAM' && err.serverCode === 10071)
+  await assert.rejects(js.publish('dd.b', 'z', { expectedLastSubjectSeq: 5 }), { code: 'JETSTREAM' })
+  await assert.rejects(js.publish('dd.a', 'z', { expectedLastMsgId: 'nope' }), { code: 'JETSTREAM' })
+  await assert.rejects(js.publish('nostream.here', 'z'), { code: 'NO_RESPONDERS' })
+  await js.deleteStream('DD')
+})
+
+test('pipelined publisher keeps a bounded window and acks every message; consume iterates', async () => {
+  await js.createStream({ name: 'PIPE', subjects: ['pipe'] })
+  const pub = js.publisher(16)
+  let most = 0
+  for (let i = 0; i < 500; i++) {
+    await pub.publish('pipe', `m${i}`, i === 0 ? { msgId: 'first' } : undefined)
+    most = Math.max(most, pub.inFlight)
+  }
+  assert.ok(most <= 16, `in flight ${most}`)
+  await pub.publish('pipe', 'dup', { msgId: 'first' })
+  const summary = await pub.wait()
+  assert.deepEqual(summary, { acked: 501, duplicates: 1, lastSeq: 500 })
+  assert.equal(pub.inFlight, 0)
+
+  await pullConsumer('PIPE', 'all')
+  const seen = []
+  for await (const m of await js.consume('PIPE', 'all', { batch: 64 })) {
+    seen.push(m.string())
+    await m.ack()
+    if (seen.length === 500) break
+  }
+  assert.deepEqual(seen.slice(0, 3), ['m0', 'm1', 'm2'])
+  assert.equal(seen[499], 'm499')
+  await js.deleteStream('PIPE')
+})
+
+test('KV: put, get, create, update (CAS), delete, purge, keys, history, watch', async () => {
+  const kv = await js.createKv({ bucket: 'cfg', history: 5 })
+  assert.equal(kv.bucket, 'cfg')
+  const r1 = await kv.put('color', 'red')
+  const r2 = await kv.put('color', Buffer.from('blue'))
+  assert.ok(r2 > r1)
+  const e = await kv.get('color')
+  assert.deepEqual([e.key, e.value.toString(), e.revision, e.operation], ['color', 'blue', r2, 'PUT'])
+  assert.equal(await kv.get('none'), null)
+  const r3 = await kv.create('size', { w: 1 })
+  assert.deepEqual(JSON.parse((await kv.get('size')).value), { w: 1 })
+  await assert.rejects(kv.create('size', 'again'))
+  const r4 = await kv.update('size', 'L', r3)
+  assert.ok(r4 > r3)
+  await assert.rejects(kv.update('size', 'XL', r3))
+  assert.deepEqual((await kv.keys()).sort(), ['color', 'size'])
+  const history = await kv.history('color')
+  assert.deepEqual(history.map((h) => h.value.toString()), ['red', 'blue'])
+  await kv.delete('color')
+  assert.equal(await kv.get('color'), null)
+  assert.deepEqual((await kv.history('color')).map((h) => h.operation), ['PUT', 'PUT', 'DEL'])
+  await kv.purge('size')
+  assert.deepEqual(await kv.keys(), [])
+
+  const watch = await kv.watch('live.>')
+  const changes = []
+  const reading = (async () => {
+    for await (const entry of watch) {
+      changes.push([entry.key, entry.value.toString(), entry.operation])
+      if (changes.length === 3) break
+    }
+  })()
+  await sleep(100)
+  await kv.put('live.a', '1')
+  await kv.put('other', 'ignored')
+  await kv.put('live.b', '2')
+  await kv.delete('live.a')
+  await reading
+  assert.deepEqual(changes, [['live.a', '1', 'PUT'], ['live.b', '2', 'PUT'], ['live.a', '', 'DEL']])
+  assert.equal((await (await js.kv('cfg')).get('live.b')).value.toString(), '2')
+  await js.deleteKv('cfg')
+  await assert.rejects(js.kv('cfg'), { code: 'NOT_FOUND' })
+})
