@@ -457,4 +457,4 @@ const char *natskit_version(void);
 
 void natskit_string_free(char *text);
 
-void natskit_bytes_free(uint8_t *data, size_t len);
+void natskit_bytes_free(void *data, size_t len);

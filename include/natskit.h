@@ -702,7 +702,7 @@ void natskit_string_free(char *text);
 
 // Frees a buffer the library returned as `uint8_t *` with its length (stored message and
 // key-value payloads). NULL does nothing.
-void natskit_bytes_free(uint8_t *data, size_t len);
+void natskit_bytes_free(void *data, size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

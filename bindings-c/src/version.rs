@@ -1,6 +1,6 @@
 //! Library version and strings the library hands out.
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_void, CString};
 
 use crate::panic;
 
@@ -24,10 +24,13 @@ pub unsafe extern "C" fn natskit_string_free(text: *mut c_char) {
 /// Frees a buffer the library returned as `uint8_t *` with its length (stored message and
 /// key-value payloads). NULL does nothing.
 #[no_mangle]
-pub unsafe extern "C" fn natskit_bytes_free(data: *mut u8, len: usize) {
+pub unsafe extern "C" fn natskit_bytes_free(data: *mut c_void, len: usize) {
     panic::guard_value((), || {
         if !data.is_null() {
-            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(data, len)));
+            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                data.cast::<u8>(),
+                len,
+            )));
         }
     })
 }

@@ -139,6 +139,12 @@ final class Client
         return $count;
     }
 
+    /** The JetStream API of this connection. */
+    public function jetstream(): JetStream
+    {
+        return new JetStream($this);
+    }
+
     /** The job queue `$name` on this connection. */
     public function queue(string $name = 'default'): Queue
     {

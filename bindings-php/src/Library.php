@@ -94,6 +94,19 @@ final class Library
         return json_decode((string) self::lentString($pointer), true, 512, JSON_THROW_ON_ERROR);
     }
 
+    /** An owned `uint8_t *` buffer of `$len` bytes as a PHP string, freeing it. */
+    public static function ownedBytes(CData $pointer, int $len): string
+    {
+        if (FFI::isNull($pointer)) {
+            return '';
+        }
+        try {
+            return FFI::string($pointer, $len);
+        } finally {
+            self::ffi()->natskit_bytes_free($pointer, $len);
+        }
+    }
+
     /** Seconds as the library's whole milliseconds (never negative). */
     public static function millis(float $seconds): int
     {

@@ -143,14 +143,14 @@ final class QueueTest extends ServerTestCase
         $queue = $this->client->queue('default');
         $queue->push('Backoff', null, ['tries' => 3, 'backoff' => [1, 2]]);
         $job = $this->popJob($queue);
-        $this->assertSame(1.0, $job->error(new \RuntimeException('first'))['delay']);
         $failedAt = microtime(true);
+        $this->assertSame(1.0, $job->error(new \RuntimeException('first'))['delay']);
         $this->assertSizes($queue, 0, 0, 1, 0);
 
         $job = $this->popJob($queue, 5.0);
         $this->assertGreaterThanOrEqual(1.0, microtime(true) - $failedAt);
-        $this->assertSame(2.0, $job->error(new \RuntimeException('second'))['delay']);
         $failedAt = microtime(true);
+        $this->assertSame(2.0, $job->error(new \RuntimeException('second'))['delay']);
 
         $job = $this->popJob($queue, 6.0);
         $this->assertGreaterThanOrEqual(2.0, microtime(true) - $failedAt);

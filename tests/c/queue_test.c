@@ -189,10 +189,10 @@ static void test_backoff_is_no_earlier_than_configured(void) {
     char *id = push(q, "Backoff", NULL, "{\"tries\": 3, \"backoff\": [1, 2]}");
     natskit_job *job = pop(q, 2000);
     char *event = NULL;
+    long long failed_at = now_ms();
     CHECK_OK(natskit_job_error(job, "E", "first", NULL, &event));
     CHECK(strstr(event, "\"delay\":1.0") != NULL);
     check_event(event, "retrying");
-    long long failed_at = now_ms();
     natskit_job_free(job);
     wait_size(q, 0, 0, 1, 0);
 
@@ -201,10 +201,10 @@ static void test_backoff_is_no_earlier_than_configured(void) {
     uint32_t attempts = 0;
     CHECK_OK(natskit_job_attempts(job, &attempts));
     CHECK(attempts == 2);
+    failed_at = now_ms();
     CHECK_OK(natskit_job_error(job, "E", "second", NULL, &event));
     CHECK(strstr(event, "\"delay\":2.0") != NULL);
     check_event(event, "retrying");
-    failed_at = now_ms();
     natskit_job_free(job);
 
     job = pop(q, 6000);

@@ -1,0 +1,305 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit;
+
+use FFI\CData;
+use NatsKit\Exception\TimeoutException;
+use NatsKit\JetStream\ConsumerConfig;
+use NatsKit\JetStream\ConsumerInfo;
+use NatsKit\JetStream\JetStreamMessage;
+use NatsKit\JetStream\KeyValue;
+use NatsKit\JetStream\StoredMessage;
+use NatsKit\JetStream\StreamConfig;
+use NatsKit\JetStream\StreamInfo;
+
+/**
+ * The JetStream API of a connection (`$nats->jetstream()`), with the seed's method names.
+ * Errors: NotFoundException (stream 10059, consumer 10014, …), JetStreamException (other API
+ * errors, with the server's err_code in the message), JetStreamNotEnabledException.
+ */
+final class JetStream
+{
+    private ?CData $handle;
+
+    public function __construct(Client $client)
+    {
+        $handle = Library::out('natskit_js*');
+        Library::check(Library::ffi()->natskit_js_new($client->handle(), \FFI::addr($handle)));
+        $this->handle = $handle;
+    }
+
+    public function __destruct()
+    {
+        if ($this->handle !== null) {
+            Library::ffi()->natskit_js_free($this->handle);
+            $this->handle = null;
+        }
+    }
+
+    /** Whether the server has JetStream. */
+    public function isAvailable(): bool
+    {
+        $available = Library::out('bool');
+        Library::check(Library::ffi()->natskit_js_is_available($this->handle, \FFI::addr($available)));
+        return $available->cdata;
+    }
+
+    /** The account's usage and limits (`memory`, `storage`, `streams`, `consumers`, `limits`, …). */
+    public function getAccountInfo(): array
+    {
+        return $this->json('natskit_js_account_info');
+    }
+
+    public function createStream(StreamConfig $config): StreamInfo
+    {
+        return new StreamInfo($this->json('natskit_js_stream_create', Payload::json($config->toArray())));
+    }
+
+    public function updateStream(StreamConfig $config): StreamInfo
+    {
+        return new StreamInfo($this->json('natskit_js_stream_update', Payload::json($config->toArray())));
+    }
+
+    public function getStreamInfo(string $stream): StreamInfo
+    {
+        return new StreamInfo($this->json('natskit_js_stream_info', $stream));
+    }
+
+    /** @return array{total: int, offset: int, limit: int, streams: list<StreamInfo>} one page from `$offset` */
+    public function listStreams(int $offset = 0, ?string $subject = null): array
+    {
+        $page = $this->json('natskit_js_stream_list', $offset, $subject);
+        return self::page($page, 'streams', static fn (array $i) => new StreamInfo($i));
+    }
+
+    /** @return list<string> every stream name (optionally only those with a subject matching `$subject`) */
+    public function streamNames(?string $subject = null): array
+    {
+        return $this->json('natskit_js_stream_names', $subject);
+    }
+
+    /** Purges everything, or one subject, and/or all but the newest `$keep`; returns how many went. */
+    public function purgeStream(string $stream, ?string $subject = null, ?int $keep = null, ?int $sequence = null): int
+    {
+        $options = array_filter(['subject' => $subject, 'keep' => $keep, 'sequence' => $sequence], static fn ($v) => $v !== null);
+        $purged = Library::out('uint64_t');
+        Library::check(Library::ffi()->natskit_js_stream_purge(
+            $this->handle,
+            $stream,
+            $options === [] ? null : Payload::json($options),
+            \FFI::addr($purged),
+        ));
+        return $purged->cdata;
+    }
+
+    public function deleteStream(string $stream): void
+    {
+        Library::check(Library::ffi()->natskit_js_stream_delete($this->handle, $stream));
+    }
+
+    /** The message at `$sequence` (NotFoundException when there is none). */
+    public function getMessage(string $stream, int $sequence): StoredMessage
+    {
+        return $this->stored('natskit_js_stream_get_message', $stream, $sequence);
+    }
+
+    /** The newest message on `$subject`. */
+    public function getLastMessage(string $stream, string $subject): StoredMessage
+    {
+        return $this->stored('natskit_js_stream_last_message', $stream, $subject);
+    }
+
+    public function deleteMessage(string $stream, int $sequence): void
+    {
+        Library::check(Library::ffi()->natskit_js_stream_delete_message($this->handle, $stream, $sequence));
+    }
+
+    /**
+     * Creates a durable consumer (the seed's `createConsumer($stream, $name, $config)`; the name
+     * may be left out when the config has it).
+     */
+    public function createConsumer(string $stream, string|ConsumerConfig $name, ?ConsumerConfig $config = null): ConsumerInfo
+    {
+        $config = self::consumerConfig($name, $config);
+        return new ConsumerInfo($this->json('natskit_js_consumer_create', $stream, Payload::json($config->toArray())));
+    }
+
+    public function updateConsumer(string $stream, string|ConsumerConfig $name, ?ConsumerConfig $config = null): ConsumerInfo
+    {
+        $config = self::consumerConfig($name, $config);
+        return new ConsumerInfo($this->json('natskit_js_consumer_update', $stream, Payload::json($config->toArray())));
+    }
+
+    public function getConsumerInfo(string $stream, string $consumer): ConsumerInfo
+    {
+        return new ConsumerInfo($this->json('natskit_js_consumer_info', $stream, $consumer));
+    }
+
+    /** @return array{total: int, offset: int, limit: int, consumers: list<ConsumerInfo>} */
+    public function listConsumers(string $stream, int $offset = 0): array
+    {
+        $page = $this->json('natskit_js_consumer_list', $stream, $offset);
+        return self::page($page, 'consumers', static fn (array $i) => new ConsumerInfo($i));
+    }
+
+    public function deleteConsumer(string $stream, string $consumer): void
+    {
+        Library::check(Library::ffi()->natskit_js_consumer_delete($this->handle, $stream, $consumer));
+    }
+
+    /** @return array{paused: bool, pause_until: ?string, pause_remaining: ?int} */
+    public function pauseConsumer(string $stream, string $consumer, \DateTimeInterface $until): array
+    {
+        $utc = \DateTimeImmutable::createFromInterface($until)->setTimezone(new \DateTimeZone('UTC'));
+        return $this->json('natskit_js_consumer_pause', $stream, $consumer, $utc->format('Y-m-d\TH:i:s\Z'));
+    }
+
+    /** @return array{paused: bool, pause_until: ?string, pause_remaining: ?int} */
+    public function resumeConsumer(string $stream, string $consumer): array
+    {
+        return $this->json('natskit_js_consumer_resume', $stream, $consumer);
+    }
+
+    /**
+     * Publishes to a stream and waits for the ack. Options: `msg_id`, `expected_stream`,
+     * `expected_last_seq`, `expected_last_msg_id`, `expected_last_subject_seq`, `ttl` (seconds),
+     * `headers`.
+     *
+     * @return array{stream: string, seq: int, duplicate: bool, domain: ?string}
+     */
+    public function publish(string $subject, mixed $payload = '', array $options = []): array
+    {
+        $data = Payload::encode($payload);
+        if (isset($options['headers'])) {
+            $options['headers'] = json_decode((string) Payload::headers($options['headers']), true) ?? (object) [];
+        }
+        return $this->json('natskit_js_publish', $subject, $data, strlen($data), $options === [] ? null : Payload::json($options));
+    }
+
+    /** The next message, waiting up to `$timeout` seconds (or none with `$noWait`); null when none came. */
+    public function fetchNextMessage(string $stream, string $consumer, float $timeout = 5.0, bool $noWait = false): ?JetStreamMessage
+    {
+        $message = Library::out('natskit_js_msg*');
+        try {
+            Library::check(Library::ffi()->natskit_js_fetch_next(
+                $this->handle,
+                $stream,
+                $consumer,
+                max(1, Library::millis($timeout)),
+                $noWait,
+                \FFI::addr($message),
+            ));
+        } catch (TimeoutException) {
+            return null;
+        }
+        return new JetStreamMessage($message);
+    }
+
+    /** @return list<JetStreamMessage> up to `$batch` messages within `$timeout` seconds */
+    public function fetch(string $stream, string $consumer, int $batch, float $timeout = 5.0, bool $noWait = false): array
+    {
+        $ffi = Library::ffi();
+        $slots = $ffi->new("natskit_js_msg*[{$batch}]");
+        $count = Library::out('size_t');
+        Library::check($ffi->natskit_js_fetch(
+            $this->handle,
+            $stream,
+            $consumer,
+            $batch,
+            max(1, Library::millis($timeout)),
+            $noWait,
+            $slots,
+            \FFI::addr($count),
+        ));
+        $messages = [];
+        for ($i = 0; $i < $count->cdata; $i++) {
+            $messages[] = new JetStreamMessage($slots[$i]);
+        }
+        return $messages;
+    }
+
+    public function ack(JetStreamMessage $message): void
+    {
+        $message->ack();
+    }
+
+    /** Redelivers after `$delayNs` nanoseconds (0 = at once), as in the seed. */
+    public function nak(JetStreamMessage $message, int $delayNs = 0): void
+    {
+        $message->nak($delayNs > 0 ? $delayNs / 1e9 : null);
+    }
+
+    public function term(JetStreamMessage $message, ?string $reason = null): void
+    {
+        $message->term($reason);
+    }
+
+    public function inProgress(JetStreamMessage $message): void
+    {
+        $message->inProgress();
+    }
+
+    /**
+     * Creates a key-value bucket: `bucket`, `description`, `history`, `max_age` (ns),
+     * `max_bytes`, `max_value_size`, `storage` ('file'|'memory'), `num_replicas`.
+     */
+    public function createKeyValue(string $bucket, array $options = []): KeyValue
+    {
+        $handle = Library::out('natskit_kv*');
+        $config = Payload::json(['bucket' => $bucket] + $options);
+        Library::check(Library::ffi()->natskit_kv_create($this->handle, $config, \FFI::addr($handle)));
+        return new KeyValue($handle, $bucket);
+    }
+
+    /** An existing bucket (NotFoundException when there is none). */
+    public function keyValue(string $bucket): KeyValue
+    {
+        $handle = Library::out('natskit_kv*');
+        Library::check(Library::ffi()->natskit_kv_open($this->handle, $bucket, \FFI::addr($handle)));
+        return new KeyValue($handle, $bucket);
+    }
+
+    public function deleteKeyValue(string $bucket): void
+    {
+        Library::check(Library::ffi()->natskit_kv_delete_bucket($this->handle, $bucket));
+    }
+
+    /** Calls `$function($handle, ...$arguments, &$json)` and decodes the owned JSON result. */
+    private function json(string $function, mixed ...$arguments): mixed
+    {
+        $json = Library::out('char*');
+        Library::check(Library::ffi()->$function($this->handle, ...[...$arguments, \FFI::addr($json)]));
+        return Library::ownedJson($json);
+    }
+
+    private function stored(string $function, string $stream, int|string $which): StoredMessage
+    {
+        $json = Library::out('char*');
+        $data = Library::out('void*');
+        $len = Library::out('size_t');
+        Library::check(Library::ffi()->$function($this->handle, $stream, $which, \FFI::addr($json), \FFI::addr($data), \FFI::addr($len)));
+        $meta = Library::ownedJson($json);
+        $payload = Library::ownedBytes($data, $len->cdata);
+        return new StoredMessage($meta['subject'], $meta['sequence'], $payload, $meta['headers'] ?: [], $meta['time']);
+    }
+
+    private static function page(array $page, string $key, \Closure $make): array
+    {
+        return [
+            'total' => $page['total'],
+            'offset' => $page['offset'],
+            'limit' => $page['limit'],
+            $key => array_map($make, $page['items']),
+        ];
+    }
+
+    private static function consumerConfig(string|ConsumerConfig $name, ?ConsumerConfig $config): ConsumerConfig
+    {
+        if ($name instanceof ConsumerConfig) {
+            return $name;
+        }
+        return ($config ?? new ConsumerConfig($name))->with('durable_name', $name);
+    }
+}

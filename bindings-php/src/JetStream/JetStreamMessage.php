@@ -1,0 +1,117 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit\JetStream;
+
+use FFI\CData;
+use NatsKit\Library;
+use NatsKit\Payload;
+
+/** A message pulled from a consumer, with its delivery metadata and the ack methods. */
+final class JetStreamMessage
+{
+    private string $subject;
+    private string $payload;
+    /** @var array<string, list<string>> */
+    private array $headers;
+    /** @var array<string, mixed> */
+    private array $metadata;
+
+    /** Takes ownership of a `natskit_js_msg *`. */
+    public function __construct(private ?CData $handle)
+    {
+        $ffi = Library::ffi();
+        $text = Library::out('const char*');
+        Library::check($ffi->natskit_js_msg_subject($handle, \FFI::addr($text)));
+        $this->subject = (string) Library::lentString($text);
+        Library::check($ffi->natskit_js_msg_headers_json($handle, \FFI::addr($text)));
+        $this->headers = Library::lentJson($text) ?: [];
+        Library::check($ffi->natskit_js_msg_metadata_json($handle, \FFI::addr($text)));
+        $this->metadata = Library::lentJson($text);
+        $data = Library::out('const uint8_t*');
+        $len = Library::out('size_t');
+        Library::check($ffi->natskit_js_msg_data($handle, \FFI::addr($data), \FFI::addr($len)));
+        $this->payload = $len->cdata > 0 ? \FFI::string($data, $len->cdata) : '';
+    }
+
+    public function __destruct()
+    {
+        if ($this->handle !== null) {
+            Library::ffi()->natskit_js_msg_free($this->handle);
+            $this->handle = null;
+        }
+    }
+
+    public function getSubject(): string
+    {
+        return $this->subject;
+    }
+
+    public function getPayload(): string
+    {
+        return $this->payload;
+    }
+
+    /** The payload decoded from JSON. */
+    public function getDecodedPayload(): mixed
+    {
+        return json_decode($this->payload, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** @return array<string, list<string>> */
+    public function getHeaders(): array
+    {
+        return $this->headers;
+    }
+
+    /**
+     * @return array{stream: string, consumer: string, stream_seq: int, consumer_seq: int,
+     *     delivered: int, pending: int, timestamp: string, domain: ?string}
+     */
+    public function getMetadata(): array
+    {
+        return $this->metadata;
+    }
+
+    public function getStreamSequence(): int
+    {
+        return $this->metadata['stream_seq'];
+    }
+
+    /** The delivery attempt, from 1. */
+    public function getDeliveryCount(): int
+    {
+        return $this->metadata['delivered'];
+    }
+
+    /** Acknowledges the message. */
+    public function ack(): void
+    {
+        Library::check(Library::ffi()->natskit_js_msg_ack($this->handle));
+    }
+
+    /** Acknowledges and waits for the server to confirm. */
+    public function doubleAck(): void
+    {
+        Library::check(Library::ffi()->natskit_js_msg_double_ack($this->handle));
+    }
+
+    /** Redelivers after `$delay` seconds (null = at once or per the consumer's backoff). */
+    public function nak(?float $delay = null): void
+    {
+        Library::check(Library::ffi()->natskit_js_msg_nak($this->handle, $delay === null ? -1 : Library::millis($delay)));
+    }
+
+    /** Never redelivers it. */
+    public function term(?string $reason = null): void
+    {
+        Library::check(Library::ffi()->natskit_js_msg_term($this->handle, $reason));
+    }
+
+    /** Resets the ack wait: still working on it. */
+    public function inProgress(): void
+    {
+        Library::check(Library::ffi()->natskit_js_msg_in_progress($this->handle));
+    }
+}

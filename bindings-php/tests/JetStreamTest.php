@@ -1,0 +1,263 @@
+<?php
+
+declare(strict_types=1);
+
+namespace NatsKit\Tests;
+
+use NatsKit\Client;
+use NatsKit\Exception\ErrorCode;
+use NatsKit\Exception\JetStreamException;
+use NatsKit\Exception\JetStreamNotEnabledException;
+use NatsKit\Exception\NotFoundException;
+use NatsKit\JetStream;
+use NatsKit\JetStream\ConsumerConfig;
+use NatsKit\JetStream\JetStreamMessage;
+use NatsKit\JetStream\StreamConfig;
+use NatsKit\LocalServer;
+
+/** JetStream from PHP against a real nats-server. */
+final class JetStreamTest extends ServerTestCase
+{
+    private JetStream $js;
+
+    protected static function serverOptions(): array
+    {
+        return ['jetstream' => true];
+    }
+
+    protected function setUp(): void
+    {
+        parent::setUp();
+        $this->js = $this->client->jetstream();
+    }
+
+    protected function tearDown(): void
+    {
+        foreach ($this->js->streamNames() as $name) {
+            $this->js->deleteStream($name);
+        }
+        parent::tearDown();
+    }
+
+    /** Polls a consumer's counters (they settle shortly after acks) until they match. */
+    private function assertCounters(string $stream, string $consumer, array $expected): void
+    {
+        $deadline = microtime(true) + 5;
+        do {
+            $info = $this->js->getConsumerInfo($stream, $consumer);
+            $got = [$info->getNumPending(), $info->getNumAckPending(), $info->getNumWaiting()];
+            if ($got === $expected) {
+                break;
+            }
+            usleep(25_000);
+        } while (microtime(true) < $deadline);
+        $this->assertSame($expected, $got, '[num_pending, num_ack_pending, num_waiting]');
+    }
+
+    public function testStreamConfigAndInfoRoundTrip(): void
+    {
+        $this->assertTrue($this->js->isAvailable());
+        $config = (new StreamConfig('ORDERS', ['orders.>']))
+            ->withDescription('Event stream')
+            ->withMaxMessages(10000)
+            ->withMaxBytes(104857600)
+            ->withMaxAge(3600)
+            ->withStorage(StreamConfig::STORAGE_MEMORY)
+            ->withRetention(StreamConfig::RETENTION_LIMITS)
+            ->withDuplicateWindow(60);
+        $info = $this->js->createStream($config);
+        $this->assertSame('ORDERS', $info->getName());
+        $back = $info->getConfig();
+        $this->assertSame(10000, $back->get('max_msgs'));
+        $this->assertSame(104857600, $back->get('max_bytes'));
+        $this->assertSame(3600 * 1_000_000_000, $back->get('max_age'));
+        $this->assertSame('memory', $back->get('storage'));
+        $this->assertSame(['orders.>'], $back->getSubjects());
+        $this->assertNull($config->get('num_replicas'), 'with…() returns a copy');
+
+        $updated = $this->js->updateStream($config->withMaxMessages(20000)->withDescription('v2'));
+        $this->assertSame(20000, $updated->getConfig()->get('max_msgs'));
+        $this->assertSame('v2', $this->js->getStreamInfo('ORDERS')->getConfig()->get('description'));
+
+        foreach (range(1, 5) as $i) {
+            $this->js->publish($i <= 3 ? 'orders.new' : 'orders.paid', ['n' => $i]);
+        }
+        $info = $this->js->getStreamInfo('ORDERS');
+        $this->assertSame([5, 1, 5], [$info->getMessageCount(), $info->getFirstSequence(), $info->getLastSequence()]);
+        $this->assertGreaterThan(0, $info->getByteCount());
+
+        $message = $this->js->getMessage('ORDERS', 2);
+        $this->assertSame(['orders.new', 2, ['n' => 2]], [$message->getSubject(), $message->getSequence(), $message->getDecodedPayload()]);
+        $this->assertSame(5, $this->js->getLastMessage('ORDERS', 'orders.paid')->getSequence());
+        $this->js->deleteMessage('ORDERS', 2);
+        try {
+            $this->js->getMessage('ORDERS', 2);
+            $this->fail('a deleted message is NOT_FOUND');
+        } catch (NotFoundException $e) {
+            $this->assertSame(ErrorCode::NOT_FOUND, $e->getCode());
+        }
+        $this->assertSame(1, $this->js->purgeStream('ORDERS', subject: 'orders.new', keep: 1));
+        $this->assertSame(3, $this->js->purgeStream('ORDERS'));
+        $this->assertSame(0, $this->js->getStreamInfo('ORDERS')->getMessageCount());
+
+        $this->js->deleteStream('ORDERS');
+        try {
+            $this->js->getStreamInfo('ORDERS');
+            $this->fail('a deleted stream is NOT_FOUND');
+        } catch (NotFoundException $e) {
+            $this->assertStringContainsString('10059', $e->getMessage());
+        }
+    }
+
+    public function testListStreamsPages(): void
+    {
+        foreach (range(0, 2) as $i) {
+            $this->js->createStream((new StreamConfig("LIST_{$i}", ["list.{$i}"]))->withStorage(StreamConfig::STORAGE_MEMORY));
+        }
+        $page = $this->js->listStreams();
+        $this->assertSame(3, $page['total']);
+        $this->assertSame(['LIST_0', 'LIST_1', 'LIST_2'], array_map(fn ($s) => $s->getName(), $page['streams']));
+        $rest = $this->js->listStreams(2);
+        $this->assertSame(2, $rest['offset']);
+        $this->assertCount(1, $rest['streams']);
+        $this->assertSame(['LIST_1'], $this->js->streamNames('list.1'));
+    }
+
+    public function testPublishDedupAndExpectedLastSequence(): void
+    {
+        $this->js->createStream((new StreamConfig('PUB', ['pub.>']))->withStorage(StreamConfig::STORAGE_MEMORY));
+        $ack = $this->js->publish('pub.a', 'x', ['msg_id' => 'm-1', 'headers' => ['X-K' => 'v']]);
+        $this->assertSame(['stream' => 'PUB', 'seq' => 1, 'duplicate' => false, 'domain' => null], $ack);
+        $this->assertTrue($this->js->publish('pub.a', 'x', ['msg_id' => 'm-1'])['duplicate']);
+        $this->assertSame(2, $this->js->publish('pub.a', 'y', ['expected_last_seq' => 1])['seq']);
+        try {
+            $this->js->publish('pub.a', 'z', ['expected_last_seq' => 1]);
+            $this->fail('a wrong expected last sequence is refused');
+        } catch (JetStreamException $e) {
+            $this->assertSame(ErrorCode::JETSTREAM, $e->getCode());
+            $this->assertStringContainsString('10071', $e->getMessage());
+        }
+        $headers = $this->js->getMessage('PUB', 1)->getHeaders();
+        $this->assertSame([['v'], ['m-1']], [$headers['X-K'], $headers['Nats-Msg-Id']]);
+        $this->assertSame(2, $this->js->getStreamInfo('PUB')->getMessageCount());
+    }
+
+    public function testConsumersFetchAcksNakAndTerm(): void
+    {
+        $this->js->createStream((new StreamConfig('WORK', ['work.>']))->withStorage(StreamConfig::STORAGE_MEMORY));
+        foreach (range(1, 5) as $i) {
+            $this->js->publish('work.a', "job-{$i}");
+        }
+        $config = (new ConsumerConfig('w'))
+            ->withFilterSubject('work.>')
+            ->withDeliverPolicy(ConsumerConfig::DELIVER_ALL)
+            ->withAckPolicy(ConsumerConfig::ACK_EXPLICIT)
+            ->withAckWait(30)
+            ->withMaxDeliver(5);
+        $info = $this->js->createConsumer('WORK', 'w', $config);
+        $this->assertSame('w', $info->getName());
+        $this->assertSame(30_000_000_000, $info->getConfig()->get('ack_wait'));
+        $this->assertSame(5, $info->getNumPending());
+
+        $first = $this->js->fetchNextMessage('WORK', 'w', timeout: 2.0);
+        $this->assertInstanceOf(JetStreamMessage::class, $first);
+        $meta = $first->getMetadata();
+        $this->assertSame(['WORK', 'w', 1, 1, 4], [$meta['stream'], $meta['consumer'], $meta['stream_seq'], $meta['delivered'], $meta['pending']]);
+        $this->assertSame('job-1', $first->getPayload());
+        $this->js->ack($first);
+
+        $batch = $this->js->fetch('WORK', 'w', 3, 2.0);
+        $this->assertSame(['job-2', 'job-3', 'job-4'], array_map(fn ($m) => $m->getPayload(), $batch));
+        $this->js->inProgress($batch[0]);
+        $batch[0]->doubleAck();
+        $this->js->term($batch[1], 'bad input');
+        $nakedAt = microtime(true);
+        $this->js->nak($batch[2], 1_000_000_000);
+        $this->assertCounters('WORK', 'w', [1, 1, 0]);
+
+        $fifth = $this->js->fetchNextMessage('WORK', 'w', timeout: 2.0);
+        $this->assertSame('job-5', $fifth->getPayload());
+        $this->js->ack($fifth);
+        $again = $this->js->fetchNextMessage('WORK', 'w', timeout: 5.0);
+        $this->assertGreaterThanOrEqual(1.0, microtime(true) - $nakedAt);
+        $this->assertSame(['job-4', 2], [$again->getPayload(), $again->getDeliveryCount()]);
+        $this->js->ack($again);
+
+        $this->assertNull($this->js->fetchNextMessage('WORK', 'w', timeout: 0.3), 'job-3 was terminated');
+        $this->assertNull($this->js->fetchNextMessage('WORK', 'w', noWait: true));
+        $this->assertCounters('WORK', 'w', [0, 0, 0]);
+
+        $this->assertTrue($this->js->pauseConsumer('WORK', 'w', new \DateTimeImmutable('+1 day'))['paused']);
+        $this->assertTrue($this->js->getConsumerInfo('WORK', 'w')->isPaused());
+        $this->assertFalse($this->js->resumeConsumer('WORK', 'w')['paused']);
+
+        $this->js->createConsumer('WORK', new ConsumerConfig('other'));
+        $page = $this->js->listConsumers('WORK');
+        $this->assertSame(2, $page['total']);
+        $this->assertEqualsCanonicalizing(['w', 'other'], array_map(fn ($c) => $c->getName(), $page['consumers']));
+        $this->assertSame(2, $this->js->getStreamInfo('WORK')->getConsumerCount());
+        $this->js->deleteConsumer('WORK', 'other');
+        try {
+            $this->js->getConsumerInfo('WORK', 'other');
+            $this->fail('a deleted consumer is NOT_FOUND');
+        } catch (NotFoundException $e) {
+            $this->assertStringContainsString('10014', $e->getMessage());
+        }
+    }
+
+    public function testKeyValue(): void
+    {
+        $kv = $this->js->createKeyValue('settings', ['history' => 5, 'storage' => 'memory']);
+        $this->assertSame(1, $kv->put('color', 'red'));
+        $this->assertSame(2, $kv->update('color', 'blue', 1));
+        try {
+            $kv->update('color', 'green', 1);
+            $this->fail('a stale revision is refused');
+        } catch (JetStreamException $e) {
+            $this->assertSame(ErrorCode::JETSTREAM, $e->getCode());
+        }
+        $this->assertSame(3, $kv->create('size', "L\0binary"));
+        $this->expectExceptionOnCreate($kv);
+        $entry = $kv->get('color');
+        $this->assertSame(['blue', 2, 'PUT'], [$entry['value'], $entry['revision'], $entry['operation']]);
+        $this->assertSame("L\0binary", $kv->get('size')['value']);
+        $this->assertEqualsCanonicalizing(['color', 'size'], $kv->keys());
+        $kv->delete('color');
+        $this->assertNull($kv->get('color'));
+        $this->assertSame(['red', 'blue', ''], array_column($kv->history('color'), 'value'));
+        $this->assertSame(['PUT', 'PUT', 'DEL'], array_column($kv->history('color'), 'operation'));
+        $kv->purge('size');
+        $this->assertSame([], $kv->keys());
+        $this->assertSame('settings', $this->js->keyValue('settings')->getBucket());
+        $this->js->deleteKeyValue('settings');
+        $this->expectException(NotFoundException::class);
+        $this->js->keyValue('settings');
+    }
+
+    private function expectExceptionOnCreate(JetStream\KeyValue $kv): void
+    {
+        try {
+            $kv->create('size', 'again');
+            $this->fail('create refuses an existing key');
+        } catch (JetStreamException $e) {
+            $this->assertSame(ErrorCode::JETSTREAM, $e->getCode());
+        }
+    }
+
+    public function testWithoutJetStream(): void
+    {
+        $plain = new LocalServer(['jetstream' => false]);
+        $client = Client::connect($plain->url());
+        $js = $client->jetstream();
+        $this->assertFalse($js->isAvailable());
+        try {
+            $js->getAccountInfo();
+            $this->fail('no JetStream, no account info');
+        } catch (JetStreamNotEnabledException $e) {
+            $this->assertSame(ErrorCode::JETSTREAM_NOT_ENABLED, $e->getCode());
+        }
+        $client->close();
+        $plain->stop();
+        $this->assertArrayHasKey('streams', $this->js->getAccountInfo());
+    }
+}
