@@ -76,6 +76,27 @@ async def async_demo(url: str) -> None:
         print(f"[python asyncio] async for received {ticks}")
 
 
+def jetstream_demo(url: str) -> None:
+    with natskit.connect(url) as nc:
+        js = nc.jetstream()
+        if not js.is_available():
+            print("[python jetstream] the server has no JetStream; skipped")
+            return
+        if "DEMO_PY" in js.stream_names():
+            js.delete_stream("DEMO_PY")
+        info = js.create_stream(name="DEMO_PY", subjects=["demo.py.js.>"], max_age=3600)
+        print(f"[python jetstream] stream DEMO_PY max_age={info['config']['max_age']} s")
+        for i in range(3):
+            ack = js.publish(f"demo.py.js.{i}", {"n": i}, msg_id=f"demo-{i}")
+        print(f"[python jetstream] published 3, last ack {ack}")
+        js.create_consumer("DEMO_PY", durable_name="demo", ack_policy="explicit", ack_wait=30)
+        for msg in js.fetch("DEMO_PY", "demo", 3, timeout=2):
+            msg.ack()
+            print(f"[python jetstream] pulled {msg.json()} seq={msg.metadata['stream_seq']}, acked")
+        print(f"[python jetstream] consumer pending={js.consumer_info('DEMO_PY', 'demo')['num_pending']}")
+        js.delete_stream("DEMO_PY")
+
+
 def queue_demo(url: str) -> None:
     with natskit.connect(url, queue={"stream": "DEMO_PY_JOBS", "subject_prefix": "demo.py.jobs"}) as nc:
         q = nc.queue("demo-py")
@@ -99,6 +120,7 @@ def main() -> None:
     with server_url() as url:
         sync_demo(url)
         asyncio.run(async_demo(url))
+        jetstream_demo(url)
         queue_demo(url)
     print("[python] done")
 

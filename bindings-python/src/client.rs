@@ -11,6 +11,7 @@ use pyo3::types::{PyDict, PyTuple};
 use crate::dispatch::Dispatcher;
 use crate::error::IntoPy;
 use crate::headers;
+use crate::jetstream::{self, AsyncJetStream, JetStream};
 use crate::message::{AsyncMsg, Message};
 use crate::payload;
 use crate::queue::{self, AsyncQueue, Queue};
@@ -282,6 +283,11 @@ impl Client {
         event.map(|e| payload::to_python(py, &e)).transpose()
     }
 
+    /// The JetStream context of this connection (domain and API timeout from its config).
+    fn jetstream(&self) -> JetStream {
+        JetStream::new(jetstream::context(&self.core))
+    }
+
     /// The job queue `name` on this connection; `connection` is the name recorded in
     /// failed jobs.
     #[pyo3(signature = (name="default", *, connection="default"))]
@@ -439,6 +445,11 @@ impl AsyncClient {
     fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
         awaitable(py, async move { Ok(EventValue(core.next_event().await)) })
+    }
+
+    /// The JetStream context of this connection (domain and API timeout from its config).
+    fn jetstream(&self) -> AsyncJetStream {
+        AsyncJetStream::new(jetstream::context(&self.core))
     }
 
     /// The job queue `name` on this connection; `connection` is the name recorded in

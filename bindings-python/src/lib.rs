@@ -6,6 +6,7 @@ mod client;
 mod dispatch;
 mod error;
 mod headers;
+mod jetstream;
 mod manager;
 mod message;
 mod payload;
@@ -36,6 +37,27 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<headers::Headers>()?;
     m.add_class::<manager::Manager>()?;
     m.add("AsyncManager", m.py().get_type::<manager::AsyncManager>())?;
+    m.add_class::<jetstream::JetStream>()?;
+    m.add(
+        "AsyncJetStream",
+        m.py().get_type::<jetstream::AsyncJetStream>(),
+    )?;
+    m.add_class::<jetstream::JsMessage>()?;
+    m.add(
+        "AsyncJsMessage",
+        m.py().get_type::<jetstream::AsyncJsMessage>(),
+    )?;
+    m.add_class::<jetstream::Publisher>()?;
+    m.add(
+        "AsyncPublisher",
+        m.py().get_type::<jetstream::AsyncPublisher>(),
+    )?;
+    m.add_class::<jetstream::KeyValue>()?;
+    m.add(
+        "AsyncKeyValue",
+        m.py().get_type::<jetstream::AsyncKeyValue>(),
+    )?;
+    m.add_class::<jetstream::KvWatch>()?;
     m.add_class::<queue::Queue>()?;
     m.add("AsyncQueue", m.py().get_type::<queue::AsyncQueue>())?;
     m.add_class::<queue::Job>()?;

@@ -28,10 +28,12 @@ pub fn core_client(client: &Bound<'_, PyAny>) -> PyResult<natskit::Client> {
 }
 
 fn invalid(message: impl Into<String>) -> PyErr {
-    to_py(natskit::Error::new(
-        natskit::ErrorCode::InvalidArgument,
-        message,
-    ))
+    to_py(invalid_error(message))
+}
+
+/// An `INVALID_ARGUMENT` core error.
+pub fn invalid_error(message: impl Into<String>) -> natskit::Error {
+    natskit::Error::new(natskit::ErrorCode::InvalidArgument, message)
 }
 
 /// Keyword arguments as core settings (`from_json` accepts the seed's and snake names).

@@ -70,3 +70,22 @@ async def async_queue_use(nc: aio.Client) -> int:
 
     stats = await worker.run()
     return stats.jobs + (await q.size()).delayed
+
+
+def jetstream_use(nc: natskit.Client) -> int:
+    js: natskit.JetStream = nc.jetstream()
+    info = js.create_stream(name="T", subjects=["t.>"], max_age=60.0)
+    ack = js.publish("t.a", b"x", msg_id="1")
+    msg = js.fetch_next("T", "c", timeout=1.0)
+    if msg is not None:
+        msg.nak(delay=0.5)
+    entry = js.create_kv("b").get("k")
+    return ack["seq"] + info["state"]["messages"] + (entry["revision"] if entry else 0)
+
+
+async def async_jetstream_use(nc: aio.Client) -> int:
+    js: aio.JetStream = nc.jetstream()
+    msgs = await js.fetch("T", "c", 10, timeout=1.0)
+    for m in msgs:
+        await m.ack()
+    return (await js.publisher().wait())["acked"] + len(msgs)

@@ -1,6 +1,6 @@
 """natskit: NATS messaging for Python on the natskit Rust core.
 
-Synchronous API here (messaging, the job queue and its ``Worker``) (every blocking call releases the GIL), asyncio API in
+Synchronous API here (messaging, JetStream, the job queue and its ``Worker``) (every blocking call releases the GIL), asyncio API in
 ``natskit.aio``, an embedded nats-server for tests in ``natskit.testing``.
 """
 
@@ -10,8 +10,13 @@ from ._native import (
     FailedJobs,
     Headers,
     Job,
+    JetStream,
+    JsMessage,
+    KeyValue,
+    KvWatch,
     Manager,
     Message,
+    Publisher,
     Queue,
     QueueSize,
     Subscription,
@@ -48,6 +53,11 @@ __all__ = [
     "Manager",
     "Message",
     "Subscription",
+    "JetStream",
+    "JsMessage",
+    "Publisher",
+    "KeyValue",
+    "KvWatch",
     "Queue",
     "Job",
     "FailedJobs",

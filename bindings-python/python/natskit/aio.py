@@ -15,12 +15,16 @@ from typing import Any, Awaitable, Callable, Optional, Set, Union
 from . import _native
 from ._native import AsyncClient as Client
 from ._native import AsyncFailedJobs as FailedJobs
+from ._native import AsyncJetStream as JetStream
 from ._native import AsyncJob as Job
+from ._native import AsyncJsMessage as JsMessage
+from ._native import AsyncKeyValue as KeyValue
+from ._native import AsyncPublisher as Publisher
 from ._native import AsyncManager as Manager
 from ._native import AsyncMessage as Message
 from ._native import AsyncQueue as Queue
 from ._native import AsyncSubscription as Subscription
-from ._native import FailedJob, Headers, QueueSize, WorkerStats
+from ._native import FailedJob, Headers, KvWatch, QueueSize, WorkerStats
 from .errors import NatsError
 from .worker import AsyncWorker as Worker
 
@@ -32,6 +36,11 @@ __all__ = [
     "Subscription",
     "Headers",
     "NatsError",
+    "JetStream",
+    "JsMessage",
+    "Publisher",
+    "KeyValue",
+    "KvWatch",
     "Queue",
     "Job",
     "FailedJobs",

@@ -1,0 +1,283 @@
+"""JetStream from Python (sync and asyncio) against a real server."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Iterator, List
+
+import pytest
+
+import natskit
+from natskit import aio
+from natskit.testing import LocalServer
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def js(nc: natskit.Client) -> natskit.JetStream:
+    return nc.jetstream()
+
+
+@pytest.fixture
+def stream(js: natskit.JetStream) -> Iterator[str]:
+    """A fresh stream `PY<n>` on subjects `py<n>.>`."""
+    name = f"PY{next(_names)}"
+    js.create_stream(name=name, subjects=[f"{name.lower()}.>"])
+    yield name
+    js.delete_stream(name)
+
+
+def wait_for(check: "object", what: str) -> None:
+    """The server updates some counters just after an ack: poll a condition for 3 s."""
+    deadline = time.monotonic() + 3
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_stream_config_round_trips_with_durations_in_seconds(js: natskit.JetStream) -> None:
+    info = js.create_stream(
+        {"name": "RT", "subjects": ["rt.>"], "storage": "memory", "retention": "limits"},
+        description="round trip",
+        max_msgs=500,
+        max_bytes=1 << 20,
+        max_age=3600.5,
+        max_msg_size=2048,
+        discard="new",
+        duplicate_window=30,
+        num_replicas=1,
+        allow_msg_ttl=True,
+    )
+    read = js.stream_info("RT")["config"]
+    for config in (info["config"], read):
+        assert config["max_age"] == 3600.5 and config["duplicate_window"] == 30.0
+        assert (config["max_msgs"], config["max_bytes"], config["max_msg_size"]) == (500, 1 << 20, 2048)
+        assert (config["storage"], config["discard"], config["description"]) == ("memory", "new", "round trip")
+        assert config["num_replicas"] == 1 and config["allow_msg_ttl"] is True
+    updated = js.update_stream(read, max_msgs=10, subjects=["rt.>", "rt2.>"])
+    assert updated["config"]["max_msgs"] == 10 and updated["config"]["subjects"] == ["rt.>", "rt2.>"]
+    js.delete_stream("RT")
+    with pytest.raises(natskit.NotFoundError) as e:
+        js.stream_info("RT")
+    assert e.value.err_code == 10059
+
+
+def test_publish_ack_counters_messages_purge(js: natskit.JetStream, stream: str) -> None:
+    subject = stream.lower()
+    acks = [js.publish(f"{subject}.{i % 2}", {"i": i}, headers={"X-I": str(i)}) for i in range(10)]
+    assert [a["seq"] for a in acks] == list(range(1, 11))
+    assert acks[0]["stream"] == stream and acks[0]["duplicate"] is False
+    state = js.stream_info(stream)["state"]
+    assert (state["messages"], state["first_seq"], state["last_seq"]) == (10, 1, 10)
+    msg = js.get_message(stream, 3)
+    assert msg["subject"] == f"{subject}.0" and msg["seq"] == 3 and msg["headers"]["x-i"] == "2"
+    assert msg["data"] == b'{"i":2}'
+    last = js.get_last_message(stream, f"{subject}.1")
+    assert last["seq"] == 10
+    js.delete_message(stream, 3)
+    with pytest.raises(natskit.NotFoundError):
+        js.get_message(stream, 3)
+    assert js.purge_stream(stream, subject=f"{subject}.0", keep=1) == 3
+    assert js.purge_stream(stream) == 6
+    assert js.stream_info(stream)["state"]["messages"] == 0
+
+
+def test_dedup_and_expected_last_sequence(js: natskit.JetStream, stream: str) -> None:
+    subject = f"{stream.lower()}.x"
+    first = js.publish(subject, b"a", msg_id="order-1")
+    again = js.publish(subject, b"a", msg_id="order-1")
+    assert (again["seq"], again["duplicate"]) == (first["seq"], True)
+    assert js.publish(subject, b"b", expected_last_seq=first["seq"])["seq"] == first["seq"] + 1
+    with pytest.raises(natskit.JetStreamError) as e:
+        js.publish(subject, b"c", expected_last_seq=first["seq"])
+    assert e.value.err_code == 10071
+    with pytest.raises(natskit.JetStreamError):
+        js.publish(subject, b"d", expected_stream="OTHER")
+
+
+def test_list_streams_is_paged(js: natskit.JetStream) -> None:
+    names = [f"PAGE{i}" for i in range(260)]
+    for name in names:
+        js.create_stream(name=name, subjects=[f"page.{name}"], storage="memory")
+    try:
+        first = js.list_streams()
+        assert first["total"] >= 260 and first["offset"] == 0 and len(first["items"]) == first["limit"]
+        seen = [s["config"]["name"] for s in first["items"]]
+        offset = first["limit"]
+        while offset < first["total"]:
+            page = js.list_streams(offset)
+            seen += [s["config"]["name"] for s in page["items"]]
+            offset += page["limit"]
+        assert set(names) <= set(seen)
+        assert set(js.stream_names(subject="page.>")) == set(names)
+    finally:
+        for name in names:
+            js.delete_stream(name)
+
+
+def test_consumer_config_counters_fetch_metadata(js: natskit.JetStream, stream: str) -> None:
+    subject = stream.lower()
+    info = js.create_consumer(
+        stream,
+        durable_name="work",
+        filter_subject=f"{subject}.>",
+        deliver_policy="all",
+        ack_policy="explicit",
+        ack_wait=30,
+        max_deliver=5,
+        max_ack_pending=100,
+        replay_policy="instant",
+        description="pull",
+        inactive_threshold=3600,
+    )
+    config = js.consumer_info(stream, "work")["config"]
+    for c in (info["config"], config):
+        assert (c["ack_wait"], c["max_deliver"], c["max_ack_pending"], c["inactive_threshold"]) == (30.0, 5, 100, 3600.0)
+        assert (c["ack_policy"], c["deliver_policy"], c["description"]) == ("explicit", "all", "pull")
+    for i in range(5):
+        js.publish(f"{subject}.{i}", str(i))
+    assert js.consumer_info(stream, "work")["num_pending"] == 5
+    batch = js.fetch(stream, "work", 3, timeout=2)
+    assert [m.data for m in batch] == [b"0", b"1", b"2"]
+    meta = batch[1].metadata
+    assert (meta["stream"], meta["consumer"], meta["stream_seq"], meta["consumer_seq"]) == (stream, "work", 2, 2)
+    assert (meta["delivered"], meta["pending"]) == (1, 3) and meta["timestamp"].endswith("Z")
+    for m in batch:
+        m.double_ack()
+    info2 = js.consumer_info(stream, "work")
+    assert (info2["num_pending"], info2["num_ack_pending"], info2["num_redelivered"]) == (2, 0, 0)
+    page = js.list_consumers(stream)
+    assert page["total"] == 1 and page["items"][0]["name"] == "work"
+    assert js.consumer_names(stream) == ["work"]
+    updated = js.update_consumer(stream, config, max_deliver=7)
+    assert updated["config"]["max_deliver"] == 7
+    paused = js.pause_consumer(stream, "work", 60)
+    assert paused["paused"] is True and 0 < (paused["pause_remaining"] or 0) <= 60
+    assert js.resume_consumer(stream, "work")["paused"] is False
+    js.delete_consumer(stream, "work")
+    with pytest.raises(natskit.NotFoundError) as e:
+        js.consumer_info(stream, "work")
+    assert e.value.err_code == 10014
+
+
+def test_fetch_timeout_leaves_no_waiting_pull(js: natskit.JetStream, stream: str) -> None:
+    js.create_consumer(stream, durable_name="idle", ack_policy="explicit")
+    assert js.fetch(stream, "idle", 10, timeout=0.3) == []
+    assert js.fetch_next(stream, "idle", no_wait=True) is None
+    wait_for(lambda: js.consumer_info(stream, "idle")["num_waiting"] == 0, "num_waiting back to 0")
+
+
+def test_nak_delay_term_and_in_progress(js: natskit.JetStream, stream: str) -> None:
+    subject = stream.lower()
+    js.create_consumer(stream, durable_name="acks", ack_policy="explicit", ack_wait=1.0)
+    js.publish(f"{subject}.nak", b"n")
+    msg = js.fetch_next(stream, "acks", timeout=2)
+    assert msg is not None
+    nak_at = time.monotonic()
+    msg.nak(delay=0.8)
+    again = js.fetch_next(stream, "acks", timeout=3)
+    assert again is not None and again.metadata["delivered"] == 2
+    assert time.monotonic() - nak_at >= 0.8
+    again.term("not wanted")
+    assert js.fetch_next(stream, "acks", timeout=1.5) is None
+    js.publish(f"{subject}.slow", b"s")
+    slow = js.fetch_next(stream, "acks", timeout=2)
+    assert slow is not None
+    for _ in range(4):
+        time.sleep(0.4)
+        slow.in_progress()
+    assert js.consumer_info(stream, "acks")["num_redelivered"] == 0
+    slow.ack()
+    wait_for(lambda: js.consumer_info(stream, "acks")["num_ack_pending"] == 0, "acked")
+    assert js.fetch_next(stream, "acks", timeout=1.2) is None
+
+
+def test_async_publisher_pipelines(js: natskit.JetStream, stream: str) -> None:
+    publisher = js.publisher(max_in_flight=64)
+    subject = f"{stream.lower()}.p"
+    assert publisher.publish_many(subject, (b"x" * 16 for _ in range(2000))) == 2000
+    publisher.publish(subject, b"dup", msg_id="d1")
+    publisher.publish(subject, b"dup", msg_id="d1")
+    summary = publisher.wait()
+    assert summary == {"acked": 2002, "duplicates": 1, "last_seq": 2001}
+    assert publisher.in_flight == 0
+    assert js.stream_info(stream)["state"]["messages"] == 2001
+
+
+def test_key_value(js: natskit.JetStream) -> None:
+    kv = js.create_kv("pybucket", history=5, max_age=120, storage="memory")
+    assert kv.bucket == "pybucket"
+    watch = kv.watch("user.>")
+    r1 = kv.put("user.1", b"ada")
+    r2 = kv.put("user.1", {"name": "ada"})
+    entry = kv.get("user.1")
+    assert entry is not None and (entry["value"], entry["revision"], entry["operation"]) == (b'{"name":"ada"}', r2, "PUT")
+    with pytest.raises(natskit.JetStreamError):
+        kv.create("user.1", b"again")
+    assert kv.create("user.2", b"bob") > r2
+    with pytest.raises(natskit.JetStreamError):
+        kv.update("user.1", b"stale", r1)
+    r3 = kv.update("user.1", b"fresh", r2)
+    assert sorted(kv.keys()) == ["user.1", "user.2"]
+    kv.delete("user.2")
+    assert kv.get("user.2") is None and kv.keys() == ["user.1"]
+    assert [h["revision"] for h in kv.history("user.1")] == [r1, r2, r3]
+    kv.purge("user.1")
+    assert kv.get("user.1") is None
+    seen: List[str] = []
+    while (e := watch.next(timeout=1)) is not None:
+        seen.append(f"{e['key']}:{e['operation']}")
+    watch.stop()
+    assert seen[:3] == ["user.1:PUT", "user.1:PUT", "user.2:PUT"] and seen[-1] == "user.1:PURGE"
+    assert js.kv("pybucket").bucket == "pybucket"
+    js.delete_kv("pybucket")
+    with pytest.raises(natskit.NotFoundError):
+        js.kv("pybucket")
+    assert js.account_info()["streams"] >= 0
+
+
+def test_jetstream_not_enabled() -> None:
+    with LocalServer(jetstream=False) as plain, natskit.connect(plain.url) as nc:
+        js = nc.jetstream()
+        assert js.is_available() is False
+        with pytest.raises(natskit.JetStreamNotEnabledError):
+            js.account_info()
+        with pytest.raises(natskit.JetStreamNotEnabledError):
+            js.create_stream(name="X", subjects=["x"])
+
+
+@pytest.mark.asyncio
+async def test_asyncio_stream_fetch_acks_and_kv(server: LocalServer) -> None:
+    async with await aio.connect(server.url) as nc:
+        js = nc.jetstream()
+        assert await js.is_available()
+        await js.create_stream(name="AIO", subjects=["aio.js.>"], max_age=60)
+        assert (await js.stream_info("AIO"))["config"]["max_age"] == 60.0
+        ack = await js.publish("aio.js.a", b"1", msg_id="m")
+        assert (await js.publish("aio.js.a", b"1", msg_id="m"))["duplicate"] and ack["seq"] == 1
+        publisher = js.publisher()
+        await publisher.publish_many("aio.js.b", [b"2", b"3"])
+        assert (await publisher.wait())["acked"] == 2
+        await js.create_consumer("AIO", durable_name="c", ack_policy="explicit")
+        msgs = await js.fetch("AIO", "c", 3, timeout=2)
+        assert [m.data for m in msgs] == [b"1", b"2", b"3"] and isinstance(msgs[0], aio.JsMessage)
+        await msgs[0].double_ack()
+        await msgs[1].term()
+        await msgs[2].nak()
+        redelivered = await js.fetch_next("AIO", "c", timeout=2)
+        assert redelivered is not None and redelivered.metadata["delivered"] == 2
+        await redelivered.ack()
+        assert await js.fetch_next("AIO", "c", no_wait=True) is None
+        assert (await js.list_consumers("AIO"))["total"] == 1
+        kv = await js.create_kv("aiokv")
+        watch = await kv.watch()
+        rev = await kv.put("k", "v")
+        entry = await watch.anext(timeout=2)
+        assert entry is not None and entry["revision"] == rev
+        assert await kv.keys() == ["k"]
+        await js.delete_kv("aiokv")
+        await js.delete_stream("AIO")
+        with pytest.raises(natskit.NotFoundError):
+            await js.stream_info("AIO")
