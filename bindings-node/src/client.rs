@@ -1,9 +1,8 @@
 //! A connection: `connect()`, publish, request, subscribe, flush, drain, close, stats, events.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use bytes::Bytes;
 use futures::task::noop_waker_ref;
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi::Env;
-use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 
 use crate::error::{invalid_argument, Outcome};
 use crate::headers::{self, JsHeaders};
@@ -103,39 +102,88 @@ async fn connect_with(options: Option<serde_json::Value>) -> natskit::Result<Cli
     natskit::Client::connect(&config).await.map(Client::new)
 }
 
-/// A future that hands one publish to the connection.
-type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// Keeps publishes in call order when the connection's outbound queue is momentarily full:
-/// such a publish, and every later one until the backlog is gone, is finished by one task.
-struct Backlog {
-    pending: AtomicUsize,
-    queue: mpsc::UnboundedSender<Job>,
+/// One queued publish, or a marker answered once everything queued before it was handed to
+/// the connection.
+enum Outgoing {
+    One {
+        subject: String,
+        payload: Bytes,
+        headers: Option<natskit::Headers>,
+        reply: Option<String>,
+    },
+    Many {
+        subject: String,
+        payloads: Vec<Bytes>,
+    },
+    Marker(oneshot::Sender<()>),
 }
 
-impl Backlog {
-    fn start() -> Arc<Backlog> {
-        let (queue, mut jobs) = mpsc::unbounded_channel::<Job>();
-        let backlog = Arc::new(Backlog {
-            pending: AtomicUsize::new(0),
-            queue,
-        });
-        let counter = Arc::downgrade(&backlog);
-        runtime::handle().spawn(async move {
-            while let Some(job) = jobs.recv().await {
-                job.await;
-                if let Some(b) = counter.upgrade() {
-                    b.pending.fetch_sub(1, Ordering::AcqRel);
+impl Outgoing {
+    async fn send(self, client: &natskit::Client) {
+        match self {
+            Outgoing::One {
+                subject,
+                payload,
+                headers,
+                reply,
+            } => {
+                let opts = natskit::PublishOptions {
+                    headers: headers.as_ref(),
+                    reply: reply.as_deref(),
+                };
+                let _ = client.publish_with(&subject, payload, &opts).await;
+            }
+            Outgoing::Many { subject, payloads } => {
+                for payload in payloads {
+                    let _ = client.publish(&subject, payload).await;
                 }
             }
-        });
-        backlog
+            Outgoing::Marker(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+/// Publishes queued on the JavaScript thread (checked there first, so errors throw at once)
+/// and handed to the connection in batches, in call order, by one runtime task at a time.
+struct Outbox {
+    queue: Mutex<Vec<Outgoing>>,
+    scheduled: AtomicBool,
+}
+
+impl Outbox {
+    fn push(self: &Arc<Self>, client: &natskit::Client, item: Outgoing) {
+        self.queue.lock().unwrap().push(item);
+        if !self.scheduled.swap(true, Ordering::AcqRel) {
+            runtime::handle().spawn(drain(self.clone(), client.clone()));
+        }
     }
 
-    fn push(&self, job: Job) {
-        self.pending.fetch_add(1, Ordering::AcqRel);
-        if self.queue.send(job).is_err() {
-            self.pending.fetch_sub(1, Ordering::AcqRel);
+    /// Resolves once everything queued so far was handed to the connection.
+    async fn handed_over(self: &Arc<Self>, client: &natskit::Client) {
+        let (done, waited) = oneshot::channel();
+        self.push(client, Outgoing::Marker(done));
+        let _ = waited.await;
+    }
+}
+
+async fn drain(outbox: Arc<Outbox>, client: natskit::Client) {
+    let mut batch = Vec::new();
+    loop {
+        std::mem::swap(&mut *outbox.queue.lock().unwrap(), &mut batch);
+        if batch.is_empty() {
+            outbox.scheduled.store(false, Ordering::Release);
+            // A publish queued after the swap but before the store spawned no task: take it.
+            if outbox.queue.lock().unwrap().is_empty()
+                || outbox.scheduled.swap(true, Ordering::AcqRel)
+            {
+                return;
+            }
+            continue;
+        }
+        for item in batch.drain(..) {
+            item.send(&client).await;
         }
     }
 }
@@ -146,7 +194,7 @@ impl Backlog {
 pub struct Client {
     inner: natskit::Client,
     connection: String,
-    backlog: Arc<Backlog>,
+    outbox: Arc<Outbox>,
 }
 
 impl Client {
@@ -159,7 +207,10 @@ impl Client {
         Client {
             inner,
             connection: name.to_string(),
-            backlog: Backlog::start(),
+            outbox: Arc::new(Outbox {
+                queue: Mutex::new(Vec::new()),
+                scheduled: AtomicBool::new(false),
+            }),
         }
     }
 
@@ -171,32 +222,6 @@ impl Client {
     /// The connection's name (`default` unless opened by a `Manager`).
     pub(crate) fn connection(&self) -> &str {
         &self.connection
-    }
-
-    /// Runs a publish now when the connection takes it at once, else queues it in order.
-    fn send(
-        &self,
-        publish: impl Future<Output = natskit::Result<()>> + Send + 'static,
-    ) -> natskit::Result<()> {
-        if self.backlog.pending.load(Ordering::Acquire) > 0 {
-            self.backlog.push(Box::pin(async move {
-                let _ = publish.await;
-            }));
-            return Ok(());
-        }
-        let mut publish = Box::pin(publish);
-        match publish
-            .as_mut()
-            .poll(&mut Context::from_waker(noop_waker_ref()))
-        {
-            Poll::Ready(result) => result,
-            Poll::Pending => {
-                self.backlog.push(Box::pin(async move {
-                    let _ = publish.await;
-                }));
-                Ok(())
-            }
-        }
     }
 }
 
@@ -224,14 +249,21 @@ impl Client {
             Some(o) => (o.headers.map(headers::from_js), o.reply),
             None => (None, None),
         };
-        let client = self.inner.clone();
-        Outcome(self.send(async move {
-            let opts = natskit::PublishOptions {
-                headers: headers.as_ref(),
-                reply: reply.as_deref(),
-            };
-            client.publish_with(&subject, payload, &opts).await
-        }))
+        let opts = natskit::PublishOptions {
+            headers: headers.as_ref(),
+            reply: reply.as_deref(),
+        };
+        if let Err(e) = self.inner.check_publish(&subject, payload.len(), &opts) {
+            return Outcome(Err(e));
+        }
+        let item = Outgoing::One {
+            subject,
+            payload,
+            headers,
+            reply,
+        };
+        self.outbox.push(&self.inner, item);
+        Outcome(Ok(()))
     }
 
     /// Publishes several payloads to one subject in one call (cheaper than a loop of `publish`).
@@ -248,26 +280,22 @@ impl Client {
             Ok(p) => p,
             Err(e) => return Outcome(Err(e)),
         };
-        let client = self.inner.clone();
-        Outcome(self.send(async move {
-            for payload in payloads {
-                client.publish(&subject, payload).await?;
+        let none = natskit::PublishOptions::default();
+        for payload in &payloads {
+            if let Err(e) = self.inner.check_publish(&subject, payload.len(), &none) {
+                return Outcome(Err(e));
             }
-            Ok(())
-        }))
+        }
+        self.outbox
+            .push(&self.inner, Outgoing::Many { subject, payloads });
+        Outcome(Ok(()))
     }
 
     /// Resolves once everything published before has reached the server.
     #[napi(ts_return_type = "Promise<void>")]
     pub async fn flush(&self) -> Outcome<()> {
-        let client = self.inner.clone();
-        let backlog = self.backlog.clone();
-        let (done, waited) = tokio::sync::oneshot::channel();
-        backlog.push(Box::pin(async move {
-            let _ = done.send(());
-        }));
-        let _ = waited.await;
-        Outcome(client.flush().await)
+        self.outbox.handed_over(&self.inner).await;
+        Outcome(self.inner.flush().await)
     }
 
     /// Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`).
@@ -337,14 +365,8 @@ impl Client {
     /// Flushes what was published and closes; closing twice does nothing.
     #[napi(ts_return_type = "Promise<void>")]
     pub async fn close(&self) -> Outcome<()> {
-        let client = self.inner.clone();
-        let backlog = self.backlog.clone();
-        let (done, waited) = tokio::sync::oneshot::channel();
-        backlog.push(Box::pin(async move {
-            let _ = done.send(());
-        }));
-        let _ = waited.await;
-        Outcome(client.close().await)
+        self.outbox.handed_over(&self.inner).await;
+        Outcome(self.inner.close().await)
     }
 
     /// The JetStream API of this connection (domain and timeout from its `jetstream` config).

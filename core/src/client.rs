@@ -145,12 +145,7 @@ impl Client {
         payload: Bytes,
         opts: &PublishOptions<'_>,
     ) -> Result<()> {
-        self.check_open()?;
-        subject::validate_publish(subject)?;
-        if let Some(reply) = opts.reply {
-            subject::validate_publish(reply).map_err(|e| e.context("reply"))?;
-        }
-        self.check_size(payload.len(), opts.headers)?;
+        self.check_publish(subject, payload.len(), opts)?;
         let nats = &self.inner.nats;
         let subject = subject.to_string();
         let sent = match (opts.headers, opts.reply) {
@@ -174,6 +169,24 @@ impl Client {
             }
         };
         sent.map_err(|e| self.send_error(e))
+    }
+
+    /// Checks a publish without sending it: the connection is open, `subject` (and the reply,
+    /// if any) are valid publish subjects and `payload_len` plus the headers fit the server's
+    /// max payload. Hosts that queue publishes and send them later call this first, so these
+    /// errors still reach the caller at once; `publish_with` runs the same checks.
+    pub fn check_publish(
+        &self,
+        subject: &str,
+        payload_len: usize,
+        opts: &PublishOptions<'_>,
+    ) -> Result<()> {
+        self.check_open()?;
+        subject::validate_publish(subject)?;
+        if let Some(reply) = opts.reply {
+            subject::validate_publish(reply).map_err(|e| e.context("reply"))?;
+        }
+        self.check_size(payload_len, opts.headers)
     }
 
     /// Returns once everything published before has reached the server (a PING/PONG-like

@@ -388,3 +388,37 @@ async fn reconnects_after_a_server_restart() {
     assert!(events.contains(&Event::Disconnected), "{events:?}");
     assert!(events.contains(&Event::Reconnected), "{events:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_publish_validates_without_sending() {
+    let srv = server();
+    let nc = client(&srv).await;
+    let mut sub = nc.subscribe("checked", None).await.unwrap();
+    let none = PublishOptions::default();
+    nc.check_publish("checked", 10, &none).unwrap();
+    let bad = nc.check_publish("bad subject", 1, &none).unwrap_err();
+    assert_eq!(bad.code(), ErrorCode::InvalidSubject);
+    let reply = PublishOptions {
+        reply: Some("bad reply"),
+        ..Default::default()
+    };
+    assert_eq!(
+        nc.check_publish("checked", 1, &reply).unwrap_err().code(),
+        ErrorCode::InvalidSubject
+    );
+    let big = nc.max_payload() + 1;
+    assert_eq!(
+        nc.check_publish("checked", big, &none).unwrap_err().code(),
+        ErrorCode::PayloadTooLarge
+    );
+    nc.flush().await.unwrap();
+    assert!(
+        sub.next_timeout(SHORT).await.unwrap().is_none(),
+        "nothing was sent"
+    );
+    nc.close().await.unwrap();
+    assert_eq!(
+        nc.check_publish("checked", 1, &none).unwrap_err().code(),
+        ErrorCode::Closed
+    );
+}
