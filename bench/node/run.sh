@@ -7,4 +7,5 @@ PKG="$HERE/../../bindings-node"
 cd "$PKG"
 [ -f node_modules/.natskit-deps ] || { npm ci --ignore-scripts --no-audit --no-fund >/dev/null && touch node_modules/.natskit-deps; }
 node_modules/.bin/napi build --platform --release --js binding.js --dts index.d.ts --no-const-enum
-exec node "$HERE/bench.js"
+node "$HERE/bench.js"
+exec node "$HERE/jetstream.js"
