@@ -300,10 +300,10 @@ fn queue_jobs(url: &str, size: usize, count: usize) {
     use std::sync::Arc;
     let payload = serde_json::Value::String("x".repeat(size));
     println!("\n| queue workload | result |\n|---|---|");
-    for concurrency in [1usize, 4] {
+    for (concurrency, prefetch) in [(1usize, 0usize), (4, 0), (1, 64), (4, 64)] {
         let (push_rate, work_rate) = rt().block_on(async {
             let nc = natskit::connect(url).await.unwrap();
-            let q = nc.queue(&format!("bench{concurrency}")).unwrap();
+            let q = nc.queue(&format!("bench{concurrency}_{prefetch}")).unwrap();
             let t = Instant::now();
             let opts = PushOptions::default();
             let mut pending = futures::stream::FuturesUnordered::new();
@@ -320,6 +320,7 @@ fn queue_jobs(url: &str, size: usize, count: usize) {
             let options = WorkerOptions {
                 queues: vec![q.name().to_string()],
                 concurrency,
+                prefetch,
                 stop_when_empty: true,
                 sleep: 0.2,
                 ..Default::default()
@@ -330,14 +331,15 @@ fn queue_jobs(url: &str, size: usize, count: usize) {
             assert_eq!(stats.processed as usize, count);
             (push_rate, count as f64 / t.elapsed().as_secs_f64())
         });
-        if concurrency == 1 {
+        if (concurrency, prefetch) == (1, 0) {
             println!(
                 "| push {size} B × {count} (confirmed, ≤256 in flight) | {} jobs/s |",
                 fmt(push_rate)
             );
         }
         println!(
-            "| work+ack {count} jobs, concurrency {concurrency} | {} jobs/s |",
+            "| work+ack {count} jobs, concurrency {concurrency}, prefetch {} | {} jobs/s |",
+            if prefetch == 0 { concurrency } else { prefetch },
             fmt(work_rate)
         );
     }

@@ -46,6 +46,9 @@ pub struct WorkerOptions {
     pub memory: u64,
     /// Jobs run at once (host threads or tasks; 1 for PHP).
     pub concurrency: usize,
+    /// Jobs taken per pull (0 = `concurrency`). More is faster for short jobs but holds
+    /// jobs that an idle worker elsewhere could have run; held jobs stay reserved by heartbeat.
+    pub prefetch: usize,
     /// Seconds to rest after each job.
     pub rest: f64,
 }
@@ -63,6 +66,7 @@ impl Default for WorkerOptions {
             max_time: 0.0,
             memory: 0,
             concurrency: 1,
+            prefetch: 0,
             rest: 0.0,
         }
     }
@@ -130,7 +134,7 @@ pub struct WorkerStats {
 pub struct Worker {
     queues: Vec<Queue>,
     options: WorkerOptions,
-    /// Jobs fetched in one pull beyond the one handed out (at most `concurrency - 1`).
+    /// Jobs fetched in one pull beyond the one handed out (fewer than `prefetch`).
     buffered: Mutex<VecDeque<Job>>,
     started: Instant,
     stop: AtomicBool,
@@ -224,7 +228,10 @@ impl Worker {
                 self.unreserve_buffered().await?;
                 return Ok(Step::Stop(reason));
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let remaining = match self.options.stop_when_empty {
+                true => Duration::ZERO,
+                false => deadline.saturating_duration_since(Instant::now()),
+            };
             let Some(job) = self.take(remaining).await? else {
                 if self.options.stop_when_empty {
                     return Ok(Step::Stop(StopReason::Empty));
@@ -312,12 +319,15 @@ impl Worker {
     }
 
     /// The next job: a buffered one, else from the highest-priority queue that has one.
-    /// One pull takes up to `concurrency` jobs so concurrent loops share a round trip.
+    /// One pull takes up to `prefetch` jobs so concurrent loops share a round trip.
     async fn take(&self, wait: Duration) -> Result<Option<Job>> {
         if let Some(job) = self.buffered.lock().unwrap().pop_front() {
             return Ok(Some(job));
         }
-        let batch = self.options.concurrency.max(1);
+        let batch = match self.options.prefetch {
+            0 => self.options.concurrency.max(1),
+            n => n,
+        };
         if let [only] = self.queues.as_slice() {
             return Ok(self.keep_rest(only.pop_many(batch, wait).await?));
         }
