@@ -1,7 +1,9 @@
 """natskit vs nats-py: publish-only, pub+sub and sequential request/reply on one server.
 
 Workloads: publish-only 16 B x 1M and 1 KB x 200k, pub+sub 128 B x 200k, request/reply
-64 B x 20k (p50/p99). natskit runs its sync API (per-call publish and publish_many) and
+64 B x 20k (p50/p99); JetStream publish with ack 128 B (sequential 20k, pipelined 100k with
+<= 256 in flight), pull-consume + ack 100k x 128 B in batches of 256; job queue push and
+push+work+ack of 256 B jobs with 1 worker and 4 concurrent (natskit only: nats-py has no queue). natskit runs its sync API (per-call publish and publish_many) and
 its asyncio API; nats-py runs asyncio, as it only has that.
 """
 
@@ -24,6 +26,11 @@ PUB_SMALL = int(os.environ.get("BENCH_PUB_SMALL", 1_000_000))
 PUB_LARGE = int(os.environ.get("BENCH_PUB_LARGE", 200_000))
 PUBSUB = int(os.environ.get("BENCH_PUBSUB", 200_000))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 20_000))
+JS_SEQ = int(os.environ.get("BENCH_JS_SEQ", 20_000))
+JS_PIPE = int(os.environ.get("BENCH_JS_PIPE", 100_000))
+JS_PULL = int(os.environ.get("BENCH_JS_PULL", 100_000))
+JOBS = int(os.environ.get("BENCH_JOBS", 20_000))
+IN_FLIGHT = 256
 BATCH = 1000
 
 
@@ -167,6 +174,145 @@ async def aio_requests(url: str, size: int, count: int, kit: bool) -> Tuple[floa
     return percentiles(lat)
 
 
+def js_stream(js: natskit.JetStream, name: str) -> None:
+    if name in js.stream_names():
+        js.delete_stream(name)
+    js.create_stream(name=name, subjects=[f"{name.lower()}.>"], storage="file")
+
+
+def sync_js_publish(url: str, count: int, pipelined: bool) -> float:
+    payload = b"x" * 128
+    with natskit.connect(url) as nc:
+        js = nc.jetstream()
+        js_stream(js, "BJS")
+        t0 = time.perf_counter()
+        if pipelined:
+            pub = js.publisher(IN_FLIGHT)
+            chunk = [payload] * BATCH
+            for _ in range(count // BATCH):
+                pub.publish_many("bjs.p", chunk)
+            assert pub.wait()["acked"] == count
+        else:
+            for _ in range(count):
+                js.publish("bjs.p", payload)
+        return count / (time.perf_counter() - t0)
+
+
+def fill(url: str, count: int) -> None:
+    with natskit.connect(url) as nc:
+        js = nc.jetstream()
+        js_stream(js, "BPULL")
+        pub = js.publisher(IN_FLIGHT)
+        chunk = [b"x" * 128] * BATCH
+        for _ in range(count // BATCH):
+            pub.publish_many("bpull.m", chunk)
+        pub.wait()
+        js.create_consumer("BPULL", durable_name="c", ack_policy="explicit", max_ack_pending=-1)
+
+
+def sync_js_pull(url: str, count: int) -> float:
+    fill(url, count)
+    with natskit.connect(url) as nc:
+        js = nc.jetstream()
+        got = 0
+        t0 = time.perf_counter()
+        while got < count:
+            for msg in js.fetch("BPULL", "c", 256, timeout=5):
+                msg.ack()
+                got += 1
+        return count / (time.perf_counter() - t0)
+
+
+async def aio_js_publish(url: str, count: int, pipelined: bool, kit: bool) -> float:
+    payload = b"x" * 128
+    with natskit.connect(url) as nc:
+        js_stream(nc.jetstream(), "BJS")
+    if kit:
+        anc = await aio.connect(url)
+        ajs = anc.jetstream()
+        t0 = time.perf_counter()
+        if pipelined:
+            pub = ajs.publisher(IN_FLIGHT)
+            for _ in range(count):
+                await pub.publish("bjs.p", payload)
+            await pub.wait()
+        else:
+            for _ in range(count):
+                await ajs.publish("bjs.p", payload)
+        rate = count / (time.perf_counter() - t0)
+        await anc.close()
+        return rate
+    pnc = await nats.connect(url)
+    pjs = pnc.jetstream()
+    t0 = time.perf_counter()
+    if pipelined:
+        window = asyncio.Semaphore(IN_FLIGHT)
+        pending = set()
+
+        async def one() -> None:
+            try:
+                await pjs.publish("bjs.p", payload)
+            finally:
+                window.release()
+
+        for _ in range(count):
+            await window.acquire()
+            task = asyncio.ensure_future(one())
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        await asyncio.gather(*pending)
+    else:
+        for _ in range(count):
+            await pjs.publish("bjs.p", payload)
+    rate = count / (time.perf_counter() - t0)
+    await pnc.close()
+    return rate
+
+
+async def aio_js_pull(url: str, count: int, kit: bool) -> float:
+    fill(url, count)
+    got = 0
+    if kit:
+        anc = await aio.connect(url)
+        ajs = anc.jetstream()
+        t0 = time.perf_counter()
+        while got < count:
+            for msg in await ajs.fetch("BPULL", "c", 256, timeout=5):
+                await msg.ack()
+                got += 1
+        rate = count / (time.perf_counter() - t0)
+        await anc.close()
+        return rate
+    pnc = await nats.connect(url)
+    psub = await pnc.jetstream().pull_subscribe("bpull.m", durable="c", stream="BPULL")
+    t0 = time.perf_counter()
+    while got < count:
+        for m in await psub.fetch(256, timeout=5):
+            await m.ack()
+            got += 1
+    rate = count / (time.perf_counter() - t0)
+    await pnc.close()
+    return rate
+
+
+def queue_rates(url: str, count: int, concurrency: int) -> Tuple[float, float]:
+    """(push-only jobs/s, jobs/s from the first push to the last ack) for 256 B jobs, sync Worker."""
+    data = "x" * 256
+    config = {"stream": "BENCH_JOBS", "subject_prefix": "bench.jobs", "failed_bucket": "bench_failed", "unique_bucket": "bench_unique"}
+    with natskit.connect(url, queue=config) as nc:
+        q = nc.queue(f"bench{concurrency}")
+        q.clear()
+        t0 = time.perf_counter()
+        for _ in range(count):
+            q.push("Bench", data)
+        push = count / (time.perf_counter() - t0)
+        worker = natskit.Worker(nc, queues=[q.name], sleep=0.5, stop_when_empty=True, concurrency=concurrency)
+        worker.job("Bench")(lambda job: None)
+        stats = worker.run()
+        assert stats.processed == count, stats
+        return push, count / (time.perf_counter() - t0)
+
+
 def percentiles(lat: List[float]) -> Tuple[float, float]:
     q = statistics.quantiles(lat, n=100)
     return q[49] * 1e6, q[98] * 1e6
@@ -214,11 +360,31 @@ def main() -> None:
             rows.append((f"request 64 B x {REQUESTS:,} p50", label, "µs", o50, t50, t50 / o50))
             rows.append((f"request 64 B x {REQUESTS:,} p99", label, "µs", o99, t99, t99 / o99))
 
+    with LocalServer() as server:
+        url = server.url
+        run = asyncio.run
+        for name, label, ours, theirs in (
+            (f"JetStream publish+ack 128 B x {JS_SEQ:,} sequential", "sync", sync_js_publish(url, JS_SEQ, False), None),
+            (f"JetStream publish+ack 128 B x {JS_SEQ:,} sequential", "asyncio", run(aio_js_publish(url, JS_SEQ, False, True)), run(aio_js_publish(url, JS_SEQ, False, False))),
+            (f"JetStream publish 128 B x {JS_PIPE:,} pipelined (<= {IN_FLIGHT})", "sync publisher.publish_many", sync_js_publish(url, JS_PIPE, True), None),
+            (f"JetStream publish 128 B x {JS_PIPE:,} pipelined (<= {IN_FLIGHT})", "asyncio publisher", run(aio_js_publish(url, JS_PIPE, True, True)), run(aio_js_publish(url, JS_PIPE, True, False))),
+            (f"JetStream pull+ack 128 B x {JS_PULL:,} (batch 256)", "sync fetch", sync_js_pull(url, JS_PULL), None),
+            (f"JetStream pull+ack 128 B x {JS_PULL:,} (batch 256)", "asyncio fetch", run(aio_js_pull(url, JS_PULL, True)), run(aio_js_pull(url, JS_PULL, False))),
+        ):
+            rows.append((name, label, "msgs/s", ours, theirs if theirs is not None else float("nan"), ours / theirs if theirs else float("nan")))
+        for concurrency in (1, 4):
+            push, end_to_end = queue_rates(url, JOBS, concurrency)
+            if concurrency == 1:
+                rows.append((f"queue push 256 B x {JOBS:,}", "sync", "jobs/s", push, float("nan"), float("nan")))
+            rows.append((f"queue push+work+ack 256 B x {JOBS:,}, {concurrency} worker thread(s)", "sync Worker", "jobs/s", end_to_end, float("nan"), float("nan")))
+
     print("### Python: natskit vs nats-py 2.16.0 (ratio > 1 means natskit is better)\n")
     print("| workload | natskit API | unit | natskit | nats-py | ratio |")
     print("|---|---|---|---:|---:|---:|")
     for name, label, unit, ours, theirs, ratio in rows:
-        print(f"| {name} | {label} | {unit} | {ours:,.0f} | {theirs:,.0f} | {ratio:.2f}x |")
+        peer = "n/a" if theirs != theirs else f"{theirs:,.0f}"
+        times = "" if ratio != ratio else f"{ratio:.2f}x"
+        print(f"| {name} | {label} | {unit} | {ours:,.0f} | {peer} | {times} |")
 
 
 if __name__ == "__main__":
