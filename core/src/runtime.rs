@@ -90,15 +90,25 @@ pub fn handle() -> Handle {
 
 /// Runs a future to completion from a host thread that is not a runtime worker.
 ///
-/// Fails with `INVALID_ARGUMENT` when called from inside the runtime (that would deadlock
-/// a worker); async hosts must `.await` instead.
+/// Most calls (a publish into a buffer with room) finish on their first poll; those skip
+/// parking the thread. Fails with `INVALID_ARGUMENT` when called from inside the runtime
+/// (that would deadlock a worker); async hosts must `.await` instead.
 pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
     if Handle::try_current().is_ok() {
         return Err(Error::invalid_argument(
             "a blocking natskit call was made from inside an async runtime; await the async API instead",
         ));
     }
-    Ok(runtime().block_on(future))
+    let rt = runtime();
+    let mut future = std::pin::pin!(future);
+    let ready = {
+        let _context = rt.enter();
+        futures::FutureExt::now_or_never(future.as_mut())
+    };
+    match ready {
+        Some(output) => Ok(output),
+        None => Ok(rt.block_on(future)),
+    }
 }
 
 /// Runs `f` with the shared runtime entered, so that values whose `Drop` spawns tasks
