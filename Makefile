@@ -13,7 +13,7 @@ export NATSKIT_ROOT := $(ROOT)
 
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
-.PHONY: all setup demo test test-rust bench fmt-check clean $(HOSTS:%=test-%) $(HOSTS:%=demo-%)
+.PHONY: all setup demo test test-rust test-interop bench fmt-check clean $(HOSTS:%=test-%)
 
 all: test
 
@@ -26,8 +26,8 @@ $(VENV)/.natskit-setup: Makefile
 	$(NATS_SERVER_BIN) --version
 	touch $@
 
-## test: every suite (Rust, then each host that exists)
-test: setup fmt-check test-rust $(HOSTS:%=test-%)
+## test: every suite (Rust, then each host, then the cross-host queue)
+test: setup fmt-check test-rust $(HOSTS:%=test-%) test-interop
 	@echo "natskit: all suites passed"
 
 fmt-check:
@@ -39,11 +39,18 @@ test-rust: setup
 $(HOSTS:%=test-%): test-%: setup
 	$(MAKE) -C $* test
 
+## test-interop: PHP pushes, Python works, Node reads the dead letters (needs the host builds)
+test-interop: setup
+	$(PY) tests/interop/queue_cross_host.py
+
 ## demo: the showcase from every host against a local server (or $NATS_URL)
 demo: setup
 	cargo build -q -p natskit --example showcase
 	$(CARGO_TARGET_DIR)/debug/examples/showcase
+	cargo build -q -p natskit --example showcase_jetstream
+	$(CARGO_TARGET_DIR)/debug/examples/showcase_jetstream
 	@for h in $(HOSTS); do if grep -q '^demo:' $$h/Makefile 2>/dev/null; then $(MAKE) -s -C $$h demo || exit 1; fi; done
+	$(PY) tests/interop/queue_cross_host.py
 
 ## bench: each host next to its peer client, in release mode
 bench: setup
