@@ -4,8 +4,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::future::Future;
+
 use async_nats::{ConnectErrorKind, RequestErrorKind};
 use bytes::Bytes;
+use futures::future::Either;
+use futures::TryFutureExt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{parse_server, ConnectionConfig};
@@ -123,9 +127,24 @@ impl Client {
     }
 
     /// Publishes `payload` to `subject`.
-    pub async fn publish(&self, subject: &str, payload: impl Into<Bytes>) -> Result<()> {
-        self.publish_with(subject, payload.into(), &PublishOptions::default())
-            .await
+    ///
+    /// The checks run before the future is returned; the future itself is async-nats' own
+    /// (no extra state machine on this hot path).
+    pub fn publish<'a>(
+        &'a self,
+        subject: &str,
+        payload: impl Into<Bytes>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        let payload = payload.into();
+        match self.prepare_publish(subject, payload.len(), &PublishOptions::default()) {
+            Err(e) => Either::Left(futures::future::ready(Err(e))),
+            Ok(subject) => Either::Right(
+                self.inner
+                    .nats
+                    .publish(subject, payload)
+                    .map_err(move |e| self.send_error(e)),
+            ),
+        }
     }
 
     /// Publishes a value as JSON.
@@ -145,9 +164,8 @@ impl Client {
         payload: Bytes,
         opts: &PublishOptions<'_>,
     ) -> Result<()> {
-        self.check_publish(subject, payload.len(), opts)?;
+        let subject = self.prepare_publish(subject, payload.len(), opts)?;
         let nats = &self.inner.nats;
-        let subject = subject.to_string();
         let sent = match (opts.headers, opts.reply) {
             (None, None) => nats.publish(subject, payload).await,
             (None, Some(r)) => {
@@ -181,12 +199,23 @@ impl Client {
         payload_len: usize,
         opts: &PublishOptions<'_>,
     ) -> Result<()> {
+        self.prepare_publish(subject, payload_len, opts).map(drop)
+    }
+
+    /// `check_publish`, returning the subject ready to send.
+    fn prepare_publish(
+        &self,
+        subject: &str,
+        payload_len: usize,
+        opts: &PublishOptions<'_>,
+    ) -> Result<async_nats::Subject> {
         self.check_open()?;
-        subject::validate_publish(subject)?;
+        let checked = subject::checked_publish_subject(subject)?;
         if let Some(reply) = opts.reply {
             subject::validate_publish(reply).map_err(|e| e.context("reply"))?;
         }
-        self.check_size(payload_len, opts.headers)
+        self.check_size(payload_len, opts.headers)?;
+        Ok(checked)
     }
 
     /// Returns once everything published before has reached the server (a PING/PONG-like
