@@ -366,13 +366,14 @@ impl ConnectionConfig {
         seconds(self.jetstream.timeout, "jetstream.timeout")
     }
 
-    /// The delay before reconnect attempt `attempt` (1-based).
+    /// The delay before connection attempt `attempt` (async-nats counts from 1, and its
+    /// first attempt is the initial connect or the first try after a loss: no delay).
     pub fn reconnect_delay(&self, attempt: usize) -> Duration {
         let r = &self.reconnect;
-        if attempt == 0 {
+        if attempt <= 1 {
             return Duration::ZERO;
         }
-        let exp = r.delay * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
+        let exp = r.delay * 2f64.powi(attempt.saturating_sub(2).min(30) as i32);
         let jitter = r.jitter * pseudo_random_fraction(attempt);
         Duration::from_secs_f64(exp.min(r.max_delay) + jitter)
     }
@@ -615,8 +616,13 @@ mod tests {
     #[test]
     fn reconnect_delay_grows_and_caps() {
         let c = ConnectionConfig::default();
-        assert_eq!(c.reconnect_delay(0), Duration::ZERO);
-        assert!(c.reconnect_delay(1) >= Duration::from_millis(100));
+        assert_eq!(
+            c.reconnect_delay(1),
+            Duration::ZERO,
+            "first attempt is immediate"
+        );
+        assert!(c.reconnect_delay(2) >= Duration::from_millis(100));
+        assert!(c.reconnect_delay(4) >= Duration::from_millis(400));
         assert!(c.reconnect_delay(50) <= Duration::from_millis(2100));
     }
 }
