@@ -34,6 +34,19 @@ pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
 /// How many jobs one pull asks for at most.
 const MAX_BATCH: usize = 256;
 
+/// One job for [`Queue::push_many`].
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct NewJob {
+    /// The job's name.
+    pub job: String,
+    /// Its payload.
+    #[serde(default)]
+    pub data: Value,
+    /// Its options (`delay` included).
+    #[serde(default)]
+    pub options: PushOptions,
+}
+
 /// The numbers of one queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct QueueSize {
@@ -62,6 +75,7 @@ struct Inner {
     name: String,
     connection: String,
     consumer: OnceCell<consumer::PullConsumer>,
+    stream_ready: OnceCell<()>,
 }
 
 impl std::fmt::Debug for Queue {
@@ -91,6 +105,7 @@ impl Queue {
                 name: name.to_string(),
                 connection: connection.to_string(),
                 consumer: OnceCell::new(),
+                stream_ready: OnceCell::new(),
             }),
         })
     }
@@ -139,16 +154,7 @@ impl Queue {
         env.queue = self.inner.name.clone();
         if let Some(key) = env.unique_key.clone() {
             if !self.lock_unique(&key, &env.uuid).await? {
-                return match self.inner.settings.unique {
-                    UniquePolicy::Ignore => Ok(None),
-                    UniquePolicy::Refuse => Err(Error::new(
-                        ErrorCode::Queue,
-                        format!(
-                            "a job with unique key {key:?} is already queued or running on {}",
-                            self.inner.name
-                        ),
-                    )),
-                };
+                return self.duplicate(&key);
             }
         }
         let id = env.uuid.clone();
@@ -262,7 +268,77 @@ impl Queue {
         delay: Duration,
         msg_id: &str,
     ) -> Result<()> {
-        self.stream().await?;
+        self.ensure_stream().await?;
+        let (subject, headers, payload) = self.outbound(env, delay, msg_id)?;
+        let ack = self
+            .inner
+            .js
+            .publish_with_headers(subject, headers, payload)
+            .await
+            .map_err(|e| from_nats(&e, "push"))?;
+        ack.await.map_err(|e| from_nats(&e, "push"))?;
+        Ok(())
+    }
+
+    /// Pushes many jobs with up to 256 stores in flight; returns once the stream has
+    /// stored every one of them, with their ids (`None` for ignored unique duplicates).
+    pub async fn push_many(&self, jobs: &[NewJob]) -> Result<Vec<Option<String>>> {
+        self.ensure_stream().await?;
+        let mut ids = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(256) {
+            let mut acks = Vec::with_capacity(chunk.len());
+            for new in chunk {
+                let env =
+                    Envelope::new(&self.inner.name, &new.job, new.data.clone(), &new.options)?;
+                if let Some(key) = &env.unique_key {
+                    if !self.lock_unique(key, &env.uuid).await? {
+                        ids.push(self.duplicate(key)?);
+                        continue;
+                    }
+                }
+                let delay = new
+                    .options
+                    .delay
+                    .map(Duration::from_secs_f64)
+                    .unwrap_or_default();
+                let (subject, headers, payload) = self.outbound(&env, delay, &env.uuid)?;
+                let ack = self
+                    .inner
+                    .js
+                    .publish_with_headers(subject, headers, payload)
+                    .await
+                    .map_err(|e| from_nats(&e, "push"))?;
+                acks.push(ack);
+                ids.push(Some(env.uuid));
+            }
+            for ack in acks {
+                ack.await.map_err(|e| from_nats(&e, "push"))?;
+            }
+        }
+        Ok(ids)
+    }
+
+    /// What a duplicate unique push returns under the connection's policy.
+    fn duplicate(&self, key: &str) -> Result<Option<String>> {
+        match self.inner.settings.unique {
+            UniquePolicy::Ignore => Ok(None),
+            UniquePolicy::Refuse => Err(Error::new(
+                ErrorCode::Queue,
+                format!(
+                    "a job with unique key {key:?} is already queued or running on {}",
+                    self.inner.name
+                ),
+            )),
+        }
+    }
+
+    /// Subject, headers and body that store `env` now, or as a schedule after `delay`.
+    fn outbound(
+        &self,
+        env: &Envelope,
+        delay: Duration,
+        msg_id: &str,
+    ) -> Result<(String, async_nats::HeaderMap, bytes::Bytes)> {
         let payload = env.to_vec()?;
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(async_nats::header::NATS_MESSAGE_ID, msg_id);
@@ -283,14 +359,16 @@ impl Queue {
             );
             self.schedule_subject(&msg_id.replace(['.', '*', '>', ' '], "_"))
         };
-        let ack = self
-            .inner
-            .js
-            .publish_with_headers(subject, headers, payload.into())
+        Ok((subject, headers, payload.into()))
+    }
+
+    /// Creates the queue stream once per handle (later pushes skip the API round trip).
+    async fn ensure_stream(&self) -> Result<()> {
+        self.inner
+            .stream_ready
+            .get_or_try_init(|| async { self.stream().await.map(drop) })
             .await
-            .map_err(|e| from_nats(&e, "push"))?;
-        ack.await.map_err(|e| from_nats(&e, "push"))?;
-        Ok(())
+            .map(drop)
     }
 
     /// Takes what is ready now (up to `max`); when nothing is, long-polls for a single
