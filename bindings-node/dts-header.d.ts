@@ -132,6 +132,12 @@ export interface WorkerOptions {
   memory?: number
   /** Jobs run at once (default 1). */
   concurrency?: number
+  /**
+   * Jobs taken per pull (default 0 = `concurrency`). 64 makes short jobs far faster (one
+   * pull per 64 jobs instead of per job); taken jobs stay reserved (heartbeat) until run, so
+   * an idle worker elsewhere cannot take them meanwhile.
+   */
+  prefetch?: number
   /** Seconds to rest after each job. */
   rest?: number
   /** Stop gracefully on SIGTERM/SIGINT while `run()` is active (default true). */

@@ -132,6 +132,12 @@ export interface WorkerOptions {
   memory?: number
   /** Jobs run at once (default 1). */
   concurrency?: number
+  /**
+   * Jobs taken per pull (default 0 = `concurrency`). 64 makes short jobs far faster (one
+   * pull per 64 jobs instead of per job); taken jobs stay reserved (heartbeat) until run, so
+   * an idle worker elsewhere cannot take them meanwhile.
+   */
+  prefetch?: number
   /** Seconds to rest after each job. */
   rest?: number
   /** Stop gracefully on SIGTERM/SIGINT while `run()` is active (default true). */
@@ -633,6 +639,11 @@ export declare class Queue {
    * stored it, or null when a job with the same `uniqueKey` is pending (policy `ignore`).
    */
   push(name: string, data?: any, options?: PushOptions): Promise<string | null>
+  /**
+   * Pushes many jobs with up to 256 stores in flight; resolves once the stream stored
+   * every one, with their ids in order (null for a `uniqueKey` duplicate ignored).
+   */
+  pushMany(jobs: Array<NewJob>): Promise<(string | null)[]>
   /** Pushes a job that becomes available after `delaySeconds`. */
   later(delaySeconds: number, name: string, data?: any, options?: PushOptions): Promise<string | null>
   /**
@@ -675,7 +686,7 @@ export declare class Subscription {
 export declare class WorkerLoop {
   /**
    * A worker on `client` with core's options (`queues`, `tries`, `timeout`, `sleep`, `once`,
-   * `stopWhenEmpty`, `maxJobs`, `maxTime`, `memory`, `concurrency`, `rest`).
+   * `stopWhenEmpty`, `maxJobs`, `maxTime`, `memory`, `concurrency`, `prefetch`, `rest`).
    */
   constructor(client: Client, options?: WorkerOptions)
   /** Jobs run at once. */
@@ -829,6 +840,16 @@ export interface Metadata {
   timestamp: string
   /** JetStream domain, if any. */
   domain?: string
+}
+
+/** One job of `pushMany()`. */
+export interface NewJob {
+  /** The job's name, which picks its handler. */
+  name: string
+  /** Its JSON payload. */
+  data?: any
+  /** Its push options (`delay` included). */
+  options?: PushOptions
 }
 
 /** One page of a paged listing. */

@@ -229,6 +229,30 @@ test('unique jobs: a duplicate is ignored or refused while the first is pending'
   await strict.close()
 })
 
+test('pushMany: ids in order, durable on return, a unique duplicate is null', async () => {
+  const nc = await client()
+  const q = nc.queue('bulk')
+  const jobs = []
+  for (let i = 0; i < 300; i++) jobs.push({ name: 'Bulk', data: { i } })
+  jobs.push({ name: 'Bulk', data: { i: 300 }, options: { uniqueKey: 'once' } })
+  jobs.push({ name: 'Bulk', data: { i: 301 }, options: { uniqueKey: 'once' } })
+  jobs.push({ name: 'Later', options: { delay: 60, id: 'later-1' } })
+  const ids = await q.pushMany(jobs)
+  assert.equal(ids.length, 303)
+  assert.ok(ids.slice(0, 301).every((id) => typeof id === 'string'))
+  assert.equal(new Set(ids.slice(0, 301)).size, 301, 'distinct ids')
+  assert.equal(ids[301], null, 'the unique duplicate is ignored')
+  assert.equal(ids[302], 'later-1')
+  await sizes(q, [301, 0, 1, 0])
+  const first = await q.pop(2000)
+  assert.deepEqual([first.id, first.name, first.payload], [ids[0], 'Bulk', { i: 0 }])
+  await first.delete()
+  assert.deepEqual(await q.pushMany([]), [])
+  await assert.rejects(q.pushMany([{ name: 'X', options: { backoff: 'soon' } }]), { code: 'INVALID_ARGUMENT' })
+  await q.clear()
+  await nc.close()
+})
+
 test('failed jobs: list, retry, forget, flush', async () => {
   const nc = await client()
   const q = nc.queue('failing')
@@ -298,6 +322,32 @@ test('worker: concurrency runs jobs at once; maxJobs and stopWhenEmpty stop it',
   assert.equal(stopped.reason, 'max_jobs')
   assert.deepEqual([stopped.processed, stopped.retried], [1, 1])
   await sizes(q, [4, 0, 0, 0])
+  await q.clear()
+  await nc.close()
+})
+
+test('worker: prefetch takes jobs in batches, works them all, leaves nothing reserved', async () => {
+  const nc = await client()
+  const q = nc.queue('prefetched')
+  const jobs = []
+  for (let i = 0; i < 200; i++) jobs.push({ name: 'Count', data: { i } })
+  await q.pushMany(jobs)
+  const seen = new Set()
+  const worker = new Worker(nc, { queues: ['prefetched'], prefetch: 64, concurrency: 2, stopWhenEmpty: true, sleep: 0.2 })
+  worker.handle('Count', (job) => { seen.add(job.payload.i) })
+  const result = await worker.run()
+  assert.equal(result.reason, 'empty')
+  assert.equal(result.processed, 200)
+  assert.equal(seen.size, 200)
+  await sizes(q, [0, 0, 0, 0])
+
+  for (let i = 0; i < 100; i++) jobs[i] = { name: 'Count', data: { i } }
+  await q.pushMany(jobs.slice(0, 100))
+  const limited = new Worker(nc, { queues: ['prefetched'], prefetch: 64, maxJobs: 10, sleep: 0.2 })
+  limited.handle('Count', () => {})
+  assert.equal((await limited.run()).reason, 'max_jobs')
+  await sizes(q, [90, 0, 0, 0])
+  await assert.rejects(async () => new Worker(nc, { prefetch: 'many' }), { code: 'INVALID_ARGUMENT' })
   await q.clear()
   await nc.close()
 })

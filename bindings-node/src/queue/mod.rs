@@ -40,6 +40,29 @@ impl From<natskit::queue::QueueSize> for QueueSize {
     }
 }
 
+/// One job of `pushMany()`.
+#[napi(object)]
+pub struct NewJob {
+    /// The job's name, which picks its handler.
+    pub name: String,
+    /// Its JSON payload.
+    #[napi(ts_type = "any")]
+    pub data: Option<serde_json::Value>,
+    /// Its push options (`delay` included).
+    #[napi(ts_type = "PushOptions")]
+    pub options: Option<serde_json::Value>,
+}
+
+impl NewJob {
+    fn into_core(self) -> natskit::Result<natskit::queue::NewJob> {
+        Ok(natskit::queue::NewJob {
+            options: push_options(self.options)?,
+            job: self.name,
+            data: whole_numbers(self.data.unwrap_or_default()),
+        })
+    }
+}
+
 /// Reads `push()` options (camelCase or the seed's snake_case names).
 pub(crate) fn push_options(
     options: Option<serde_json::Value>,
@@ -105,6 +128,23 @@ impl Queue {
                 queue
                     .push(&name, whole_numbers(data.unwrap_or_default()), &opts)
                     .await
+            }
+            .await,
+        )
+    }
+
+    /// Pushes many jobs with up to 256 stores in flight; resolves once the stream stored
+    /// every one, with their ids in order (null for a `uniqueKey` duplicate ignored).
+    #[napi(ts_return_type = "Promise<(string | null)[]>")]
+    pub async fn push_many(&self, jobs: Vec<NewJob>) -> Outcome<Vec<Option<String>>> {
+        let queue = self.inner.clone();
+        Outcome(
+            async move {
+                let jobs = jobs
+                    .into_iter()
+                    .map(NewJob::into_core)
+                    .collect::<natskit::Result<Vec<_>>>()?;
+                queue.push_many(&jobs).await
             }
             .await,
         )

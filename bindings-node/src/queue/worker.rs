@@ -32,7 +32,7 @@ pub struct WorkerLoop {
 #[napi]
 impl WorkerLoop {
     /// A worker on `client` with core's options (`queues`, `tries`, `timeout`, `sleep`, `once`,
-    /// `stopWhenEmpty`, `maxJobs`, `maxTime`, `memory`, `concurrency`, `rest`).
+    /// `stopWhenEmpty`, `maxJobs`, `maxTime`, `memory`, `concurrency`, `prefetch`, `rest`).
     #[napi(constructor, ts_args_type = "client: Client, options?: WorkerOptions")]
     pub fn new(
         env: &Env,

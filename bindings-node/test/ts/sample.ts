@@ -38,14 +38,15 @@ async function main(): Promise<void> {
 
   const q = nc.queue('default')
   const id: string | null = await q.push('ProcessOrder', { order: 1 }, { maxTries: 3, backoff: [1, 5] })
+  const ids: (string | null)[] = await q.pushMany([{ name: 'ProcessOrder', data: { order: 2 }, options: { uniqueKey: 'o2' } }, { name: 'Ping' }])
   await q.later(10, 'Remind', null)
   const size: QueueSize = await q.size()
   const job: Job | null = await q.pop(100)
   if (job !== null) {
     const event: JobEvent = await job.release(5)
-    console.log(id, size.oldestAge, event.delay, job.attempts)
+    console.log(id, ids.length, size.oldestAge, event.delay, job.attempts)
   }
-  const worker = new Worker(nc, { queues: ['high', 'default'], concurrency: 2, stopWhenEmpty: true })
+  const worker = new Worker(nc, { queues: ['high', 'default'], concurrency: 2, prefetch: 64, stopWhenEmpty: true })
   worker.handle('ProcessOrder', async (j: Job) => { if (j.attempts > 2) await j.fail('enough') })
   worker.failed('ProcessOrder', (j: Job, err: Error) => console.log(j.id, err.message))
   worker.on('processed', (j: Job, e: JobEvent) => console.log(j.name, e.event))
