@@ -81,6 +81,37 @@ impl Push {
     }
 }
 
+/// `push_many`'s jobs, converted while the GIL is held: an iterable of dicts
+/// `{"job": name, "data": value, **options}` (the options `push` takes as keywords).
+fn new_jobs(jobs: &Bound<'_, PyAny>) -> PyResult<Vec<core::NewJob>> {
+    let mut out = Vec::new();
+    for item in jobs.try_iter()? {
+        let item = item?;
+        let options = item
+            .cast::<PyDict>()
+            .map_err(|_| {
+                invalid("push_many: each job is a dict {\"job\": name, \"data\": value, **options}")
+            })?
+            .copy()?;
+        let name: String = options
+            .get_item("job")?
+            .ok_or_else(|| invalid("push_many: a job dict needs \"job\" (its name)"))?
+            .extract()?;
+        options.del_item("job")?;
+        let data = options.get_item("data")?;
+        if data.is_some() {
+            options.del_item("data")?;
+        }
+        let push = Push::new(name, data.as_ref(), Some(&options))?;
+        out.push(core::NewJob {
+            job: push.name,
+            data: push.data,
+            options: push.options,
+        });
+    }
+    Ok(out)
+}
+
 /// The numbers of a queue (`Queue.size()`).
 #[pyclass(module = "natskit", name = "QueueSize", frozen, get_all, eq)]
 #[derive(PartialEq)]
@@ -645,6 +676,14 @@ impl Queue {
         wait(py, push.run(&self.core, None))?.py_err()
     }
 
+    /// Pushes many jobs with up to 256 stores in flight; returns their ids (in order, `None`
+    /// for ignored unique duplicates) once all are stored. `jobs` is an iterable of dicts
+    /// `{"job": name, "data": value, **options}` with `push`'s options as keys.
+    fn push_many(&self, py: Python<'_>, jobs: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
+        let jobs = new_jobs(jobs)?;
+        wait(py, self.core.push_many(&jobs))?.py_err()
+    }
+
     /// Pushes a job that becomes available after `delay` seconds.
     #[pyo3(signature = (delay, name, data=None, **options))]
     fn later(
@@ -728,6 +767,17 @@ impl AsyncQueue {
         let push = Push::new(name, data, options)?;
         let queue = self.core.clone();
         awaitable(py, async move { push.run(&queue, None).await.py_err() })
+    }
+
+    /// Pushes many jobs (see `natskit.Queue.push_many`); the awaitable returns their ids.
+    fn push_many<'py>(
+        &self,
+        py: Python<'py>,
+        jobs: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let jobs = new_jobs(jobs)?;
+        let queue = self.core.clone();
+        awaitable(py, async move { queue.push_many(&jobs).await.py_err() })
     }
 
     /// Pushes a job that becomes available after `delay` seconds.

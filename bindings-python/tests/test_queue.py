@@ -237,6 +237,47 @@ def test_unique_jobs_ignore_and_refuse(server: LocalServer) -> None:
             q.push("Sync", None, unique_key="k")
 
 
+def test_push_many_returns_ids_in_order_and_skips_unique_duplicates(qc: natskit.Client) -> None:
+    q = qc.queue("bulk")
+    jobs: List[Dict[str, Any]] = [{"job": "Bulk", "data": {"i": i}} for i in range(298)]
+    jobs.insert(5, {"job": "Once", "unique_key": "only-one", "tries": 2})
+    jobs.append({"job": "Once", "data": None, "unique_key": "only-one"})
+    jobs.append({"job": "Later", "data": "x", "delay": 60})
+    ids = q.push_many(iter(jobs))
+    assert len(ids) == 301
+    assert ids[-2] is None, "the second push of a pending unique key is ignored"
+    real = [i for i in ids if i is not None]
+    assert len(set(real)) == 300
+    sizes(q, 299, 0, 1, 0)
+    first = q.pop(timeout=2)
+    assert first is not None and (first.id, first.payload) == (ids[0], {"i": 0})
+    first.complete()
+    with pytest.raises(natskit.InvalidArgumentError, match="job"):
+        q.push_many([{"data": 1}])
+    with pytest.raises(natskit.InvalidArgumentError, match="unknown field"):
+        q.push_many([{"job": "X", "bogus": 1}])
+    assert q.push_many([]) == []
+
+
+def test_worker_with_prefetch_works_every_job_and_holds_none_after(qc: natskit.Client) -> None:
+    q = qc.queue("pre")
+    q.push_many([{"job": "Count", "data": i} for i in range(150)])
+    worker = natskit.Worker(qc, queues=["pre"], sleep=0.2, stop_when_empty=True, concurrency=2, prefetch=64)
+    assert worker.options["prefetch"] == 64
+    done: List[int] = []
+    lock = threading.Lock()
+
+    def count(job: natskit.Job) -> None:
+        with lock:
+            done.append(job.payload)
+
+    worker.job("Count")(count)
+    stats = worker.run()
+    assert sorted(done) == list(range(150))
+    assert stats.processed == 150
+    sizes(q, 0, 0, 0, 0)
+
+
 def test_size_in_each_state(qc: natskit.Client) -> None:
     q = qc.queue("sizes")
     for i in range(3):

@@ -125,3 +125,24 @@ async def test_async_worker_stop_and_release_inside_handler(server: LocalServer)
         await asyncio.wait_for(worker.run(), 20)
         assert runs == [1, 2, 3] and worker.stop_reason == "requested"
         await sizes(q, 0, 0, 0, 0)
+
+
+@pytest.mark.asyncio
+async def test_async_push_many_and_worker_with_prefetch(server: LocalServer) -> None:
+    async with await aio.connect(server.url, queue=queue_config()) as nc:
+        q = nc.queue("aiopre")
+        ids = await q.push_many([{"job": "Sum", "data": i, "unique_key": f"k{i % 100}"} for i in range(120)])
+        assert len(ids) == 120 and ids[100:] == [None] * 20
+        assert len(set(ids[:100])) == 100
+        worker = aio.Worker(nc, queues=["aiopre"], sleep=0.2, stop_when_empty=True, concurrency=3, prefetch=64)
+        assert worker.options["prefetch"] == 64
+        seen: List[int] = []
+
+        @worker.job("Sum")
+        async def handle(job: aio.Job) -> None:
+            seen.append(job.payload)
+
+        stats = await worker.run()
+        assert sorted(seen) == list(range(100))
+        assert stats.processed == 100
+        await sizes(q, 0, 0, 0, 0)

@@ -44,7 +44,8 @@ def queue_use(nc: natskit.Client) -> int:
     job = q.pop(timeout=1.0)
     if job is not None and job.id == job_id:
         job.release(2.5)
-    worker = natskit.Worker(nc, queues=["typed"], stop_when_empty=True)
+    ids: List[Optional[str]] = q.push_many([{"job": "Typed", "data": i, "unique_key": str(i)} for i in range(3)])
+    worker = natskit.Worker(nc, queues=["typed"], stop_when_empty=True, prefetch=16)
 
     @worker.job("Typed")
     def handle(job: natskit.Job) -> None:
@@ -56,12 +57,13 @@ def queue_use(nc: natskit.Client) -> int:
 
     stats: natskit.WorkerStats = worker.run()
     size: natskit.QueueSize = q.size()
-    return stats.processed + size.ready + len(q.failed().list("typed"))
+    return stats.processed + size.ready + len(q.failed().list("typed")) + len(ids)
 
 
 async def async_queue_use(nc: aio.Client) -> int:
     q: aio.Queue = nc.queue("typed")
     await q.later(1.5, "Typed", None)
+    more: List[Optional[str]] = await q.push_many(({"job": "Typed", "delay": 1} for _ in range(2)))
     worker = aio.Worker(nc, queues=["typed"], once=True)
 
     @worker.job("Typed")
@@ -69,7 +71,7 @@ async def async_queue_use(nc: aio.Client) -> int:
         await job.delete()
 
     stats = await worker.run()
-    return stats.jobs + (await q.size()).delayed
+    return stats.jobs + (await q.size()).delayed + len(more)
 
 
 def jetstream_use(nc: natskit.Client) -> int:
