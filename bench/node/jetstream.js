@@ -2,7 +2,7 @@
 // JetStream and job-queue workloads, natskit next to nats.js (@nats-io/jetstream) where it has
 // an equivalent: publish with ack sequential 20k x 128 B, pipelined 100k x 128 B (<= 256 in
 // flight), pull-consume + ack 100k x 128 B in batches of 256; queue jobs pushed+worked+acked
-// per second (256 B, 1 and 4 concurrent) and push-only.
+// per second (256 B, 1 and 4 concurrent, each with and without prefetch 64) and pushMany only.
 const path = require('node:path')
 const PKG = path.resolve(__dirname, '../../bindings-node')
 const natskit = require(PKG)
@@ -77,23 +77,35 @@ const clients = {
   },
 }
 
+/** Queue workers: [label, worker options, jobs]; prefetch 64 takes 64 jobs per pull. */
+const WORKERS = [
+  ['1 worker', { concurrency: 1 }, 5000],
+  ['concurrency 4', { concurrency: 4 }, 5000],
+  ['1 worker, prefetch 64', { concurrency: 1, prefetch: 64 }, 20000],
+  ['concurrency 4, prefetch 64', { concurrency: 4, prefetch: 64 }, 20000],
+]
+
 async function queueRates(url) {
   const nc = await natskit.connect({ servers: url, queue: { retry_after: 30 } })
   const data = { blob: 'x'.repeat(230) }
-  const out = {}
-  const jobs = 5000
-  for (const concurrency of [1, 4]) {
-    const q = nc.queue(`bench${concurrency}`)
+  const out = { worked: [] }
+  let pushed = 0
+  let pushSecs = 0
+  for (const [label, options, jobs] of WORKERS) {
+    const name = `bench${out.worked.length}`
+    const q = nc.queue(name)
+    const batch = Array.from({ length: jobs }, () => ({ name: 'Bench', data }))
     const t0 = now()
-    for (let i = 0; i < jobs; i++) await q.push('Bench', data)
-    const pushed = jobs / secs(t0)
-    const w = new natskit.Worker(nc, { queues: [`bench${concurrency}`], concurrency, stopWhenEmpty: true, sleep: 0.5, handleSignals: false })
+    await q.pushMany(batch)
+    pushSecs += secs(t0)
+    pushed += jobs
+    const w = new natskit.Worker(nc, { queues: [name], ...options, stopWhenEmpty: true, sleep: 0.5, handleSignals: false })
     w.handle('Bench', () => {})
     const t1 = now()
     const r = await w.run()
-    out[concurrency] = r.processed / secs(t1)
-    out.push = pushed
+    out.worked.push([label, jobs, r.processed / secs(t1)])
   }
+  out.push = pushed / pushSecs
   await nc.close()
   return out
 }
@@ -126,9 +138,8 @@ async function main() {
     ['JetStream publish+ack sequential 128 B x 20k (msg/s)', fmt(k.seq), fmt(j.seq), (k.seq / j.seq).toFixed(2)],
     ['JetStream publish pipelined 128 B x 100k, <= 256 in flight (msg/s)', fmt(k.pipe), fmt(j.pipe), (k.pipe / j.pipe).toFixed(2)],
     ['JetStream pull-consume + ack 100k, batches of 256 (msg/s)', fmt(k.pull), fmt(j.pull), (k.pull / j.pull).toFixed(2)],
-    ['queue push 256 B x 5k (jobs/s)', fmt(q.push), '—', ''],
-    ['queue worked, 1 worker (jobs/s)', fmt(q[1]), '—', ''],
-    ['queue worked, concurrency 4 (jobs/s)', fmt(q[4]), '—', ''],
+    ['queue pushMany 256 B x 50k (jobs/s)', fmt(q.push), '—', ''],
+    ...q.worked.map(([label, jobs, rate]) => [`queue worked, ${label}, ${jobs / 1000}k (jobs/s)`, fmt(rate), '—', '']),
   ]
   console.log('\n### Node: JetStream and job queue, natskit vs nats.js (@nats-io/jetstream)\n')
   console.log('| workload | natskit | nats.js | speed ratio |')
