@@ -2,8 +2,9 @@
 
 Workloads: publish-only 16 B x 1M and 1 KB x 200k, pub+sub 128 B x 200k, request/reply
 64 B x 20k (p50/p99); JetStream publish with ack 128 B (sequential 20k, pipelined 100k with
-<= 256 in flight), pull-consume + ack 100k x 128 B in batches of 256; job queue push and
-push+work+ack of 256 B jobs with 1 worker and 4 concurrent (natskit only: nats-py has no queue). natskit runs its sync API (per-call publish and publish_many) and
+<= 256 in flight), pull-consume + ack 100k x 128 B in batches of 256; job queue push (push() per job and
+one push_many()) and push_many+work+ack of 256 B jobs with 1 and 4 worker threads, each with the
+default prefetch and prefetch=64 (natskit only: nats-py has no queue). natskit runs its sync API (per-call publish and publish_many) and
 its asyncio API; nats-py runs asyncio, as it only has that.
 """
 
@@ -295,22 +296,38 @@ async def aio_js_pull(url: str, count: int, kit: bool) -> float:
     return rate
 
 
-def queue_rates(url: str, count: int, concurrency: int) -> Tuple[float, float]:
-    """(push-only jobs/s, jobs/s from the first push to the last ack) for 256 B jobs, sync Worker."""
-    data = "x" * 256
-    config = {"stream": "BENCH_JOBS", "subject_prefix": "bench.jobs", "failed_bucket": "bench_failed", "unique_bucket": "bench_unique"}
-    with natskit.connect(url, queue=config) as nc:
-        q = nc.queue(f"bench{concurrency}")
+QUEUE_CONFIG = {"stream": "BENCH_JOBS", "subject_prefix": "bench.jobs", "failed_bucket": "bench_failed", "unique_bucket": "bench_unique"}
+JOB_DATA = "x" * 256
+
+
+def queue_push(url: str, count: int, many: bool) -> float:
+    """Jobs/s pushing 256 B jobs one call each or in one push_many."""
+    with natskit.connect(url, queue=QUEUE_CONFIG) as nc:
+        q = nc.queue("benchpush")
         q.clear()
         t0 = time.perf_counter()
-        for _ in range(count):
-            q.push("Bench", data)
-        push = count / (time.perf_counter() - t0)
-        worker = natskit.Worker(nc, queues=[q.name], sleep=0.5, stop_when_empty=True, concurrency=concurrency)
+        if many:
+            q.push_many([{"job": "Bench", "data": JOB_DATA}] * count)
+        else:
+            for _ in range(count):
+                q.push("Bench", JOB_DATA)
+        rate = count / (time.perf_counter() - t0)
+        q.clear()
+        return rate
+
+
+def queue_rate(url: str, count: int, concurrency: int, prefetch: int) -> float:
+    """Jobs/s from the first push (one push_many) to the last ack, 256 B jobs, sync Worker."""
+    with natskit.connect(url, queue=QUEUE_CONFIG) as nc:
+        q = nc.queue(f"bench{concurrency}_{prefetch}")
+        q.clear()
+        t0 = time.perf_counter()
+        q.push_many([{"job": "Bench", "data": JOB_DATA}] * count)
+        worker = natskit.Worker(nc, queues=[q.name], sleep=0.5, stop_when_empty=True, concurrency=concurrency, prefetch=prefetch)
         worker.job("Bench")(lambda job: None)
         stats = worker.run()
         assert stats.processed == count, stats
-        return push, count / (time.perf_counter() - t0)
+        return count / (time.perf_counter() - t0)
 
 
 def percentiles(lat: List[float]) -> Tuple[float, float]:
@@ -372,11 +389,13 @@ def main() -> None:
             (f"JetStream pull+ack 128 B x {JS_PULL:,} (batch 256)", "asyncio fetch", run(aio_js_pull(url, JS_PULL, True)), run(aio_js_pull(url, JS_PULL, False))),
         ):
             rows.append((name, label, "msgs/s", ours, theirs if theirs is not None else float("nan"), ours / theirs if theirs else float("nan")))
-        for concurrency in (1, 4):
-            push, end_to_end = queue_rates(url, JOBS, concurrency)
-            if concurrency == 1:
-                rows.append((f"queue push 256 B x {JOBS:,}", "sync", "jobs/s", push, float("nan"), float("nan")))
-            rows.append((f"queue push+work+ack 256 B x {JOBS:,}, {concurrency} worker thread(s)", "sync Worker", "jobs/s", end_to_end, float("nan"), float("nan")))
+        for label, many in (("sync push()", False), ("sync push_many()", True)):
+            rows.append((f"queue push 256 B x {JOBS:,}", label, "jobs/s", queue_push(url, JOBS, many), float("nan"), float("nan")))
+        for prefetch in (0, 64):
+            for concurrency in (1, 4):
+                label = "sync Worker" + (f" prefetch={prefetch}" if prefetch else "")
+                rate = queue_rate(url, JOBS, concurrency, prefetch)
+                rows.append((f"queue push_many+work+ack 256 B x {JOBS:,}, {concurrency} worker thread(s)", label, "jobs/s", rate, float("nan"), float("nan")))
 
     print("### Python: natskit vs nats-py 2.16.0 (ratio > 1 means natskit is better)\n")
     print("| workload | natskit API | unit | natskit | nats-py | ratio |")
