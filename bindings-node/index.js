@@ -190,9 +190,14 @@ class Worker extends EventEmitter {
 
   async #work() {
     const wait = this.#loop.stepMs
+    let measured = 0
     try {
       for (;;) {
-        this.#loop.reportMemory(process.memoryUsage.rss() / 1048576)
+        // Reading RSS costs about as much as a short job: at most every 100 ms.
+        if (Date.now() - measured >= 100) {
+          measured = Date.now()
+          this.#loop.reportMemory(process.memoryUsage.rss() / 1048576)
+        }
         const job = await this.#loop.next(wait)
         if (job !== null) await this.#process(job)
         else if (this.#loop.stopReason !== null) return
