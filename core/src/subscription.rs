@@ -70,6 +70,10 @@ impl Subscription {
     /// (`None` waits forever), `CLOSED` once the subscription has ended.
     pub async fn next_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<Message>> {
         runtime::check_generation(self.client.generation())?;
+        // A message already buffered needs no timer.
+        if let Some(m) = self.try_next()? {
+            return Ok(Some(m));
+        }
         let client = self.client.clone();
         let sub = self.live()?;
         let received = match timeout {
