@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The natskit C ABI next to nats.c (Debian libnats-dev) on the same workloads, one
-# nats-server per client, release builds. Prints a Markdown table of msgs/s.
+# The natskit C ABI next to nats.c (Debian libnats-dev), raw async-nats (the Rust
+# bench's raw rows) and PHP through natskit on the same workloads, all against one
+# nats-server, release builds. Prints a Markdown table of msgs/s.
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -13,27 +14,62 @@ mkdir -p "$OUT"
 if [ ! -f /usr/include/nats/nats.h ]; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libnats-dev
 fi
-cargo build -q --release -p natskit-c
+cargo build -q --release -p natskit-c -p natskit-bench
 gcc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/include" "$HERE/bench_natskit.c" -o "$OUT/bench_natskit" \
   -L"$TARGET/release" -Wl,-rpath,"$TARGET/release" -lnatskit -lpthread
 gcc -O2 -std=c11 -D_GNU_SOURCE "$HERE/bench_natsc.c" -o "$OUT/bench_natsc" -lnats -lpthread
 
-run() {
-  local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$SERVER" -a 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-  local pid=$!
-  for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
-  "$1" "nats://127.0.0.1:$port" > "$2"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL="nats://127.0.0.1:$PORT"
+STORE=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$STORE"
 }
-run "$OUT/bench_natskit" "$OUT/natskit.txt"
-run "$OUT/bench_natsc" "$OUT/natsc.txt"
+trap cleanup EXIT
+"$SERVER" -a 127.0.0.1 -p "$PORT" -js -sd "$STORE" >/dev/null 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.05; done
 
-echo "### C: natskit C ABI vs nats.c (msgs/s, release)"
+"$OUT/bench_natskit" "$URL" > "$OUT/natskit.txt"
+"$OUT/bench_natsc" "$URL" > "$OUT/natsc.txt"
+
+# Raw async-nats: the raw rows of the Rust bench on this server (request/reply is
+# reported there as latency; its sequential rate is taken as 1 / p50).
+NATS_URL="$URL" "$TARGET/release/natskit-bench" > "$OUT/rust.md"
+awk -F' [|] ' '$2 == "raw async-nats" {
+  split($3, v, " ")
+  if ($1 ~ /publish 16 B × 1000000/) printf "publish_16B %d\n", v[1] * 1000
+  if ($1 ~ /pub\+sub 128 B × 200000/) printf "pubsub_128B %d\n", v[1] * 1000
+  if ($1 ~ /request\/reply 64 B × 20000/) printf "request_64B %d\n", 1e6 / v[2]
+}' "$OUT/rust.md" | sort > "$OUT/raw.txt"
+
+export NATSKIT_LIB="$TARGET/release/libnatskit.so"
+php -d ffi.enable=1 "$HERE/bench_php.php" "$URL" respond > "$OUT/php-responder.txt" &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q ready "$OUT/php-responder.txt" && break; sleep 0.05; done
+php -d ffi.enable=1 "$HERE/bench_php.php" "$URL" > "$OUT/php.txt"
+
+rate() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "–"; else printf "%.2fx", a / b }'; }
+
+echo "### C and PHP: natskit C ABI vs nats.c vs raw async-nats (msgs/s, release, one server)"
 echo
-echo "| workload | natskit C ABI | nats.c | natskit / nats.c |"
-echo "|---|---:|---:|---:|"
-join "$OUT/natskit.txt" "$OUT/natsc.txt" | while read -r name ours theirs; do
-  awk -v n="$name" -v a="$ours" -v b="$theirs" 'BEGIN { printf "| %s | %d | %d | %.2fx |\n", n, a, b, a / b }'
+echo "| workload | natskit C ABI | nats.c | raw async-nats | C ABI / nats.c | C ABI / raw |"
+echo "|---|---:|---:|---:|---:|---:|"
+for w in publish_16B:"publish 16 B × 1M" pubsub_128B:"pub+sub 128 B × 200k" request_64B:"request 64 B × 20k (raw: 1/p50)"; do
+  key=${w%%:*}
+  ours=$(rate "$OUT/natskit.txt" "$key")
+  theirs=$(rate "$OUT/natsc.txt" "$key")
+  raw=$(rate "$OUT/raw.txt" "$key")
+  echo "| ${w#*:} | $ours | $theirs | ${raw:-–} | $(ratio "$ours" "$theirs") | $(ratio "$ours" "$raw") |"
 done
+for w in publish_16B:"PHP via natskit: publish 16 B × 200k" request_64B:"PHP via natskit: request 64 B × 5k"; do
+  key=${w%%:*}
+  php_rate=$(rate "$OUT/php.txt" "php_$key")
+  echo "| ${w#*:} | $php_rate | | | $(ratio "$php_rate" "$(rate "$OUT/natsc.txt" "$key")") | $(ratio "$php_rate" "$(rate "$OUT/raw.txt" "$key")") |"
+done
+echo
+echo "PHP rows: the PHP rate in the natskit column; ratios against the C/raw rows of the same workload."

@@ -1,0 +1,48 @@
+<?php
+
+// PHP through natskit (FFI): publish 16 B × 200k then flush, and sequential requests
+// 64 B × 5k. Prints "<workload> <msgs/s>" lines for run.sh.
+// Usage: php -d ffi.enable=1 bench_php.php <url> [respond]
+// With "respond", answers requests on bench.req until killed.
+
+declare(strict_types=1);
+
+require dirname(__DIR__, 2) . '/bindings-php/src/autoload.php';
+
+use NatsKit\Client;
+
+const PUB_COUNT = 200000;
+const PUB_SIZE = 16;
+const REQ_COUNT = 5000;
+const REQ_SIZE = 64;
+
+$url = $argv[1] ?? exit("usage: bench_php.php <url> [respond]\n");
+$client = Client::connect($url);
+
+if (($argv[2] ?? '') === 'respond') {
+    $sub = $client->subscribe('bench.req');
+    $client->flush();
+    echo "ready\n";
+    while (true) {
+        $msg = $sub->next(1.0);
+        $msg?->respond($msg->getPayload());
+    }
+}
+
+$payload = str_repeat('x', PUB_SIZE);
+$t0 = hrtime(true);
+for ($i = 0; $i < PUB_COUNT; $i++) {
+    $client->publish('bench.pub', $payload);
+}
+$client->flush();
+printf("php_publish_16B %.0f\n", PUB_COUNT / ((hrtime(true) - $t0) / 1e9));
+
+$payload = str_repeat('x', REQ_SIZE);
+$t0 = hrtime(true);
+for ($i = 0; $i < REQ_COUNT; $i++) {
+    if ($client->request('bench.req', $payload, 5.0)->getPayload() !== $payload) {
+        fwrite(STDERR, "bench_php: wrong reply\n");
+        exit(1);
+    }
+}
+printf("php_request_64B %.0f\n", REQ_COUNT / ((hrtime(true) - $t0) / 1e9));
