@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use napi::bindgen_prelude::PromiseRaw;
-use napi::threadsafe_function::ThreadsafeFunction;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{watch, Mutex, Semaphore};
 
 use crate::client::millis;
 use crate::error::Outcome;
@@ -15,6 +15,10 @@ use crate::runtime;
 
 /// At most this many messages are handed to JavaScript in one callback call.
 const BATCH: usize = 256;
+
+/// At most this many batches are queued for the callback at once, so the next batch is
+/// collected while JavaScript still runs the previous ones.
+const IN_FLIGHT: u32 = 4;
 
 /// The JavaScript side of a callback subscription: called with a batch of messages on the
 /// JavaScript thread; holding it keeps the process alive.
@@ -65,12 +69,17 @@ impl Subscription {
     }
 }
 
-/// Hands messages to the callback batch by batch until the subscription stops or ends; the
-/// callback (and with it the process's keep-alive) is released when this returns.
+/// Hands messages to the callback batch by batch (up to `IN_FLIGHT` batches queued) until
+/// the subscription stops or ends; once the queued batches ran, the callback (and with it the
+/// process's keep-alive) is released.
 async fn deliver(shared: Arc<Shared>, callback: BatchCallback) {
     let mut stopped = shared.stopped.subscribe();
     let mut sub = shared.sub.lock().await;
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT as usize));
     loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            break;
+        };
         let batch = tokio::select! {
             batch = sub.next_batch(BATCH, None) => batch,
             _ = stopped.wait_for(|s| *s) => break,
@@ -79,13 +88,22 @@ async fn deliver(shared: Arc<Shared>, callback: BatchCallback) {
             Ok(messages) if messages.is_empty() => continue,
             Ok(messages) => {
                 let messages = messages.into_iter().map(Message::from).collect();
-                if callback.call_async(messages).await.is_err() {
+                let status = callback.call_with_return_value(
+                    messages,
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                    move |_, _| {
+                        drop(slot);
+                        Ok(())
+                    },
+                );
+                if status != Status::Ok {
                     break;
                 }
             }
             Err(_) => break,
         }
     }
+    let _ = slots.acquire_many(IN_FLIGHT).await;
     shared.stopped.send_replace(true);
 }
 
