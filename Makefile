@@ -34,7 +34,7 @@ fmt-check:
 	cargo fmt --all -- --check
 
 test-rust: setup
-	cargo test --workspace --exclude natskit-python --exclude natskit-node 2>&1 | tee $(CARGO_TARGET_DIR)/rust-test.log; test $${PIPESTATUS[0]} -eq 0
+	cargo test --workspace --exclude natskit-python --exclude natskit-node
 
 $(HOSTS:%=test-%): test-%: setup
 	$(MAKE) -C $* test
