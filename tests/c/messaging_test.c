@@ -243,6 +243,7 @@ static void test_manager(void) {
     CHECK_OK(natskit_manager_connection(m, "other", &other));
     natskit_subscription *sub = NULL;
     CHECK_OK(natskit_subscribe(other, "mgr.x", NULL, &sub));
+    CHECK_OK(natskit_client_flush(other)); /* the interest must reach the server before main's publish */
     CHECK_OK(natskit_publish(main_conn, "mgr.x", "1", 1));
     natskit_message *msg = NULL;
     CHECK_OK(natskit_subscription_next(sub, 5000, &msg));
