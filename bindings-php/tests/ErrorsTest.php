@@ -97,6 +97,7 @@ final class ErrorsTest extends ServerTestCase
         ]);
         Nats::setManager($manager);
         $sub = Nats::connection('secondary')->subscribe('mgr.x');
+        Nats::connection('secondary')->flush(); // the interest reaches the server before main publishes
         Nats::publish('mgr.x', ['via' => 'facade']);
         $this->assertSame(['via' => 'facade'], $sub->next(5.0)->getDecodedPayload());
         $this->assertSame(Nats::connection(), $manager->connection());
