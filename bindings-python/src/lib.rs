@@ -74,9 +74,5 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<queue::AsyncQueueWorker>()?;
     m.add_class::<server::LocalServer>()?;
     m.add_class::<runtime::Ready>()?;
-    let exiting = wrap_pyfunction!(runtime::_interpreter_exiting, m)?;
-    m.py()
-        .import("atexit")?
-        .call_method1("register", (exiting,))?;
     Ok(())
 }

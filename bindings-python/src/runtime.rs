@@ -2,13 +2,16 @@
 //!
 //! Blocking calls first try to finish without waiting; otherwise they wait with the GIL
 //! released, in short slices, running Python's signal handlers between slices so Ctrl-C
-//! raises `KeyboardInterrupt` promptly. Async calls become asyncio awaitables resolved
-//! through the event loop's thread-safe callback, never from Python code on a tokio worker.
+//! raises `KeyboardInterrupt` promptly. Async calls become asyncio awaitables whose results
+//! the runtime posts to a per-loop mailbox; the loop's reader callback sets them on its own
+//! thread, so no tokio thread ever waits for the GIL.
 
 use std::future::Future;
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::future::{AbortHandle, Abortable};
 use futures::FutureExt;
@@ -62,21 +65,11 @@ pub fn seconds(value: Option<f64>, what: &str) -> PyResult<Option<Duration>> {
         .transpose()
 }
 
-/// Set when the interpreter starts to shut down: results that arrive later are dropped
-/// instead of waiting for a GIL that will never be handed out again.
-static FINALIZING: AtomicBool = AtomicBool::new(false);
-
-/// `atexit` hook (registered by the module) that sets [`FINALIZING`].
-#[pyfunction]
-pub fn _interpreter_exiting() {
-    FINALIZING.store(true, Ordering::SeqCst);
-}
-
 /// An asyncio awaitable for `future`. A future that completes on its first poll (a
 /// publish with room in the send buffer) becomes a [`Ready`] awaitable at once. Others
-/// run as a task on the core runtime; a blocking-pool thread then hands the result to the
-/// event loop with `call_soon_threadsafe`, and [`resolve`] sets it on the loop's own
-/// thread. Cancelling the asyncio future aborts the task.
+/// run as a task on the core runtime, which posts the result to the event loop's
+/// [`Inbox`] without touching Python; the loop sets it on its own thread. Cancelling the
+/// asyncio future aborts the task.
 pub fn awaitable<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
@@ -87,63 +80,133 @@ where
         return Ok(Ready::new(py, out?)?.into_any());
     }
     let event_loop = running_loop(py)?;
+    let mailbox = Inbox::of(&event_loop)?;
     let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
     let (abort, registration) = AbortHandle::new_pair();
     py_future.call_method1(intern!(py, "add_done_callback"), (Canceller { abort },))?;
-    let target = (event_loop.unbind(), py_future.clone().unbind());
-    let runtime = natskit::runtime::handle();
-    runtime.clone().spawn(async move {
+    let target = py_future.clone().unbind();
+    natskit::runtime::handle().spawn(async move {
         let Ok(result) = Abortable::new(future, registration).await else {
             return;
         };
-        runtime.spawn_blocking(move || hand_over(target, result));
+        mailbox.post(
+            target,
+            Box::new(move |py| result.and_then(|v| v.into_py_any(py))),
+        );
     });
     Ok(py_future)
 }
 
-/// Schedules [`resolve`] on the event loop (nothing when the loop or interpreter is gone).
-fn hand_over<T>(target: (Py<PyAny>, Py<PyAny>), result: PyResult<T>)
-where
-    T: for<'a> IntoPyObject<'a>,
-{
-    if FINALIZING.load(Ordering::SeqCst) {
-        return;
-    }
-    Python::attach(|py| {
-        let (event_loop, py_future) = target;
-        let (value, error) = match result.and_then(|v| v.into_py_any(py)) {
-            Ok(value) => (value, py.None()),
-            Err(err) => (py.None(), err.into_value(py).into_any()),
-        };
-        let Ok(resolve) = wrap_pyfunction!(resolve, py) else {
-            return;
-        };
-        // A closed loop means nobody awaits the result any more.
-        let _ = event_loop.call_method1(
-            py,
-            intern!(py, "call_soon_threadsafe"),
-            (resolve, py_future, value, error),
-        );
-    });
+/// Turns a finished result into a Python value once the GIL is held.
+type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// Results finished on the runtime for one event loop. Posting queues the result and,
+/// when the queue was empty, writes one byte to a socket the loop watches.
+struct Mailbox {
+    queue: Mutex<Vec<(Py<PyAny>, Outcome)>>,
+    bell: UnixStream,
+    ear: UnixStream,
 }
 
-/// Sets an asyncio future's outcome on its loop's thread, unless it was cancelled.
-#[pyfunction]
-fn resolve(
-    future: &Bound<'_, PyAny>,
-    value: &Bound<'_, PyAny>,
-    error: &Bound<'_, PyAny>,
-) -> PyResult<()> {
+impl Mailbox {
+    fn new() -> std::io::Result<Mailbox> {
+        let (bell, ear) = UnixStream::pair()?;
+        bell.set_nonblocking(true)?;
+        ear.set_nonblocking(true)?;
+        Ok(Mailbox {
+            queue: Mutex::new(Vec::new()),
+            bell,
+            ear,
+        })
+    }
+
+    /// Queues a result for `future` (called on the runtime, no GIL needed).
+    fn post(&self, future: Py<PyAny>, outcome: Outcome) {
+        let first = {
+            let mut queue = lock(&self.queue);
+            queue.push((future, outcome));
+            queue.len() == 1
+        };
+        if first {
+            // A full socket already holds a wake-up for the loop.
+            let _ = (&self.bell).write(&[1]);
+        }
+    }
+}
+
+/// The reader callback an event loop runs when its [`Mailbox`] rings: sets every queued
+/// result on its future (unless cancelled meanwhile).
+#[pyclass(module = "natskit._native", frozen)]
+struct Inbox {
+    mailbox: Arc<Mailbox>,
+}
+
+static INBOXES: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+impl Inbox {
+    /// The mailbox of `event_loop`, registered with `add_reader` on first use.
+    fn of(event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Mailbox>> {
+        let py = event_loop.py();
+        let inboxes = INBOXES
+            .get_or_try_init(py, || {
+                py.import("weakref")?
+                    .getattr("WeakKeyDictionary")?
+                    .call0()
+                    .map(Bound::unbind)
+            })?
+            .bind(py);
+        let found = inboxes.call_method1(intern!(py, "get"), (event_loop,))?;
+        if let Ok(inbox) = found.cast::<Inbox>() {
+            return Ok(inbox.get().mailbox.clone());
+        }
+        let mailbox = Arc::new(Mailbox::new()?);
+        let inbox = Bound::new(
+            py,
+            Inbox {
+                mailbox: mailbox.clone(),
+            },
+        )?;
+        event_loop.call_method1(
+            intern!(py, "add_reader"),
+            (mailbox.ear.as_raw_fd(), inbox.clone()),
+        )?;
+        inboxes.set_item(event_loop, inbox)?;
+        Ok(mailbox)
+    }
+}
+
+#[pymethods]
+impl Inbox {
+    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        let mut buf = [0u8; 64];
+        while matches!((&self.mailbox.ear).read(&mut buf), Ok(n) if n > 0) {}
+        let taken = std::mem::take(&mut *lock(&self.mailbox.queue));
+        let mut failure = Ok(());
+        for (future, outcome) in taken {
+            let settled = settle(future.bind(py), outcome(py));
+            if failure.is_ok() {
+                failure = settled;
+            }
+        }
+        failure
+    }
+}
+
+/// Sets an asyncio future's outcome, unless it was cancelled.
+fn settle(future: &Bound<'_, PyAny>, outcome: PyResult<Py<PyAny>>) -> PyResult<()> {
     let py = future.py();
     if future.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(());
     }
-    if error.is_none() {
-        future.call_method1(intern!(py, "set_result"), (value,))?;
-    } else {
-        future.call_method1(intern!(py, "set_exception"), (error,))?;
-    }
+    match outcome {
+        Ok(value) => future.call_method1(intern!(py, "set_result"), (value,))?,
+        Err(err) => future.call_method1(intern!(py, "set_exception"), (err.into_value(py),))?,
+    };
     Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Done-callback of an awaitable: aborts the core task when asyncio cancelled it.
