@@ -7,7 +7,10 @@
 const { EventEmitter } = require('node:events')
 const native = require('./binding.js')
 
-const { Client, ConsumerMessages, JetStream, Job, KvWatch, Subscription, WorkerLoop } = native
+const {
+  AsyncPublisher, Client, ConsumerMessages, JetStream, Job, JsMessage, KvWatch, Message,
+  Subscription, WorkerLoop,
+} = native
 
 const CODES = new Set([
   'INVALID_ARGUMENT', 'INVALID_SUBJECT', 'CONFIG', 'CONNECT', 'AUTHORIZATION', 'TIMEOUT',
@@ -52,6 +55,30 @@ for (const Iterable of [ConsumerMessages, KvWatch]) {
       }
     } finally {
       await this.stop()
+    }
+  }
+}
+
+// These calls finish on the JavaScript thread when they only hand a message to the
+// connection; the addon then returns the result itself (or throws) instead of a Promise.
+// Callers always get a Promise.
+const PROMISED = [
+  [Client, ['request']],
+  [Message, ['respond']],
+  [JetStream, ['publish']],
+  [AsyncPublisher, ['publish']],
+  [JsMessage, ['ack', 'doubleAck', 'nak', 'term', 'inProgress']],
+]
+for (const [Class, methods] of PROMISED) {
+  for (const method of methods) {
+    const call = Class.prototype[method]
+    Class.prototype[method] = function (...args) {
+      try {
+        const result = call.apply(this, args)
+        return result instanceof Promise ? result : Promise.resolve(result)
+      } catch (err) {
+        return Promise.reject(err)
+      }
     }
   }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::task::noop_waker_ref;
-use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use tokio::sync::oneshot;
 
@@ -18,7 +18,7 @@ use crate::jetstream::JetStream;
 use crate::message::Message;
 use crate::payload;
 use crate::queue::Queue;
-use crate::runtime;
+use crate::runtime::{self, Now};
 use crate::subscription::{BatchCallback, Subscription};
 
 /// Options of `publish()`.
@@ -103,37 +103,45 @@ async fn connect_with(options: Option<serde_json::Value>) -> natskit::Result<Cli
 }
 
 /// One queued publish, or a marker answered once everything queued before it was handed to
-/// the connection.
+/// the connection. Kept small: the common case is moved twice per message.
 enum Outgoing {
-    One {
-        subject: String,
+    /// A message without headers or reply subject.
+    Plain {
+        subject: Arc<str>,
         payload: Bytes,
-        headers: Option<natskit::Headers>,
-        reply: Option<String>,
     },
-    Many {
-        subject: String,
-        payloads: Vec<Bytes>,
-    },
+    /// A message with headers and/or a reply subject.
+    Full(Box<Full>),
+    /// Several payloads to one subject.
+    Many(Box<(Arc<str>, Vec<Bytes>)>),
     Marker(oneshot::Sender<()>),
+}
+
+/// A message with headers and/or a reply subject.
+struct Full {
+    subject: Arc<str>,
+    payload: Bytes,
+    headers: Option<natskit::Headers>,
+    reply: Option<String>,
 }
 
 impl Outgoing {
     async fn send(self, client: &natskit::Client) {
         match self {
-            Outgoing::One {
-                subject,
-                payload,
-                headers,
-                reply,
-            } => {
-                let opts = natskit::PublishOptions {
-                    headers: headers.as_ref(),
-                    reply: reply.as_deref(),
-                };
-                let _ = client.publish_with(&subject, payload, &opts).await;
+            Outgoing::Plain { subject, payload } => {
+                let _ = client.publish(&subject, payload).await;
             }
-            Outgoing::Many { subject, payloads } => {
+            Outgoing::Full(full) => {
+                let opts = natskit::PublishOptions {
+                    headers: full.headers.as_ref(),
+                    reply: full.reply.as_deref(),
+                };
+                let _ = client
+                    .publish_with(&full.subject, full.payload, &opts)
+                    .await;
+            }
+            Outgoing::Many(many) => {
+                let (subject, payloads) = *many;
                 for payload in payloads {
                     let _ = client.publish(&subject, payload).await;
                 }
@@ -145,16 +153,55 @@ impl Outgoing {
     }
 }
 
+/// The queue and the subject last queued (reused while a loop publishes to one subject).
+#[derive(Default)]
+struct Pending {
+    items: Vec<Outgoing>,
+    last_subject: Option<Arc<str>>,
+}
+
+impl Pending {
+    fn subject(&mut self, subject: &str) -> Arc<str> {
+        match &self.last_subject {
+            Some(last) if &**last == subject => last.clone(),
+            _ => {
+                let fresh: Arc<str> = Arc::from(subject);
+                self.last_subject = Some(fresh.clone());
+                fresh
+            }
+        }
+    }
+}
+
 /// Publishes queued on the JavaScript thread (checked there first, so errors throw at once)
 /// and handed to the connection in batches, in call order, by one runtime task at a time.
 struct Outbox {
-    queue: Mutex<Vec<Outgoing>>,
+    queue: Mutex<Pending>,
     scheduled: AtomicBool,
 }
 
 impl Outbox {
     fn push(self: &Arc<Self>, client: &natskit::Client, item: Outgoing) {
-        self.queue.lock().unwrap().push(item);
+        self.queue.lock().unwrap().items.push(item);
+        self.schedule(client);
+    }
+
+    /// Queues `payload` to `subject`, building the item under the queue's lock.
+    fn push_with(
+        self: &Arc<Self>,
+        client: &natskit::Client,
+        subject: &str,
+        item: impl FnOnce(Arc<str>) -> Outgoing,
+    ) {
+        {
+            let mut queue = self.queue.lock().unwrap();
+            let subject = queue.subject(subject);
+            queue.items.push(item(subject));
+        }
+        self.schedule(client);
+    }
+
+    fn schedule(self: &Arc<Self>, client: &natskit::Client) {
         if !self.scheduled.swap(true, Ordering::AcqRel) {
             runtime::handle().spawn(drain(self.clone(), client.clone()));
         }
@@ -170,18 +217,27 @@ impl Outbox {
 
 async fn drain(outbox: Arc<Outbox>, client: natskit::Client) {
     let mut batch = Vec::new();
+    let mut idle_once = false;
     loop {
-        std::mem::swap(&mut *outbox.queue.lock().unwrap(), &mut batch);
+        std::mem::swap(&mut outbox.queue.lock().unwrap().items, &mut batch);
         if batch.is_empty() {
+            // The JavaScript thread is likely still publishing: look once more after other
+            // tasks ran, rather than end and be spawned again for the next message.
+            if !idle_once {
+                idle_once = true;
+                tokio::task::yield_now().await;
+                continue;
+            }
             outbox.scheduled.store(false, Ordering::Release);
             // A publish queued after the swap but before the store spawned no task: take it.
-            if outbox.queue.lock().unwrap().is_empty()
+            if outbox.queue.lock().unwrap().items.is_empty()
                 || outbox.scheduled.swap(true, Ordering::AcqRel)
             {
                 return;
             }
             continue;
         }
+        idle_once = false;
         for item in batch.drain(..) {
             item.send(&client).await;
         }
@@ -208,7 +264,7 @@ impl Client {
             inner,
             connection: name.to_string(),
             outbox: Arc::new(Outbox {
-                queue: Mutex::new(Vec::new()),
+                queue: Mutex::default(),
                 scheduled: AtomicBool::new(false),
             }),
         }
@@ -237,7 +293,7 @@ impl Client {
     pub fn publish(
         &self,
         env: &Env,
-        subject: String,
+        subject: Unknown,
         data: Unknown,
         options: Option<PublishOptions>,
     ) -> Outcome<()> {
@@ -245,25 +301,34 @@ impl Client {
             Ok(p) => p,
             Err(e) => return Outcome(Err(e)),
         };
-        let (headers, reply) = match options {
-            Some(o) => (o.headers.map(headers::from_js), o.reply),
-            None => (None, None),
-        };
-        let opts = natskit::PublishOptions {
-            headers: headers.as_ref(),
-            reply: reply.as_deref(),
-        };
-        if let Err(e) = self.inner.check_publish(&subject, payload.len(), &opts) {
-            return Outcome(Err(e));
-        }
-        let item = Outgoing::One {
-            subject,
-            payload,
-            headers,
-            reply,
-        };
-        self.outbox.push(&self.inner, item);
-        Outcome(Ok(()))
+        Outcome(payload::with_str(env, subject, "subject", |subject| {
+            let Some(o) = options else {
+                let none = natskit::PublishOptions::default();
+                self.inner.check_publish(subject, payload.len(), &none)?;
+                self.outbox
+                    .push_with(&self.inner, subject, |subject| Outgoing::Plain {
+                        subject,
+                        payload,
+                    });
+                return Ok(());
+            };
+            let headers = o.headers.map(headers::from_js);
+            let opts = natskit::PublishOptions {
+                headers: headers.as_ref(),
+                reply: o.reply.as_deref(),
+            };
+            self.inner.check_publish(subject, payload.len(), &opts)?;
+            let reply = o.reply;
+            self.outbox.push_with(&self.inner, subject, |subject| {
+                Outgoing::Full(Box::new(Full {
+                    subject,
+                    payload,
+                    headers,
+                    reply,
+                }))
+            });
+            Ok(())
+        }))
     }
 
     /// Publishes several payloads to one subject in one call (cheaper than a loop of `publish`).
@@ -286,8 +351,9 @@ impl Client {
                 return Outcome(Err(e));
             }
         }
-        self.outbox
-            .push(&self.inner, Outgoing::Many { subject, payloads });
+        self.outbox.push_with(&self.inner, &subject, |subject| {
+            Outgoing::Many(Box::new((subject, payloads)))
+        });
         Outcome(Ok(()))
     }
 
@@ -309,14 +375,14 @@ impl Client {
         subject: String,
         data: Unknown,
         options: Option<RequestOptions>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<Message>>> {
+    ) -> napi::Result<Now<'env, Outcome<Message>>> {
         let payload = payload::to_bytes(env, data);
         let (headers, timeout) = match options {
             Some(o) => (o.headers.map(headers::from_js), o.timeout),
             None => (None, None),
         };
         let client = self.inner.clone();
-        env.spawn_future(async move {
+        runtime::now_or_later(env, async move {
             let result = async {
                 let timeout = timeout.map(millis).transpose()?;
                 let opts = natskit::RequestOptions {
@@ -325,7 +391,7 @@ impl Client {
                 };
                 client.request_with(&subject, payload?, &opts).await
             };
-            Ok(Outcome(result.await.map(Message::from)))
+            Outcome(result.await.map(Message::from))
         })
     }
 

@@ -2,12 +2,13 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::Env;
 
 use crate::error::Outcome;
 use crate::headers::{self, JsHeaders};
 use crate::payload;
+use crate::runtime::{self, Now};
 
 /// Options of `respond()`.
 #[napi(object)]
@@ -85,16 +86,16 @@ impl Message {
         env: &'env Env,
         data: Unknown,
         options: Option<RespondOptions>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<()>>> {
+    ) -> napi::Result<Now<'env, Outcome<()>>> {
         let payload = payload::to_bytes(env, data);
         let headers = options.and_then(|o| o.headers).map(headers::from_js);
         let message = self.inner.clone();
-        env.spawn_future(async move {
+        runtime::now_or_later(env, async move {
             let result = match payload {
                 Ok(payload) => message.respond_with(payload, headers.as_ref()).await,
                 Err(e) => Err(e),
             };
-            Ok(Outcome(result))
+            Outcome(result)
         })
     }
 }

@@ -3,12 +3,85 @@
 
 use bytes::Bytes;
 use napi::bindgen_prelude::{FromNapiValue, JsValue, Uint8ArraySlice, Unknown, ValueType};
-use napi::Env;
+use napi::{sys, Env};
 
 use crate::error::invalid_argument;
 
+/// Strings up to this many UTF-8 bytes are read without a heap allocation.
+const STACK_STR: usize = 256;
+
+/// Calls `f` with a string argument (`what` names it in the error for other values); short
+/// strings (subjects) are read into a stack buffer, without allocating.
+pub fn with_str<R>(
+    env: &Env,
+    value: Unknown,
+    what: &str,
+    f: impl FnOnce(&str) -> natskit::Result<R>,
+) -> natskit::Result<R> {
+    let mut buf = [0u8; STACK_STR];
+    let mut len = 0usize;
+    // SAFETY: `value` is live for this call; napi writes at most `STACK_STR` bytes (NUL included).
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            env.raw(),
+            value.raw(),
+            buf.as_mut_ptr().cast(),
+            STACK_STR,
+            &mut len,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(invalid_argument(format!("{what}: expected a string")));
+    }
+    if len < STACK_STR - 1 {
+        return match std::str::from_utf8(&buf[..len]) {
+            Ok(text) => f(text),
+            Err(_) => Err(invalid_argument(format!("{what}: not valid UTF-8"))),
+        };
+    }
+    // SAFETY: as above; a string value, read whole.
+    let text = unsafe { String::from_napi_value(env.raw(), value.raw()) }
+        .map_err(|e| invalid_argument(format!("{what}: {e}")))?;
+    f(&text)
+}
+
+/// The bytes of a Buffer/Uint8Array, copied; `None` for any other value.
+fn uint8_array(env: &Env, value: &Unknown) -> Option<Bytes> {
+    let mut kind = sys::TypedarrayType::int8_array;
+    let mut length = 0usize;
+    let mut data = std::ptr::null_mut();
+    let mut buffer = std::ptr::null_mut();
+    let mut offset = 0usize;
+    // SAFETY: `value` is live for this call; a non-typed-array only makes napi return an
+    // error status (no exception is thrown).
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env.raw(),
+            value.raw(),
+            &mut kind,
+            &mut length,
+            &mut data,
+            &mut buffer,
+            &mut offset,
+        )
+    };
+    if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array {
+        return None;
+    }
+    if length == 0 || data.is_null() {
+        return Some(Bytes::new());
+    }
+    // SAFETY: napi points `data` at the array's first byte (offset applied), `length` bytes long.
+    Some(Bytes::copy_from_slice(unsafe {
+        std::slice::from_raw_parts(data.cast::<u8>(), length)
+    }))
+}
+
 /// Converts a payload argument.
 pub fn to_bytes(env: &Env, value: Unknown) -> natskit::Result<Bytes> {
+    if let Some(bytes) = uint8_array(env, &value) {
+        return Ok(bytes);
+    }
     let raw = value.raw();
     let kind = value
         .get_type()

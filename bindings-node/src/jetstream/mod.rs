@@ -8,7 +8,7 @@ pub mod pull;
 
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Buffer, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::Env;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -18,6 +18,7 @@ use crate::client::millis;
 use crate::error::{invalid_argument, Outcome};
 use crate::headers;
 use crate::payload::{self, whole_numbers};
+use crate::runtime::{self, Now};
 use kv::Kv;
 use publish::{AsyncPublisher, JsPublishOptions, PubAck};
 use pull::{ConsumerMessages, JsMessage};
@@ -402,16 +403,16 @@ impl JetStream {
         subject: String,
         data: Unknown,
         options: Option<JsPublishOptions>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<PubAck>>> {
+    ) -> napi::Result<Now<'env, Outcome<PubAck>>> {
         let payload = payload::to_bytes(env, data);
         let options = options.map(JsPublishOptions::to_core).transpose();
         let js = self.inner.clone();
-        env.spawn_future(async move {
+        runtime::now_or_later(env, async move {
             let result = async {
                 let options = options?.unwrap_or_default();
                 js.publish(&subject, payload?, &options).await
             };
-            Ok(Outcome(result.await.map(PubAck::from)))
+            Outcome(result.await.map(PubAck::from))
         })
     }
 

@@ -1,12 +1,13 @@
 //! Publishing to a stream with an ack, one at a time or pipelined.
 
-use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::bindgen_prelude::Unknown;
 use napi::Env;
 
 use super::{ttl, whole};
 use crate::error::Outcome;
 use crate::headers::{self, JsHeaders};
 use crate::payload;
+use crate::runtime::{self, Now};
 
 /// Settings of one JetStream publish.
 #[napi(object)]
@@ -108,16 +109,16 @@ impl AsyncPublisher {
         subject: String,
         data: Unknown,
         options: Option<JsPublishOptions>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<()>>> {
+    ) -> napi::Result<Now<'env, Outcome<()>>> {
         let payload = payload::to_bytes(env, data);
         let options = options.map(JsPublishOptions::to_core).transpose();
         let publisher = self.inner.clone();
-        env.spawn_future(async move {
+        runtime::now_or_later(env, async move {
             let result = async {
                 let options = options?.unwrap_or_default();
                 publisher.publish(&subject, payload?, &options).await
             };
-            Ok(Outcome(result.await))
+            Outcome(result.await)
         })
     }
 

@@ -4,12 +4,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::Buffer;
+use napi::Env;
 use tokio::sync::Mutex;
 
 use super::rfc3339;
 use crate::client::millis;
 use crate::error::Outcome;
 use crate::headers;
+use crate::runtime::{self, Now};
 
 /// Where a pulled message comes from.
 #[napi(object)]
@@ -107,39 +109,54 @@ impl JsMessage {
 
     /// Acknowledges the message (sent without waiting for the server).
     #[napi(ts_return_type = "Promise<void>")]
-    pub async fn ack(&self) -> Outcome<()> {
-        Outcome(self.inner.ack().await)
+    pub fn ack<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
+        let msg = self.inner.clone();
+        runtime::now_or_later(env, async move { Outcome(msg.ack().await) })
     }
 
     /// Acknowledges and resolves once the server confirmed it.
     #[napi(ts_return_type = "Promise<void>")]
-    pub async fn double_ack(&self) -> Outcome<()> {
-        Outcome(self.inner.double_ack().await)
+    pub fn double_ack<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
+        let msg = self.inner.clone();
+        runtime::now_or_later(env, async move { Outcome(msg.double_ack().await) })
     }
 
     /// Asks for redelivery, after `delayMs` when given.
     #[napi(ts_return_type = "Promise<void>")]
-    pub async fn nak(&self, delay_ms: Option<f64>) -> Outcome<()> {
+    pub fn nak<'env>(
+        &self,
+        env: &'env Env,
+        delay_ms: Option<f64>,
+    ) -> napi::Result<Now<'env, Outcome<()>>> {
         let msg = self.inner.clone();
-        Outcome(
-            async move {
+        runtime::now_or_later(env, async move {
+            let nak = async {
                 let delay = delay_ms.map(millis).transpose()?;
                 msg.nak(delay).await
-            }
-            .await,
-        )
+            };
+            Outcome(nak.await)
+        })
     }
 
     /// Stops redelivery for good, with an optional reason.
     #[napi(ts_return_type = "Promise<void>")]
-    pub async fn term(&self, reason: Option<String>) -> Outcome<()> {
-        Outcome(self.inner.term(reason.as_deref()).await)
+    pub fn term<'env>(
+        &self,
+        env: &'env Env,
+        reason: Option<String>,
+    ) -> napi::Result<Now<'env, Outcome<()>>> {
+        let msg = self.inner.clone();
+        runtime::now_or_later(
+            env,
+            async move { Outcome(msg.term(reason.as_deref()).await) },
+        )
     }
 
     /// Tells the server work is ongoing, restarting the ack wait.
     #[napi(ts_return_type = "Promise<void>")]
-    pub async fn in_progress(&self) -> Outcome<()> {
-        Outcome(self.inner.in_progress().await)
+    pub fn in_progress<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
+        let msg = self.inner.clone();
+        runtime::now_or_later(env, async move { Outcome(msg.in_progress().await) })
     }
 }
 
