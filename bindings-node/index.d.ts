@@ -539,6 +539,25 @@ export declare class JsMessage {
   inProgress(): Promise<void>
 }
 
+/**
+ * The messages of one fetch, held natively: index.js hands out light JavaScript views of
+ * them (each is a `JsMessage` to its users) and sends the acks taken in one go with
+ * `ack()`; subject and data are read straight from here, the rest from `message()`.
+ * `fetch()` returns the views; nothing else needs this class.
+ */
+export declare class JsMessageBatch {
+  /** How many messages the fetch returned. */
+  get length(): number
+  /** The subject of message `index`. */
+  subject(index: number): string
+  /** The payload of message `index` (a copy). */
+  data(index: number): Buffer
+  /** Message `index` as a `JsMessage` of its own. */
+  message(index: number): JsMessage
+  /** Acknowledges the messages at `indices`, in that order (sent without waiting). */
+  ack(indices: Array<number>): Promise<void>
+}
+
 /** A key-value bucket. Values are Buffers, strings (UTF-8) or JSON, like payloads. */
 export declare class Kv {
   /** The bucket's name. */

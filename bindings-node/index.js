@@ -83,6 +83,62 @@ for (const [Class, methods] of PROMISED) {
   }
 }
 
+/** Queues the ack of message `index` of a fetch; the acks queued in one turn go out together. */
+function queueAck(fetched, index) {
+  if (fetched.acks === null) {
+    const acks = (fetched.acks = [])
+    fetched.sent = Promise.resolve().then(() => {
+      fetched.acks = null
+      return fetched.batch.ack(acks)
+    })
+  }
+  fetched.acks.push(index)
+  return fetched.sent
+}
+
+/**
+ * A message of a fetch: a `JsMessage` to its users, reading from the native batch and
+ * making a native `JsMessage` only when more than subject, data and `ack()` is used.
+ */
+class FetchedMessage {
+  #fetched
+  #index
+  #message = null
+
+  constructor(fetched, index) {
+    this.#fetched = fetched
+    this.#index = index
+  }
+
+  #native() {
+    if (this.#message === null) this.#message = this.#fetched.batch.message(this.#index)
+    return this.#message
+  }
+
+  get subject() { return this.#fetched.batch.subject(this.#index) }
+  get data() { return this.#fetched.batch.data(this.#index) }
+  get reply() { return this.#native().reply }
+  get headers() { return this.#native().headers }
+  get metadata() { return this.#native().metadata }
+  header(name) { return this.#native().header(name) }
+  string() { return this.#native().string() }
+  json() { return this.#native().json() }
+  ack() { return queueAck(this.#fetched, this.#index) }
+  doubleAck() { return this.#native().doubleAck() }
+  nak(delayMs) { return this.#native().nak(delayMs) }
+  term(reason) { return this.#native().term(reason) }
+  inProgress() { return this.#native().inProgress() }
+}
+Object.setPrototypeOf(FetchedMessage.prototype, JsMessage.prototype)
+
+const nativeFetch = JetStream.prototype.fetch
+JetStream.prototype.fetch = async function fetch(...args) {
+  const fetched = { batch: await nativeFetch.apply(this, args), acks: null, sent: null }
+  const messages = new Array(fetched.batch.length)
+  for (let i = 0; i < messages.length; i++) messages[i] = new FetchedMessage(fetched, i)
+  return messages
+}
+
 const nativePause = JetStream.prototype.pauseConsumer
 JetStream.prototype.pauseConsumer = function pauseConsumer(stream, name, until) {
   return nativePause.call(this, stream, name, until instanceof Date ? until.toISOString() : until)

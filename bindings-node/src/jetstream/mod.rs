@@ -21,7 +21,7 @@ use crate::payload::{self, whole_numbers};
 use crate::runtime::{self, Now};
 use kv::Kv;
 use publish::{AsyncPublisher, JsPublishOptions, PubAck};
-use pull::{ConsumerMessages, JsMessage};
+use pull::{ConsumerMessages, JsMessage, JsMessageBatch};
 
 /// One page of a paged listing.
 #[napi(object)]
@@ -431,13 +431,13 @@ impl JetStream {
         consumer: String,
         max: u32,
         options: Option<FetchOptions>,
-    ) -> Outcome<Vec<JsMessage>> {
+    ) -> Outcome<JsMessageBatch> {
         let js = self.inner.clone();
         Outcome(
             async move {
                 let o = FetchOptions::to_core(options)?;
                 let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
-                Ok(got.into_iter().map(JsMessage::from).collect())
+                Ok(JsMessageBatch::new(got))
             }
             .await,
         )

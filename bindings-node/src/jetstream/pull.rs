@@ -160,6 +160,78 @@ impl JsMessage {
     }
 }
 
+/// The messages of one fetch, held natively: index.js hands out light JavaScript views of
+/// them (each is a `JsMessage` to its users) and sends the acks taken in one go with
+/// `ack()`; subject and data are read straight from here, the rest from `message()`.
+/// `fetch()` returns the views; nothing else needs this class.
+#[napi]
+pub struct JsMessageBatch {
+    messages: Arc<Vec<natskit::jetstream::JsMessage>>,
+}
+
+impl JsMessageBatch {
+    pub(crate) fn new(messages: Vec<natskit::jetstream::JsMessage>) -> Self {
+        JsMessageBatch {
+            messages: Arc::new(messages),
+        }
+    }
+
+    fn at(&self, index: u32) -> napi::Result<&natskit::jetstream::JsMessage> {
+        self.messages
+            .get(index as usize)
+            .ok_or_else(|| napi::Error::from_reason(format!("no message {index} in the batch")))
+    }
+}
+
+#[napi]
+impl JsMessageBatch {
+    /// How many messages the fetch returned.
+    #[napi(getter)]
+    pub fn length(&self) -> u32 {
+        self.messages.len() as u32
+    }
+
+    /// The subject of message `index`.
+    #[napi]
+    pub fn subject(&self, index: u32) -> napi::Result<String> {
+        Ok(self.at(index)?.subject().to_string())
+    }
+
+    /// The payload of message `index` (a copy).
+    #[napi]
+    pub fn data(&self, index: u32) -> napi::Result<Buffer> {
+        Ok(Buffer::from(self.at(index)?.data()))
+    }
+
+    /// Message `index` as a `JsMessage` of its own.
+    #[napi]
+    pub fn message(&self, index: u32) -> napi::Result<JsMessage> {
+        Ok(JsMessage::from(self.at(index)?.clone()))
+    }
+
+    /// Acknowledges the messages at `indices`, in that order (sent without waiting).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn ack<'env>(
+        &self,
+        env: &'env Env,
+        indices: Vec<u32>,
+    ) -> napi::Result<Now<'env, Outcome<()>>> {
+        for &index in &indices {
+            self.at(index)?;
+        }
+        let messages = self.messages.clone();
+        runtime::now_or_later(env, async move {
+            let acks = async {
+                for index in indices {
+                    messages[index as usize].ack().await?;
+                }
+                Ok(())
+            };
+            Outcome(acks.await)
+        })
+    }
+}
+
 /// Continuous consumption from a pull consumer; iterate it with `for await` or `next()`.
 #[napi]
 pub struct ConsumerMessages {
