@@ -649,6 +649,24 @@ export declare class Message {
   respond(data?: Payload, options?: RespondOptions): Promise<void>
 }
 
+/**
+ * Messages delivered to a subscription callback in one call, held natively: index.js hands
+ * the callback light views of them (each is a `Message` to its users) that read subject,
+ * reply and data straight from here and make a native `Message` only for the rest.
+ */
+export declare class MessageBatch {
+  /** How many messages the batch holds. */
+  get length(): number
+  /** The subject of message `index`. */
+  subject(index: number): string
+  /** The reply subject of message `index`, if any. */
+  reply(index: number): string | null
+  /** The payload of message `index` (a copy). */
+  data(index: number): Buffer
+  /** Message `index` as a `Message` of its own. */
+  message(index: number): Message
+}
+
 /** One named queue of a connection; every job is stored durably in JetStream. */
 export declare class Queue {
   /** The queue's name. */

@@ -144,15 +144,56 @@ JetStream.prototype.pauseConsumer = function pauseConsumer(stream, name, until) 
   return nativePause.call(this, stream, name, until instanceof Date ? until.toISOString() : until)
 }
 
+/**
+ * A message delivered to a subscription callback: a `Message` to its users, reading
+ * subject, reply and data from the native batch it came in and making a native `Message`
+ * only when more is used.
+ */
+class DeliveredMessage {
+  #batch
+  #index
+  #message = null
+
+  constructor(batch, index) {
+    this.#batch = batch
+    this.#index = index
+  }
+
+  #native() {
+    if (this.#message === null) this.#message = this.#batch.message(this.#index)
+    return this.#message
+  }
+
+  get subject() { return this.#batch.subject(this.#index) }
+  get reply() { return this.#batch.reply(this.#index) }
+  get data() { return this.#batch.data(this.#index) }
+  get headers() { return this.#native().headers }
+  header(name) { return this.#native().header(name) }
+  string() { return this.#native().string() }
+  json() { return this.#native().json() }
+  respond(data, options) { return this.#native().respond(data, options) }
+}
+Object.setPrototypeOf(DeliveredMessage.prototype, Message.prototype)
+
+// Set by `unsubscribe()`, so a callback that unsubscribes gets no further message of its batch.
+const UNSUBSCRIBED = Symbol('natskit.unsubscribed')
+const nativeUnsubscribe = Subscription.prototype.unsubscribe
+Subscription.prototype.unsubscribe = function unsubscribe() {
+  this[UNSUBSCRIBED] = true
+  return nativeUnsubscribe.call(this)
+}
+
 const nativeSubscribe = Client.prototype.subscribe
 Client.prototype.subscribe = function subscribe(subject, options) {
   const callback = options && options.callback
   if (typeof callback !== 'function') return nativeSubscribe.call(this, subject, options)
   let sub = null
   const deliver = (batch) => {
-    for (const msg of batch) {
-      if (sub !== null && sub.isClosed) return
-      callback(msg)
+    if (sub !== null && sub.isClosed) return
+    const count = batch.length
+    for (let i = 0; i < count; i++) {
+      if (sub !== null && sub[UNSUBSCRIBED] === true) return
+      callback(new DeliveredMessage(batch, i))
     }
   }
   sub = nativeSubscribe.call(this, subject, { queue: options.queue, callback: deliver })

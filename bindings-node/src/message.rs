@@ -99,3 +99,52 @@ impl Message {
         })
     }
 }
+
+/// Messages delivered to a subscription callback in one call, held natively: index.js hands
+/// the callback light views of them (each is a `Message` to its users) that read subject,
+/// reply and data straight from here and make a native `Message` only for the rest.
+#[napi]
+pub struct MessageBatch {
+    pub(crate) messages: Vec<natskit::Message>,
+}
+
+impl MessageBatch {
+    fn at(&self, index: u32) -> napi::Result<&natskit::Message> {
+        self.messages
+            .get(index as usize)
+            .ok_or_else(|| napi::Error::from_reason(format!("no message {index} in the batch")))
+    }
+}
+
+#[napi]
+impl MessageBatch {
+    /// How many messages the batch holds.
+    #[napi(getter)]
+    pub fn length(&self) -> u32 {
+        self.messages.len() as u32
+    }
+
+    /// The subject of message `index`.
+    #[napi]
+    pub fn subject(&self, index: u32) -> napi::Result<String> {
+        Ok(self.at(index)?.subject().to_string())
+    }
+
+    /// The reply subject of message `index`, if any.
+    #[napi]
+    pub fn reply(&self, index: u32) -> napi::Result<Option<String>> {
+        Ok(self.at(index)?.reply().map(String::from))
+    }
+
+    /// The payload of message `index` (a copy).
+    #[napi]
+    pub fn data(&self, index: u32) -> napi::Result<Buffer> {
+        Ok(Buffer::from(self.at(index)?.data()))
+    }
+
+    /// Message `index` as a `Message` of its own.
+    #[napi]
+    pub fn message(&self, index: u32) -> napi::Result<Message> {
+        Ok(Message::from(self.at(index)?.clone()))
+    }
+}

@@ -10,7 +10,7 @@ use tokio::sync::{watch, Mutex, Semaphore};
 
 use crate::client::millis;
 use crate::error::Outcome;
-use crate::message::Message;
+use crate::message::{Message, MessageBatch};
 use crate::runtime;
 
 /// At most this many messages are handed to JavaScript in one callback call.
@@ -22,7 +22,7 @@ const IN_FLIGHT: u32 = 4;
 
 /// The JavaScript side of a callback subscription: called with a batch of messages on the
 /// JavaScript thread; holding it keeps the process alive.
-pub type BatchCallback = ThreadsafeFunction<Vec<Message>, (), Vec<Message>, Status, false>;
+pub type BatchCallback = ThreadsafeFunction<MessageBatch, (), MessageBatch, Status, false>;
 
 struct Shared {
     sub: Mutex<natskit::Subscription>,
@@ -87,9 +87,8 @@ async fn deliver(shared: Arc<Shared>, callback: BatchCallback) {
         match batch {
             Ok(messages) if messages.is_empty() => continue,
             Ok(messages) => {
-                let messages = messages.into_iter().map(Message::from).collect();
                 let status = callback.call_with_return_value(
-                    messages,
+                    MessageBatch { messages },
                     ThreadsafeFunctionCallMode::NonBlocking,
                     move |_, _| {
                         drop(slot);
