@@ -148,5 +148,10 @@ pub unsafe extern "C" fn natskit_message_respond(
 /// Frees the message and everything it lent. NULL does nothing.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_message_free(message: *mut natskit_message) {
-    guard_value((), || ffi::free_handle(message))
+    // A message holds no async-nats object whose drop needs the runtime.
+    guard_value((), || {
+        if !message.is_null() {
+            drop(Box::from_raw(message));
+        }
+    })
 }

@@ -40,9 +40,19 @@ pub unsafe extern "C" fn natskit_subscription_next(
     message_out: *mut *mut natskit_message,
 ) -> natskit_status {
     guard(|| {
-        ffi::handle(subscription, "subscription")?;
-        let mut index = 0;
-        receive(&[subscription], timeout_ms, &mut index, message_out)
+        let s = ffi::handle(subscription, "subscription")?;
+        let timeout = ffi::wait(timeout_ms)?;
+        let message_slot = ffi::out(message_out, "message_out")?;
+        let mut sub = s.take()?;
+        // A buffered message is taken without entering the runtime.
+        let received = match sub.try_next()? {
+            Some(m) => Some(m),
+            None if timeout.is_some_and(|t| t.is_zero()) => None,
+            None => ffi::block_on(sub.next_timeout(timeout))?,
+        };
+        let message = received.ok_or_else(|| timed_out(timeout_ms))?;
+        *message_slot = natskit_message::new_handle(message);
+        Ok(())
     })
 }
 
@@ -76,22 +86,28 @@ unsafe fn receive(
     let mut guards = handles
         .iter()
         .enumerate()
-        .map(|(i, h)| ffi::handle(*h, &format!("subscriptions[{i}]"))?.take())
+        .map(|(i, h)| {
+            h.as_ref()
+                .ok_or_else(|| ffi::invalid(format!("subscriptions[{i}] is NULL")))?
+                .take()
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut subs: Vec<&mut Subscription> = guards.iter_mut().map(|g| &mut **g).collect();
     let received = match timeout {
         Some(t) if t.is_zero() => first_ready(&mut subs)?,
         _ => ffi::block_on(natskit::next_any(&mut subs, timeout))?,
     };
-    let Some((index, message)) = received else {
-        return Err(Error::new(
-            ErrorCode::Timeout,
-            format!("no message within {timeout_ms} ms"),
-        ));
-    };
+    let (index, message) = received.ok_or_else(|| timed_out(timeout_ms))?;
     *index_slot = index;
     *message_slot = natskit_message::new_handle(message);
     Ok(())
+}
+
+fn timed_out(timeout_ms: i64) -> Error {
+    Error::new(
+        ErrorCode::Timeout,
+        format!("no message within {timeout_ms} ms"),
+    )
 }
 
 /// A message that has already arrived on any of `subs`, without entering the runtime.
