@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import List
+import threading
+from typing import Dict, List
 
 import pytest
 
@@ -140,3 +141,25 @@ async def test_cancelled_wait_leaves_the_subscription_usable(server: LocalServer
         await nc.publish(subject, b"after cancel")
         msg = await sub.next(timeout=5)
         assert msg is not None and msg.data == b"after cancel"
+
+
+def test_event_loops_in_two_threads_each_get_their_own_results(server: LocalServer, subject: str) -> None:
+    got: Dict[str, List[bytes]] = {}
+
+    async def main(tag: str) -> None:
+        async with await aio.connect(server.url) as nc:
+
+            async def echo(msg: aio.Message) -> None:
+                await msg.respond(tag.encode() + msg.data)
+
+            await nc.subscribe(f"{subject}.{tag}", callback=echo)
+            await nc.flush()
+            replies = await asyncio.gather(*(nc.request(f"{subject}.{tag}", str(i), timeout=5) for i in range(50)))
+            got[tag] = [r.data for r in replies]
+
+    threads = [threading.Thread(target=asyncio.run, args=(main(tag),)) for tag in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert got == {tag: [f"{tag}{i}".encode() for i in range(50)] for tag in ("a", "b")}
