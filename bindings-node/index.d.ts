@@ -665,6 +665,8 @@ export declare class MessageBatch {
   data(index: number): Buffer
   /** Message `index` as a `Message` of its own. */
   message(index: number): Message
+  /** Answers message `index` (as `Message.respond()`). */
+  respond(index: number, data?: Payload, options?: RespondOptions): Promise<void>
 }
 
 /** One named queue of a connection; every job is stored durably in JetStream. */

@@ -9,7 +9,7 @@ const native = require('./binding.js')
 
 const {
   AsyncPublisher, Client, ConsumerMessages, JetStream, Job, JsMessage, KvWatch, Message,
-  Subscription, WorkerLoop,
+  MessageBatch, Subscription, WorkerLoop,
 } = native
 
 const CODES = new Set([
@@ -65,6 +65,7 @@ for (const Iterable of [ConsumerMessages, KvWatch]) {
 const PROMISED = [
   [Client, ['request']],
   [Message, ['respond']],
+  [MessageBatch, ['respond']],
   [JetStream, ['publish']],
   [AsyncPublisher, ['publish']],
   [JsMessage, ['ack', 'doubleAck', 'nak', 'term', 'inProgress']],
@@ -171,7 +172,7 @@ class DeliveredMessage {
   header(name) { return this.#native().header(name) }
   string() { return this.#native().string() }
   json() { return this.#native().json() }
-  respond(data, options) { return this.#native().respond(data, options) }
+  respond(data, options) { return this.#batch.respond(this.#index, data, options) }
 }
 Object.setPrototypeOf(DeliveredMessage.prototype, Message.prototype)
 

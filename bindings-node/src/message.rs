@@ -87,17 +87,26 @@ impl Message {
         data: Unknown,
         options: Option<RespondOptions>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
-        let payload = payload::to_bytes(env, data);
-        let headers = options.and_then(|o| o.headers).map(headers::from_js);
-        let message = self.inner.clone();
-        runtime::now_or_later(env, async move {
-            let result = match payload {
-                Ok(payload) => message.respond_with(payload, headers.as_ref()).await,
-                Err(e) => Err(e),
-            };
-            Outcome(result)
-        })
+        respond(env, &self.inner, data, options)
     }
+}
+
+fn respond<'env>(
+    env: &'env Env,
+    message: &natskit::Message,
+    data: Unknown,
+    options: Option<RespondOptions>,
+) -> napi::Result<Now<'env, Outcome<()>>> {
+    let payload = payload::to_bytes(env, data);
+    let headers = options.and_then(|o| o.headers).map(headers::from_js);
+    let message = message.clone();
+    runtime::now_or_later(env, async move {
+        let result = match payload {
+            Ok(payload) => message.respond_with(payload, headers.as_ref()).await,
+            Err(e) => Err(e),
+        };
+        Outcome(result)
+    })
 }
 
 /// Messages delivered to a subscription callback in one call, held natively: index.js hands
@@ -146,5 +155,20 @@ impl MessageBatch {
     #[napi]
     pub fn message(&self, index: u32) -> napi::Result<Message> {
         Ok(Message::from(self.at(index)?.clone()))
+    }
+
+    /// Answers message `index` (as `Message.respond()`).
+    #[napi(
+        ts_args_type = "index: number, data?: Payload, options?: RespondOptions",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn respond<'env>(
+        &self,
+        env: &'env Env,
+        index: u32,
+        data: Unknown,
+        options: Option<RespondOptions>,
+    ) -> napi::Result<Now<'env, Outcome<()>>> {
+        respond(env, self.at(index)?, data, options)
     }
 }

@@ -54,9 +54,187 @@ where
     };
     match ready {
         Some(value) => Ok(Now::Ready(value)),
-        None => env
-            .spawn_future(async move { Ok(future.await) })
-            .map(Now::Later),
+        None => later(env, future).map(Now::Later),
+    }
+}
+
+/// A Promise settled with what `future` resolves to, run on the core runtime. Every Promise
+/// of this thread is settled through one shared thread-safe function (napi's own
+/// `spawn_future` makes one per Promise), referenced only while Promises are pending.
+fn later<'env, T, F>(env: &'env Env, future: F) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let settler = Settler::of(env)?;
+    let mut deferred = std::ptr::null_mut();
+    let mut promise = std::ptr::null_mut();
+    // SAFETY: plain napi calls on the JavaScript thread with out-pointers to locals.
+    check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
+    settler.pending(env, 1)?;
+    let mut job = Unsettled(Some(Settle {
+        deferred,
+        settler,
+        value: None,
+    }));
+    handle().spawn(async move {
+        let value = future.await;
+        if let Some(mut settle) = job.0.take() {
+            settle.value = Some(Box::new(move |env| {
+                // SAFETY: called on the JavaScript thread with its live env.
+                unsafe { T::to_napi_value(env, value) }
+            }));
+            settle.send();
+        }
+    });
+    Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// Converts a finished value on the JavaScript thread.
+type Convert = Box<dyn FnOnce(sys::napi_env) -> napi::Result<sys::napi_value> + Send>;
+
+/// One Promise to settle.
+struct Settle {
+    deferred: sys::napi_deferred,
+    settler: Settler,
+    value: Option<Convert>,
+}
+
+// SAFETY: the deferred handle is only used on the JavaScript thread (in `settle`); other
+// threads just carry it there.
+unsafe impl Send for Settle {}
+
+impl Settle {
+    fn send(self) {
+        let tsfn = self.settler.0;
+        let data = Box::into_raw(Box::new(self));
+        // SAFETY: the thread-safe function lives as long as its env (never released); an
+        // unbounded queue does not block. If the env is gone the job is dropped by napi.
+        let status = unsafe {
+            sys::napi_call_threadsafe_function(
+                tsfn,
+                data.cast(),
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: napi did not take the job; it is still ours.
+            drop(unsafe { Box::from_raw(data) });
+        }
+    }
+}
+
+/// A job whose future has not finished; dropped unfinished (a panic), it rejects its Promise.
+struct Unsettled(Option<Settle>);
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        if let Some(settle) = self.0.take() {
+            settle.send();
+        }
+    }
+}
+
+/// The thread-safe function settling this JavaScript thread's Promises.
+#[derive(Clone, Copy)]
+struct Settler(sys::napi_threadsafe_function);
+
+thread_local! {
+    /// This JavaScript thread's settler and its number of pending Promises.
+    static SETTLER: std::cell::Cell<Option<(Settler, usize)>> = const { std::cell::Cell::new(None) };
+}
+
+impl Settler {
+    fn of(env: &Env) -> napi::Result<Settler> {
+        if let Some((settler, _)) = SETTLER.get() {
+            return Ok(settler);
+        }
+        let mut name = std::ptr::null_mut();
+        let mut tsfn = std::ptr::null_mut();
+        // SAFETY: napi calls on the JavaScript thread; `settle` is the only callback.
+        unsafe {
+            check(sys::napi_create_string_utf8(
+                env.raw(),
+                c"natskit".as_ptr(),
+                7,
+                &mut name,
+            ))?;
+            check(sys::napi_create_threadsafe_function(
+                env.raw(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                name,
+                0,
+                1,
+                std::ptr::null_mut(),
+                None,
+                std::ptr::null_mut(),
+                Some(settle),
+                &mut tsfn,
+            ))?;
+            check(sys::napi_unref_threadsafe_function(env.raw(), tsfn))?;
+        }
+        let settler = Settler(tsfn);
+        SETTLER.set(Some((settler, 0)));
+        Ok(settler)
+    }
+
+    /// Counts Promises pending (+1) or settled (-1); the process stays alive while any is
+    /// pending, as with a socket.
+    fn pending(self, env: &Env, delta: isize) -> napi::Result<()> {
+        let Some((settler, count)) = SETTLER.get() else {
+            return Ok(());
+        };
+        let now = count.saturating_add_signed(delta);
+        SETTLER.set(Some((settler, now)));
+        // SAFETY: (un)referencing happens on the JavaScript thread that made the function.
+        match (count, now) {
+            (0, 1) => check(unsafe { sys::napi_ref_threadsafe_function(env.raw(), self.0) }),
+            (1, 0) => check(unsafe { sys::napi_unref_threadsafe_function(env.raw(), self.0) }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Runs on the JavaScript thread for each finished job: resolves or rejects its Promise.
+unsafe extern "C" fn settle(
+    env: sys::napi_env,
+    _callback: sys::napi_value,
+    _context: *mut std::ffi::c_void,
+    data: *mut std::ffi::c_void,
+) {
+    // SAFETY: `data` is the `Settle` boxed by `Settle::send`.
+    let job = unsafe { Box::from_raw(data.cast::<Settle>()) };
+    if env.is_null() {
+        return;
+    }
+    let Settle {
+        deferred,
+        settler,
+        value,
+    } = *job;
+    let converted = match value {
+        Some(convert) => convert(env),
+        None => Err(napi::Error::from_reason("the operation was dropped")),
+    };
+    // SAFETY: `deferred` came from `napi_create_promise` on this thread and is settled once.
+    unsafe {
+        match converted {
+            Ok(value) => sys::napi_resolve_deferred(env, deferred, value),
+            Err(err) => {
+                let error = napi::JsError::from(err).into_value(env);
+                sys::napi_reject_deferred(env, deferred, error)
+            }
+        };
+    }
+    let _ = settler.pending(&Env::from_raw(env), -1);
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::from_status(napi::Status::from(status)))
     }
 }
 
