@@ -333,6 +333,11 @@ export declare class Client {
   publish(subject: string, data?: Payload, options?: PublishOptions): void
   /** Publishes several payloads to one subject in one call (cheaper than a loop of `publish`). */
   publishMany(subject: string, data: Payload[]): void
+  /**
+   * Publishes payloads packed back to back in `data` (`lengths` in order) to one subject,
+   * as one queued batch: index.js gathers the plain publishes of one turn this way.
+   */
+  publishPacked(subject: string, data: Uint8Array, lengths: Uint32Array): void
   /** Resolves once everything published before has reached the server. */
   flush(): Promise<void>
   /** Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`). */

@@ -378,4 +378,102 @@ Client.prototype.worker = function worker(options) {
   return new Worker(this, options)
 }
 
+// Plain publishes (Buffer/Uint8Array, no options) to the subject a client published to last
+// are copied into a staging buffer and handed to the addon together at the end of the turn
+// (or when the buffer fills): one native call for many messages. The first publish to a
+// subject, any other kind of publish and every other call go through the addon at once
+// (errors throw there), after whatever is staged, so call order is kept.
+const STAGE_BYTES = 64 * 1024
+const STAGE_MESSAGES = 4096
+const STAGED = Symbol('natskit.staged')
+const staging = new Set()
+let sendScheduled = false
+
+class Stage {
+  constructor(maxPayload) {
+    this.subject = null
+    this.maxPayload = maxPayload
+    this.closed = false
+    this.data = Buffer.allocUnsafe(STAGE_BYTES)
+    this.lengths = new Uint32Array(STAGE_MESSAGES)
+    this.bytes = 0
+    this.count = 0
+  }
+}
+
+/** Hands every staged publish to the addon. */
+function sendStaged() {
+  sendScheduled = false
+  for (const client of staging) sendStage(client)
+  staging.clear()
+}
+
+function sendStage(client) {
+  const stage = client[STAGED]
+  if (stage.count === 0) return
+  const data = stage.data.subarray(0, stage.bytes)
+  const lengths = stage.lengths.subarray(0, stage.count)
+  stage.bytes = 0
+  stage.count = 0
+  try {
+    nativePublishPacked.call(client, stage.subject, data, lengths)
+  } catch {
+    // Only a connection closed since these publishes were accepted gets here; like any
+    // publish queued before a close, they are lost.
+  }
+}
+
+const nativePublish = Client.prototype.publish
+const nativePublishPacked = Client.prototype.publishPacked
+Client.prototype.publish = function publish(subject, data, options) {
+  const stage = this[STAGED]
+  if (
+    options === undefined && stage !== undefined && subject === stage.subject &&
+    data instanceof Uint8Array && data.length <= stage.maxPayload && !stage.closed &&
+    data.length <= STAGE_BYTES
+  ) {
+    if (stage.bytes + data.length > STAGE_BYTES || stage.count === STAGE_MESSAGES) sendStage(this)
+    stage.data.set(data, stage.bytes)
+    stage.bytes += data.length
+    stage.lengths[stage.count++] = data.length
+    if (stage.count === 1) staging.add(this)
+    if (!sendScheduled) {
+      sendScheduled = true
+      queueMicrotask(sendStaged)
+    }
+    return
+  }
+  if (staging.size > 0) sendStaged()
+  nativePublish.call(this, subject, data, options)
+  if (options === undefined && !(stage !== undefined && stage.closed)) {
+    if (stage === undefined) this[STAGED] = new Stage(this.maxPayload)
+    else stage.maxPayload = this.maxPayload
+    this[STAGED].subject = subject
+  }
+}
+
+// Every other call of the addon first hands over what is staged.
+for (const Class of Object.values(native)) {
+  if (typeof Class !== 'function' || !Class.prototype) continue
+  for (const name of Object.getOwnPropertyNames(Class.prototype)) {
+    if (name === 'constructor' || (Class === Client && name === 'publish')) continue
+    const descriptor = Object.getOwnPropertyDescriptor(Class.prototype, name)
+    if (typeof descriptor.value !== 'function') continue
+    const call = descriptor.value
+    Class.prototype[name] = function (...args) {
+      if (staging.size > 0) sendStaged()
+      return call.apply(this, args)
+    }
+  }
+}
+
+// A closed client takes no more staged publishes (the addon reports CLOSED).
+for (const name of ['close', 'drain']) {
+  const call = Client.prototype[name]
+  Client.prototype[name] = function (...args) {
+    if (this[STAGED] !== undefined) this[STAGED].closed = true
+    return call.apply(this, args)
+  }
+}
+
 module.exports = { ...native, Worker, isNatskitError }

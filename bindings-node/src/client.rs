@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::task::noop_waker_ref;
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{Uint32ArraySlice, Uint8ArraySlice, Unknown};
 use napi::Env;
 use tokio::sync::oneshot;
 
@@ -351,6 +351,37 @@ impl Client {
                 return Outcome(Err(e));
             }
         }
+        self.outbox.push_with(&self.inner, &subject, |subject| {
+            Outgoing::Many(Box::new((subject, payloads)))
+        });
+        Outcome(Ok(()))
+    }
+
+    /// Publishes payloads packed back to back in `data` (`lengths` in order) to one subject,
+    /// as one queued batch: index.js gathers the plain publishes of one turn this way.
+    #[napi(ts_return_type = "void")]
+    pub fn publish_packed(
+        &self,
+        subject: String,
+        data: Uint8ArraySlice,
+        lengths: Uint32ArraySlice,
+    ) -> Outcome<()> {
+        let total: usize = lengths.iter().map(|&l| l as usize).sum();
+        if total != data.len() {
+            return Outcome(Err(invalid_argument(
+                "publishPacked: the lengths do not add up to the data",
+            )));
+        }
+        let none = natskit::PublishOptions::default();
+        let largest = lengths.iter().copied().max().unwrap_or(0) as usize;
+        if let Err(e) = self.inner.check_publish(&subject, largest, &none) {
+            return Outcome(Err(e));
+        }
+        let mut packed = Bytes::copy_from_slice(&data);
+        let payloads = lengths
+            .iter()
+            .map(|&l| packed.split_to(l as usize))
+            .collect();
         self.outbox.push_with(&self.inner, &subject, |subject| {
             Outgoing::Many(Box::new((subject, payloads)))
         });

@@ -121,6 +121,26 @@ test('publishMany sends every payload in order', async () => {
   await sub.unsubscribe()
 })
 
+test('a publish loop reusing one buffer keeps every payload and the call order', async () => {
+  const sub = nc.subscribe('loop.>')
+  const buf = Buffer.alloc(4)
+  const sent = []
+  for (let i = 0; i < 3000; i++) {
+    buf.writeUInt32BE(i)
+    const subject = i % 1000 === 999 ? 'loop.other' : 'loop.main'
+    nc.publish(subject, buf)
+    sent.push(`${subject}:${i}`)
+  }
+  const got = []
+  while (got.length < sent.length) {
+    const m = await sub.next(2000)
+    assert.ok(m, `got ${got.length} of ${sent.length}`)
+    got.push(`${m.subject}:${m.data.readUInt32BE()}`)
+  }
+  assert.deepEqual(got, sent)
+  await sub.unsubscribe()
+})
+
 test('oversize payloads and invalid subjects throw with codes', () => {
   const big = Buffer.alloc(nc.maxPayload + 1)
   assert.throws(() => nc.publish('big.one', big), (e) => {
