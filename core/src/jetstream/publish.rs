@@ -9,8 +9,9 @@ use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErro
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
 use bytes::Bytes;
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::error::from_nats;
 use super::Context;
@@ -88,10 +89,17 @@ impl Context {
 
     /// A pipelined publisher keeping at most `max_in_flight` acks outstanding.
     pub fn publisher(&self, max_in_flight: usize) -> AsyncPublisher {
+        let state = Arc::<State>::default();
+        let (sent, acks) = mpsc::unbounded_channel();
+        tokio::runtime::Handle::try_current()
+            .unwrap_or_else(|_| crate::runtime::handle())
+            .spawn(collect(state.clone(), acks));
         AsyncPublisher {
             context: self.clone(),
             window: Arc::new(Semaphore::new(max_in_flight.max(1))),
-            state: Arc::default(),
+            max_in_flight: max_in_flight.max(1),
+            state,
+            sent,
         }
     }
 }
@@ -164,7 +172,18 @@ fn publish_error(err: PublishError, subject: &str) -> Error {
 pub struct AsyncPublisher {
     context: Context,
     window: Arc<Semaphore>,
+    max_in_flight: usize,
     state: Arc<State>,
+    /// To the task that awaits every ack (one task per publisher, not one per message).
+    sent: mpsc::UnboundedSender<InFlight>,
+}
+
+/// A publish whose ack is on its way back, holding its window slot.
+#[derive(Debug)]
+struct InFlight {
+    ack: PublishAckFuture,
+    subject: String,
+    _slot: OwnedSemaphorePermit,
 }
 
 #[derive(Debug, Default)]
@@ -178,43 +197,37 @@ struct State {
 }
 
 impl AsyncPublisher {
-    /// Sends one message; returns once it is on its way (waiting while the window is full).
+    /// Sends one message; returns once it is on its way. With the window full it first waits
+    /// until half of the window is free.
     pub async fn publish(
         &self,
         subject: &str,
         payload: impl Into<Bytes>,
         options: &PublishOptions,
     ) -> Result<()> {
+        if self.window.available_permits() == 0 {
+            // A full window waits for half of it to come back, so a waiting publisher wakes
+            // once per batch of acks rather than once per ack (a thread switch each).
+            let half = (self.max_in_flight / 2).max(1) as u32;
+            drop(self.window.acquire_many(half).await);
+        }
         let slot = self
             .window
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| Error::closed("the publisher was closed"))?;
-        let pending = send(&self.context, subject, payload.into(), options).await?;
+        let ack = send(&self.context, subject, payload.into(), options).await?;
         self.state.pending.fetch_add(1, Ordering::SeqCst);
-        let state = self.state.clone();
-        let subject = subject.to_string();
-        tokio::spawn(async move {
-            match pending.await {
-                Ok(ack) => {
-                    state.acked.fetch_add(1, Ordering::Relaxed);
-                    if ack.duplicate {
-                        state.duplicates.fetch_add(1, Ordering::Relaxed);
-                    }
-                    state.last_seq.fetch_max(ack.sequence, Ordering::Relaxed);
-                }
-                Err(e) => {
-                    let mut first = state.first_error.lock().unwrap();
-                    first.get_or_insert_with(|| publish_error(e, &subject));
-                }
-            }
-            let last = state.pending.fetch_sub(1, Ordering::SeqCst) == 1;
-            drop(slot);
-            if last {
-                state.idle.notify_waiters();
-            }
-        });
+        let in_flight = InFlight {
+            ack,
+            subject: subject.to_string(),
+            _slot: slot,
+        };
+        if let Err(unsent) = self.sent.send(in_flight) {
+            // The collector only stops once every sender is gone; this one is alive.
+            settle(&self.state, unsent.0).await;
+        }
         Ok(())
     }
 
@@ -242,5 +255,49 @@ impl AsyncPublisher {
             Some(e) => Err(e),
             None => Ok(summary),
         }
+    }
+}
+
+/// Awaits the acks of one publisher as they come back, until it and its clones are gone.
+async fn collect(state: Arc<State>, mut sent: mpsc::UnboundedReceiver<InFlight>) {
+    let mut acks = FuturesUnordered::new();
+    loop {
+        tokio::select! {
+            biased;
+            Some(()) = acks.next(), if !acks.is_empty() => {}
+            next = sent.recv() => match next {
+                Some(in_flight) => acks.push(settle(&state, in_flight)),
+                None => break,
+            },
+        }
+    }
+    while acks.next().await.is_some() {}
+}
+
+/// Records one ack (or the first failure) and frees its window slot.
+async fn settle(state: &State, in_flight: InFlight) {
+    let InFlight {
+        ack,
+        subject,
+        _slot,
+    } = in_flight;
+    match ack.await {
+        Ok(ack) => {
+            state.acked.fetch_add(1, Ordering::Relaxed);
+            if ack.duplicate {
+                state.duplicates.fetch_add(1, Ordering::Relaxed);
+            }
+            state.last_seq.fetch_max(ack.sequence, Ordering::Relaxed);
+        }
+        Err(e) => {
+            let mut first = state.first_error.lock().unwrap();
+            first.get_or_insert_with(|| publish_error(e, &subject));
+        }
+    }
+    // Counted out before the slot is free, so `in_flight` never exceeds the window.
+    let last = state.pending.fetch_sub(1, Ordering::SeqCst) == 1;
+    drop(_slot);
+    if last {
+        state.idle.notify_waiters();
     }
 }
