@@ -547,7 +547,7 @@ impl Pulled {
         self.messages
             .into_iter()
             .map(|msg| {
-                let base = PyClassInitializer::from(JsMessage { msg });
+                let base = PyClassInitializer::from(JsMessage { msg: Arc::new(msg) });
                 Ok(if self.asyncio {
                     Bound::new(py, base.add_subclass(AsyncJsMessage))?.into_any()
                 } else {
@@ -589,7 +589,8 @@ impl<'py> IntoPyObject<'py> for PulledOne {
 /// `term` or `in_progress`.
 #[pyclass(module = "natskit", name = "JsMessage", subclass, frozen)]
 pub struct JsMessage {
-    msg: js::JsMessage,
+    /// Shared, so an awaited ack takes a reference instead of a copy.
+    msg: Arc<js::JsMessage>,
 }
 
 #[pymethods]
@@ -677,7 +678,7 @@ pub struct AsyncJsMessage;
 impl AsyncJsMessage {
     fn ack_with<'py, F, Fut>(slf: PyRef<'py, Self>, send: F) -> PyResult<Bound<'py, PyAny>>
     where
-        F: FnOnce(js::JsMessage) -> Fut,
+        F: FnOnce(Arc<js::JsMessage>) -> Fut,
         Fut: std::future::Future<Output = natskit::Result<()>> + Send + 'static,
     {
         let msg = slf.as_super().msg.clone();
