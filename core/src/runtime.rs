@@ -48,17 +48,22 @@ thread_local! {
 
 /// The shared runtime (for this process; a forked child gets its own).
 pub fn runtime() -> Arc<Runtime> {
+    with_runtime(|rt| rt.clone())
+}
+
+/// Runs `f` with this thread's cached runtime, without touching its reference count.
+fn with_runtime<R>(f: impl FnOnce(&Arc<Runtime>) -> R) -> R {
     let generation = fork_generation();
-    let cached = CACHED.with(|c| match &*c.borrow() {
-        Some((g, rt)) if *g == generation => Some(rt.clone()),
-        _ => None,
-    });
-    if let Some(rt) = cached {
-        return rt;
-    }
-    let rt = shared_runtime(generation);
-    CACHED.with(|c| *c.borrow_mut() = Some((generation, rt.clone())));
-    rt
+    CACHED.with(|c| {
+        if let Some((g, rt)) = &*c.borrow() {
+            if *g == generation {
+                return f(rt);
+            }
+        }
+        let rt = shared_runtime(generation);
+        *c.borrow_mut() = Some((generation, rt.clone()));
+        f(&rt)
+    })
 }
 
 fn shared_runtime(generation: u64) -> Arc<Runtime> {
@@ -99,16 +104,17 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
             "a blocking natskit call was made from inside an async runtime; await the async API instead",
         ));
     }
-    let rt = runtime();
     let mut future = std::pin::pin!(future);
-    let ready = {
-        let _context = rt.enter();
-        futures::FutureExt::now_or_never(future.as_mut())
-    };
-    match ready {
-        Some(output) => Ok(output),
-        None => Ok(rt.block_on(future)),
-    }
+    with_runtime(|rt| {
+        let ready = {
+            let _context = rt.enter();
+            futures::FutureExt::now_or_never(future.as_mut())
+        };
+        match ready {
+            Some(output) => Ok(output),
+            None => Ok(rt.block_on(future)),
+        }
+    })
 }
 
 /// Runs `f` with the shared runtime entered, so that values whose `Drop` spawns tasks
@@ -117,7 +123,8 @@ pub fn enter<R>(f: impl FnOnce() -> R) -> R {
     if Handle::try_current().is_ok() {
         return f();
     }
-    let rt = runtime();
-    let _guard = rt.enter();
-    f()
+    with_runtime(|rt| {
+        let _guard = rt.enter();
+        f()
+    })
 }
