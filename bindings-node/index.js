@@ -69,6 +69,8 @@ const PROMISED = [
   [JetStream, ['publish']],
   [AsyncPublisher, ['publish']],
   [JsMessage, ['ack', 'doubleAck', 'nak', 'term', 'inProgress']],
+  [Subscription, ['next']],
+  [ConsumerMessages, ['next']],
 ]
 for (const [Class, methods] of PROMISED) {
   for (const method of methods) {

@@ -11,7 +11,7 @@ use tokio::sync::{watch, Mutex, Semaphore};
 use crate::client::millis;
 use crate::error::Outcome;
 use crate::message::{Message, MessageBatch};
-use crate::runtime;
+use crate::runtime::{self, Now};
 
 /// At most this many messages are handed to JavaScript in one callback call.
 const BATCH: usize = 256;
@@ -129,14 +129,21 @@ impl Subscription {
     /// The next message, or null when `timeoutMs` passes first (omit it to wait forever);
     /// rejects with `CLOSED` once the subscription has ended.
     #[napi(ts_return_type = "Promise<Message | null>")]
-    pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<Message>> {
+    pub fn next<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<f64>,
+    ) -> napi::Result<Now<'env, Outcome<Option<Message>>>> {
         if self.callback {
-            return Outcome(Err(crate::error::invalid_argument(format!(
-                "the subscription to {} delivers to its callback; next() is for subscriptions without one",
-                self.shared.subject
-            ))));
+            return Ok(Now::Ready(Outcome(Err(crate::error::invalid_argument(
+                format!(
+                    "the subscription to {} delivers to its callback; next() is for subscriptions without one",
+                    self.shared.subject
+                ),
+            )))));
         }
-        Outcome(next(self.shared.clone(), timeout_ms).await)
+        let shared = self.shared.clone();
+        runtime::now_or_later(env, async move { Outcome(next(shared, timeout_ms).await) })
     }
 
     /// Stops interest now (synchronously: no further message is delivered); the Promise

@@ -425,22 +425,23 @@ impl JetStream {
     /// Fetches up to `max` messages from a pull consumer: waits until `max` arrived or the
     /// timeout passed, or with `noWait` returns what is available now.
     #[napi(ts_return_type = "Promise<JsMessage[]>")]
-    pub async fn fetch(
+    pub fn fetch<'env>(
         &self,
+        env: &'env Env,
         stream: String,
         consumer: String,
         max: u32,
         options: Option<FetchOptions>,
-    ) -> Outcome<JsMessageBatch> {
+    ) -> napi::Result<Now<'env, Outcome<JsMessageBatch>>> {
         let js = self.inner.clone();
-        Outcome(
-            async move {
+        runtime::now_or_later(env, async move {
+            let fetched = async {
                 let o = FetchOptions::to_core(options)?;
                 let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
                 Ok(JsMessageBatch::new(got))
-            }
-            .await,
-        )
+            };
+            Outcome(fetched.await)
+        })
     }
 
     /// Fetches one message; null when none arrived in time.

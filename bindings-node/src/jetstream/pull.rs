@@ -250,16 +250,20 @@ impl ConsumerMessages {
 impl ConsumerMessages {
     /// The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped.
     #[napi(ts_return_type = "Promise<JsMessage | null>")]
-    pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<JsMessage>> {
+    pub fn next<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<f64>,
+    ) -> napi::Result<Now<'env, Outcome<Option<JsMessage>>>> {
         let inner = self.inner.clone();
-        Outcome(
-            async move {
+        runtime::now_or_later(env, async move {
+            let next = async {
                 let timeout = timeout_ms.map(millis).transpose()?;
                 let got = inner.lock().await.next(timeout).await?;
                 Ok(got.map(JsMessage::from))
-            }
-            .await,
-        )
+            };
+            Outcome(next.await)
+        })
     }
 
     /// Stops pulling.
