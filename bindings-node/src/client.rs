@@ -413,7 +413,7 @@ impl Client {
             None => (None, None),
         };
         let client = self.inner.clone();
-        runtime::now_or_later(env, async move {
+        runtime::now_or_on_wake(env, async move {
             let result = async {
                 let timeout = timeout.map(millis).transpose()?;
                 let opts = natskit::RequestOptions {

@@ -3,7 +3,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
 use futures::FutureExt;
 use napi::bindgen_prelude::{
@@ -107,7 +109,7 @@ unsafe impl Send for Settle {}
 impl Settle {
     fn send(self) {
         let tsfn = self.settler.0;
-        let data = Box::into_raw(Box::new(self));
+        let data = Box::into_raw(Box::new(Job::Settle(self)));
         // SAFETY: the thread-safe function lives as long as its env (never released); an
         // unbounded queue does not block. If the env is gone the job is dropped by napi.
         let status = unsafe {
@@ -203,20 +205,34 @@ unsafe extern "C" fn settle(
     _context: *mut std::ffi::c_void,
     data: *mut std::ffi::c_void,
 ) {
-    // SAFETY: `data` is the `Settle` boxed by `Settle::send`.
-    let job = unsafe { Box::from_raw(data.cast::<Settle>()) };
+    // SAFETY: `data` is the `Job` boxed by `Settle::send` or `JsTask::wake_by_ref`.
+    let job = unsafe { Box::from_raw(data.cast::<Job>()) };
     if env.is_null() {
         return;
     }
-    let Settle {
-        deferred,
-        settler,
-        value,
-    } = *job;
-    let converted = match value {
-        Some(convert) => convert(env),
-        None => Err(napi::Error::from_reason("the operation was dropped")),
-    };
+    match *job {
+        Job::Settle(Settle {
+            deferred,
+            settler,
+            value,
+        }) => {
+            let converted = match value {
+                Some(convert) => convert(env),
+                None => Err(napi::Error::from_reason("the operation was dropped")),
+            };
+            settle_deferred(env, deferred, settler, converted);
+        }
+        Job::Poll(task) => task.poll(env),
+    }
+}
+
+/// Resolves or rejects a Promise of this thread and counts it settled.
+fn settle_deferred(
+    env: sys::napi_env,
+    deferred: sys::napi_deferred,
+    settler: Settler,
+    converted: napi::Result<sys::napi_value>,
+) {
     // SAFETY: `deferred` came from `napi_create_promise` on this thread and is settled once.
     unsafe {
         match converted {
@@ -228,6 +244,114 @@ unsafe extern "C" fn settle(
         };
     }
     let _ = settler.pending(&Env::from_raw(env), -1);
+}
+
+/// What the settler's thread-safe function runs on the JavaScript thread.
+enum Job {
+    /// A future finished on the runtime: settle its Promise.
+    Settle(Settle),
+    /// A future polled on the JavaScript thread was woken: poll it again.
+    Poll(Arc<JsTask>),
+}
+
+/// A future polled on the JavaScript thread whenever it is woken, for calls that wait for
+/// one event (a reply): the event's thread hands it straight to JavaScript, without a
+/// runtime task in between.
+struct JsTask {
+    future: Mutex<Option<Pin<Box<dyn Future<Output = Convert> + Send>>>>,
+    deferred: sys::napi_deferred,
+    settler: Settler,
+    scheduled: AtomicBool,
+}
+
+// SAFETY: `deferred` is only used on the JavaScript thread (in `poll`); the future is Send
+// and behind a mutex.
+unsafe impl Send for JsTask {}
+// SAFETY: as above.
+unsafe impl Sync for JsTask {}
+
+impl Wake for JsTask {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let data = Box::into_raw(Box::new(Job::Poll(self.clone())));
+        // SAFETY: as in `Settle::send`.
+        let status = unsafe {
+            sys::napi_call_threadsafe_function(
+                self.settler.0,
+                data.cast(),
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: napi did not take the job; it is still ours.
+            drop(unsafe { Box::from_raw(data) });
+        }
+    }
+}
+
+impl JsTask {
+    /// Polls the future (on the JavaScript thread) and settles the Promise once it is done.
+    fn poll(self: Arc<Self>, env: sys::napi_env) {
+        self.scheduled.store(false, Ordering::Release);
+        let mut slot = self.future.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(future) = slot.as_mut() else {
+            return;
+        };
+        let waker = Waker::from(self.clone());
+        let polled = {
+            let _entered = handle().enter();
+            future.as_mut().poll(&mut TaskContext::from_waker(&waker))
+        };
+        if let Poll::Ready(convert) = polled {
+            *slot = None;
+            drop(slot);
+            settle_deferred(env, self.deferred, self.settler, convert(env));
+        }
+    }
+}
+
+/// Like [`now_or_later`], but a future that must wait is polled on the JavaScript thread
+/// whenever it is woken rather than on the runtime: for calls that wait for a single event.
+pub fn now_or_on_wake<'env, T, F>(env: &'env Env, future: F) -> napi::Result<Now<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let mut future = Box::pin(future);
+    let ready = {
+        let _entered = handle().enter();
+        future.as_mut().now_or_never()
+    };
+    if let Some(value) = ready {
+        return Ok(Now::Ready(value));
+    }
+    let settler = Settler::of(env)?;
+    let mut deferred = std::ptr::null_mut();
+    let mut promise = std::ptr::null_mut();
+    // SAFETY: plain napi calls on the JavaScript thread with out-pointers to locals.
+    check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
+    settler.pending(env, 1)?;
+    let converting = async move {
+        let value = future.await;
+        Box::new(move |env| {
+            // SAFETY: called on the JavaScript thread with its live env.
+            unsafe { T::to_napi_value(env, value) }
+        }) as Convert
+    };
+    let task = Arc::new(JsTask {
+        future: Mutex::new(Some(Box::pin(converting))),
+        deferred,
+        settler,
+        scheduled: AtomicBool::new(false),
+    });
+    task.poll(env.raw());
+    Ok(Now::Later(PromiseRaw::new(env.raw(), promise)))
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
