@@ -326,8 +326,9 @@ natskit_status natskit_js_publisher_wait(const natskit_js_publisher *publisher,
 void natskit_js_publisher_free(natskit_js_publisher *publisher);
 
 // Fetches up to `max` messages into `messages_out[0..*count_out]` (an array of at least `max`
-// slots). The pull waits up to `timeout_ms` (0 = the API timeout) and always expires on the
-// server; with `no_wait` it returns at once with what is there. `*count_out` may be 0.
+// slots): those available now, or else the first to arrive within `timeout_ms` (0 = the API
+// timeout) with whatever is available right after it. Every pull expires on the server;
+// with `no_wait` it never waits. `*count_out` may be 0.
 natskit_status natskit_js_fetch(const natskit_js *js,
                                 const char *stream,
                                 const char *consumer,

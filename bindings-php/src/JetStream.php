@@ -197,7 +197,12 @@ final class JetStream
         return new JetStreamMessage($message);
     }
 
-    /** @return list<JetStreamMessage> up to `$batch` messages within `$timeout` seconds */
+    /**
+     * Up to `$batch` messages: those available now, or else the first to arrive within
+     * `$timeout` seconds with whatever is available right after it (none with `$noWait`).
+     *
+     * @return list<JetStreamMessage>
+     */
     public function fetch(string $stream, string $consumer, int $batch, float $timeout = 5.0, bool $noWait = false): array
     {
         $ffi = Library::ffi();

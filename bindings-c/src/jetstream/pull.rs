@@ -44,8 +44,9 @@ fn fetch_options(timeout_ms: i64, no_wait: bool) -> Result<FetchOptions> {
 }
 
 /// Fetches up to `max` messages into `messages_out[0..*count_out]` (an array of at least `max`
-/// slots). The pull waits up to `timeout_ms` (0 = the API timeout) and always expires on the
-/// server; with `no_wait` it returns at once with what is there. `*count_out` may be 0.
+/// slots): those available now, or else the first to arrive within `timeout_ms` (0 = the API
+/// timeout) with whatever is available right after it. Every pull expires on the server;
+/// with `no_wait` it never waits. `*count_out` may be 0.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_fetch(
     js: *const natskit_js,

@@ -201,8 +201,9 @@ impl PullConsumer {
         &self.inner.cached_info().name
     }
 
-    /// Fetches up to `max` messages: waits until `max` arrived or the timeout passed,
-    /// or with `no_wait` returns at once with what is available.
+    /// Fetches up to `max` messages: those available now, or, when none is, the first that
+    /// arrives within the timeout and whatever is available right after it. With `no_wait`
+    /// it never waits. Every pull expires on the server, so none is left waiting there.
     pub async fn fetch(&self, max: usize, options: &FetchOptions) -> Result<Vec<JsMessage>> {
         self.client.check_open()?;
         if max == 0 {
@@ -214,7 +215,25 @@ impl PullConsumer {
                 "fetch: timeout must be at least 1 ms",
             ));
         }
-        let batch = if options.no_wait {
+        let mut messages = self.pull(max, expires, true).await?;
+        if messages.is_empty() && !options.no_wait {
+            // Nothing there yet: wait for one, then take what came with it.
+            messages = self.pull(1, expires, false).await?;
+            if !messages.is_empty() && max > 1 {
+                match self.pull(max - 1, expires, true).await {
+                    Ok(more) => messages.extend(more),
+                    // The first message is the caller's now; a failed top-up only ends the batch.
+                    Err(_) => {}
+                }
+            }
+        }
+        Ok(messages)
+    }
+
+    /// One pull request for up to `max` messages: `no_wait` ends it when none is left,
+    /// otherwise it ends with `max` messages or at `expires`.
+    async fn pull(&self, max: usize, expires: Duration, no_wait: bool) -> Result<Vec<JsMessage>> {
+        let batch = if no_wait {
             self.inner
                 .fetch()
                 .max_messages(max)
