@@ -451,8 +451,9 @@ export declare class JetStream {
   /** A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding. */
   publisher(maxInFlight?: number | undefined | null): AsyncPublisher
   /**
-   * Fetches up to `max` messages from a pull consumer: waits until `max` arrived or the
-   * timeout passed, or with `noWait` returns what is available now.
+   * Fetches up to `max` messages from a pull consumer: those available now, or else the
+   * first to arrive within the timeout with whatever is available right after it (with
+   * `noWait`, never waits).
    */
   fetch(stream: string, consumer: string, max: number, options?: FetchOptions | undefined | null): Promise<JsMessage[]>
   /** Fetches one message; null when none arrived in time. */

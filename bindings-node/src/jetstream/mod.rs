@@ -422,8 +422,9 @@ impl JetStream {
         AsyncPublisher::new(self.inner.publisher(max_in_flight.unwrap_or(256) as usize))
     }
 
-    /// Fetches up to `max` messages from a pull consumer: waits until `max` arrived or the
-    /// timeout passed, or with `noWait` returns what is available now.
+    /// Fetches up to `max` messages from a pull consumer: those available now, or else the
+    /// first to arrive within the timeout with whatever is available right after it (with
+    /// `noWait`, never waits).
     #[napi(ts_return_type = "Promise<JsMessage[]>")]
     pub fn fetch<'env>(
         &self,
