@@ -1,6 +1,7 @@
 //! Publishing to a stream with an ack: message id (dedup), expectations, per-message TTL,
 //! and pipelined publishing with a bounded number of acks in flight.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,9 +10,8 @@ use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErro
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
 use bytes::Bytes;
-use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
-use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 
 use super::error::from_nats;
 use super::Context;
@@ -89,17 +89,10 @@ impl Context {
 
     /// A pipelined publisher keeping at most `max_in_flight` acks outstanding.
     pub fn publisher(&self, max_in_flight: usize) -> AsyncPublisher {
-        let state = Arc::<State>::default();
-        let (sent, acks) = mpsc::unbounded_channel();
-        tokio::runtime::Handle::try_current()
-            .unwrap_or_else(|_| crate::runtime::handle())
-            .spawn(collect(state.clone(), acks));
         AsyncPublisher {
             context: self.clone(),
-            window: Arc::new(Semaphore::new(max_in_flight.max(1))),
             max_in_flight: max_in_flight.max(1),
-            state,
-            sent,
+            state: Arc::default(),
         }
     }
 }
@@ -166,69 +159,81 @@ fn publish_error(err: PublishError, subject: &str) -> Error {
     }
 }
 
-/// Publishes without waiting for each ack; at most `max_in_flight` acks are outstanding
-/// (a publish waits for a slot). [`AsyncPublisher::wait`] collects the outcome.
+/// Publishes without waiting for each ack; at most `max_in_flight` acks are outstanding.
+/// A publish that finds the window full first collects acks until an eighth of it is free, so a
+/// publisher waits (and wakes) once per batch of acks, not once per ack; no task runs in the
+/// background. [`AsyncPublisher::wait`] collects the rest and reports the outcome.
 #[derive(Debug, Clone)]
 pub struct AsyncPublisher {
     context: Context,
-    window: Arc<Semaphore>,
     max_in_flight: usize,
     state: Arc<State>,
-    /// To the task that awaits every ack (one task per publisher, not one per message).
-    sent: mpsc::UnboundedSender<InFlight>,
 }
 
-/// A publish whose ack is on its way back, holding its window slot.
+/// A publish whose ack is on its way back.
 #[derive(Debug)]
 struct InFlight {
     ack: PublishAckFuture,
     subject: String,
-    _slot: OwnedSemaphorePermit,
 }
 
 #[derive(Debug, Default)]
 struct State {
+    /// Publishes sent whose ack was not collected yet.
     pending: AtomicUsize,
+    /// Their ack futures, oldest first (those being collected are taken out).
+    sent: Mutex<VecDeque<InFlight>>,
     acked: AtomicU64,
     duplicates: AtomicU64,
     last_seq: AtomicU64,
     first_error: Mutex<Option<Error>>,
-    idle: Notify,
+    /// Signalled after every batch of collected acks.
+    progress: Notify,
 }
 
 impl AsyncPublisher {
-    /// Sends one message; returns once it is on its way. With the window full it first waits
-    /// until half of the window is free.
+    /// Sends one message; returns once it is on its way. With the window full it first
+    /// collects acks until an eighth of the window is free.
     pub async fn publish(
         &self,
         subject: &str,
         payload: impl Into<Bytes>,
         options: &PublishOptions,
     ) -> Result<()> {
-        if self.window.available_permits() == 0 {
-            // A full window waits for half of it to come back, so a waiting publisher wakes
-            // once per batch of acks rather than once per ack (a thread switch each).
-            let half = (self.max_in_flight / 2).max(1) as u32;
-            drop(self.window.acquire_many(half).await);
+        if self.state.pending.load(Ordering::SeqCst) >= self.max_in_flight {
+            self.collect_down_to(self.max_in_flight - self.max_in_flight.div_ceil(8))
+                .await;
         }
-        let slot = self
-            .window
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::closed("the publisher was closed"))?;
         let ack = send(&self.context, subject, payload.into(), options).await?;
         self.state.pending.fetch_add(1, Ordering::SeqCst);
-        let in_flight = InFlight {
+        self.state.sent.lock().unwrap().push_back(InFlight {
             ack,
             subject: subject.to_string(),
-            _slot: slot,
-        };
-        if let Err(unsent) = self.sent.send(in_flight) {
-            // The collector only stops once every sender is gone; this one is alive.
-            settle(&self.state, unsent.0).await;
-        }
+        });
         Ok(())
+    }
+
+    /// Collects the oldest acks until at most `target` are outstanding.
+    async fn collect_down_to(&self, target: usize) {
+        loop {
+            let progress = self.state.progress.notified();
+            let pending = self.state.pending.load(Ordering::SeqCst);
+            if pending <= target {
+                return;
+            }
+            let batch: Vec<InFlight> = {
+                let mut sent = self.state.sent.lock().unwrap();
+                let take = (pending - target).min(sent.len());
+                sent.drain(..take).collect()
+            };
+            if batch.is_empty() {
+                // Another caller is collecting the rest.
+                progress.await;
+                continue;
+            }
+            futures::future::join_all(batch.into_iter().map(|f| settle(&self.state, f))).await;
+            self.state.progress.notify_waiters();
+        }
     }
 
     /// Publishes whose ack is still outstanding.
@@ -239,13 +244,7 @@ impl AsyncPublisher {
     /// Waits for every outstanding ack; returns the counts since the last `wait`, or the
     /// first failure.
     pub async fn wait(&self) -> Result<PublishSummary> {
-        loop {
-            let idle = self.state.idle.notified();
-            if self.state.pending.load(Ordering::SeqCst) == 0 {
-                break;
-            }
-            idle.await;
-        }
+        self.collect_down_to(0).await;
         let summary = PublishSummary {
             acked: self.state.acked.swap(0, Ordering::Relaxed),
             duplicates: self.state.duplicates.swap(0, Ordering::Relaxed),
@@ -258,29 +257,9 @@ impl AsyncPublisher {
     }
 }
 
-/// Awaits the acks of one publisher as they come back, until it and its clones are gone.
-async fn collect(state: Arc<State>, mut sent: mpsc::UnboundedReceiver<InFlight>) {
-    let mut acks = FuturesUnordered::new();
-    loop {
-        tokio::select! {
-            biased;
-            Some(()) = acks.next(), if !acks.is_empty() => {}
-            next = sent.recv() => match next {
-                Some(in_flight) => acks.push(settle(&state, in_flight)),
-                None => break,
-            },
-        }
-    }
-    while acks.next().await.is_some() {}
-}
-
-/// Records one ack (or the first failure) and frees its window slot.
+/// Records one ack (or the first failure).
 async fn settle(state: &State, in_flight: InFlight) {
-    let InFlight {
-        ack,
-        subject,
-        _slot,
-    } = in_flight;
+    let InFlight { ack, subject } = in_flight;
     match ack.await {
         Ok(ack) => {
             state.acked.fetch_add(1, Ordering::Relaxed);
@@ -294,10 +273,5 @@ async fn settle(state: &State, in_flight: InFlight) {
             first.get_or_insert_with(|| publish_error(e, &subject));
         }
     }
-    // Counted out before the slot is free, so `in_flight` never exceeds the window.
-    let last = state.pending.fetch_sub(1, Ordering::SeqCst) == 1;
-    drop(_slot);
-    if last {
-        state.idle.notify_waiters();
-    }
+    state.pending.fetch_sub(1, Ordering::SeqCst);
 }
