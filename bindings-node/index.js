@@ -421,7 +421,9 @@ function sendStage(client) {
     nativePublishPacked.call(client, stage.subject, data, lengths)
   } catch {
     // Only a connection closed since these publishes were accepted gets here; like any
-    // publish queued before a close, they are lost.
+    // publish queued before a close, they are lost. Later publishes go to the addon, which
+    // throws CLOSED.
+    stage.closed = true
   }
 }
 

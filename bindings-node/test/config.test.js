@@ -92,6 +92,22 @@ test('token auth: right token works, wrong one is AUTHORIZATION without the toke
   }
 })
 
+test('publishes after the server closed the connection throw CLOSED from the next turn on', async () => {
+  const server = await LocalServer.start({ jetstream: false })
+  const nc = await connect({ servers: server.url, reconnect: { max_attempts: 1, delay: 0.05 } })
+  const payload = Buffer.from('x')
+  nc.publish('gone.a', payload)
+  await nc.flush()
+  server.kill()
+  for (let i = 0; i < 200 && !nc.isClosed; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.ok(nc.isClosed, 'the client gave up reconnecting')
+  // Staged in this turn (the connection's end is only learnt when the stage is handed over)...
+  nc.publish('gone.a', payload)
+  await new Promise(setImmediate)
+  // ...and refused from then on, like any publish on a closed connection.
+  assert.throws(() => nc.publish('gone.a', payload), (e) => e.code === 'CLOSED')
+})
+
 test('a closed client refuses work with CLOSED; closing twice is fine', async () => {
   const server = await LocalServer.start({ jetstream: false })
   try {

@@ -105,6 +105,16 @@ impl EventHub {
             async_nats::Event::ServerError(e) => Event::ServerError {
                 message: e.to_string(),
             },
+            async_nats::Event::ClientError(async_nats::ClientError::MaxReconnects) => {
+                // async-nats gives up without a Closed event; the connection is closed all
+                // the same, so later calls fail with CLOSED rather than an I/O error.
+                self.push(Event::ClientError {
+                    message: async_nats::ClientError::MaxReconnects.to_string(),
+                });
+                self.closed.store(true, Ordering::SeqCst);
+                self.closed_notify.notify_waiters();
+                Event::Closed
+            }
             async_nats::Event::ClientError(e) => Event::ClientError {
                 message: e.to_string(),
             },

@@ -390,6 +390,30 @@ async fn reconnects_after_a_server_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn giving_up_reconnecting_closes_the_client() {
+    let mut srv = server();
+    let config =
+        ConnectionConfig::from_json(r#"{"reconnect": {"max_attempts": 1, "delay": 0.05}}"#)
+            .unwrap();
+    let nc = client_with(&srv, config).await;
+    nc.publish("gone", "x").await.unwrap();
+    nc.flush().await.unwrap();
+    srv.kill();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !nc.is_closed() {
+        assert!(
+            Instant::now() < deadline,
+            "still not closed after giving up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let err = nc.publish("gone", "x").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Closed, "{err}");
+    let events: Vec<_> = std::iter::from_fn(|| nc.poll_event()).collect();
+    assert!(events.contains(&Event::Closed), "{events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn check_publish_validates_without_sending() {
     let srv = server();
     let nc = client(&srv).await;
