@@ -41,6 +41,12 @@ impl<T: ToNapiValue> ToNapiValue for Now<'_, T> {
     }
 }
 
+/// Polls `future` once on this thread with the core runtime entered.
+fn poll_once<F: Future + ?Sized>(future: &mut Pin<Box<F>>) -> Option<F::Output> {
+    let _entered = handle().enter();
+    future.as_mut().now_or_never()
+}
+
 /// Polls `future` once on the JavaScript thread, inside the core runtime: calls that only
 /// hand a message to the connection usually finish there. Otherwise the runtime drives it
 /// on (from where it stopped) and the caller gets its Promise.
@@ -50,10 +56,7 @@ where
     F: Future<Output = T> + Send + 'static,
 {
     let mut future = Box::pin(future);
-    let ready = {
-        let _entered = handle().enter();
-        future.as_mut().now_or_never()
-    };
+    let ready = poll_once(&mut future);
     match ready {
         Some(value) => Ok(Now::Ready(value)),
         None => later(env, future).map(Now::Later),
@@ -324,10 +327,7 @@ where
     F: Future<Output = T> + Send + 'static,
 {
     let mut future = Box::pin(future);
-    let ready = {
-        let _entered = handle().enter();
-        future.as_mut().now_or_never()
-    };
+    let ready = poll_once(&mut future);
     if let Some(value) = ready {
         return Ok(Now::Ready(value));
     }

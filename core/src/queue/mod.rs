@@ -15,6 +15,7 @@ mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::jetstream::{self, consumer, stream};
 use futures::StreamExt;
 use serde::Serialize;
@@ -269,15 +270,24 @@ impl Queue {
         msg_id: &str,
     ) -> Result<()> {
         self.ensure_stream().await?;
+        let ack = self.send(env, delay, msg_id).await?;
+        ack.await.map_err(|e| from_nats(&e, "push"))?;
+        Ok(())
+    }
+
+    /// Sends one envelope to the stream; the returned future resolves with the stream's ack.
+    async fn send(
+        &self,
+        env: &Envelope,
+        delay: Duration,
+        msg_id: &str,
+    ) -> Result<PublishAckFuture> {
         let (subject, headers, payload) = self.outbound(env, delay, msg_id)?;
-        let ack = self
-            .inner
+        self.inner
             .js
             .publish_with_headers(subject, headers, payload)
             .await
-            .map_err(|e| from_nats(&e, "push"))?;
-        ack.await.map_err(|e| from_nats(&e, "push"))?;
-        Ok(())
+            .map_err(|e| from_nats(&e, "push"))
     }
 
     /// Pushes many jobs with up to 256 stores in flight; returns once the stream has
@@ -301,14 +311,7 @@ impl Queue {
                     .delay
                     .map(Duration::from_secs_f64)
                     .unwrap_or_default();
-                let (subject, headers, payload) = self.outbound(&env, delay, &env.uuid)?;
-                let ack = self
-                    .inner
-                    .js
-                    .publish_with_headers(subject, headers, payload)
-                    .await
-                    .map_err(|e| from_nats(&e, "push"))?;
-                acks.push(ack);
+                acks.push(self.send(&env, delay, &env.uuid).await?);
                 ids.push(Some(env.uuid));
             }
             for ack in acks {
