@@ -44,6 +44,8 @@ typedef struct natskit_manager natskit_manager;
 
 typedef struct natskit_message natskit_message;
 
+typedef struct natskit_prefetch natskit_prefetch;
+
 typedef struct natskit_queue natskit_queue;
 
 typedef struct natskit_subscription natskit_subscription;
@@ -379,6 +381,11 @@ natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
                                           double older_than_s,
                                           uint64_t *flushed_out);
 
+natskit_status natskit_queue_failed_report(const natskit_queue *queue,
+                                           const char *failed_json,
+                                           bool store,
+                                           const char *dead_letter_subject);
+
 natskit_status natskit_job_id(const natskit_job *job, const char **id_out);
 
 natskit_status natskit_job_name(const natskit_job *job, const char **name_out);
@@ -388,6 +395,8 @@ natskit_status natskit_job_queue(const natskit_job *job, const char **queue_out)
 natskit_status natskit_job_payload_json(const natskit_job *job, const char **json_out);
 
 natskit_status natskit_job_envelope_json(const natskit_job *job, const char **json_out);
+
+natskit_status natskit_job_invalid(const natskit_job *job, const char **reason_out);
 
 natskit_status natskit_job_attempts(const natskit_job *job, uint32_t *attempts_out);
 
@@ -406,6 +415,18 @@ natskit_status natskit_job_error(const natskit_job *job,
                                  char **event_json_out);
 
 void natskit_job_free(natskit_job *job);
+
+natskit_status natskit_prefetch_new(const natskit_queue *queue,
+                                    size_t size,
+                                    natskit_prefetch **prefetch_out);
+
+natskit_status natskit_prefetch_pop(const natskit_prefetch *prefetch,
+                                    int64_t timeout_ms,
+                                    natskit_job **job_out);
+
+natskit_status natskit_prefetch_unreserve(const natskit_prefetch *prefetch, size_t *count_out);
+
+void natskit_prefetch_free(natskit_prefetch *prefetch);
 
 natskit_status natskit_worker_new(const natskit_client *client,
                                   const char *options_json,

@@ -85,6 +85,9 @@ typedef struct natskit_manager natskit_manager;
 // A received message (opaque).
 typedef struct natskit_message natskit_message;
 
+// A prefetching reader of one queue (opaque). Free it after `natskit_prefetch_unreserve`.
+typedef struct natskit_prefetch natskit_prefetch;
+
 // A job queue on one connection (opaque). Safe to use from several threads at once.
 typedef struct natskit_queue natskit_queue;
 
@@ -575,6 +578,15 @@ natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
                                           double older_than_s,
                                           uint64_t *flushed_out);
 
+// Reports a job that a host's own worker failed (Laravel's failer): `failed_json` is
+// `{"id", "connection", "queue", "payload", "exception", "message", "trace"?, "failed_at"?}`
+// (`failed_at` in Unix seconds, now when absent). Kept in the store when `store`; published
+// to `dead_letter_subject` with the seed's field names when it is not NULL.
+natskit_status natskit_queue_failed_report(const natskit_queue *queue,
+                                           const char *failed_json,
+                                           bool store,
+                                           const char *dead_letter_subject);
+
 // The job id.
 natskit_status natskit_job_id(const natskit_job *job, const char **id_out);
 
@@ -589,6 +601,10 @@ natskit_status natskit_job_payload_json(const natskit_job *job, const char **jso
 
 // The whole job envelope as JSON text (`uuid`, `queue`, `job`, `data`, `maxTries`, …).
 natskit_status natskit_job_envelope_json(const natskit_job *job, const char **json_out);
+
+// Why the message taken is not a job (`*reason_out` is NULL for a job): only jobs taken
+// through `natskit_prefetch_pop` can be invalid; fail them with `natskit_job_fail` or delete them.
+natskit_status natskit_job_invalid(const natskit_job *job, const char **reason_out);
 
 // This attempt's number (1 on the first run).
 natskit_status natskit_job_attempts(const natskit_job *job, uint32_t *attempts_out);
@@ -618,6 +634,25 @@ natskit_status natskit_job_error(const natskit_job *job,
 // Frees the job. An unfinished job stays reserved until `retry_after`, then is
 // redelivered. NULL does nothing.
 void natskit_job_free(natskit_job *job);
+
+// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch).
+natskit_status natskit_prefetch_new(const natskit_queue *queue,
+                                    size_t size,
+                                    natskit_prefetch **prefetch_out);
+
+// The next job: a buffered one, else what one pull brings, waiting up to `timeout_ms`
+// (0 = only what is ready) for the first. `NATSKIT_STATUS_TIMEOUT` when none came. A message
+// that is not a job comes back as a job for which `natskit_job_invalid` says why.
+natskit_status natskit_prefetch_pop(const natskit_prefetch *prefetch,
+                                    int64_t timeout_ms,
+                                    natskit_job **job_out);
+
+// Puts the jobs taken but not handed out back on the queue, attempts not counted;
+// `*count_out` (may be NULL) is how many.
+natskit_status natskit_prefetch_unreserve(const natskit_prefetch *prefetch, size_t *count_out);
+
+// Frees the reader; jobs still buffered come back after the queue's `retry_after`.
+void natskit_prefetch_free(natskit_prefetch *prefetch);
 
 // Creates a worker with options as JSON (NULL = defaults): `queues` (priority order),
 // `tries`, `timeout`, `sleep`, `once`, `stop_when_empty`, `max_jobs`, `max_time`, `memory`,

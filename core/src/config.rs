@@ -177,7 +177,8 @@ pub struct ConnectionConfig {
     pub servers: Vec<String>,
     /// Seed-style host, used with `port` when `servers` is empty.
     pub host: Option<String>,
-    /// Seed-style port.
+    /// Seed-style port (a number, or digits as env values come).
+    #[serde(deserialize_with = "port_number")]
     pub port: Option<u16>,
     /// User name (with `password`).
     pub user: Option<String>,
@@ -240,10 +241,28 @@ fn servers_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Stri
         One(String),
         Many(Vec<String>),
     }
-    Ok(match Servers::deserialize(d)? {
-        Servers::One(s) => split_servers(&s),
-        Servers::Many(v) => v,
+    Ok(match Option::<Servers>::deserialize(d)? {
+        None => Vec::new(),
+        Some(Servers::One(s)) => split_servers(&s),
+        Some(Servers::Many(v)) => v,
     })
+}
+
+fn port_number<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u16>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Port {
+        Number(u16),
+        Text(String),
+    }
+    match Option::<Port>::deserialize(d)? {
+        None => Ok(None),
+        Some(Port::Number(p)) => Ok(Some(p)),
+        Some(Port::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(Port::Text(t)) => t.trim().parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("port {t:?} is not a number from 0 to 65535"))
+        }),
+    }
 }
 
 fn split_servers(s: &str) -> Vec<String> {

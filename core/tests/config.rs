@@ -115,6 +115,13 @@ fn json_file_and_json_string() {
     assert_eq!(single.names(), ["default"]);
     let conn = ConnectionConfig::from_json(r#"{"host": "h", "port": 5}"#).unwrap();
     assert_eq!(conn.server_urls(), ["nats://h:5"]);
+    // Laravel's env() gives strings and nulls: digits are a port, null is unset.
+    let conn = ConnectionConfig::from_json(
+        r#"{"host": "h", "port": "4223", "servers": null, "user": null, "token": null}"#,
+    )
+    .unwrap();
+    assert_eq!(conn.server_urls(), ["nats://h:4223"]);
+    assert!(ConnectionConfig::from_json(r#"{"port": "42x"}"#).is_err());
 }
 
 #[test]

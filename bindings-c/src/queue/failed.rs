@@ -5,6 +5,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
+use natskit::queue::FailedJob;
 use natskit::{Error, ErrorCode};
 
 use super::natskit_queue;
@@ -114,5 +115,26 @@ pub unsafe extern "C" fn natskit_queue_failed_flush(
         let older_than = (older_than_s >= 0.0).then(|| Duration::from_secs_f64(older_than_s));
         *out = ffi::block_on(q.queue.failed().flush(older_than))?;
         Ok(())
+    })
+}
+
+/// Reports a job that a host's own worker failed (Laravel's failer): `failed_json` is
+/// `{"id", "connection", "queue", "payload", "exception", "message", "trace"?, "failed_at"?}`
+/// (`failed_at` in Unix seconds, now when absent). Kept in the store when `store`; published
+/// to `dead_letter_subject` with the seed's field names when it is not NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_failed_report(
+    queue: *const natskit_queue,
+    failed_json: *const c_char,
+    store: bool,
+    dead_letter_subject: *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let failed: FailedJob =
+            serde_json::from_value(ffi::json_value(failed_json, "failed_json")?)
+                .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("failed_json: {e}")))?;
+        let subject = ffi::optional_text(dead_letter_subject, "dead_letter_subject")?;
+        ffi::block_on(q.queue.failed().report(failed, store, subject))
     })
 }

@@ -20,6 +20,7 @@ pub struct natskit_job {
     queue: CString,
     payload_json: CString,
     envelope_json: CString,
+    invalid: Option<CString>,
     attempts: u32,
 }
 
@@ -31,6 +32,10 @@ impl natskit_job {
             queue: ffi::lent_string(job.queue().name(), "queue name")?,
             payload_json: ffi::lent_string(&serde_json::to_string(job.payload())?, "payload")?,
             envelope_json: ffi::lent_string(&serde_json::to_string(job.envelope())?, "envelope")?,
+            invalid: job
+                .invalid()
+                .map(|why| ffi::lent_string(why, "invalid reason"))
+                .transpose()?,
             attempts: job.attempts(),
             job: Mutex::new(Some(job)),
             worker,
@@ -120,6 +125,21 @@ pub unsafe extern "C" fn natskit_job_envelope_json(
     json_out: *mut *const c_char,
 ) -> natskit_status {
     lend(job, json_out, |j| &j.envelope_json)
+}
+
+/// Why the message taken is not a job (`*reason_out` is NULL for a job): only jobs taken
+/// through `natskit_prefetch_pop` can be invalid; fail them with `natskit_job_fail` or delete them.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_invalid(
+    job: *const natskit_job,
+    reason_out: *mut *const c_char,
+) -> natskit_status {
+    guard(|| {
+        let j = ffi::handle(job, "job")?;
+        *ffi::out(reason_out, "reason_out")? =
+            j.invalid.as_ref().map_or(std::ptr::null(), |r| r.as_ptr());
+        Ok(())
+    })
 }
 
 /// This attempt's number (1 on the first run).

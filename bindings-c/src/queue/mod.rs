@@ -2,6 +2,7 @@
 
 mod failed;
 mod job;
+mod prefetch;
 mod worker;
 
 use natskit::queue::{Envelope, PushOptions, Queue};
@@ -13,6 +14,7 @@ use crate::ffi;
 use crate::panic::{guard, guard_value};
 
 pub use job::natskit_job;
+pub use prefetch::natskit_prefetch;
 pub use worker::{natskit_worker, natskit_worker_step};
 
 /// A job queue on one connection (opaque). Safe to use from several threads at once.

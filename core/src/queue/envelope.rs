@@ -17,6 +17,8 @@ pub enum Backoff {
     Fixed(f64),
     /// Delay before retry 1, 2, ...; the last value repeats.
     List(Vec<f64>),
+    /// A list written as Laravel's payload writes it (`"10,30"`), kept in that form.
+    Text(#[serde(with = "comma_list")] Vec<f64>),
 }
 
 impl Backoff {
@@ -24,12 +26,53 @@ impl Backoff {
     pub fn delay(&self, attempt: u32) -> Duration {
         let secs = match self {
             Backoff::Fixed(s) => *s,
-            Backoff::List(list) => {
+            Backoff::List(list) | Backoff::Text(list) => {
                 let i = (attempt.max(1) as usize - 1).min(list.len().saturating_sub(1));
                 list.get(i).copied().unwrap_or(0.0)
             }
         };
-        Duration::from_secs_f64(secs.max(0.0))
+        if secs.is_finite() {
+            Duration::from_secs_f64(secs.max(0.0))
+        } else {
+            Duration::ZERO
+        }
+    }
+}
+
+/// `"10,30"` as `[10.0, 30.0]` and back (whole numbers without a fraction).
+mod comma_list {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(list: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let parts: Vec<String> = list.iter().map(|v| v.to_string()).collect();
+        s.serialize_str(&parts.join(","))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let text = String::deserialize(d)?;
+        text.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+                _ => Err(D::Error::custom(format!(
+                    "backoff {text:?}: expected seconds >= 0 separated by commas"
+                ))),
+            })
+            .collect()
+    }
+}
+
+/// Seconds that serialize as integers when whole (`120`, not `120.0`), as Laravel wrote them.
+mod whole_seconds {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => s.serialize_i64(*x as i64),
+            Some(x) => s.serialize_f64(*x),
+            None => s.serialize_none(),
+        }
     }
 }
 
@@ -60,13 +103,21 @@ pub struct Envelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Backoff>,
     /// Retry no later than this Unix time; beats `max_tries`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "whole_seconds::serialize"
+    )]
     pub retry_until: Option<f64>,
     /// Exceptions allowed before the job fails (releases do not count).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_exceptions: Option<u32>,
     /// Seconds a run may take before it counts as a failed attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "whole_seconds::serialize"
+    )]
     pub timeout: Option<f64>,
     /// Attempts already made before this copy was queued.
     #[serde(default)]
@@ -215,6 +266,24 @@ mod tests {
         let back: Value = serde_json::from_slice(&env.to_vec().unwrap()).unwrap();
         assert_eq!(back["failOnTimeout"], false);
         assert_eq!(back["data"]["commandName"], "App\\Jobs\\Ship");
+    }
+
+    #[test]
+    fn laravel_backoff_text_and_whole_seconds_round_trip() {
+        let text = r#"{"uuid":"b030bc18-145c-415a-a6e6-711a3fe6b527","job":"Illuminate\\Queue\\CallQueuedHandler@call",
+            "maxTries":3,"maxExceptions":null,"failOnTimeout":false,"backoff":"1,2.5","timeout":60,
+            "retryUntil":1767225600,"data":{"commandName":"App\\Jobs\\ProcessOrder"},"createdAt":1767225000}"#;
+        let env = Envelope::from_slice(text.as_bytes()).unwrap();
+        assert_eq!(env.backoff, Some(Backoff::Text(vec![1.0, 2.5])));
+        assert_eq!(env.backoff.as_ref().unwrap().delay(2).as_millis(), 2500);
+        let back: Value = serde_json::from_slice(&env.to_vec().unwrap()).unwrap();
+        assert_eq!(back["backoff"], "1,2.5");
+        assert_eq!(back["timeout"], serde_json::json!(60));
+        assert_eq!(back["retryUntil"], serde_json::json!(1767225600));
+        assert_eq!(back["createdAt"], serde_json::json!(1767225000));
+        assert_eq!(back["maxExceptions"], Value::Null);
+        assert!(Envelope::from_slice(br#"{"uuid":"u","job":"j","backoff":"1,x"}"#).is_err());
+        assert!(Envelope::from_slice(br#"{"uuid":"u","job":"j","backoff":"-1"}"#).is_err());
     }
 
     #[test]

@@ -31,8 +31,10 @@ pub struct FailedJob {
     /// Why it failed.
     pub message: String,
     /// Stack trace, if any.
+    #[serde(default)]
     pub trace: String,
-    /// When it failed, Unix seconds.
+    /// When it failed, Unix seconds (0 when reported means now).
+    #[serde(default)]
     pub failed_at: f64,
 }
 
@@ -78,7 +80,36 @@ impl FailedJobs {
         )
     }
 
-    pub(crate) async fn record(&self, job: &FailedJob) -> Result<()> {
+    /// Reports a job that failed for good: keeps it in the store when `store`, and publishes
+    /// it to `dead_letter` (a subject) when given. Hosts whose own worker decides failures
+    /// (Laravel's) report through this; natskit's workers do too.
+    pub async fn report(
+        &self,
+        mut job: FailedJob,
+        store: bool,
+        dead_letter: Option<&str>,
+    ) -> Result<()> {
+        if job.id.is_empty() {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "failed job: id must not be empty",
+            ));
+        }
+        if job.failed_at <= 0.0 || !job.failed_at.is_finite() {
+            job.failed_at = now();
+        }
+        if store {
+            self.record(&job).await?;
+        }
+        if let Some(subject) = dead_letter {
+            let body = serde_json::to_vec(&job.dead_letter())?;
+            self.client.publish(subject, body).await?;
+            self.client.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn record(&self, job: &FailedJob) -> Result<()> {
         let bucket = self.bucket().await?;
         bucket
             .put(&job.id, serde_json::to_vec(job)?.into())

@@ -84,6 +84,7 @@ pub struct Job {
     attempts: u32,
     started: Instant,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
+    invalid: Option<String>,
 }
 
 impl Job {
@@ -110,6 +111,36 @@ impl Job {
         Ok(Job::new(queue, msg, env, attempts))
     }
 
+    /// Like `from_message`, but a message that is not a job envelope becomes a job marked
+    /// [`Job::invalid`] (its raw text as payload) for the host's own worker to fail.
+    pub(crate) fn from_message_or_invalid(queue: Queue, msg: jetstream::Message) -> Result<Job> {
+        let delivered = msg.info().map(|i| i.delivered.max(1) as u32).unwrap_or(1);
+        match Envelope::from_slice(&msg.payload) {
+            Ok(env) => {
+                let attempts = env.attempts + delivered;
+                Ok(Job::new(queue, msg, env, attempts))
+            }
+            Err(e) => {
+                let raw = String::from_utf8_lossy(&msg.payload).to_string();
+                let mut env = Envelope::new(
+                    queue.name(),
+                    "invalid",
+                    Value::String(raw),
+                    &Default::default(),
+                )?;
+                env.uuid = format!("invalid-{}", nuid::next());
+                env.max_tries = Some(1);
+                let mut job = Job::new(queue, msg, env, delivered);
+                job.invalid = Some(format!(
+                    "the message on queue {} is not a job: {}",
+                    job.queue.name(),
+                    e.message()
+                ));
+                Ok(job)
+            }
+        }
+    }
+
     fn new(queue: Queue, msg: jetstream::Message, env: Envelope, attempts: u32) -> Job {
         let heartbeat = spawn_heartbeat(&queue, &msg);
         Job {
@@ -119,12 +150,18 @@ impl Job {
             attempts,
             started: Instant::now(),
             heartbeat,
+            invalid: None,
         }
     }
 
     /// The job id.
     pub fn id(&self) -> &str {
         &self.env.uuid
+    }
+
+    /// Why this message is not a job, when it is not (see `Queue` prefetch pops).
+    pub fn invalid(&self) -> Option<&str> {
+        self.invalid.as_deref()
     }
 
     /// The job's name (handler key).
@@ -305,6 +342,15 @@ impl Job {
         if let Some(h) = self.heartbeat.take() {
             h.abort();
         }
+        if self.invalid.is_some() {
+            // Not a job: hand the raw message back as it is.
+            if let Some(msg) = self.msg.take() {
+                msg.ack_with(AckKind::Nak(None))
+                    .await
+                    .map_err(|e| from_nats(&*e, "nak"))?;
+            }
+            return Ok(());
+        }
         self.attempts = self.attempts.saturating_sub(1);
         self.requeue(Duration::ZERO).await
     }
@@ -339,12 +385,11 @@ impl Job {
             trace: trace.to_string(),
             failed_at: now(),
         };
-        self.queue.failed().record(&failed).await?;
-        if let Some(subject) = &self.queue.settings().dead_letter_subject {
-            let body = serde_json::to_vec(&failed.dead_letter())?;
-            self.queue.client().publish(subject, body).await?;
-            self.queue.client().flush().await?;
-        }
+        let dead_letter = self.queue.settings().dead_letter_subject.as_deref();
+        self.queue
+            .failed()
+            .report(failed, true, dead_letter)
+            .await?;
         self.ack().await?;
         self.unlock().await
     }

@@ -10,6 +10,7 @@
 mod envelope;
 mod failed;
 mod job;
+mod prefetch;
 mod worker;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use crate::jetstream::error::from_nats;
 pub use envelope::{now, Backoff, Envelope, PushOptions};
 pub use failed::{FailedJob, FailedJobs};
 pub use job::{Job, JobEvent, Outcome};
+pub use prefetch::Prefetch;
 pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
 
 /// How many jobs one pull asks for at most.
@@ -376,7 +378,11 @@ impl Queue {
 
     /// Takes what is ready now (up to `max`); when nothing is, long-polls for a single
     /// job, so no fetched job ever waits unheartbeated for a batch to fill.
-    async fn fetch(&self, max: usize, timeout: Duration) -> Result<Vec<jetstream::Message>> {
+    pub(crate) async fn fetch(
+        &self,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<jetstream::Message>> {
         let consumer = self.consumer().await?;
         let ready = consumer.fetch().max_messages(max).messages().await;
         let mut jobs = collect(ready).await?;

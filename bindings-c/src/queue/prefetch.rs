@@ -1,0 +1,88 @@
+//! `natskit_prefetch`: a queue read a batch at a time and handed out one job per call, for
+//! hosts whose own worker pops once per job (Laravel's `queue:work`).
+
+use natskit::queue::Prefetch;
+
+use super::{natskit_job, natskit_queue};
+use crate::error::natskit_status;
+use crate::ffi;
+use crate::panic::{guard, guard_value};
+
+/// A prefetching reader of one queue (opaque). Free it after `natskit_prefetch_unreserve`.
+pub struct natskit_prefetch {
+    prefetch: Prefetch,
+}
+
+/// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_prefetch_new(
+    queue: *const natskit_queue,
+    size: usize,
+    prefetch_out: *mut *mut natskit_prefetch,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let out = ffi::out(prefetch_out, "prefetch_out")?;
+        if size == 0 || size > 256 {
+            return Err(ffi::invalid(format!(
+                "prefetch size {size}: expected 1 to 256"
+            )));
+        }
+        *out = ffi::into_handle(natskit_prefetch {
+            prefetch: Prefetch::new(q.queue.clone(), size),
+        });
+        Ok(())
+    })
+}
+
+/// The next job: a buffered one, else what one pull brings, waiting up to `timeout_ms`
+/// (0 = only what is ready) for the first. `NATSKIT_STATUS_TIMEOUT` when none came. A message
+/// that is not a job comes back as a job for which `natskit_job_invalid` says why.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_prefetch_pop(
+    prefetch: *const natskit_prefetch,
+    timeout_ms: i64,
+    job_out: *mut *mut natskit_job,
+) -> natskit_status {
+    guard(|| {
+        let p = ffi::handle(prefetch, "prefetch")?;
+        let out = ffi::out(job_out, "job_out")?;
+        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        match ffi::block_on(p.prefetch.pop(timeout))? {
+            Some(job) => {
+                *out = natskit_job::new_handle(job, None)?;
+                Ok(())
+            }
+            None => Err(natskit::Error::new(
+                natskit::ErrorCode::Timeout,
+                format!(
+                    "no job on queue {} within {timeout_ms} ms",
+                    p.prefetch.queue().name()
+                ),
+            )),
+        }
+    })
+}
+
+/// Puts the jobs taken but not handed out back on the queue, attempts not counted;
+/// `*count_out` (may be NULL) is how many.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_prefetch_unreserve(
+    prefetch: *const natskit_prefetch,
+    count_out: *mut usize,
+) -> natskit_status {
+    guard(|| {
+        let p = ffi::handle(prefetch, "prefetch")?;
+        let n = ffi::block_on(p.prefetch.unreserve())?;
+        if !count_out.is_null() {
+            *count_out = n;
+        }
+        Ok(())
+    })
+}
+
+/// Frees the reader; jobs still buffered come back after the queue's `retry_after`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_prefetch_free(prefetch: *mut natskit_prefetch) {
+    guard_value((), || ffi::free_handle(prefetch))
+}
