@@ -15,6 +15,21 @@ final class FailedJobs
     {
     }
 
+    /**
+     * Reports a job a host's own worker failed (`id`, `connection`, `queue`, `payload`,
+     * `exception`, `message`, `trace`, optional `failed_at`): kept here when `$store`, and
+     * published to `$deadLetterSubject` (the seed's dead-letter fields) when given.
+     */
+    public function report(array $failed, bool $store = true, ?string $deadLetterSubject = null): void
+    {
+        Library::check(Library::ffi()->natskit_queue_failed_report(
+            $this->queue->handle(),
+            Payload::json($failed),
+            $store,
+            $deadLetterSubject,
+        ));
+    }
+
     /** @return list<array<string, mixed>> failed jobs of `$queue` (null = every queue), oldest first */
     public function all(?string $queue = null): array
     {

@@ -19,6 +19,7 @@ final class Job
     private string $payloadJson;
     private string $rawBody;
     private ?array $event = null;
+    private ?string $invalid;
 
     /** Takes ownership of a `natskit_job *`. */
     public function __construct(private ?CData $handle)
@@ -38,6 +39,8 @@ final class Job
         $attempts = Library::out('uint32_t');
         Library::check($ffi->natskit_job_attempts($handle, \FFI::addr($attempts)));
         $this->attempts = $attempts->cdata;
+        Library::check($ffi->natskit_job_invalid($handle, \FFI::addr($text)));
+        $this->invalid = Library::lentString($text);
     }
 
     public function __destruct()
@@ -64,6 +67,12 @@ final class Job
     public function getQueue(): string
     {
         return $this->queue;
+    }
+
+    /** Why the message taken is not a job (from a Prefetch pop), or null for a job. */
+    public function invalidReason(): ?string
+    {
+        return $this->invalid;
     }
 
     /** This attempt's number (1 on the first run). */

@@ -114,6 +114,12 @@ final class Queue
         return $jobs;
     }
 
+    /** A reader that takes up to `$size` jobs per pull and hands them out one by one. */
+    public function prefetch(int $size): Prefetch
+    {
+        return new Prefetch($this, $size);
+    }
+
     /** Jobs not yet done (ready + reserved + delayed), like Laravel's `size()`. */
     public function size(): int
     {
