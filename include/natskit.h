@@ -523,6 +523,14 @@ natskit_status natskit_queue_push_envelope(const natskit_queue *queue,
                                            int64_t delay_ms,
                                            char **id_out);
 
+// Stores again an envelope that was stored before (a failed job's payload being retried)
+// under a fresh message id, so the stream's duplicate window cannot drop it; available after
+// `delay_ms`. `*id_out` is the job id (free with `natskit_string_free`).
+natskit_status natskit_queue_push_copy(const natskit_queue *queue,
+                                       const char *envelope_json,
+                                       int64_t delay_ms,
+                                       char **id_out);
+
 // Takes the next job, waiting up to `timeout_ms` (0 = only what is ready). The job stays
 // reserved (kept alive by a heartbeat) until finished with `natskit_job_complete`, `_delete`,
 // `_release`, `_fail` or `_error`; freed unfinished, it is redelivered after `retry_after`.

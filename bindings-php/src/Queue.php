@@ -85,6 +85,22 @@ final class Queue
     }
 
     /**
+     * Stores again an envelope stored before (a failed job being retried) under a fresh
+     * message id, so the two-minute duplicate window cannot drop it; returns the job id.
+     */
+    public function pushCopy(string|array $envelope, float|int $delay = 0): string
+    {
+        $id = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_push_copy(
+            $this->handle,
+            is_string($envelope) ? $envelope : Payload::json($envelope),
+            Library::millis($delay),
+            \FFI::addr($id),
+        ));
+        return (string) Library::ownedString($id);
+    }
+
+    /**
      * Takes the next job, waiting up to `$timeout` seconds; null when none came. The job stays
      * reserved until delete(), release(), fail() or complete(); unfinished, it is redelivered
      * after the queue's `retry_after`.

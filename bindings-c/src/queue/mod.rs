@@ -114,6 +114,26 @@ pub unsafe extern "C" fn natskit_queue_push_envelope(
     })
 }
 
+/// Stores again an envelope that was stored before (a failed job's payload being retried)
+/// under a fresh message id, so the stream's duplicate window cannot drop it; available after
+/// `delay_ms`. `*id_out` is the job id (free with `natskit_string_free`).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_push_copy(
+    queue: *const natskit_queue,
+    envelope_json: *const c_char,
+    delay_ms: i64,
+    id_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let envelope = Envelope::from_slice(ffi::text(envelope_json, "envelope_json")?.as_bytes())?;
+        let out = ffi::out(id_out, "id_out")?;
+        let delay = ffi::millis(delay_ms, "delay_ms")?;
+        let id = ffi::block_on(q.queue.push_copy(envelope, delay))?;
+        write_id(out, Some(id))
+    })
+}
+
 /// Takes the next job, waiting up to `timeout_ms` (0 = only what is ready). The job stays
 /// reserved (kept alive by a heartbeat) until finished with `natskit_job_complete`, `_delete`,
 /// `_release`, `_fail` or `_error`; freed unfinished, it is redelivered after `retry_after`.

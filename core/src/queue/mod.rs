@@ -165,6 +165,16 @@ impl Queue {
         Ok(Some(id))
     }
 
+    /// Stores again an envelope that was stored before (Laravel's `queue:retry` re-pushes a
+    /// failed job's payload with its uuid): a fresh message id, so the stream's two-minute
+    /// duplicate window cannot drop it. Unique keys are not taken again.
+    pub async fn push_copy(&self, mut env: Envelope, delay: Duration) -> Result<String> {
+        env.queue = self.inner.name.clone();
+        let msg_id = format!("{}-copy-{}", env.uuid, nuid::next());
+        self.enqueue(&env, delay, &msg_id).await?;
+        Ok(env.uuid)
+    }
+
     /// Takes the next job, waiting up to `timeout`; `None` when none came.
     pub async fn pop(&self, timeout: Duration) -> Result<Option<Job>> {
         self.pop_many(1, timeout).await.map(|mut v| v.pop())

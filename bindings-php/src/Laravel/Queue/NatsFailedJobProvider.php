@@ -100,7 +100,6 @@ class NatsFailedJobProvider implements FailedJobProviderInterface
         $payload = $job['payload'];
         return (object) [
             'id' => $job['id'],
-            'uuid' => $job['id'],
             'connection' => $job['connection'],
             'queue' => $job['queue'],
             'payload' => is_string($payload) ? $payload : json_encode($payload, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES),

@@ -86,14 +86,18 @@ class NatsQueue extends Queue implements QueueContract, ClearableQueue
             $this->createPayload($job, $queue, $data),
             $queue,
             null,
-            fn (string $payload, string $queue) => $this->pushRaw($payload, $queue),
+            fn (string $payload, string $queue) => $this->queue($queue)->pushRaw($payload),
         );
     }
 
-    /** Stores a payload (a Laravel payload, or any natskit envelope); returns the job id. */
+    /**
+     * Stores a payload (a Laravel payload, or any natskit envelope); returns the job id. It is
+     * stored even when a job with its uuid was stored before (`queue:retry` re-pushes failed
+     * payloads this way); dispatches are deduplicated by uuid instead.
+     */
     public function pushRaw($payload, $queue = null, array $options = [])
     {
-        return $this->queue($queue)->pushRaw($payload, (float) ($options['delay'] ?? 0));
+        return $this->queue($queue)->pushCopy($payload, (float) ($options['delay'] ?? 0));
     }
 
     public function later($delay, $job, $data = '', $queue = null)
