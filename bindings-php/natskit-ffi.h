@@ -345,6 +345,11 @@ natskit_status natskit_queue_push_envelope(const natskit_queue *queue,
                                            int64_t delay_ms,
                                            char **id_out);
 
+natskit_status natskit_queue_push_envelopes(const natskit_queue *queue,
+                                            const char *envelopes_json,
+                                            int64_t delay_ms,
+                                            char **ids_json_out);
+
 natskit_status natskit_queue_push_copy(const natskit_queue *queue,
                                        const char *envelope_json,
                                        int64_t delay_ms,

@@ -523,6 +523,14 @@ natskit_status natskit_queue_push_envelope(const natskit_queue *queue,
                                            int64_t delay_ms,
                                            char **id_out);
 
+// Pushes many envelopes (a JSON array; Laravel's `bulk()`) with up to 256 stores in flight,
+// each available after `delay_ms`; returns once all are stored. `*ids_json_out` is the JSON
+// array of their ids (`null` for ignored unique duplicates); free with `natskit_string_free`.
+natskit_status natskit_queue_push_envelopes(const natskit_queue *queue,
+                                            const char *envelopes_json,
+                                            int64_t delay_ms,
+                                            char **ids_json_out);
+
 // Stores again an envelope that was stored before (a failed job's payload being retried)
 // under a fresh message id, so the stream's duplicate window cannot drop it; available after
 // `delay_ms`. `*id_out` is the job id (free with `natskit_string_free`).

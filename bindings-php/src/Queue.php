@@ -85,6 +85,29 @@ final class Queue
     }
 
     /**
+     * Pushes many envelopes at once (up to 256 stores in flight), each available after `$delay`
+     * seconds; returns their ids once all are stored (null for ignored unique duplicates).
+     *
+     * @param list<string|array> $envelopes
+     * @return list<?string>
+     */
+    public function pushRawMany(array $envelopes, float|int $delay = 0): array
+    {
+        $items = array_map(
+            static fn (string|array $e) => is_string($e) ? json_decode($e, false, 512, JSON_THROW_ON_ERROR) : $e,
+            array_values($envelopes),
+        );
+        $ids = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_push_envelopes(
+            $this->handle,
+            Payload::json($items),
+            Library::millis($delay),
+            \FFI::addr($ids),
+        ));
+        return Library::ownedJson($ids);
+    }
+
+    /**
      * Stores again an envelope stored before (a failed job being retried) under a fresh
      * message id, so the two-minute duplicate window cannot drop it; returns the job id.
      */

@@ -114,6 +114,34 @@ pub unsafe extern "C" fn natskit_queue_push_envelope(
     })
 }
 
+/// Pushes many envelopes (a JSON array; Laravel's `bulk()`) with up to 256 stores in flight,
+/// each available after `delay_ms`; returns once all are stored. `*ids_json_out` is the JSON
+/// array of their ids (`null` for ignored unique duplicates); free with `natskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_push_envelopes(
+    queue: *const natskit_queue,
+    envelopes_json: *const c_char,
+    delay_ms: i64,
+    ids_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let text = ffi::text(envelopes_json, "envelopes_json")?;
+        let envelopes: Vec<Envelope> = serde_json::from_str(text).map_err(|e| {
+            natskit::Error::new(
+                natskit::ErrorCode::Serialization,
+                format!("envelopes_json: expected a JSON array of job envelopes: {e}"),
+            )
+        })?;
+        let out = ffi::out(ids_json_out, "ids_json_out")?;
+        let delay = ffi::millis(delay_ms, "delay_ms")?;
+        let batch = envelopes.into_iter().map(|e| (e, delay)).collect();
+        let ids = ffi::block_on(q.queue.push_envelopes(batch))?;
+        *out = ffi::owned_json(&ids)?;
+        Ok(())
+    })
+}
+
 /// Stores again an envelope that was stored before (a failed job's payload being retried)
 /// under a fresh message id, so the stream's duplicate window cannot drop it; available after
 /// `delay_ms`. `*id_out` is the job id (free with `natskit_string_free`).

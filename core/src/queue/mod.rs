@@ -305,24 +305,37 @@ impl Queue {
     /// Pushes many jobs with up to 256 stores in flight; returns once the stream has
     /// stored every one of them, with their ids (`None` for ignored unique duplicates).
     pub async fn push_many(&self, jobs: &[NewJob]) -> Result<Vec<Option<String>>> {
-        self.ensure_stream().await?;
-        let mut ids = Vec::with_capacity(jobs.len());
-        for chunk in jobs.chunks(256) {
-            let mut acks = Vec::with_capacity(chunk.len());
-            for new in chunk {
+        let envelopes = jobs
+            .iter()
+            .map(|new| {
                 let env =
                     Envelope::new(&self.inner.name, &new.job, new.data.clone(), &new.options)?;
+                let delay = new.options.delay.map(Duration::from_secs_f64);
+                Ok((env, delay.unwrap_or_default()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.push_envelopes(envelopes).await
+    }
+
+    /// Pushes ready-made envelopes (Laravel's `bulk()`), each available after its delay,
+    /// with up to 256 stores in flight; ids as for [`Queue::push_many`].
+    pub async fn push_envelopes(
+        &self,
+        envelopes: Vec<(Envelope, Duration)>,
+    ) -> Result<Vec<Option<String>>> {
+        self.ensure_stream().await?;
+        let mut ids = Vec::with_capacity(envelopes.len());
+        let mut pending = envelopes.into_iter().peekable();
+        while pending.peek().is_some() {
+            let mut acks = Vec::with_capacity(256);
+            for (mut env, delay) in pending.by_ref().take(256) {
+                env.queue = self.inner.name.clone();
                 if let Some(key) = &env.unique_key {
                     if !self.lock_unique(key, &env.uuid).await? {
                         ids.push(self.duplicate(key)?);
                         continue;
                     }
                 }
-                let delay = new
-                    .options
-                    .delay
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or_default();
                 acks.push(self.send(&env, delay, &env.uuid).await?);
                 ids.push(Some(env.uuid));
             }

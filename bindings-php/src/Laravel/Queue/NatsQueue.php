@@ -112,6 +112,20 @@ class NatsQueue extends Queue implements QueueContract, ClearableQueue
         );
     }
 
+    /**
+     * Pushes many jobs with up to 256 stores in flight (no JobQueued event per job); returns
+     * once every one is stored.
+     */
+    public function bulk($jobs, $data = '', $queue = null)
+    {
+        $queue = $this->getQueue($queue);
+        $payloads = [];
+        foreach ((array) $jobs as $job) {
+            $payloads[] = $this->createPayload($job, $queue, $data);
+        }
+        return $payloads === [] ? [] : $this->queue($queue)->pushRawMany($payloads);
+    }
+
     public function pop($queue = null)
     {
         $name = $this->getQueue($queue);
