@@ -408,7 +408,7 @@ impl Queue {
     ) -> Result<Vec<jetstream::Message>> {
         let consumer = self.consumer().await?;
         let ready = consumer.fetch().max_messages(max).messages().await;
-        let mut jobs = collect(ready).await?;
+        let mut jobs = collect_within(ready, Duration::ZERO).await?;
         if jobs.is_empty() && timeout >= Duration::from_millis(10) {
             let waited = consumer
                 .batch()
@@ -416,7 +416,7 @@ impl Queue {
                 .expires(timeout)
                 .messages()
                 .await;
-            jobs = collect(waited).await?;
+            jobs = collect_within(waited, timeout).await?;
         }
         Ok(jobs)
     }
@@ -550,9 +550,40 @@ pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
     Ok(names.into_iter().collect())
 }
 
+/// How long after its expiry a pull's answer may take before it counts as lost (a pull for
+/// what is ready now is answered at once, unless the answer is lost in a leader change).
+const PULL_ANSWER_GRACE: Duration = Duration::from_secs(2);
+
+/// Drains one pull, giving up `PULL_ANSWER_GRACE` after its expiry: a pull whose answer was
+/// lost returns what arrived instead of waiting forever; jobs delivered after that stay
+/// reserved and come back after `retry_after`.
+async fn collect_within<S, E>(
+    batch: std::result::Result<S, E>,
+    expires: Duration,
+) -> Result<Vec<jetstream::Message>>
+where
+    S: futures::Stream<
+            Item = std::result::Result<
+                jetstream::Message,
+                Box<dyn std::error::Error + Send + Sync>,
+            >,
+        > + Unpin,
+    E: std::error::Error + 'static,
+{
+    let mut jobs = Vec::new();
+    let deadline = expires.saturating_add(PULL_ANSWER_GRACE);
+    match tokio::time::timeout(deadline, collect_into(batch, &mut jobs)).await {
+        Ok(result) => result.map(|()| jobs),
+        Err(_) => Ok(jobs),
+    }
+}
+
 /// Drains one pull's messages. An error after some arrived keeps those: the rest stay
 /// reserved on the server and are redelivered after `retry_after`.
-async fn collect<S, E>(batch: std::result::Result<S, E>) -> Result<Vec<jetstream::Message>>
+async fn collect_into<S, E>(
+    batch: std::result::Result<S, E>,
+    jobs: &mut Vec<jetstream::Message>,
+) -> Result<()>
 where
     S: futures::Stream<
             Item = std::result::Result<
@@ -563,7 +594,6 @@ where
     E: std::error::Error + 'static,
 {
     let mut batch = batch.map_err(|e| from_nats(&e, "pop"))?;
-    let mut jobs = Vec::new();
     while let Some(msg) = batch.next().await {
         match msg {
             Ok(m) => jobs.push(m),
@@ -571,7 +601,7 @@ where
             Err(_) => break,
         }
     }
-    Ok(jobs)
+    Ok(())
 }
 
 /// Durable consumer names of queues start with this.
