@@ -78,6 +78,9 @@ final class JetStreamTest extends ServerTestCase
         $updated = $this->js->updateStream($config->withMaxMessages(20000)->withDescription('v2'));
         $this->assertSame(20000, $updated->getConfig()->get('max_msgs'));
         $this->assertSame('v2', $this->js->getStreamInfo('ORDERS')->getConfig()->get('description'));
+        // The server's own config (with `metadata: {}` and `consumer_limits: {}`) goes back as it came.
+        $current = $this->js->getStreamInfo('ORDERS')->getConfig();
+        $this->assertSame(30000, $this->js->updateStream($current->withMaxMessages(30000))->getConfig()->get('max_msgs'));
 
         foreach (range(1, 5) as $i) {
             $this->js->publish($i <= 3 ? 'orders.new' : 'orders.paid', ['n' => $i]);

@@ -22,6 +22,9 @@ final class ConsumerConfig
     public const REPLAY_INSTANT = 'instant';
     public const REPLAY_ORIGINAL = 'original';
 
+    /** Fields that are JSON arrays; every other array field is a JSON object. */
+    private const LIST_FIELDS = ['filter_subjects', 'backoff', 'priority_groups'];
+
     /** @var array<string, mixed> */
     private array $fields;
 
@@ -135,6 +138,13 @@ final class ConsumerConfig
     /** @return array<string, mixed> the server's JSON fields */
     public function toArray(): array
     {
-        return $this->fields;
+        // Empty JSON objects the server sent (`metadata: {}`) decode as [] and must go back as objects.
+        $fields = $this->fields;
+        foreach ($fields as $key => $value) {
+            if ($value === [] && !in_array($key, self::LIST_FIELDS, true)) {
+                $fields[$key] = new \stdClass();
+            }
+        }
+        return $fields;
     }
 }

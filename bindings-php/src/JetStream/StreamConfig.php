@@ -18,6 +18,9 @@ final class StreamConfig
     public const DISCARD_OLD = 'old';
     public const DISCARD_NEW = 'new';
 
+    /** Fields that are JSON arrays; every other array field is a JSON object. */
+    private const LIST_FIELDS = ['subjects', 'sources', 'subject_transforms'];
+
     /** @var array<string, mixed> */
     private array $fields;
 
@@ -141,6 +144,13 @@ final class StreamConfig
     /** @return array<string, mixed> the server's JSON fields */
     public function toArray(): array
     {
-        return $this->fields;
+        // Empty JSON objects the server sent (`metadata: {}`) decode as [] and must go back as objects.
+        $fields = $this->fields;
+        foreach ($fields as $key => $value) {
+            if ($value === [] && !in_array($key, self::LIST_FIELDS, true)) {
+                $fields[$key] = new \stdClass();
+            }
+        }
+        return $fields;
     }
 }

@@ -41,7 +41,7 @@ final class StreamUpdateCommand extends NatsCommand
             throw self::invalid('nothing to update: give --description, --storage, --retention, --max-messages, --max-bytes or --max-age');
         }
         $jetstream = $this->jetstream();
-        $config = self::currentConfig($jetstream->getStreamInfo($this->argument('stream'))->getConfig());
+        $config = $jetstream->getStreamInfo($this->argument('stream'))->getConfig();
         foreach ($changes as $with => $value) {
             $config = $config->$with($value);
         }
@@ -83,15 +83,5 @@ final class StreamUpdateCommand extends NatsCommand
         return $maxAge > 0 && (int) $config->get('duplicate_window') > $maxAge
             ? $config->with('duplicate_window', $maxAge)
             : $config;
-    }
-
-    /**
-     * The stream's current configuration, ready to send back: fields that came back as empty
-     * JSON objects (`consumer_limits`, `metadata`) decode to [] and would be sent as JSON arrays,
-     * which the server rejects, so they are left out (the server keeps its defaults).
-     */
-    private static function currentConfig(StreamConfig $config): StreamConfig
-    {
-        return StreamConfig::fromArray(array_filter($config->toArray(), static fn ($value) => $value !== []));
     }
 }
