@@ -28,6 +28,8 @@ pub struct ServerOptions {
     pub config: Option<String>,
     /// Further command-line arguments.
     pub args: Vec<String>,
+    /// The nats-server executable; `None` looks it up with [`find_binary`].
+    pub binary: Option<PathBuf>,
 }
 
 impl ServerOptions {
@@ -58,7 +60,10 @@ impl LocalServer {
 
     /// Starts a server with the given options and waits until it accepts connections.
     pub fn with_options(options: ServerOptions) -> Result<LocalServer> {
-        let binary = find_binary()?;
+        let binary = match &options.binary {
+            Some(path) => path.clone(),
+            None => find_binary()?,
+        };
         let dir = tempfile::tempdir().map_err(io_error)?;
         let port = match options.port {
             Some(p) => p,

@@ -834,3 +834,101 @@ async fn push_many_stores_every_job_before_returning() {
         "order kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prefetch_hands_out_one_job_a_call_and_unreserves_the_rest() {
+    let srv = common::server();
+    let nc = connect(&srv, |c| c.queue.retry_after = 30.0).await;
+    let q = nc.queue("laravel").unwrap();
+    for n in 0..5 {
+        q.push("Job", json!(n), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    let ack = nc
+        .jetstream()
+        .nats()
+        .publish(q.ready_subject(), "garbage".into())
+        .await
+        .unwrap();
+    ack.await.unwrap();
+    let prefetch = natskit::queue::Prefetch::new(q.clone(), 4);
+    let first = prefetch.pop(WAIT).await.unwrap().unwrap();
+    assert_eq!((first.payload(), first.attempts()), (&json!(0), 1));
+    assert_eq!(prefetch.buffered(), 3, "one pull took four");
+    assert_eq!(prefetch.unreserve().await.unwrap(), 3);
+    first.finish(Outcome::Delete, None, None).await.unwrap();
+    let mut seen = Vec::new();
+    let mut invalid = Vec::new();
+    while let Some(job) = prefetch.pop(Duration::from_millis(300)).await.unwrap() {
+        match job.invalid() {
+            Some(why) => invalid.push(why.to_string()),
+            None => seen.push((job.payload().clone(), job.attempts())),
+        }
+        job.finish(Outcome::Delete, None, None).await.unwrap();
+    }
+    seen.sort_by_key(|(n, _)| n.as_i64());
+    let expected: Vec<_> = (1..5).map(|n| (json!(n), 1)).collect();
+    assert_eq!(
+        seen, expected,
+        "unreserved jobs come back with attempts untouched"
+    );
+    assert_eq!(invalid.len(), 1);
+    assert!(invalid[0].contains("not a job"), "{}", invalid[0]);
+    assert!(
+        q.failed().list(None).await.unwrap().is_empty(),
+        "the host fails it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copies_escape_the_duplicate_window_and_reports_reach_store_and_dead_letters() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let env: natskit::queue::Envelope =
+        serde_json::from_value(json!({"uuid": "u-1", "job": "Laravel", "backoff": "1,2"})).unwrap();
+    let ids = q
+        .push_envelopes(vec![
+            (env.clone(), Duration::ZERO),
+            (env.clone(), Duration::ZERO),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(ids, [Some("u-1".into()), Some("u-1".into())]);
+    assert_eq!(q.size().await.unwrap().ready, 1, "same uuid: stored once");
+    q.push_copy(env.clone(), Duration::ZERO).await.unwrap();
+    assert_eq!(q.size().await.unwrap().ready, 2, "a copy is stored again");
+
+    let mut dead = nc.subscribe("laravel.queue.failed", None).await.unwrap();
+    nc.flush().await.unwrap();
+    let failed: natskit::queue::FailedJob = serde_json::from_value(json!({
+        "id": "u-1", "connection": "nats", "queue": "default",
+        "payload": serde_json::to_value(&env).unwrap(),
+        "exception": "RuntimeException", "message": "boom"
+    }))
+    .unwrap();
+    q.failed()
+        .report(failed.clone(), false, Some("laravel.queue.failed"))
+        .await
+        .unwrap();
+    let letter: serde_json::Value = serde_json::from_slice(
+        &dead
+            .next_timeout(Some(WAIT))
+            .await
+            .unwrap()
+            .unwrap()
+            .payload(),
+    )
+    .unwrap();
+    assert_eq!(letter["original_connection"], "nats");
+    assert_eq!(letter["failure_message"], "boom");
+    assert_eq!(letter["payload"]["backoff"], "1,2");
+    assert!(letter["failed_at"].as_f64().unwrap() > 0.0);
+    assert!(
+        q.failed().list(None).await.unwrap().is_empty(),
+        "store = false"
+    );
+    q.failed().report(failed, true, None).await.unwrap();
+    assert_eq!(q.failed().get("u-1").await.unwrap().message, "boom");
+}

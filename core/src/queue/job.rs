@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::envelope::{now, Envelope};
 use super::failed::FailedJob;
 use super::Queue;
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::jetstream::error::from_nats;
 
 /// How a handler's run ended; [`Job::finish`] turns it into the next state.
@@ -88,27 +88,17 @@ pub struct Job {
 }
 
 impl Job {
+    /// The job in `msg`; a message that is not a job goes to the failed store instead
+    /// (it can never succeed) and comes back as a `SERIALIZATION` error.
     pub(crate) async fn from_message(queue: Queue, msg: jetstream::Message) -> Result<Job> {
-        let delivered = msg.info().map(|i| i.delivered.max(1) as u32).unwrap_or(1);
-        let env = match Envelope::from_slice(&msg.payload) {
-            Ok(env) => env,
-            Err(e) => {
-                // Unreadable jobs can never succeed: keep them in the failed store.
-                let raw = String::from_utf8_lossy(&msg.payload).to_string();
-                let mut env = Envelope::new(
-                    queue.name(),
-                    "invalid",
-                    Value::String(raw),
-                    &Default::default(),
-                )?;
-                env.uuid = format!("invalid-{}", nuid::next());
-                let mut job = Job::new(queue, msg, env, delivered);
-                job.fail_now("InvalidPayload", e.message()).await?;
-                return Err(e);
+        let mut job = Job::from_message_or_invalid(queue, msg)?;
+        match job.invalid.take() {
+            None => Ok(job),
+            Some(reason) => {
+                job.fail_now("InvalidPayload", &reason).await?;
+                Err(Error::new(ErrorCode::Serialization, reason))
             }
-        };
-        let attempts = env.attempts + delivered;
-        Ok(Job::new(queue, msg, env, attempts))
+        }
     }
 
     /// Like `from_message`, but a message that is not a job envelope becomes a job marked
