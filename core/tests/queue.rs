@@ -932,3 +932,17 @@ async fn copies_escape_the_duplicate_window_and_reports_reach_store_and_dead_let
     q.failed().report(failed, true, None).await.unwrap();
     assert_eq!(q.failed().get("u-1").await.unwrap().message, "boom");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_over_the_servers_max_payload_is_refused_before_sending() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let big = "x".repeat(nc.max_payload() + 1);
+    let err = q
+        .push("Big", json!(big), &PushOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PayloadTooLarge, "{err}");
+    assert_eq!(q.size().await.unwrap().ready, 0);
+}

@@ -57,6 +57,8 @@ pub(crate) fn from_nats(err: &(dyn std::error::Error + 'static), what: &str) -> 
     }
     let code = if text.contains("timed out") {
         ErrorCode::Timeout
+    } else if text.contains("max payload") {
+        ErrorCode::PayloadTooLarge
     } else {
         ErrorCode::Io
     };

@@ -368,6 +368,11 @@ impl Queue {
         msg_id: &str,
     ) -> Result<(String, async_nats::HeaderMap, bytes::Bytes)> {
         let payload = env.to_vec()?;
+        self.inner.client.check_publish(
+            &self.ready_subject(),
+            payload.len(),
+            &crate::PublishOptions::default(),
+        )?;
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(async_nats::header::NATS_MESSAGE_ID, msg_id);
         let subject = if delay.is_zero() {

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace NatsKit\Laravel\Queue;
 
 use Illuminate\Queue\Failed\FailedJobProviderInterface;
+use Illuminate\Queue\Failed\PrunableFailedJobProvider;
 use NatsKit\FailedJobs;
 
 /**
@@ -12,7 +13,7 @@ use NatsKit\FailedJobs;
  * failed jobs live in natskit's failed-jobs store, so `php artisan queue:failed|retry|forget|flush`
  * and `natskit queue failed|retry|forget|flush` (and every other host) see the same records.
  */
-class NatsFailedJobProvider implements FailedJobProviderInterface
+class NatsFailedJobProvider implements FailedJobProviderInterface, PrunableFailedJobProvider
 {
     /** @param \Closure(): FailedJobs $store opens the store on first use */
     public function __construct(private readonly \Closure $store)
