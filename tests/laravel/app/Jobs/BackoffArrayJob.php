@@ -1,0 +1,36 @@
+<?php
+
+namespace App\Jobs;
+
+use App\Support\RunLog;
+use Illuminate\Bus\Queueable;
+use Illuminate\Contracts\Queue\ShouldQueue;
+use Illuminate\Foundation\Bus\Dispatchable;
+use Illuminate\Queue\InteractsWithQueue;
+use RuntimeException;
+use Throwable;
+
+/** Always throws: three tries, 1 s before the second, 2 s before the third. */
+class BackoffArrayJob implements ShouldQueue
+{
+    use Dispatchable, InteractsWithQueue, Queueable;
+
+    public $tries = 3;
+
+    public $backoff = [1, 2];
+
+    public function __construct(public string $key)
+    {
+    }
+
+    public function handle(): void
+    {
+        RunLog::record('run', $this->key, ['attempts' => $this->attempts()]);
+        throw new RuntimeException("backoff array attempt {$this->attempts()}");
+    }
+
+    public function failed(Throwable $e): void
+    {
+        RunLog::record('failed', $this->key, ['message' => $e->getMessage(), 'class' => get_class($e)]);
+    }
+}
