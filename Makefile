@@ -66,6 +66,7 @@ dist: setup
 ## test-dist: the artifacts installed and used outside the repository, without a Rust toolchain
 test-dist: dist
 	$(MAKE) -C bindings-python tools
+	@command -v php-cgi >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y php-cgi; }
 	$(PY) -m pytest -q -p no:cacheprovider -p no:asyncio tests/dist
 
 ## demo: the showcase from every host against a local server (or $NATS_URL)

@@ -5,7 +5,7 @@
 // and `isNatskitError`.
 
 const { EventEmitter } = require('node:events')
-const native = require('./binding.js')
+const native = loadAddon()
 
 const {
   AsyncPublisher, Client, ConsumerMessages, JetStream, Job, JsMessage, KvWatch, Message,
@@ -17,6 +17,24 @@ const CODES = new Set([
   'NO_RESPONDERS', 'PAYLOAD_TOO_LARGE', 'CLOSED', 'JETSTREAM_NOT_ENABLED', 'JETSTREAM',
   'NOT_FOUND', 'SERIALIZATION', 'QUEUE', 'PANIC', 'IO',
 ])
+
+/** The native addon, or an error naming the platform package npm should have installed. */
+function loadAddon() {
+  try {
+    return require('./binding.js')
+  } catch (cause) {
+    let platform = `${process.platform}-${process.arch}`
+    if (process.platform === 'linux') {
+      platform += process.report.getReport().header.glibcVersionRuntime ? '-gnu' : '-musl'
+    }
+    throw new Error(
+      `natskit: no native addon for ${platform}: the package natskit-${platform} is not ` +
+        'installed (npm installs it with natskit as an optional dependency; it is published ' +
+        'for linux-x64-gnu). Elsewhere, build natskit from source: make -C bindings-node build.',
+      { cause },
+    )
+  }
+}
 
 function isNatskitError(err) {
   return err instanceof Error && CODES.has(err.code)

@@ -7,6 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The version this header belongs to (natskit_version() is the loaded library's).
+#define NATSKIT_VERSION_MAJOR 0
+#define NATSKIT_VERSION_MINOR 1
+#define NATSKIT_VERSION_PATCH 0
+#define NATSKIT_VERSION "0.1.0"
+
 // The result of every fallible call: 0 is success, every other value is the stable
 // `natskit::ErrorCode` number. The numbers never change.
 typedef enum {
@@ -746,7 +752,8 @@ natskit_status natskit_subscription_dropped(const natskit_subscription *subscrip
 // Unsubscribes and frees the subscription. NULL does nothing.
 void natskit_subscription_free(natskit_subscription *subscription);
 
-// The library version (`"0.1.0"`); static, never freed.
+// The loaded library's version (`"MAJOR.MINOR.PATCH"`, the header's `NATSKIT_VERSION` when they
+// match); static, never freed.
 const char *natskit_version(void);
 
 // Frees a string the library returned as `char *` (stats, events). NULL does nothing.

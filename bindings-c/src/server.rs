@@ -55,6 +55,7 @@ impl From<OptionsJson> for ServerOptions {
             token: o.token,
             config: o.config,
             args: o.args,
+            binary: None,
         }
     }
 }

@@ -4,7 +4,8 @@ use std::ffi::{c_char, c_void, CString};
 
 use crate::panic;
 
-/// The library version (`"0.1.0"`); static, never freed.
+/// The loaded library's version (`"MAJOR.MINOR.PATCH"`, the header's `NATSKIT_VERSION` when they
+/// match); static, never freed.
 #[no_mangle]
 pub extern "C" fn natskit_version() -> *const c_char {
     const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");

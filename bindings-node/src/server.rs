@@ -37,6 +37,7 @@ impl From<ServerOptions> for natskit::ServerOptions {
             token: o.token,
             config: o.config,
             args: o.args.unwrap_or_default(),
+            binary: None,
         }
     }
 }

@@ -12,22 +12,41 @@ use NatsKit\Exception\NatsException;
 /**
  * Loads libnatskit through FFI once per process and turns its statuses into exceptions.
  *
- * The library is found at $NATSKIT_LIB, else in $CARGO_TARGET_DIR or the repository's
- * target/ directory (debug, then release).
+ * The library is found at $NATSKIT_LIB; in a checkout of the repository, in $CARGO_TARGET_DIR
+ * or target/ (debug, then release); in the package's own lib/ (the dist archive bundles the
+ * Linux x86-64 build); in the system's library directories; then where pkg-config says.
+ * Under opcache preloading (preload.php) the declarations come from the FFI scope SCOPE.
  */
 final class Library
 {
+    /** The FFI scope preload.php loads the declarations into. */
+    public const SCOPE = 'NATSKIT';
+
     private const OK = 0;
+
+    private const FILE = 'libnatskit.so';
+
+    private const SYSTEM_DIRS = [
+        '/usr/local/lib',
+        '/usr/local/lib64',
+        '/usr/lib/x86_64-linux-gnu',
+        '/lib/x86_64-linux-gnu',
+        '/usr/lib64',
+        '/usr/lib',
+    ];
 
     private static ?FFI $ffi = null;
 
     /** The loaded FFI instance. */
     public static function ffi(): FFI
     {
-        return self::$ffi ??= FFI::cdef(
-            (string) file_get_contents(dirname(__DIR__) . '/natskit-ffi.h'),
-            self::path(),
-        );
+        return self::$ffi ??= self::preloaded() ?? FFI::cdef(self::declarations(), self::path());
+    }
+
+    /** The C declarations (natskit-ffi.h, generated from the C ABI). */
+    public static function declarations(): string
+    {
+        return (string) file_get_contents(dirname(__DIR__) . '/natskit-ffi.h');
     }
 
     /** The absolute path of libnatskit.so that will be (or was) loaded. */
@@ -40,19 +59,51 @@ final class Library
             }
             return $explicit;
         }
-        $targets = array_filter([getenv('CARGO_TARGET_DIR') ?: null, dirname(__DIR__, 2) . '/target']);
-        foreach ($targets as $target) {
-            foreach (['debug', 'release'] as $profile) {
-                $candidate = "{$target}/{$profile}/libnatskit.so";
-                if (is_file($candidate)) {
-                    return $candidate;
-                }
+        $dirs = [];
+        foreach (array_filter([getenv('CARGO_TARGET_DIR') ?: null, dirname(__DIR__, 2) . '/target']) as $target) {
+            array_push($dirs, "{$target}/debug", "{$target}/release");
+        }
+        array_push($dirs, dirname(__DIR__) . '/lib', ...self::SYSTEM_DIRS);
+        foreach ($dirs as $dir) {
+            if (is_file($dir . '/' . self::FILE)) {
+                return $dir . '/' . self::FILE;
             }
         }
-        throw new ConfigException(
-            'libnatskit.so not found: build it with `cargo build -p natskit-c` or set NATSKIT_LIB',
-            3,
-        );
+        $pkgConfig = self::pkgConfigLibdir();
+        if ($pkgConfig !== null && is_file($pkgConfig . '/' . self::FILE)) {
+            return $pkgConfig . '/' . self::FILE;
+        }
+        throw new ConfigException(sprintf(
+            '%s not found in %s, nor through pkg-config (%s): set NATSKIT_LIB, install the natskit '
+            . 'C release (its lib/ in a system directory or on PKG_CONFIG_PATH), or use the '
+            . 'Composer archive that bundles it',
+            self::FILE,
+            implode(', ', $dirs),
+            $pkgConfig === null ? 'natskit not found' : "libdir {$pkgConfig}",
+        ), 3);
+    }
+
+    /** The declarations preload.php put in the FFI scope, when opcache preloads. */
+    private static function preloaded(): ?FFI
+    {
+        if ((string) ini_get('opcache.preload') === '') {
+            return null;
+        }
+        try {
+            return FFI::scope(self::SCOPE);
+        } catch (FFI\Exception) {
+            return null;
+        }
+    }
+
+    /** `pkg-config --variable=libdir natskit`, or null when it has none. */
+    private static function pkgConfigLibdir(): ?string
+    {
+        if (!function_exists('shell_exec')) {
+            return null;
+        }
+        $libdir = trim((string) shell_exec('pkg-config --variable=libdir natskit 2>/dev/null'));
+        return $libdir === '' ? null : $libdir;
     }
 
     /** The library version. */

