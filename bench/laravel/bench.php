@@ -6,10 +6,10 @@
 
 declare(strict_types=1);
 
-[$script, $app, $connection, $count] = $argv + [null, null, null, '5000'];
+[$script, $appDir, $connection, $count] = $argv + [null, null, null, '5000'];
 $count = (int) $count;
-require "{$app}/vendor/autoload.php";
-$laravel = require "{$app}/bootstrap/app.php";
+require "{$appDir}/vendor/autoload.php";
+$laravel = require "{$appDir}/bootstrap/app.php";
 $laravel->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
 
 if ($connection === 'database' && !Illuminate\Support\Facades\Schema::hasTable('jobs')) {
@@ -39,7 +39,7 @@ $started = microtime(true);
 passthru(sprintf(
     '%s %s queue:work %s --stop-when-empty --sleep=0 --quiet',
     escapeshellarg(PHP_BINARY),
-    escapeshellarg("{$app}/artisan"),
+    escapeshellarg("{$appDir}/artisan"),
     escapeshellarg($connection),
 ), $status);
 $work = $count / (microtime(true) - $started);

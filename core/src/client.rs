@@ -222,10 +222,15 @@ impl Client {
     /// round trip), not merely left the local buffer.
     pub async fn flush(&self) -> Result<()> {
         self.check_open()?;
-        self.inner
-            .nats
-            .flush()
+        // While reconnecting, async-nats holds a flush until the server is back: bound it.
+        tokio::time::timeout(self.inner.request_timeout, self.inner.nats.flush())
             .await
+            .map_err(|_| {
+                Error::timeout(format!(
+                    "flush: the server did not confirm within {} ms (is it reachable?)",
+                    self.inner.request_timeout.as_millis()
+                ))
+            })?
             .map_err(|e| self.send_error(e))?;
         // A request to a subject nobody listens on is answered by the server itself
         // (503 no responders) after it has processed everything sent before it.
@@ -333,6 +338,11 @@ impl Client {
     /// Drains every subscription (buffered messages are still delivered), flushes
     /// and closes the connection.
     pub async fn drain(&self) -> Result<()> {
+        self.drain_within(Duration::from_secs(10)).await
+    }
+
+    /// `drain`, waiting at most `wait` for the connection to close.
+    async fn drain_within(&self, wait: Duration) -> Result<()> {
         if self.is_closed() {
             return Ok(());
         }
@@ -341,7 +351,14 @@ impl Client {
             .drain()
             .await
             .map_err(|e| Error::closed(format!("drain: {e}")))?;
-        self.wait_closed().await
+        tokio::time::timeout(wait, self.inner.hub.wait_closed())
+            .await
+            .map_err(|_| {
+                Error::timeout(format!(
+                    "close: the connection did not close within {} ms",
+                    wait.as_millis()
+                ))
+            })
     }
 
     /// Flushes everything published so far (confirmed by the server) and closes.
@@ -351,7 +368,12 @@ impl Client {
             return Ok(());
         }
         let flushed = self.flush().await;
-        self.drain().await?;
+        // A server that did not confirm the flush will not confirm a drain either.
+        let wait = match flushed {
+            Ok(()) => Duration::from_secs(10),
+            Err(_) => self.inner.request_timeout,
+        };
+        self.drain_within(wait).await?;
         flushed
     }
 
@@ -361,12 +383,6 @@ impl Client {
 
     pub(crate) fn generation(&self) -> u64 {
         self.inner.generation
-    }
-
-    async fn wait_closed(&self) -> Result<()> {
-        tokio::time::timeout(Duration::from_secs(10), self.inner.hub.wait_closed())
-            .await
-            .map_err(|_| Error::timeout("close: the connection did not close within 10 s"))
     }
 
     pub(crate) fn check_open(&self) -> Result<()> {

@@ -414,6 +414,33 @@ async fn giving_up_reconnecting_closes_the_client() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn flush_and_close_do_not_wait_forever_for_a_server_that_is_gone() {
+    let mut srv = server();
+    let config = ConnectionConfig::from_json(r#"{"request_timeout": 0.5}"#).unwrap();
+    let nc = client_with(&srv, config).await;
+    nc.publish("gone", "x").await.unwrap();
+    nc.flush().await.unwrap();
+    srv.kill();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    nc.publish("gone", "y").await.unwrap();
+    let started = Instant::now();
+    let err = nc.flush().await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    assert!(nc.close().await.is_err(), "the publish was not confirmed");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn check_publish_validates_without_sending() {
     let srv = server();
     let nc = client(&srv).await;

@@ -6,13 +6,14 @@ namespace NatsKit\Laravel;
 
 use NatsKit\Client;
 use NatsKit\Exception\ConfigException;
+use NatsKit\Exception\NatsException;
 use NatsKit\JetStream;
 use NatsKit\Manager;
 
 /**
  * The named NATS connections of `config/nats.php` (container key `nats`, facade `Nats`).
  * Each connection opens on first use, once per process, and is flushed and closed when the
- * process ends. Calls it does not know go to the default connection (`Nats::publish`).
+ * process ends or the application is flushed. Calls it does not know go to the default connection (`Nats::publish`).
  */
 final class NatsManager
 {
@@ -23,6 +24,12 @@ final class NatsManager
     /** @param array $config the `nats` config: `default`, `connections`, `jetstream` */
     public function __construct(private readonly array $config)
     {
+    }
+
+    /** Flushes and closes the connections when the application lets the manager go. */
+    public function __destruct()
+    {
+        $this->release();
     }
 
     /** The connection `$name` of config/nats.php (null = `default`). */
@@ -72,6 +79,16 @@ final class NatsManager
         $this->manager?->closeAll();
     }
 
+    /** disconnect() at the end of the process: a failure is logged, not thrown. */
+    private function release(): void
+    {
+        try {
+            $this->disconnect();
+        } catch (NatsException $e) {
+            error_log("natskit: closing the NATS connections failed: {$e->getMessage()}");
+        }
+    }
+
     /** Forwards publish(), subscribe(), request(), process() … to the default connection. */
     public function __call(string $method, array $arguments): mixed
     {
@@ -91,7 +108,8 @@ final class NatsManager
                 'default' => $this->getDefaultConnection(),
                 'connections' => (object) $this->connections(),
             ]);
-            register_shutdown_function(fn () => $this->disconnect());
+            $self = \WeakReference::create($this);
+            register_shutdown_function(static fn () => $self->get()?->release());
         }
         return $this->manager;
     }

@@ -141,6 +141,7 @@ abstract class TestCase extends BaseTestCase
             $process->stop(2.0);
         }
         $this->processes = [];
+        static::$nats?->start(); // a test may have stopped it: closing flushes to the server
         $this->closeConnections();
         parent::tearDown();
     }

@@ -8,6 +8,7 @@ use Illuminate\Contracts\Queue\ClearableQueue;
 use Illuminate\Contracts\Queue\Queue as QueueContract;
 use Illuminate\Queue\Queue;
 use NatsKit\Client;
+use NatsKit\Exception\NatsException;
 use NatsKit\Prefetch;
 use NatsKit\Queue as NatsKitQueue;
 use NatsKit\QueueSize;
@@ -37,7 +38,14 @@ class NatsQueue extends Queue implements QueueContract, ClearableQueue
         bool $dispatchAfterCommit = false,
     ) {
         $this->dispatchAfterCommit = $dispatchAfterCommit;
-        register_shutdown_function(fn () => $this->unreserve());
+        $self = \WeakReference::create($this);
+        register_shutdown_function(static fn () => $self->get()?->release(false));
+    }
+
+    /** Hands prefetched jobs back and closes the connection when Laravel lets the queue go. */
+    public function __destruct()
+    {
+        $this->release(true);
     }
 
     /** Jobs not yet done: ready, reserved and delayed. */
@@ -150,6 +158,21 @@ class NatsQueue extends Queue implements QueueContract, ClearableQueue
             $count += $reader->unreserve();
         }
         return $count;
+    }
+
+    /** unreserve() (and close) at the end: a failure is logged, not thrown. */
+    private function release(bool $close): void
+    {
+        try {
+            $this->unreserve();
+            if ($close) {
+                $this->readers = [];
+                $this->queues = [];
+                $this->client->close();
+            }
+        } catch (NatsException $e) {
+            error_log("natskit: releasing the nats queue failed: {$e->getMessage()}");
+        }
     }
 
     /**

@@ -3,7 +3,6 @@
 namespace Tests\Feature;
 
 use NatsKit\Client;
-use NatsKit\Exception\TimeoutException;
 use NatsKit\JetStream;
 use NatsKit\Laravel\NatsManager;
 use NatsKit\Message;

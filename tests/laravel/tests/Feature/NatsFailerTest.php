@@ -4,10 +4,8 @@ namespace Tests\Feature;
 
 use App\Jobs\ExplicitFailJob;
 use App\Jobs\SwitchJob;
-use NatsKit\Client;
 use NatsKit\FailedJobs;
 use NatsKit\Laravel\Queue\NatsFailedJobProvider;
-use Tests\Support\Process;
 use Tests\TestCase;
 
 /**

@@ -4,7 +4,6 @@ namespace Tests\Feature;
 
 use App\Jobs\FailOnTimeoutJob;
 use App\Jobs\TimeoutJob;
-use Tests\Support\Process;
 use Tests\TestCase;
 
 /**

@@ -16,7 +16,8 @@ class DemoReportCommand extends Command
     public function handle(): int
     {
         foreach (RunLog::all() as $event) {
-            $this->line(sprintf('  %-6s %-14s attempt %d  %s', $event['event'], $event['key'], $event['attempts'] ?? 0, $event['note'] ?? $event['message'] ?? ''));
+            $attempt = isset($event['attempts']) ? "attempt {$event['attempts']}" : '';
+            $this->line(sprintf('  %-6s %-10s %-10s %s', $event['event'], $event['key'], $attempt, $event['note'] ?? $event['message'] ?? ''));
         }
         $this->info(sprintf('nats/default now holds %d jobs; failed jobs: %d', Queue::connection('nats')->size(), count(app('queue.failer')->all())));
         return self::SUCCESS;
