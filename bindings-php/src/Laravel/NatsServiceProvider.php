@@ -48,6 +48,26 @@ class NatsServiceProvider extends ServiceProvider
         if ($this->app->runningInConsole()) {
             $this->publishes([dirname(__DIR__, 2) . '/config/nats.php' => $this->app->configPath('nats.php')], 'nats-config');
             $this->commands(Console\Commands::ALL);
+            $this->app->booted(fn ($app) => self::validate($app['nats']));
         }
+    }
+
+    /**
+     * Checks config/nats.php when a console process boots (workers, artisan): an unknown key
+     * or a bad value fails now, naming the connection and the key. Web requests skip it (it
+     * loads the library) and see the same error on first use. Without the library there is
+     * nothing to check with yet.
+     */
+    private static function validate(NatsManager $nats): void
+    {
+        if (!extension_loaded('ffi')) {
+            return;
+        }
+        try {
+            \NatsKit\Library::path();
+        } catch (\NatsKit\Exception\ConfigException) {
+            return;
+        }
+        $nats->validate();
     }
 }

@@ -26,6 +26,21 @@ class BadInputTest extends TestCase
         }
     }
 
+    public function test_a_bad_nats_config_fails_when_a_console_process_boots(): void
+    {
+        $unknown = $this->runArtisan(['list'], ['NATS_CONNECTION' => 'nope']);
+        $this->assertNotSame(0, $unknown->exitCode());
+        $this->assertStringContainsString('no connection named "nope"', $unknown->stdout() . $unknown->stderr());
+
+        $port = $this->runArtisan(['list'], ['NATS_PORT' => 'notaport', 'NATS_PASSWORD' => 'pw-S3CRET']);
+        $this->assertNotSame(0, $port->exitCode());
+        $output = $port->stdout() . $port->stderr();
+        $this->assertStringContainsString('port', $output);
+        $this->assertStringNotContainsString('pw-S3CRET', $output);
+
+        $this->assertSame(0, $this->runArtisan(['list'])->exitCode(), 'a good config boots');
+    }
+
     public function test_a_queue_connection_naming_an_unknown_nats_connection_fails_clearly(): void
     {
         config(['queue.connections.nats-named.connection' => 'nope']);
