@@ -367,6 +367,8 @@ natskit_status natskit_queue_pop_many(const natskit_queue *queue,
 
 natskit_status natskit_queue_size_json(const natskit_queue *queue, char **json_out);
 
+natskit_status natskit_queue_clear_json(const natskit_queue *queue, char **jobs_json_out);
+
 natskit_status natskit_queue_clear(const natskit_queue *queue, uint64_t *purged_out);
 
 void natskit_queue_free(natskit_queue *queue);

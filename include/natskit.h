@@ -565,7 +565,11 @@ natskit_status natskit_queue_pop_many(const natskit_queue *queue,
 // (ages in seconds). Free with `natskit_string_free`.
 natskit_status natskit_queue_size_json(const natskit_queue *queue, char **json_out);
 
-// Removes every waiting and delayed job; `*purged_out` is how many.
+// Removes every waiting and delayed job and releases their unique locks; `*jobs_json_out`
+// is the JSON array of the envelopes removed (free with `natskit_string_free`).
+natskit_status natskit_queue_clear_json(const natskit_queue *queue, char **jobs_json_out);
+
+// Removes every waiting and delayed job and releases their unique locks; `*purged_out` is how many.
 natskit_status natskit_queue_clear(const natskit_queue *queue, uint64_t *purged_out);
 
 // Frees the queue handle (jobs taken from it stay valid). NULL does nothing.

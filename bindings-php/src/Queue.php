@@ -174,7 +174,20 @@ final class Queue
         return QueueSize::fromArray(Library::ownedJson($json));
     }
 
-    /** Removes every waiting and delayed job; returns how many. */
+    /**
+     * Removes every waiting and delayed job (their unique keys are free again); returns the
+     * envelopes removed.
+     *
+     * @return list<array<string, mixed>>
+     */
+    public function clearJobs(): array
+    {
+        $json = Library::out('char*');
+        Library::check(Library::ffi()->natskit_queue_clear_json($this->handle, \FFI::addr($json)));
+        return Library::ownedJson($json);
+    }
+
+    /** Removes every waiting and delayed job (their unique keys are free again); returns how many. */
     public function clear(): int
     {
         $purged = Library::out('uint64_t');

@@ -457,6 +457,32 @@ async fn unique_jobs_are_ignored_or_refused_while_pending() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Queue);
     assert!(err.message().contains("report:2026-11"), "{err}");
+
+    // Clearing the queue frees the locks of the jobs it removed; a job pushed after the
+    // clear is kept.
+    let later = PushOptions {
+        delay: Some(60.0),
+        unique_key: Some("delayed-report".into()),
+        ..Default::default()
+    };
+    assert!(q.push("Report", json!(6), &later).await.unwrap().is_some());
+    let cleared = q.clear_jobs().await.unwrap();
+    let mut data: Vec<_> = cleared.iter().map(|e| e.data.clone()).collect();
+    data.sort_by_key(|d| d.as_i64());
+    assert_eq!(data, [json!(4), json!(6)]);
+    assert_eq!(
+        q.size().await.unwrap().ready + q.size().await.unwrap().delayed,
+        0
+    );
+    assert!(
+        q.push("Report", json!(7), &opts).await.unwrap().is_some(),
+        "lock freed"
+    );
+    assert!(
+        q.push("Report", json!(8), &later).await.unwrap().is_some(),
+        "lock freed"
+    );
+    assert_eq!(q.clear().await.unwrap(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

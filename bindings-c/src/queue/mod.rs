@@ -237,7 +237,22 @@ pub unsafe extern "C" fn natskit_queue_size_json(
     })
 }
 
-/// Removes every waiting and delayed job; `*purged_out` is how many.
+/// Removes every waiting and delayed job and releases their unique locks; `*jobs_json_out`
+/// is the JSON array of the envelopes removed (free with `natskit_string_free`).
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_clear_json(
+    queue: *const natskit_queue,
+    jobs_json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let out = ffi::out(jobs_json_out, "jobs_json_out")?;
+        *out = ffi::owned_json(&ffi::block_on(q.queue.clear_jobs())?)?;
+        Ok(())
+    })
+}
+
+/// Removes every waiting and delayed job and releases their unique locks; `*purged_out` is how many.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_queue_clear(
     queue: *const natskit_queue,

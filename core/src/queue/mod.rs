@@ -235,19 +235,51 @@ impl Queue {
         })
     }
 
-    /// Removes every waiting and delayed job of this queue (reserved ones finish as usual).
+    /// Removes every waiting and delayed job of this queue and releases their unique locks;
+    /// returns how many messages were removed.
     pub async fn clear(&self) -> Result<u64> {
+        self.clear_and_read().await.map(|(purged, _)| purged)
+    }
+
+    /// Like [`Queue::clear`], returning the envelopes removed (Laravel's `queue:clear` frees
+    /// the unique locks its jobs hold in Laravel's cache).
+    pub async fn clear_jobs(&self) -> Result<Vec<Envelope>> {
+        self.clear_and_read().await.map(|(_, jobs)| jobs)
+    }
+
+    /// Reads each subject's jobs, then purges up to the last one read, so a job pushed
+    /// meanwhile stays.
+    async fn clear_and_read(&self) -> Result<(u64, Vec<Envelope>)> {
         let stream = self.stream().await?;
         let mut purged = 0;
+        let mut jobs = Vec::new();
         for subject in [self.ready_subject(), self.schedule_subject(">")] {
-            purged += stream
-                .purge()
-                .filter(subject)
-                .await
-                .map_err(|e| from_nats(&e, "queue clear"))?
-                .purged;
+            let mut last = None;
+            loop {
+                let next = last.map(|seq: u64| seq + 1);
+                match stream.direct_get_next_for_subject(&subject, next).await {
+                    Ok(msg) => {
+                        last = Some(msg.sequence);
+                        jobs.extend(Envelope::from_slice(&msg.payload).ok());
+                    }
+                    Err(e) if e.kind() == stream::DirectGetErrorKind::NotFound => break,
+                    Err(e) => return Err(from_nats(&e, "queue clear")),
+                }
+            }
+            if let Some(last) = last {
+                purged += stream
+                    .purge()
+                    .filter(&subject)
+                    .sequence(last + 1)
+                    .await
+                    .map_err(|e| from_nats(&e, "queue clear"))?
+                    .purged;
+            }
         }
-        Ok(purged)
+        for key in jobs.iter().filter_map(|env| env.unique_key.as_deref()) {
+            self.unlock_unique(key).await?;
+        }
+        Ok((purged, jobs))
     }
 
     /// The failed-jobs store of this connection.

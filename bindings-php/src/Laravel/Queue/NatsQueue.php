@@ -4,7 +4,10 @@ declare(strict_types=1);
 
 namespace NatsKit\Laravel\Queue;
 
+use Illuminate\Bus\UniqueLock;
+use Illuminate\Contracts\Cache\Repository as Cache;
 use Illuminate\Contracts\Queue\ClearableQueue;
+use Illuminate\Contracts\Queue\ShouldBeUnique;
 use Illuminate\Contracts\Queue\Queue as QueueContract;
 use Illuminate\Queue\Queue;
 use NatsKit\Client;
@@ -144,10 +147,17 @@ class NatsQueue extends Queue implements QueueContract, ClearableQueue
         return new NatsJob($this->container, $this, $job, (string) $this->connectionName, $name);
     }
 
-    /** Removes every waiting and delayed job of the queue; returns how many. */
+    /**
+     * Removes every waiting and delayed job of the queue and frees the unique locks
+     * (`ShouldBeUnique`) of the jobs removed; returns how many.
+     */
     public function clear($queue): int
     {
-        return $this->queue($queue)->clear();
+        $jobs = $this->queue($queue)->clearJobs();
+        foreach ($jobs as $job) {
+            $this->releaseUniqueLock($job['data']['command'] ?? null);
+        }
+        return count($jobs);
     }
 
     /** Puts jobs taken by pop() but not handed out back on their queues (done at exit). */
@@ -158,6 +168,21 @@ class NatsQueue extends Queue implements QueueContract, ClearableQueue
             $count += $reader->unreserve();
         }
         return $count;
+    }
+
+    /** Frees the cache lock a cleared `ShouldBeUnique` job held, as running it would have. */
+    private function releaseUniqueLock(mixed $serialized): void
+    {
+        $command = is_string($serialized) ? @unserialize($serialized) : null;
+        if (!$command instanceof ShouldBeUnique) {
+            return;
+        }
+        $cache = method_exists($command, 'uniqueVia') ? $command->uniqueVia() : $this->container->make(Cache::class);
+        $key = method_exists(UniqueLock::class, 'getKey')
+            ? UniqueLock::getKey($command)
+            : 'laravel_unique_job:' . get_class($command)
+                . (method_exists($command, 'uniqueId') ? $command->uniqueId() : ($command->uniqueId ?? ''));
+        $cache->lock($key)->forceRelease();
     }
 
     /** unreserve() (and close) at the end: a failure is logged, not thrown. */
