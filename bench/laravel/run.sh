@@ -2,8 +2,8 @@
 # Laravel's queue through natskit (`nats` driver) next to Laravel's `redis` driver (Debian
 # redis-server on loopback, no persistence, php-redis) and `database` driver (sqlite), in the
 # fixture app of tests/laravel: 5,000 no-op jobs ($tries = 3) dispatched one by one, then
-# drained by one `php artisan queue:work CONN --stop-when-empty --sleep=0`. Best of two
-# alternating rounds. Prints a Markdown table of jobs/s.
+# drained by one `php artisan queue:work CONN --stop-when-empty --sleep=0`, then 5,000 more
+# pushed with one Queue::bulk(). Best of two alternating rounds. Prints a Markdown table of jobs/s.
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -53,14 +53,15 @@ python3 - "$WORK/results" "$JOBS" <<'PY'
 import sys
 best = {}
 for line in open(sys.argv[1]):
-    conn, dispatch, work = line.split()
-    d, w = best.get(conn, (0.0, 0.0))
-    best[conn] = (max(d, float(dispatch)), max(w, float(work)))
+    conn, *rates = line.split()
+    seen = best.get(conn, [0.0] * len(rates))
+    best[conn] = [max(a, float(b)) for a, b in zip(seen, rates)]
 print(f"### Laravel queue drivers ({sys.argv[2]} no-op jobs, jobs/s, best of the rounds)\n")
-print("| driver | dispatch | work | dispatch vs redis | work vs redis |")
-print("|---|---:|---:|---:|---:|")
-rd, rw = best["redis"]
+print("| driver | dispatch | work | bulk() | dispatch vs redis | work vs redis | bulk vs redis |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+redis = best["redis"]
 for conn, label in (("nats", "natskit `nats`"), ("redis", "Laravel `redis`"), ("database", "Laravel `database` (sqlite)")):
-    d, w = best[conn]
-    print(f"| {label} | {d:,.0f} | {w:,.0f} | {d / rd:.2f} | {w / rw:.2f} |")
+    rates = best[conn]
+    ratios = " | ".join(f"{r / b:.2f}" for r, b in zip(rates, redis))
+    print(f"| {label} | " + " | ".join(f"{r:,.0f}" for r in rates) + f" | {ratios} |")
 PY
