@@ -12,7 +12,7 @@ use futures::future::Either;
 use futures::TryFutureExt;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{parse_server, ConnectionConfig};
+use crate::config::{parse_server, url_credentials, ConnectionConfig, UrlCredentials};
 use crate::error::{human_bytes, Error, ErrorCode, Result};
 use crate::events::{Event, EventHub};
 use crate::headers::Headers;
@@ -451,6 +451,14 @@ fn connect_options(
     if let Some(token) = &config.token {
         o = o.token(token.expose().to_string());
     }
+    let explicit = config.user.is_some() || config.token.is_some();
+    match url_credentials(&config.server_urls()).filter(|_| !explicit) {
+        Some(UrlCredentials::UserPassword(user, password)) => {
+            o = o.user_and_password(user, password.expose().to_string());
+        }
+        Some(UrlCredentials::Token(token)) => o = o.token(token.expose().to_string()),
+        None => {}
+    }
     if let Some(seed) = &config.nkey_seed {
         o = o.nkey(seed.expose().to_string());
     }
@@ -502,7 +510,13 @@ fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Er
                 (_, Some(_), ..) => " for the token".to_string(),
                 (_, _, Some(creds), _) => format!(" for creds {creds}"),
                 (.., Some(_)) => " for the nkey".to_string(),
-                _ => " (the server requires credentials: set NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS)".to_string(),
+                _ => match url_credentials(&config.server_urls()) {
+                    Some(UrlCredentials::UserPassword(user, _)) => {
+                        format!(" for user {user:?} of the server URL")
+                    }
+                    Some(UrlCredentials::Token(_)) => " for the token of the server URL".to_string(),
+                    None => " (the server requires credentials: set NATS_USER/NATS_PASSWORD, NATS_TOKEN or NATS_CREDS)".to_string(),
+                },
             };
             Error::new(
                 ErrorCode::Authorization,

@@ -447,12 +447,63 @@ fn parse_bool(value: &str) -> Result<bool> {
 
 /// Parses one server URL, naming it in the error.
 pub(crate) fn parse_server(url: &str) -> Result<async_nats::ServerAddr> {
+    let shown = redact_url(url);
     let addr = async_nats::ServerAddr::from_str(url)
-        .map_err(|e| Error::config(format!("servers: malformed URL {url:?}: {e}")))?;
+        .map_err(|e| Error::config(format!("servers: malformed URL {shown:?}: {e}")))?;
     if addr.port() == 0 {
-        return Err(Error::config(format!("servers: invalid port in {url:?}")));
+        return Err(Error::config(format!("servers: invalid port in {shown:?}")));
     }
     Ok(addr)
+}
+
+/// `url` with the credentials in its user part hidden (`nats://bob:***@host`, `nats://***@host`),
+/// fit for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    let hidden = match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        None => "***".to_string(),
+    };
+    let scheme = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    format!("{scheme}{hidden}@{host}")
+}
+
+/// Credentials given in a server URL: `nats://user:password@host` or `nats://token@host`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum UrlCredentials {
+    /// `user:password@`.
+    UserPassword(String, Secret),
+    /// `token@`.
+    Token(Secret),
+}
+
+/// The credentials of the first server URL that carries some (percent-decoded).
+pub(crate) fn url_credentials(urls: &[String]) -> Option<UrlCredentials> {
+    urls.iter().find_map(|url| {
+        let parsed = url::Url::parse(url).ok()?;
+        let user = percent_decode(parsed.username());
+        match parsed.password() {
+            Some(password) => Some(UrlCredentials::UserPassword(
+                user,
+                Secret::new(percent_decode(password)),
+            )),
+            None if !user.is_empty() => Some(UrlCredentials::Token(Secret::new(user))),
+            None => None,
+        }
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn parse_connection(value: Value, name: &str) -> Result<ConnectionConfig> {

@@ -92,6 +92,35 @@ async fn user_and_password_auth() {
 
     let err = natskit::connect(&srv.url()).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Authorization);
+
+    // Credentials in the URL count, as in every NATS client; they never show in a message.
+    let with_creds = srv.url().replace("nats://", "nats://bob:s3cret@");
+    natskit::connect(&with_creds)
+        .await
+        .unwrap()
+        .flush()
+        .await
+        .unwrap();
+    let wrong = srv.url().replace("nats://", "nats://bob:pw-S3CRET@");
+    let err = natskit::connect(&wrong).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Authorization);
+    assert!(err.message().contains("\"bob\""), "{err}");
+    assert!(!err.message().contains("pw-S3CRET"), "{err}");
+}
+
+#[test]
+fn a_malformed_url_never_shows_its_password() {
+    let err = ConnectionConfig::from_json(r#"{"servers": "nats://bob:pw-S3CRET@bad host:4222"}"#)
+        .and_then(|c| c.validate())
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Config);
+    assert!(!err.message().contains("pw-S3CRET"), "{err}");
+    assert!(err.message().contains("bob:***@bad host"), "{err}");
+    assert_eq!(
+        natskit::config::redact_url("nats://t0ken@h:1"),
+        "nats://***@h:1"
+    );
+    assert_eq!(natskit::config::redact_url("h:1"), "h:1");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -113,6 +142,14 @@ async fn token_auth() {
     let err = natskit::Client::connect(&config).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Authorization);
     assert!(!err.message().contains("nope-token"), "{err}");
+
+    let in_url = srv.url().replace("nats://", "nats://t0k3n@");
+    natskit::connect(&in_url)
+        .await
+        .unwrap()
+        .flush()
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
