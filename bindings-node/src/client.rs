@@ -534,10 +534,5 @@ fn event_json(event: natskit::Event) -> serde_json::Value {
 
 /// Milliseconds from JavaScript as a `Duration`.
 pub(crate) fn millis(ms: f64) -> natskit::Result<Duration> {
-    if !ms.is_finite() || ms < 0.0 {
-        return Err(invalid_argument(format!(
-            "timeout: {ms} is not a number of milliseconds (>= 0)"
-        )));
-    }
-    Ok(Duration::from_secs_f64(ms / 1000.0))
+    natskit::duration::seconds(ms / 1000.0, "timeout (ms / 1000)")
 }

@@ -54,14 +54,7 @@ where
 /// Converts seconds from Python (`None` = no limit) to a `Duration`.
 pub fn seconds(value: Option<f64>, what: &str) -> PyResult<Option<Duration>> {
     value
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                crate::error::to_py(natskit::Error::new(
-                    natskit::ErrorCode::InvalidArgument,
-                    format!("{what}: {s} is not a number of seconds (>= 0)"),
-                ))
-            })
-        })
+        .map(|s| natskit::duration::seconds(s, what).map_err(crate::error::to_py))
         .transpose()
 }
 

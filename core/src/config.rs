@@ -273,14 +273,9 @@ fn split_servers(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Converts seconds from a config to a `Duration`, rejecting negative or non-finite values.
+/// Converts seconds from a config to a `Duration` (a `CONFIG` error when it cannot be one).
 fn seconds(value: f64, key: &str) -> Result<Duration> {
-    if !value.is_finite() || value < 0.0 {
-        return Err(Error::config(format!(
-            "{key}: {value} is not a number of seconds (>= 0)"
-        )));
-    }
-    Ok(Duration::from_secs_f64(value))
+    crate::duration::seconds(value, key).map_err(|e| Error::config(e.message().to_string()))
 }
 
 impl ConnectionConfig {
@@ -394,7 +389,7 @@ impl ConnectionConfig {
         }
         let exp = r.delay * 2f64.powi(attempt.saturating_sub(2).min(30) as i32);
         let jitter = r.jitter * pseudo_random_fraction(attempt);
-        Duration::from_secs_f64(exp.min(r.max_delay) + jitter)
+        crate::duration::saturating_seconds(exp.min(r.max_delay) + jitter)
     }
 
     fn from_env_map(env: &HashMap<String, String>) -> Result<Self> {

@@ -14,6 +14,7 @@
 
 pub mod client;
 pub mod config;
+pub mod duration;
 pub mod error;
 pub mod events;
 pub mod headers;

@@ -3,7 +3,6 @@
 //! "exception", "message", "trace", "failed_at"}`.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
 use natskit::queue::FailedJob;
 use natskit::{Error, ErrorCode};
@@ -106,13 +105,16 @@ pub unsafe extern "C" fn natskit_queue_failed_flush(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(flushed_out, "flushed_out")?;
-        if older_than_s.is_nan() || older_than_s.is_infinite() {
-            return Err(Error::new(
-                ErrorCode::InvalidArgument,
-                "older_than_s must be a finite number of seconds",
-            ));
-        }
-        let older_than = (older_than_s >= 0.0).then(|| Duration::from_secs_f64(older_than_s));
+        let older_than = match older_than_s {
+            s if s.is_nan() || s.is_infinite() => {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "older_than_s must be a finite number of seconds",
+                ))
+            }
+            s if s < 0.0 => None,
+            s => Some(natskit::duration::seconds(s, "older_than_s")?),
+        };
         *out = ffi::block_on(q.queue.failed().flush(older_than))?;
         Ok(())
     })

@@ -76,12 +76,7 @@ pub(crate) fn push_options(
 
 /// Seconds from JavaScript as a `Duration`.
 pub(crate) fn seconds(what: &str, s: f64) -> natskit::Result<Duration> {
-    if !s.is_finite() || s < 0.0 {
-        return Err(invalid_argument(format!(
-            "{what}: {s} is not a number of seconds (>= 0)"
-        )));
-    }
-    Ok(Duration::from_secs_f64(s))
+    natskit::duration::seconds(s, what)
 }
 
 /// One named queue of a connection; every job is stored durably in JetStream.

@@ -31,11 +31,7 @@ impl Backoff {
                 list.get(i).copied().unwrap_or(0.0)
             }
         };
-        if secs.is_finite() {
-            Duration::from_secs_f64(secs.max(0.0))
-        } else {
-            Duration::ZERO
-        }
+        crate::duration::saturating_seconds(secs)
     }
 }
 
@@ -198,11 +194,8 @@ impl Envelope {
             ("timeout", opts.timeout),
             ("delay", opts.delay),
         ] {
-            if v.is_some_and(|s| !s.is_finite() || s < 0.0) {
-                return Err(Error::new(
-                    ErrorCode::InvalidArgument,
-                    format!("{key}: expected seconds >= 0"),
-                ));
+            if let Some(s) = v {
+                crate::duration::seconds(s, key)?;
             }
         }
         let pushed_at = now();

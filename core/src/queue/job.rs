@@ -222,7 +222,7 @@ impl Job {
         let timeout = self
             .env
             .timeout
-            .map(Duration::from_secs_f64)
+            .map(crate::duration::saturating_seconds)
             .or(default_timeout);
         let outcome = match (outcome, timeout) {
             (Outcome::Success | Outcome::Error { .. }, Some(t))

@@ -132,7 +132,8 @@ impl Queue {
     /// with the same unique key is pending and the policy is `ignore`.
     pub async fn push(&self, job: &str, data: Value, opts: &PushOptions) -> Result<Option<String>> {
         let env = Envelope::new(&self.inner.name, job, data, opts)?;
-        let delay = opts.delay.map(Duration::from_secs_f64).unwrap_or_default();
+        let delay = opts.delay.map(crate::duration::saturating_seconds);
+        let delay = delay.unwrap_or_default();
         self.push_envelope(env, delay).await
     }
 
@@ -342,7 +343,7 @@ impl Queue {
             .map(|new| {
                 let env =
                     Envelope::new(&self.inner.name, &new.job, new.data.clone(), &new.options)?;
-                let delay = new.options.delay.map(Duration::from_secs_f64);
+                let delay = new.options.delay.map(crate::duration::saturating_seconds);
                 Ok((env, delay.unwrap_or_default()))
             })
             .collect::<Result<Vec<_>>>()?;

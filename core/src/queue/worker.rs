@@ -159,12 +159,7 @@ impl Worker {
             ("max_time", options.max_time),
             ("rest", options.rest),
         ] {
-            if !v.is_finite() || v < 0.0 {
-                return Err(Error::new(
-                    ErrorCode::InvalidArgument,
-                    format!("worker {key}: expected seconds >= 0"),
-                ));
-            }
+            crate::duration::seconds(v, &format!("worker {key}"))?;
         }
         let queues = options
             .queues
@@ -221,8 +216,10 @@ impl Worker {
     /// The next job, waiting up to `wait` (at most the `sleep` option); jobs that have
     /// used up their tries or retry-until are failed here without running.
     pub async fn next(&self, wait: Duration) -> Result<Step> {
-        let deadline =
-            Instant::now() + wait.min(Duration::from_secs_f64(self.options.sleep.max(0.01)));
+        let deadline = Instant::now()
+            + wait.min(crate::duration::saturating_seconds(
+                self.options.sleep.max(0.01),
+            ));
         loop {
             if let Some(reason) = self.stop_reason() {
                 self.unreserve_buffered().await?;
@@ -253,7 +250,10 @@ impl Worker {
 
     /// Finishes a job with its handler's outcome (see [`Job::finish`]).
     pub async fn finish(&self, job: Job, outcome: Outcome) -> Result<JobEvent> {
-        let timeout = self.options.timeout.map(Duration::from_secs_f64);
+        let timeout = self
+            .options
+            .timeout
+            .map(crate::duration::saturating_seconds);
         let event = job.finish(outcome, self.options.tries, timeout).await?;
         let counter = match &event {
             JobEvent::Processed { .. } | JobEvent::Deleted { .. } => &self.processed,
@@ -262,7 +262,7 @@ impl Worker {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         if self.options.rest > 0.0 {
-            tokio::time::sleep(Duration::from_secs_f64(self.options.rest)).await;
+            tokio::time::sleep(crate::duration::saturating_seconds(self.options.rest)).await;
         }
         Ok(event)
     }
@@ -289,7 +289,7 @@ impl Worker {
                                 .envelope()
                                 .timeout
                                 .or(worker.options.timeout)
-                                .map(Duration::from_secs_f64)
+                                .map(crate::duration::saturating_seconds)
                                 .filter(|t| !t.is_zero());
                             let outcome = match limit {
                                 Some(t) => tokio::time::timeout(t, handler(view))
