@@ -48,7 +48,7 @@ class NatsServiceProvider extends ServiceProvider
         if ($this->app->runningInConsole()) {
             $this->publishes([dirname(__DIR__, 2) . '/config/nats.php' => $this->app->configPath('nats.php')], 'nats-config');
             $this->commands(Console\Commands::ALL);
-            $this->app->booted(fn ($app) => self::validate($app['nats']));
+            $this->app->booted(fn ($app) => self::validate($app['config']['nats'] ?? []));
         }
     }
 
@@ -58,7 +58,7 @@ class NatsServiceProvider extends ServiceProvider
      * loads the library) and see the same error on first use. Without the library there is
      * nothing to check with yet.
      */
-    private static function validate(NatsManager $nats): void
+    private static function validate(array $config): void
     {
         if (!extension_loaded('ffi')) {
             return;
@@ -68,6 +68,7 @@ class NatsServiceProvider extends ServiceProvider
         } catch (\NatsKit\Exception\ConfigException) {
             return;
         }
-        $nats->validate();
+        // A manager of its own: the `nats` singleton is built on first use, from the config then.
+        (new NatsManager($config))->validate();
     }
 }
