@@ -95,6 +95,23 @@ pub unsafe extern "C" fn natskit_queue_later(
     })
 }
 
+/// Reads `envelope_json` and `delay_ms`, stores the envelope with `push` and writes its id.
+unsafe fn push_one(
+    queue: *const natskit_queue,
+    envelope_json: *const c_char,
+    delay_ms: i64,
+    id_out: *mut *mut c_char,
+    push: impl FnOnce(&Queue, Envelope, std::time::Duration) -> natskit::Result<Option<String>>,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        let envelope = Envelope::from_slice(ffi::text(envelope_json, "envelope_json")?.as_bytes())?;
+        let out = ffi::out(id_out, "id_out")?;
+        let delay = ffi::millis(delay_ms, "delay_ms")?;
+        write_id(out, push(&q.queue, envelope, delay)?)
+    })
+}
+
 /// Pushes a whole job envelope (from another host, or a Laravel-shaped payload with
 /// `uuid`, `job`, `data`, …), available after `delay_ms`. `*id_out` as for `natskit_queue_push`.
 #[no_mangle]
@@ -104,13 +121,8 @@ pub unsafe extern "C" fn natskit_queue_push_envelope(
     delay_ms: i64,
     id_out: *mut *mut c_char,
 ) -> natskit_status {
-    guard(|| {
-        let q = ffi::handle(queue, "queue")?;
-        let envelope = Envelope::from_slice(ffi::text(envelope_json, "envelope_json")?.as_bytes())?;
-        let out = ffi::out(id_out, "id_out")?;
-        let delay = ffi::millis(delay_ms, "delay_ms")?;
-        let id = ffi::block_on(q.queue.push_envelope(envelope, delay))?;
-        write_id(out, id)
+    push_one(queue, envelope_json, delay_ms, id_out, |q, env, delay| {
+        ffi::block_on(q.push_envelope(env, delay))
     })
 }
 
@@ -152,13 +164,8 @@ pub unsafe extern "C" fn natskit_queue_push_copy(
     delay_ms: i64,
     id_out: *mut *mut c_char,
 ) -> natskit_status {
-    guard(|| {
-        let q = ffi::handle(queue, "queue")?;
-        let envelope = Envelope::from_slice(ffi::text(envelope_json, "envelope_json")?.as_bytes())?;
-        let out = ffi::out(id_out, "id_out")?;
-        let delay = ffi::millis(delay_ms, "delay_ms")?;
-        let id = ffi::block_on(q.queue.push_copy(envelope, delay))?;
-        write_id(out, Some(id))
+    push_one(queue, envelope_json, delay_ms, id_out, |q, env, delay| {
+        ffi::block_on(q.push_copy(env, delay)).map(Some)
     })
 }
 

@@ -592,6 +592,9 @@ pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
 /// what is ready now is answered at once, unless the answer is lost in a leader change).
 const PULL_ANSWER_GRACE: Duration = Duration::from_secs(2);
 
+/// One message of a pull, or why it could not be read.
+type Pulled = std::result::Result<jetstream::Message, Box<dyn std::error::Error + Send + Sync>>;
+
 /// Drains one pull, giving up `PULL_ANSWER_GRACE` after its expiry: a pull whose answer was
 /// lost returns what arrived instead of waiting forever; jobs delivered after that stay
 /// reserved and come back after `retry_after`.
@@ -600,12 +603,7 @@ async fn collect_within<S, E>(
     expires: Duration,
 ) -> Result<Vec<jetstream::Message>>
 where
-    S: futures::Stream<
-            Item = std::result::Result<
-                jetstream::Message,
-                Box<dyn std::error::Error + Send + Sync>,
-            >,
-        > + Unpin,
+    S: futures::Stream<Item = Pulled> + Unpin,
     E: std::error::Error + 'static,
 {
     let mut jobs = Vec::new();
@@ -623,12 +621,7 @@ async fn collect_into<S, E>(
     jobs: &mut Vec<jetstream::Message>,
 ) -> Result<()>
 where
-    S: futures::Stream<
-            Item = std::result::Result<
-                jetstream::Message,
-                Box<dyn std::error::Error + Send + Sync>,
-            >,
-        > + Unpin,
+    S: futures::Stream<Item = Pulled> + Unpin,
     E: std::error::Error + 'static,
 {
     let mut batch = batch.map_err(|e| from_nats(&e, "pop"))?;
