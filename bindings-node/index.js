@@ -8,15 +8,12 @@ const { EventEmitter } = require('node:events')
 const native = loadAddon()
 
 const {
-  AsyncPublisher, Client, ConsumerMessages, JetStream, Job, JsMessage, KvWatch, Message,
-  MessageBatch, Subscription, WorkerLoop,
+  Client, ConsumerMessages, JetStream, Job, JsMessage, KvWatch, Message, Subscription,
+  WorkerLoop,
 } = native
 
-const CODES = new Set([
-  'INVALID_ARGUMENT', 'INVALID_SUBJECT', 'CONFIG', 'CONNECT', 'AUTHORIZATION', 'TIMEOUT',
-  'NO_RESPONDERS', 'PAYLOAD_TOO_LARGE', 'CLOSED', 'JETSTREAM_NOT_ENABLED', 'JETSTREAM',
-  'NOT_FOUND', 'SERIALIZATION', 'QUEUE', 'PANIC', 'IO',
-])
+// The core's error codes, read from the addon (the one table is natskit::ErrorCode::ALL).
+const CODES = new Set(native._errorCodes().map((code) => code.name))
 
 /** The native addon, or an error naming the platform package npm should have installed. */
 function loadAddon() {
@@ -73,33 +70,6 @@ for (const Iterable of [ConsumerMessages, KvWatch]) {
       }
     } finally {
       await this.stop()
-    }
-  }
-}
-
-// These calls finish on the JavaScript thread when they only hand a message to the
-// connection; the addon then returns the result itself (or throws) instead of a Promise.
-// Callers always get a Promise.
-const PROMISED = [
-  [Client, ['request']],
-  [Message, ['respond']],
-  [MessageBatch, ['respond']],
-  [JetStream, ['publish']],
-  [AsyncPublisher, ['publish']],
-  [JsMessage, ['ack', 'doubleAck', 'nak', 'term', 'inProgress']],
-  [Subscription, ['next']],
-  [ConsumerMessages, ['next']],
-]
-for (const [Class, methods] of PROMISED) {
-  for (const method of methods) {
-    const call = Class.prototype[method]
-    Class.prototype[method] = function (...args) {
-      try {
-        const result = call.apply(this, args)
-        return result instanceof Promise ? result : Promise.resolve(result)
-      } catch (err) {
-        return Promise.reject(err)
-      }
     }
   }
 }

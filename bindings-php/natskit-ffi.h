@@ -102,6 +102,8 @@ void natskit_client_free(natskit_client *client);
 
 const char *natskit_last_error(void);
 
+uint64_t natskit_last_error_server_code(void);
+
 const char *natskit_status_name(uint32_t status);
 
 natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);

@@ -18,37 +18,37 @@
 typedef enum {
   // Success.
   NATSKIT_STATUS_OK = 0,
-  // A NULL pointer, invalid UTF-8, a bad length or a value out of range.
+  // A NULL pointer, bad UTF-8, a negative length or a value out of range.
   NATSKIT_STATUS_INVALID_ARGUMENT = 1,
   // A subject NATS would reject.
   NATSKIT_STATUS_INVALID_SUBJECT = 2,
-  // Configuration that cannot be used.
+  // Configuration that cannot be used; the message names the key.
   NATSKIT_STATUS_CONFIG = 3,
-  // The server could not be reached.
+  // The server could not be reached; the message names host:port.
   NATSKIT_STATUS_CONNECT = 4,
   // The server refused the credentials.
   NATSKIT_STATUS_AUTHORIZATION = 5,
-  // A deadline passed (also: no message within the timeout of a pull).
+  // A deadline passed.
   NATSKIT_STATUS_TIMEOUT = 6,
   // A request reached a subject nobody listens on.
   NATSKIT_STATUS_NO_RESPONDERS = 7,
   // A payload larger than the server's max_payload.
   NATSKIT_STATUS_PAYLOAD_TOO_LARGE = 8,
-  // The connection or subscription is closed.
+  // The connection, subscription or process state no longer allows the call.
   NATSKIT_STATUS_CLOSED = 9,
-  // The server has no JetStream.
+  // The server or account has no JetStream.
   NATSKIT_STATUS_JETSTREAM_NOT_ENABLED = 10,
-  // A JetStream API error.
+  // A JetStream API error; the server's err_code is kept.
   NATSKIT_STATUS_JETSTREAM = 11,
-  // Something that does not exist.
+  // A stream, consumer, message, key or job that does not exist.
   NATSKIT_STATUS_NOT_FOUND = 12,
-  // JSON that could not be read or written.
+  // JSON (or another encoding) that could not be read or written.
   NATSKIT_STATUS_SERIALIZATION = 13,
   // A job queue error.
   NATSKIT_STATUS_QUEUE = 14,
-  // A panic was caught at the boundary.
+  // A bug in natskit (a panic) caught at the host boundary.
   NATSKIT_STATUS_PANIC = 15,
-  // An I/O or protocol failure.
+  // An I/O or protocol failure that fits no other code.
   NATSKIT_STATUS_IO = 16,
 } natskit_status;
 
@@ -179,6 +179,11 @@ void natskit_client_free(natskit_client *client);
 // The text of this thread's last error ("" when none). Owned by the library; valid until
 // the next failing call on this thread.
 const char *natskit_last_error(void);
+
+// The server's JetStream `err_code` of this thread's last error (10059: stream not found,
+// 10058: stream name in use with another config), or 0 when that error did not come from the
+// JetStream API.
+uint64_t natskit_last_error_server_code(void);
 
 // The stable name of a status (`"NO_RESPONDERS"`, `"OK"`); "UNKNOWN" for other numbers.
 // The string is static.

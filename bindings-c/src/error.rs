@@ -1,85 +1,24 @@
 //! Status codes and this thread's last error: the one place core errors become C results.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
 use natskit::{Error, ErrorCode};
 
 use crate::panic;
-
-/// The result of every fallible call: 0 is success, every other value is the stable
-/// `natskit::ErrorCode` number. The numbers never change.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum natskit_status {
-    /// Success.
-    Ok = 0,
-    /// A NULL pointer, invalid UTF-8, a bad length or a value out of range.
-    InvalidArgument = 1,
-    /// A subject NATS would reject.
-    InvalidSubject = 2,
-    /// Configuration that cannot be used.
-    Config = 3,
-    /// The server could not be reached.
-    Connect = 4,
-    /// The server refused the credentials.
-    Authorization = 5,
-    /// A deadline passed (also: no message within the timeout of a pull).
-    Timeout = 6,
-    /// A request reached a subject nobody listens on.
-    NoResponders = 7,
-    /// A payload larger than the server's max_payload.
-    PayloadTooLarge = 8,
-    /// The connection or subscription is closed.
-    Closed = 9,
-    /// The server has no JetStream.
-    JetstreamNotEnabled = 10,
-    /// A JetStream API error.
-    Jetstream = 11,
-    /// Something that does not exist.
-    NotFound = 12,
-    /// JSON that could not be read or written.
-    Serialization = 13,
-    /// A job queue error.
-    Queue = 14,
-    /// A panic was caught at the boundary.
-    Panic = 15,
-    /// An I/O or protocol failure.
-    Io = 16,
-}
-
-impl From<ErrorCode> for natskit_status {
-    fn from(code: ErrorCode) -> Self {
-        match code {
-            ErrorCode::InvalidArgument => natskit_status::InvalidArgument,
-            ErrorCode::InvalidSubject => natskit_status::InvalidSubject,
-            ErrorCode::Config => natskit_status::Config,
-            ErrorCode::Connect => natskit_status::Connect,
-            ErrorCode::Authorization => natskit_status::Authorization,
-            ErrorCode::Timeout => natskit_status::Timeout,
-            ErrorCode::NoResponders => natskit_status::NoResponders,
-            ErrorCode::PayloadTooLarge => natskit_status::PayloadTooLarge,
-            ErrorCode::Closed => natskit_status::Closed,
-            ErrorCode::JetStreamNotEnabled => natskit_status::JetstreamNotEnabled,
-            ErrorCode::JetStream => natskit_status::Jetstream,
-            ErrorCode::NotFound => natskit_status::NotFound,
-            ErrorCode::Serialization => natskit_status::Serialization,
-            ErrorCode::Queue => natskit_status::Queue,
-            ErrorCode::Panic => natskit_status::Panic,
-            ErrorCode::Io => natskit_status::Io,
-        }
-    }
-}
+pub use crate::status::natskit_status;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    static LAST_SERVER_CODE: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Records `err` as this thread's last error and returns its status.
 pub(crate) fn fail(err: Error) -> natskit_status {
     let text = CString::new(err.message().replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
+    LAST_SERVER_CODE.set(err.server_code().unwrap_or(0));
     err.code().into()
 }
 
@@ -89,6 +28,25 @@ pub(crate) fn fail(err: Error) -> natskit_status {
 pub extern "C" fn natskit_last_error() -> *const c_char {
     panic::guard_value(c"PANIC".as_ptr(), || {
         LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+    })
+}
+
+/// The server's JetStream `err_code` of this thread's last error (10059: stream not found,
+/// 10058: stream name in use with another config), or 0 when that error did not come from the
+/// JetStream API.
+#[no_mangle]
+pub extern "C" fn natskit_last_error_server_code() -> u64 {
+    panic::guard_value(0, || LAST_SERVER_CODE.get())
+}
+
+/// Panics inside the boundary, so the tests can see a panic become `NATSKIT_STATUS_PANIC`.
+/// Not in the header: tests declare it themselves.
+#[doc(hidden)]
+#[no_mangle]
+pub extern "C" fn natskit_panic_for_tests() -> natskit_status {
+    panic::guard(|| {
+        natskit::error::panic_for_tests();
+        Ok(())
     })
 }
 
@@ -124,6 +82,22 @@ mod tests {
         }
         let ok = unsafe { CStr::from_ptr(natskit_status_name(0)) };
         assert_eq!(ok.to_str().unwrap(), "OK");
+    }
+
+    #[test]
+    fn a_panic_is_the_panic_status() {
+        assert_eq!(natskit_panic_for_tests(), natskit_status::Panic);
+        assert_eq!(natskit_last_error_server_code(), 0);
+        let text = unsafe { CStr::from_ptr(natskit_last_error()) };
+        assert!(text.to_str().unwrap().contains("deliberate panic"));
+    }
+
+    #[test]
+    fn server_code_follows_the_last_error() {
+        fail(Error::with_server_code(ErrorCode::NotFound, "gone", 10059));
+        assert_eq!(natskit_last_error_server_code(), 10059);
+        fail(Error::new(ErrorCode::Timeout, "late"));
+        assert_eq!(natskit_last_error_server_code(), 0);
     }
 
     #[test]

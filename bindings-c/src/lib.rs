@@ -18,6 +18,7 @@ pub mod message;
 mod panic;
 pub mod queue;
 pub mod server;
+mod status;
 pub mod subscription;
 pub mod version;
 

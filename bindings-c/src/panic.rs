@@ -1,10 +1,10 @@
 //! The panic boundary: every export runs its body through [`guard`] or [`guard_value`],
 //! so a panic becomes `NATSKIT_STATUS_PANIC` instead of unwinding into C.
 
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use natskit::{Error, ErrorCode, Result};
+use natskit::error::panic_error;
+use natskit::Result;
 
 use crate::error::{fail, natskit_status};
 
@@ -14,26 +14,14 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> natskit_status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => natskit_status::Ok,
         Ok(Err(err)) => fail(err),
-        Err(payload) => fail(panic_error(payload)),
+        Err(payload) => fail(panic_error(payload.as_ref())),
     }
 }
 
 /// Runs an infallible export body (accessors, `_free`); a panic yields `fallback`.
 pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
-        fail(panic_error(payload));
+        fail(panic_error(payload.as_ref()));
         fallback
     })
-}
-
-fn panic_error(payload: Box<dyn Any + Send>) -> Error {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string());
-    Error::new(
-        ErrorCode::Panic,
-        format!("natskit panicked: {what} (please report this)"),
-    )
 }

@@ -84,6 +84,7 @@ impl From<natskit::Stats> for Stats {
 /// Connects to NATS: a URL (`"nats://host:4222"`, comma-separated list allowed), an object of
 /// connection settings (the keys of natskit's config), or nothing for the `NATS_*` environment.
 #[napi(
+    catch_unwind,
     ts_args_type = "options?: string | ConnectionOptions",
     ts_return_type = "Promise<Client>"
 )]
@@ -287,6 +288,7 @@ impl Client {
     /// invalid subjects, oversize payloads and a closed connection throw at once.
     /// `await flush()` confirms delivery to the server.
     #[napi(
+        catch_unwind,
         ts_args_type = "subject: string, data?: Payload, options?: PublishOptions",
         ts_return_type = "void"
     )]
@@ -333,6 +335,7 @@ impl Client {
 
     /// Publishes several payloads to one subject in one call (cheaper than a loop of `publish`).
     #[napi(
+        catch_unwind,
         ts_args_type = "subject: string, data: Payload[]",
         ts_return_type = "void"
     )]
@@ -359,7 +362,7 @@ impl Client {
 
     /// Publishes payloads packed back to back in `data` (`lengths` in order) to one subject,
     /// as one queued batch: index.js gathers the plain publishes of one turn this way.
-    #[napi(ts_return_type = "void")]
+    #[napi(catch_unwind, ts_return_type = "void")]
     pub fn publish_packed(
         &self,
         subject: String,
@@ -389,7 +392,7 @@ impl Client {
     }
 
     /// Resolves once everything published before has reached the server.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn flush(&self) -> Outcome<()> {
         self.outbox.handed_over(&self.inner).await;
         Outcome(self.inner.flush().await)
@@ -397,6 +400,7 @@ impl Client {
 
     /// Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`).
     #[napi(
+        catch_unwind,
         ts_args_type = "subject: string, data?: Payload, options?: RequestOptions",
         ts_return_type = "Promise<Message>"
     )]
@@ -430,7 +434,7 @@ impl Client {
     /// async iterable (`for await`) with `next(timeoutMs)`; with one, messages are delivered
     /// to it on the JavaScript thread and the subscription keeps the process alive until
     /// `unsubscribe()` or `close()`.
-    #[napi(ts_return_type = "Subscription")]
+    #[napi(catch_unwind, ts_return_type = "Subscription")]
     pub fn subscribe(
         &self,
         subject: String,
@@ -454,58 +458,58 @@ impl Client {
     }
 
     /// Drains every subscription (buffered messages are still delivered) and closes.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn drain(&self) -> Outcome<()> {
         Outcome(self.inner.drain().await)
     }
 
     /// Flushes what was published and closes; closing twice does nothing.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close(&self) -> Outcome<()> {
         self.outbox.handed_over(&self.inner).await;
         Outcome(self.inner.close().await)
     }
 
     /// The JetStream API of this connection (domain and timeout from its `jetstream` config).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn jetstream(&self) -> JetStream {
         JetStream::new(&self.inner)
     }
 
     /// The job queue `name` of this connection (settings from its `queue` config).
-    #[napi(ts_return_type = "Queue")]
+    #[napi(catch_unwind, ts_return_type = "Queue")]
     pub fn queue(&self, name: Option<String>) -> Outcome<Queue> {
         let name = name.as_deref().unwrap_or("default");
         Outcome(Queue::open(&self.inner, name, &self.connection))
     }
 
     /// Counters since the connection was made.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stats(&self) -> Stats {
         self.inner.stats().into()
     }
 
     /// True once closed or drained.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// The largest payload (headers included) the server accepts.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn max_payload(&self) -> u32 {
         self.inner.max_payload().min(u32::MAX as usize) as u32
     }
 
     /// The oldest connection event not yet taken (`{ event: "reconnected", ... }`), or null.
-    #[napi(ts_return_type = "ConnectionEvent | null")]
+    #[napi(catch_unwind, ts_return_type = "ConnectionEvent | null")]
     pub fn poll_event(&self) -> Option<serde_json::Value> {
         self.inner.poll_event().map(event_json)
     }
 
     /// Waits up to `timeoutMs` (default: forever) for the next connection event; null when
     /// the time passes or the connection is closed and no event is left.
-    #[napi(ts_return_type = "Promise<ConnectionEvent | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<ConnectionEvent | null>")]
     pub async fn next_event(&self, timeout_ms: Option<f64>) -> Outcome<Option<serde_json::Value>> {
         Outcome(next_event(self.inner.clone(), timeout_ms).await)
     }

@@ -4,66 +4,8 @@
 use napi::bindgen_prelude::{JsObjectValue, JsValue, ToNapiValue};
 use napi::{sys, Env, Status};
 
-/// natskit's stable error codes, the same names in every host.
-#[napi(string_enum)]
-pub enum ErrorCode {
-    #[napi(value = "INVALID_ARGUMENT")]
-    InvalidArgument,
-    #[napi(value = "INVALID_SUBJECT")]
-    InvalidSubject,
-    #[napi(value = "CONFIG")]
-    Config,
-    #[napi(value = "CONNECT")]
-    Connect,
-    #[napi(value = "AUTHORIZATION")]
-    Authorization,
-    #[napi(value = "TIMEOUT")]
-    Timeout,
-    #[napi(value = "NO_RESPONDERS")]
-    NoResponders,
-    #[napi(value = "PAYLOAD_TOO_LARGE")]
-    PayloadTooLarge,
-    #[napi(value = "CLOSED")]
-    Closed,
-    #[napi(value = "JETSTREAM_NOT_ENABLED")]
-    JetStreamNotEnabled,
-    #[napi(value = "JETSTREAM")]
-    JetStream,
-    #[napi(value = "NOT_FOUND")]
-    NotFound,
-    #[napi(value = "SERIALIZATION")]
-    Serialization,
-    #[napi(value = "QUEUE")]
-    Queue,
-    #[napi(value = "PANIC")]
-    Panic,
-    #[napi(value = "IO")]
-    Io,
-}
-
-impl From<natskit::ErrorCode> for ErrorCode {
-    fn from(code: natskit::ErrorCode) -> Self {
-        use natskit::ErrorCode as C;
-        match code {
-            C::InvalidArgument => ErrorCode::InvalidArgument,
-            C::InvalidSubject => ErrorCode::InvalidSubject,
-            C::Config => ErrorCode::Config,
-            C::Connect => ErrorCode::Connect,
-            C::Authorization => ErrorCode::Authorization,
-            C::Timeout => ErrorCode::Timeout,
-            C::NoResponders => ErrorCode::NoResponders,
-            C::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            C::Closed => ErrorCode::Closed,
-            C::JetStreamNotEnabled => ErrorCode::JetStreamNotEnabled,
-            C::JetStream => ErrorCode::JetStream,
-            C::NotFound => ErrorCode::NotFound,
-            C::Serialization => ErrorCode::Serialization,
-            C::Queue => ErrorCode::Queue,
-            C::Panic => ErrorCode::Panic,
-            C::Io => ErrorCode::Io,
-        }
-    }
-}
+pub use crate::error_code::ErrorCode;
+use crate::runtime::{self, FromPanic, Now};
 
 /// A core result on its way to JavaScript: `Ok` converts as usual, `Err` is thrown (or
 /// rejects the Promise) as an `Error` with `code`.
@@ -81,6 +23,12 @@ impl<T: ToNapiValue> ToNapiValue for Outcome<T> {
             Ok(value) => T::to_napi_value(env, value),
             Err(err) => Err(to_napi(&Env::from_raw(env), &err)),
         }
+    }
+}
+
+impl<T> FromPanic for Outcome<T> {
+    fn from_panic(err: natskit::Error) -> Self {
+        Outcome(Err(err))
     }
 }
 
@@ -105,4 +53,22 @@ fn js_error(env: &Env, err: &natskit::Error) -> napi::Result<napi::Error> {
 /// An `INVALID_ARGUMENT` error for a value JavaScript passed in.
 pub fn invalid_argument(message: impl Into<String>) -> natskit::Error {
     natskit::Error::new(natskit::ErrorCode::InvalidArgument, message)
+}
+
+/// The core's error table, `{ name, number }` in numeric order (index.js and the tests use it).
+#[napi(catch_unwind, js_name = "_errorCodes", skip_typescript)]
+pub fn error_codes() -> serde_json::Value {
+    natskit::ErrorCode::ALL
+        .iter()
+        .map(|code| serde_json::json!({ "name": code.as_str(), "number": code.number() }))
+        .collect()
+}
+
+/// Rejects with `PANIC`: a deliberate panic inside the runtime boundary, for the tests only.
+#[napi(catch_unwind, js_name = "_panicForTests", skip_typescript)]
+pub fn panic_for_tests(env: &Env) -> napi::Result<Now<'_, Outcome<()>>> {
+    runtime::now_or_later(env, async {
+        natskit::error::panic_for_tests();
+        Outcome(Ok(()))
+    })
 }

@@ -9,6 +9,7 @@ extern crate napi_derive;
 
 pub mod client;
 pub mod error;
+mod error_code;
 pub mod headers;
 pub mod jetstream;
 pub mod manager;
@@ -20,7 +21,7 @@ pub mod server;
 pub mod subscription;
 
 /// The natskit version of this addon.
-#[napi]
+#[napi(catch_unwind)]
 pub fn version() -> String {
     natskit::VERSION.to_string()
 }

@@ -17,7 +17,7 @@ pub struct Manager {
 impl Manager {
     /// A manager over `config`: `{ default, connections: { name: {...} } }` or one connection's
     /// keys; omitted, the `NATS_*` environment. Invalid settings throw `CONFIG` naming the key.
-    #[napi(constructor, ts_args_type = "config?: ManagerConfig")]
+    #[napi(catch_unwind, constructor, ts_args_type = "config?: ManagerConfig")]
     pub fn new(env: &Env, config: Option<serde_json::Value>) -> napi::Result<Self> {
         let config = match config {
             Some(value) => natskit::Config::from_value(value),
@@ -31,13 +31,13 @@ impl Manager {
     }
 
     /// A manager configured from the environment (`NATSKIT_CONFIG`, `NATS_URL`, ...).
-    #[napi(factory)]
+    #[napi(catch_unwind, factory)]
     pub fn from_env(env: &Env) -> napi::Result<Self> {
         Manager::new(env, None)
     }
 
     /// A manager configured from a TOML or JSON file.
-    #[napi(factory)]
+    #[napi(catch_unwind, factory)]
     pub fn from_file(env: &Env, path: String) -> napi::Result<Self> {
         natskit::Config::from_file(&path)
             .map(|c| Manager {
@@ -47,7 +47,7 @@ impl Manager {
     }
 
     /// The named connection (omitted: the default one), connecting on first use.
-    #[napi(ts_return_type = "Promise<Client>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Client>")]
     pub async fn connection(&self, name: Option<String>) -> Outcome<Client> {
         let manager = self.inner.clone();
         let name = name.unwrap_or_else(|| manager.config().default.clone());
@@ -56,19 +56,19 @@ impl Manager {
     }
 
     /// Flushes and closes one connection; the next `connection(name)` opens a new one.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close(&self, name: String) -> Outcome<()> {
         Outcome(self.inner.close(&name).await)
     }
 
     /// Flushes and closes every open connection.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close_all(&self) -> Outcome<()> {
         Outcome(self.inner.close_all().await)
     }
 
     /// Names of the connections that are open now.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn open_connections(&self) -> Vec<String> {
         self.inner.open_connections()
     }

@@ -33,25 +33,25 @@ impl From<natskit::Message> for Message {
 #[napi]
 impl Message {
     /// The subject it was published to.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn subject(&self) -> String {
         self.inner.subject().to_string()
     }
 
     /// The reply subject, when the sender expects an answer.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn reply(&self) -> Option<String> {
         self.inner.reply().map(String::from)
     }
 
     /// The payload (a copy).
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn data(&self) -> Buffer {
         Buffer::from(self.inner.data())
     }
 
     /// Every header with all its values, or `undefined` when there are none.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn headers(&self) -> Option<HashMap<String, Vec<String>>> {
         self.inner
             .has_headers()
@@ -59,25 +59,26 @@ impl Message {
     }
 
     /// The first value of a header, ignoring the name's case.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn header(&self, name: String) -> Option<String> {
         self.inner.header(&name).map(String::from)
     }
 
     /// The payload as UTF-8 text (invalid sequences become U+FFFD).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn string(&self) -> String {
         String::from_utf8_lossy(self.inner.data()).into_owned()
     }
 
     /// The payload decoded as JSON; `SERIALIZATION` when it is not JSON.
-    #[napi(ts_return_type = "any")]
+    #[napi(catch_unwind, ts_return_type = "any")]
     pub fn json(&self) -> Outcome<serde_json::Value> {
         self.inner.json().into()
     }
 
     /// Publishes `data` to the reply subject; `INVALID_ARGUMENT` when there is none.
     #[napi(
+        catch_unwind,
         ts_args_type = "data?: Payload, options?: RespondOptions",
         ts_return_type = "Promise<void>"
     )]
@@ -128,37 +129,38 @@ impl MessageBatch {
 #[napi]
 impl MessageBatch {
     /// How many messages the batch holds.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn length(&self) -> u32 {
         self.messages.len() as u32
     }
 
     /// The subject of message `index`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn subject(&self, index: u32) -> napi::Result<String> {
         Ok(self.at(index)?.subject().to_string())
     }
 
     /// The reply subject of message `index`, if any.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn reply(&self, index: u32) -> napi::Result<Option<String>> {
         Ok(self.at(index)?.reply().map(String::from))
     }
 
     /// The payload of message `index` (a copy).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn data(&self, index: u32) -> napi::Result<Buffer> {
         Ok(Buffer::from(self.at(index)?.data()))
     }
 
     /// Message `index` as a `Message` of its own.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn message(&self, index: u32) -> napi::Result<Message> {
         Ok(Message::from(self.at(index)?.clone()))
     }
 
     /// Answers message `index` (as `Message.respond()`).
     #[napi(
+        catch_unwind,
         ts_args_type = "index: number, data?: Payload, options?: RespondOptions",
         ts_return_type = "Promise<void>"
     )]

@@ -2,6 +2,7 @@
 //! tokio runtime (`natskit::runtime`), so the addon starts no runtime of its own.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -22,9 +23,9 @@ pub fn handle() -> &'static Handle {
     HANDLE.get_or_init(natskit::runtime::handle)
 }
 
-/// A call's result when it was ready at once, or the Promise of it. index.js turns a ready
-/// result into a resolved Promise (a thrown error into a rejected one), so callers always
-/// get a Promise but most calls cost no thread hop.
+/// A call's result when it was ready at once, or the Promise of it. Either way JavaScript gets
+/// a Promise: a ready result becomes an already settled one (an error rejects it, nothing
+/// throws), so most calls cost no thread hop.
 pub enum Now<'env, T> {
     /// Finished on the JavaScript thread.
     Ready(T),
@@ -35,10 +36,49 @@ pub enum Now<'env, T> {
 impl<T: ToNapiValue> ToNapiValue for Now<'_, T> {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
         match val {
-            Now::Ready(value) => T::to_napi_value(env, value),
+            Now::Ready(value) => settled(env, T::to_napi_value(env, value)),
             Now::Later(promise) => Ok(promise.raw()),
         }
     }
+}
+
+/// A Promise already resolved with `converted`, or rejected with its error.
+fn settled(
+    env: sys::napi_env,
+    converted: napi::Result<sys::napi_value>,
+) -> napi::Result<sys::napi_value> {
+    let mut deferred = std::ptr::null_mut();
+    let mut promise = std::ptr::null_mut();
+    // SAFETY: plain napi calls on the JavaScript thread with out-pointers to locals; the
+    // deferred is settled once, right here.
+    unsafe {
+        check(sys::napi_create_promise(env, &mut deferred, &mut promise))?;
+        check(match converted {
+            Ok(value) => sys::napi_resolve_deferred(env, deferred, value),
+            Err(err) => {
+                let error = napi::JsError::from(err).into_value(env);
+                sys::napi_reject_deferred(env, deferred, error)
+            }
+        })?;
+    }
+    Ok(promise)
+}
+
+/// The value standing for a future that panicked: the panic boundary of the core's futures.
+pub trait FromPanic {
+    /// `err` is the `PANIC` error of the caught panic.
+    fn from_panic(err: natskit::Error) -> Self;
+}
+
+/// `future`, with a panic turned into its `PANIC` value instead of unwinding.
+fn guarded<T, F>(future: F) -> impl Future<Output = T> + Send + 'static
+where
+    T: FromPanic,
+    F: Future<Output = T> + Send + 'static,
+{
+    AssertUnwindSafe(future).catch_unwind().map(|done| {
+        done.unwrap_or_else(|payload| T::from_panic(natskit::error::panic_error(payload.as_ref())))
+    })
 }
 
 /// Polls `future` once on this thread with the core runtime entered.
@@ -52,10 +92,10 @@ fn poll_once<F: Future + ?Sized>(future: &mut Pin<Box<F>>) -> Option<F::Output> 
 /// on (from where it stopped) and the caller gets its Promise.
 pub fn now_or_later<'env, T, F>(env: &'env Env, future: F) -> napi::Result<Now<'env, T>>
 where
-    T: ToNapiValue + Send + 'static,
+    T: ToNapiValue + FromPanic + Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    let mut future = Box::pin(future);
+    let mut future = Box::pin(guarded(future));
     let ready = poll_once(&mut future);
     match ready {
         Some(value) => Ok(Now::Ready(value)),
@@ -323,10 +363,10 @@ impl JsTask {
 /// whenever it is woken rather than on the runtime: for calls that wait for a single event.
 pub fn now_or_on_wake<'env, T, F>(env: &'env Env, future: F) -> napi::Result<Now<'env, T>>
 where
-    T: ToNapiValue + Send + 'static,
+    T: ToNapiValue + FromPanic + Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    let mut future = Box::pin(future);
+    let mut future = Box::pin(guarded(future));
     let ready = poll_once(&mut future);
     if let Some(value) = ready {
         return Ok(Now::Ready(value));

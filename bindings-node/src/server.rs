@@ -55,7 +55,7 @@ pub struct LocalServer {
 #[napi]
 impl LocalServer {
     /// Starts a server and resolves once it accepts connections.
-    #[napi(ts_return_type = "Promise<LocalServer>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<LocalServer>")]
     pub fn start<'env>(
         env: &'env Env,
         options: Option<ServerOptions>,
@@ -81,25 +81,25 @@ impl LocalServer {
     }
 
     /// The URL to connect to.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn url(&self) -> String {
         self.url.clone()
     }
 
     /// The port it listens on.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// The process id while running.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn pid(&self) -> Option<u32> {
         lock(&self.slot).as_ref().and_then(|s| s.pid())
     }
 
     /// Kills the server (SIGKILL); `startAgain()` brings it back on the same port.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn kill(&self) {
         if let Some(server) = lock(&self.slot).as_mut() {
             server.kill();
@@ -107,7 +107,7 @@ impl LocalServer {
     }
 
     /// Starts the killed server again with the same port and options.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn start_again(&self) -> Outcome<()> {
         let slot = self.slot.clone();
         Outcome(
@@ -123,7 +123,7 @@ impl LocalServer {
     }
 
     /// Stops the server for good.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stop(&self) {
         lock(&self.slot).take();
     }

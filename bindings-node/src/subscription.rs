@@ -109,26 +109,26 @@ async fn deliver(shared: Arc<Shared>, callback: BatchCallback) {
 #[napi]
 impl Subscription {
     /// The subject subscribed to.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn subject(&self) -> String {
         self.shared.subject.clone()
     }
 
     /// The queue group, if any.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn queue(&self) -> Option<String> {
         self.shared.queue.clone()
     }
 
     /// True once `unsubscribe()` was called or delivery to the callback ended.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn is_closed(&self) -> bool {
         *self.shared.stopped.borrow()
     }
 
     /// The next message, or null when `timeoutMs` passes first (omit it to wait forever);
     /// rejects with `CLOSED` once the subscription has ended.
-    #[napi(ts_return_type = "Promise<Message | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Message | null>")]
     pub fn next<'env>(
         &self,
         env: &'env Env,
@@ -148,7 +148,7 @@ impl Subscription {
 
     /// Stops interest now (synchronously: no further message is delivered); the Promise
     /// resolves once the server was told.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn unsubscribe<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Outcome<()>>> {
         self.shared.stopped.send_replace(true);
         let shared = self.shared.clone();

@@ -116,7 +116,12 @@ final class Library
     public static function check(int $status): void
     {
         if ($status !== self::OK) {
-            throw NatsException::fromStatus($status, (string) self::ffi()->natskit_last_error());
+            $ffi = self::ffi();
+            throw NatsException::fromStatus(
+                $status,
+                (string) $ffi->natskit_last_error(),
+                (int) $ffi->natskit_last_error_server_code(),
+            );
         }
     }
 

@@ -12,6 +12,7 @@ use NatsKit\Exception\ErrorCode;
 use NatsKit\Exception\InvalidArgumentException;
 use NatsKit\Exception\InvalidSubjectException;
 use NatsKit\Exception\NatsException;
+use NatsKit\Exception\PanicException;
 use NatsKit\Exception\PayloadTooLargeException;
 use NatsKit\Library;
 use NatsKit\Manager;
@@ -19,6 +20,34 @@ use NatsKit\Nats;
 
 final class ErrorsTest extends ServerTestCase
 {
+    public function testErrorCodesAreTheCoreTable(): void
+    {
+        $constants = (new \ReflectionClass(ErrorCode::class))->getConstants();
+        unset($constants['EXCEPTIONS']);
+        $ffi = Library::ffi();
+        foreach ($constants as $name => $number) {
+            $this->assertSame($name, (string) $ffi->natskit_status_name($number));
+            $class = ErrorCode::EXCEPTIONS[$number];
+            $this->assertSame($number, NatsException::fromStatus($number, 'x')->getCode());
+            $this->assertInstanceOf($class, NatsException::fromStatus($number, 'x'));
+        }
+        $this->assertSame(range(1, count($constants)), array_values($constants));
+        $this->assertSame('UNKNOWN', (string) $ffi->natskit_status_name(count($constants) + 1));
+    }
+
+    public function testPanicBecomesPanicException(): void
+    {
+        $hook = \FFI::cdef('int natskit_panic_for_tests(void);', Library::path());
+        try {
+            Library::check($hook->natskit_panic_for_tests());
+            $this->fail('expected PanicException');
+        } catch (PanicException $e) {
+            $this->assertSame(ErrorCode::PANIC, $e->getCode());
+            $this->assertStringContainsString('deliberate panic for tests', $e->getMessage());
+            $this->assertNull($e->getServerCode());
+        }
+    }
+
     public function testInvalidSubject(): void
     {
         $this->expectException(InvalidSubjectException::class);

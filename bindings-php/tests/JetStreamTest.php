@@ -109,6 +109,21 @@ final class JetStreamTest extends ServerTestCase
             $this->fail('a deleted stream is NOT_FOUND');
         } catch (NotFoundException $e) {
             $this->assertStringContainsString('10059', $e->getMessage());
+            $this->assertSame(10059, $e->getServerCode());
+        }
+    }
+
+    public function testStreamNameInUseCarriesTheServerCode(): void
+    {
+        $this->js->createStream((new StreamConfig('TAKEN', ['taken.a']))->withStorage(StreamConfig::STORAGE_MEMORY));
+        try {
+            $this->js->createStream((new StreamConfig('TAKEN', ['taken.b']))->withStorage(StreamConfig::STORAGE_MEMORY));
+            $this->fail('a stream name in use with another config is a JetStream error');
+        } catch (JetStreamException $e) {
+            $this->assertSame(ErrorCode::JETSTREAM, $e->getCode());
+            $this->assertSame(10058, $e->getServerCode());
+        } finally {
+            $this->js->deleteStream('TAKEN');
         }
     }
 

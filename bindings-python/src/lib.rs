@@ -17,12 +17,30 @@ mod subscription;
 
 use pyo3::prelude::*;
 
+/// The core's error table, `(name, number)` in numeric order: tests compare
+/// `natskit.errors` (generated from the same table) against it.
+#[pyfunction]
+fn _error_codes() -> Vec<(&'static str, u32)> {
+    natskit::ErrorCode::ALL
+        .iter()
+        .map(|code| (code.as_str(), code.number()))
+        .collect()
+}
+
+/// Panics inside the core boundary, so tests can see a panic become `PanicError`.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    runtime::wait(py, async { natskit::error::panic_for_tests() })
+}
+
 /// Async classes share their sync twins' Python names (`natskit.aio.Client`), so they
 /// are added under `Async*` names and re-exported by `natskit.aio`.
 #[pymodule]
 #[pyo3(name = "_native")]
 fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", natskit::VERSION)?;
+    m.add_function(wrap_pyfunction!(_error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(client::connect, m)?)?;
     m.add_function(wrap_pyfunction!(client::connect_async, m)?)?;
     m.add_class::<client::Client>()?;

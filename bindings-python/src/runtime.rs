@@ -4,12 +4,15 @@
 //! released, in short slices, running Python's signal handlers between slices so Ctrl-C
 //! raises `KeyboardInterrupt` promptly. Async calls become asyncio awaitables whose results
 //! the runtime posts to a per-loop mailbox; the loop's reader callback sets them on its own
-//! thread, so no tokio thread ever waits for the GIL.
+//! thread, so no tokio thread ever waits for the GIL. Both are the panic boundary of the core:
+//! a panic while a core future runs becomes natskit's `PanicError` (`PANIC`).
 
+use std::any::Any;
 use std::future::Future;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,16 +34,16 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    let mut future = Box::pin(future);
+    let mut future = Box::pin(AssertUnwindSafe(future).catch_unwind());
     if let Some(out) = natskit::runtime::enter(|| future.as_mut().now_or_never()) {
-        return Ok(out);
+        return out.map_err(panicked);
     }
     loop {
         let step = py.detach(|| {
             natskit::runtime::block_on(async { tokio::time::timeout(SLICE, future.as_mut()).await })
         });
         match step.py_err()? {
-            Ok(out) => return Ok(out),
+            Ok(out) => return out.map_err(panicked),
             Err(_) => {
                 if let Err(interrupted) = py.check_signals() {
                     natskit::runtime::enter(|| drop(future));
@@ -49,6 +52,11 @@ where
             }
         }
     }
+}
+
+/// A panic of a core future: natskit's `PanicError`, not pyo3's `PanicException`.
+fn panicked(payload: Box<dyn Any + Send>) -> PyErr {
+    crate::error::to_py(natskit::error::panic_error(payload.as_ref()))
 }
 
 /// Converts seconds from Python (`None` = no limit) to a `Duration`.
@@ -68,7 +76,11 @@ where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    let mut future = Box::pin(future);
+    let mut future = Box::pin(
+        AssertUnwindSafe(future)
+            .catch_unwind()
+            .map(|out| out.unwrap_or_else(|payload| Err(panicked(payload)))),
+    );
     if let Some(out) = natskit::runtime::enter(|| future.as_mut().now_or_never()) {
         return Ok(Ready::new(py, out?)?.into_any());
     }

@@ -61,7 +61,7 @@ def test_stream_config_round_trips_with_durations_in_seconds(js: natskit.JetStre
     js.delete_stream("RT")
     with pytest.raises(natskit.NotFoundError) as e:
         js.stream_info("RT")
-    assert e.value.err_code == 10059
+    assert e.value.server_code == 10059
 
 
 def test_publish_ack_counters_messages_purge(js: natskit.JetStream, stream: str) -> None:
@@ -92,7 +92,7 @@ def test_dedup_and_expected_last_sequence(js: natskit.JetStream, stream: str) ->
     assert js.publish(subject, b"b", expected_last_seq=first["seq"])["seq"] == first["seq"] + 1
     with pytest.raises(natskit.JetStreamError) as e:
         js.publish(subject, b"c", expected_last_seq=first["seq"])
-    assert e.value.err_code == 10071
+    assert e.value.server_code == 10071
     with pytest.raises(natskit.JetStreamError):
         js.publish(subject, b"d", expected_stream="OTHER")
 
@@ -159,7 +159,7 @@ def test_consumer_config_counters_fetch_metadata(js: natskit.JetStream, stream: 
     js.delete_consumer(stream, "work")
     with pytest.raises(natskit.NotFoundError) as e:
         js.consumer_info(stream, "work")
-    assert e.value.err_code == 10014
+    assert e.value.server_code == 10014
 
 
 def test_fetch_timeout_leaves_no_waiting_pull(js: natskit.JetStream, stream: str) -> None:

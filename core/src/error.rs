@@ -87,6 +87,54 @@ impl ErrorCode {
     pub fn number(self) -> u32 {
         self as u32
     }
+
+    /// What the code means, in one line: the documentation of every host's table.
+    pub fn description(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => {
+                "A NULL pointer, bad UTF-8, a negative length or a value out of range."
+            }
+            ErrorCode::InvalidSubject => "A subject NATS would reject.",
+            ErrorCode::Config => "Configuration that cannot be used; the message names the key.",
+            ErrorCode::Connect => "The server could not be reached; the message names host:port.",
+            ErrorCode::Authorization => "The server refused the credentials.",
+            ErrorCode::Timeout => "A deadline passed.",
+            ErrorCode::NoResponders => "A request reached a subject nobody listens on.",
+            ErrorCode::PayloadTooLarge => "A payload larger than the server's max_payload.",
+            ErrorCode::Closed => {
+                "The connection, subscription or process state no longer allows the call."
+            }
+            ErrorCode::JetStreamNotEnabled => "The server or account has no JetStream.",
+            ErrorCode::JetStream => "A JetStream API error; the server's err_code is kept.",
+            ErrorCode::NotFound => "A stream, consumer, message, key or job that does not exist.",
+            ErrorCode::Serialization => {
+                "JSON (or another encoding) that could not be read or written."
+            }
+            ErrorCode::Queue => "A job queue error.",
+            ErrorCode::Panic => "A bug in natskit (a panic) caught at the host boundary.",
+            ErrorCode::Io => "An I/O or protocol failure that fits no other code.",
+        }
+    }
+}
+
+/// Panics on purpose, so each host's tests can prove a panic reaches them as `PANIC`.
+/// Only the hosts' hidden test hooks call it.
+#[doc(hidden)]
+pub fn panic_for_tests() {
+    panic!("deliberate panic for tests");
+}
+
+/// The `PANIC` error for a panic caught at a host boundary (`catch_unwind`'s payload).
+pub fn panic_error(payload: &(dyn std::any::Any + Send)) -> Error {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    Error::new(
+        ErrorCode::Panic,
+        format!("natskit panicked: {what} (please report this)"),
+    )
 }
 
 impl fmt::Display for ErrorCode {
@@ -205,6 +253,14 @@ mod tests {
             assert_eq!(code.number() as usize, i + 1);
         }
         assert_eq!(ErrorCode::NoResponders.as_str(), "NO_RESPONDERS");
+    }
+
+    #[test]
+    fn a_caught_panic_is_a_panic_error() {
+        let payload = std::panic::catch_unwind(panic_for_tests).unwrap_err();
+        let err = panic_error(payload.as_ref());
+        assert_eq!(err.code(), ErrorCode::Panic);
+        assert!(err.message().contains("deliberate panic for tests"));
     }
 
     #[test]

@@ -165,6 +165,40 @@ static void test_local_server_calls(void) {
     CHECK(strcmp(u, "untouched") == 0 && port == 7);
 }
 
+/* The hidden panic trigger of the library's tests; deliberately absent from natskit.h. */
+natskit_status natskit_panic_for_tests(void);
+
+/* A panic inside the library is a status, not a crash. */
+static void test_panic_is_a_status(void) {
+    CHECK_STATUS(natskit_panic_for_tests(), NATSKIT_STATUS_PANIC);
+    CHECK_ERROR_TEXT("deliberate panic for tests");
+    CHECK(natskit_last_error_server_code() == 0);
+}
+
+/* The header's enum is the core's table: same numbers, same names, nothing beyond it. */
+static void test_status_table_is_the_core_table(void) {
+#define SAME(status, name) CHECK(strcmp(natskit_status_name(status), name) == 0)
+    SAME(NATSKIT_STATUS_OK, "OK");
+    SAME(NATSKIT_STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT");
+    SAME(NATSKIT_STATUS_INVALID_SUBJECT, "INVALID_SUBJECT");
+    SAME(NATSKIT_STATUS_CONFIG, "CONFIG");
+    SAME(NATSKIT_STATUS_CONNECT, "CONNECT");
+    SAME(NATSKIT_STATUS_AUTHORIZATION, "AUTHORIZATION");
+    SAME(NATSKIT_STATUS_TIMEOUT, "TIMEOUT");
+    SAME(NATSKIT_STATUS_NO_RESPONDERS, "NO_RESPONDERS");
+    SAME(NATSKIT_STATUS_PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
+    SAME(NATSKIT_STATUS_CLOSED, "CLOSED");
+    SAME(NATSKIT_STATUS_JETSTREAM_NOT_ENABLED, "JETSTREAM_NOT_ENABLED");
+    SAME(NATSKIT_STATUS_JETSTREAM, "JETSTREAM");
+    SAME(NATSKIT_STATUS_NOT_FOUND, "NOT_FOUND");
+    SAME(NATSKIT_STATUS_SERIALIZATION, "SERIALIZATION");
+    SAME(NATSKIT_STATUS_QUEUE, "QUEUE");
+    SAME(NATSKIT_STATUS_PANIC, "PANIC");
+    SAME(NATSKIT_STATUS_IO, "IO");
+    SAME(NATSKIT_STATUS_IO + 1, "UNKNOWN");
+#undef SAME
+}
+
 int main(void) {
     CHECK_OK(natskit_local_server_start("{\"jetstream\": false}", &server));
     CHECK_OK(natskit_local_server_url(server, &url));
@@ -176,6 +210,8 @@ int main(void) {
     CHECK_OK(natskit_publish_msg(client, "args.x", "args.reply", NULL, "m", 1));
     CHECK_OK(natskit_subscription_next(sub, 5000, &msg));
 
+    RUN(test_panic_is_a_status);
+    RUN(test_status_table_is_the_core_table);
     RUN(test_frees_accept_null);
     RUN(test_connect_and_manager);
     RUN(test_publish);

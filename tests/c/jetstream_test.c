@@ -117,6 +117,7 @@ static void test_streams_round_trip(void) {
     CHECK(purged == 3);
     CHECK_STATUS(natskit_js_stream_purge(js, "ORDERS", "{\"kept\": 1}", &purged),
                  NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK(natskit_last_error_server_code() == 0);
 
     for (int i = 0; i < 3; i++) {
         char config[128];
@@ -125,6 +126,10 @@ static void test_streams_round_trip(void) {
         CHECK_OK(natskit_js_stream_create(js, config, &info));
         natskit_string_free(info);
     }
+    CHECK_STATUS(natskit_js_stream_create(
+                     js, "{\"name\": \"PAGE_0\", \"subjects\": [\"elsewhere\"]}", &info),
+                 NATSKIT_STATUS_JETSTREAM);
+    CHECK(natskit_last_error_server_code() == 10058);
     char *page = NULL;
     CHECK_OK(natskit_js_stream_list(js, 0, NULL, &page));
     expect_json(page, "\"total\":4");
@@ -145,6 +150,7 @@ static void test_streams_round_trip(void) {
     CHECK_OK(natskit_js_stream_delete(js, "ORDERS"));
     CHECK_STATUS(natskit_js_stream_info(js, "ORDERS", &info), NATSKIT_STATUS_NOT_FOUND);
     CHECK_ERROR_TEXT("10059");
+    CHECK(natskit_last_error_server_code() == 10059);
     natskit_js_free(js);
     CHECK_OK(natskit_client_close(c));
     natskit_client_free(c);

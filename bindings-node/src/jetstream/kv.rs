@@ -81,13 +81,14 @@ impl Kv {
 #[napi]
 impl Kv {
     /// The bucket's name.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn bucket(&self) -> String {
         self.inner.bucket().to_string()
     }
 
     /// Writes a value; resolves with its revision.
     #[napi(
+        catch_unwind,
         ts_args_type = "key: string, value: Payload",
         ts_return_type = "Promise<number>"
     )]
@@ -105,13 +106,14 @@ impl Kv {
     }
 
     /// The current entry of a key, or null when it has none (or was deleted).
-    #[napi(ts_return_type = "Promise<KvEntry | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<KvEntry | null>")]
     pub async fn get(&self, key: String) -> Outcome<Option<KvEntry>> {
         Outcome(self.inner.get(&key).await.map(|e| e.map(KvEntry::from)))
     }
 
     /// Writes a key only if it has no value; rejects otherwise.
     #[napi(
+        catch_unwind,
         ts_args_type = "key: string, value: Payload",
         ts_return_type = "Promise<number>"
     )]
@@ -130,6 +132,7 @@ impl Kv {
 
     /// Writes a key only if its latest revision is `revision` (compare and set).
     #[napi(
+        catch_unwind,
         ts_args_type = "key: string, value: Payload, revision: number",
         ts_return_type = "Promise<number>"
     )]
@@ -147,32 +150,32 @@ impl Kv {
     }
 
     /// Deletes a key (keeps its history).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete(&self, key: String) -> Outcome<()> {
         Outcome(self.inner.delete(&key).await)
     }
 
     /// Deletes a key and its history.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn purge(&self, key: String) -> Outcome<()> {
         Outcome(self.inner.purge(&key).await)
     }
 
     /// Every key with a value.
-    #[napi(ts_return_type = "Promise<string[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn keys(&self) -> Outcome<Vec<String>> {
         Outcome(self.inner.keys().await)
     }
 
     /// Every kept revision of a key, oldest first.
-    #[napi(ts_return_type = "Promise<KvEntry[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<KvEntry[]>")]
     pub async fn history(&self, key: String) -> Outcome<Vec<KvEntry>> {
         let found = self.inner.history(&key).await;
         Outcome(found.map(|v| v.into_iter().map(KvEntry::from).collect()))
     }
 
     /// Watches keys matching `pattern` (`>` for all): an async iterable of new entries.
-    #[napi(ts_return_type = "Promise<KvWatch>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<KvWatch>")]
     pub async fn watch(&self, pattern: Option<String>) -> Outcome<KvWatch> {
         let pattern = pattern.unwrap_or_else(|| ">".to_string());
         let watch = self.inner.watch(&pattern).await;
@@ -191,7 +194,7 @@ pub struct KvWatch {
 #[napi]
 impl KvWatch {
     /// The next change, or null when `timeoutMs` passes first; `CLOSED` once stopped.
-    #[napi(ts_return_type = "Promise<KvEntry | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<KvEntry | null>")]
     pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<KvEntry>> {
         let inner = self.inner.clone();
         Outcome(
@@ -205,7 +208,7 @@ impl KvWatch {
     }
 
     /// Stops watching.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn stop(&self) {
         self.inner.lock().await.stop();
     }

@@ -179,19 +179,20 @@ impl JetStream {
 #[napi]
 impl JetStream {
     /// True when the server (and account) answers the JetStream API.
-    #[napi(ts_return_type = "Promise<boolean>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
     pub async fn is_available(&self) -> bool {
         self.inner.is_available().await
     }
 
     /// The account's JetStream usage and limits; `JETSTREAM_NOT_ENABLED` without JetStream.
-    #[napi(ts_return_type = "Promise<AccountInfo>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<AccountInfo>")]
     pub async fn account_info(&self) -> Outcome<Value> {
         Outcome(self.inner.account_info().await)
     }
 
     /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ns, ...); resolves with its info.
     #[napi(
+        catch_unwind,
         ts_args_type = "config: StreamConfig",
         ts_return_type = "Promise<StreamInfo>"
     )]
@@ -201,6 +202,7 @@ impl JetStream {
 
     /// Updates a stream's config; resolves with its info.
     #[napi(
+        catch_unwind,
         ts_args_type = "config: StreamConfig",
         ts_return_type = "Promise<StreamInfo>"
     )]
@@ -209,13 +211,16 @@ impl JetStream {
     }
 
     /// A stream's config and state; `NOT_FOUND` when it does not exist.
-    #[napi(ts_return_type = "Promise<StreamInfo>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<StreamInfo>")]
     pub async fn stream_info(&self, name: String) -> Outcome<Value> {
         Outcome(self.inner.stream_info(&name).await)
     }
 
     /// One page of stream infos.
-    #[napi(ts_return_type = "Promise<Page & { items: StreamInfo[] }>")]
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<Page & { items: StreamInfo[] }>"
+    )]
     pub async fn list_streams(&self, options: Option<ListOptions>) -> Outcome<Page> {
         let (offset, subject) = match options {
             Some(o) => (o.offset.unwrap_or(0.0), o.subject),
@@ -234,14 +239,14 @@ impl JetStream {
     }
 
     /// Every stream name, optionally only those capturing `subject`.
-    #[napi(ts_return_type = "Promise<string[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn stream_names(&self, subject: Option<String>) -> Outcome<Vec<String>> {
         Outcome(self.inner.stream_names(subject.as_deref()).await)
     }
 
     /// Purges messages (all, by subject, all but the newest `keep`, or below `sequence`);
     /// resolves with how many were removed.
-    #[napi(ts_return_type = "Promise<number>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn purge_stream(&self, name: String, options: Option<PurgeOptions>) -> Outcome<f64> {
         let js = self.inner.clone();
         Outcome(
@@ -261,13 +266,13 @@ impl JetStream {
     }
 
     /// Deletes a stream with its messages and consumers.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_stream(&self, name: String) -> Outcome<()> {
         Outcome(self.inner.delete_stream(&name).await)
     }
 
     /// The message stored at `sequence`; `NOT_FOUND` when there is none.
-    #[napi(ts_return_type = "Promise<StoredMessage>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<StoredMessage>")]
     pub async fn get_message(&self, stream: String, sequence: f64) -> Outcome<StoredMessage> {
         let js = self.inner.clone();
         Outcome(
@@ -280,7 +285,7 @@ impl JetStream {
     }
 
     /// The newest message on `subject`; `NOT_FOUND` when there is none.
-    #[napi(ts_return_type = "Promise<StoredMessage>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<StoredMessage>")]
     pub async fn get_last_message(
         &self,
         stream: String,
@@ -291,7 +296,7 @@ impl JetStream {
     }
 
     /// Deletes the message at `sequence`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_message(&self, stream: String, sequence: f64) -> Outcome<()> {
         let js = self.inner.clone();
         Outcome(
@@ -305,6 +310,7 @@ impl JetStream {
 
     /// Creates a durable consumer (`durable_name`, `filter_subject`, `ack_policy`, `ack_wait` in ns, ...).
     #[napi(
+        catch_unwind,
         ts_args_type = "stream: string, config: ConsumerConfig",
         ts_return_type = "Promise<ConsumerInfo>"
     )]
@@ -318,6 +324,7 @@ impl JetStream {
 
     /// Updates a consumer's config; resolves with its info.
     #[napi(
+        catch_unwind,
         ts_args_type = "stream: string, config: ConsumerConfig",
         ts_return_type = "Promise<ConsumerInfo>"
     )]
@@ -330,13 +337,16 @@ impl JetStream {
     }
 
     /// A consumer's config and counters (`num_pending`, `num_ack_pending`, ...).
-    #[napi(ts_return_type = "Promise<ConsumerInfo>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<ConsumerInfo>")]
     pub async fn consumer_info(&self, stream: String, name: String) -> Outcome<Value> {
         Outcome(self.inner.consumer_info(&stream, &name).await)
     }
 
     /// One page of a stream's consumer infos.
-    #[napi(ts_return_type = "Promise<Page & { items: ConsumerInfo[] }>")]
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<Page & { items: ConsumerInfo[] }>"
+    )]
     pub async fn list_consumers(&self, stream: String, offset: Option<f64>) -> Outcome<Page> {
         let js = self.inner.clone();
         Outcome(
@@ -349,19 +359,20 @@ impl JetStream {
     }
 
     /// Every consumer name of a stream.
-    #[napi(ts_return_type = "Promise<string[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn consumer_names(&self, stream: String) -> Outcome<Vec<String>> {
         Outcome(self.inner.consumer_names(&stream).await)
     }
 
     /// Deletes a consumer.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_consumer(&self, stream: String, name: String) -> Outcome<()> {
         Outcome(self.inner.delete_consumer(&stream, &name).await)
     }
 
     /// Stops delivery from a consumer until `until` (a Date or RFC 3339 text).
     #[napi(
+        catch_unwind,
         ts_args_type = "stream: string, name: string, until: Date | string",
         ts_return_type = "Promise<PauseState>"
     )]
@@ -386,7 +397,7 @@ impl JetStream {
     }
 
     /// Resumes a paused consumer now.
-    #[napi(ts_return_type = "Promise<PauseState>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<PauseState>")]
     pub async fn resume_consumer(&self, stream: String, name: String) -> Outcome<PauseState> {
         let resumed = self.inner.resume_consumer(&stream, &name).await;
         Outcome(resumed.map(PauseState::from))
@@ -394,6 +405,7 @@ impl JetStream {
 
     /// Publishes to a stream and resolves with the server's ack (`stream`, `seq`, `duplicate`).
     #[napi(
+        catch_unwind,
         ts_args_type = "subject: string, data?: Payload, options?: JsPublishOptions",
         ts_return_type = "Promise<PubAck>"
     )]
@@ -417,7 +429,7 @@ impl JetStream {
     }
 
     /// A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn publisher(&self, max_in_flight: Option<u32>) -> AsyncPublisher {
         AsyncPublisher::new(self.inner.publisher(max_in_flight.unwrap_or(256) as usize))
     }
@@ -425,7 +437,7 @@ impl JetStream {
     /// Fetches up to `max` messages from a pull consumer: those available now, or else the
     /// first to arrive within the timeout with whatever is available right after it (with
     /// `noWait`, never waits).
-    #[napi(ts_return_type = "Promise<JsMessage[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JsMessage[]>")]
     pub fn fetch<'env>(
         &self,
         env: &'env Env,
@@ -446,7 +458,7 @@ impl JetStream {
     }
 
     /// Fetches one message; null when none arrived in time.
-    #[napi(ts_return_type = "Promise<JsMessage | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JsMessage | null>")]
     pub async fn fetch_next(
         &self,
         stream: String,
@@ -466,7 +478,7 @@ impl JetStream {
 
     /// Consumes continuously from a pull consumer: an async iterable of messages (pulls of
     /// `batch` are renewed in the background); `stop()` or leaving the loop ends it.
-    #[napi(ts_return_type = "Promise<ConsumerMessages>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<ConsumerMessages>")]
     pub async fn consume(
         &self,
         stream: String,
@@ -492,7 +504,11 @@ impl JetStream {
     }
 
     /// Creates a KV bucket (`bucket`, `history`, `max_age` in ns, `storage`, ...).
-    #[napi(ts_args_type = "config: KvConfig", ts_return_type = "Promise<Kv>")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "config: KvConfig",
+        ts_return_type = "Promise<Kv>"
+    )]
     pub async fn create_kv(&self, config: Value) -> Outcome<Kv> {
         let js = self.inner.clone();
         Outcome(
@@ -507,13 +523,13 @@ impl JetStream {
     }
 
     /// An existing KV bucket; `NOT_FOUND` when there is none.
-    #[napi(ts_return_type = "Promise<Kv>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Kv>")]
     pub async fn kv(&self, bucket: String) -> Outcome<Kv> {
         Outcome(self.inner.kv(&bucket).await.map(Kv::new))
     }
 
     /// Deletes a KV bucket.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_kv(&self, bucket: String) -> Outcome<()> {
         Outcome(self.inner.delete_kv(&bucket).await)
     }

@@ -100,6 +100,7 @@ impl AsyncPublisher {
 impl AsyncPublisher {
     /// Sends one message; resolves once it is on its way (waiting while the window is full).
     #[napi(
+        catch_unwind,
         ts_args_type = "subject: string, data?: Payload, options?: JsPublishOptions",
         ts_return_type = "Promise<void>"
     )]
@@ -123,14 +124,14 @@ impl AsyncPublisher {
     }
 
     /// Publishes whose ack is still outstanding.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn in_flight(&self) -> u32 {
         self.inner.in_flight() as u32
     }
 
     /// Waits for every outstanding ack; resolves with the counts since the last `wait()`,
     /// or rejects with the first failure.
-    #[napi(ts_return_type = "Promise<PublishSummary>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<PublishSummary>")]
     pub async fn wait(&self) -> Outcome<PublishSummary> {
         Outcome(self.inner.wait().await.map(|s| PublishSummary {
             acked: s.acked as f64,

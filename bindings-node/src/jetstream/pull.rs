@@ -49,50 +49,50 @@ impl From<natskit::jetstream::JsMessage> for JsMessage {
 #[napi]
 impl JsMessage {
     /// The subject it was published to.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn subject(&self) -> String {
         self.inner.subject().to_string()
     }
 
     /// The ack subject.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn reply(&self) -> Option<String> {
         self.inner.reply().map(String::from)
     }
 
     /// The payload (a copy).
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn data(&self) -> Buffer {
         Buffer::from(self.inner.data())
     }
 
     /// Every header with all its values, or `undefined` when there are none.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn headers(&self) -> Option<HashMap<String, Vec<String>>> {
         let h = self.inner.headers();
         (!h.is_empty()).then(|| headers::to_js(&h))
     }
 
     /// The first value of a header, ignoring the name's case.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn header(&self, name: String) -> Option<String> {
         self.inner.header(&name)
     }
 
     /// The payload as UTF-8 text.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn string(&self) -> String {
         String::from_utf8_lossy(self.inner.data()).into_owned()
     }
 
     /// The payload decoded as JSON; `SERIALIZATION` when it is not JSON.
-    #[napi(ts_return_type = "any")]
+    #[napi(catch_unwind, ts_return_type = "any")]
     pub fn json(&self) -> Outcome<serde_json::Value> {
         self.inner.json().into()
     }
 
     /// Stream, consumer, sequences, delivery count, pending and timestamp.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn metadata(&self) -> Metadata {
         let m = self.inner.metadata();
         Metadata {
@@ -108,21 +108,21 @@ impl JsMessage {
     }
 
     /// Acknowledges the message (sent without waiting for the server).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn ack<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
         let msg = self.inner.clone();
         runtime::now_or_later(env, async move { Outcome(msg.ack().await) })
     }
 
     /// Acknowledges and resolves once the server confirmed it.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn double_ack<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
         let msg = self.inner.clone();
         runtime::now_or_later(env, async move { Outcome(msg.double_ack().await) })
     }
 
     /// Asks for redelivery, after `delayMs` when given.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn nak<'env>(
         &self,
         env: &'env Env,
@@ -139,7 +139,7 @@ impl JsMessage {
     }
 
     /// Stops redelivery for good, with an optional reason.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn term<'env>(
         &self,
         env: &'env Env,
@@ -153,7 +153,7 @@ impl JsMessage {
     }
 
     /// Tells the server work is ongoing, restarting the ack wait.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn in_progress<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
         let msg = self.inner.clone();
         runtime::now_or_later(env, async move { Outcome(msg.in_progress().await) })
@@ -186,31 +186,31 @@ impl JsMessageBatch {
 #[napi]
 impl JsMessageBatch {
     /// How many messages the fetch returned.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn length(&self) -> u32 {
         self.messages.len() as u32
     }
 
     /// The subject of message `index`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn subject(&self, index: u32) -> napi::Result<String> {
         Ok(self.at(index)?.subject().to_string())
     }
 
     /// The payload of message `index` (a copy).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn data(&self, index: u32) -> napi::Result<Buffer> {
         Ok(Buffer::from(self.at(index)?.data()))
     }
 
     /// Message `index` as a `JsMessage` of its own.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn message(&self, index: u32) -> napi::Result<JsMessage> {
         Ok(JsMessage::from(self.at(index)?.clone()))
     }
 
     /// Acknowledges the messages at `indices`, in that order (sent without waiting).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn ack<'env>(
         &self,
         env: &'env Env,
@@ -249,7 +249,7 @@ impl ConsumerMessages {
 #[napi]
 impl ConsumerMessages {
     /// The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped.
-    #[napi(ts_return_type = "Promise<JsMessage | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JsMessage | null>")]
     pub fn next<'env>(
         &self,
         env: &'env Env,
@@ -267,7 +267,7 @@ impl ConsumerMessages {
     }
 
     /// Stops pulling.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn stop(&self) {
         self.inner.lock().await.stop();
     }

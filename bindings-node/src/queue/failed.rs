@@ -64,27 +64,27 @@ impl FailedJobs {
 #[napi]
 impl FailedJobs {
     /// Every failed job (of `queue`, when given), oldest first.
-    #[napi(ts_return_type = "Promise<FailedJob[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<FailedJob[]>")]
     pub async fn list(&self, queue: Option<String>) -> Outcome<Vec<FailedJob>> {
         let jobs = self.inner.list(queue.as_deref()).await;
         Outcome(jobs.map(|v| v.into_iter().map(FailedJob::from).collect()))
     }
 
     /// How many failed jobs there are (of `queue`, when given).
-    #[napi(ts_return_type = "Promise<number>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn count(&self, queue: Option<String>) -> Outcome<f64> {
         Outcome(self.inner.count(queue.as_deref()).await.map(|n| n as f64))
     }
 
     /// One failed job; `NOT_FOUND` when there is none with this id.
-    #[napi(ts_return_type = "Promise<FailedJob>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<FailedJob>")]
     pub async fn get(&self, id: String) -> Outcome<FailedJob> {
         Outcome(self.inner.get(&id).await.map(FailedJob::from))
     }
 
     /// Puts failed jobs back on their queues with attempts reset; resolves with the ids.
     /// Unknown ids reject with `NOT_FOUND` before anything is retried.
-    #[napi(ts_return_type = "Promise<string[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn retry(&self, ids: Either<String, Vec<String>>) -> Outcome<Vec<String>> {
         let ids = match ids {
             Either::A(id) => vec![id],
@@ -94,19 +94,19 @@ impl FailedJobs {
     }
 
     /// Retries every failed job; resolves with the ids.
-    #[napi(ts_return_type = "Promise<string[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn retry_all(&self) -> Outcome<Vec<String>> {
         Outcome(self.inner.retry_all().await)
     }
 
     /// Deletes one failed job; false when there was none.
-    #[napi(ts_return_type = "Promise<boolean>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
     pub async fn forget(&self, id: String) -> Outcome<bool> {
         Outcome(self.inner.forget(&id).await)
     }
 
     /// Deletes every failed job, or those older than `hours`; resolves with how many.
-    #[napi(ts_return_type = "Promise<number>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn flush(&self, options: Option<FlushOptions>) -> Outcome<f64> {
         let inner = self.inner.clone();
         Outcome(

@@ -128,49 +128,49 @@ impl Job {
 #[napi]
 impl Job {
     /// The job id (the same in every host).
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn id(&self) -> String {
         self.id.clone()
     }
 
     /// The job's name, which picks its handler.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn name(&self) -> String {
         self.name.clone()
     }
 
     /// The queue it came from.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn queue(&self) -> String {
         self.queue.clone()
     }
 
     /// The payload as pushed.
-    #[napi(getter, ts_return_type = "any")]
+    #[napi(catch_unwind, getter, ts_return_type = "any")]
     pub fn payload(&self) -> serde_json::Value {
         self.payload.clone()
     }
 
     /// This attempt's number, from 1 (redeliveries after a crash count too).
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// Attempts allowed (0 = unlimited).
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn max_tries(&self) -> u32 {
         self.max_tries
     }
 
     /// Seconds this run may take (the job's, else the worker's), if limited.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn timeout(&self) -> Option<f64> {
         self.timeout
     }
 
     /// True once the job was finished.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn is_finished(&self) -> bool {
         self.held
             .job
@@ -180,20 +180,20 @@ impl Job {
     }
 
     /// Done: the job leaves the queue.
-    #[napi(ts_return_type = "Promise<JobEvent>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn complete(&self) -> Outcome<JobEvent> {
         self.finish(Ok(natskit::queue::Outcome::Success)).await
     }
 
     /// Removes the job without running it further (not counted as failed).
-    #[napi(ts_return_type = "Promise<JobEvent>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn delete(&self) -> Outcome<JobEvent> {
         self.finish(Ok(natskit::queue::Outcome::Delete)).await
     }
 
     /// Puts the job back, available again after `delaySeconds` (default 0); counts as an
     /// attempt, not as an exception.
-    #[napi(ts_return_type = "Promise<JobEvent>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn release(&self, delay_seconds: Option<f64>) -> Outcome<JobEvent> {
         let delay = seconds("delaySeconds", delay_seconds.unwrap_or(0.0));
         self.finish(delay.map(natskit::queue::Outcome::Release))
@@ -203,6 +203,7 @@ impl Job {
     /// Fails the job now, whatever tries remain: it goes to the failed-jobs store (and the
     /// dead-letter subject).
     #[napi(
+        catch_unwind,
         ts_args_type = "reason?: string | Error",
         ts_return_type = "Promise<JobEvent>"
     )]
@@ -214,7 +215,7 @@ impl Job {
     /// Finishes the run as a raised error (what a worker does when a handler throws):
     /// it counts toward tries and max exceptions and the job is retried after its backoff
     /// or failed.
-    #[napi(ts_return_type = "Promise<JobEvent>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn error(
         &self,
         exception: String,

@@ -99,7 +99,7 @@ impl Queue {
 #[napi]
 impl Queue {
     /// The queue's name.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn name(&self) -> String {
         self.inner.name().to_string()
     }
@@ -107,6 +107,7 @@ impl Queue {
     /// Pushes job `name` with a JSON payload; resolves with the job id once the stream
     /// stored it, or null when a job with the same `uniqueKey` is pending (policy `ignore`).
     #[napi(
+        catch_unwind,
         ts_args_type = "name: string, data?: any, options?: PushOptions",
         ts_return_type = "Promise<string | null>"
     )]
@@ -130,7 +131,7 @@ impl Queue {
 
     /// Pushes many jobs with up to 256 stores in flight; resolves once the stream stored
     /// every one, with their ids in order (null for a `uniqueKey` duplicate ignored).
-    #[napi(ts_return_type = "Promise<(string | null)[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<(string | null)[]>")]
     pub async fn push_many(&self, jobs: Vec<NewJob>) -> Outcome<Vec<Option<String>>> {
         let queue = self.inner.clone();
         Outcome(
@@ -147,6 +148,7 @@ impl Queue {
 
     /// Pushes a job that becomes available after `delaySeconds`.
     #[napi(
+        catch_unwind,
         ts_args_type = "delaySeconds: number, name: string, data?: any, options?: PushOptions",
         ts_return_type = "Promise<string | null>"
     )]
@@ -172,7 +174,7 @@ impl Queue {
 
     /// Takes the next job, waiting up to `timeoutMs` (default 0: only what is ready now);
     /// null when none came. Finish it with `complete()`, `delete()`, `release()` or `fail()`.
-    #[napi(ts_return_type = "Promise<Job | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Job | null>")]
     pub async fn pop(&self, timeout_ms: Option<f64>) -> Outcome<Option<Job>> {
         let queue = self.inner.clone();
         Outcome(
@@ -185,20 +187,20 @@ impl Queue {
     }
 
     /// Ready, reserved, delayed and failed counts, and the oldest ready job's age.
-    #[napi(ts_return_type = "Promise<QueueSize>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<QueueSize>")]
     pub async fn size(&self) -> Outcome<QueueSize> {
         Outcome(self.inner.size().await.map(QueueSize::from))
     }
 
     /// Removes every ready and delayed job (reserved ones finish as usual); resolves with
     /// how many were removed.
-    #[napi(ts_return_type = "Promise<number>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn clear(&self) -> Outcome<f64> {
         Outcome(self.inner.clear().await.map(|n| n as f64))
     }
 
     /// The connection's failed-jobs store.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn failed(&self) -> FailedJobs {
         FailedJobs::new(self.inner.failed())
     }

@@ -33,7 +33,11 @@ pub struct WorkerLoop {
 impl WorkerLoop {
     /// A worker on `client` with core's options (`queues`, `tries`, `timeout`, `sleep`, `once`,
     /// `stopWhenEmpty`, `maxJobs`, `maxTime`, `memory`, `concurrency`, `prefetch`, `rest`).
-    #[napi(constructor, ts_args_type = "client: Client, options?: WorkerOptions")]
+    #[napi(
+        catch_unwind,
+        constructor,
+        ts_args_type = "client: Client, options?: WorkerOptions"
+    )]
     pub fn new(
         env: &Env,
         client: &Client,
@@ -58,21 +62,21 @@ impl WorkerLoop {
     }
 
     /// Jobs run at once.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn concurrency(&self) -> u32 {
         self.inner.options().concurrency.clamp(1, u32::MAX as usize) as u32
     }
 
     /// Milliseconds one `next()` waits at most: the `sleep` option, capped at a second so
     /// a stop request is noticed promptly.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn step_ms(&self) -> f64 {
         (self.inner.options().sleep * 1000.0).clamp(10.0, 1000.0)
     }
 
     /// The next job, waiting up to `waitMs`; null when idle or stopped (then `stopReason`
     /// says why: `requested`, `once`, `empty`, `max_jobs`, `max_time`, `memory`).
-    #[napi(ts_return_type = "Promise<Job | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Job | null>")]
     pub async fn next(&self, wait_ms: f64) -> Outcome<Option<Job>> {
         let worker = self.inner.clone();
         let reason = self.stop_reason.clone();
@@ -98,6 +102,7 @@ impl WorkerLoop {
 
     /// Why the worker stopped, once it has.
     #[napi(
+        catch_unwind,
         getter,
         ts_return_type = "'requested' | 'once' | 'empty' | 'max_jobs' | 'max_time' | 'memory' | null"
     )]
@@ -106,25 +111,25 @@ impl WorkerLoop {
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stop(&self) {
         self.inner.stop();
     }
 
     /// True once a stop was requested.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn is_stopping(&self) -> bool {
         self.inner.is_stopping()
     }
 
     /// The process's memory use in MB, checked against the `memory` option.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn report_memory(&self, megabytes: f64) {
         self.inner.report_memory(megabytes.max(0.0) as u64);
     }
 
     /// Counters so far.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stats(&self) -> WorkerStats {
         let s = self.inner.stats();
         WorkerStats {

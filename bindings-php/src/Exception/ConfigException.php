@@ -1,10 +1,12 @@
 <?php
 
+// Generated from natskit::ErrorCode::ALL by `cargo run -p natskit --example error_tables -- write`; do not edit.
+
 declare(strict_types=1);
 
 namespace NatsKit\Exception;
 
-/** Raised for configuration that cannot be used. */
+/** Configuration that cannot be used; the message names the key. (code CONFIG) */
 final class ConfigException extends NatsException
 {
 }

@@ -1,5 +1,7 @@
 <?php
 
+// Generated from natskit::ErrorCode::ALL by `cargo run -p natskit --example error_tables -- write`; do not edit.
+
 declare(strict_types=1);
 
 namespace NatsKit\Exception;
@@ -23,4 +25,24 @@ final class ErrorCode
     public const QUEUE = 14;
     public const PANIC = 15;
     public const IO = 16;
+
+    /** The exception class of each code. */
+    public const EXCEPTIONS = [
+        self::INVALID_ARGUMENT => InvalidArgumentException::class,
+        self::INVALID_SUBJECT => InvalidSubjectException::class,
+        self::CONFIG => ConfigException::class,
+        self::CONNECT => ConnectionException::class,
+        self::AUTHORIZATION => AuthorizationException::class,
+        self::TIMEOUT => TimeoutException::class,
+        self::NO_RESPONDERS => NoRespondersException::class,
+        self::PAYLOAD_TOO_LARGE => PayloadTooLargeException::class,
+        self::CLOSED => ClosedException::class,
+        self::JETSTREAM_NOT_ENABLED => JetStreamNotEnabledException::class,
+        self::JETSTREAM => JetStreamException::class,
+        self::NOT_FOUND => NotFoundException::class,
+        self::SERIALIZATION => SerializationException::class,
+        self::QUEUE => QueueException::class,
+        self::PANIC => PanicException::class,
+        self::IO => IoException::class,
+    ];
 }

@@ -1,10 +1,12 @@
 <?php
 
+// Generated from natskit::ErrorCode::ALL by `cargo run -p natskit --example error_tables -- write`; do not edit.
+
 declare(strict_types=1);
 
 namespace NatsKit\Exception;
 
-/** Raised for a JetStream API error (the server's err_code is in the message). */
+/** A JetStream API error; the server's err_code is kept. (code JETSTREAM) */
 final class JetStreamException extends NatsException
 {
 }

@@ -1,10 +1,12 @@
 <?php
 
+// Generated from natskit::ErrorCode::ALL by `cargo run -p natskit --example error_tables -- write`; do not edit.
+
 declare(strict_types=1);
 
 namespace NatsKit\Exception;
 
-/** Raised for a server without JetStream. */
+/** The server or account has no JetStream. (code JETSTREAM_NOT_ENABLED) */
 final class JetStreamNotEnabledException extends NatsException
 {
 }

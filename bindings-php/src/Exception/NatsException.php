@@ -4,31 +4,29 @@ declare(strict_types=1);
 
 namespace NatsKit\Exception;
 
-/** Every natskit failure: getCode() is the stable code (ErrorCode), getMessage() the library's text. */
+/**
+ * Every natskit failure: getCode() is the stable code (ErrorCode), getMessage() the library's
+ * text, getServerCode() the server's JetStream err_code when the server sent one.
+ */
 class NatsException extends \RuntimeException
 {
-    /** The subclass for each code; codes without one raise NatsException itself. */
-    private const CLASSES = [
-        ErrorCode::INVALID_ARGUMENT => InvalidArgumentException::class,
-        ErrorCode::INVALID_SUBJECT => InvalidSubjectException::class,
-        ErrorCode::CONFIG => ConfigException::class,
-        ErrorCode::CONNECT => ConnectionException::class,
-        ErrorCode::AUTHORIZATION => AuthorizationException::class,
-        ErrorCode::TIMEOUT => TimeoutException::class,
-        ErrorCode::NO_RESPONDERS => NoRespondersException::class,
-        ErrorCode::PAYLOAD_TOO_LARGE => PayloadTooLargeException::class,
-        ErrorCode::CLOSED => ClosedException::class,
-        ErrorCode::JETSTREAM_NOT_ENABLED => JetStreamNotEnabledException::class,
-        ErrorCode::JETSTREAM => JetStreamException::class,
-        ErrorCode::NOT_FOUND => NotFoundException::class,
-        ErrorCode::SERIALIZATION => SerializationException::class,
-        ErrorCode::QUEUE => QueueException::class,
-    ];
+    private ?int $serverCode = null;
 
-    /** The exception for a natskit status and its message (the one error mapping of this library). */
-    public static function fromStatus(int $status, string $message): self
+    /**
+     * The exception for a natskit status, its message and the server's err_code (0 when none):
+     * the one error mapping of this library; the classes come from the generated ErrorCode.
+     */
+    public static function fromStatus(int $status, string $message, int $serverCode = 0): self
     {
-        $class = self::CLASSES[$status] ?? self::class;
-        return new $class($message, $status);
+        $class = ErrorCode::EXCEPTIONS[$status] ?? self::class;
+        $error = new $class($message, $status);
+        $error->serverCode = $serverCode === 0 ? null : $serverCode;
+        return $error;
+    }
+
+    /** The server's JetStream err_code (10059: stream not found), or null. */
+    public function getServerCode(): ?int
+    {
+        return $this->serverCode;
     }
 }

@@ -1,10 +1,12 @@
 <?php
 
+// Generated from natskit::ErrorCode::ALL by `cargo run -p natskit --example error_tables -- write`; do not edit.
+
 declare(strict_types=1);
 
 namespace NatsKit\Exception;
 
-/** Raised for a request reached a subject nobody listens on. */
+/** A request reached a subject nobody listens on. (code NO_RESPONDERS) */
 final class NoRespondersException extends NatsException
 {
 }

@@ -1,10 +1,12 @@
 <?php
 
+// Generated from natskit::ErrorCode::ALL by `cargo run -p natskit --example error_tables -- write`; do not edit.
+
 declare(strict_types=1);
 
 namespace NatsKit\Exception;
 
-/** Raised for a deadline passed. */
+/** A deadline passed. (code TIMEOUT) */
 final class TimeoutException extends NatsException
 {
 }

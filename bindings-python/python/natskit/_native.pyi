@@ -41,6 +41,8 @@ __all__ = [
     "Ready",
     "Subscription",
     "__version__",
+    "_error_codes",
+    "_panic_for_tests",
     "connect",
     "connect_async",
 ]
@@ -216,6 +218,8 @@ class Ready:
     def __next__(self) -> None: ...
 
 def connect(url: Optional[str] = None, **opts: Any) -> Client: ...
+def _error_codes() -> List[Tuple[str, int]]: ...
+def _panic_for_tests() -> None: ...
 def connect_async(url: Optional[str] = None, **opts: Any) -> Awaitable[AsyncClient]: ...
 
 _JobEvent = Dict[str, Any]

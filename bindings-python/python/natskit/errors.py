@@ -1,5 +1,7 @@
 """natskit exceptions: one class per stable core error code, all under NatsError.
 
+Generated from natskit::ErrorCode::ALL by `cargo run -p natskit --example error_tables -- write`; do not edit.
+
 Every error raised by the native module is built here by ``_from_core``; the class is
 chosen by the code and carries it as ``.code`` (the stable name) and ``.number``.
 """
@@ -35,8 +37,8 @@ class NatsError(Exception):
 
     code: ClassVar[str] = "IO"
     number: ClassVar[int] = 16
-    err_code: Optional[int] = None
-    """The server's JetStream ``err_code``, when the server sent one."""
+    server_code: Optional[int] = None
+    """The server's JetStream ``err_code`` (10059: stream not found), when it sent one."""
 
     @property
     def message(self) -> str:
@@ -45,7 +47,7 @@ class NatsError(Exception):
 
 
 class InvalidArgumentError(NatsError, ValueError):
-    """An argument natskit cannot use."""
+    """A NULL pointer, bad UTF-8, a negative length or a value out of range."""
 
     code, number = "INVALID_ARGUMENT", 1
 
@@ -75,7 +77,7 @@ class AuthorizationError(NatsError, PermissionError):
 
 
 class TimeoutError(NatsError, builtins.TimeoutError):
-    """A deadline passed (also a builtin ``TimeoutError``)."""
+    """A deadline passed."""
 
     code, number = "TIMEOUT", 6
 
@@ -87,13 +89,13 @@ class NoRespondersError(NatsError):
 
 
 class PayloadTooLargeError(NatsError, ValueError):
-    """A payload larger than the server's ``max_payload``."""
+    """A payload larger than the server's max_payload."""
 
     code, number = "PAYLOAD_TOO_LARGE", 8
 
 
 class ClosedError(NatsError):
-    """The client or subscription is closed (or was created before ``fork()``)."""
+    """The connection, subscription or process state no longer allows the call."""
 
     code, number = "CLOSED", 9
 
@@ -105,7 +107,7 @@ class JetStreamNotEnabledError(NatsError):
 
 
 class JetStreamError(NatsError):
-    """A JetStream API error; ``err_code`` is the server's code."""
+    """A JetStream API error; the server's err_code is kept."""
 
     code, number = "JETSTREAM", 11
 
@@ -117,7 +119,7 @@ class NotFoundError(NatsError, LookupError):
 
 
 class SerializationError(NatsError, ValueError):
-    """Data that could not be encoded or decoded."""
+    """JSON (or another encoding) that could not be read or written."""
 
     code, number = "SERIALIZATION", 13
 
@@ -129,7 +131,7 @@ class QueueError(NatsError):
 
 
 class PanicError(NatsError):
-    """A bug in natskit caught at the boundary."""
+    """A bug in natskit (a panic) caught at the host boundary."""
 
     code, number = "PANIC", 15
 
@@ -163,10 +165,10 @@ _BY_CODE: Dict[str, Type[NatsError]] = {
 }
 
 
-def _from_core(code: str, number: int, message: str, err_code: Optional[int]) -> NatsError:
+def _from_core(code: str, number: int, message: str, server_code: Optional[int]) -> NatsError:
     """Builds the exception for a core error (called by the native module only)."""
     cls = _BY_CODE.get(code, NatsError)
     error = cls(message)
-    if err_code is not None:
-        error.err_code = err_code
+    if server_code is not None:
+        error.server_code = server_code
     return error
