@@ -21,6 +21,11 @@ typedef enum {
 } natskit_status;
 
 typedef enum {
+  NATSKIT_DURATION_UNIT_MILLISECONDS = 0,
+  NATSKIT_DURATION_UNIT_SECONDS = 1,
+} natskit_duration_unit;
+
+typedef enum {
   NATSKIT_WORKER_STEP_JOB = 0,
   NATSKIT_WORKER_STEP_IDLE = 1,
   NATSKIT_WORKER_STEP_STOP = 2,
@@ -105,6 +110,10 @@ const char *natskit_last_error(void);
 const char *natskit_status_name(uint32_t status);
 
 natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);
+
+natskit_status natskit_js_new_with_unit(const natskit_client *client,
+                                        natskit_duration_unit unit,
+                                        natskit_js **js_out);
 
 natskit_status natskit_js_is_available(const natskit_js *js, bool *available_out);
 
@@ -217,7 +226,6 @@ natskit_status natskit_js_fetch(const natskit_js *js,
                                 const char *consumer,
                                 size_t max,
                                 int64_t timeout_ms,
-                                bool no_wait,
                                 natskit_js_msg **messages_out,
                                 size_t *count_out);
 
@@ -225,7 +233,6 @@ natskit_status natskit_js_fetch_next(const natskit_js *js,
                                      const char *stream,
                                      const char *consumer,
                                      int64_t timeout_ms,
-                                     bool no_wait,
                                      natskit_js_msg **message_out);
 
 natskit_status natskit_js_msg_subject(const natskit_js_msg *message, const char **subject_out);

@@ -3,15 +3,14 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
-use natskit::{
-    Client, ConnectionConfig, Error, ErrorCode, Headers, PublishOptions, RequestOptions,
-};
+use natskit::{Client, ConnectionConfig, Headers, PublishOptions, RequestOptions};
 
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::message::natskit_message;
 use crate::panic::{guard, guard_value};
 use crate::subscription::natskit_subscription;
+use crate::timeout::Timeout;
 
 /// A connection to NATS (opaque). Safe to use from several threads at once.
 pub struct natskit_client {
@@ -36,14 +35,7 @@ unsafe fn headers_arg(headers_json: *const c_char) -> natskit::Result<Option<Hea
 }
 
 fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
-    match timeout_ms {
-        0 => Ok(None),
-        ms if ms > 0 => Ok(Some(Duration::from_millis(ms as u64))),
-        ms => Err(Error::new(
-            ErrorCode::InvalidArgument,
-            format!("timeout_ms {ms} is out of range (0 = the connection's request_timeout)"),
-        )),
-    }
+    Timeout::from_c(timeout_ms, "timeout_ms")?.configured("request")
 }
 
 /// Connects directly with connection options as JSON (`{"servers": "nats://…", "user": …}`,
@@ -104,7 +96,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
     })
 }
 
-/// Sends a request and waits for the first reply. `timeout_ms` 0 uses the connection's
+/// Sends a request and waits for the first reply. `timeout_ms` `NATSKIT_TIMEOUT_DEFAULT` uses the connection's
 /// `request_timeout`. Fails with `NATSKIT_STATUS_NO_RESPONDERS` or `NATSKIT_STATUS_TIMEOUT`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_request(

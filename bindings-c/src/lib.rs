@@ -19,6 +19,8 @@ mod panic;
 pub mod queue;
 pub mod server;
 pub mod subscription;
+pub mod timeout;
 pub mod version;
 
 pub use error::natskit_status;
+pub use timeout::{NATSKIT_FOREVER, NATSKIT_NO_WAIT, NATSKIT_TIMEOUT_DEFAULT};

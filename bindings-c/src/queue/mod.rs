@@ -12,6 +12,7 @@ use crate::client::natskit_client;
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
+use crate::timeout::Timeout;
 
 pub use job::natskit_job;
 pub use prefetch::natskit_prefetch;
@@ -169,7 +170,8 @@ pub unsafe extern "C" fn natskit_queue_push_copy(
     })
 }
 
-/// Takes the next job, waiting up to `timeout_ms` (0 = only what is ready). The job stays
+/// Takes the next job, waiting up to `timeout_ms` (`NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT`
+/// = only what is ready). The job stays
 /// reserved (kept alive by a heartbeat) until finished with `natskit_job_complete`, `_delete`,
 /// `_release`, `_fail` or `_error`; freed unfinished, it is redelivered after `retry_after`.
 /// `NATSKIT_STATUS_TIMEOUT` when no job came.
@@ -182,7 +184,7 @@ pub unsafe extern "C" fn natskit_queue_pop(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(job_out, "job_out")?;
-        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("queue pop")?;
         match ffi::block_on(q.queue.pop(timeout))? {
             Some(job) => {
                 *out = natskit_job::new_handle(job, None)?;
@@ -216,7 +218,7 @@ pub unsafe extern "C" fn natskit_queue_pop_many(
             ));
         }
         ffi::slice(jobs_out.cast_const(), max, "jobs_out")?;
-        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("queue pop")?;
         let jobs = ffi::block_on(q.queue.pop_many(max, timeout))?;
         let handles = jobs
             .into_iter()

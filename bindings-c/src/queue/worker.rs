@@ -12,6 +12,7 @@ use crate::client::natskit_client;
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
+use crate::timeout::Timeout;
 
 /// A worker over one or more queues (opaque). `natskit_worker_stop` may be called from any
 /// thread (a signal handler's flag check, another thread); the loop itself runs on one.
@@ -64,7 +65,8 @@ fn stop_reason_name(reason: StopReason) -> *const c_char {
     .as_ptr()
 }
 
-/// Waits up to `wait_ms` (at most the `sleep` option) for the next job. Writes the step;
+/// Waits up to `wait_ms` (at most the `sleep` option; `NATSKIT_NO_WAIT` and
+/// `NATSKIT_TIMEOUT_DEFAULT` = only what is ready) for the next job. Writes the step;
 /// with `NATSKIT_WORKER_STEP_JOB` `*job_out` is the job (else NULL), with
 /// `NATSKIT_WORKER_STEP_STOP` `*stop_reason_out` is a static name (`"requested"`, `"once"`,
 /// `"empty"`, `"max_jobs"`, `"max_time"`, `"memory"`; else NULL). Jobs past their tries or
@@ -79,7 +81,7 @@ pub unsafe extern "C" fn natskit_worker_next(
 ) -> natskit_status {
     guard(|| {
         let w = ffi::handle(worker, "worker")?;
-        let wait = ffi::millis(wait_ms, "wait_ms")?;
+        let wait = Timeout::from_c(wait_ms, "wait_ms")?.bounded("worker next")?;
         let step_slot = ffi::out(step_out, "step_out")?;
         let job_slot = ffi::out(job_out, "job_out")?;
         let reason_slot = ffi::out(stop_reason_out, "stop_reason_out")?;

@@ -102,7 +102,7 @@ pub struct PauseState {
     pub paused: bool,
     /// Until when (RFC 3339), when paused.
     pub pause_until: Option<String>,
-    /// Nanoseconds left, when paused.
+    /// Milliseconds left, when paused.
     pub pause_remaining: Option<f64>,
 }
 
@@ -111,7 +111,7 @@ impl From<natskit::jetstream::PauseState> for PauseState {
         PauseState {
             paused: p.paused,
             pause_until: p.pause_until,
-            pause_remaining: p.pause_remaining.map(|n| n as f64),
+            pause_remaining: p.pause_remaining.and_then(|n| n.as_f64()),
         }
     }
 }
@@ -171,7 +171,8 @@ pub struct JetStream {
 impl JetStream {
     pub(crate) fn new(client: &natskit::Client) -> JetStream {
         JetStream {
-            inner: natskit::runtime::enter(|| client.jetstream()),
+            inner: natskit::runtime::enter(|| client.jetstream())
+                .with_unit(natskit::Unit::Milliseconds),
         }
     }
 }
@@ -190,7 +191,7 @@ impl JetStream {
         Outcome(self.inner.account_info().await)
     }
 
-    /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ns, ...); resolves with its info.
+    /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ms, ...); resolves with its info.
     #[napi(
         ts_args_type = "config: StreamConfig",
         ts_return_type = "Promise<StreamInfo>"
@@ -491,15 +492,13 @@ impl JetStream {
         )
     }
 
-    /// Creates a KV bucket (`bucket`, `history`, `max_age` in ns, `storage`, ...).
+    /// Creates a KV bucket (`bucket`, `history`, `max_age` in ms, `storage`, ...).
     #[napi(ts_args_type = "config: KvConfig", ts_return_type = "Promise<Kv>")]
     pub async fn create_kv(&self, config: Value) -> Outcome<Kv> {
         let js = self.inner.clone();
         Outcome(
             async move {
-                let config: natskit::jetstream::KvConfig =
-                    serde_json::from_value(whole_numbers(config))
-                        .map_err(|e| invalid_argument(format!("kv config: {e}")))?;
+                let config = js.kv_config(whole_numbers(config))?;
                 js.create_kv(&config).await.map(Kv::new)
             }
             .await,
@@ -519,7 +518,7 @@ impl JetStream {
     }
 }
 
-/// Seconds of a per-message TTL.
-pub(crate) fn ttl(seconds: f64) -> natskit::Result<Duration> {
-    crate::queue::seconds("ttl", seconds)
+/// Milliseconds of a per-message TTL (core refuses what is not whole seconds).
+pub(crate) fn ttl(ms: f64) -> natskit::Result<Duration> {
+    natskit::Unit::Milliseconds.duration(ms, "ttl")
 }
