@@ -21,11 +21,6 @@ typedef enum {
 } natskit_status;
 
 typedef enum {
-  NATSKIT_DURATION_UNIT_MILLISECONDS = 0,
-  NATSKIT_DURATION_UNIT_SECONDS = 1,
-} natskit_duration_unit;
-
-typedef enum {
   NATSKIT_WORKER_STEP_JOB = 0,
   NATSKIT_WORKER_STEP_IDLE = 1,
   NATSKIT_WORKER_STEP_STOP = 2,
@@ -56,6 +51,8 @@ typedef struct natskit_queue natskit_queue;
 typedef struct natskit_subscription natskit_subscription;
 
 typedef struct natskit_worker natskit_worker;
+
+natskit_status natskit_client_set_duration_unit(const natskit_client *client, uint32_t unit);
 
 natskit_status natskit_connect(const char *options_json, natskit_client **client_out);
 
@@ -110,10 +107,6 @@ const char *natskit_last_error(void);
 const char *natskit_status_name(uint32_t status);
 
 natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);
-
-natskit_status natskit_js_new_with_unit(const natskit_client *client,
-                                        natskit_duration_unit unit,
-                                        natskit_js **js_out);
 
 natskit_status natskit_js_is_available(const natskit_js *js, bool *available_out);
 
@@ -397,7 +390,7 @@ natskit_status natskit_queue_failed_forget(const natskit_queue *queue,
                                            bool *found_out);
 
 natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
-                                          double older_than_s,
+                                          int64_t older_than_ms,
                                           uint64_t *flushed_out);
 
 natskit_status natskit_queue_failed_report(const natskit_queue *queue,

@@ -65,14 +65,6 @@ typedef enum {
   NATSKIT_STATUS_IO = 16,
 } natskit_status;
 
-// The unit of durations in the JSON configs and infos of a `natskit_js` handle.
-typedef enum {
-  // Milliseconds: the C ABI's unit (`natskit_js_new`).
-  NATSKIT_DURATION_UNIT_MILLISECONDS = 0,
-  // Seconds, for hosts whose unit is the second (PHP over FFI).
-  NATSKIT_DURATION_UNIT_SECONDS = 1,
-} natskit_duration_unit;
-
 // What `natskit_worker_next` produced.
 typedef enum {
   // A job to run: `*job_out` is set.
@@ -128,6 +120,10 @@ typedef struct natskit_worker natskit_worker;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Sets the unit (a `natskit_duration_unit`) of durations inside the JSON of this client's
+// calls and of the JetStream, queue and worker handles opened from it afterwards.
+natskit_status natskit_client_set_duration_unit(const natskit_client *client, uint32_t unit);
 
 // Connects directly with connection options as JSON (`{"servers": "nats://…", "user": …}`,
 // the keys of one connection in the configuration).
@@ -206,13 +202,9 @@ const char *natskit_last_error(void);
 const char *natskit_status_name(uint32_t status);
 
 // Opens the JetStream API of the client's connection (no server round trip); durations in
-// its JSON configs and infos are milliseconds (`"max_age": 3600000`).
+// its JSON configs and infos are in the client's unit (milliseconds unless
+// `natskit_client_set_duration_unit` changed it: `"max_age": 3600000`).
 natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);
-
-// `natskit_js_new` with durations in the JSON configs and infos in `unit`.
-natskit_status natskit_js_new_with_unit(const natskit_client *client,
-                                        natskit_duration_unit unit,
-                                        natskit_js **js_out);
 
 // Whether the server answers the JetStream API (false without JetStream).
 natskit_status natskit_js_is_available(const natskit_js *js, bool *available_out);
@@ -531,7 +523,7 @@ natskit_status natskit_queue_new(const natskit_client *client,
 
 // Pushes job `job_name` with `payload_json` (any JSON; NULL = null) and `options_json`
 // (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey",
-// "delay", "id", "displayName"}`). Returns once the stream stored it; `*id_out` is the job id
+// "delay", "id", "displayName"}`, durations in the client's unit). Returns once the stream stored it; `*id_out` is the job id
 // (free with `natskit_string_free`), or NULL when a job with the same unique key is pending
 // and the policy is `ignore` (with `refuse` the call fails with `NATSKIT_STATUS_QUEUE`).
 natskit_status natskit_queue_push(const natskit_queue *queue,
@@ -589,7 +581,7 @@ natskit_status natskit_queue_pop_many(const natskit_queue *queue,
                                       size_t *count_out);
 
 // The queue's numbers as JSON: `{"ready", "reserved", "delayed", "failed", "oldest_age"}`
-// (ages in seconds). Free with `natskit_string_free`.
+// (ages in the client's unit). Free with `natskit_string_free`.
 natskit_status natskit_queue_size_json(const natskit_queue *queue, char **json_out);
 
 // Removes every waiting and delayed job and releases their unique locks; `*jobs_json_out`
@@ -625,10 +617,10 @@ natskit_status natskit_queue_failed_forget(const natskit_queue *queue,
                                            const char *id,
                                            bool *found_out);
 
-// Deletes every failed job (`older_than_s` < 0), or those that failed more than
-// `older_than_s` seconds ago; `*flushed_out` is how many.
+// Deletes every failed job (`older_than_ms` < 0), or those that failed more than
+// `older_than_ms` milliseconds ago; `*flushed_out` is how many.
 natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
-                                          double older_than_s,
+                                          int64_t older_than_ms,
                                           uint64_t *flushed_out);
 
 // Reports a job that a host's own worker failed (Laravel's failer): `failed_json` is
@@ -709,7 +701,7 @@ void natskit_prefetch_free(natskit_prefetch *prefetch);
 
 // Creates a worker with options as JSON (NULL = defaults): `queues` (priority order),
 // `tries`, `timeout`, `sleep`, `once`, `stop_when_empty`, `max_jobs`, `max_time`, `memory`,
-// `concurrency`, `rest` (seconds as numbers).
+// `concurrency`, `rest` (durations in the client's unit).
 natskit_status natskit_worker_new(const natskit_client *client,
                                   const char *options_json,
                                   natskit_worker **worker_out);

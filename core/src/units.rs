@@ -114,6 +114,10 @@ pub enum Object {
     PushOptions,
     /// Worker options (`timeout`, `sleep`, `max_time`, `rest`; seconds in core).
     WorkerOptions,
+    /// A job event (`delay`; seconds in core).
+    JobEvent,
+    /// A queue's numbers (`oldest_age`; seconds in core).
+    QueueSize,
     /// A connection config object: named connections (`{"connections": {...}}`) or one
     /// connection's keys (`request_timeout`, `reconnect.delay`, ...; seconds in files).
     Config,
@@ -156,6 +160,10 @@ const PUSH_OPTIONS: &[&str] = &["delay", "backoff", "timeout", "retryUntil", "re
 /// Duration fields of worker options, in both spellings the options accept.
 const WORKER_OPTIONS: &[&str] = &["timeout", "sleep", "rest", "max_time", "maxTime"];
 
+/// Duration fields of a job event and of a queue's numbers.
+const JOB_EVENT: &[&str] = &["delay"];
+const QUEUE_SIZE: &[&str] = &["oldest_age"];
+
 /// Duration fields of a connection config object (seconds in files and in the core's structs).
 const CONNECTION: &[&str] = &[
     "connect_timeout",
@@ -187,6 +195,8 @@ impl Object {
             Object::KvConfig => (plain(KV_CONFIG), Unit::Nanoseconds),
             Object::PushOptions => (plain(PUSH_OPTIONS), Unit::Seconds),
             Object::WorkerOptions => (plain(WORKER_OPTIONS), Unit::Seconds),
+            Object::JobEvent => (plain(JOB_EVENT), Unit::Seconds),
+            Object::QueueSize => (plain(QUEUE_SIZE), Unit::Seconds),
             Object::Config => (plain(CONNECTION), Unit::Seconds),
         }
     }

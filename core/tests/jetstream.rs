@@ -770,3 +770,23 @@ async fn fractional_ttls_are_refused_not_rounded() {
     }
     assert_eq!(js.stream_info("T").await.unwrap()["state"]["messages"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_wait_on_an_empty_consumer_returns_at_once() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "E", &["e"]).await;
+    pull_consumer(&js, "E", "c", 30_000).await;
+    let opts = FetchOptions {
+        timeout: None,
+        no_wait: true,
+    };
+    js.fetch_next("E", "c", &opts).await.unwrap();
+    let started = Instant::now();
+    assert!(js.fetch_next("E", "c", &opts).await.unwrap().is_none());
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+}

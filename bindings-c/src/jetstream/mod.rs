@@ -1,6 +1,6 @@
 //! `natskit_js`: the JetStream API of a connection. Configs go in and infos come out as
-//! JSON text in the server's own field names, durations in milliseconds (core converts: see
-//! `natskit::units`); every `char *` result is freed with `natskit_string_free`.
+//! JSON text in the server's own field names, durations in the client's unit (milliseconds by
+//! default; core converts: see `natskit::units`); every `char *` result is freed with `natskit_string_free`.
 
 mod consumer;
 mod kv;
@@ -27,41 +27,18 @@ pub struct natskit_js {
     pub(crate) js: Context,
 }
 
-/// The unit of durations in the JSON configs and infos of a `natskit_js` handle.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum natskit_duration_unit {
-    /// Milliseconds: the C ABI's unit (`natskit_js_new`).
-    Milliseconds = 0,
-    /// Seconds, for hosts whose unit is the second (PHP over FFI).
-    Seconds = 1,
-}
-
 /// Opens the JetStream API of the client's connection (no server round trip); durations in
-/// its JSON configs and infos are milliseconds (`"max_age": 3600000`).
+/// its JSON configs and infos are in the client's unit (milliseconds unless
+/// `natskit_client_set_duration_unit` changed it: `"max_age": 3600000`).
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_new(
     client: *const natskit_client,
     js_out: *mut *mut natskit_js,
 ) -> natskit_status {
-    natskit_js_new_with_unit(client, natskit_duration_unit::Milliseconds, js_out)
-}
-
-/// `natskit_js_new` with durations in the JSON configs and infos in `unit`.
-#[no_mangle]
-pub unsafe extern "C" fn natskit_js_new_with_unit(
-    client: *const natskit_client,
-    unit: natskit_duration_unit,
-    js_out: *mut *mut natskit_js,
-) -> natskit_status {
     guard(|| {
         let c = ffi::handle(client, "client")?;
         let out = ffi::out(js_out, "js_out")?;
-        let unit = match unit {
-            natskit_duration_unit::Milliseconds => natskit::Unit::Milliseconds,
-            natskit_duration_unit::Seconds => natskit::Unit::Seconds,
-        };
-        let js = natskit::runtime::enter(|| c.client.jetstream()).with_unit(unit);
+        let js = natskit::runtime::enter(|| c.client.jetstream()).with_unit(c.unit());
         *out = ffi::into_handle(natskit_js { js });
         Ok(())
     })

@@ -12,6 +12,7 @@ use crate::timeout::Timeout;
 /// A prefetching reader of one queue (opaque). Free it after `natskit_prefetch_unreserve`.
 pub struct natskit_prefetch {
     prefetch: Prefetch,
+    unit: natskit::Unit,
 }
 
 /// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch).
@@ -31,6 +32,7 @@ pub unsafe extern "C" fn natskit_prefetch_new(
         }
         *out = ffi::into_handle(natskit_prefetch {
             prefetch: Prefetch::new(q.queue.clone(), size),
+            unit: q.unit,
         });
         Ok(())
     })
@@ -51,7 +53,7 @@ pub unsafe extern "C" fn natskit_prefetch_pop(
         let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("prefetch pop")?;
         match ffi::block_on(p.prefetch.pop(timeout))? {
             Some(job) => {
-                *out = natskit_job::new_handle(job, None)?;
+                *out = natskit_job::new_handle(job, None, p.unit)?;
                 Ok(())
             }
             None => Err(natskit::Error::new(

@@ -18,6 +18,7 @@ use crate::timeout::Timeout;
 /// thread (a signal handler's flag check, another thread); the loop itself runs on one.
 pub struct natskit_worker {
     worker: Arc<Worker>,
+    unit: natskit::Unit,
 }
 
 /// What `natskit_worker_next` produced.
@@ -34,7 +35,7 @@ pub enum natskit_worker_step {
 
 /// Creates a worker with options as JSON (NULL = defaults): `queues` (priority order),
 /// `tries`, `timeout`, `sleep`, `once`, `stop_when_empty`, `max_jobs`, `max_time`, `memory`,
-/// `concurrency`, `rest` (seconds as numbers).
+/// `concurrency`, `rest` (durations in the client's unit).
 #[no_mangle]
 pub unsafe extern "C" fn natskit_worker_new(
     client: *const natskit_client,
@@ -43,11 +44,13 @@ pub unsafe extern "C" fn natskit_worker_new(
 ) -> natskit_status {
     guard(|| {
         let c = ffi::handle(client, "client")?;
-        let options = WorkerOptions::from_json(ffi::optional_text(options_json, "options_json")?)?;
+        let options =
+            WorkerOptions::from_host(ffi::json_value(options_json, "options_json")?, c.unit())?;
         let out = ffi::out(worker_out, "worker_out")?;
         let worker = natskit::runtime::enter(|| Worker::new(&c.client, &c.connection, options))?;
         *out = ffi::into_handle(natskit_worker {
             worker: Arc::new(worker),
+            unit: c.unit(),
         });
         Ok(())
     })
@@ -88,7 +91,7 @@ pub unsafe extern "C" fn natskit_worker_next(
         let (step, job, reason) = match ffi::block_on(w.worker.next(wait))? {
             Step::Job(job) => (
                 natskit_worker_step::Job,
-                natskit_job::new_handle(job, Some(w.worker.clone()))?,
+                natskit_job::new_handle(job, Some(w.worker.clone()), w.unit)?,
                 std::ptr::null(),
             ),
             Step::Idle => (
