@@ -119,9 +119,9 @@ impl From<natskit::jetstream::PauseState> for PauseState {
 /// How a fetch waits.
 #[napi(object)]
 pub struct FetchOptions {
-    /// Milliseconds the pull stays open (default: the JetStream API timeout).
+    /// Milliseconds the pull stays open (default: the JetStream API timeout; 0 = no wait).
     pub timeout: Option<f64>,
-    /// Return at once with what is available.
+    /// Return at once with what is available (as `timeout: 0`).
     pub no_wait: Option<bool>,
 }
 
@@ -131,9 +131,10 @@ impl FetchOptions {
             timeout: None,
             no_wait: None,
         });
+        let no_wait = o.no_wait.unwrap_or(false) || o.timeout == Some(0.0);
         Ok(natskit::jetstream::FetchOptions {
-            timeout: o.timeout.map(millis).transpose()?,
-            no_wait: o.no_wait.unwrap_or(false),
+            timeout: o.timeout.filter(|t| *t != 0.0).map(millis).transpose()?,
+            no_wait,
         })
     }
 }

@@ -104,7 +104,8 @@ impl Job {
                 .envelope()
                 .timeout
                 .or(worker_timeout)
-                .filter(|t| *t > 0.0),
+                .filter(|t| *t > 0.0)
+                .map(|seconds| seconds * 1000.0),
             held: Arc::new(Held {
                 job: Mutex::new(Some(job)),
                 worker,
@@ -162,7 +163,7 @@ impl Job {
         self.max_tries
     }
 
-    /// Seconds this run may take (the job's, else the worker's), if limited.
+    /// Milliseconds this run may take (the job's, else the worker's), if limited.
     #[napi(getter)]
     pub fn timeout(&self) -> Option<f64> {
         self.timeout

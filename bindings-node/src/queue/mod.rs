@@ -24,7 +24,7 @@ pub struct QueueSize {
     pub delayed: f64,
     /// Failed jobs of this queue in the failed-jobs store.
     pub failed: f64,
-    /// Seconds the oldest ready job has waited (0 when none).
+    /// Milliseconds the oldest ready job has waited (0 when none).
     pub oldest_age: f64,
 }
 
@@ -35,7 +35,7 @@ impl From<natskit::queue::QueueSize> for QueueSize {
             reserved: s.reserved as f64,
             delayed: s.delayed as f64,
             failed: s.failed as f64,
-            oldest_age: s.oldest_age,
+            oldest_age: s.oldest_age * 1000.0,
         }
     }
 }
