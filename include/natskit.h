@@ -75,6 +75,27 @@ typedef enum {
   NATSKIT_WORKER_STEP_STOP = 2,
 } natskit_worker_step;
 
+// The unit of durations inside the JSON a client's calls take and give (JetStream configs
+// and infos, KV configs, publish `ttl`, job push and worker options, job events, queue sizes).
+// Durations passed as `int64_t` arguments are always milliseconds.
+enum natskit_duration_unit
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Milliseconds: the C ABI's unit, and every client's until changed.
+  NATSKIT_DURATION_UNIT_MILLISECONDS = 0,
+  // Seconds, for hosts whose unit is the second (PHP over FFI).
+  NATSKIT_DURATION_UNIT_SECONDS = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum natskit_duration_unit natskit_duration_unit;
+#else
+typedef uint32_t natskit_duration_unit;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A connection to NATS (opaque). Safe to use from several threads at once.
 typedef struct natskit_client natskit_client;
 
@@ -121,7 +142,7 @@ typedef struct natskit_worker natskit_worker;
 extern "C" {
 #endif // __cplusplus
 
-// Sets the unit (a `natskit_duration_unit`) of durations inside the JSON of this client's
+// Sets the unit (a `natskit_duration_unit` value) of durations inside the JSON of this client's
 // calls and of the JetStream, queue and worker handles opened from it afterwards.
 natskit_status natskit_client_set_duration_unit(const natskit_client *client, uint32_t unit);
 

@@ -53,7 +53,7 @@ impl natskit_client {
     }
 }
 
-/// Sets the unit (a `natskit_duration_unit`) of durations inside the JSON of this client's
+/// Sets the unit (a `natskit_duration_unit` value) of durations inside the JSON of this client's
 /// calls and of the JetStream, queue and worker handles opened from it afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_client_set_duration_unit(

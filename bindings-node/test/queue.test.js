@@ -22,7 +22,7 @@ async function client(queue = {}) {
   buckets += 1
   return connect({
     servers: server.url,
-    queue: { retry_after: 1, failed_bucket: `failed_${buckets}`, unique_bucket: `unique_${buckets}`, ...queue },
+    queue: { retry_after: 1000, failed_bucket: `failed_${buckets}`, unique_bucket: `unique_${buckets}`, ...queue },
   })
 }
 
@@ -141,7 +141,7 @@ test('backoff list: each retry comes no earlier than its delay', async () => {
 test('retry-until beats tries; max exceptions count errors, not releases', async () => {
   const nc = await client()
   const q = nc.queue('limits')
-  await q.push('Until', null, { maxTries: 0, retryUntil: 0.8 })
+  await q.push('Until', null, { maxTries: 0, retryUntil: 800 })
   assert.equal((await (await q.pop(2000)).error('Error', 'early')).event, 'retrying')
   await sleep(900)
   const late = await q.pop(2000)
@@ -381,7 +381,7 @@ test('cross-host: a job pushed by the Rust CLI is worked in Node; the CLI reads 
   delete env.NATSKIT_CONFIG
   const pushed = spawnSync(CLI, ['--json', 'queue', 'push', 'crosshost', 'ProcessOrder', '{"order":42}', '--tries', '1'], { env, encoding: 'utf8' })
   assert.equal(pushed.status, 0, pushed.stderr)
-  const nc = await connect({ servers: server.url, queue: { retry_after: 1 } })
+  const nc = await connect({ servers: server.url, queue: { retry_after: 1000 } })
   const q = nc.queue('crosshost')
   const job = await q.pop(2000)
   assert.equal(job.name, 'ProcessOrder')

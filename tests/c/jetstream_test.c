@@ -442,6 +442,14 @@ static void test_durations_are_milliseconds(void) {
     natskit_string_free(info);
     natskit_kv_free(kv);
     natskit_js_free(js);
+    /* A client switched to seconds (the PHP wrapper's unit) reads the same stream in seconds. */
+    CHECK_STATUS(natskit_client_set_duration_unit(c, 7), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(natskit_client_set_duration_unit(c, NATSKIT_DURATION_UNIT_SECONDS));
+    js = open_js(c);
+    CHECK_OK(natskit_js_stream_info(js, "UNITS", &info));
+    expect_json(info, "\"max_age\":90.0,");
+    natskit_string_free(info);
+    natskit_js_free(js);
     CHECK_OK(natskit_client_close(c));
     natskit_client_free(c);
 }
