@@ -71,7 +71,7 @@ impl Unit {
     pub fn number(self, d: Duration) -> Number {
         let nanos = d.as_nanos();
         let per = self.nanos() as u128;
-        if self != Unit::Seconds && nanos % per == 0 {
+        if self != Unit::Seconds && nanos.is_multiple_of(per) {
             if let Ok(whole) = u64::try_from(nanos / per) {
                 return Number::from(whole);
             }

@@ -249,7 +249,7 @@ pub unsafe extern "C" fn natskit_queue_size_json(
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(json_out, "json_out")?;
         let size = ffi::block_on(q.queue.size())?;
-        let size = Object::QueueSize.to_host(serde_json::to_value(&size)?, q.unit);
+        let size = Object::QueueSize.to_host(serde_json::to_value(size)?, q.unit);
         *out = ffi::owned_json(&size)?;
         Ok(())
     })

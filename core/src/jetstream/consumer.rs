@@ -65,7 +65,7 @@ impl Context {
             )
             .await
             .map_err(|e| e.context(format_args!("stream {stream:?}")))?;
-        Ok(to_page(answer, "consumers").to_host(Object::ConsumerInfo, self.unit))
+        Ok(to_page(answer, "consumers").into_host(Object::ConsumerInfo, self.unit))
     }
 
     /// Every consumer name of `stream` (all pages).

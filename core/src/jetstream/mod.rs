@@ -47,7 +47,7 @@ pub struct Page {
 
 impl Page {
     /// The page with its items' durations in `unit`.
-    pub(crate) fn to_host(mut self, object: crate::units::Object, unit: Unit) -> Page {
+    pub(crate) fn into_host(mut self, object: crate::units::Object, unit: Unit) -> Page {
         self.items = self
             .items
             .into_iter()

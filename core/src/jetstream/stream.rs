@@ -87,7 +87,7 @@ impl Context {
             body["subject"] = json!(s);
         }
         let page = self.api("STREAM.LIST", &body).await?;
-        Ok(to_page(page, "streams").to_host(Object::StreamInfo, self.unit))
+        Ok(to_page(page, "streams").into_host(Object::StreamInfo, self.unit))
     }
 
     /// Every stream name (all pages), optionally only streams that capture `subject`.
