@@ -21,18 +21,18 @@ export interface ConnectionOptions {
   nkey_seed?: string
   /** Client name shown by the server's monitoring. */
   name?: string
-  /** Seconds. */
+  /** Milliseconds (every duration of this object is milliseconds; files keep seconds). */
   connect_timeout?: number
-  /** Seconds; the default for `request()`. */
+  /** Milliseconds; the default for `request()`. */
   request_timeout?: number
-  /** Seconds. */
+  /** Milliseconds. */
   ping_interval?: number
   /** Messages a subscription may hold before further ones are dropped and counted. */
   subscription_capacity?: number
   reconnect?: { max_attempts?: number; delay?: number; max_delay?: number; jitter?: number }
   tls?: { ca?: string; cert?: string; key?: string; first?: boolean; required?: boolean }
   jetstream?: { domain?: string; timeout?: number }
-  /** Job queue settings (seconds for durations). */
+  /** Job queue settings (milliseconds for durations). */
   queue?: {
     stream?: string
     subject_prefix?: string
@@ -92,17 +92,17 @@ export interface PushOptions {
   maxTries?: number
   /** Alias of `maxTries`. */
   tries?: number
-  /** Seconds before each retry after an error: one number, or a list by attempt (last repeats). */
+  /** Milliseconds before each retry after an error: one number, or a list by attempt (last repeats). */
   backoff?: number | number[]
-  /** Seconds from now after which the job is no longer retried. */
+  /** Milliseconds from now after which the job is no longer retried. */
   retryUntil?: number
   /** Errors allowed before the job fails (releases do not count). */
   maxExceptions?: number
-  /** Seconds a run may take; longer runs count as a failed attempt. */
+  /** Milliseconds a run may take; longer runs count as a failed attempt. */
   timeout?: number
   /** At most one job with this key is pending or running at a time. */
   uniqueKey?: string
-  /** Seconds before the job becomes available. */
+  /** Milliseconds before the job becomes available. */
   delay?: number
   /** The job id (default: a new unique id); also the stream's dedup id. */
   id?: string
@@ -116,9 +116,9 @@ export interface WorkerOptions {
   queues?: string[]
   /** Tries for jobs that set none (default: the connection's `queue.tries`). */
   tries?: number
-  /** Seconds a job may run, for jobs that set none. */
+  /** Milliseconds a job may run, for jobs that set none. */
   timeout?: number
-  /** Seconds to wait for a job when the queues are empty (default 3). */
+  /** Milliseconds to wait for a job when the queues are empty (default 3000). */
   sleep?: number
   /** Work one job, then stop. */
   once?: boolean
@@ -126,7 +126,7 @@ export interface WorkerOptions {
   stopWhenEmpty?: boolean
   /** Stop after this many jobs (0 = no limit). */
   maxJobs?: number
-  /** Stop after this many seconds (0 = no limit). */
+  /** Stop after this many milliseconds (0 = no limit). */
   maxTime?: number
   /** Stop once the process's RSS exceeds this many MB (0 = no limit). */
   memory?: number
@@ -138,7 +138,7 @@ export interface WorkerOptions {
    * an idle worker elsewhere cannot take them meanwhile.
    */
   prefetch?: number
-  /** Seconds to rest after each job. */
+  /** Milliseconds to rest after each job. */
   rest?: number
   /** Stop gracefully on SIGTERM/SIGINT while `run()` is active (default true). */
   handleSignals?: boolean
@@ -179,7 +179,7 @@ export interface Client {
   worker(options?: WorkerOptions): Worker
 }
 
-/** A stream's configuration in the server's field names (durations in nanoseconds). */
+/** A stream's configuration in the server's field names (durations in milliseconds). */
 export interface StreamConfig {
   name: string
   subjects?: string[]
@@ -189,13 +189,13 @@ export interface StreamConfig {
   max_consumers?: number
   max_msgs?: number
   max_bytes?: number
-  /** Nanoseconds. */
+  /** Milliseconds. */
   max_age?: number
   max_msgs_per_subject?: number
   max_msg_size?: number
   discard?: 'old' | 'new'
   num_replicas?: number
-  /** Nanoseconds. */
+  /** Milliseconds. */
   duplicate_window?: number
   allow_msg_ttl?: boolean
   allow_msg_schedules?: boolean
@@ -226,7 +226,7 @@ export interface StreamInfo {
   [key: string]: unknown
 }
 
-/** A consumer's configuration in the server's field names (durations in nanoseconds). */
+/** A consumer's configuration in the server's field names (durations in milliseconds). */
 export interface ConsumerConfig {
   durable_name?: string
   name?: string
@@ -237,15 +237,15 @@ export interface ConsumerConfig {
   opt_start_seq?: number
   opt_start_time?: string
   ack_policy?: 'none' | 'all' | 'explicit'
-  /** Nanoseconds. */
+  /** Milliseconds. */
   ack_wait?: number
   max_deliver?: number
-  /** Nanoseconds per redelivery. */
+  /** Milliseconds per redelivery. */
   backoff?: number[]
   max_ack_pending?: number
   max_waiting?: number
   replay_policy?: 'instant' | 'original'
-  /** Nanoseconds. */
+  /** Milliseconds. */
   inactive_threshold?: number
   pause_until?: string
   [key: string]: unknown
@@ -280,7 +280,7 @@ export interface AccountInfo {
   [key: string]: unknown
 }
 
-/** A KV bucket's settings (`max_age` in nanoseconds). */
+/** A KV bucket's settings (`max_age` in milliseconds). */
 export interface KvConfig {
   bucket: string
   description?: string

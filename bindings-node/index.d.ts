@@ -21,18 +21,18 @@ export interface ConnectionOptions {
   nkey_seed?: string
   /** Client name shown by the server's monitoring. */
   name?: string
-  /** Seconds. */
+  /** Milliseconds (every duration of this object is milliseconds; files keep seconds). */
   connect_timeout?: number
-  /** Seconds; the default for `request()`. */
+  /** Milliseconds; the default for `request()`. */
   request_timeout?: number
-  /** Seconds. */
+  /** Milliseconds. */
   ping_interval?: number
   /** Messages a subscription may hold before further ones are dropped and counted. */
   subscription_capacity?: number
   reconnect?: { max_attempts?: number; delay?: number; max_delay?: number; jitter?: number }
   tls?: { ca?: string; cert?: string; key?: string; first?: boolean; required?: boolean }
   jetstream?: { domain?: string; timeout?: number }
-  /** Job queue settings (seconds for durations). */
+  /** Job queue settings (milliseconds for durations). */
   queue?: {
     stream?: string
     subject_prefix?: string
@@ -92,17 +92,17 @@ export interface PushOptions {
   maxTries?: number
   /** Alias of `maxTries`. */
   tries?: number
-  /** Seconds before each retry after an error: one number, or a list by attempt (last repeats). */
+  /** Milliseconds before each retry after an error: one number, or a list by attempt (last repeats). */
   backoff?: number | number[]
-  /** Seconds from now after which the job is no longer retried. */
+  /** Milliseconds from now after which the job is no longer retried. */
   retryUntil?: number
   /** Errors allowed before the job fails (releases do not count). */
   maxExceptions?: number
-  /** Seconds a run may take; longer runs count as a failed attempt. */
+  /** Milliseconds a run may take; longer runs count as a failed attempt. */
   timeout?: number
   /** At most one job with this key is pending or running at a time. */
   uniqueKey?: string
-  /** Seconds before the job becomes available. */
+  /** Milliseconds before the job becomes available. */
   delay?: number
   /** The job id (default: a new unique id); also the stream's dedup id. */
   id?: string
@@ -116,9 +116,9 @@ export interface WorkerOptions {
   queues?: string[]
   /** Tries for jobs that set none (default: the connection's `queue.tries`). */
   tries?: number
-  /** Seconds a job may run, for jobs that set none. */
+  /** Milliseconds a job may run, for jobs that set none. */
   timeout?: number
-  /** Seconds to wait for a job when the queues are empty (default 3). */
+  /** Milliseconds to wait for a job when the queues are empty (default 3000). */
   sleep?: number
   /** Work one job, then stop. */
   once?: boolean
@@ -126,7 +126,7 @@ export interface WorkerOptions {
   stopWhenEmpty?: boolean
   /** Stop after this many jobs (0 = no limit). */
   maxJobs?: number
-  /** Stop after this many seconds (0 = no limit). */
+  /** Stop after this many milliseconds (0 = no limit). */
   maxTime?: number
   /** Stop once the process's RSS exceeds this many MB (0 = no limit). */
   memory?: number
@@ -138,7 +138,7 @@ export interface WorkerOptions {
    * an idle worker elsewhere cannot take them meanwhile.
    */
   prefetch?: number
-  /** Seconds to rest after each job. */
+  /** Milliseconds to rest after each job. */
   rest?: number
   /** Stop gracefully on SIGTERM/SIGINT while `run()` is active (default true). */
   handleSignals?: boolean
@@ -179,7 +179,7 @@ export interface Client {
   worker(options?: WorkerOptions): Worker
 }
 
-/** A stream's configuration in the server's field names (durations in nanoseconds). */
+/** A stream's configuration in the server's field names (durations in milliseconds). */
 export interface StreamConfig {
   name: string
   subjects?: string[]
@@ -189,13 +189,13 @@ export interface StreamConfig {
   max_consumers?: number
   max_msgs?: number
   max_bytes?: number
-  /** Nanoseconds. */
+  /** Milliseconds. */
   max_age?: number
   max_msgs_per_subject?: number
   max_msg_size?: number
   discard?: 'old' | 'new'
   num_replicas?: number
-  /** Nanoseconds. */
+  /** Milliseconds. */
   duplicate_window?: number
   allow_msg_ttl?: boolean
   allow_msg_schedules?: boolean
@@ -226,7 +226,7 @@ export interface StreamInfo {
   [key: string]: unknown
 }
 
-/** A consumer's configuration in the server's field names (durations in nanoseconds). */
+/** A consumer's configuration in the server's field names (durations in milliseconds). */
 export interface ConsumerConfig {
   durable_name?: string
   name?: string
@@ -237,15 +237,15 @@ export interface ConsumerConfig {
   opt_start_seq?: number
   opt_start_time?: string
   ack_policy?: 'none' | 'all' | 'explicit'
-  /** Nanoseconds. */
+  /** Milliseconds. */
   ack_wait?: number
   max_deliver?: number
-  /** Nanoseconds per redelivery. */
+  /** Milliseconds per redelivery. */
   backoff?: number[]
   max_ack_pending?: number
   max_waiting?: number
   replay_policy?: 'instant' | 'original'
-  /** Nanoseconds. */
+  /** Milliseconds. */
   inactive_threshold?: number
   pause_until?: string
   [key: string]: unknown
@@ -280,7 +280,7 @@ export interface AccountInfo {
   [key: string]: unknown
 }
 
-/** A KV bucket's settings (`max_age` in nanoseconds). */
+/** A KV bucket's settings (`max_age` in milliseconds). */
 export interface KvConfig {
   bucket: string
   description?: string
@@ -407,7 +407,7 @@ export declare class JetStream {
   isAvailable(): Promise<boolean>
   /** The account's JetStream usage and limits; `JETSTREAM_NOT_ENABLED` without JetStream. */
   accountInfo(): Promise<AccountInfo>
-  /** Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ns, ...); resolves with its info. */
+  /** Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ms, ...); resolves with its info. */
   createStream(config: StreamConfig): Promise<StreamInfo>
   /** Updates a stream's config; resolves with its info. */
   updateStream(config: StreamConfig): Promise<StreamInfo>
@@ -463,7 +463,7 @@ export declare class JetStream {
    * `batch` are renewed in the background); `stop()` or leaving the loop ends it.
    */
   consume(stream: string, consumer: string, options?: ConsumeOptions | undefined | null): Promise<ConsumerMessages>
-  /** Creates a KV bucket (`bucket`, `history`, `max_age` in ns, `storage`, ...). */
+  /** Creates a KV bucket (`bucket`, `history`, `max_age` in ms, `storage`, ...). */
   createKv(config: KvConfig): Promise<Kv>
   /** An existing KV bucket; `NOT_FOUND` when there is none. */
   kv(bucket: string): Promise<Kv>
@@ -489,7 +489,7 @@ export declare class Job {
   get attempts(): number
   /** Attempts allowed (0 = unlimited). */
   get maxTries(): number
-  /** Seconds this run may take (the job's, else the worker's), if limited. */
+  /** Milliseconds this run may take (the job's, else the worker's), if limited. */
   get timeout(): number | null
   /** True once the job was finished. */
   get isFinished(): boolean
@@ -498,10 +498,10 @@ export declare class Job {
   /** Removes the job without running it further (not counted as failed). */
   delete(): Promise<JobEvent>
   /**
-   * Puts the job back, available again after `delaySeconds` (default 0); counts as an
+   * Puts the job back, available again after `delayMs` (default 0); counts as an
    * attempt, not as an exception.
    */
-  release(delaySeconds?: number | undefined | null): Promise<JobEvent>
+  release(delayMs?: number | undefined | null): Promise<JobEvent>
   /**
    * Fails the job now, whatever tries remain: it goes to the failed-jobs store (and the
    * dead-letter subject).
@@ -689,8 +689,8 @@ export declare class Queue {
    * every one, with their ids in order (null for a `uniqueKey` duplicate ignored).
    */
   pushMany(jobs: Array<NewJob>): Promise<(string | null)[]>
-  /** Pushes a job that becomes available after `delaySeconds`. */
-  later(delaySeconds: number, name: string, data?: any, options?: PushOptions): Promise<string | null>
+  /** Pushes a job that becomes available after `delayMs`. */
+  later(delayMs: number, name: string, data?: any, options?: PushOptions): Promise<string | null>
   /**
    * Takes the next job, waiting up to `timeoutMs` (default 0: only what is ready now);
    * null when none came. Finish it with `complete()`, `delete()`, `release()` or `fail()`.
@@ -797,9 +797,9 @@ export interface FailedJob {
 
 /** How a fetch waits. */
 export interface FetchOptions {
-  /** Milliseconds the pull stays open (default: the JetStream API timeout). */
+  /** Milliseconds the pull stays open (default: the JetStream API timeout; 0 = no wait). */
   timeout?: number
-  /** Return at once with what is available. */
+  /** Return at once with what is available (as `timeout: 0`). */
   noWait?: boolean
 }
 
@@ -815,7 +815,7 @@ export interface JobEvent {
   event: 'processed' | 'deleted' | 'released' | 'retrying' | 'failed'
   /** The job id. */
   id: string
-  /** `released` / `retrying`: seconds until the job is available again. */
+  /** `released` / `retrying`: milliseconds until the job is available again. */
   delay?: number
   /** `retrying`: the error's message. */
   message?: string
@@ -835,7 +835,7 @@ export interface JsPublishOptions {
   expectedLastMsgId?: string
   /** Fail unless the last sequence on this subject is this. */
   expectedLastSubjectSeq?: number
-  /** Per-message TTL in whole seconds (the stream needs `allow_msg_ttl`). */
+  /** Per-message TTL in milliseconds, a whole number of seconds (the stream needs `allow_msg_ttl`). */
   ttl?: number
   /** Extra headers. */
   headers?: Record<string, string | string[]>
@@ -915,7 +915,7 @@ export interface PauseState {
   paused: boolean
   /** Until when (RFC 3339), when paused. */
   pauseUntil?: string
-  /** Nanoseconds left, when paused. */
+  /** Milliseconds left, when paused. */
   pauseRemaining?: number
 }
 
@@ -969,7 +969,7 @@ export interface QueueSize {
   delayed: number
   /** Failed jobs of this queue in the failed-jobs store. */
   failed: number
-  /** Seconds the oldest ready job has waited (0 when none). */
+  /** Milliseconds the oldest ready job has waited (0 when none). */
   oldestAge: number
 }
 

@@ -211,16 +211,16 @@ function describe(err) {
 }
 
 /** Runs `handler(job)`, rejecting with a `TimeoutExceeded` error after `seconds`. */
-function runWithTimeout(handler, job, seconds) {
+function runWithTimeout(handler, job, ms) {
   const run = Promise.resolve().then(() => handler(job))
-  if (!seconds) return run
+  if (!ms) return run
   let timer
   const expired = new Promise((_, reject) => {
     timer = setTimeout(() => {
-      const err = new Error(`${job.name} did not finish within ${seconds} s`)
+      const err = new Error(`${job.name} did not finish within ${ms} ms`)
       err.name = 'TimeoutExceeded'
       reject(err)
-    }, seconds * 1000)
+    }, ms)
   })
   return Promise.race([run, expired]).finally(() => clearTimeout(timer))
 }

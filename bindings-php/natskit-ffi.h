@@ -52,6 +52,8 @@ typedef struct natskit_subscription natskit_subscription;
 
 typedef struct natskit_worker natskit_worker;
 
+natskit_status natskit_client_set_duration_unit(const natskit_client *client, uint32_t unit);
+
 natskit_status natskit_connect(const char *options_json, natskit_client **client_out);
 
 natskit_status natskit_publish(const natskit_client *client,
@@ -219,7 +221,6 @@ natskit_status natskit_js_fetch(const natskit_js *js,
                                 const char *consumer,
                                 size_t max,
                                 int64_t timeout_ms,
-                                bool no_wait,
                                 natskit_js_msg **messages_out,
                                 size_t *count_out);
 
@@ -227,7 +228,6 @@ natskit_status natskit_js_fetch_next(const natskit_js *js,
                                      const char *stream,
                                      const char *consumer,
                                      int64_t timeout_ms,
-                                     bool no_wait,
                                      natskit_js_msg **message_out);
 
 natskit_status natskit_js_msg_subject(const natskit_js_msg *message, const char **subject_out);
@@ -392,7 +392,7 @@ natskit_status natskit_queue_failed_forget(const natskit_queue *queue,
                                            bool *found_out);
 
 natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
-                                          double older_than_s,
+                                          int64_t older_than_ms,
                                           uint64_t *flushed_out);
 
 natskit_status natskit_queue_failed_report(const natskit_queue *queue,

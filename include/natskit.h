@@ -13,6 +13,19 @@
 #define NATSKIT_VERSION_PATCH 0
 #define NATSKIT_VERSION "0.1.0"
 
+// The call's configured timeout: the connection's `request_timeout` for requests, its
+// `jetstream.timeout` for JetStream fetches. Calls with nothing configured (receiving from a
+// subscription, popping jobs, a worker step) take only what is ready, as with
+// `NATSKIT_NO_WAIT`.
+#define NATSKIT_TIMEOUT_DEFAULT -1
+
+// Do not wait: take only what is ready now.
+#define NATSKIT_NO_WAIT 0
+
+// Wait until something comes (subscriptions only; calls whose wait the server bounds, such
+// as requests, fetches and pops, refuse it with `NATSKIT_STATUS_INVALID_ARGUMENT`).
+#define NATSKIT_FOREVER -2
+
 // The result of every fallible call: 0 is success, every other value is the stable
 // `natskit::ErrorCode` number. The numbers never change.
 typedef enum {
@@ -62,6 +75,27 @@ typedef enum {
   NATSKIT_WORKER_STEP_STOP = 2,
 } natskit_worker_step;
 
+// The unit of durations inside the JSON a client's calls take and give (JetStream configs
+// and infos, KV configs, publish `ttl`, job push and worker options, job events, queue sizes).
+// Durations passed as `int64_t` arguments are always milliseconds.
+enum natskit_duration_unit
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Milliseconds: the C ABI's unit, and every client's until changed.
+  NATSKIT_DURATION_UNIT_MILLISECONDS = 0,
+  // Seconds, for hosts whose unit is the second (PHP over FFI).
+  NATSKIT_DURATION_UNIT_SECONDS = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum natskit_duration_unit natskit_duration_unit;
+#else
+typedef uint32_t natskit_duration_unit;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A connection to NATS (opaque). Safe to use from several threads at once.
 typedef struct natskit_client natskit_client;
 
@@ -108,6 +142,10 @@ typedef struct natskit_worker natskit_worker;
 extern "C" {
 #endif // __cplusplus
 
+// Sets the unit (a `natskit_duration_unit` value) of durations inside the JSON of this client's
+// calls and of the JetStream, queue and worker handles opened from it afterwards.
+natskit_status natskit_client_set_duration_unit(const natskit_client *client, uint32_t unit);
+
 // Connects directly with connection options as JSON (`{"servers": "nats://…", "user": …}`,
 // the keys of one connection in the configuration).
 natskit_status natskit_connect(const char *options_json, natskit_client **client_out);
@@ -127,7 +165,7 @@ natskit_status natskit_publish_msg(const natskit_client *client,
                                    const void *data,
                                    size_t len);
 
-// Sends a request and waits for the first reply. `timeout_ms` 0 uses the connection's
+// Sends a request and waits for the first reply. `timeout_ms` `NATSKIT_TIMEOUT_DEFAULT` uses the connection's
 // `request_timeout`. Fails with `NATSKIT_STATUS_NO_RESPONDERS` or `NATSKIT_STATUS_TIMEOUT`.
 natskit_status natskit_request(const natskit_client *client,
                                const char *subject,
@@ -189,7 +227,9 @@ uint64_t natskit_last_error_server_code(void);
 // The string is static.
 const char *natskit_status_name(uint32_t status);
 
-// Opens the JetStream API of the client's connection (no server round trip).
+// Opens the JetStream API of the client's connection (no server round trip); durations in
+// its JSON configs and infos are in the client's unit (milliseconds unless
+// `natskit_client_set_duration_unit` changed it: `"max_age": 3600000`).
 natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);
 
 // Whether the server answers the JetStream API (false without JetStream).
@@ -203,7 +243,7 @@ natskit_status natskit_js_account_info(const natskit_js *js, char **json_out);
 void natskit_js_free(natskit_js *js);
 
 // Creates a consumer on `stream` from its config (`{"durable_name", "filter_subject",
-// "deliver_policy", "ack_policy", "ack_wait" (ns), "max_deliver", "backoff", …}`); returns its info.
+// "deliver_policy", "ack_policy", "ack_wait" (ms), "max_deliver", "backoff" (ms), …}`); returns its info.
 natskit_status natskit_js_consumer_create(const natskit_js *js,
                                           const char *stream,
                                           const char *config_json,
@@ -247,7 +287,7 @@ natskit_status natskit_js_consumer_resume(const natskit_js *js,
                                           const char *consumer,
                                           char **state_json_out);
 
-// Creates a bucket from `{"bucket", "description", "history", "max_age" (ns), "max_bytes",
+// Creates a bucket from `{"bucket", "description", "history", "max_age" (ms), "max_bytes",
 // "max_value_size", "storage": "file"|"memory", "num_replicas"}`.
 natskit_status natskit_kv_create(const natskit_js *js,
                                  const char *config_json,
@@ -310,7 +350,8 @@ void natskit_kv_free(natskit_kv *kv);
 
 // Publishes to a stream and waits for its ack. `options_json` (NULL = none):
 // `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
-// "expected_last_subject_seq", "ttl" (seconds), "headers"}`. `*ack_json_out` is
+// "expected_last_subject_seq", "ttl" (ms, a whole number of seconds of at least 1000),
+// "headers"}`. `*ack_json_out` is
 // `{"stream", "seq", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
 natskit_status natskit_js_publish(const natskit_js *js,
                                   const char *subject,
@@ -340,25 +381,23 @@ natskit_status natskit_js_publisher_wait(const natskit_js_publisher *publisher,
 void natskit_js_publisher_free(natskit_js_publisher *publisher);
 
 // Fetches up to `max` messages into `messages_out[0..*count_out]` (an array of at least `max`
-// slots): those available now, or else the first to arrive within `timeout_ms` (0 = the API
-// timeout) with whatever is available right after it. Every pull expires on the server;
-// with `no_wait` it never waits. `*count_out` may be 0.
+// slots): those available now, or else the first to arrive within `timeout_ms`
+// (`NATSKIT_TIMEOUT_DEFAULT` = the API timeout) with whatever is available right after it.
+// Every pull expires on the server; with `NATSKIT_NO_WAIT` it never waits. `*count_out` may be 0.
 natskit_status natskit_js_fetch(const natskit_js *js,
                                 const char *stream,
                                 const char *consumer,
                                 size_t max,
                                 int64_t timeout_ms,
-                                bool no_wait,
                                 natskit_js_msg **messages_out,
                                 size_t *count_out);
 
-// Fetches one message (timeout and `no_wait` as for `natskit_js_fetch`);
+// Fetches one message (`timeout_ms` as for `natskit_js_fetch`);
 // `NATSKIT_STATUS_TIMEOUT` when none arrived.
 natskit_status natskit_js_fetch_next(const natskit_js *js,
                                      const char *stream,
                                      const char *consumer,
                                      int64_t timeout_ms,
-                                     bool no_wait,
                                      natskit_js_msg **message_out);
 
 // The subject the message was published to.
@@ -396,7 +435,7 @@ natskit_status natskit_js_msg_in_progress(const natskit_js_msg *message);
 void natskit_js_msg_free(natskit_js_msg *message);
 
 // Creates a stream from its config (`{"name", "subjects", "retention", "storage",
-// "max_msgs", "max_age" (ns), …}`) and returns its info.
+// "max_msgs", "max_age" (ms), …}`) and returns its info.
 natskit_status natskit_js_stream_create(const natskit_js *js,
                                         const char *config_json,
                                         char **info_json_out);
@@ -510,7 +549,7 @@ natskit_status natskit_queue_new(const natskit_client *client,
 
 // Pushes job `job_name` with `payload_json` (any JSON; NULL = null) and `options_json`
 // (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey",
-// "delay", "id", "displayName"}`). Returns once the stream stored it; `*id_out` is the job id
+// "delay", "id", "displayName"}`, durations in the client's unit). Returns once the stream stored it; `*id_out` is the job id
 // (free with `natskit_string_free`), or NULL when a job with the same unique key is pending
 // and the policy is `ignore` (with `refuse` the call fails with `NATSKIT_STATUS_QUEUE`).
 natskit_status natskit_queue_push(const natskit_queue *queue,
@@ -550,7 +589,8 @@ natskit_status natskit_queue_push_copy(const natskit_queue *queue,
                                        int64_t delay_ms,
                                        char **id_out);
 
-// Takes the next job, waiting up to `timeout_ms` (0 = only what is ready). The job stays
+// Takes the next job, waiting up to `timeout_ms` (`NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT`
+// = only what is ready). The job stays
 // reserved (kept alive by a heartbeat) until finished with `natskit_job_complete`, `_delete`,
 // `_release`, `_fail` or `_error`; freed unfinished, it is redelivered after `retry_after`.
 // `NATSKIT_STATUS_TIMEOUT` when no job came.
@@ -567,7 +607,7 @@ natskit_status natskit_queue_pop_many(const natskit_queue *queue,
                                       size_t *count_out);
 
 // The queue's numbers as JSON: `{"ready", "reserved", "delayed", "failed", "oldest_age"}`
-// (ages in seconds). Free with `natskit_string_free`.
+// (ages in the client's unit). Free with `natskit_string_free`.
 natskit_status natskit_queue_size_json(const natskit_queue *queue, char **json_out);
 
 // Removes every waiting and delayed job and releases their unique locks; `*jobs_json_out`
@@ -603,10 +643,10 @@ natskit_status natskit_queue_failed_forget(const natskit_queue *queue,
                                            const char *id,
                                            bool *found_out);
 
-// Deletes every failed job (`older_than_s` < 0), or those that failed more than
-// `older_than_s` seconds ago; `*flushed_out` is how many.
+// Deletes every failed job (`older_than_ms` < 0), or those that failed more than
+// `older_than_ms` milliseconds ago; `*flushed_out` is how many.
 natskit_status natskit_queue_failed_flush(const natskit_queue *queue,
-                                          double older_than_s,
+                                          int64_t older_than_ms,
                                           uint64_t *flushed_out);
 
 // Reports a job that a host's own worker failed (Laravel's failer): `failed_json` is
@@ -672,7 +712,7 @@ natskit_status natskit_prefetch_new(const natskit_queue *queue,
                                     natskit_prefetch **prefetch_out);
 
 // The next job: a buffered one, else what one pull brings, waiting up to `timeout_ms`
-// (0 = only what is ready) for the first. `NATSKIT_STATUS_TIMEOUT` when none came. A message
+// (`NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT` = only what is ready) for the first. `NATSKIT_STATUS_TIMEOUT` when none came. A message
 // that is not a job comes back as a job for which `natskit_job_invalid` says why.
 natskit_status natskit_prefetch_pop(const natskit_prefetch *prefetch,
                                     int64_t timeout_ms,
@@ -687,12 +727,13 @@ void natskit_prefetch_free(natskit_prefetch *prefetch);
 
 // Creates a worker with options as JSON (NULL = defaults): `queues` (priority order),
 // `tries`, `timeout`, `sleep`, `once`, `stop_when_empty`, `max_jobs`, `max_time`, `memory`,
-// `concurrency`, `rest` (seconds as numbers).
+// `concurrency`, `rest` (durations in the client's unit).
 natskit_status natskit_worker_new(const natskit_client *client,
                                   const char *options_json,
                                   natskit_worker **worker_out);
 
-// Waits up to `wait_ms` (at most the `sleep` option) for the next job. Writes the step;
+// Waits up to `wait_ms` (at most the `sleep` option; `NATSKIT_NO_WAIT` and
+// `NATSKIT_TIMEOUT_DEFAULT` = only what is ready) for the next job. Writes the step;
 // with `NATSKIT_WORKER_STEP_JOB` `*job_out` is the job (else NULL), with
 // `NATSKIT_WORKER_STEP_STOP` `*stop_reason_out` is a static name (`"requested"`, `"once"`,
 // `"empty"`, `"max_jobs"`, `"max_time"`, `"memory"`; else NULL). Jobs past their tries or
@@ -732,13 +773,14 @@ natskit_status natskit_local_server_port(const natskit_local_server *server, uin
 // Stops the server and frees the handle. NULL does nothing.
 void natskit_local_server_stop(natskit_local_server *server);
 
-// Waits up to `timeout_ms` (-1 = forever, 0 = only what has arrived) for the next message.
+// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT`
+// = only what has arrived) for the next message.
 // `NATSKIT_STATUS_TIMEOUT` when none came, `NATSKIT_STATUS_CLOSED` once the subscription ended.
 natskit_status natskit_subscription_next(const natskit_subscription *subscription,
                                          int64_t timeout_ms,
                                          natskit_message **message_out);
 
-// Waits up to `timeout_ms` (-1 = forever, 0 = only what has arrived) for a message on any
+// Waits up to `timeout_ms` (as for `natskit_subscription_next`) for a message on any
 // of `count` subscriptions; `*index_out` says which one it came from. Messages already
 // buffered come first, in array order. `NATSKIT_STATUS_TIMEOUT` when none came,
 // `NATSKIT_STATUS_CLOSED` when one of them has ended.

@@ -1,23 +1,37 @@
 //! `natskit_client`: connect, publish, request, subscribe, flush, stats, events, close.
 
 use std::ffi::{c_char, c_void};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use natskit::{
-    Client, ConnectionConfig, Error, ErrorCode, Headers, PublishOptions, RequestOptions,
-};
+use natskit::{Client, ConnectionConfig, Headers, PublishOptions, RequestOptions};
 
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::message::natskit_message;
 use crate::panic::{guard, guard_value};
 use crate::subscription::natskit_subscription;
+use crate::timeout::Timeout;
 
 /// A connection to NATS (opaque). Safe to use from several threads at once.
 pub struct natskit_client {
     pub(crate) client: Client,
     /// The connection's name in the configuration (recorded in failed jobs).
     pub(crate) connection: String,
+    /// The `natskit_duration_unit` of durations inside JSON (configs, infos, options, events).
+    unit: AtomicU32,
+}
+
+/// The unit of durations inside the JSON a client's calls take and give (JetStream configs
+/// and infos, KV configs, publish `ttl`, job push and worker options, job events, queue sizes).
+/// Durations passed as `int64_t` arguments are always milliseconds.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum natskit_duration_unit {
+    /// Milliseconds: the C ABI's unit, and every client's until changed.
+    Milliseconds = 0,
+    /// Seconds, for hosts whose unit is the second (PHP over FFI).
+    Seconds = 1,
 }
 
 impl natskit_client {
@@ -25,8 +39,39 @@ impl natskit_client {
         ffi::into_handle(natskit_client {
             client,
             connection: connection.to_string(),
+            unit: AtomicU32::new(natskit_duration_unit::Milliseconds as u32),
         })
     }
+
+    /// The core unit of durations inside this client's JSON.
+    pub(crate) fn unit(&self) -> natskit::Unit {
+        if self.unit.load(Ordering::Relaxed) == natskit_duration_unit::Seconds as u32 {
+            natskit::Unit::Seconds
+        } else {
+            natskit::Unit::Milliseconds
+        }
+    }
+}
+
+/// Sets the unit (a `natskit_duration_unit` value) of durations inside the JSON of this client's
+/// calls and of the JetStream, queue and worker handles opened from it afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_client_set_duration_unit(
+    client: *const natskit_client,
+    unit: u32,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        if unit != natskit_duration_unit::Milliseconds as u32
+            && unit != natskit_duration_unit::Seconds as u32
+        {
+            return Err(ffi::invalid(format!(
+                "unit {unit} is not NATSKIT_DURATION_UNIT_MILLISECONDS (0) or NATSKIT_DURATION_UNIT_SECONDS (1)"
+            )));
+        }
+        c.unit.store(unit, Ordering::Relaxed);
+        Ok(())
+    })
 }
 
 unsafe fn headers_arg(headers_json: *const c_char) -> natskit::Result<Option<Headers>> {
@@ -36,14 +81,7 @@ unsafe fn headers_arg(headers_json: *const c_char) -> natskit::Result<Option<Hea
 }
 
 fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
-    match timeout_ms {
-        0 => Ok(None),
-        ms if ms > 0 => Ok(Some(Duration::from_millis(ms as u64))),
-        ms => Err(Error::new(
-            ErrorCode::InvalidArgument,
-            format!("timeout_ms {ms} is out of range (0 = the connection's request_timeout)"),
-        )),
-    }
+    Timeout::from_c(timeout_ms, "timeout_ms")?.configured("request")
 }
 
 /// Connects directly with connection options as JSON (`{"servers": "nats://…", "user": …}`,
@@ -104,7 +142,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
     })
 }
 
-/// Sends a request and waits for the first reply. `timeout_ms` 0 uses the connection's
+/// Sends a request and waits for the first reply. `timeout_ms` `NATSKIT_TIMEOUT_DEFAULT` uses the connection's
 /// `request_timeout`. Fails with `NATSKIT_STATUS_NO_RESPONDERS` or `NATSKIT_STATUS_TIMEOUT`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_request(

@@ -63,17 +63,6 @@ pub(crate) unsafe fn bytes<'a>(data: *const c_void, len: usize, what: &str) -> R
     slice(data.cast::<u8>(), len, what)
 }
 
-/// A wait in milliseconds: -1 waits forever, 0 and above are a deadline.
-pub(crate) fn wait(timeout_ms: i64) -> Result<Option<Duration>> {
-    match timeout_ms {
-        -1 => Ok(None),
-        ms if ms >= 0 => Ok(Some(Duration::from_millis(ms as u64))),
-        ms => Err(invalid(format!(
-            "timeout_ms {ms} is out of range (-1 waits forever)"
-        ))),
-    }
-}
-
 /// Runs a core future on the shared runtime from the calling (non-runtime) thread.
 pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     runtime::block_on(future)?

@@ -20,6 +20,8 @@ pub mod queue;
 pub mod server;
 mod status;
 pub mod subscription;
+pub mod timeout;
 pub mod version;
 
 pub use error::natskit_status;
+pub use timeout::{NATSKIT_FOREVER, NATSKIT_NO_WAIT, NATSKIT_TIMEOUT_DEFAULT};

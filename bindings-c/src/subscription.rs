@@ -8,6 +8,7 @@ use crate::error::natskit_status;
 use crate::ffi;
 use crate::message::natskit_message;
 use crate::panic::{guard, guard_value};
+use crate::timeout::Timeout;
 
 /// A subscription (opaque). One thread at a time may receive from it.
 pub struct natskit_subscription {
@@ -31,7 +32,8 @@ impl natskit_subscription {
     }
 }
 
-/// Waits up to `timeout_ms` (-1 = forever, 0 = only what has arrived) for the next message.
+/// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT`
+/// = only what has arrived) for the next message.
 /// `NATSKIT_STATUS_TIMEOUT` when none came, `NATSKIT_STATUS_CLOSED` once the subscription ended.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_subscription_next(
@@ -41,7 +43,7 @@ pub unsafe extern "C" fn natskit_subscription_next(
 ) -> natskit_status {
     guard(|| {
         let s = ffi::handle(subscription, "subscription")?;
-        let timeout = ffi::wait(timeout_ms)?;
+        let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.receive();
         let message_slot = ffi::out(message_out, "message_out")?;
         let mut sub = s.take()?;
         // A buffered message is taken without entering the runtime.
@@ -56,7 +58,7 @@ pub unsafe extern "C" fn natskit_subscription_next(
     })
 }
 
-/// Waits up to `timeout_ms` (-1 = forever, 0 = only what has arrived) for a message on any
+/// Waits up to `timeout_ms` (as for `natskit_subscription_next`) for a message on any
 /// of `count` subscriptions; `*index_out` says which one it came from. Messages already
 /// buffered come first, in array order. `NATSKIT_STATUS_TIMEOUT` when none came,
 /// `NATSKIT_STATUS_CLOSED` when one of them has ended.
@@ -81,7 +83,7 @@ unsafe fn receive(
     index_slot: &mut usize,
     message_out: *mut *mut natskit_message,
 ) -> Result<()> {
-    let timeout = ffi::wait(timeout_ms)?;
+    let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.receive();
     let message_slot = ffi::out(message_out, "message_out")?;
     let mut guards = handles
         .iter()

@@ -22,7 +22,7 @@ async function jetstream(nc) {
 async function queue(nc) {
   const q = nc.queue('node-demo')
   await q.push('ProcessOrder', { order: 7 }, { maxTries: 2 })
-  const worker = new Worker(nc, { queues: ['node-demo'], stopWhenEmpty: true, sleep: 0.5 })
+  const worker = new Worker(nc, { queues: ['node-demo'], stopWhenEmpty: true, sleep: 500 })
   worker.handle('ProcessOrder', async (job) => {
     if (job.attempts === 1) throw new Error('payment service busy')
     console.log(`node: worked ${job.name} ${JSON.stringify(job.payload)} on attempt ${job.attempts}`)

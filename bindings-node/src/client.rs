@@ -98,7 +98,7 @@ async fn connect_with(options: Option<serde_json::Value>) -> natskit::Result<Cli
             natskit::Config::from_env()?.connection(None)?.clone()
         }
         Some(serde_json::Value::String(url)) => natskit::ConnectionConfig::for_url(&url),
-        Some(value) => natskit::ConnectionConfig::from_json(&value.to_string())?,
+        Some(value) => natskit::ConnectionConfig::from_host(value, natskit::Unit::Milliseconds)?,
     };
     natskit::Client::connect(&config).await.map(Client::new)
 }
@@ -538,5 +538,5 @@ fn event_json(event: natskit::Event) -> serde_json::Value {
 
 /// Milliseconds from JavaScript as a `Duration`.
 pub(crate) fn millis(ms: f64) -> natskit::Result<Duration> {
-    natskit::duration::seconds(ms / 1000.0, "timeout (ms / 1000)")
+    natskit::Unit::Milliseconds.duration(ms, "timeout (ms)")
 }

@@ -20,7 +20,7 @@ impl Manager {
     #[napi(catch_unwind, constructor, ts_args_type = "config?: ManagerConfig")]
     pub fn new(env: &Env, config: Option<serde_json::Value>) -> napi::Result<Self> {
         let config = match config {
-            Some(value) => natskit::Config::from_value(value),
+            Some(value) => natskit::Config::from_host(value, natskit::Unit::Milliseconds),
             None => natskit::Config::from_env(),
         };
         config

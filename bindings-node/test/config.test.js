@@ -50,7 +50,7 @@ test('a refused connection is CONNECT and names host:port', async () => {
       s.close(() => resolve(p))
     })
   })
-  await assert.rejects(connect({ servers: `nats://127.0.0.1:${port}`, connect_timeout: 2 }), (e) => {
+  await assert.rejects(connect({ servers: `nats://127.0.0.1:${port}`, connect_timeout: 2000 }), (e) => {
     assert.equal(e.code, 'CONNECT')
     assert.ok(e.message.includes(`127.0.0.1:${port}`), e.message)
     return true
@@ -94,7 +94,7 @@ test('token auth: right token works, wrong one is AUTHORIZATION without the toke
 
 test('publishes after the server closed the connection throw CLOSED from the next turn on', async () => {
   const server = await LocalServer.start({ jetstream: false })
-  const nc = await connect({ servers: server.url, reconnect: { max_attempts: 1, delay: 0.05 } })
+  const nc = await connect({ servers: server.url, reconnect: { max_attempts: 1, delay: 50 } })
   const payload = Buffer.from('x')
   nc.publish('gone.a', payload)
   await nc.flush()

@@ -6,7 +6,8 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { LocalServer, connect } = require('..')
 
-const NS = 1_000_000_000
+/** One second in the host's unit (milliseconds). */
+const S = 1000
 let server
 let nc
 let js
@@ -27,7 +28,7 @@ async function publishN(subject, n) {
 }
 
 async function pullConsumer(stream, name, ackWaitMs = 30_000) {
-  return js.createConsumer(stream, { durable_name: name, ack_policy: 'explicit', ack_wait: ackWaitMs * 1_000_000 })
+  return js.createConsumer(stream, { durable_name: name, ack_policy: 'explicit', ack_wait: ackWaitMs })
 }
 
 test('account info and availability', async () => {
@@ -46,13 +47,13 @@ test('account info and availability', async () => {
 test('stream config round-trips; state counts publishes; update, purge, delete', async () => {
   const created = await js.createStream({
     name: 'ORDERS', subjects: ['orders.>'], description: 'orders', storage: 'memory', retention: 'limits',
-    max_msgs: 1000, max_bytes: 1 << 20, max_age: 3600 * NS, max_msg_size: 4096, discard: 'new',
-    num_replicas: 1, duplicate_window: 60 * NS, allow_msg_ttl: true,
+    max_msgs: 1000, max_bytes: 1 << 20, max_age: 3600 * S, max_msg_size: 4096, discard: 'new',
+    num_replicas: 1, duplicate_window: 60 * S, allow_msg_ttl: true,
   })
   const c = created.config
   assert.deepEqual(
     [c.name, c.subjects, c.description, c.storage, c.max_msgs, c.max_bytes, c.max_age, c.max_msg_size, c.discard, c.duplicate_window, c.allow_msg_ttl],
-    ['ORDERS', ['orders.>'], 'orders', 'memory', 1000, 1 << 20, 3600 * NS, 4096, 'new', 60 * NS, true],
+    ['ORDERS', ['orders.>'], 'orders', 'memory', 1000, 1 << 20, 3600 * S, 4096, 'new', 60 * S, true],
   )
   for (const s of ['orders.a', 'orders.b', 'orders.a']) await js.publish(s, { s })
   const info = await js.streamInfo('ORDERS')
@@ -88,7 +89,7 @@ test('messages by sequence and last-by-subject; delete one', async () => {
   await js.createStream({ name: 'MSGS', subjects: ['m.*'], allow_msg_ttl: true })
   await js.publish('m.a', 'one', { headers: { 'X-N': '1' } })
   await js.publish('m.b', 'two')
-  const ttl = await js.publish('m.a', 'three', { ttl: 60 })
+  const ttl = await js.publish('m.a', 'three', { ttl: 60_000 })
   const byseq = await js.getMessage('MSGS', 1)
   assert.deepEqual([byseq.subject, byseq.sequence, byseq.data.toString(), byseq.headers['X-N']], ['m.a', 1, 'one', ['1']])
   assert.ok(!Number.isNaN(Date.parse(byseq.time)))
@@ -104,14 +105,14 @@ test('consumer config round-trips; counters follow acks; list, pause, resume, de
   await js.createStream({ name: 'CONS', subjects: ['c.>'] })
   const cfg = {
     durable_name: 'worker', description: 'w', filter_subject: 'c.in', deliver_policy: 'all', ack_policy: 'explicit',
-    ack_wait: NS, max_deliver: 4, backoff: [NS, 2 * NS], max_ack_pending: 100, replay_policy: 'instant',
-    inactive_threshold: 3600 * NS,
+    ack_wait: S, max_deliver: 4, backoff: [S, 2 * S], max_ack_pending: 100, replay_policy: 'instant',
+    inactive_threshold: 3600 * S,
   }
   const info = await js.createConsumer('CONS', cfg)
   const c = info.config
   assert.deepEqual(
     [c.durable_name, c.description, c.filter_subject, c.deliver_policy, c.ack_policy, c.ack_wait, c.max_deliver, c.backoff, c.max_ack_pending, c.replay_policy],
-    ['worker', 'w', 'c.in', 'all', 'explicit', NS, 4, [NS, 2 * NS], 100, 'instant'],
+    ['worker', 'w', 'c.in', 'all', 'explicit', S, 4, [S, 2 * S], 100, 'instant'],
   )
   const updated = await js.updateConsumer('CONS', { ...c, description: 'changed' })
   assert.equal(updated.config.description, 'changed')
@@ -293,4 +294,23 @@ test('KV: put, get, create, update (CAS), delete, purge, keys, history, watch', 
   assert.equal((await (await js.kv('cfg')).get('live.b')).value.toString(), '2')
   await js.deleteKv('cfg')
   await assert.rejects(js.kv('cfg'), { code: 'NOT_FOUND' })
+})
+
+test('durations are milliseconds in configs and infos; TTLs must be whole seconds', async () => {
+  await js.createStream({ name: 'UNITS', subjects: ['units.>'], storage: 'memory', max_age: 90_000, allow_msg_ttl: true })
+  assert.equal((await js.streamInfo('UNITS')).config.max_age, 90_000)
+  const info = await js.createConsumer('UNITS', { durable_name: 'u', ack_policy: 'explicit', ack_wait: 2500, backoff: [2500, 4000], max_deliver: 3 })
+  assert.deepEqual([info.config.ack_wait, info.config.backoff], [2500, [2500, 4000]])
+  for (const ttl of [1500, 500, -1000, NaN]) {
+    await assert.rejects(js.publish('units.a', 'x', { ttl }), { code: 'INVALID_ARGUMENT' }, `ttl ${ttl}`)
+  }
+  await assert.rejects(js.createStream({ name: 'BAD', subjects: ['bad'], max_age: -1 }), { code: 'INVALID_ARGUMENT' })
+  const ack = await js.publish('units.a', 'x', { ttl: 2000 })
+  assert.deepEqual((await js.getMessage('UNITS', ack.seq)).headers['Nats-TTL'], ['2'])
+  const m = await js.fetchNext('UNITS', 'u', { timeout: 0 })
+  await m.ack()
+  const started = Date.now()
+  assert.equal(await js.fetchNext('UNITS', 'u', { timeout: 0 }), null)
+  assert.ok(Date.now() - started < 1000, 'timeout 0 = no wait')
+  await js.deleteStream('UNITS')
 })

@@ -6,8 +6,8 @@ const { connect, Worker } = require('..')
 
 async function main() {
   const [url, queue] = process.argv.slice(2)
-  const nc = await connect({ servers: url, queue: { retry_after: 1 } })
-  const worker = new Worker(nc, { queues: [queue], concurrency: 2, sleep: 0.2 })
+  const nc = await connect({ servers: url, queue: { retry_after: 1000 } })
+  const worker = new Worker(nc, { queues: [queue], concurrency: 2, sleep: 200 })
   worker.handle('Long', async () => new Promise((r) => setTimeout(r, 400)))
   worker.on('processing', (job) => console.log(`processing ${job.id}`))
   const result = await worker.run()

@@ -17,9 +17,10 @@ final class Client
     /** @var array<int, Subscription> subscriptions with callbacks, by object id */
     private array $subscriptions = [];
 
-    /** Takes ownership of a `natskit_client *`. */
+    /** Takes ownership of a `natskit_client *`; durations inside its JSON are seconds. */
     public function __construct(private ?CData $handle)
     {
+        Library::check(Library::ffi()->natskit_client_set_duration_unit($handle, Library::UNIT_SECONDS));
     }
 
     public function __destruct()

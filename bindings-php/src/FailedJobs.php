@@ -71,7 +71,7 @@ final class FailedJobs
     public function flush(?float $hours = null): int
     {
         $flushed = Library::out('uint64_t');
-        $olderThan = $hours === null ? -1.0 : max(0.0, $hours * 3600);
+        $olderThan = $hours === null ? -1 : Library::millis($hours * 3600);
         Library::check(Library::ffi()->natskit_queue_failed_flush($this->queue->handle(), $olderThan, \FFI::addr($flushed)));
         return $flushed->cdata;
     }

@@ -178,8 +178,11 @@ final class JetStream
         return $this->json('natskit_js_publish', $subject, $data, strlen($data), $options === [] ? null : Payload::json($options));
     }
 
-    /** The next message, waiting up to `$timeout` seconds (or none with `$noWait`); null when none came. */
-    public function fetchNextMessage(string $stream, string $consumer, float $timeout = 5.0, bool $noWait = false): ?JetStreamMessage
+    /**
+     * The next message, waiting up to `$timeout` seconds (null = the connection's
+     * `jetstream.timeout`, 0 = no wait: only what is there); null when none came.
+     */
+    public function fetchNextMessage(string $stream, string $consumer, ?float $timeout = null): ?JetStreamMessage
     {
         $message = Library::out('natskit_js_msg*');
         try {
@@ -187,8 +190,7 @@ final class JetStream
                 $this->handle,
                 $stream,
                 $consumer,
-                max(1, Library::millis($timeout)),
-                $noWait,
+                Library::timeout($timeout),
                 \FFI::addr($message),
             ));
         } catch (TimeoutException) {
@@ -199,11 +201,12 @@ final class JetStream
 
     /**
      * Up to `$batch` messages: those available now, or else the first to arrive within
-     * `$timeout` seconds with whatever is available right after it (none with `$noWait`).
+     * `$timeout` seconds (null = the connection's `jetstream.timeout`, 0 = no wait) with
+     * whatever is available right after it.
      *
      * @return list<JetStreamMessage>
      */
-    public function fetch(string $stream, string $consumer, int $batch, float $timeout = 5.0, bool $noWait = false): array
+    public function fetch(string $stream, string $consumer, int $batch, ?float $timeout = null): array
     {
         $ffi = Library::ffi();
         $slots = $ffi->new("natskit_js_msg*[{$batch}]");
@@ -213,8 +216,7 @@ final class JetStream
             $stream,
             $consumer,
             $batch,
-            max(1, Library::millis($timeout)),
-            $noWait,
+            Library::timeout($timeout),
             $slots,
             \FFI::addr($count),
         ));
@@ -230,10 +232,10 @@ final class JetStream
         $message->ack();
     }
 
-    /** Redelivers after `$delayNs` nanoseconds (0 = at once), as in the seed. */
-    public function nak(JetStreamMessage $message, int $delayNs = 0): void
+    /** Redelivers after `$delay` seconds (null = at once or per the consumer's backoff). */
+    public function nak(JetStreamMessage $message, ?float $delay = null): void
     {
-        $message->nak($delayNs > 0 ? $delayNs / 1e9 : null);
+        $message->nak($delay);
     }
 
     public function term(JetStreamMessage $message, ?string $reason = null): void
@@ -247,7 +249,7 @@ final class JetStream
     }
 
     /**
-     * Creates a key-value bucket: `bucket`, `description`, `history`, `max_age` (ns),
+     * Creates a key-value bucket: `bucket`, `description`, `history`, `max_age` (seconds),
      * `max_bytes`, `max_value_size`, `storage` ('file'|'memory'), `num_replicas`.
      */
     public function createKeyValue(string $bucket, array $options = []): KeyValue

@@ -22,6 +22,13 @@ final class Library
     /** The FFI scope preload.php loads the declarations into. */
     public const SCOPE = 'NATSKIT';
 
+    /** The C ABI's timeout encoding (natskit.h: NATSKIT_TIMEOUT_DEFAULT, NATSKIT_NO_WAIT). */
+    public const TIMEOUT_DEFAULT = -1;
+    public const NO_WAIT = 0;
+
+    /** `natskit_duration_unit`: durations inside JSON in seconds. */
+    public const UNIT_SECONDS = 1;
+
     private const OK = 0;
 
     private const FILE = 'libnatskit.so';
@@ -167,6 +174,21 @@ final class Library
     public static function millis(float $seconds): int
     {
         return max(0, (int) round($seconds * 1000));
+    }
+
+    /**
+     * A timeout in seconds as the C ABI's encoding: null = the configured default
+     * (`NATSKIT_TIMEOUT_DEFAULT`), 0 = no wait (`NATSKIT_NO_WAIT`), else milliseconds (at least 1).
+     */
+    public static function timeout(?float $seconds): int
+    {
+        if ($seconds === null) {
+            return self::TIMEOUT_DEFAULT;
+        }
+        if (is_nan($seconds) || $seconds < 0) {
+            throw new Exception\InvalidArgumentException("timeout must be null, 0 or positive seconds, got {$seconds}", Exception\ErrorCode::INVALID_ARGUMENT);
+        }
+        return $seconds == 0 ? self::NO_WAIT : max(1, (int) round($seconds * 1000));
     }
 
     /** An owned `char *` as a PHP string, freeing it (null for NULL). */

@@ -32,11 +32,11 @@ final class Prefetch
     }
 
     /** The next job, waiting up to `$timeout` seconds for one; null when none came. */
-    public function pop(float $timeout = 0.0): ?Job
+    public function pop(?float $timeout = null): ?Job
     {
         $job = Library::out('natskit_job*');
         try {
-            Library::check(Library::ffi()->natskit_prefetch_pop($this->handle, Library::millis($timeout), \FFI::addr($job)));
+            Library::check(Library::ffi()->natskit_prefetch_pop($this->handle, Library::timeout($timeout), \FFI::addr($job)));
         } catch (TimeoutException) {
             return null;
         }

@@ -124,15 +124,16 @@ final class Queue
     }
 
     /**
-     * Takes the next job, waiting up to `$timeout` seconds; null when none came. The job stays
+     * Takes the next job, waiting up to `$timeout` seconds (null or 0 = only what is ready);
+     * null when none came. The job stays
      * reserved until delete(), release(), fail() or complete(); unfinished, it is redelivered
      * after the queue's `retry_after`.
      */
-    public function pop(float $timeout = 0.0): ?Job
+    public function pop(?float $timeout = null): ?Job
     {
         $job = Library::out('natskit_job*');
         try {
-            Library::check(Library::ffi()->natskit_queue_pop($this->handle, Library::millis($timeout), \FFI::addr($job)));
+            Library::check(Library::ffi()->natskit_queue_pop($this->handle, Library::timeout($timeout), \FFI::addr($job)));
         } catch (TimeoutException) {
             return null;
         }
@@ -140,12 +141,12 @@ final class Queue
     }
 
     /** @return list<Job> up to `$max` jobs, waiting up to `$timeout` seconds for the first */
-    public function popMany(int $max, float $timeout = 0.0): array
+    public function popMany(int $max, ?float $timeout = null): array
     {
         $ffi = Library::ffi();
         $slots = $ffi->new("natskit_job*[{$max}]");
         $count = Library::out('size_t');
-        Library::check($ffi->natskit_queue_pop_many($this->handle, $max, Library::millis($timeout), $slots, \FFI::addr($count)));
+        Library::check($ffi->natskit_queue_pop_many($this->handle, $max, Library::timeout($timeout), $slots, \FFI::addr($count)));
         $jobs = [];
         for ($i = 0; $i < $count->cdata; $i++) {
             $jobs[] = new Job($slots[$i]);

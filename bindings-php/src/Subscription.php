@@ -41,14 +41,17 @@ final class Subscription
         return $this->queueGroup;
     }
 
-    /** Waits up to `$timeout` seconds for the next message; null when none came. */
-    public function next(float $timeout = 0.0): ?Message
+    /**
+     * Waits up to `$timeout` seconds for the next message (null or 0 = only what has
+     * arrived); null when none came.
+     */
+    public function next(?float $timeout = null): ?Message
     {
         $message = Library::out('natskit_message*');
         try {
             Library::check(Library::ffi()->natskit_subscription_next(
                 $this->handle(),
-                (int) round($timeout * 1000),
+                Library::timeout($timeout),
                 \FFI::addr($message),
             ));
         } catch (TimeoutException) {

@@ -70,7 +70,8 @@ final class JetStreamTest extends ServerTestCase
         $back = $info->getConfig();
         $this->assertSame(10000, $back->get('max_msgs'));
         $this->assertSame(104857600, $back->get('max_bytes'));
-        $this->assertSame(3600 * 1_000_000_000, $back->get('max_age'));
+        $this->assertSame(3600.0, $back->get('max_age'));
+        $this->assertSame(60.0, $back->get('duplicate_window'));
         $this->assertSame('memory', $back->get('storage'));
         $this->assertSame(['orders.>'], $back->getSubjects());
         $this->assertNull($config->get('num_replicas'), 'with…() returns a copy');
@@ -174,7 +175,7 @@ final class JetStreamTest extends ServerTestCase
             ->withMaxDeliver(5);
         $info = $this->js->createConsumer('WORK', 'w', $config);
         $this->assertSame('w', $info->getName());
-        $this->assertSame(30_000_000_000, $info->getConfig()->get('ack_wait'));
+        $this->assertSame(30.0, $info->getConfig()->get('ack_wait'));
         $this->assertSame(5, $info->getNumPending());
 
         $first = $this->js->fetchNextMessage('WORK', 'w', timeout: 2.0);
@@ -190,7 +191,7 @@ final class JetStreamTest extends ServerTestCase
         $batch[0]->doubleAck();
         $this->js->term($batch[1], 'bad input');
         $nakedAt = microtime(true);
-        $this->js->nak($batch[2], 1_000_000_000);
+        $this->js->nak($batch[2], 1.0);
         $this->assertCounters('WORK', 'w', [1, 1, 0]);
 
         $fifth = $this->js->fetchNextMessage('WORK', 'w', timeout: 2.0);
@@ -202,7 +203,9 @@ final class JetStreamTest extends ServerTestCase
         $this->js->ack($again);
 
         $this->assertNull($this->js->fetchNextMessage('WORK', 'w', timeout: 0.3), 'job-3 was terminated');
-        $this->assertNull($this->js->fetchNextMessage('WORK', 'w', noWait: true));
+        $startedAt = microtime(true);
+        $this->assertNull($this->js->fetchNextMessage('WORK', 'w', timeout: 0));
+        $this->assertLessThan(1.0, microtime(true) - $startedAt, '0 = no wait');
         $this->assertCounters('WORK', 'w', [0, 0, 0]);
 
         $this->assertTrue($this->js->pauseConsumer('WORK', 'w', new \DateTimeImmutable('+1 day'))['paused']);
@@ -277,5 +280,29 @@ final class JetStreamTest extends ServerTestCase
         $client->close();
         $plain->stop();
         $this->assertArrayHasKey('streams', $this->js->getAccountInfo());
+    }
+
+    public function testDurationsAreSecondsAndTtlsWholeSeconds(): void
+    {
+        $info = $this->js->createStream(
+            (new StreamConfig('UNITS', ['units.>']))->withMaxAge(90.5)->withStorage(StreamConfig::STORAGE_MEMORY)->withAllowMessageTtl()
+        );
+        $this->assertSame(90.5, $info->getConfig()->get('max_age'));
+        $consumer = $this->js->createConsumer('UNITS', 'u', (new ConsumerConfig('u'))
+            ->withAckPolicy(ConsumerConfig::ACK_EXPLICIT)->withAckWait(2.5)->withBackoff([2.5, 4])->withMaxDeliver(3));
+        $this->assertSame(2.5, $consumer->getConfig()->get('ack_wait'));
+        $this->assertSame([2.5, 4.0], $consumer->getConfig()->get('backoff'));
+        foreach ([1.5, 0.5, -1.0] as $bad) {
+            try {
+                $this->js->publish('units.a', 'x', ['ttl' => $bad]);
+                $this->fail("ttl {$bad} was accepted");
+            } catch (\NatsKit\Exception\InvalidArgumentException $e) {
+                $this->assertSame(ErrorCode::INVALID_ARGUMENT, $e->getCode());
+            }
+        }
+        $ack = $this->js->publish('units.a', 'x', ['ttl' => 2]);
+        $this->assertSame(['2'], (array) $this->js->getMessage('UNITS', $ack['seq'])->getHeaders()['Nats-TTL']);
+        $kv = $this->js->createKeyValue('unitsbucket', ['max_age' => 60, 'storage' => 'memory']);
+        $this->assertSame(60.0, $this->js->getStreamInfo('KV_unitsbucket')->getConfig()->get('max_age'));
     }
 }

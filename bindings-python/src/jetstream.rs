@@ -19,69 +19,8 @@ use crate::headers::{self, Headers};
 use crate::payload;
 use crate::runtime::{awaitable, seconds, wait};
 
-/// Seconds in Python, nanoseconds on the wire: the one conversion of JetStream durations.
-pub mod durations {
-    use serde_json::Value;
-
-    /// The duration fields of stream, consumer and bucket configs and infos (any depth).
-    const KEYS: &[&str] = &[
-        "max_age",
-        "duplicate_window",
-        "ack_wait",
-        "backoff",
-        "inactive_threshold",
-        "idle_heartbeat",
-        "max_expires",
-        "subject_delete_marker_ttl",
-        "pause_remaining",
-    ];
-
-    /// Python config → server JSON: seconds become integer nanoseconds.
-    pub fn to_server(value: &mut Value) {
-        convert(value, &|v| {
-            v.as_f64()
-                .map(|s| Value::from((s * 1e9).round().max(0.0) as u64))
-        });
-    }
-
-    /// Server JSON → Python: nanoseconds become seconds.
-    pub fn to_python(value: &mut Value) {
-        convert(value, &|v| {
-            v.as_u64().map(|ns| Value::from(ns as f64 / 1e9))
-        });
-    }
-
-    fn convert(value: &mut Value, each: &dyn Fn(&Value) -> Option<Value>) {
-        match value {
-            Value::Object(map) => {
-                for (key, v) in map.iter_mut() {
-                    if KEYS.contains(&key.as_str()) {
-                        match v {
-                            Value::Array(items) => {
-                                for item in items {
-                                    if let Some(new) = each(item) {
-                                        *item = new;
-                                    }
-                                }
-                            }
-                            other => {
-                                if let Some(new) = each(other) {
-                                    *other = new;
-                                }
-                            }
-                        }
-                    } else {
-                        convert(v, each);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| convert(v, each)),
-            _ => {}
-        }
-    }
-}
-
-/// A config from a dict and/or keyword fields (keywords win), durations in seconds.
+/// A config from a dict and/or keyword fields (keywords win), durations in seconds (core
+/// converts them: the context's unit is seconds).
 fn config(base: Option<&Bound<'_, PyAny>>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Value> {
     let mut value = match base.filter(|b| !b.is_none()) {
         Some(b) => payload::to_value(b)?,
@@ -92,11 +31,10 @@ fn config(base: Option<&Bound<'_, PyAny>>, fields: Option<&Bound<'_, PyDict>>) -
             map.extend(extra);
         }
     }
-    durations::to_server(&mut value);
     Ok(value)
 }
 
-/// Server JSON on its way to Python as a dict (durations in seconds).
+/// Server JSON on its way to Python as a dict (durations already in seconds, by core).
 pub struct Json(pub Value);
 
 impl Json {
@@ -110,8 +48,7 @@ impl<'py> IntoPyObject<'py> for Json {
     type Output = Bound<'py, PyAny>;
     type Error = PyErr;
 
-    fn into_pyobject(mut self, py: Python<'py>) -> PyResult<Self::Output> {
-        durations::to_python(&mut self.0);
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
         payload::to_python(py, &self.0)
     }
 }
@@ -272,7 +209,7 @@ pub struct AsyncJetStream {
 
 /// The context for `client` (created inside the runtime).
 pub fn context(client: &natskit::Client) -> js::Context {
-    natskit::runtime::enter(|| client.jetstream())
+    natskit::runtime::enter(|| client.jetstream()).with_unit(natskit::Unit::Seconds)
 }
 
 impl JetStream {
@@ -495,8 +432,7 @@ both! { JetStream {
     fn create_kv(&self, bucket: [String], fields: [Option<&Bound<'_, PyDict>>]) -> KeyValueOf {
         let mut cfg = self::config(None, fields)?;
         cfg["bucket"] = Value::from(bucket);
-        let cfg: js::KvConfig = serde_json::from_value(cfg)
-            .map_err(|e| to_py(crate::queue::invalid_error(format!("kv config: {e}"))))?;
+        let cfg = self.ctx.kv_config(cfg).py_err()?;
         let (ctx, asyncio) = (self.ctx.clone(), self.is_async());
         async move {
             let kv = ctx.create_kv(&cfg).await.py_err()?;

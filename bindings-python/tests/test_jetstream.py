@@ -281,3 +281,18 @@ async def test_asyncio_stream_fetch_acks_and_kv(server: LocalServer) -> None:
         await js.delete_stream("AIO")
         with pytest.raises(natskit.NotFoundError):
             await js.stream_info("AIO")
+
+
+def test_durations_are_seconds_and_ttls_are_whole_seconds(js: natskit.JetStream) -> None:
+    js.create_stream(name="UNITS", subjects=["units.>"], storage="memory", max_age=90.0, allow_msg_ttl=True)
+    assert js.stream_info("UNITS")["config"]["max_age"] == 90.0
+    info = js.create_consumer("UNITS", durable_name="u", ack_policy="explicit", ack_wait=2.5, backoff=[2.5, 4.0], max_deliver=3)
+    assert info["config"]["ack_wait"] == 2.5 and info["config"]["backoff"] == [2.5, 4.0]
+    for bad in (1.5, 0.5, -1.0, float("nan")):
+        with pytest.raises(natskit.InvalidArgumentError):
+            js.publish("units.a", b"x", ttl=bad)
+    with pytest.raises(natskit.InvalidArgumentError, match="max_age"):
+        js.create_stream(name="BAD", subjects=["bad"], max_age=-1.0)
+    ack = js.publish("units.a", b"x", ttl=2.0)
+    assert js.get_message("UNITS", ack["seq"])["headers"]["Nats-TTL"] == "2"
+    assert js.stream_info("UNITS")["state"]["messages"] == 1

@@ -278,6 +278,13 @@ fn seconds(value: f64, key: &str) -> Result<Duration> {
     crate::duration::seconds(value, key).map_err(|e| Error::config(e.message().to_string()))
 }
 
+/// A host's config object with its durations in seconds (a `CONFIG` error when one is bad).
+fn host_seconds(value: Value, unit: crate::Unit) -> Result<Value> {
+    crate::units::Object::Config
+        .from_host(value, unit)
+        .map_err(|e| Error::config(e.message().to_string()))
+}
+
 impl ConnectionConfig {
     /// A configuration for one server URL (or a comma-separated list).
     pub fn for_url(url: &str) -> Self {
@@ -293,6 +300,11 @@ impl ConnectionConfig {
             serde_json::from_str(json).map_err(|e| Error::config(format!("invalid JSON: {e}")))?;
         let config = parse_connection(value, DEFAULT_CONNECTION)?;
         Ok(config)
+    }
+
+    /// Reads one connection from a host's config object, durations in the host's `unit`.
+    pub fn from_host(value: Value, unit: crate::Unit) -> Result<Self> {
+        parse_connection(host_seconds(value, unit)?, DEFAULT_CONNECTION)
     }
 
     /// The server URLs to use: `servers`, else `host`/`port`, else the local default.
@@ -597,6 +609,12 @@ impl Config {
         Config::from_value(value)
     }
 
+    /// Reads a host's config object, its durations (`request_timeout`, `reconnect.delay`, ...)
+    /// in the host's `unit` (files and the environment use seconds).
+    pub fn from_host(value: Value, unit: crate::Unit) -> Result<Self> {
+        Config::from_value(host_seconds(value, unit)?)
+    }
+
     /// Reads an already-parsed JSON value (see [`Config::from_json`]).
     pub fn from_value(value: Value) -> Result<Self> {
         let Value::Object(mut map) = value else {
@@ -689,5 +707,19 @@ mod tests {
         assert!(c.reconnect_delay(2) >= Duration::from_millis(100));
         assert!(c.reconnect_delay(4) >= Duration::from_millis(400));
         assert!(c.reconnect_delay(50) <= Duration::from_millis(2100));
+    }
+
+    #[test]
+    fn host_config_objects_use_the_host_unit() {
+        let ms = serde_json::json!({"request_timeout": 2500, "queue": {"retry_after": 90_000}});
+        let c = ConnectionConfig::from_host(ms, crate::Unit::Milliseconds).unwrap();
+        assert_eq!(c.request_timeout, 2.5);
+        assert_eq!(c.queue.retry_after, 90.0);
+        let s = serde_json::json!({"connections": {"a": {"connect_timeout": 1.5}}});
+        let c = Config::from_host(s, crate::Unit::Seconds).unwrap();
+        assert_eq!(c.connections["a"].connect_timeout, 1.5);
+        let bad = serde_json::json!({"request_timeout": -5});
+        let err = ConnectionConfig::from_host(bad, crate::Unit::Milliseconds).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Config);
     }
 }

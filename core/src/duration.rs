@@ -1,26 +1,15 @@
-//! Seconds as `Duration`s: the one check every host's durations go through (finite, not
-//! negative, not beyond what a `Duration` holds), so a huge or NaN value is an error, never a
-//! panic.
+//! Seconds as `Duration`s: the check every host's seconds go through (finite, not negative,
+//! not beyond what the server stores; one implementation with the other units in
+//! [`crate::units`]), so a huge or NaN value is an error, never a panic.
 
 use std::time::Duration;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 
 /// `value` seconds, or an `INVALID_ARGUMENT` naming `what` when it is NaN, infinite, negative
-/// or too large.
+/// or longer than the server can store (see [`crate::units::Unit::duration`]).
 pub fn seconds(value: f64, what: &str) -> Result<Duration> {
-    if value.is_finite() && value >= 0.0 {
-        if let Ok(d) = Duration::try_from_secs_f64(value) {
-            return Ok(d);
-        }
-    }
-    Err(Error::new(
-        ErrorCode::InvalidArgument,
-        format!(
-            "{what}: {value} is not a number of seconds from 0 to {}",
-            u64::MAX
-        ),
-    ))
+    crate::units::Unit::Seconds.duration(value, what)
 }
 
 /// `value` seconds for a value already stored (another host's job envelope): negative and NaN
@@ -35,6 +24,7 @@ pub fn saturating_seconds(value: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     #[test]
     fn huge_negative_and_nan_are_errors_or_saturate() {

@@ -26,6 +26,7 @@ pub mod runtime;
 pub mod server;
 pub mod subject;
 pub mod subscription;
+pub mod units;
 
 pub use client::{connect, Client, PublishOptions, RequestOptions, Stats};
 pub use config::{Config, ConnectionConfig};
@@ -36,6 +37,7 @@ pub use manager::Manager;
 pub use message::Message;
 pub use server::{LocalServer, ServerOptions};
 pub use subscription::{next_any, Subscription};
+pub use units::Unit;
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -708,3 +708,85 @@ fn a_blocking_host_gets_a_context_outside_the_runtime() {
     assert_eq!((ack.stream.as_str(), ack.seq), ("BLOCKING", 1));
     natskit::runtime::block_on(nc.close()).unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configs_and_infos_carry_durations_in_the_host_unit() {
+    let srv = server();
+    let ms = js(&srv).await.with_unit(natskit::Unit::Milliseconds);
+    let info = ms
+        .create_stream(&json!({"name": "U", "subjects": ["u"], "max_age": 3_600_000, "duplicate_window": 1500}))
+        .await
+        .unwrap();
+    assert_eq!(info["config"]["max_age"], 3_600_000);
+    assert_eq!(info["config"]["duplicate_window"], 1500);
+    let raw = js(&srv).await.stream_info("U").await.unwrap();
+    assert_eq!(raw["config"]["max_age"], 3_600 * NS);
+
+    let s = js(&srv).await.with_unit(natskit::Unit::Seconds);
+    let consumer = s
+        .create_consumer(
+            "U",
+            &json!({"durable_name": "C", "ack_policy": "explicit", "ack_wait": 2.5, "backoff": [2.5, 4.0], "max_deliver": 3}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(consumer["config"]["ack_wait"], 2.5);
+    assert_eq!(consumer["config"]["backoff"], json!([2.5, 4.0]));
+    let listed = ms.list_consumers("U", 0).await.unwrap();
+    assert_eq!(listed.items[0]["config"]["ack_wait"], 2500);
+
+    let err = s
+        .create_stream(&json!({"name": "V", "subjects": ["v"], "max_age": -1.0}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument, "{err}");
+    assert!(err.message().contains("max_age"), "{err}");
+
+    let kv = ms
+        .kv_config(json!({"bucket": "K", "max_age": 60_000, "storage": "memory"}))
+        .unwrap();
+    assert_eq!(kv.max_age, Duration::from_secs(60));
+    ms.create_kv(&kv).await.unwrap();
+    assert_eq!(
+        ms.stream_info("KV_K").await.unwrap()["config"]["max_age"],
+        60_000
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fractional_ttls_are_refused_not_rounded() {
+    let srv = server();
+    let js = js(&srv).await;
+    js.create_stream(&json!({"name": "T", "subjects": ["t"], "allow_msg_ttl": true}))
+        .await
+        .unwrap();
+    for ttl in [Duration::from_millis(1500), Duration::from_millis(500)] {
+        let opts = PublishOptions {
+            ttl: Some(ttl),
+            ..Default::default()
+        };
+        let err = js.publish("t", "x", &opts).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidArgument, "{ttl:?}");
+    }
+    assert_eq!(js.stream_info("T").await.unwrap()["state"]["messages"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_wait_on_an_empty_consumer_returns_at_once() {
+    let srv = server();
+    let js = js(&srv).await;
+    stream(&js, "E", &["e"]).await;
+    pull_consumer(&js, "E", "c", 30_000).await;
+    let opts = FetchOptions {
+        timeout: None,
+        no_wait: true,
+    };
+    js.fetch_next("E", "c", &opts).await.unwrap();
+    let started = Instant::now();
+    assert!(js.fetch_next("E", "c", &opts).await.unwrap().is_none());
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -94,7 +94,8 @@ static void test_subscribe_and_receive(void) {
     CHECK_STATUS(natskit_subscription_next(NULL, 10, &m), INVALID);
     CHECK_ERROR_TEXT("subscription is NULL");
     CHECK_STATUS(natskit_subscription_next(sub, 10, NULL), INVALID);
-    CHECK_STATUS(natskit_subscription_next(sub, -2, &m), INVALID);
+    CHECK_STATUS(natskit_subscription_next(sub, -7, &m), INVALID);
+    CHECK_ERROR_TEXT("NATSKIT_FOREVER (-2)");
     size_t index = 77;
     const natskit_subscription *subs[2] = {sub, NULL};
     CHECK_STATUS(natskit_subscription_next_any(subs, 2, 10, &index, &m), INVALID);
@@ -103,7 +104,7 @@ static void test_subscribe_and_receive(void) {
     CHECK_STATUS(natskit_subscription_next_any(subs, (size_t)-1, 10, &index, &m), INVALID);
     CHECK_STATUS(natskit_subscription_next_any(subs, 1, 10, NULL, &m), INVALID);
     CHECK_STATUS(natskit_subscription_next_any(subs, 1, 10, &index, NULL), INVALID);
-    CHECK_STATUS(natskit_subscription_next_any(NULL, 0, -1, &index, &m), INVALID);
+    CHECK_STATUS(natskit_subscription_next_any(NULL, 0, NATSKIT_FOREVER, &index, &m), INVALID);
     CHECK_STATUS(natskit_subscription_next_any(NULL, 0, 10, &index, &m), NATSKIT_STATUS_TIMEOUT);
     CHECK(m == (natskit_message *)0x1 && index == 77);
 

@@ -67,16 +67,17 @@ static void test_streams_round_trip(void) {
     char *info = NULL;
     CHECK_OK(natskit_js_stream_create(js,
         "{\"name\": \"ORDERS\", \"subjects\": [\"orders.>\"], \"storage\": \"memory\", "
-        "\"max_msgs\": 1000, \"max_age\": 3600000000000, \"description\": \"orders\", "
-        "\"duplicate_window\": 60000000000}", &info));
+        "\"max_msgs\": 1000, \"max_age\": 3600000, \"description\": \"orders\", "
+        "\"duplicate_window\": 60000}", &info));
     expect_json(info, "\"max_msgs\":1000");
-    expect_json(info, "\"max_age\":3600000000000");
+    expect_json(info, "\"max_age\":3600000");
+    expect_json(info, "\"duplicate_window\":60000");
     expect_json(info, "\"storage\":\"memory\"");
     natskit_string_free(info);
     CHECK_OK(natskit_js_stream_update(js,
         "{\"name\": \"ORDERS\", \"subjects\": [\"orders.>\"], \"storage\": \"memory\", "
-        "\"max_msgs\": 500, \"max_age\": 3600000000000, \"description\": \"orders v2\", "
-        "\"duplicate_window\": 60000000000}", &info));
+        "\"max_msgs\": 500, \"max_age\": 3600000, \"description\": \"orders v2\", "
+        "\"duplicate_window\": 60000}", &info));
     natskit_string_free(info);
     CHECK_OK(natskit_js_stream_info(js, "ORDERS", &info));
     expect_json(info, "\"max_msgs\":500");
@@ -211,16 +212,16 @@ static void test_consumers_and_pull(void) {
     natskit_string_free(info);
     publish_n(js, "work.a", 5);
     CHECK_OK(natskit_js_consumer_create(js, "WORK",
-        "{\"durable_name\": \"w\", \"ack_policy\": \"explicit\", \"ack_wait\": 30000000000, "
+        "{\"durable_name\": \"w\", \"ack_policy\": \"explicit\", \"ack_wait\": 30000, "
         "\"max_deliver\": 5, \"filter_subject\": \"work.>\", \"description\": \"workers\"}", &info));
-    expect_json(info, "\"ack_wait\":30000000000");
+    expect_json(info, "\"ack_wait\":30000");
     expect_json(info, "\"max_deliver\":5");
     expect_json(info, "\"num_pending\":5");
     natskit_string_free(info);
 
     natskit_js_msg *msgs[8] = {NULL};
     size_t count = 0;
-    CHECK_OK(natskit_js_fetch(js, "WORK", "w", 3, 2000, false, msgs, &count));
+    CHECK_OK(natskit_js_fetch(js, "WORK", "w", 3, 2000, msgs, &count));
     CHECK(count == 3);
     const char *text = NULL;
     CHECK_OK(natskit_js_msg_metadata_json(msgs[0], &text));
@@ -242,18 +243,18 @@ static void test_consumers_and_pull(void) {
     wait_consumer(js, "WORK", "w", "\"num_pending\":2", "\"num_ack_pending\":0");
 
     natskit_js_msg *m = NULL;
-    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 2000, false, &m));
+    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 2000, &m));
     CHECK_OK(natskit_js_msg_metadata_json(m, &text));
     CHECK(strstr(text, "\"stream_seq\":4") != NULL);
     long long naked_at = now_ms();
     CHECK_OK(natskit_js_msg_nak(m, 1000));
     natskit_js_msg_free(m);
-    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 2000, false, &m));
+    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 2000, &m));
     CHECK_OK(natskit_js_msg_metadata_json(m, &text));
     CHECK(strstr(text, "\"stream_seq\":5") != NULL);
     CHECK_OK(natskit_js_msg_ack(m));
     natskit_js_msg_free(m);
-    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 5000, false, &m));
+    CHECK_OK(natskit_js_fetch_next(js, "WORK", "w", 5000, &m));
     CHECK(now_ms() - naked_at >= 1000);
     CHECK_OK(natskit_js_msg_metadata_json(m, &text));
     CHECK(strstr(text, "\"stream_seq\":4") && strstr(text, "\"delivered\":2"));
@@ -261,9 +262,9 @@ static void test_consumers_and_pull(void) {
     natskit_js_msg_free(m);
 
     m = NULL;
-    CHECK_STATUS(natskit_js_fetch_next(js, "WORK", "w", 300, false, &m), NATSKIT_STATUS_TIMEOUT);
+    CHECK_STATUS(natskit_js_fetch_next(js, "WORK", "w", 300, &m), NATSKIT_STATUS_TIMEOUT);
     CHECK(m == NULL);
-    CHECK_OK(natskit_js_fetch(js, "WORK", "w", 4, 0, true, msgs, &count));
+    CHECK_OK(natskit_js_fetch(js, "WORK", "w", 4, NATSKIT_NO_WAIT, msgs, &count));
     CHECK(count == 0);
     wait_consumer(js, "WORK", "w", "\"num_pending\":0", "\"num_ack_pending\":0");
     wait_consumer(js, "WORK", "w", "\"num_waiting\":0", "\"num_redelivered\":0");
@@ -279,7 +280,7 @@ static void test_consumers_and_pull(void) {
                  NATSKIT_STATUS_INVALID_ARGUMENT);
 
     CHECK_OK(natskit_js_consumer_update(js, "WORK",
-        "{\"durable_name\": \"w\", \"ack_policy\": \"explicit\", \"ack_wait\": 30000000000, "
+        "{\"durable_name\": \"w\", \"ack_policy\": \"explicit\", \"ack_wait\": 30000, "
         "\"max_deliver\": 5, \"filter_subject\": \"work.>\", \"description\": \"updated\"}", &info));
     expect_json(info, "\"description\":\"updated\"");
     natskit_string_free(info);
@@ -384,8 +385,10 @@ static void test_account_and_arguments(void) {
     CHECK_STATUS(natskit_js_publish(js, "x", NULL, 3, NULL, &json), NATSKIT_STATUS_INVALID_ARGUMENT);
     natskit_js_msg *m = NULL;
     size_t count = 0;
-    CHECK_STATUS(natskit_js_fetch(js, "S", "C", 0, 0, false, &m, &count), NATSKIT_STATUS_INVALID_ARGUMENT);
-    CHECK_STATUS(natskit_js_fetch_next(js, "S", "C", -2, false, &m), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_fetch(js, "S", "C", 0, 0, &m, &count), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_fetch_next(js, "S", "C", NATSKIT_FOREVER, &m), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_fetch_next(js, "S", "C", -7, &m), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_ERROR_TEXT("NATSKIT_TIMEOUT_DEFAULT");
     CHECK_STATUS(natskit_js_msg_ack(NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(natskit_js_msg_nak(NULL, 0), NATSKIT_STATUS_INVALID_ARGUMENT);
     natskit_kv *kv = NULL;
@@ -397,6 +400,98 @@ static void test_account_and_arguments(void) {
     natskit_js_publisher_free(NULL);
     natskit_kv_free(NULL);
     natskit_bytes_free(NULL, 0);
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+/* Durations in JSON configs and infos are milliseconds, both ways; a fractional TTL is refused. */
+static void test_durations_are_milliseconds(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    char *info = NULL;
+    CHECK_OK(natskit_js_stream_create(js,
+        "{\"name\": \"UNITS\", \"subjects\": [\"units.>\"], \"storage\": \"memory\", "
+        "\"max_age\": 90000, \"allow_msg_ttl\": true}", &info));
+    expect_json(info, "\"max_age\":90000,");
+    natskit_string_free(info);
+    CHECK_OK(natskit_js_consumer_create(js, "UNITS",
+        "{\"durable_name\": \"u\", \"ack_policy\": \"explicit\", \"ack_wait\": 2500, "
+        "\"max_deliver\": 4, \"backoff\": [2500, 4000]}", &info));
+    expect_json(info, "\"ack_wait\":2500,");
+    expect_json(info, "\"backoff\":[2500,4000]");
+    natskit_string_free(info);
+    CHECK_STATUS(natskit_js_stream_create(js,
+        "{\"name\": \"BAD\", \"subjects\": [\"bad\"], \"max_age\": -1}", &info),
+        NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_ERROR_TEXT("max_age");
+    char *ack = NULL;
+    CHECK_STATUS(natskit_js_publish(js, "units.a", "x", 1, "{\"ttl\": 1500}", &ack),
+                 NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_ERROR_TEXT("ttl");
+    CHECK_STATUS(natskit_js_publish(js, "units.a", "x", 1, "{\"ttl\": 500}", &ack),
+                 NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(natskit_js_publish(js, "units.a", "x", 1, "{\"ttl\": 2000}", &ack));
+    natskit_string_free(ack);
+    void *data = NULL;
+    size_t len = 0;
+    char *meta = NULL;
+    CHECK_OK(natskit_js_stream_get_message(js, "UNITS", 1, &meta, &data, &len));
+    expect_json(meta, "\"Nats-TTL\":");
+    expect_json(meta, "\"2\"");
+    natskit_string_free(meta);
+    natskit_bytes_free(data, len);
+    natskit_kv *kv = NULL;
+    CHECK_OK(natskit_kv_create(js, "{\"bucket\": \"ttl\", \"max_age\": 60000, \"storage\": \"memory\"}", &kv));
+    CHECK_OK(natskit_js_stream_info(js, "KV_ttl", &info));
+    expect_json(info, "\"max_age\":60000,");
+    natskit_string_free(info);
+    natskit_kv_free(kv);
+    natskit_js_free(js);
+    /* A client switched to seconds (the PHP wrapper's unit) reads the same stream in seconds. */
+    CHECK_STATUS(natskit_client_set_duration_unit(c, 7), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(natskit_client_set_duration_unit(c, NATSKIT_DURATION_UNIT_SECONDS));
+    js = open_js(c);
+    CHECK_OK(natskit_js_stream_info(js, "UNITS", &info));
+    expect_json(info, "\"max_age\":90.0,");
+    natskit_string_free(info);
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+/* NATSKIT_NO_WAIT returns at once with nothing ready; NATSKIT_TIMEOUT_DEFAULT waits for the
+ * connection's jetstream.timeout. */
+static void test_timeout_sentinels(void) {
+    char options[256];
+    snprintf(options, sizeof options, "{\"servers\": \"%s\", \"jetstream\": {\"timeout\": 1.5}}", url);
+    natskit_client *c = NULL;
+    CHECK_OK(natskit_connect(options, &c));
+    natskit_js *js = open_js(c);
+    char *info = NULL;
+    CHECK_OK(natskit_js_stream_create(js, "{\"name\": \"WAIT\", \"subjects\": [\"wait\"], \"storage\": \"memory\"}", &info));
+    natskit_string_free(info);
+    CHECK_OK(natskit_js_consumer_create(js, "WAIT", "{\"durable_name\": \"w\", \"ack_policy\": \"explicit\"}", &info));
+    natskit_string_free(info);
+    natskit_js_msg *m = NULL;
+    /* The first pull also looks the consumer up; time the second. */
+    CHECK_STATUS(natskit_js_fetch_next(js, "WAIT", "w", NATSKIT_NO_WAIT, &m), NATSKIT_STATUS_TIMEOUT);
+    long long started = now_ms();
+    CHECK_STATUS(natskit_js_fetch_next(js, "WAIT", "w", NATSKIT_NO_WAIT, &m), NATSKIT_STATUS_TIMEOUT);
+    CHECK(now_ms() - started < 1000);
+    started = now_ms();
+    CHECK_STATUS(natskit_js_fetch_next(js, "WAIT", "w", NATSKIT_TIMEOUT_DEFAULT, &m), NATSKIT_STATUS_TIMEOUT);
+    long long waited = now_ms() - started;
+    CHECK(waited >= 1400 && waited < 5000);
+    natskit_subscription *sub = NULL;
+    CHECK_OK(natskit_subscribe(c, "quiet", NULL, &sub));
+    natskit_message *msg = NULL;
+    started = now_ms();
+    CHECK_STATUS(natskit_subscription_next(sub, NATSKIT_NO_WAIT, &msg), NATSKIT_STATUS_TIMEOUT);
+    CHECK_STATUS(natskit_subscription_next(sub, NATSKIT_TIMEOUT_DEFAULT, &msg), NATSKIT_STATUS_TIMEOUT);
+    CHECK(now_ms() - started < 1000);
+    natskit_subscription_free(sub);
+    CHECK(m == NULL && msg == NULL);
     natskit_js_free(js);
     CHECK_OK(natskit_client_close(c));
     natskit_client_free(c);
@@ -414,6 +509,8 @@ int main(void) {
     RUN(test_key_value);
     RUN(test_without_jetstream);
     RUN(test_account_and_arguments);
+    RUN(test_durations_are_milliseconds);
+    RUN(test_timeout_sentinels);
 
     natskit_local_server_stop(server);
     printf("jetstream_test: %d tests, %d checks passed\n", tests_run, checks_passed);

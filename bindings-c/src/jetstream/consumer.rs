@@ -11,7 +11,7 @@ use crate::ffi;
 use crate::panic::guard;
 
 /// Creates a consumer on `stream` from its config (`{"durable_name", "filter_subject",
-/// "deliver_policy", "ack_policy", "ack_wait" (ns), "max_deliver", "backoff", …}`); returns its info.
+/// "deliver_policy", "ack_policy", "ack_wait" (ms), "max_deliver", "backoff" (ms), …}`); returns its info.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_consumer_create(
     js: *const natskit_js,

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use natskit::jetstream::{Kv, KvConfig, KvEntry};
+use natskit::jetstream::{Kv, KvEntry};
 use natskit::{Error, ErrorCode, Result};
 use serde_json::{json, Value};
 
@@ -33,7 +33,7 @@ fn entry_json(e: &KvEntry) -> Result<Value> {
     }))
 }
 
-/// Creates a bucket from `{"bucket", "description", "history", "max_age" (ns), "max_bytes",
+/// Creates a bucket from `{"bucket", "description", "history", "max_age" (ms), "max_bytes",
 /// "max_value_size", "storage": "file"|"memory", "num_replicas"}`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_kv_create(
@@ -43,8 +43,8 @@ pub unsafe extern "C" fn natskit_kv_create(
 ) -> natskit_status {
     guard(|| {
         let j = ffi::handle(js, "js")?;
-        let config: KvConfig = serde_json::from_str(ffi::text(config_json, "config_json")?)
-            .map_err(|e| ffi::invalid(format!("kv config: {e}")))?;
+        let config =
+            j.js.kv_config(ffi::json_value(config_json, "config_json")?)?;
         let out = ffi::out(kv_out, "kv_out")?;
         *out = new_handle(ffi::block_on(j.js.create_kv(&config))?);
         Ok(())

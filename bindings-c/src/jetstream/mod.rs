@@ -1,6 +1,6 @@
 //! `natskit_js`: the JetStream API of a connection. Configs go in and infos come out as
-//! JSON text in the server's own field names (durations in nanoseconds); every `char *`
-//! result is freed with `natskit_string_free`.
+//! JSON text in the server's own field names, durations in the client's unit (milliseconds by
+//! default; core converts: see `natskit::units`); every `char *` result is freed with `natskit_string_free`.
 
 mod consumer;
 mod kv;
@@ -27,7 +27,9 @@ pub struct natskit_js {
     pub(crate) js: Context,
 }
 
-/// Opens the JetStream API of the client's connection (no server round trip).
+/// Opens the JetStream API of the client's connection (no server round trip); durations in
+/// its JSON configs and infos are in the client's unit (milliseconds unless
+/// `natskit_client_set_duration_unit` changed it: `"max_age": 3600000`).
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_new(
     client: *const natskit_client,
@@ -36,7 +38,7 @@ pub unsafe extern "C" fn natskit_js_new(
     guard(|| {
         let c = ffi::handle(client, "client")?;
         let out = ffi::out(js_out, "js_out")?;
-        let js = natskit::runtime::enter(|| c.client.jetstream());
+        let js = natskit::runtime::enter(|| c.client.jetstream()).with_unit(c.unit());
         *out = ffi::into_handle(natskit_js { js });
         Ok(())
     })

@@ -1,7 +1,6 @@
 //! Publishing to streams with acknowledgement, one at a time or pipelined.
 
 use std::ffi::{c_char, c_void};
-use std::time::Duration;
 
 use natskit::jetstream::{AsyncPublisher, PublishOptions};
 use natskit::Headers;
@@ -13,7 +12,7 @@ use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
 
-/// The JSON form of `natskit::jetstream::PublishOptions` (`ttl` in seconds).
+/// The JSON form of `natskit::jetstream::PublishOptions` (`ttl` in the handle's unit).
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 struct OptionsJson {
@@ -22,11 +21,14 @@ struct OptionsJson {
     expected_last_seq: Option<u64>,
     expected_last_msg_id: Option<String>,
     expected_last_subject_seq: Option<u64>,
-    ttl: Option<u64>,
+    ttl: Option<f64>,
     headers: Option<Value>,
 }
 
-unsafe fn options(options_json: *const c_char) -> natskit::Result<PublishOptions> {
+unsafe fn options(
+    options_json: *const c_char,
+    unit: natskit::Unit,
+) -> natskit::Result<PublishOptions> {
     let Some(text) = ffi::optional_text(options_json, "options_json")? else {
         return Ok(PublishOptions::default());
     };
@@ -38,14 +40,15 @@ unsafe fn options(options_json: *const c_char) -> natskit::Result<PublishOptions
         expected_last_seq: o.expected_last_seq,
         expected_last_msg_id: o.expected_last_msg_id,
         expected_last_subject_seq: o.expected_last_subject_seq,
-        ttl: o.ttl.map(Duration::from_secs),
+        ttl: unit.optional(o.ttl, "ttl")?,
         headers: o.headers.as_ref().map(Headers::from_json).transpose()?,
     })
 }
 
 /// Publishes to a stream and waits for its ack. `options_json` (NULL = none):
 /// `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
-/// "expected_last_subject_seq", "ttl" (seconds), "headers"}`. `*ack_json_out` is
+/// "expected_last_subject_seq", "ttl" (ms, a whole number of seconds of at least 1000),
+/// "headers"}`. `*ack_json_out` is
 /// `{"stream", "seq", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_publish(
@@ -60,7 +63,7 @@ pub unsafe extern "C" fn natskit_js_publish(
         let j = ffi::handle(js, "js")?;
         let subject = ffi::text(subject, "subject")?;
         let data = ffi::bytes(data, len, "data")?;
-        let options = options(options_json)?;
+        let options = options(options_json, j.js.unit())?;
         let out = ffi::out(ack_json_out, "ack_json_out")?;
         let ack = ffi::block_on(j.js.publish(subject, data.to_vec(), &options))?;
         *out = ffi::owned_json(&ack)?;
@@ -72,6 +75,7 @@ pub unsafe extern "C" fn natskit_js_publish(
 /// `max_in_flight` outstanding.
 pub struct natskit_js_publisher {
     publisher: AsyncPublisher,
+    unit: natskit::Unit,
 }
 
 /// Creates a pipelined publisher with at most `max_in_flight` (>= 1) acks outstanding.
@@ -88,7 +92,8 @@ pub unsafe extern "C" fn natskit_js_publisher_new(
             return Err(ffi::invalid("max_in_flight must be at least 1".into()));
         }
         let publisher = j.js.publisher(max_in_flight);
-        *out = ffi::into_handle(natskit_js_publisher { publisher });
+        let unit = j.js.unit();
+        *out = ffi::into_handle(natskit_js_publisher { publisher, unit });
         Ok(())
     })
 }
@@ -106,7 +111,7 @@ pub unsafe extern "C" fn natskit_js_publisher_publish(
         let p = ffi::handle(publisher, "publisher")?;
         let subject = ffi::text(subject, "subject")?;
         let data = ffi::bytes(data, len, "data")?;
-        let options = options(options_json)?;
+        let options = options(options_json, p.unit)?;
         ffi::block_on(p.publisher.publish(subject, data.to_vec(), &options))
     })
 }

@@ -2,13 +2,14 @@
 
 use std::ffi::{c_char, CString};
 
-use natskit::jetstream::{FetchOptions, JsMessage};
+use natskit::jetstream::JsMessage;
 use natskit::{Error, ErrorCode, Result};
 
 use super::natskit_js;
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
+use crate::timeout::Timeout;
 
 /// A message pulled from a consumer (opaque). Lent pointers stay valid until it is freed.
 pub struct natskit_js_msg {
@@ -33,20 +34,10 @@ impl natskit_js_msg {
     }
 }
 
-fn fetch_options(timeout_ms: i64, no_wait: bool) -> Result<FetchOptions> {
-    Ok(FetchOptions {
-        timeout: match timeout_ms {
-            0 => None,
-            ms => Some(ffi::millis(ms, "timeout_ms")?),
-        },
-        no_wait,
-    })
-}
-
 /// Fetches up to `max` messages into `messages_out[0..*count_out]` (an array of at least `max`
-/// slots): those available now, or else the first to arrive within `timeout_ms` (0 = the API
-/// timeout) with whatever is available right after it. Every pull expires on the server;
-/// with `no_wait` it never waits. `*count_out` may be 0.
+/// slots): those available now, or else the first to arrive within `timeout_ms`
+/// (`NATSKIT_TIMEOUT_DEFAULT` = the API timeout) with whatever is available right after it.
+/// Every pull expires on the server; with `NATSKIT_NO_WAIT` it never waits. `*count_out` may be 0.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_fetch(
     js: *const natskit_js,
@@ -54,7 +45,6 @@ pub unsafe extern "C" fn natskit_js_fetch(
     consumer: *const c_char,
     max: usize,
     timeout_ms: i64,
-    no_wait: bool,
     messages_out: *mut *mut natskit_js_msg,
     count_out: *mut usize,
 ) -> natskit_status {
@@ -62,7 +52,7 @@ pub unsafe extern "C" fn natskit_js_fetch(
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let consumer = ffi::text(consumer, "consumer")?;
-        let options = fetch_options(timeout_ms, no_wait)?;
+        let options = Timeout::from_c(timeout_ms, "timeout_ms")?.fetch("fetch")?;
         let count = ffi::out(count_out, "count_out")?;
         if max == 0 || messages_out.is_null() {
             return Err(ffi::invalid(
@@ -81,7 +71,7 @@ pub unsafe extern "C" fn natskit_js_fetch(
     })
 }
 
-/// Fetches one message (timeout and `no_wait` as for `natskit_js_fetch`);
+/// Fetches one message (`timeout_ms` as for `natskit_js_fetch`);
 /// `NATSKIT_STATUS_TIMEOUT` when none arrived.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_fetch_next(
@@ -89,14 +79,13 @@ pub unsafe extern "C" fn natskit_js_fetch_next(
     stream: *const c_char,
     consumer: *const c_char,
     timeout_ms: i64,
-    no_wait: bool,
     message_out: *mut *mut natskit_js_msg,
 ) -> natskit_status {
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let consumer = ffi::text(consumer, "consumer")?;
-        let options = fetch_options(timeout_ms, no_wait)?;
+        let options = Timeout::from_c(timeout_ms, "timeout_ms")?.fetch("fetch")?;
         let out = ffi::out(message_out, "message_out")?;
         match ffi::block_on(j.js.fetch_next(stream, consumer, &options))? {
             Some(message) => {

@@ -11,7 +11,7 @@ use crate::ffi;
 use crate::panic::guard;
 
 /// Creates a stream from its config (`{"name", "subjects", "retention", "storage",
-/// "max_msgs", "max_age" (ns), …}`) and returns its info.
+/// "max_msgs", "max_age" (ms), …}`) and returns its info.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_stream_create(
     js: *const natskit_js,

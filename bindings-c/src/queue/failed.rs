@@ -94,26 +94,20 @@ pub unsafe extern "C" fn natskit_queue_failed_forget(
     })
 }
 
-/// Deletes every failed job (`older_than_s` < 0), or those that failed more than
-/// `older_than_s` seconds ago; `*flushed_out` is how many.
+/// Deletes every failed job (`older_than_ms` < 0), or those that failed more than
+/// `older_than_ms` milliseconds ago; `*flushed_out` is how many.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_queue_failed_flush(
     queue: *const natskit_queue,
-    older_than_s: f64,
+    older_than_ms: i64,
     flushed_out: *mut u64,
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(flushed_out, "flushed_out")?;
-        let older_than = match older_than_s {
-            s if s.is_nan() || s.is_infinite() => {
-                return Err(Error::new(
-                    ErrorCode::InvalidArgument,
-                    "older_than_s must be a finite number of seconds",
-                ))
-            }
-            s if s < 0.0 => None,
-            s => Some(natskit::duration::seconds(s, "older_than_s")?),
+        let older_than = match older_than_ms {
+            ms if ms < 0 => None,
+            ms => Some(ffi::millis(ms, "older_than_ms")?),
         };
         *out = ffi::block_on(q.queue.failed().flush(older_than))?;
         Ok(())

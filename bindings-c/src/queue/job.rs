@@ -4,6 +4,7 @@ use std::ffi::{c_char, CString};
 use std::sync::{Arc, Mutex};
 
 use natskit::queue::{Job, Outcome, Worker};
+use natskit::units::Object;
 use natskit::{Error, ErrorCode, Result};
 
 use crate::error::natskit_status;
@@ -22,10 +23,16 @@ pub struct natskit_job {
     envelope_json: CString,
     invalid: Option<CString>,
     attempts: u32,
+    /// The unit of durations in event JSON (the client's).
+    unit: natskit::Unit,
 }
 
 impl natskit_job {
-    pub(crate) fn new_handle(job: Job, worker: Option<Arc<Worker>>) -> Result<*mut natskit_job> {
+    pub(crate) fn new_handle(
+        job: Job,
+        worker: Option<Arc<Worker>>,
+        unit: natskit::Unit,
+    ) -> Result<*mut natskit_job> {
         let handle = natskit_job {
             id: ffi::lent_string(job.id(), "job id")?,
             name: ffi::lent_string(job.name(), "job name")?,
@@ -39,6 +46,7 @@ impl natskit_job {
             attempts: job.attempts(),
             job: Mutex::new(Some(job)),
             worker,
+            unit,
         };
         Ok(ffi::into_handle(handle))
     }
@@ -62,6 +70,7 @@ impl natskit_job {
         };
         if !event_out.is_null() {
             // SAFETY: checked non-NULL; the caller passes a writable slot.
+            let event = Object::JobEvent.to_host(serde_json::to_value(&event)?, self.unit);
             unsafe { *event_out = ffi::owned_json(&event)? };
         }
         Ok(())
@@ -157,7 +166,7 @@ pub unsafe extern "C" fn natskit_job_attempts(
 
 // Every finishing call below takes the job out of the reserved state once (a second one
 // fails with INVALID_ARGUMENT) and, when `event_json_out` is not NULL, writes what happened
-// as JSON: `{"event": "processed"|"deleted"|"released"|"retrying"|"failed", "id", …}`
+// as JSON: `{"event": "processed"|"deleted"|"released"|"retrying"|"failed", "id", …}` (`delay` in the client's unit)
 // (free with `natskit_string_free`). A run longer than the job's timeout counts as an error.
 
 /// Finishes the job as done: it leaves the queue.

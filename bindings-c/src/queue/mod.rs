@@ -6,12 +6,14 @@ mod prefetch;
 mod worker;
 
 use natskit::queue::{Envelope, PushOptions, Queue};
+use natskit::units::Object;
 use std::ffi::c_char;
 
 use crate::client::natskit_client;
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
+use crate::timeout::Timeout;
 
 pub use job::natskit_job;
 pub use prefetch::natskit_prefetch;
@@ -20,6 +22,8 @@ pub use worker::{natskit_worker, natskit_worker_step};
 /// A job queue on one connection (opaque). Safe to use from several threads at once.
 pub struct natskit_queue {
     queue: Queue,
+    /// The unit of durations in options and numbers (the client's).
+    pub(crate) unit: natskit::Unit,
 }
 
 /// Opens queue `name` (letters, digits, `-`, `_`) on the client's connection; its settings
@@ -35,7 +39,10 @@ pub unsafe extern "C" fn natskit_queue_new(
         let name = ffi::text(name, "name")?;
         let out = ffi::out(queue_out, "queue_out")?;
         let queue = natskit::runtime::enter(|| Queue::new(&c.client, name, &c.connection))?;
-        *out = ffi::into_handle(natskit_queue { queue });
+        *out = ffi::into_handle(natskit_queue {
+            queue,
+            unit: c.unit(),
+        });
         Ok(())
     })
 }
@@ -51,7 +58,7 @@ fn write_id(out: &mut *mut c_char, id: Option<String>) -> natskit::Result<()> {
 
 /// Pushes job `job_name` with `payload_json` (any JSON; NULL = null) and `options_json`
 /// (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey",
-/// "delay", "id", "displayName"}`). Returns once the stream stored it; `*id_out` is the job id
+/// "delay", "id", "displayName"}`, durations in the client's unit). Returns once the stream stored it; `*id_out` is the job id
 /// (free with `natskit_string_free`), or NULL when a job with the same unique key is pending
 /// and the policy is `ignore` (with `refuse` the call fails with `NATSKIT_STATUS_QUEUE`).
 #[no_mangle]
@@ -66,7 +73,8 @@ pub unsafe extern "C" fn natskit_queue_push(
         let q = ffi::handle(queue, "queue")?;
         let job = ffi::text(job_name, "job_name")?;
         let payload = ffi::json_value(payload_json, "payload_json")?;
-        let options = PushOptions::from_json(ffi::optional_text(options_json, "options_json")?)?;
+        let options =
+            PushOptions::from_host(ffi::json_value(options_json, "options_json")?, q.unit)?;
         let out = ffi::out(id_out, "id_out")?;
         let id = ffi::block_on(q.queue.push(job, payload, &options))?;
         write_id(out, id)
@@ -87,7 +95,8 @@ pub unsafe extern "C" fn natskit_queue_later(
         let q = ffi::handle(queue, "queue")?;
         let job = ffi::text(job_name, "job_name")?;
         let payload = ffi::json_value(payload_json, "payload_json")?;
-        let options = PushOptions::from_json(ffi::optional_text(options_json, "options_json")?)?;
+        let options =
+            PushOptions::from_host(ffi::json_value(options_json, "options_json")?, q.unit)?;
         let out = ffi::out(id_out, "id_out")?;
         let delay = ffi::millis(delay_ms, "delay_ms")?;
         let id = ffi::block_on(q.queue.later(delay, job, payload, &options))?;
@@ -169,7 +178,8 @@ pub unsafe extern "C" fn natskit_queue_push_copy(
     })
 }
 
-/// Takes the next job, waiting up to `timeout_ms` (0 = only what is ready). The job stays
+/// Takes the next job, waiting up to `timeout_ms` (`NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT`
+/// = only what is ready). The job stays
 /// reserved (kept alive by a heartbeat) until finished with `natskit_job_complete`, `_delete`,
 /// `_release`, `_fail` or `_error`; freed unfinished, it is redelivered after `retry_after`.
 /// `NATSKIT_STATUS_TIMEOUT` when no job came.
@@ -182,10 +192,10 @@ pub unsafe extern "C" fn natskit_queue_pop(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(job_out, "job_out")?;
-        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("queue pop")?;
         match ffi::block_on(q.queue.pop(timeout))? {
             Some(job) => {
-                *out = natskit_job::new_handle(job, None)?;
+                *out = natskit_job::new_handle(job, None, q.unit)?;
                 Ok(())
             }
             None => Err(natskit::Error::new(
@@ -216,11 +226,11 @@ pub unsafe extern "C" fn natskit_queue_pop_many(
             ));
         }
         ffi::slice(jobs_out.cast_const(), max, "jobs_out")?;
-        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("queue pop")?;
         let jobs = ffi::block_on(q.queue.pop_many(max, timeout))?;
         let handles = jobs
             .into_iter()
-            .map(|j| natskit_job::new_handle(j, None))
+            .map(|j| natskit_job::new_handle(j, None, q.unit))
             .collect::<natskit::Result<Vec<_>>>()?;
         std::ptr::copy_nonoverlapping(handles.as_ptr(), jobs_out, handles.len());
         *count = handles.len();
@@ -229,7 +239,7 @@ pub unsafe extern "C" fn natskit_queue_pop_many(
 }
 
 /// The queue's numbers as JSON: `{"ready", "reserved", "delayed", "failed", "oldest_age"}`
-/// (ages in seconds). Free with `natskit_string_free`.
+/// (ages in the client's unit). Free with `natskit_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_queue_size_json(
     queue: *const natskit_queue,
@@ -239,6 +249,7 @@ pub unsafe extern "C" fn natskit_queue_size_json(
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(json_out, "json_out")?;
         let size = ffi::block_on(q.queue.size())?;
+        let size = Object::QueueSize.to_host(serde_json::to_value(size)?, q.unit);
         *out = ffi::owned_json(&size)?;
         Ok(())
     })

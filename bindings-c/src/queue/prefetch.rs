@@ -7,10 +7,12 @@ use super::{natskit_job, natskit_queue};
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
+use crate::timeout::Timeout;
 
 /// A prefetching reader of one queue (opaque). Free it after `natskit_prefetch_unreserve`.
 pub struct natskit_prefetch {
     prefetch: Prefetch,
+    unit: natskit::Unit,
 }
 
 /// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch).
@@ -30,13 +32,14 @@ pub unsafe extern "C" fn natskit_prefetch_new(
         }
         *out = ffi::into_handle(natskit_prefetch {
             prefetch: Prefetch::new(q.queue.clone(), size),
+            unit: q.unit,
         });
         Ok(())
     })
 }
 
 /// The next job: a buffered one, else what one pull brings, waiting up to `timeout_ms`
-/// (0 = only what is ready) for the first. `NATSKIT_STATUS_TIMEOUT` when none came. A message
+/// (`NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT` = only what is ready) for the first. `NATSKIT_STATUS_TIMEOUT` when none came. A message
 /// that is not a job comes back as a job for which `natskit_job_invalid` says why.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_prefetch_pop(
@@ -47,10 +50,10 @@ pub unsafe extern "C" fn natskit_prefetch_pop(
     guard(|| {
         let p = ffi::handle(prefetch, "prefetch")?;
         let out = ffi::out(job_out, "job_out")?;
-        let timeout = ffi::millis(timeout_ms, "timeout_ms")?;
+        let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("prefetch pop")?;
         match ffi::block_on(p.prefetch.pop(timeout))? {
             Some(job) => {
-                *out = natskit_job::new_handle(job, None)?;
+                *out = natskit_job::new_handle(job, None, p.unit)?;
                 Ok(())
             }
             None => Err(natskit::Error::new(

@@ -12,11 +12,13 @@ use crate::client::natskit_client;
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
+use crate::timeout::Timeout;
 
 /// A worker over one or more queues (opaque). `natskit_worker_stop` may be called from any
 /// thread (a signal handler's flag check, another thread); the loop itself runs on one.
 pub struct natskit_worker {
     worker: Arc<Worker>,
+    unit: natskit::Unit,
 }
 
 /// What `natskit_worker_next` produced.
@@ -33,7 +35,7 @@ pub enum natskit_worker_step {
 
 /// Creates a worker with options as JSON (NULL = defaults): `queues` (priority order),
 /// `tries`, `timeout`, `sleep`, `once`, `stop_when_empty`, `max_jobs`, `max_time`, `memory`,
-/// `concurrency`, `rest` (seconds as numbers).
+/// `concurrency`, `rest` (durations in the client's unit).
 #[no_mangle]
 pub unsafe extern "C" fn natskit_worker_new(
     client: *const natskit_client,
@@ -42,11 +44,13 @@ pub unsafe extern "C" fn natskit_worker_new(
 ) -> natskit_status {
     guard(|| {
         let c = ffi::handle(client, "client")?;
-        let options = WorkerOptions::from_json(ffi::optional_text(options_json, "options_json")?)?;
+        let options =
+            WorkerOptions::from_host(ffi::json_value(options_json, "options_json")?, c.unit())?;
         let out = ffi::out(worker_out, "worker_out")?;
         let worker = natskit::runtime::enter(|| Worker::new(&c.client, &c.connection, options))?;
         *out = ffi::into_handle(natskit_worker {
             worker: Arc::new(worker),
+            unit: c.unit(),
         });
         Ok(())
     })
@@ -64,7 +68,8 @@ fn stop_reason_name(reason: StopReason) -> *const c_char {
     .as_ptr()
 }
 
-/// Waits up to `wait_ms` (at most the `sleep` option) for the next job. Writes the step;
+/// Waits up to `wait_ms` (at most the `sleep` option; `NATSKIT_NO_WAIT` and
+/// `NATSKIT_TIMEOUT_DEFAULT` = only what is ready) for the next job. Writes the step;
 /// with `NATSKIT_WORKER_STEP_JOB` `*job_out` is the job (else NULL), with
 /// `NATSKIT_WORKER_STEP_STOP` `*stop_reason_out` is a static name (`"requested"`, `"once"`,
 /// `"empty"`, `"max_jobs"`, `"max_time"`, `"memory"`; else NULL). Jobs past their tries or
@@ -79,14 +84,14 @@ pub unsafe extern "C" fn natskit_worker_next(
 ) -> natskit_status {
     guard(|| {
         let w = ffi::handle(worker, "worker")?;
-        let wait = ffi::millis(wait_ms, "wait_ms")?;
+        let wait = Timeout::from_c(wait_ms, "wait_ms")?.bounded("worker next")?;
         let step_slot = ffi::out(step_out, "step_out")?;
         let job_slot = ffi::out(job_out, "job_out")?;
         let reason_slot = ffi::out(stop_reason_out, "stop_reason_out")?;
         let (step, job, reason) = match ffi::block_on(w.worker.next(wait))? {
             Step::Job(job) => (
                 natskit_worker_step::Job,
-                natskit_job::new_handle(job, Some(w.worker.clone()))?,
+                natskit_job::new_handle(job, Some(w.worker.clone()), w.unit)?,
                 std::ptr::null(),
             ),
             Step::Idle => (

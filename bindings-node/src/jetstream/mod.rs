@@ -102,7 +102,7 @@ pub struct PauseState {
     pub paused: bool,
     /// Until when (RFC 3339), when paused.
     pub pause_until: Option<String>,
-    /// Nanoseconds left, when paused.
+    /// Milliseconds left, when paused.
     pub pause_remaining: Option<f64>,
 }
 
@@ -111,7 +111,7 @@ impl From<natskit::jetstream::PauseState> for PauseState {
         PauseState {
             paused: p.paused,
             pause_until: p.pause_until,
-            pause_remaining: p.pause_remaining.map(|n| n as f64),
+            pause_remaining: p.pause_remaining.and_then(|n| n.as_f64()),
         }
     }
 }
@@ -119,9 +119,9 @@ impl From<natskit::jetstream::PauseState> for PauseState {
 /// How a fetch waits.
 #[napi(object)]
 pub struct FetchOptions {
-    /// Milliseconds the pull stays open (default: the JetStream API timeout).
+    /// Milliseconds the pull stays open (default: the JetStream API timeout; 0 = no wait).
     pub timeout: Option<f64>,
-    /// Return at once with what is available.
+    /// Return at once with what is available (as `timeout: 0`).
     pub no_wait: Option<bool>,
 }
 
@@ -131,9 +131,10 @@ impl FetchOptions {
             timeout: None,
             no_wait: None,
         });
+        let no_wait = o.no_wait.unwrap_or(false) || o.timeout == Some(0.0);
         Ok(natskit::jetstream::FetchOptions {
-            timeout: o.timeout.map(millis).transpose()?,
-            no_wait: o.no_wait.unwrap_or(false),
+            timeout: o.timeout.filter(|t| *t != 0.0).map(millis).transpose()?,
+            no_wait,
         })
     }
 }
@@ -171,7 +172,8 @@ pub struct JetStream {
 impl JetStream {
     pub(crate) fn new(client: &natskit::Client) -> JetStream {
         JetStream {
-            inner: natskit::runtime::enter(|| client.jetstream()),
+            inner: natskit::runtime::enter(|| client.jetstream())
+                .with_unit(natskit::Unit::Milliseconds),
         }
     }
 }
@@ -190,7 +192,7 @@ impl JetStream {
         Outcome(self.inner.account_info().await)
     }
 
-    /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ns, ...); resolves with its info.
+    /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ms, ...); resolves with its info.
     #[napi(
         catch_unwind,
         ts_args_type = "config: StreamConfig",
@@ -503,7 +505,7 @@ impl JetStream {
         )
     }
 
-    /// Creates a KV bucket (`bucket`, `history`, `max_age` in ns, `storage`, ...).
+    /// Creates a KV bucket (`bucket`, `history`, `max_age` in ms, `storage`, ...).
     #[napi(
         catch_unwind,
         ts_args_type = "config: KvConfig",
@@ -513,9 +515,7 @@ impl JetStream {
         let js = self.inner.clone();
         Outcome(
             async move {
-                let config: natskit::jetstream::KvConfig =
-                    serde_json::from_value(whole_numbers(config))
-                        .map_err(|e| invalid_argument(format!("kv config: {e}")))?;
+                let config = js.kv_config(whole_numbers(config))?;
                 js.create_kv(&config).await.map(Kv::new)
             }
             .await,
@@ -535,7 +535,7 @@ impl JetStream {
     }
 }
 
-/// Seconds of a per-message TTL.
-pub(crate) fn ttl(seconds: f64) -> natskit::Result<Duration> {
-    crate::queue::seconds("ttl", seconds)
+/// Milliseconds of a per-message TTL (core refuses what is not whole seconds).
+pub(crate) fn ttl(ms: f64) -> natskit::Result<Duration> {
+    natskit::Unit::Milliseconds.duration(ms, "ttl")
 }

@@ -22,7 +22,7 @@ pub struct JsPublishOptions {
     pub expected_last_msg_id: Option<String>,
     /// Fail unless the last sequence on this subject is this.
     pub expected_last_subject_seq: Option<f64>,
-    /// Per-message TTL in whole seconds (the stream needs `allow_msg_ttl`).
+    /// Per-message TTL in milliseconds, a whole number of seconds (the stream needs `allow_msg_ttl`).
     pub ttl: Option<f64>,
     /// Extra headers.
     #[napi(ts_type = "Record<string, string | string[]>")]

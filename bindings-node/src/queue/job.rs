@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use super::seconds;
 use crate::error::Outcome;
 
 /// What finishing a job did.
@@ -15,7 +14,7 @@ pub struct JobEvent {
     pub event: String,
     /// The job id.
     pub id: String,
-    /// `released` / `retrying`: seconds until the job is available again.
+    /// `released` / `retrying`: milliseconds until the job is available again.
     pub delay: Option<f64>,
     /// `retrying`: the error's message.
     pub message: Option<String>,
@@ -29,9 +28,9 @@ impl From<natskit::queue::JobEvent> for JobEvent {
         let (event, id, delay, message, reason) = match e {
             E::Processed { id } => ("processed", id, None, None, None),
             E::Deleted { id } => ("deleted", id, None, None, None),
-            E::Released { id, delay } => ("released", id, Some(delay), None, None),
+            E::Released { id, delay } => ("released", id, Some(delay * 1000.0), None, None),
             E::Retrying { id, delay, message } => {
-                ("retrying", id, Some(delay), Some(message), None)
+                ("retrying", id, Some(delay * 1000.0), Some(message), None)
             }
             E::Failed { id, reason } => ("failed", id, None, None, Some(reason)),
         };
@@ -105,7 +104,8 @@ impl Job {
                 .envelope()
                 .timeout
                 .or(worker_timeout)
-                .filter(|t| *t > 0.0),
+                .filter(|t| *t > 0.0)
+                .map(|seconds| seconds * 1000.0),
             held: Arc::new(Held {
                 job: Mutex::new(Some(job)),
                 worker,
@@ -163,7 +163,7 @@ impl Job {
         self.max_tries
     }
 
-    /// Seconds this run may take (the job's, else the worker's), if limited.
+    /// Milliseconds this run may take (the job's, else the worker's), if limited.
     #[napi(catch_unwind, getter)]
     pub fn timeout(&self) -> Option<f64> {
         self.timeout
@@ -191,11 +191,11 @@ impl Job {
         self.finish(Ok(natskit::queue::Outcome::Delete)).await
     }
 
-    /// Puts the job back, available again after `delaySeconds` (default 0); counts as an
+    /// Puts the job back, available again after `delayMs` (default 0); counts as an
     /// attempt, not as an exception.
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
-    pub async fn release(&self, delay_seconds: Option<f64>) -> Outcome<JobEvent> {
-        let delay = seconds("delaySeconds", delay_seconds.unwrap_or(0.0));
+    pub async fn release(&self, delay_ms: Option<f64>) -> Outcome<JobEvent> {
+        let delay = natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs");
         self.finish(delay.map(natskit::queue::Outcome::Release))
             .await
     }

@@ -8,7 +8,7 @@ pub mod worker;
 use std::time::Duration;
 
 use crate::client::millis;
-use crate::error::{invalid_argument, Outcome};
+use crate::error::Outcome;
 use crate::payload::whole_numbers;
 use failed::FailedJobs;
 use job::Job;
@@ -24,7 +24,7 @@ pub struct QueueSize {
     pub delayed: f64,
     /// Failed jobs of this queue in the failed-jobs store.
     pub failed: f64,
-    /// Seconds the oldest ready job has waited (0 when none).
+    /// Milliseconds the oldest ready job has waited (0 when none).
     pub oldest_age: f64,
 }
 
@@ -35,7 +35,7 @@ impl From<natskit::queue::QueueSize> for QueueSize {
             reserved: s.reserved as f64,
             delayed: s.delayed as f64,
             failed: s.failed as f64,
-            oldest_age: s.oldest_age,
+            oldest_age: s.oldest_age * 1000.0,
         }
     }
 }
@@ -63,15 +63,12 @@ impl NewJob {
     }
 }
 
-/// Reads `push()` options (camelCase or the seed's snake_case names).
+/// Reads `push()` options (camelCase or the seed's snake_case names; durations in ms).
 pub(crate) fn push_options(
     options: Option<serde_json::Value>,
 ) -> natskit::Result<natskit::queue::PushOptions> {
-    match options {
-        None | Some(serde_json::Value::Null) => Ok(Default::default()),
-        Some(value) => serde_json::from_value(whole_numbers(value))
-            .map_err(|e| invalid_argument(format!("push options: {e}"))),
-    }
+    let value = whole_numbers(options.unwrap_or_default());
+    natskit::queue::PushOptions::from_host(value, natskit::Unit::Milliseconds)
 }
 
 /// Seconds from JavaScript as a `Duration`.
@@ -146,15 +143,15 @@ impl Queue {
         )
     }
 
-    /// Pushes a job that becomes available after `delaySeconds`.
+    /// Pushes a job that becomes available after `delayMs`.
     #[napi(
         catch_unwind,
-        ts_args_type = "delaySeconds: number, name: string, data?: any, options?: PushOptions",
+        ts_args_type = "delayMs: number, name: string, data?: any, options?: PushOptions",
         ts_return_type = "Promise<string | null>"
     )]
     pub async fn later(
         &self,
-        delay_seconds: f64,
+        delay_ms: f64,
         name: String,
         data: Option<serde_json::Value>,
         options: Option<serde_json::Value>,
@@ -162,7 +159,7 @@ impl Queue {
         let queue = self.inner.clone();
         Outcome(
             async move {
-                let delay = seconds("delaySeconds", delay_seconds)?;
+                let delay = natskit::Unit::Milliseconds.duration(delay_ms, "delayMs")?;
                 let opts = push_options(options)?;
                 queue
                     .later(delay, &name, whole_numbers(data.unwrap_or_default()), &opts)

@@ -7,7 +7,7 @@ use napi::Env;
 
 use super::job::Job;
 use crate::client::{millis, Client};
-use crate::error::{invalid_argument, to_napi, Outcome};
+use crate::error::{to_napi, Outcome};
 
 /// Counters of a worker's run.
 #[napi(object)]
@@ -43,11 +43,8 @@ impl WorkerLoop {
         client: &Client,
         options: Option<serde_json::Value>,
     ) -> napi::Result<Self> {
-        let options = match options {
-            None | Some(serde_json::Value::Null) => Ok(Default::default()),
-            Some(value) => serde_json::from_value(crate::payload::whole_numbers(value))
-                .map_err(|e| invalid_argument(format!("worker options: {e}"))),
-        };
+        let value = crate::payload::whole_numbers(options.unwrap_or_default());
+        let options = natskit::queue::WorkerOptions::from_host(value, natskit::Unit::Milliseconds);
         options
             .and_then(|o| {
                 natskit::runtime::enter(|| {

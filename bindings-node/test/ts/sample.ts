@@ -4,7 +4,7 @@ import type { AccountInfo, Client, ConsumerInfo, ErrorCode, Job, JobEvent, JsMes
 
 async function main(): Promise<void> {
   const server: LocalServer = await LocalServer.start({ jetstream: false })
-  const nc: Client = await connect({ servers: server.url, request_timeout: 2 })
+  const nc: Client = await connect({ servers: server.url, request_timeout: 2000 })
   nc.publish('a.b', Buffer.from('x'), { headers: { 'X-A': ['1', '2'] } })
   nc.publish('a.b', { json: true })
   nc.publishMany('a.b', ['1', '2'])
@@ -37,13 +37,13 @@ async function main(): Promise<void> {
   await manager.closeAll()
 
   const q = nc.queue('default')
-  const id: string | null = await q.push('ProcessOrder', { order: 1 }, { maxTries: 3, backoff: [1, 5] })
+  const id: string | null = await q.push('ProcessOrder', { order: 1 }, { maxTries: 3, backoff: [1000, 5000] })
   const ids: (string | null)[] = await q.pushMany([{ name: 'ProcessOrder', data: { order: 2 }, options: { uniqueKey: 'o2' } }, { name: 'Ping' }])
-  await q.later(10, 'Remind', null)
+  await q.later(10_000, 'Remind', null)
   const size: QueueSize = await q.size()
   const job: Job | null = await q.pop(100)
   if (job !== null) {
-    const event: JobEvent = await job.release(5)
+    const event: JobEvent = await job.release(5000)
     console.log(id, ids.length, size.oldestAge, event.delay, job.attempts)
   }
   const worker = new Worker(nc, { queues: ['high', 'default'], concurrency: 2, prefetch: 64, stopWhenEmpty: true })
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   console.log(result.reason, (await q.failed().list()).length, await q.failed().flush({ hours: 24 }))
   const js = nc.jetstream()
   const account: AccountInfo = await js.accountInfo()
-  const stream: StreamInfo = await js.createStream({ name: 'S', subjects: ['s.>'], max_age: 3600e9, storage: 'memory' })
+  const stream: StreamInfo = await js.createStream({ name: 'S', subjects: ['s.>'], max_age: 3_600_000, storage: 'memory' })
   const consumer: ConsumerInfo = await js.createConsumer('S', { durable_name: 'c', ack_policy: 'explicit' })
   const ack: PubAck = await js.publish('s.a', 'x', { msgId: '1', headers: { A: 'b' } })
   const batch: JsMessage[] = await js.fetch('S', 'c', 10, { timeout: 500 })

@@ -91,7 +91,7 @@ final class ConsumerConfig
     /** Seconds before an unacknowledged message is redelivered. */
     public function withAckWait(float $seconds): self
     {
-        return $this->with('ack_wait', (int) round($seconds * 1e9));
+        return $this->with('ack_wait', $seconds);
     }
 
     public function withMaxDeliver(int $max): self
@@ -102,7 +102,7 @@ final class ConsumerConfig
     /** @param list<float> $seconds redelivery delays, one per delivery */
     public function withBackoff(array $seconds): self
     {
-        return $this->with('backoff', array_map(static fn ($s) => (int) round($s * 1e9), array_values($seconds)));
+        return $this->with('backoff', array_values($seconds));
     }
 
     public function withMaxAckPending(int $max): self
@@ -124,7 +124,7 @@ final class ConsumerConfig
     /** Seconds of inactivity after which the server removes the consumer. */
     public function withInactiveThreshold(float $seconds): self
     {
-        return $this->with('inactive_threshold', (int) round($seconds * 1e9));
+        return $this->with('inactive_threshold', $seconds);
     }
 
     /** Any other server field. */

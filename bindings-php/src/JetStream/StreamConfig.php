@@ -49,7 +49,7 @@ final class StreamConfig
         return $this->fields['subjects'] ?? [];
     }
 
-    /** One field by its server name (`max_msgs`, `max_age` in ns, …), or null. */
+    /** One field by its server name (`max_msgs`, `max_age` in seconds, …), or null. */
     public function get(string $field): mixed
     {
         return $this->fields[$field] ?? null;
@@ -91,7 +91,7 @@ final class StreamConfig
     /** Message lifetime in seconds (0 = forever). */
     public function withMaxAge(float $seconds): self
     {
-        return $this->with('max_age', (int) round($seconds * 1e9));
+        return $this->with('max_age', $seconds);
     }
 
     public function withMaxMessageSize(int $bytes): self
@@ -118,7 +118,7 @@ final class StreamConfig
     /** The message-id deduplication window in seconds. */
     public function withDuplicateWindow(float $seconds): self
     {
-        return $this->with('duplicate_window', (int) round($seconds * 1e9));
+        return $this->with('duplicate_window', $seconds);
     }
 
     /** Allow per-message TTLs (`Nats-TTL`). */

@@ -3,7 +3,7 @@
 Field names are the server's; every duration (``max_age``, ``duplicate_window``,
 ``ack_wait``, ``backoff``, ``inactive_threshold``, ``idle_heartbeat``, ``max_expires``,
 ``subject_delete_marker_ttl``, ``pause_remaining``) is seconds as a float, in configs passed
-in and in infos read back. Times are RFC 3339 strings.
+in and in infos read back (core converts, ``natskit::units``). Times are RFC 3339 strings.
 """
 
 from __future__ import annotations

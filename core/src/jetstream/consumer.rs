@@ -1,13 +1,14 @@
 //! Consumers: create, update, info, list, names, delete, pause and resume.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{json, Number, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::stream::to_page;
 use super::{check_name, Context, Page};
 use crate::error::{Error, Result};
+use crate::units::Object;
 
 /// A consumer's pause state after `pause_consumer` / `resume_consumer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,14 +17,14 @@ pub struct PauseState {
     pub paused: bool,
     /// When the pause ends (RFC 3339), if paused.
     pub pause_until: Option<String>,
-    /// Nanoseconds until the pause ends, if paused.
-    pub pause_remaining: Option<u64>,
+    /// Time until the pause ends in the context's unit, if paused.
+    pub pause_remaining: Option<Number>,
 }
 
 impl Context {
     /// Creates a consumer on `stream` from its config (server JSON: `durable_name`,
-    /// `filter_subject(s)`, `deliver_policy`, `ack_policy`, `ack_wait` in ns, `max_deliver`,
-    /// `backoff`, ...) and returns its info. Without `durable_name`/`name` it is ephemeral.
+    /// `filter_subject(s)`, `deliver_policy`, `ack_policy`, `ack_wait`, `max_deliver`,
+    /// `backoff`, ..., durations in the context's unit) and returns its info. Without `durable_name`/`name` it is ephemeral.
     /// Creating an existing consumer with the same config returns its info.
     pub async fn create_consumer<C: Serialize + ?Sized>(
         &self,
@@ -47,9 +48,11 @@ impl Context {
     pub async fn consumer_info(&self, stream: &str, consumer: &str) -> Result<Value> {
         check_name("stream", stream)?;
         check_name("consumer", consumer)?;
-        self.api(&format!("CONSUMER.INFO.{stream}.{consumer}"), &json!({}))
+        let info = self
+            .api(&format!("CONSUMER.INFO.{stream}.{consumer}"), &json!({}))
             .await
-            .map_err(|e| e.context(format_args!("consumer {stream}/{consumer}")))
+            .map_err(|e| e.context(format_args!("consumer {stream}/{consumer}")))?;
+        Ok(Object::ConsumerInfo.to_host(info, self.unit))
     }
 
     /// One page of consumer infos of `stream`, starting at `offset`.
@@ -62,7 +65,7 @@ impl Context {
             )
             .await
             .map_err(|e| e.context(format_args!("stream {stream:?}")))?;
-        Ok(to_page(answer, "consumers"))
+        Ok(to_page(answer, "consumers").into_host(Object::ConsumerInfo, self.unit))
     }
 
     /// Every consumer name of `stream` (all pages).
@@ -139,7 +142,10 @@ impl Context {
                 .and_then(Value::as_str)
                 .filter(|_| paused)
                 .map(str::to_string),
-            pause_remaining: answer.get("pause_remaining").and_then(Value::as_u64),
+            pause_remaining: answer
+                .get("pause_remaining")
+                .and_then(Value::as_u64)
+                .map(|n| self.unit.number(std::time::Duration::from_nanos(n))),
         })
     }
 
@@ -150,7 +156,7 @@ impl Context {
         action: &str,
     ) -> Result<Value> {
         check_name("stream", stream)?;
-        let config = serde_json::to_value(config)?;
+        let config = Object::ConsumerConfig.from_host(serde_json::to_value(config)?, self.unit)?;
         if !config.is_object() {
             return Err(Error::invalid_argument(
                 "consumer config must be a JSON object",
@@ -177,6 +183,6 @@ impl Context {
         if let Some(n) = &name {
             self.forget_consumer(stream, n);
         }
-        Ok(info)
+        Ok(Object::ConsumerInfo.to_host(info, self.unit))
     }
 }

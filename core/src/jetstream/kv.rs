@@ -15,11 +15,13 @@ use super::{check_name, Context};
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::runtime;
+use crate::units::Object;
 
 /// The server's `err_code` for a failed expectation on the last sequence.
 const WRONG_LAST_SEQUENCE: u64 = 10071;
 
-/// A bucket's settings, as JSON for the hosts (`max_age` in nanoseconds like streams).
+/// A bucket's settings; as JSON `max_age` is in nanoseconds like the server's (hosts read
+/// theirs in their unit with [`Context::kv_config`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KvConfig {
@@ -29,8 +31,9 @@ pub struct KvConfig {
     pub description: String,
     /// Revisions kept per key (1-64).
     pub history: i64,
-    /// Entry lifetime in nanoseconds; 0 keeps entries forever.
-    pub max_age: u64,
+    /// Entry lifetime; zero keeps entries forever.
+    #[serde(with = "crate::units::nanos")]
+    pub max_age: Duration,
     /// Largest total size in bytes; -1 for unlimited.
     pub max_bytes: i64,
     /// Largest value in bytes; -1 for unlimited.
@@ -47,7 +50,7 @@ impl Default for KvConfig {
             bucket: String::new(),
             description: String::new(),
             history: 1,
-            max_age: 0,
+            max_age: Duration::ZERO,
             max_bytes: -1,
             max_value_size: -1,
             storage: "file".to_string(),
@@ -75,7 +78,7 @@ impl KvConfig {
             bucket: self.bucket.clone(),
             description: self.description.clone(),
             history: self.history,
-            max_age: Duration::from_nanos(self.max_age),
+            max_age: self.max_age,
             max_bytes: self.max_bytes,
             max_value_size: self.max_value_size,
             storage,
@@ -153,6 +156,13 @@ pub struct Kv {
 }
 
 impl Context {
+    /// A bucket config from a host's JSON object, `max_age` in the context's unit.
+    pub fn kv_config(&self, value: serde_json::Value) -> Result<KvConfig> {
+        let value = Object::KvConfig.from_host(value, self.unit)?;
+        serde_json::from_value(value)
+            .map_err(|e| Error::invalid_argument(format!("kv config: {e}")))
+    }
+
     /// Creates a bucket (or returns the existing one with the same settings).
     pub async fn create_kv(&self, config: &KvConfig) -> Result<Kv> {
         let store = self

@@ -1,8 +1,9 @@
 //! JetStream: streams, consumers, pull consumption, publish with ack and KV buckets.
 //!
 //! Configurations and infos cross every host as JSON in the server's own field names
-//! (`max_msgs`, `max_age` in nanoseconds, `num_pending`, ...), so a binding only converts
-//! JSON to and from its native objects. Management calls go straight to the server's
+//! (`max_msgs`, `max_age`, `num_pending`, ...), with durations in the context's [`Unit`]
+//! (nanoseconds as the server has them unless a host asks for its own, see
+//! [`Context::with_unit`]), so a binding only converts JSON to and from its native objects. Management calls go straight to the server's
 //! `$JS.API` (through async-nats' JetStream context); pulls, publishes and KV use
 //! async-nats' typed API.
 
@@ -23,6 +24,7 @@ use serde_json::Value;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
+use crate::units::Unit;
 
 pub use consumer::PauseState;
 pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch};
@@ -43,6 +45,18 @@ pub struct Page {
     pub items: Vec<Value>,
 }
 
+impl Page {
+    /// The page with its items' durations in `unit`.
+    pub(crate) fn into_host(mut self, object: crate::units::Object, unit: Unit) -> Page {
+        self.items = self
+            .items
+            .into_iter()
+            .map(|item| object.to_host(item, unit))
+            .collect();
+        self
+    }
+}
+
 /// The JetStream API of one connection, with its domain and API timeout.
 /// Cloning is cheap.
 #[derive(Clone)]
@@ -50,6 +64,7 @@ pub struct Context {
     client: Client,
     js: async_nats::jetstream::Context,
     timeout: Duration,
+    unit: Unit,
     consumers: Arc<Mutex<HashMap<(String, String), PullConsumer>>>,
 }
 
@@ -74,8 +89,21 @@ impl Context {
             js: crate::runtime::enter(|| build_context(client, timeout)),
             client: client.clone(),
             timeout,
+            unit: Unit::Nanoseconds,
             consumers: Arc::default(),
         }
+    }
+
+    /// This context with durations of configs and infos in `unit` (a host's unit) instead of
+    /// the server's nanoseconds; core converts both ways (see [`crate::units`]).
+    pub fn with_unit(mut self, unit: Unit) -> Context {
+        self.unit = unit;
+        self
+    }
+
+    /// The unit of durations in configs and infos.
+    pub fn unit(&self) -> Unit {
+        self.unit
     }
 
     /// The connection this context uses.

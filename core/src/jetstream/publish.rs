@@ -134,10 +134,7 @@ fn build(payload: Bytes, options: &PublishOptions) -> Result<PublishMessage> {
         m = m.expected_last_subject_sequence(seq);
     }
     if let Some(ttl) = options.ttl {
-        if ttl.as_secs() == 0 {
-            return Err(Error::invalid_argument("ttl: must be at least 1 second"));
-        }
-        m = m.ttl(ttl);
+        m = m.ttl(crate::units::message_ttl(ttl)?);
     }
     Ok(m)
 }

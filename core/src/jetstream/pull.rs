@@ -230,16 +230,12 @@ impl PullConsumer {
         Ok(messages)
     }
 
-    /// One pull request for up to `max` messages: `no_wait` ends it when none is left,
-    /// otherwise it ends with `max` messages or at `expires`.
+    /// One pull request for up to `max` messages: `no_wait` ends it when none is left (the
+    /// server answers at once, so it carries no `expires`: with one the server would hold an
+    /// empty pull until it expired), otherwise it ends with `max` messages or at `expires`.
     async fn pull(&self, max: usize, expires: Duration, no_wait: bool) -> Result<Vec<JsMessage>> {
         let batch = if no_wait {
-            self.inner
-                .fetch()
-                .max_messages(max)
-                .expires(expires)
-                .messages()
-                .await
+            self.inner.fetch().max_messages(max).messages().await
         } else {
             self.inner
                 .batch()

@@ -12,6 +12,7 @@ use super::error::{self, from_nats};
 use super::{check_name, Context, Page};
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::Headers;
+use crate::units::Object;
 
 /// What a purge removes: everything, one subject, and/or all but the newest `keep`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -42,31 +43,40 @@ pub struct StoredMessage {
 
 impl Context {
     /// Creates a stream from its config (server JSON: `name`, `subjects`, `max_msgs`,
-    /// `max_age` in ns, ...) and returns its info.
+    /// `max_age` in the context's unit, ...) and returns its info.
     pub async fn create_stream<C: serde::Serialize + ?Sized>(&self, config: &C) -> Result<Value> {
-        let config = serde_json::to_value(config)?;
-        let name = config_name(&config)?;
-        self.api(&format!("STREAM.CREATE.{name}"), &config)
-            .await
-            .map_err(|e| e.context(format_args!("create stream {name:?}")))
+        self.put_stream(config, "CREATE", "create").await
     }
 
     /// Replaces a stream's config (same JSON as create) and returns its info.
     pub async fn update_stream<C: serde::Serialize + ?Sized>(&self, config: &C) -> Result<Value> {
-        let config = serde_json::to_value(config)?;
+        self.put_stream(config, "UPDATE", "update").await
+    }
+
+    async fn put_stream<C: serde::Serialize + ?Sized>(
+        &self,
+        config: &C,
+        api: &str,
+        action: &str,
+    ) -> Result<Value> {
+        let config = Object::StreamConfig.from_host(serde_json::to_value(config)?, self.unit)?;
         let name = config_name(&config)?;
-        self.api(&format!("STREAM.UPDATE.{name}"), &config)
+        let info = self
+            .api(&format!("STREAM.{api}.{name}"), &config)
             .await
-            .map_err(|e| e.context(format_args!("update stream {name:?}")))
+            .map_err(|e| e.context(format_args!("{action} stream {name:?}")))?;
+        Ok(Object::StreamInfo.to_host(info, self.unit))
     }
 
     /// The stream's config and state (`state.messages`, `state.bytes`, `state.first_seq`,
     /// `state.last_seq`, `state.consumer_count`).
     pub async fn stream_info(&self, name: &str) -> Result<Value> {
         check_name("stream", name)?;
-        self.api(&format!("STREAM.INFO.{name}"), &json!({}))
+        let info = self
+            .api(&format!("STREAM.INFO.{name}"), &json!({}))
             .await
-            .map_err(|e| e.context(format_args!("stream {name:?}")))
+            .map_err(|e| e.context(format_args!("stream {name:?}")))?;
+        Ok(Object::StreamInfo.to_host(info, self.unit))
     }
 
     /// One page of stream infos starting at `offset`, optionally only streams that
@@ -77,7 +87,7 @@ impl Context {
             body["subject"] = json!(s);
         }
         let page = self.api("STREAM.LIST", &body).await?;
-        Ok(to_page(page, "streams"))
+        Ok(to_page(page, "streams").into_host(Object::StreamInfo, self.unit))
     }
 
     /// Every stream name (all pages), optionally only streams that capture `subject`.

@@ -159,6 +159,16 @@ pub struct PushOptions {
 }
 
 impl PushOptions {
+    /// Reads a host's options object, durations in the host's `unit` (`null` means none).
+    pub fn from_host(value: Value, unit: crate::Unit) -> Result<Self> {
+        if value.is_null() {
+            return Ok(PushOptions::default());
+        }
+        let value = crate::units::Object::PushOptions.from_host(value, unit)?;
+        serde_json::from_value(value)
+            .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("push options: {e}")))
+    }
+
     /// Reads options from JSON text (`null` or empty means none).
     pub fn from_json(text: Option<&str>) -> Result<Self> {
         match text

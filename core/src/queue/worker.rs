@@ -73,6 +73,16 @@ impl Default for WorkerOptions {
 }
 
 impl WorkerOptions {
+    /// Reads a host's options object, durations in the host's `unit` (`null` means defaults).
+    pub fn from_host(value: serde_json::Value, unit: crate::Unit) -> Result<Self> {
+        if value.is_null() {
+            return Ok(WorkerOptions::default());
+        }
+        let value = crate::units::Object::WorkerOptions.from_host(value, unit)?;
+        serde_json::from_value(value)
+            .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("worker options: {e}")))
+    }
+
     /// Reads options from JSON text (`null` or empty means defaults).
     pub fn from_json(text: Option<&str>) -> Result<Self> {
         match text

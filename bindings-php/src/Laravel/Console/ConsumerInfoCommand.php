@@ -37,7 +37,7 @@ final class ConsumerInfoCommand extends NatsCommand
             ['Filter subject', self::filter($config->get('filter_subject'), $config->get('filter_subjects'))],
             ['Deliver policy', (string) $config->get('deliver_policy')],
             ['Ack policy', (string) $config->get('ack_policy')],
-            ['Ack wait', self::duration((int) $config->get('ack_wait'))],
+            ['Ack wait', self::duration((float) $config->get('ack_wait'))],
             ['Max deliver', self::limit($config->get('max_deliver'))],
             ['Max ack pending', self::limit($config->get('max_ack_pending'))],
             ['Replay policy', (string) $config->get('replay_policy')],

@@ -127,13 +127,12 @@ abstract class NatsCommand extends Command
         return $value === null || $value <= 0 ? 'unlimited' : (string) $value;
     }
 
-    /** Nanoseconds as the durations --max-age accepts: "500ms", "1m30s", "7d". */
-    protected static function duration(int $nanoseconds): string
+    /** Seconds as the durations --max-age accepts: "500ms", "1m30s", "7d". */
+    protected static function duration(float $seconds): string
     {
-        if ($nanoseconds < 1_000_000_000) {
-            return round($nanoseconds / 1e6, 3) . 'ms';
+        if ($seconds < 1) {
+            return round($seconds * 1e3, 3) . 'ms';
         }
-        $seconds = $nanoseconds / 1e9;
         $text = '';
         foreach (['d' => 86400, 'h' => 3600, 'm' => 60] as $unit => $size) {
             if ($seconds >= $size) {

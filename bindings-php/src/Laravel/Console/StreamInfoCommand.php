@@ -27,7 +27,7 @@ final class StreamInfoCommand extends NatsCommand
     public static function rows(StreamInfo $info): array
     {
         $config = $info->getConfig();
-        $maxAge = (int) $config->get('max_age');
+        $maxAge = (float) $config->get('max_age');
         return [
             ['Name', $info->getName()],
             ['Description', (string) $config->get('description')],
@@ -37,10 +37,10 @@ final class StreamInfoCommand extends NatsCommand
             ['Replicas', (string) $config->get('num_replicas')],
             ['Max messages', self::limit($config->get('max_msgs'))],
             ['Max bytes', self::limit($config->get('max_bytes'))],
-            ['Max age', $maxAge === 0 ? 'unlimited' : self::duration($maxAge)],
+            ['Max age', $maxAge == 0 ? 'unlimited' : self::duration($maxAge)],
             ['Max message size', self::limit($config->get('max_msg_size'))],
             ['Discard', (string) $config->get('discard')],
-            ['Duplicate window', self::duration((int) $config->get('duplicate_window'))],
+            ['Duplicate window', self::duration((float) $config->get('duplicate_window'))],
             ['Messages', (string) $info->getMessageCount()],
             ['Bytes', (string) $info->getByteCount()],
             ['First sequence', (string) $info->getFirstSequence()],

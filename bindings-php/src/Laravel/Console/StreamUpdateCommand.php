@@ -79,8 +79,8 @@ final class StreamUpdateCommand extends NatsCommand
      */
     private static function fitDuplicateWindow(StreamConfig $config): StreamConfig
     {
-        $maxAge = (int) $config->get('max_age');
-        return $maxAge > 0 && (int) $config->get('duplicate_window') > $maxAge
+        $maxAge = (float) $config->get('max_age');
+        return $maxAge > 0 && (float) $config->get('duplicate_window') > $maxAge
             ? $config->with('duplicate_window', $maxAge)
             : $config;
     }
