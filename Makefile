@@ -13,7 +13,7 @@ export NATSKIT_ROOT := $(ROOT)
 
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
-.PHONY: all setup demo test test-rust test-interop test-laravel dist test-dist bench fmt-check clean $(HOSTS:%=test-%)
+.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench fmt-check clean $(HOSTS:%=test-%)
 
 all: test
 
@@ -26,9 +26,9 @@ $(VENV)/.natskit-setup: Makefile
 	$(NATS_SERVER_BIN) --version
 	touch $@
 
-## test: every suite (Rust, then each host, then the cross-host queue, then Laravel, then the
-## release artifacts)
-test: setup fmt-check test-rust $(HOSTS:%=test-%) test-interop test-laravel test-dist
+## test: every suite (Rust, then each host, then the README examples, then the cross-host
+## queue, then Laravel, then the release artifacts)
+test: setup fmt-check test-rust $(HOSTS:%=test-%) test-docs test-interop test-laravel test-dist
 	@echo "natskit: all suites passed"
 
 fmt-check:
@@ -39,6 +39,16 @@ test-rust: setup
 
 $(HOSTS:%=test-%): test-%: setup
 	$(MAKE) -C $* test
+
+## test-docs: every code block of the READMEs runs as written, in its language, against a
+## nats-server of its own (tests/docs/run.py states the conventions: `text`, `norun`, setup)
+test-docs: setup
+	$(MAKE) -C bindings-c lib
+	cargo build -q -p natskit-cli
+	$(MAKE) -C bindings-python build
+	$(MAKE) -C bindings-node build
+	$(MAKE) -C tests/laravel app
+	$(PY) tests/docs/run.py
 
 ## test-interop: PHP pushes, Python works, Node reads the dead letters (needs the host builds)
 test-interop: setup

@@ -372,7 +372,9 @@ Client.prototype.worker = function worker(options) {
 // are copied into a staging buffer and handed to the addon together at the end of the turn
 // (or when the buffer fills): one native call for many messages. The first publish to a
 // subject, any other kind of publish and every other call go through the addon at once
-// (errors throw there), after whatever is staged, so call order is kept.
+// (errors throw there), after whatever is staged, so call order is kept. A staged batch the
+// addon refuses (the connection closed in between) is not dropped silently: the client's next
+// publish throws, or its next flush(), drain() or close() rejects, with the addon's error.
 const STAGE_BYTES = 64 * 1024
 const STAGE_MESSAGES = 4096
 const STAGED = Symbol('natskit.staged')
@@ -384,6 +386,7 @@ class Stage {
     this.subject = null
     this.maxPayload = maxPayload
     this.closed = false
+    this.lost = null
     this.data = Buffer.allocUnsafe(STAGE_BYTES)
     this.lengths = new Uint32Array(STAGE_MESSAGES)
     this.bytes = 0
@@ -403,16 +406,37 @@ function sendStage(client) {
   if (stage.count === 0) return
   const data = stage.data.subarray(0, stage.bytes)
   const lengths = stage.lengths.subarray(0, stage.count)
+  const count = stage.count
   stage.bytes = 0
   stage.count = 0
   try {
     nativePublishPacked.call(client, stage.subject, data, lengths)
-  } catch {
-    // Only a connection closed since these publishes were accepted gets here; like any
-    // publish queued before a close, they are lost. Later publishes go to the addon, which
-    // throws CLOSED.
+  } catch (cause) {
+    // Accepted, then refused (the connection closed since): staging stops, and the client
+    // reports the loss on its next publish, flush, drain or close.
     stage.closed = true
+    if (stage.lost === null) stage.lost = lostPublishes(cause, count, stage.subject)
+    else stage.lost.lost += count
   }
+}
+
+/** The addon's error, saying how many accepted publishes it cost. */
+function lostPublishes(cause, count, subject) {
+  const err = new Error(`${count} publish(es) to ${subject} accepted earlier were not sent: ${cause.message}`, { cause })
+  err.code = cause.code
+  if (cause.serverCode !== undefined) err.serverCode = cause.serverCode
+  err.lost = count
+  return err
+}
+
+/** Hands over what is staged; then the client's unreported loss, if any (reported once). */
+function takeLost(client) {
+  if (staging.size > 0) sendStaged()
+  const stage = client[STAGED]
+  if (stage === undefined || stage.lost === null) return null
+  const lost = stage.lost
+  stage.lost = null
+  return lost
 }
 
 const nativePublish = Client.prototype.publish
@@ -424,7 +448,10 @@ Client.prototype.publish = function publish(subject, data, options) {
     data instanceof Uint8Array && data.length <= stage.maxPayload && !stage.closed &&
     data.length <= STAGE_BYTES
   ) {
-    if (stage.bytes + data.length > STAGE_BYTES || stage.count === STAGE_MESSAGES) sendStage(this)
+    if (stage.bytes + data.length > STAGE_BYTES || stage.count === STAGE_MESSAGES) {
+      sendStage(this)
+      if (stage.closed) throw takeLost(this)
+    }
     stage.data.set(data, stage.bytes)
     stage.bytes += data.length
     stage.lengths[stage.count++] = data.length
@@ -435,7 +462,8 @@ Client.prototype.publish = function publish(subject, data, options) {
     }
     return
   }
-  if (staging.size > 0) sendStaged()
+  const lost = takeLost(this)
+  if (lost !== null) throw lost
   nativePublish.call(this, subject, data, options)
   if (options === undefined && !(stage !== undefined && stage.closed)) {
     if (stage === undefined) this[STAGED] = new Stage(this.maxPayload)
@@ -459,12 +487,25 @@ for (const Class of Object.values(native)) {
   }
 }
 
-// A closed client takes no more staged publishes (the addon reports CLOSED).
-for (const name of ['close', 'drain']) {
+// The other publishes throw a staged loss; the calls that confirm earlier publishes reject
+// with it (after doing their work: a close still closes).
+for (const name of ['publishMany', 'publishPacked']) {
   const call = Client.prototype[name]
   Client.prototype[name] = function (...args) {
-    if (this[STAGED] !== undefined) this[STAGED].closed = true
+    const lost = takeLost(this)
+    if (lost !== null) throw lost
     return call.apply(this, args)
+  }
+}
+for (const name of ['flush', 'drain', 'close']) {
+  const call = Client.prototype[name]
+  Client.prototype[name] = function (...args) {
+    const lost = takeLost(this)
+    // A closed client takes no more staged publishes (the addon reports CLOSED).
+    if (name !== 'flush' && this[STAGED] !== undefined) this[STAGED].closed = true
+    const done = call.apply(this, args)
+    if (lost === null) return done
+    return Promise.resolve(done).then(() => { throw lost }, () => { throw lost })
   }
 }
 

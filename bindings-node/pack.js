@@ -2,6 +2,8 @@
 // The two npm packages `make dist` packs, in napi-rs' layout:
 //   node pack.js manifests VERSION MAIN PLATFORM   package.json of both, at the workspace version
 //   node pack.js finish MAIN                       after `napi build`: index.mjs and index.d.mts
+//   node pack.js esm DIR                           index.mjs and index.d.mts beside DIR/index.js
+//                                                  (`make build` writes the repository's)
 // MAIN is `natskit` (JavaScript, ESM + CJS entries, types; no install script, no Rust), and
 // PLATFORM is `natskit-linux-x64-gnu` (the addon), MAIN's optional dependency.
 
@@ -33,33 +35,31 @@ function manifests(version, main, platform) {
     description: dev.description,
     main: 'index.js',
     types: 'index.d.ts',
-    exports: {
-      '.': {
-        import: { types: './index.d.mts', default: './index.mjs' },
-        require: { types: './index.d.ts', default: './index.js' },
-      },
-      './package.json': './package.json',
-    },
+    exports: dev.exports,
     files: ['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'binding.js'],
     napi: dev.napi, // for `napi build` only; finish() drops it
     optionalDependencies: { [`${dev.name}-linux-x64-gnu`]: version },
   })
 }
 
-// Drops the build-only `napi` field; the ESM entry re-exports what the built CommonJS entry
-// has (napi's internal `__` names aside).
+// Drops the build-only `napi` field and writes the ESM entry.
 function finish(main) {
   const manifest = JSON.parse(fs.readFileSync(path.join(main, 'package.json'), 'utf8'))
   delete manifest.napi
   writeJson(main, manifest)
-  const names = Object.keys(require(path.resolve(main, 'index.js'))).filter((n) => !n.startsWith('__'))
+  esm(main)
+}
+
+// The ESM entry re-exports what the built CommonJS entry has (napi's internal `__` names aside).
+function esm(dir) {
+  const names = Object.keys(require(path.resolve(dir, 'index.js'))).filter((n) => !n.startsWith('__')).sort()
   fs.writeFileSync(
-    path.join(main, 'index.mjs'),
+    path.join(dir, 'index.mjs'),
     "import natskit from './index.js'\n\n" +
       `export const { ${names.join(', ')} } = natskit\nexport default natskit\n`,
   )
   fs.writeFileSync(
-    path.join(main, 'index.d.mts'),
+    path.join(dir, 'index.d.mts'),
     "export * from './index.js'\nimport * as natskit from './index.js'\nexport default natskit\n",
   )
 }
@@ -67,4 +67,5 @@ function finish(main) {
 const [command, ...args] = process.argv.slice(2)
 if (command === 'manifests') manifests(...args)
 else if (command === 'finish') finish(...args)
-else throw new Error('usage: node pack.js manifests VERSION MAIN PLATFORM | finish MAIN')
+else if (command === 'esm') esm(...args)
+else throw new Error('usage: node pack.js manifests VERSION MAIN PLATFORM | finish MAIN | esm DIR')

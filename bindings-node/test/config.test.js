@@ -3,6 +3,7 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const net = require('node:net')
 const { connect, Manager, LocalServer, isNatskitError } = require('..')
+const { until } = require('./helpers')
 
 test('invalid configuration fails with CONFIG naming the key', async () => {
   assert.throws(() => new Manager({ servers: 'nats://127.0.0.1:1', request_timout: 2 }), (e) => {
@@ -92,20 +93,30 @@ test('token auth: right token works, wrong one is AUTHORIZATION without the toke
   }
 })
 
-test('publishes after the server closed the connection throw CLOSED from the next turn on', async () => {
+test('publishes staged when the connection closed under the client are reported, not dropped', async () => {
   const server = await LocalServer.start({ jetstream: false })
-  const nc = await connect({ servers: server.url, reconnect: { max_attempts: 1, delay: 50 } })
+  const options = { servers: server.url, reconnect: { max_attempts: 1, delay: 50 } }
+  const [closing, publishing] = [await connect(options), await connect(options)]
   const payload = Buffer.from('x')
-  nc.publish('gone.a', payload)
-  await nc.flush()
+  for (const nc of [closing, publishing]) {
+    nc.publish('gone.a', payload) // the first publish to a subject goes to the addon at once
+    await nc.flush()
+  }
   server.kill()
-  for (let i = 0; i < 200 && !nc.isClosed; i++) await new Promise((resolve) => setTimeout(resolve, 50))
-  assert.ok(nc.isClosed, 'the client gave up reconnecting')
-  // Staged in this turn (the connection's end is only learnt when the stage is handed over)...
-  nc.publish('gone.a', payload)
+  await until(() => closing.isClosed && publishing.isClosed, 10000, 'the clients to give up reconnecting')
+  // Accepted (staged: the connection's end is only learnt when the stage is handed over)...
+  closing.publish('gone.a', payload)
+  closing.publish('gone.a', payload)
+  publishing.publish('gone.a', payload)
   await new Promise(setImmediate)
-  // ...and refused from then on, like any publish on a closed connection.
-  assert.throws(() => nc.publish('gone.a', payload), (e) => e.code === 'CLOSED')
+  // ...then reported once: close() rejects although closing twice is fine otherwise...
+  const lost = (e) => e.code === 'CLOSED' && /accepted earlier were not sent/.test(e.message)
+  await assert.rejects(closing.close(), (e) => lost(e) && e.lost === 2)
+  await closing.close()
+  // ...or the next publish throws it; later ones throw CLOSED as on any closed connection.
+  assert.throws(() => publishing.publish('gone.a', payload), (e) => lost(e) && e.lost === 1)
+  assert.throws(() => publishing.publish('gone.a', payload), (e) => e.code === 'CLOSED' && !lost(e))
+  await assert.rejects(publishing.flush(), (e) => e.code === 'CLOSED' && !lost(e))
 })
 
 test('a closed client refuses work with CLOSED; closing twice is fine', async () => {

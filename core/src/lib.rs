@@ -41,3 +41,9 @@ pub use units::Unit;
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The root README's Rust examples, run as doc tests against a local server by `make test-docs`
+/// (tests/docs/run.py sets `--cfg natskit_readme` and `NATS_URL`).
+#[cfg(all(doctest, natskit_readme))]
+#[doc = include_str!("../../README.md")]
+mod readme {}

@@ -1,0 +1,3 @@
+export * from './index.js'
+import * as natskit from './index.js'
+export default natskit
