@@ -50,9 +50,10 @@ function finish(main) {
   esm(main)
 }
 
-// The ESM entry re-exports what the built CommonJS entry has (napi's internal `__` names aside).
+// The ESM entry re-exports the public names of the built CommonJS entry (names starting with
+// `_` are napi's internals and hidden test hooks).
 function esm(dir) {
-  const names = Object.keys(require(path.resolve(dir, 'index.js'))).filter((n) => !n.startsWith('__')).sort()
+  const names = Object.keys(require(path.resolve(dir, 'index.js'))).filter((n) => !n.startsWith('_')).sort()
   fs.writeFileSync(
     path.join(dir, 'index.mjs'),
     "import natskit from './index.js'\n\n" +

@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url)
 test('import and require give the same API', () => {
   const cjs = require('natskit')
   assert.equal(natskit, cjs)
-  const publicNames = Object.keys(cjs).filter((n) => !n.startsWith('__')).sort()
+  const publicNames = Object.keys(cjs).filter((n) => !n.startsWith('_')).sort()
   assert.deepEqual(Object.keys(named).filter((n) => n !== 'default').sort(), publicNames)
   for (const name of publicNames) assert.equal(named[name], cjs[name], name)
   assert.equal(typeof Worker, 'function')
