@@ -9,6 +9,7 @@
 
 mod envelope;
 mod failed;
+mod handle;
 mod job;
 mod prefetch;
 mod worker;
@@ -30,7 +31,8 @@ use crate::jetstream::error::from_nats;
 
 pub use envelope::{now, Backoff, Envelope, PushOptions};
 pub use failed::{FailedJob, FailedJobs};
-pub use job::{Job, JobEvent, Outcome};
+pub use handle::JobHandle;
+pub use job::{Job, JobEvent, Outcome, WorkerHook};
 pub use prefetch::Prefetch;
 pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
 
