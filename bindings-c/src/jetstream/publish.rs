@@ -46,7 +46,7 @@ unsafe fn options(options_json: *const c_char) -> natskit::Result<PublishOptions
 /// Publishes to a stream and waits for its ack. `options_json` (NULL = none):
 /// `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
 /// "expected_last_subject_seq", "ttl" (seconds), "headers"}`. `*ack_json_out` is
-/// `{"stream", "seq", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
+/// `{"stream", "sequence", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_publish(
     js: *const natskit_js,
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn natskit_js_publisher_publish(
     })
 }
 
-/// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_seq"}`
+/// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_sequence"}`
 /// since the last wait, or the call fails with the first publish error.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_publisher_wait(
