@@ -116,12 +116,7 @@ impl<'py> IntoPyObject<'py> for Json {
     }
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-/// A stored message as a dict: subject, seq, headers, data, time.
+/// A stored message as a dict: core's fields (subject, sequence, headers, time) and data.
 struct Stored(js::StoredMessage);
 
 impl<'py> IntoPyObject<'py> for Stored {
@@ -131,17 +126,15 @@ impl<'py> IntoPyObject<'py> for Stored {
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
         let m = self.0;
-        let d = PyDict::new(py);
-        d.set_item("subject", m.subject)?;
-        d.set_item("seq", m.sequence)?;
+        let d = payload::to_python(py, &m)?.cast_into::<PyDict>()?;
         d.set_item("headers", Headers { inner: m.headers })?;
         d.set_item("data", PyBytes::new(py, &m.payload))?;
-        d.set_item("time", rfc3339(m.time))?;
         Ok(d.into_any())
     }
 }
 
-/// A key-value entry as a dict: bucket, key, value, revision, created, operation, delta.
+/// A key-value entry as a dict: core's fields (bucket, key, revision, created, operation,
+/// delta) and value.
 struct Entry(js::KvEntry);
 
 impl<'py> IntoPyObject<'py> for Entry {
@@ -150,15 +143,8 @@ impl<'py> IntoPyObject<'py> for Entry {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let e = self.0;
-        let d = PyDict::new(py);
-        d.set_item("bucket", e.bucket)?;
-        d.set_item("key", e.key)?;
-        d.set_item("value", PyBytes::new(py, &e.value))?;
-        d.set_item("revision", e.revision)?;
-        d.set_item("created", rfc3339(e.created))?;
-        d.set_item("operation", e.operation.as_str())?;
-        d.set_item("delta", e.delta)?;
+        let d = payload::to_python(py, &self.0)?.cast_into::<PyDict>()?;
+        d.set_item("value", PyBytes::new(py, &self.0.value))?;
         Ok(d.into_any())
     }
 }

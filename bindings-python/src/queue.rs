@@ -3,7 +3,8 @@
 //! `Async*` twins return awaitables. The worker loop with its handlers and hooks is
 //! `natskit/worker.py`; every queue rule (tries, backoff, timeouts, stop conditions) is core's.
 
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use natskit::queue::{self as core, Outcome, PushOptions, Step, WorkerOptions};
@@ -258,91 +259,19 @@ impl From<core::WorkerStats> for WorkerStats {
     }
 }
 
-/// A core job while Python holds it, and the outcome a handler chose inside a worker.
-struct Held {
-    job: Mutex<Option<core::Job>>,
-    decided: Mutex<Option<Outcome>>,
-    in_worker: bool,
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if let Some(job) = self.job.get_mut().ok().and_then(Option::take) {
-            natskit::runtime::enter(|| drop(job));
-        }
-    }
-}
-
-/// A job taken from a queue. Outside a worker, `delete`/`release`/`fail`/`complete`
-/// finish it at once and return the event; inside a worker they record the outcome,
-/// which the worker applies when the handler returns.
+/// A job taken from a queue: core's job handle. `complete`/`delete`/`release`/`fail` finish
+/// it once (through its worker when it came from one) and return the event dict; a second
+/// finish raises `QueueError`.
 #[pyclass(module = "natskit", name = "Job", subclass, frozen)]
 pub struct Job {
-    held: Held,
-    id: String,
-    name: String,
-    queue: String,
-    attempts: u32,
-    timeout: Option<f64>,
-    data: serde_json::Value,
+    handle: Arc<core::JobHandle>,
 }
 
 impl Job {
-    fn new(job: core::Job, in_worker: bool) -> Job {
+    fn new(job: core::Job, worker: Option<Arc<core::Worker>>) -> Job {
         Job {
-            id: job.id().to_string(),
-            name: job.name().to_string(),
-            queue: job.queue().name().to_string(),
-            attempts: job.attempts(),
-            timeout: job.envelope().timeout,
-            data: job.payload().clone(),
-            held: Held {
-                job: Mutex::new(Some(job)),
-                decided: Mutex::new(None),
-                in_worker,
-            },
+            handle: Arc::new(core::JobHandle::new(job, worker)),
         }
-    }
-
-    fn finished_error(&self) -> PyErr {
-        invalid(format!(
-            "job {} ({}) is already finished",
-            self.id, self.name
-        ))
-    }
-
-    /// Takes the core job to finish it with `outcome`; `None` inside a worker (recorded).
-    fn settle(&self, outcome: Outcome) -> PyResult<Option<core::Job>> {
-        if self.held.in_worker {
-            let mut decided = self.held.decided.lock().unwrap();
-            if decided.is_some() {
-                return Err(self.finished_error());
-            }
-            *decided = Some(outcome);
-            return Ok(None);
-        }
-        match self.held.job.lock().unwrap().take() {
-            Some(job) => Ok(Some(job)),
-            None => Err(self.finished_error()),
-        }
-    }
-
-    /// The core job and the outcome for a worker's finish (`error` from the handler).
-    fn for_finish(&self, error: Option<&Bound<'_, PyAny>>) -> PyResult<(core::Job, Outcome)> {
-        let job = self
-            .held
-            .job
-            .lock()
-            .unwrap()
-            .take()
-            .ok_or_else(|| self.finished_error())?;
-        let decided = self.held.decided.lock().unwrap().take();
-        let outcome = match (decided, error) {
-            (Some(o), _) => o,
-            (None, Some(e)) if !e.is_none() => error_outcome(e)?,
-            (None, _) => Outcome::Success,
-        };
-        Ok((job, outcome))
     }
 }
 
@@ -392,95 +321,116 @@ impl<'py> IntoPyObject<'py> for EventValue {
     }
 }
 
-async fn finish_alone(job: core::Job, outcome: Outcome) -> PyResult<EventValue> {
-    Ok(EventValue(job.finish(outcome, None, None).await.py_err()?))
-}
-
 #[pymethods]
 impl Job {
     /// The job id.
     #[getter]
     fn id(&self) -> &str {
-        &self.id
+        self.handle.id()
     }
 
     /// The job's name (its handler key), e.g. `ProcessOrder`.
     #[getter]
     fn name(&self) -> &str {
-        &self.name
+        self.handle.name()
     }
 
     /// The queue it came from.
     #[getter]
     fn queue(&self) -> &str {
-        &self.queue
+        self.handle.queue()
     }
 
     /// This attempt's number (1 on the first run).
     #[getter]
     fn attempts(&self) -> u32 {
-        self.attempts
+        self.handle.attempts()
     }
 
-    /// The job's own timeout in seconds, if it set one.
+    /// Attempts allowed (0 = unlimited).
+    #[getter]
+    fn max_tries(&self) -> u32 {
+        self.handle.max_tries()
+    }
+
+    /// Seconds this run may take (the job's, else the worker's), if limited.
     #[getter]
     fn timeout(&self) -> Option<f64> {
-        self.timeout
+        self.handle.timeout()
     }
 
     /// The payload (any JSON value).
     #[getter]
     fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.data)
+        payload::to_python(py, self.handle.payload())
     }
 
-    /// True once finished (or, inside a worker, once the handler chose an outcome).
+    /// True once finished.
     #[getter]
     fn is_finished(&self) -> bool {
-        self.held.job.lock().unwrap().is_none() || self.held.decided.lock().unwrap().is_some()
+        self.handle.is_finished()
     }
 
     /// Completes the job: it leaves the queue.
-    fn complete(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+    fn complete(&self, py: Python<'_>) -> PyResult<EventValue> {
         self.finish_now(py, Outcome::Success)
     }
 
     /// Deletes the job: it leaves the queue without counting as failed.
-    fn delete(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+    fn delete(&self, py: Python<'_>) -> PyResult<EventValue> {
         self.finish_now(py, Outcome::Delete)
     }
 
     /// Puts the job back, available again after `delay` seconds.
     #[pyo3(signature = (delay=0.0))]
-    fn release(&self, py: Python<'_>, delay: f64) -> PyResult<Option<Py<PyAny>>> {
+    fn release(&self, py: Python<'_>, delay: f64) -> PyResult<EventValue> {
         self.finish_now(py, release(delay)?)
     }
 
     /// Fails the job now (failed-jobs store, dead-letter subject); `reason` is a str or exception.
     #[pyo3(signature = (reason=None))]
-    fn fail(
-        &self,
-        py: Python<'_>,
-        reason: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Option<Py<PyAny>>> {
+    fn fail(&self, py: Python<'_>, reason: Option<&Bound<'_, PyAny>>) -> PyResult<EventValue> {
         self.finish_now(py, fail(reason)?)
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Job(id={:?}, name={:?}, queue={:?}, attempts={})",
-            self.id, self.name, self.queue, self.attempts
+            self.handle.id(),
+            self.handle.name(),
+            self.handle.queue(),
+            self.handle.attempts()
         )
     }
 }
 
 impl Job {
-    fn finish_now(&self, py: Python<'_>, outcome: Outcome) -> PyResult<Option<Py<PyAny>>> {
-        let Some(job) = self.settle(outcome.clone())? else {
-            return Ok(None);
+    fn finish_now(&self, py: Python<'_>, outcome: Outcome) -> PyResult<EventValue> {
+        let handle = self.handle.clone();
+        let event = wait(py, async move { handle.finish(outcome).await })?.py_err()?;
+        Ok(EventValue(event))
+    }
+
+    /// Awaitable: finishes the job with `outcome`.
+    fn finish_later<'py>(&self, py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle.clone();
+        awaitable(py, async move {
+            Ok(EventValue(handle.finish(outcome).await.py_err()?))
+        })
+    }
+
+    /// What a worker calls when the handler returned: the handler's own finish, else
+    /// `error`'s outcome, else success.
+    fn settle(
+        &self,
+        error: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<impl Future<Output = PyResult<EventValue>> + Send + 'static> {
+        let outcome = match error {
+            Some(e) if !e.is_none() => error_outcome(e)?,
+            _ => Outcome::Success,
         };
-        let event = wait(py, finish_alone(job, outcome))??;
-        Ok(Some(event.into_pyobject(py)?.unbind()))
+        let handle = self.handle.clone();
+        Ok(async move { Ok(EventValue(handle.settle(outcome).await.py_err()?)) })
     }
 }
 
@@ -489,19 +439,15 @@ impl Job {
 pub struct AsyncJob;
 
 impl AsyncJob {
-    fn create(py: Python<'_>, job: core::Job, in_worker: bool) -> PyResult<Bound<'_, AsyncJob>> {
+    fn create(
+        py: Python<'_>,
+        job: core::Job,
+        worker: Option<Arc<core::Worker>>,
+    ) -> PyResult<Bound<'_, AsyncJob>> {
         Bound::new(
             py,
-            PyClassInitializer::from(Job::new(job, in_worker)).add_subclass(AsyncJob),
+            PyClassInitializer::from(Job::new(job, worker)).add_subclass(AsyncJob),
         )
-    }
-
-    fn finish_later<'py>(slf: PyRef<'py, Self>, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        match slf.as_super().settle(outcome.clone())? {
-            Some(job) => awaitable(py, finish_alone(job, outcome)),
-            None => Ok(crate::runtime::Ready::new(py, py.None())?.into_any()),
-        }
     }
 }
 
@@ -509,19 +455,18 @@ impl AsyncJob {
 impl AsyncJob {
     /// Completes the job: it leaves the queue.
     fn complete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJob::finish_later(slf, Outcome::Success)
+        slf.as_super().finish_later(slf.py(), Outcome::Success)
     }
 
     /// Deletes the job: it leaves the queue without counting as failed.
     fn delete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJob::finish_later(slf, Outcome::Delete)
+        slf.as_super().finish_later(slf.py(), Outcome::Delete)
     }
 
     /// Puts the job back, available again after `delay` seconds.
     #[pyo3(signature = (delay=0.0))]
     fn release<'py>(slf: PyRef<'py, Self>, delay: f64) -> PyResult<Bound<'py, PyAny>> {
-        let outcome = release(delay)?;
-        AsyncJob::finish_later(slf, outcome)
+        slf.as_super().finish_later(slf.py(), release(delay)?)
     }
 
     /// Fails the job now; `reason` is a str or exception.
@@ -530,8 +475,7 @@ impl AsyncJob {
         slf: PyRef<'py, Self>,
         reason: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let outcome = fail(reason)?;
-        AsyncJob::finish_later(slf, outcome)
+        slf.as_super().finish_later(slf.py(), fail(reason)?)
     }
 }
 
@@ -539,7 +483,7 @@ impl AsyncJob {
 struct Jobs {
     jobs: Vec<core::Job>,
     asyncio: bool,
-    in_worker: bool,
+    worker: Option<Arc<core::Worker>>,
 }
 
 impl Jobs {
@@ -547,10 +491,11 @@ impl Jobs {
         self.jobs
             .into_iter()
             .map(|j| {
+                let worker = self.worker.clone();
                 Ok(if self.asyncio {
-                    AsyncJob::create(py, j, self.in_worker)?.into_any()
+                    AsyncJob::create(py, j, worker)?.into_any()
                 } else {
-                    Bound::new(py, Job::new(j, self.in_worker))?.into_any()
+                    Bound::new(py, Job::new(j, worker))?.into_any()
                 })
             })
             .collect()
@@ -590,6 +535,7 @@ impl<'py> IntoPyObject<'py> for Jobs {
 struct NextStep {
     step: Step,
     asyncio: bool,
+    worker: Arc<core::Worker>,
 }
 
 impl<'py> IntoPyObject<'py> for NextStep {
@@ -602,7 +548,7 @@ impl<'py> IntoPyObject<'py> for NextStep {
             Step::Job(job) => MaybeJob(Jobs {
                 jobs: vec![job],
                 asyncio: self.asyncio,
-                in_worker: true,
+                worker: Some(self.worker),
             })
             .into_pyobject(py),
             Step::Idle => Ok(py.None().into_bound(py)),
@@ -707,7 +653,7 @@ impl Queue {
         let jobs = Jobs {
             jobs: jobs.into_iter().collect(),
             asyncio: false,
-            in_worker: false,
+            worker: None,
         };
         Ok(MaybeJob(jobs).into_pyobject(py)?.unbind())
     }
@@ -720,7 +666,7 @@ impl Queue {
         let jobs = Jobs {
             jobs,
             asyncio: false,
-            in_worker: false,
+            worker: None,
         };
         Ok(jobs.into_pyobject(py)?.unbind())
     }
@@ -806,7 +752,7 @@ impl AsyncQueue {
             Ok(MaybeJob(Jobs {
                 jobs: job.into_iter().collect(),
                 asyncio: true,
-                in_worker: false,
+                worker: None,
             }))
         })
     }
@@ -825,7 +771,7 @@ impl AsyncQueue {
             Ok(Jobs {
                 jobs: queue.pop_many(max, timeout).await.py_err()?,
                 asyncio: true,
-                in_worker: false,
+                worker: None,
             })
         })
     }
@@ -973,6 +919,18 @@ impl AsyncFailedJobs {
     }
 }
 
+/// Checks a worker hook name (core's: the same in every host); `InvalidArgumentError`
+/// naming the hooks otherwise.
+#[pyfunction]
+pub fn check_worker_hook(name: &str) -> PyResult<()> {
+    core::WorkerHook::parse(name).map(drop).py_err()
+}
+
+/// The worker hooks' names, in the order they can fire.
+pub fn worker_hooks() -> Vec<&'static str> {
+    core::WorkerHook::ALL.iter().map(|h| h.as_str()).collect()
+}
+
 /// Builds a core worker from keyword options (the seed's names, see `WorkerOptions`).
 fn core_worker(
     client: &Bound<'_, PyAny>,
@@ -1026,6 +984,7 @@ impl QueueWorker {
         Ok(NextStep {
             step,
             asyncio: false,
+            worker: self.core.clone(),
         }
         .into_pyobject(py)?
         .unbind())
@@ -1039,10 +998,8 @@ impl QueueWorker {
         py: Python<'_>,
         job: PyRef<'_, Job>,
         error: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        let (job, outcome) = job.for_finish(error)?;
-        let event = wait(py, self.core.finish(job, outcome))?.py_err()?;
-        Ok(EventValue(event).into_pyobject(py)?.unbind())
+    ) -> PyResult<EventValue> {
+        wait(py, job.settle(error)?)?
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
@@ -1101,6 +1058,7 @@ impl AsyncQueueWorker {
             Ok(NextStep {
                 step: core.next(wait_for).await.py_err()?,
                 asyncio: true,
+                worker: core,
             })
         })
     }
@@ -1113,11 +1071,7 @@ impl AsyncQueueWorker {
         job: PyRef<'py, Job>,
         error: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (job, outcome) = job.for_finish(error)?;
-        let core = self.core.clone();
-        awaitable(py, async move {
-            Ok(EventValue(core.finish(job, outcome).await.py_err()?))
-        })
+        awaitable(py, job.settle(error)?)
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
