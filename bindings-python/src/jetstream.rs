@@ -18,6 +18,7 @@ use crate::error::{to_py, IntoPy};
 use crate::headers::{self, Headers};
 use crate::payload;
 use crate::runtime::{awaitable, seconds, wait};
+use crate::twins::both;
 
 /// Seconds in Python, nanoseconds on the wire: the one conversion of JetStream durations.
 pub mod durations {
@@ -207,41 +208,6 @@ fn pause_until(until: &Bound<'_, PyAny>) -> PyResult<time::OffsetDateTime> {
     };
     time::OffsetDateTime::from_unix_timestamp_nanos((unix * 1e9) as i128)
         .map_err(|e| to_py(crate::queue::invalid_error(format!("until: {e}"))))
-}
-
-/// Generates the blocking and the awaitable form of each JetStream method from one body
-/// that converts the arguments (GIL held) and returns the core future.
-/// Argument types are written in brackets so pyo3 sees their tokens (`**kwargs` must be
-/// spelled `Option<...>`); `{ ... }` after each class name holds its other methods.
-macro_rules! both {
-    ($sync:ident { $($sync_extra:tt)* }, $async:ident { $($async_extra:tt)* }; $(
-        $(#[$meta:meta])*
-        fn $name:ident(&$s:ident $(, $arg:ident : [$($ty:tt)*])*) -> $out:ty $body:block
-    )*) => {
-        #[pymethods]
-        impl $sync {
-            $(
-                $(#[$meta])*
-                fn $name(&$s, py: Python<'_> $(, $arg: $($ty)*)*) -> PyResult<$out> {
-                    let future = $body;
-                    wait(py, future)?
-                }
-            )*
-            $($sync_extra)*
-        }
-
-        #[pymethods]
-        impl $async {
-            $(
-                $(#[$meta])*
-                fn $name<'py>(&$s, py: Python<'py> $(, $arg: $($ty)*)*) -> PyResult<Bound<'py, PyAny>> {
-                    let future = $body;
-                    awaitable(py, future)
-                }
-            )*
-            $($async_extra)*
-        }
-    };
 }
 
 /// The JetStream context of a connection, used with blocking calls (`Client.jetstream()`).

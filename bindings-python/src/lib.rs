@@ -14,6 +14,7 @@ mod queue;
 mod runtime;
 mod server;
 mod subscription;
+mod twins;
 
 use pyo3::prelude::*;
 
