@@ -720,7 +720,7 @@ both! { Publisher {
         }
     }
 
-    /// Waits for every outstanding ack: acked, duplicates, last_seq since the last `wait`,
+    /// Waits for every outstanding ack: acked, duplicates, last_sequence since the last `wait`,
     /// or raises the first failure.
     fn wait(&self) -> Json {
         let publisher = self.inner.clone();
