@@ -7,11 +7,17 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::error::{Error, Result};
 
-/// `t` as RFC 3339 text in UTC.
+/// `t` as RFC 3339 text in UTC (a year RFC 3339 cannot write falls back to Unix seconds).
 pub fn rfc3339(t: OffsetDateTime) -> String {
+    try_rfc3339(t, "time").unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// `t` as RFC 3339 text in UTC; `INVALID_ARGUMENT` naming `what` for a year RFC 3339
+/// cannot write (a time sent to the server).
+pub fn try_rfc3339(t: OffsetDateTime, what: &str) -> Result<String> {
     t.to_offset(UtcOffset::UTC)
         .format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+        .map_err(|e| Error::invalid_argument(format!("{what}: {e}")))
 }
 
 /// Reads RFC 3339 text; `INVALID_ARGUMENT` naming `what` when it is not.

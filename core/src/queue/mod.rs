@@ -414,9 +414,7 @@ impl Queue {
             self.ready_subject()
         } else {
             let at = time::OffsetDateTime::now_utc() + delay;
-            let at = at
-                .format(&time::format_description::well_known::Rfc3339)
-                .map_err(|e| Error::new(ErrorCode::Queue, format!("schedule time: {e}")))?;
+            let at = crate::timestamp::try_rfc3339(at, "schedule time")?;
             headers.insert(
                 async_nats::header::NATS_SCHEDULE,
                 format!("@at {at}").as_str(),
