@@ -144,6 +144,99 @@ export interface WorkerOptions {
   handleSignals?: boolean
 }
 
+/** The numbers of one queue (core's field names, as in every host). */
+export interface QueueSize {
+  /** Jobs waiting to be taken. */
+  ready: number
+  /** Jobs taken by a worker and not finished yet. */
+  reserved: number
+  /** Jobs waiting for their time (`later`, `release(delay)`, backoff). */
+  delayed: number
+  /** Failed jobs of this queue in the failed-jobs store. */
+  failed: number
+  /** Milliseconds the oldest ready job has waited (0 when none). */
+  oldest_age: number
+}
+
+/** A job that failed for good. */
+export interface FailedJob {
+  id: string
+  /** Connection name. */
+  connection: string
+  /** Queue it ran on. */
+  queue: string
+  /** The job envelope (name in `job`, payload in `data`, `attempts`, ...). */
+  payload: Record<string, any>
+  /** Error kind (`Error`, `TypeError`, `JobFailed`, `MaxAttemptsExceeded`, ...). */
+  exception: string
+  message: string
+  trace: string
+  /** When it failed, Unix seconds. */
+  failed_at: number
+}
+
+/** The worker hooks, the same in every host. */
+export type WorkerHook = 'processing' | 'processed' | 'released' | 'exception' | 'failed'
+
+/** What finishing a job did. */
+export interface JobEvent {
+  /** What happened. */
+  event: 'processed' | 'deleted' | 'released' | 'retrying' | 'failed'
+  /** The worker hook that hears of it (deletes: `processed`, retries: `released`). */
+  hook: 'processed' | 'released' | 'failed'
+  id: string
+  /** `released` / `retrying`: milliseconds until the job is available again. */
+  delay?: number
+  /** `retrying`: the error's message. */
+  message?: string
+  /** `failed`: why the job failed. */
+  reason?: string
+}
+
+/** The server's acknowledgement of a stored message. */
+export interface PubAck {
+  stream: string
+  /** Its stream sequence. */
+  sequence: number
+  /** True when it was a duplicate (same msg id) and not stored again. */
+  duplicate: boolean
+  domain: string | null
+}
+
+/** What pipelined publishes ended with. */
+export interface PublishSummary {
+  acked: number
+  duplicates: number
+  /** Highest stream sequence acknowledged. */
+  last_sequence: number
+}
+
+/** A consumer's pause state. */
+export interface PauseState {
+  paused: boolean
+  /** Until when (RFC 3339), when paused. */
+  pause_until: string | null
+  /** Milliseconds left, when paused. */
+  pause_remaining: number | null
+}
+
+/** Where a pulled message comes from. */
+export interface Metadata {
+  stream: string
+  consumer: string
+  /** Sequence in the stream. */
+  stream_seq: number
+  /** Sequence in the consumer (counts redeliveries). */
+  consumer_seq: number
+  /** Delivery attempt, from 1. */
+  delivered: number
+  /** Messages still pending for the consumer after this one. */
+  pending: number
+  /** When the server stored it (RFC 3339). */
+  timestamp: string
+  domain: string | null
+}
+
 /** What `Worker.run()` resolves with. */
 export interface WorkerResult extends WorkerStats {
   reason: 'requested' | 'once' | 'empty' | 'max_jobs' | 'max_time' | 'memory'
@@ -153,15 +246,19 @@ export interface WorkerResult extends WorkerStats {
 export type JobHandler = (job: Job) => unknown | Promise<unknown>
 
 /**
- * A queue worker: handlers per job name, events and graceful stop on SIGTERM/SIGINT.
- * Events: `processing` (job), `processed` (job, event), `released` (job, event; also after
- * an error that will be retried), `exception` (job, error, event), `failed` (job, error, event),
- * `stopped` (reason).
+ * A queue worker: handlers per job name, hooks and graceful stop on SIGTERM/SIGINT.
+ * Hooks (core's names, the same in every host; `on()` throws `INVALID_ARGUMENT` for others):
+ * `processing` (job), `processed` (job, event; also deletes), `released` (job, event; also
+ * retries after an error: `event.event === 'retrying'`), `exception` (job, error, event),
+ * `failed` (job, error, event); and `stopped` (reason).
  */
 export declare class Worker extends EventEmitter {
   constructor(client: Client, options?: WorkerOptions)
   /** Registers the handler of job `name` (`'*'`: every job without its own handler). */
   handle(name: string, handler: JobHandler): this
+  /** Listens to a hook (see above); an unknown name throws. */
+  on(hook: WorkerHook | 'stopped', listener: (...args: any[]) => void): this
+  once(hook: WorkerHook | 'stopped', listener: (...args: any[]) => void): this
   /** Registers a hook called when a job named `name` (`'*'`: any) fails for good. */
   failed(name: string, hook: (job: Job, error: Error) => unknown | Promise<unknown>): this
   /** Asks the worker to stop: running jobs finish, no new ones are taken. */

@@ -144,6 +144,99 @@ export interface WorkerOptions {
   handleSignals?: boolean
 }
 
+/** The numbers of one queue (core's field names, as in every host). */
+export interface QueueSize {
+  /** Jobs waiting to be taken. */
+  ready: number
+  /** Jobs taken by a worker and not finished yet. */
+  reserved: number
+  /** Jobs waiting for their time (`later`, `release(delay)`, backoff). */
+  delayed: number
+  /** Failed jobs of this queue in the failed-jobs store. */
+  failed: number
+  /** Seconds the oldest ready job has waited (0 when none). */
+  oldest_age: number
+}
+
+/** A job that failed for good. */
+export interface FailedJob {
+  id: string
+  /** Connection name. */
+  connection: string
+  /** Queue it ran on. */
+  queue: string
+  /** The job envelope (name in `job`, payload in `data`, `attempts`, ...). */
+  payload: Record<string, any>
+  /** Error kind (`Error`, `TypeError`, `JobFailed`, `MaxAttemptsExceeded`, ...). */
+  exception: string
+  message: string
+  trace: string
+  /** When it failed, Unix seconds. */
+  failed_at: number
+}
+
+/** The worker hooks, the same in every host. */
+export type WorkerHook = 'processing' | 'processed' | 'released' | 'exception' | 'failed'
+
+/** What finishing a job did. */
+export interface JobEvent {
+  /** What happened. */
+  event: 'processed' | 'deleted' | 'released' | 'retrying' | 'failed'
+  /** The worker hook that hears of it (deletes: `processed`, retries: `released`). */
+  hook: 'processed' | 'released' | 'failed'
+  id: string
+  /** `released` / `retrying`: seconds until the job is available again. */
+  delay?: number
+  /** `retrying`: the error's message. */
+  message?: string
+  /** `failed`: why the job failed. */
+  reason?: string
+}
+
+/** The server's acknowledgement of a stored message. */
+export interface PubAck {
+  stream: string
+  /** Its stream sequence. */
+  sequence: number
+  /** True when it was a duplicate (same msg id) and not stored again. */
+  duplicate: boolean
+  domain: string | null
+}
+
+/** What pipelined publishes ended with. */
+export interface PublishSummary {
+  acked: number
+  duplicates: number
+  /** Highest stream sequence acknowledged. */
+  last_sequence: number
+}
+
+/** A consumer's pause state. */
+export interface PauseState {
+  paused: boolean
+  /** Until when (RFC 3339), when paused. */
+  pause_until: string | null
+  /** Nanoseconds left, when paused. */
+  pause_remaining: number | null
+}
+
+/** Where a pulled message comes from. */
+export interface Metadata {
+  stream: string
+  consumer: string
+  /** Sequence in the stream. */
+  stream_seq: number
+  /** Sequence in the consumer (counts redeliveries). */
+  consumer_seq: number
+  /** Delivery attempt, from 1. */
+  delivered: number
+  /** Messages still pending for the consumer after this one. */
+  pending: number
+  /** When the server stored it (RFC 3339). */
+  timestamp: string
+  domain: string | null
+}
+
 /** What `Worker.run()` resolves with. */
 export interface WorkerResult extends WorkerStats {
   reason: 'requested' | 'once' | 'empty' | 'max_jobs' | 'max_time' | 'memory'
@@ -153,15 +246,19 @@ export interface WorkerResult extends WorkerStats {
 export type JobHandler = (job: Job) => unknown | Promise<unknown>
 
 /**
- * A queue worker: handlers per job name, events and graceful stop on SIGTERM/SIGINT.
- * Events: `processing` (job), `processed` (job, event), `released` (job, event; also after
- * an error that will be retried), `exception` (job, error, event), `failed` (job, error, event),
- * `stopped` (reason).
+ * A queue worker: handlers per job name, hooks and graceful stop on SIGTERM/SIGINT.
+ * Hooks (core's names, the same in every host; `on()` throws `INVALID_ARGUMENT` for others):
+ * `processing` (job), `processed` (job, event; also deletes), `released` (job, event; also
+ * retries after an error: `event.event === 'retrying'`), `exception` (job, error, event),
+ * `failed` (job, error, event); and `stopped` (reason).
  */
 export declare class Worker extends EventEmitter {
   constructor(client: Client, options?: WorkerOptions)
   /** Registers the handler of job `name` (`'*'`: every job without its own handler). */
   handle(name: string, handler: JobHandler): this
+  /** Listens to a hook (see above); an unknown name throws. */
+  on(hook: WorkerHook | 'stopped', listener: (...args: any[]) => void): this
+  once(hook: WorkerHook | 'stopped', listener: (...args: any[]) => void): this
   /** Registers a hook called when a job named `name` (`'*'`: any) fails for good. */
   failed(name: string, hook: (job: Job, error: Error) => unknown | Promise<unknown>): this
   /** Asks the worker to stop: running jobs finish, no new ones are taken. */
@@ -446,7 +543,7 @@ export declare class JetStream {
   pauseConsumer(stream: string, name: string, until: Date | string): Promise<PauseState>
   /** Resumes a paused consumer now. */
   resumeConsumer(stream: string, name: string): Promise<PauseState>
-  /** Publishes to a stream and resolves with the server's ack (`stream`, `seq`, `duplicate`). */
+  /** Publishes to a stream and resolves with the server's ack (`stream`, `sequence`, `duplicate`). */
   publish(subject: string, data?: Payload, options?: JsPublishOptions): Promise<PubAck>
   /** A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding. */
   publisher(maxInFlight?: number | undefined | null): AsyncPublisher
@@ -473,8 +570,9 @@ export declare class JetStream {
 
 /**
  * A reserved job. While it is held a heartbeat keeps it reserved; finish it once with
- * `complete()`, `delete()`, `release(delay)`, `fail(reason)` or `error(...)`. An unfinished
- * job whose process ends is redelivered after the queue's `retry_after`.
+ * `complete()`, `delete()`, `release(delay)`, `fail(reason)` or `error(...)` (a second
+ * finish rejects with `QUEUE`). An unfinished job whose process ends is redelivered after
+ * the queue's `retry_after`.
  */
 export declare class Job {
   /** The job id (the same in every host). */
@@ -513,6 +611,11 @@ export declare class Job {
    * or failed.
    */
   error(exception: string, message: string, trace?: string | undefined | null): Promise<JobEvent>
+  /**
+   * What a worker calls when the handler returned: the event of the handler's own finish,
+   * else finishes the job (as an error when `exception` is given, else as done).
+   */
+  settle(exception?: string | undefined | null, message?: string | undefined | null, trace?: string | undefined | null): Promise<JobEvent>
 }
 
 /** A message pulled from a consumer; acknowledge it with one of the ack methods. */
@@ -531,7 +634,10 @@ export declare class JsMessage {
   string(): string
   /** The payload decoded as JSON; `SERIALIZATION` when it is not JSON. */
   json(): any
-  /** Stream, consumer, sequences, delivery count, pending and timestamp. */
+  /**
+   * Stream, consumer, sequences, delivery count, pending and timestamp (core's names:
+   * `stream_seq`, `consumer_seq`, `timestamp` as RFC 3339).
+   */
   get metadata(): Metadata
   /** Acknowledges the message (sent without waiting for the server). */
   ack(): Promise<void>
@@ -759,6 +865,12 @@ export declare class WorkerLoop {
 }
 
 /**
+ * Checks a worker hook name (`processing`, `processed`, `released`, `exception`, `failed`:
+ * the same in every host); throws `INVALID_ARGUMENT` naming the hooks otherwise.
+ */
+export declare function checkWorkerHook(name: string): void
+
+/**
  * Connects to NATS: a URL (`"nats://host:4222"`, comma-separated list allowed), an object of
  * connection settings (the keys of natskit's config), or nothing for the `NATS_*` environment.
  */
@@ -775,26 +887,6 @@ export interface ConsumeOptions {
 /** natskit's stable error codes, the same names in every host. */
 export type ErrorCode = 'INVALID_ARGUMENT' | 'INVALID_SUBJECT' | 'CONFIG' | 'CONNECT' | 'AUTHORIZATION' | 'TIMEOUT' | 'NO_RESPONDERS' | 'PAYLOAD_TOO_LARGE' | 'CLOSED' | 'JETSTREAM_NOT_ENABLED' | 'JETSTREAM' | 'NOT_FOUND' | 'SERIALIZATION' | 'QUEUE' | 'PANIC' | 'IO'
 
-/** A job that failed for good. */
-export interface FailedJob {
-  /** Job id. */
-  id: string
-  /** Connection name. */
-  connection: string
-  /** Queue it ran on. */
-  queue: string
-  /** The job envelope (name in `job`, payload in `data`, `attempts`, ...). */
-  payload: Record<string, any>
-  /** Error kind (`Error`, `TypeError`, `JobFailed`, `MaxAttemptsExceeded`, ...). */
-  exception: string
-  /** Error message. */
-  message: string
-  /** Stack trace, if any. */
-  trace: string
-  /** When it failed, Unix seconds. */
-  failedAt: number
-}
-
 /** How a fetch waits. */
 export interface FetchOptions {
   /** Milliseconds the pull stays open (default: the JetStream API timeout; 0 = no wait). */
@@ -807,20 +899,6 @@ export interface FetchOptions {
 export interface FlushOptions {
   /** Only jobs that failed more than this many hours ago. */
   hours?: number
-}
-
-/** What finishing a job did. */
-export interface JobEvent {
-  /** `processed`, `deleted`, `released`, `retrying` (after an error) or `failed`. */
-  event: 'processed' | 'deleted' | 'released' | 'retrying' | 'failed'
-  /** The job id. */
-  id: string
-  /** `released` / `retrying`: milliseconds until the job is available again. */
-  delay?: number
-  /** `retrying`: the error's message. */
-  message?: string
-  /** `failed`: why the job failed. */
-  reason?: string
 }
 
 /** Settings of one JetStream publish. */
@@ -867,26 +945,6 @@ export interface ListOptions {
   subject?: string
 }
 
-/** Where a pulled message comes from. */
-export interface Metadata {
-  /** Stream name. */
-  stream: string
-  /** Consumer name. */
-  consumer: string
-  /** Sequence in the stream. */
-  streamSeq: number
-  /** Sequence in the consumer (counts redeliveries). */
-  consumerSeq: number
-  /** Delivery attempt, from 1. */
-  delivered: number
-  /** Messages still pending for the consumer after this one. */
-  pending: number
-  /** When the server stored it (RFC 3339). */
-  timestamp: string
-  /** JetStream domain, if any. */
-  domain?: string
-}
-
 /** One job of `pushMany()`. */
 export interface NewJob {
   /** The job's name, which picks its handler. */
@@ -909,44 +967,12 @@ export interface Page {
   items: any[]
 }
 
-/** A consumer's pause state. */
-export interface PauseState {
-  /** True while paused. */
-  paused: boolean
-  /** Until when (RFC 3339), when paused. */
-  pauseUntil?: string
-  /** Milliseconds left, when paused. */
-  pauseRemaining?: number
-}
-
-/** The server's acknowledgement of a stored message. */
-export interface PubAck {
-  /** The stream that stored it. */
-  stream: string
-  /** Its stream sequence. */
-  seq: number
-  /** True when it was a duplicate (same msg id) and not stored again. */
-  duplicate: boolean
-  /** The JetStream domain, if any. */
-  domain?: string
-}
-
 /** Options of `publish()`. */
 export interface PublishOptions {
   /** Headers to send. */
   headers?: Record<string, string | string[]>
   /** Reply subject for the receiver to answer on. */
   reply?: string
-}
-
-/** What pipelined publishes ended with. */
-export interface PublishSummary {
-  /** Publishes the server acknowledged. */
-  acked: number
-  /** Of those, duplicates not stored again. */
-  duplicates: number
-  /** Highest stream sequence acknowledged. */
-  lastSeq: number
 }
 
 /** What `purgeStream()` removes. */
@@ -957,20 +983,6 @@ export interface PurgeOptions {
   keep?: number
   /** Remove messages below this sequence (not with `keep`). */
   sequence?: number
-}
-
-/** The numbers of one queue. */
-export interface QueueSize {
-  /** Jobs waiting to be taken. */
-  ready: number
-  /** Jobs taken by a worker and not finished yet. */
-  reserved: number
-  /** Jobs waiting for their time (`later`, `release(delay)`, backoff). */
-  delayed: number
-  /** Failed jobs of this queue in the failed-jobs store. */
-  failed: number
-  /** Milliseconds the oldest ready job has waited (0 when none). */
-  oldestAge: number
 }
 
 /** Options of `request()`. */

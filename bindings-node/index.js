@@ -9,7 +9,7 @@ const native = loadAddon()
 
 const {
   Client, ConsumerMessages, JetStream, Job, JsMessage, KvWatch, Message, Subscription,
-  WorkerLoop,
+  WorkerLoop, checkWorkerHook,
 } = native
 
 // The core's error codes, read from the addon (the one table is natskit::ErrorCode::ALL).
@@ -191,17 +191,10 @@ Client.prototype.subscribe = function subscribe(subject, options) {
   return sub
 }
 
-// A job remembers the Promise of the call that finished it, so a worker knows when its
-// handler finished the job itself (release, fail, delete, complete) and what came of it.
-const FINISHING = Symbol('natskit.finishing')
-for (const method of ['complete', 'delete', 'release', 'fail', 'error']) {
-  const finish = Job.prototype[method]
-  Job.prototype[method] = function (...args) {
-    if (method === 'fail' && args[0] instanceof Error) args[0] = args[0].message
-    const finishing = finish.apply(this, args)
-    if (this[FINISHING] === undefined) this[FINISHING] = finishing
-    return finishing
-  }
+// `fail(reason)` also takes an Error: its message is the reason.
+const nativeFail = Job.prototype.fail
+Job.prototype.fail = function fail(reason) {
+  return nativeFail.call(this, reason instanceof Error ? reason.message : reason)
 }
 
 /** The (exception, message, trace) core records for a thrown value. */
@@ -248,6 +241,17 @@ class Worker extends EventEmitter {
     if (typeof handler !== 'function') throw new TypeError('handler must be a function')
     this.#handlers.set(name, handler)
     return this
+  }
+
+  /** Listens to a hook (core's names) or `stopped`; an unknown name throws INVALID_ARGUMENT. */
+  on(hook, listener) {
+    if (hook !== 'stopped') checkWorkerHook(hook)
+    return super.on(hook, listener)
+  }
+
+  once(hook, listener) {
+    if (hook !== 'stopped') checkWorkerHook(hook)
+    return super.once(hook, listener)
   }
 
   /** Registers a hook called with (job, error) when a job named `name` fails for good. */
@@ -337,29 +341,16 @@ class Worker extends EventEmitter {
     } catch (err) {
       error = err
     }
-    let finishing = job[FINISHING]
-    if (finishing === undefined) {
-      finishing = error === null ? job.complete() : job.error(...describe(error))
-    }
-    const event = await finishing
+    const event = await (error === null ? job.settle() : job.settle(...describe(error)))
     if (error !== null) this.emit('exception', job, error, event)
-    switch (event.event) {
-      case 'processed':
-      case 'deleted':
-        this.emit('processed', job, event)
-        break
-      case 'released':
-      case 'retrying':
-        this.emit('released', job, event)
-        break
-      case 'failed': {
-        const reason = error !== null ? error : new Error(event.reason)
-        this.emit('failed', job, reason, event)
-        const hook = this.#failedHooks.get(job.name) || this.#failedHooks.get('*')
-        if (hook) await hook(job, reason)
-        break
-      }
+    if (event.hook !== 'failed') {
+      this.emit(event.hook, job, event)
+      return
     }
+    const reason = error !== null ? error : new Error(event.reason)
+    this.emit('failed', job, reason, event)
+    const hook = this.#failedHooks.get(job.name) || this.#failedHooks.get('*')
+    if (hook) await hook(job, reason)
   }
 }
 

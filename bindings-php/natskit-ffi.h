@@ -446,6 +446,8 @@ natskit_status natskit_worker_new(const natskit_client *client,
                                   const char *options_json,
                                   natskit_worker **worker_out);
 
+natskit_status natskit_worker_hook_check(const char *name);
+
 natskit_status natskit_worker_next(const natskit_worker *worker,
                                    int64_t wait_ms,
                                    natskit_worker_step *step_out,

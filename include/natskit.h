@@ -99,7 +99,7 @@ typedef uint32_t natskit_duration_unit;
 // A connection to NATS (opaque). Safe to use from several threads at once.
 typedef struct natskit_client natskit_client;
 
-// A reserved job (opaque). Its text accessors lend pointers valid until `natskit_job_free`.
+// A reserved job (opaque): core's job handle and its texts, lent until `natskit_job_free`.
 typedef struct natskit_job natskit_job;
 
 // The JetStream API of one connection (opaque; domain and API timeout from the connection's
@@ -352,7 +352,7 @@ void natskit_kv_free(natskit_kv *kv);
 // `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
 // "expected_last_subject_seq", "ttl" (ms, a whole number of seconds of at least 1000),
 // "headers"}`. `*ack_json_out` is
-// `{"stream", "seq", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
+// `{"stream", "sequence", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
 natskit_status natskit_js_publish(const natskit_js *js,
                                   const char *subject,
                                   const void *data,
@@ -372,7 +372,7 @@ natskit_status natskit_js_publisher_publish(const natskit_js_publisher *publishe
                                             size_t len,
                                             const char *options_json);
 
-// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_seq"}`
+// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_sequence"}`
 // since the last wait, or the call fails with the first publish error.
 natskit_status natskit_js_publisher_wait(const natskit_js_publisher *publisher,
                                          char **summary_json_out);
@@ -731,6 +731,11 @@ void natskit_prefetch_free(natskit_prefetch *prefetch);
 natskit_status natskit_worker_new(const natskit_client *client,
                                   const char *options_json,
                                   natskit_worker **worker_out);
+
+// Checks a worker hook name: `processing`, `processed`, `released`, `exception` or `failed`
+// (the `"hook"` of a job event says which one hears it); `NATSKIT_STATUS_INVALID_ARGUMENT`
+// naming the hooks otherwise.
+natskit_status natskit_worker_hook_check(const char *name);
 
 // Waits up to `wait_ms` (at most the `sleep` option; `NATSKIT_NO_WAIT` and
 // `NATSKIT_TIMEOUT_DEFAULT` = only what is ready) for the next job. Writes the step;

@@ -130,9 +130,3 @@ pub(crate) fn owned_bytes(data: &[u8]) -> (*mut u8, usize) {
     let len = boxed.len();
     (Box::into_raw(boxed).cast::<u8>(), len)
 }
-
-/// A time as RFC 3339 text.
-pub(crate) fn rfc3339(t: time::OffsetDateTime) -> Result<String> {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| Error::new(ErrorCode::Serialization, format!("time: {e}")))
-}

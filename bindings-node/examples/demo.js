@@ -11,7 +11,7 @@ async function jetstream(nc) {
   await js.createConsumer('NODE_DEMO', { durable_name: 'reader', ack_policy: 'explicit' })
   const batch = await js.fetch('NODE_DEMO', 'reader', 3, { timeout: 2000 })
   for (const m of batch) {
-    console.log(`node: pulled ${m.subject} ${m.string()} (stream seq ${m.metadata.streamSeq}, delivery ${m.metadata.delivered})`)
+    console.log(`node: pulled ${m.subject} ${m.string()} (stream seq ${m.metadata.stream_seq}, delivery ${m.metadata.delivered})`)
     await m.doubleAck()
   }
   const info = await js.consumerInfo('NODE_DEMO', 'reader')

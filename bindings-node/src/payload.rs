@@ -134,3 +134,20 @@ pub fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
         other => other,
     }
 }
+
+/// A core type as the plain object its serde form gives, so every host sees core's field
+/// names (`sequence`, `last_sequence`, `oldest_age`, ...).
+pub fn plain<T: serde::Serialize>(
+    value: natskit::Result<T>,
+) -> crate::error::Outcome<serde_json::Value> {
+    crate::error::Outcome(value.and_then(|v| Ok(serde_json::to_value(v)?)))
+}
+
+/// [`plain`] with the durations of `object` in Node's milliseconds (job events, queue sizes).
+pub fn plain_in_ms<T: serde::Serialize>(
+    object: natskit::units::Object,
+    value: natskit::Result<T>,
+) -> crate::error::Outcome<serde_json::Value> {
+    let value = value.and_then(|v| Ok(serde_json::to_value(v)?));
+    crate::error::Outcome(value.map(|v| object.to_host(v, natskit::Unit::Milliseconds)))
+}

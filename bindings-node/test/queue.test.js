@@ -57,9 +57,10 @@ test('push, pop, delete: the job round-trips and leaves the queue', async () => 
   assert.equal(job.attempts, 1)
   assert.equal(job.isFinished, false)
   await sizes(q, [0, 1, 0, 0])
-  assert.deepEqual(await job.delete(), { event: 'deleted', id })
+  assert.deepEqual(await job.delete(), { event: 'deleted', hook: 'processed', id })
   assert.equal(job.isFinished, true)
-  await assert.rejects(job.complete(), { code: 'QUEUE' })
+  await assert.rejects(job.complete(), { code: 'QUEUE', message: /already finished/ })
+  await assert.rejects(job.release(1), { code: 'QUEUE' })
   await sizes(q, [0, 0, 0, 0])
   assert.equal(await q.pop(200), null)
   await assert.rejects(q.push('X', 1, { backoff: 'soon' }), { code: 'INVALID_ARGUMENT' })
@@ -85,12 +86,17 @@ test('tries exhausted: failed store and dead-letter message carry the error', as
   for (const name of ['processing', 'processed', 'released', 'exception', 'failed']) {
     worker.on(name, (job, second) => events.push([name, name === 'exception' ? second.name : undefined]))
   }
+  const retries = []
+  worker.on('released', (job, event) => retries.push([event.event, event.hook]))
+  assert.throws(() => worker.on('retrying', () => {}), { code: 'INVALID_ARGUMENT', message: /`released` hears `retrying`/ })
+  assert.throws(() => new Worker(nc, { queue: ['emails'] }), { code: 'INVALID_ARGUMENT' })
   const result = await worker.run()
   assert.equal(result.reason, 'max_jobs')
   assert.deepEqual([result.processed, result.retried, result.failed], [0, 1, 1])
   assert.deepEqual(seen, [1, 2])
   assert.deepEqual(events.map((e) => e[0]), ['processing', 'exception', 'released', 'processing', 'exception', 'failed'])
   assert.equal(events[1][1], 'TypeError')
+  assert.deepEqual(retries, [['retrying', 'released']])
   assert.deepEqual(hooked, [[id, 'boom 2']])
 
   const failed = await q.failed().get(id)
@@ -102,7 +108,7 @@ test('tries exhausted: failed store and dead-letter message carry the error', as
   assert.equal(failed.payload.job, 'Flaky')
   assert.deepEqual(failed.payload.data, { n: 1 })
   assert.equal(failed.payload.attempts, 2)
-  assert.ok(failed.failedAt > Date.now() / 1000 - 60)
+  assert.ok(failed.failed_at > Date.now() / 1000 - 60)
 
   const dead = (await dlq.next(2000)).json()
   assert.equal(dead.id, id)

@@ -167,7 +167,7 @@ final class JetStream
      * `expected_last_seq`, `expected_last_msg_id`, `expected_last_subject_seq`, `ttl` (seconds),
      * `headers`.
      *
-     * @return array{stream: string, seq: int, duplicate: bool, domain: ?string}
+     * @return array{stream: string, sequence: int, duplicate: bool, domain: ?string}
      */
     public function publish(string $subject, mixed $payload = '', array $options = []): array
     {

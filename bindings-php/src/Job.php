@@ -8,7 +8,8 @@ use FFI\CData;
 
 /**
  * A reserved job. Finish it once with complete(), delete(), release(), fail() or error();
- * each returns what happened (`['event' => 'processed'|'deleted'|'released'|'retrying'|'failed', 'id' => …]`).
+ * each returns what happened (`['event' => 'processed'|'deleted'|'released'|'retrying'|'failed',
+ * 'hook' => 'processed'|'released'|'failed', 'id' => …]`). Finishing twice is a QueueException.
  */
 final class Job
 {
@@ -145,13 +146,13 @@ final class Job
     /** True once deleted (or completed). */
     public function isDeleted(): bool
     {
-        return in_array($this->event['event'] ?? null, ['deleted', 'processed'], true);
+        return ($this->event['hook'] ?? null) === 'processed';
     }
 
     /** True once released (or put back for a retry). */
     public function isReleased(): bool
     {
-        return in_array($this->event['event'] ?? null, ['released', 'retrying'], true);
+        return ($this->event['hook'] ?? null) === 'released';
     }
 
     /** True once failed for good. */

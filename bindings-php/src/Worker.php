@@ -10,7 +10,7 @@ use NatsKit\Exception\QueueException;
 
 /**
  * Runs PHP handlers for jobs, keyed by job name, on the PHP thread (`php artisan queue:work`
- * done by natskit's worker runtime). Options use the seed's names: `queue` (`'high,default'`
+ * done by natskit's worker runtime). Options use the seed's names: `queues` (`'high,default'`
  * or a list, in priority order), `tries`, `timeout`, `sleep`, `once`, `stop_when_empty`,
  * `max_jobs`, `max_time`, `memory` (MB, measured with memory_get_usage), `rest`.
  *
@@ -22,9 +22,6 @@ use NatsKit\Exception\QueueException;
  */
 final class Worker
 {
-    /** Events listeners can subscribe to with on(). */
-    public const EVENTS = ['processing', 'processed', 'released', 'exception', 'failed'];
-
     private ?CData $handle;
     /** @var array<string, callable(Job): mixed> */
     private array $handlers = [];
@@ -42,7 +39,6 @@ final class Worker
         $json = $options === [] ? null : Payload::json((object) $options);
         Library::check(Library::ffi()->natskit_worker_new($client->handle(), $json, \FFI::addr($handle)));
         $this->handle = $handle;
-        $this->listeners = array_fill_keys(self::EVENTS, []);
     }
 
     public function __destruct()
@@ -74,15 +70,15 @@ final class Worker
     }
 
     /**
-     * Listens to an event: `processing($job)`, `processed($job, $event)`, `released($job, $delay)`,
-     * `exception($job, $error)`, `failed($job, $error)`.
+     * Listens to a hook (core's names, the same in every host): `processing($job)`,
+     * `processed($job, $event)` (completed or deleted), `released($job, $event)` (released, or
+     * put back for a retry: `$event['event']` is `retrying`), `exception($job, $error)`,
+     * `failed($job, $error)`. An unknown name is an InvalidArgumentException.
      */
-    public function on(string $event, callable $listener): self
+    public function on(string $hook, callable $listener): self
     {
-        if (!isset($this->listeners[$event])) {
-            throw new InvalidArgumentException("unknown worker event {$event}; use one of " . implode(', ', self::EVENTS), 1);
-        }
-        $this->listeners[$event][] = $listener;
+        Library::check(Library::ffi()->natskit_worker_hook_check($hook));
+        $this->listeners[$hook][] = $listener;
         return $this;
     }
 
@@ -159,11 +155,11 @@ final class Worker
             }
         }
         $event = $job->event();
-        match ($event['event']) {
-            'processed', 'deleted' => $this->emit('processed', $job, $event),
-            'released', 'retrying' => $this->emit('released', $job, $event['delay']),
-            'failed' => $this->jobFailed($job, $error ?? new QueueException($event['reason'], 14)),
-        };
+        if ($event['hook'] === 'failed') {
+            $this->jobFailed($job, $error ?? new QueueException($event['reason'], 14));
+        } else {
+            $this->emit($event['hook'], $job, $event);
+        }
         return null;
     }
 
@@ -178,7 +174,7 @@ final class Worker
 
     private function emit(string $event, mixed ...$arguments): void
     {
-        foreach ($this->listeners[$event] as $listener) {
+        foreach ($this->listeners[$event] ?? [] as $listener) {
             $listener(...$arguments);
         }
     }
@@ -203,14 +199,13 @@ final class Worker
         };
     }
 
-    /** Seed-style options (`queue` as 'a,b', dashed names) as the library's. */
+    /** Seed-style options (`queues` as 'a,b', dashed names) as the library's. */
     private static function normalise(array $options): array
     {
         $out = [];
         foreach ($options as $key => $value) {
             $key = str_replace('-', '_', (string) $key);
-            if ($key === 'queue' || $key === 'queues') {
-                $key = 'queues';
+            if ($key === 'queues') {
                 $value = is_string($value) ? array_map('trim', explode(',', $value)) : array_values($value);
             }
             $out[$key] = $value;

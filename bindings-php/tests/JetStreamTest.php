@@ -146,9 +146,9 @@ final class JetStreamTest extends ServerTestCase
     {
         $this->js->createStream((new StreamConfig('PUB', ['pub.>']))->withStorage(StreamConfig::STORAGE_MEMORY));
         $ack = $this->js->publish('pub.a', 'x', ['msg_id' => 'm-1', 'headers' => ['X-K' => 'v']]);
-        $this->assertSame(['stream' => 'PUB', 'seq' => 1, 'duplicate' => false, 'domain' => null], $ack);
+        $this->assertSame(['stream' => 'PUB', 'sequence' => 1, 'duplicate' => false, 'domain' => null], $ack);
         $this->assertTrue($this->js->publish('pub.a', 'x', ['msg_id' => 'm-1'])['duplicate']);
-        $this->assertSame(2, $this->js->publish('pub.a', 'y', ['expected_last_seq' => 1])['seq']);
+        $this->assertSame(2, $this->js->publish('pub.a', 'y', ['expected_last_seq' => 1])['sequence']);
         try {
             $this->js->publish('pub.a', 'z', ['expected_last_seq' => 1]);
             $this->fail('a wrong expected last sequence is refused');

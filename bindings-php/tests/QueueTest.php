@@ -88,12 +88,12 @@ final class QueueTest extends ServerTestCase
         $this->assertSame('ProcessOrder', $job->payload()['job']);
         $this->assertSizes($queue, 0, 1, 0, 0);
 
-        $this->assertSame(['event' => 'deleted', 'id' => $id], $job->delete());
+        $this->assertSame(['event' => 'deleted', 'hook' => 'processed', 'id' => $id], $job->delete());
         $this->assertTrue($job->isDeleted());
         try {
             $job->release();
             $this->fail('a finished job cannot be finished again');
-        } catch (InvalidArgumentException $e) {
+        } catch (QueueException $e) {
             $this->assertStringContainsString('already finished', $e->getMessage());
         }
         $this->assertSizes($queue, 0, 0, 0, 0);
@@ -267,7 +267,7 @@ final class QueueTest extends ServerTestCase
         $seen = [];
         $events = [];
         $failedHook = [];
-        $worker = $this->client->worker(['queue' => 'high,default', 'sleep' => 0.5, 'stop_when_empty' => true]);
+        $worker = $this->client->worker(['queues' => 'high,default', 'sleep' => 0.5, 'stop_when_empty' => true]);
         $worker
             ->handle('ProcessOrder', function (Job $job) use (&$seen): void {
                 $seen[] = $job->getPayload()['id'];
@@ -281,10 +281,20 @@ final class QueueTest extends ServerTestCase
             ->failed('GiveUp', function (Job $job, \Throwable $e) use (&$failedHook): void {
                 $failedHook[] = [$job->getName(), get_class($e), $e->getMessage()];
             });
-        foreach (Worker::EVENTS as $name) {
+        foreach (['processing', 'processed', 'released', 'exception', 'failed'] as $name) {
             $worker->on($name, function (Job $job) use (&$events, $name): void {
                 $events[] = "{$name}:{$job->getName()}";
             });
+        }
+        $retries = [];
+        $worker->on('released', function (Job $job, array $event) use (&$retries): void {
+            $retries[] = [$event['event'], $event['hook'], $event['id'] === $job->getJobId()];
+        });
+        try {
+            $worker->on('retrying', fn () => null);
+            $this->fail('retrying is an event, heard by the released hook');
+        } catch (InvalidArgumentException $e) {
+            $this->assertStringContainsString('`released` hears `retrying`', $e->getMessage());
         }
 
         $this->assertSame('empty', $worker->run());
@@ -301,6 +311,7 @@ final class QueueTest extends ServerTestCase
             'processing:Unknown', 'failed:Unknown',
             'processing:Explode', 'exception:Explode', 'failed:Explode',
         ], $events);
+        $this->assertSame([['retrying', 'released', true]], $retries);
         $this->assertSame(['jobs' => 6, 'processed' => 2, 'retried' => 1, 'failed' => 3], $worker->stats());
         $this->assertSizes($low, 0, 0, 0, 3);
     }
@@ -327,6 +338,12 @@ final class QueueTest extends ServerTestCase
         $this->assertSame([1, 2, 3], $done);
         $this->assertSizes($queue, 0, 0, 0, 0);
 
+        try {
+            $this->client->worker(['queue' => 'default']);
+            $this->fail('the option is queues');
+        } catch (InvalidArgumentException $e) {
+            $this->assertStringContainsString('queue', $e->getMessage());
+        }
         $this->expectException(InvalidArgumentException::class);
         $this->client->worker(['concurrency' => 4]);
     }

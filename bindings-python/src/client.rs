@@ -17,6 +17,7 @@ use crate::payload;
 use crate::queue::{self, AsyncQueue, Queue};
 use crate::runtime::{awaitable, seconds, wait, Ready};
 use crate::subscription::{AsyncSubscription, Subscription};
+use crate::twins::both;
 
 /// The arguments of one publish, converted while the GIL is held.
 struct Outgoing {
@@ -29,13 +30,13 @@ struct Outgoing {
 impl Outgoing {
     fn new(
         subject: String,
-        data: &Bound<'_, PyAny>,
+        data: Option<&Bound<'_, PyAny>>,
         headers: Option<&Bound<'_, PyAny>>,
         reply: Option<String>,
     ) -> PyResult<Self> {
         Ok(Outgoing {
             subject,
-            data: payload::to_bytes(data)?,
+            data: data.map(payload::to_bytes).transpose()?.unwrap_or_default(),
             headers: headers::optional(headers)?,
             reply,
         })
@@ -166,58 +167,24 @@ impl Client {
     }
 }
 
-#[pymethods]
 impl Client {
-    /// Publishes `data` (bytes, str, or a JSON-serialisable value) to `subject`.
-    #[pyo3(signature = (subject, data=None, *, headers=None, reply=None))]
-    fn publish(
-        &self,
-        py: Python<'_>,
-        subject: String,
-        data: Option<&Bound<'_, PyAny>>,
-        headers: Option<&Bound<'_, PyAny>>,
-        reply: Option<String>,
-    ) -> PyResult<()> {
-        let out = Outgoing::new(subject, &none_or(py, data), headers, reply)?;
-        wait(py, out.publish(&self.core))?.py_err()
-    }
+    const ASYNCIO: bool = false;
+}
 
-    /// Publishes every payload of `payloads` to `subject` in one call; returns the count.
-    #[pyo3(signature = (subject, payloads, *, headers=None))]
-    fn publish_many(
-        &self,
-        py: Python<'_>,
-        subject: &str,
-        payloads: &Bound<'_, PyAny>,
-        headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<usize> {
-        let all = self::payloads(payloads)?;
-        let headers = headers::optional(headers)?;
-        wait(py, publish_all(&self.core, subject, all, headers))?.py_err()
-    }
+/// `natskit.aio._with_callback`: awaits the subscription, then feeds `callback` from a task.
+static WITH_CALLBACK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-    /// Returns once the server has processed everything published so far.
-    fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, self.core.flush())?.py_err()
-    }
+/// A connection used with `await`.
+#[pyclass(module = "natskit.aio", name = "Client", frozen)]
+pub struct AsyncClient {
+    pub(crate) core: natskit::Client,
+}
 
-    /// Sends a request and returns the first reply; `timeout` in seconds
-    /// (`None`: the connection's `request_timeout`).
-    #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None))]
-    fn request(
-        &self,
-        py: Python<'_>,
-        subject: String,
-        data: Option<&Bound<'_, PyAny>>,
-        timeout: Option<f64>,
-        headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Message> {
-        let timeout = seconds(timeout, "timeout")?;
-        let out = Outgoing::new(subject, &none_or(py, data), headers, None)?;
-        let reply = wait(py, out.request(&self.core, timeout))?.py_err()?;
-        Ok(Message::sync(reply))
-    }
+impl AsyncClient {
+    const ASYNCIO: bool = true;
+}
 
+both! { Client {
     /// Subscribes (wildcards allowed, optionally in a queue group). With `callback`,
     /// messages are handed to it by `process()` on the thread that calls `process`.
     #[pyo3(signature = (subject, *, queue=None, callback=None))]
@@ -241,29 +208,6 @@ impl Client {
     #[pyo3(signature = (timeout=0.0))]
     fn process(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<usize> {
         self.dispatch.process(py, seconds(timeout, "timeout")?)
-    }
-
-    /// Drains every subscription, then closes.
-    fn drain(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, self.core.drain())?.py_err()
-    }
-
-    /// Flushes and closes; closing twice does nothing.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, self.core.close())?.py_err()
-    }
-
-    /// Counters: in_msgs, out_msgs, in_bytes, out_bytes, reconnects, dropped.
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.core.stats())
-    }
-
-    /// The oldest connection event not yet taken (`{"event": "reconnected", ...}`), if any.
-    fn poll_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.core
-            .poll_event()
-            .map(|e| payload::to_python(py, &e))
-            .transpose()
     }
 
     /// Waits up to `timeout` seconds (`None`: forever) for the next connection event.
@@ -295,18 +239,6 @@ impl Client {
         Ok(Queue::new(queue::open(&self.core, name, connection)?))
     }
 
-    /// The largest payload the server accepts, in bytes.
-    #[getter]
-    fn max_payload(&self) -> usize {
-        self.core.max_payload()
-    }
-
-    /// True once closed or drained.
-    #[getter]
-    fn is_closed(&self) -> bool {
-        self.core.is_closed()
-    }
-
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
@@ -315,79 +247,7 @@ impl Client {
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
         self.close(py)
     }
-
-    fn __repr__(&self) -> String {
-        format!("Client({:?})", self.core)
-    }
-}
-
-/// `natskit.aio._with_callback`: awaits the subscription, then feeds `callback` from a task.
-static WITH_CALLBACK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// A connection used with `await`.
-#[pyclass(module = "natskit.aio", name = "Client", frozen)]
-pub struct AsyncClient {
-    pub(crate) core: natskit::Client,
-}
-
-#[pymethods]
-impl AsyncClient {
-    /// Publishes `data` (bytes, str, or a JSON-serialisable value) to `subject`.
-    #[pyo3(signature = (subject, data=None, *, headers=None, reply=None))]
-    fn publish<'py>(
-        &self,
-        py: Python<'py>,
-        subject: String,
-        data: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-        reply: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let out = Outgoing::new(subject, &none_or(py, data), headers, reply)?;
-        let core = self.core.clone();
-        awaitable(py, async move { out.publish(&core).await.py_err() })
-    }
-
-    /// Publishes every payload of `payloads` to `subject`; returns the count.
-    #[pyo3(signature = (subject, payloads, *, headers=None))]
-    fn publish_many<'py>(
-        &self,
-        py: Python<'py>,
-        subject: String,
-        payloads: &Bound<'py, PyAny>,
-        headers: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let all = self::payloads(payloads)?;
-        let headers = headers::optional(headers)?;
-        let core = self.core.clone();
-        awaitable(py, async move {
-            publish_all(&core, &subject, all, headers).await.py_err()
-        })
-    }
-
-    /// Completes once the server has processed everything published so far.
-    fn flush<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        awaitable(py, async move { core.flush().await.py_err() })
-    }
-
-    /// Sends a request; the awaitable returns the first reply.
-    #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None))]
-    fn request<'py>(
-        &self,
-        py: Python<'py>,
-        subject: String,
-        data: Option<&Bound<'py, PyAny>>,
-        timeout: Option<f64>,
-        headers: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = seconds(timeout, "timeout")?;
-        let out = Outgoing::new(subject, &none_or(py, data), headers, None)?;
-        let core = self.core.clone();
-        awaitable(py, async move {
-            Ok(AsyncMsg(out.request(&core, timeout).await.py_err()?))
-        })
-    }
-
+}, AsyncClient {
     /// Subscribes; with `callback` (a function or coroutine function) a task on the
     /// running loop calls it for each message.
     #[pyo3(signature = (subject, *, queue=None, callback=None))]
@@ -416,31 +276,6 @@ impl AsyncClient {
         }
     }
 
-    /// Drains every subscription, then closes.
-    fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        awaitable(py, async move { core.drain().await.py_err() })
-    }
-
-    /// Flushes and closes; closing twice does nothing.
-    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        awaitable(py, async move { core.close().await.py_err() })
-    }
-
-    /// Counters: in_msgs, out_msgs, in_bytes, out_bytes, reconnects, dropped.
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.core.stats())
-    }
-
-    /// The oldest connection event not yet taken, if any.
-    fn poll_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.core
-            .poll_event()
-            .map(|e| payload::to_python(py, &e))
-            .transpose()
-    }
-
     /// Waits for the next connection event (a dict).
     fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
@@ -459,18 +294,6 @@ impl AsyncClient {
         Ok(AsyncQueue::new(queue::open(&self.core, name, connection)?))
     }
 
-    /// The largest payload the server accepts, in bytes.
-    #[getter]
-    fn max_payload(&self) -> usize {
-        self.core.max_payload()
-    }
-
-    /// True once closed or drained.
-    #[getter]
-    fn is_closed(&self) -> bool {
-        self.core.is_closed()
-    }
-
     fn __aenter__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         Ok(Ready::new(py, slf)?.into_any())
@@ -484,9 +307,98 @@ impl AsyncClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.close(py)
     }
+}, shared {
+    /// Counters: in_msgs, out_msgs, in_bytes, out_bytes, reconnects, dropped.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        payload::to_python(py, &self.core.stats())
+    }
+
+    /// The oldest connection event not yet taken (`{"event": "reconnected", ...}`), if any.
+    fn poll_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.core
+            .poll_event()
+            .map(|e| payload::to_python(py, &e))
+            .transpose()
+    }
+
+    /// The largest payload the server accepts, in bytes.
+    #[getter]
+    fn max_payload(&self) -> usize {
+        self.core.max_payload()
+    }
+
+    /// True once closed or drained.
+    #[getter]
+    fn is_closed(&self) -> bool {
+        self.core.is_closed()
+    }
 
     fn __repr__(&self) -> String {
         format!("Client({:?})", self.core)
+    }
+};
+    /// Publishes `data` (bytes, str, or a JSON-serialisable value) to `subject`.
+    #[pyo3(signature = (subject, data=None, *, headers=None, reply=None))]
+    fn publish(&self, subject: [String], data: [Option<&Bound<'_, PyAny>>], headers: [Option<&Bound<'_, PyAny>>], reply: [Option<String>]) -> () {
+        let (out, core) = (Outgoing::new(subject, data, headers, reply)?, self.core.clone());
+        async move { out.publish(&core).await.py_err() }
+    }
+
+    /// Publishes every payload of `payloads` to `subject` in one call; returns the count.
+    #[pyo3(signature = (subject, payloads, *, headers=None))]
+    fn publish_many(&self, subject: [String], payloads: [&Bound<'_, PyAny>], headers: [Option<&Bound<'_, PyAny>>]) -> usize {
+        let (all, headers) = (self::payloads(payloads)?, headers::optional(headers)?);
+        let core = self.core.clone();
+        async move { publish_all(&core, &subject, all, headers).await.py_err() }
+    }
+
+    /// Returns once the server has processed everything published so far.
+    fn flush(&self) -> () {
+        let core = self.core.clone();
+        async move { core.flush().await.py_err() }
+    }
+
+    /// Sends a request and returns the first reply; `timeout` in seconds
+    /// (`None`: the connection's `request_timeout`).
+    #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None))]
+    fn request(&self, subject: [String], data: [Option<&Bound<'_, PyAny>>], timeout: [Option<f64>], headers: [Option<&Bound<'_, PyAny>>]) -> Reply {
+        let timeout = seconds(timeout, "timeout")?;
+        let (out, core) = (Outgoing::new(subject, data, headers, None)?, self.core.clone());
+        async move {
+            let msg = out.request(&core, timeout).await.py_err()?;
+            Ok(Reply { msg, asyncio: Self::ASYNCIO })
+        }
+    }
+
+    /// Drains every subscription, then closes.
+    fn drain(&self) -> () {
+        let core = self.core.clone();
+        async move { core.drain().await.py_err() }
+    }
+
+    /// Flushes and closes; closing twice does nothing.
+    fn close(&self) -> () {
+        let core = self.core.clone();
+        async move { core.close().await.py_err() }
+    }
+}
+
+/// A reply on its way to Python: a `Message`, or an `aio.Message` for the asyncio client.
+struct Reply {
+    msg: natskit::Message,
+    asyncio: bool,
+}
+
+impl<'py> IntoPyObject<'py> for Reply {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        match self.asyncio {
+            true => Ok(AsyncMsg(self.msg).into_pyobject(py)?.into_any()),
+            false => Ok(Bound::new(py, Message::sync(self.msg))?.into_any()),
+        }
     }
 }
 
@@ -501,9 +413,4 @@ impl<'py> IntoPyObject<'py> for EventValue {
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
         payload::to_python(py, &self.0)
     }
-}
-
-/// A missing payload is empty.
-fn none_or<'py>(py: Python<'py>, data: Option<&Bound<'py, PyAny>>) -> Bound<'py, PyAny> {
-    data.cloned().unwrap_or_else(|| py.None().into_bound(py))
 }

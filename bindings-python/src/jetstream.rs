@@ -18,6 +18,7 @@ use crate::error::{to_py, IntoPy};
 use crate::headers::{self, Headers};
 use crate::payload;
 use crate::runtime::{awaitable, seconds, wait};
+use crate::twins::both;
 
 /// A config from a dict and/or keyword fields (keywords win), durations in seconds (core
 /// converts them: the context's unit is seconds).
@@ -53,12 +54,7 @@ impl<'py> IntoPyObject<'py> for Json {
     }
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-/// A stored message as a dict: subject, seq, headers, data, time.
+/// A stored message as a dict: core's fields (subject, sequence, headers, time) and data.
 struct Stored(js::StoredMessage);
 
 impl<'py> IntoPyObject<'py> for Stored {
@@ -68,17 +64,15 @@ impl<'py> IntoPyObject<'py> for Stored {
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
         let m = self.0;
-        let d = PyDict::new(py);
-        d.set_item("subject", m.subject)?;
-        d.set_item("seq", m.sequence)?;
+        let d = payload::to_python(py, &m)?.cast_into::<PyDict>()?;
         d.set_item("headers", Headers { inner: m.headers })?;
         d.set_item("data", PyBytes::new(py, &m.payload))?;
-        d.set_item("time", rfc3339(m.time))?;
         Ok(d.into_any())
     }
 }
 
-/// A key-value entry as a dict: bucket, key, value, revision, created, operation, delta.
+/// A key-value entry as a dict: core's fields (bucket, key, revision, created, operation,
+/// delta) and value.
 struct Entry(js::KvEntry);
 
 impl<'py> IntoPyObject<'py> for Entry {
@@ -87,15 +81,8 @@ impl<'py> IntoPyObject<'py> for Entry {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let e = self.0;
-        let d = PyDict::new(py);
-        d.set_item("bucket", e.bucket)?;
-        d.set_item("key", e.key)?;
-        d.set_item("value", PyBytes::new(py, &e.value))?;
-        d.set_item("revision", e.revision)?;
-        d.set_item("created", rfc3339(e.created))?;
-        d.set_item("operation", e.operation.as_str())?;
-        d.set_item("delta", e.delta)?;
+        let d = payload::to_python(py, &self.0)?.cast_into::<PyDict>()?;
+        d.set_item("value", PyBytes::new(py, &self.0.value))?;
         Ok(d.into_any())
     }
 }
@@ -158,41 +145,6 @@ fn pause_until(until: &Bound<'_, PyAny>) -> PyResult<time::OffsetDateTime> {
     };
     time::OffsetDateTime::from_unix_timestamp_nanos((unix * 1e9) as i128)
         .map_err(|e| to_py(crate::queue::invalid_error(format!("until: {e}"))))
-}
-
-/// Generates the blocking and the awaitable form of each JetStream method from one body
-/// that converts the arguments (GIL held) and returns the core future.
-/// Argument types are written in brackets so pyo3 sees their tokens (`**kwargs` must be
-/// spelled `Option<...>`); `{ ... }` after each class name holds its other methods.
-macro_rules! both {
-    ($sync:ident { $($sync_extra:tt)* }, $async:ident { $($async_extra:tt)* }; $(
-        $(#[$meta:meta])*
-        fn $name:ident(&$s:ident $(, $arg:ident : [$($ty:tt)*])*) -> $out:ty $body:block
-    )*) => {
-        #[pymethods]
-        impl $sync {
-            $(
-                $(#[$meta])*
-                fn $name(&$s, py: Python<'_> $(, $arg: $($ty)*)*) -> PyResult<$out> {
-                    let future = $body;
-                    wait(py, future)?
-                }
-            )*
-            $($sync_extra)*
-        }
-
-        #[pymethods]
-        impl $async {
-            $(
-                $(#[$meta])*
-                fn $name<'py>(&$s, py: Python<'py> $(, $arg: $($ty)*)*) -> PyResult<Bound<'py, PyAny>> {
-                    let future = $body;
-                    awaitable(py, future)
-                }
-            )*
-            $($async_extra)*
-        }
-    };
 }
 
 /// The JetStream context of a connection, used with blocking calls (`Client.jetstream()`).
@@ -704,7 +656,7 @@ both! { Publisher {
         }
     }
 
-    /// Waits for every outstanding ack: acked, duplicates, last_seq since the last `wait`,
+    /// Waits for every outstanding ack: acked, duplicates, last_sequence since the last `wait`,
     /// or raises the first failure.
     fn wait(&self) -> Json {
         let publisher = self.inner.clone();

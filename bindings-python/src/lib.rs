@@ -14,6 +14,7 @@ mod queue;
 mod runtime;
 mod server;
 mod subscription;
+mod twins;
 
 use pyo3::prelude::*;
 
@@ -89,6 +90,11 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<queue::QueueSize>()?;
     m.add_class::<queue::WorkerStats>()?;
     m.add_class::<queue::QueueWorker>()?;
+    m.add_function(wrap_pyfunction!(queue::check_worker_hook, m)?)?;
+    m.add(
+        "WORKER_HOOKS",
+        pyo3::types::PyTuple::new(m.py(), queue::worker_hooks())?,
+    )?;
     m.add_class::<queue::AsyncQueueWorker>()?;
     m.add_class::<server::LocalServer>()?;
     m.add_class::<runtime::Ready>()?;

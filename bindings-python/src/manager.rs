@@ -11,6 +11,7 @@ use crate::client::{AsyncClient, Client};
 use crate::error::IntoPy;
 use crate::payload;
 use crate::runtime::{awaitable, wait};
+use crate::twins::both;
 
 /// Reads a config given as a dict (the JSON form), a file path (TOML or JSON),
 /// or `None` (the environment).
@@ -31,8 +32,7 @@ pub struct Manager {
     clients: Mutex<HashMap<String, Py<Client>>>,
 }
 
-#[pymethods]
-impl Manager {
+both! { Manager {
     #[new]
     #[pyo3(signature = (config=None))]
     fn new(config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
@@ -40,12 +40,6 @@ impl Manager {
             core: Arc::new(natskit::Manager::new(self::config(config)?)),
             clients: Mutex::new(HashMap::new()),
         })
-    }
-
-    /// A manager configured from `NATSKIT_CONFIG` or the `NATS_*` variables.
-    #[staticmethod]
-    fn from_env() -> PyResult<Self> {
-        Manager::new(None)
     }
 
     /// The named connection (`None`: the default), connecting on first use. The same
@@ -76,18 +70,6 @@ impl Manager {
         wait(py, self.core.close_all())?.py_err()
     }
 
-    /// The configured connection names.
-    #[getter]
-    fn names(&self) -> Vec<String> {
-        self.core.config().names()
-    }
-
-    /// The name of the default connection.
-    #[getter]
-    fn default(&self) -> String {
-        self.core.config().default.clone()
-    }
-
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
@@ -96,34 +78,13 @@ impl Manager {
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
         self.close_all(py)
     }
-}
-
-impl Manager {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Py<Client>>> {
-        self.clients.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Named connections for asyncio, each opened on first use.
-#[pyclass(module = "natskit.aio", name = "Manager", frozen)]
-pub struct AsyncManager {
-    core: Arc<natskit::Manager>,
-}
-
-#[pymethods]
-impl AsyncManager {
+}, AsyncManager {
     #[new]
     #[pyo3(signature = (config=None))]
     fn new(config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         Ok(AsyncManager {
             core: Arc::new(natskit::Manager::new(self::config(config)?)),
         })
-    }
-
-    /// A manager configured from `NATSKIT_CONFIG` or the `NATS_*` variables.
-    #[staticmethod]
-    fn from_env() -> PyResult<Self> {
-        AsyncManager::new(None)
     }
 
     /// The named connection (`None`: the default), connecting on first use.
@@ -152,18 +113,6 @@ impl AsyncManager {
         awaitable(py, async move { core.close_all().await.py_err() })
     }
 
-    /// The configured connection names.
-    #[getter]
-    fn names(&self) -> Vec<String> {
-        self.core.config().names()
-    }
-
-    /// The name of the default connection.
-    #[getter]
-    fn default(&self) -> String {
-        self.core.config().default.clone()
-    }
-
     fn __aenter__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         Ok(crate::runtime::Ready::new(py, slf)?.into_any())
@@ -177,4 +126,35 @@ impl AsyncManager {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.close_all(py)
     }
+}, shared {
+    /// A manager configured from `NATSKIT_CONFIG` or the `NATS_*` variables.
+    #[staticmethod]
+    fn from_env() -> PyResult<Self> {
+        Self::new(None)
+    }
+
+    /// The configured connection names.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.core.config().names()
+    }
+
+    /// The name of the default connection.
+    #[getter]
+    fn default(&self) -> String {
+        self.core.config().default.clone()
+    }
+};
+}
+
+impl Manager {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Py<Client>>> {
+        self.clients.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Named connections for asyncio, each opened on first use.
+#[pyclass(module = "natskit.aio", name = "Manager", frozen)]
+pub struct AsyncManager {
+    core: Arc<natskit::Manager>,
 }

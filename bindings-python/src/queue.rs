@@ -3,7 +3,8 @@
 //! `Async*` twins return awaitables. The worker loop with its handlers and hooks is
 //! `natskit/worker.py`; every queue rule (tries, backoff, timeouts, stop conditions) is core's.
 
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use natskit::queue::{self as core, Outcome, PushOptions, Step, WorkerOptions};
@@ -15,6 +16,7 @@ use crate::client::{AsyncClient, Client};
 use crate::error::{to_py, IntoPy};
 use crate::payload;
 use crate::runtime::{awaitable, seconds, wait};
+use crate::twins::both;
 
 /// The core client behind a `natskit.Client` or `natskit.aio.Client`.
 pub fn core_client(client: &Bound<'_, PyAny>) -> PyResult<natskit::Client> {
@@ -258,91 +260,19 @@ impl From<core::WorkerStats> for WorkerStats {
     }
 }
 
-/// A core job while Python holds it, and the outcome a handler chose inside a worker.
-struct Held {
-    job: Mutex<Option<core::Job>>,
-    decided: Mutex<Option<Outcome>>,
-    in_worker: bool,
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if let Some(job) = self.job.get_mut().ok().and_then(Option::take) {
-            natskit::runtime::enter(|| drop(job));
-        }
-    }
-}
-
-/// A job taken from a queue. Outside a worker, `delete`/`release`/`fail`/`complete`
-/// finish it at once and return the event; inside a worker they record the outcome,
-/// which the worker applies when the handler returns.
+/// A job taken from a queue: core's job handle. `complete`/`delete`/`release`/`fail` finish
+/// it once (through its worker when it came from one) and return the event dict; a second
+/// finish raises `QueueError`.
 #[pyclass(module = "natskit", name = "Job", subclass, frozen)]
 pub struct Job {
-    held: Held,
-    id: String,
-    name: String,
-    queue: String,
-    attempts: u32,
-    timeout: Option<f64>,
-    data: serde_json::Value,
+    handle: Arc<core::JobHandle>,
 }
 
 impl Job {
-    fn new(job: core::Job, in_worker: bool) -> Job {
+    fn new(job: core::Job, worker: Option<Arc<core::Worker>>) -> Job {
         Job {
-            id: job.id().to_string(),
-            name: job.name().to_string(),
-            queue: job.queue().name().to_string(),
-            attempts: job.attempts(),
-            timeout: job.envelope().timeout,
-            data: job.payload().clone(),
-            held: Held {
-                job: Mutex::new(Some(job)),
-                decided: Mutex::new(None),
-                in_worker,
-            },
+            handle: Arc::new(core::JobHandle::new(job, worker)),
         }
-    }
-
-    fn finished_error(&self) -> PyErr {
-        invalid(format!(
-            "job {} ({}) is already finished",
-            self.id, self.name
-        ))
-    }
-
-    /// Takes the core job to finish it with `outcome`; `None` inside a worker (recorded).
-    fn settle(&self, outcome: Outcome) -> PyResult<Option<core::Job>> {
-        if self.held.in_worker {
-            let mut decided = self.held.decided.lock().unwrap();
-            if decided.is_some() {
-                return Err(self.finished_error());
-            }
-            *decided = Some(outcome);
-            return Ok(None);
-        }
-        match self.held.job.lock().unwrap().take() {
-            Some(job) => Ok(Some(job)),
-            None => Err(self.finished_error()),
-        }
-    }
-
-    /// The core job and the outcome for a worker's finish (`error` from the handler).
-    fn for_finish(&self, error: Option<&Bound<'_, PyAny>>) -> PyResult<(core::Job, Outcome)> {
-        let job = self
-            .held
-            .job
-            .lock()
-            .unwrap()
-            .take()
-            .ok_or_else(|| self.finished_error())?;
-        let decided = self.held.decided.lock().unwrap().take();
-        let outcome = match (decided, error) {
-            (Some(o), _) => o,
-            (None, Some(e)) if !e.is_none() => error_outcome(e)?,
-            (None, _) => Outcome::Success,
-        };
-        Ok((job, outcome))
     }
 }
 
@@ -392,95 +322,116 @@ impl<'py> IntoPyObject<'py> for EventValue {
     }
 }
 
-async fn finish_alone(job: core::Job, outcome: Outcome) -> PyResult<EventValue> {
-    Ok(EventValue(job.finish(outcome, None, None).await.py_err()?))
-}
-
 #[pymethods]
 impl Job {
     /// The job id.
     #[getter]
     fn id(&self) -> &str {
-        &self.id
+        self.handle.id()
     }
 
     /// The job's name (its handler key), e.g. `ProcessOrder`.
     #[getter]
     fn name(&self) -> &str {
-        &self.name
+        self.handle.name()
     }
 
     /// The queue it came from.
     #[getter]
     fn queue(&self) -> &str {
-        &self.queue
+        self.handle.queue()
     }
 
     /// This attempt's number (1 on the first run).
     #[getter]
     fn attempts(&self) -> u32 {
-        self.attempts
+        self.handle.attempts()
     }
 
-    /// The job's own timeout in seconds, if it set one.
+    /// Attempts allowed (0 = unlimited).
+    #[getter]
+    fn max_tries(&self) -> u32 {
+        self.handle.max_tries()
+    }
+
+    /// Seconds this run may take (the job's, else the worker's), if limited.
     #[getter]
     fn timeout(&self) -> Option<f64> {
-        self.timeout
+        self.handle.timeout()
     }
 
     /// The payload (any JSON value).
     #[getter]
     fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.data)
+        payload::to_python(py, self.handle.payload())
     }
 
-    /// True once finished (or, inside a worker, once the handler chose an outcome).
+    /// True once finished.
     #[getter]
     fn is_finished(&self) -> bool {
-        self.held.job.lock().unwrap().is_none() || self.held.decided.lock().unwrap().is_some()
+        self.handle.is_finished()
     }
 
     /// Completes the job: it leaves the queue.
-    fn complete(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+    fn complete(&self, py: Python<'_>) -> PyResult<EventValue> {
         self.finish_now(py, Outcome::Success)
     }
 
     /// Deletes the job: it leaves the queue without counting as failed.
-    fn delete(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+    fn delete(&self, py: Python<'_>) -> PyResult<EventValue> {
         self.finish_now(py, Outcome::Delete)
     }
 
     /// Puts the job back, available again after `delay` seconds.
     #[pyo3(signature = (delay=0.0))]
-    fn release(&self, py: Python<'_>, delay: f64) -> PyResult<Option<Py<PyAny>>> {
+    fn release(&self, py: Python<'_>, delay: f64) -> PyResult<EventValue> {
         self.finish_now(py, release(delay)?)
     }
 
     /// Fails the job now (failed-jobs store, dead-letter subject); `reason` is a str or exception.
     #[pyo3(signature = (reason=None))]
-    fn fail(
-        &self,
-        py: Python<'_>,
-        reason: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Option<Py<PyAny>>> {
+    fn fail(&self, py: Python<'_>, reason: Option<&Bound<'_, PyAny>>) -> PyResult<EventValue> {
         self.finish_now(py, fail(reason)?)
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Job(id={:?}, name={:?}, queue={:?}, attempts={})",
-            self.id, self.name, self.queue, self.attempts
+            self.handle.id(),
+            self.handle.name(),
+            self.handle.queue(),
+            self.handle.attempts()
         )
     }
 }
 
 impl Job {
-    fn finish_now(&self, py: Python<'_>, outcome: Outcome) -> PyResult<Option<Py<PyAny>>> {
-        let Some(job) = self.settle(outcome.clone())? else {
-            return Ok(None);
+    fn finish_now(&self, py: Python<'_>, outcome: Outcome) -> PyResult<EventValue> {
+        let handle = self.handle.clone();
+        let event = wait(py, async move { handle.finish(outcome).await })?.py_err()?;
+        Ok(EventValue(event))
+    }
+
+    /// Awaitable: finishes the job with `outcome`.
+    fn finish_later<'py>(&self, py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+        let handle = self.handle.clone();
+        awaitable(py, async move {
+            Ok(EventValue(handle.finish(outcome).await.py_err()?))
+        })
+    }
+
+    /// What a worker calls when the handler returned: the handler's own finish, else
+    /// `error`'s outcome, else success.
+    fn settle(
+        &self,
+        error: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<impl Future<Output = PyResult<EventValue>> + Send + 'static> {
+        let outcome = match error {
+            Some(e) if !e.is_none() => error_outcome(e)?,
+            _ => Outcome::Success,
         };
-        let event = wait(py, finish_alone(job, outcome))??;
-        Ok(Some(event.into_pyobject(py)?.unbind()))
+        let handle = self.handle.clone();
+        Ok(async move { Ok(EventValue(handle.settle(outcome).await.py_err()?)) })
     }
 }
 
@@ -489,19 +440,15 @@ impl Job {
 pub struct AsyncJob;
 
 impl AsyncJob {
-    fn create(py: Python<'_>, job: core::Job, in_worker: bool) -> PyResult<Bound<'_, AsyncJob>> {
+    fn create(
+        py: Python<'_>,
+        job: core::Job,
+        worker: Option<Arc<core::Worker>>,
+    ) -> PyResult<Bound<'_, AsyncJob>> {
         Bound::new(
             py,
-            PyClassInitializer::from(Job::new(job, in_worker)).add_subclass(AsyncJob),
+            PyClassInitializer::from(Job::new(job, worker)).add_subclass(AsyncJob),
         )
-    }
-
-    fn finish_later<'py>(slf: PyRef<'py, Self>, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        match slf.as_super().settle(outcome.clone())? {
-            Some(job) => awaitable(py, finish_alone(job, outcome)),
-            None => Ok(crate::runtime::Ready::new(py, py.None())?.into_any()),
-        }
     }
 }
 
@@ -509,19 +456,18 @@ impl AsyncJob {
 impl AsyncJob {
     /// Completes the job: it leaves the queue.
     fn complete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJob::finish_later(slf, Outcome::Success)
+        slf.as_super().finish_later(slf.py(), Outcome::Success)
     }
 
     /// Deletes the job: it leaves the queue without counting as failed.
     fn delete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJob::finish_later(slf, Outcome::Delete)
+        slf.as_super().finish_later(slf.py(), Outcome::Delete)
     }
 
     /// Puts the job back, available again after `delay` seconds.
     #[pyo3(signature = (delay=0.0))]
     fn release<'py>(slf: PyRef<'py, Self>, delay: f64) -> PyResult<Bound<'py, PyAny>> {
-        let outcome = release(delay)?;
-        AsyncJob::finish_later(slf, outcome)
+        slf.as_super().finish_later(slf.py(), release(delay)?)
     }
 
     /// Fails the job now; `reason` is a str or exception.
@@ -530,8 +476,7 @@ impl AsyncJob {
         slf: PyRef<'py, Self>,
         reason: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let outcome = fail(reason)?;
-        AsyncJob::finish_later(slf, outcome)
+        slf.as_super().finish_later(slf.py(), fail(reason)?)
     }
 }
 
@@ -539,18 +484,27 @@ impl AsyncJob {
 struct Jobs {
     jobs: Vec<core::Job>,
     asyncio: bool,
-    in_worker: bool,
+    worker: Option<Arc<core::Worker>>,
 }
 
 impl Jobs {
+    fn new(jobs: Vec<core::Job>, asyncio: bool, worker: Option<Arc<core::Worker>>) -> Jobs {
+        Jobs {
+            jobs,
+            asyncio,
+            worker,
+        }
+    }
+
     fn into_py_list<'py>(self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
         self.jobs
             .into_iter()
             .map(|j| {
+                let worker = self.worker.clone();
                 Ok(if self.asyncio {
-                    AsyncJob::create(py, j, self.in_worker)?.into_any()
+                    AsyncJob::create(py, j, worker)?.into_any()
                 } else {
-                    Bound::new(py, Job::new(j, self.in_worker))?.into_any()
+                    Bound::new(py, Job::new(j, worker))?.into_any()
                 })
             })
             .collect()
@@ -590,6 +544,7 @@ impl<'py> IntoPyObject<'py> for Jobs {
 struct NextStep {
     step: Step,
     asyncio: bool,
+    worker: Arc<core::Worker>,
 }
 
 impl<'py> IntoPyObject<'py> for NextStep {
@@ -602,7 +557,7 @@ impl<'py> IntoPyObject<'py> for NextStep {
             Step::Job(job) => MaybeJob(Jobs {
                 jobs: vec![job],
                 asyncio: self.asyncio,
-                in_worker: true,
+                worker: Some(self.worker),
             })
             .into_pyobject(py),
             Step::Idle => Ok(py.None().into_bound(py)),
@@ -639,6 +594,8 @@ pub fn open(client: &natskit::Client, name: &str, connection: &str) -> PyResult<
 }
 
 impl Queue {
+    const ASYNCIO: bool = false;
+
     /// Wraps a core queue.
     pub fn new(core: core::Queue) -> Self {
         Queue { core }
@@ -646,213 +603,95 @@ impl Queue {
 }
 
 impl AsyncQueue {
+    const ASYNCIO: bool = true;
+
     /// Wraps a core queue.
     pub fn new(core: core::Queue) -> Self {
         AsyncQueue { core }
     }
 }
 
-#[pymethods]
-impl Queue {
-    /// The queue's name.
-    #[getter]
-    fn name(&self) -> &str {
-        self.core.name()
-    }
-
-    /// Pushes job `name` with `data` (any JSON value); returns its id once stored, or
-    /// `None` when a job with the same `unique_key` is pending (policy `ignore`). Options:
-    /// `tries`/`max_tries`, `backoff` (seconds or list), `retry_until` (seconds from now),
-    /// `max_exceptions`, `timeout`, `unique_key`, `delay`, `id`, `display_name`.
-    #[pyo3(signature = (name, data=None, **options))]
-    fn push(
-        &self,
-        py: Python<'_>,
-        name: String,
-        data: Option<&Bound<'_, PyAny>>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Option<String>> {
-        let push = Push::new(name, data, options)?;
-        wait(py, push.run(&self.core, None))?.py_err()
-    }
-
-    /// Pushes many jobs with up to 256 stores in flight; returns their ids (in order, `None`
-    /// for ignored unique duplicates) once all are stored. `jobs` is an iterable of dicts
-    /// `{"job": name, "data": value, **options}` with `push`'s options as keys.
-    fn push_many(&self, py: Python<'_>, jobs: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
-        let jobs = new_jobs(jobs)?;
-        wait(py, self.core.push_many(&jobs))?.py_err()
-    }
-
-    /// Pushes a job that becomes available after `delay` seconds.
-    #[pyo3(signature = (delay, name, data=None, **options))]
-    fn later(
-        &self,
-        py: Python<'_>,
-        delay: f64,
-        name: String,
-        data: Option<&Bound<'_, PyAny>>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Option<String>> {
-        let delay = seconds(Some(delay), "delay")?;
-        let push = Push::new(name, data, options)?;
-        wait(py, push.run(&self.core, delay))?.py_err()
-    }
-
-    /// Takes the next job, waiting up to `timeout` seconds; `None` when none came.
-    #[pyo3(signature = (timeout=0.0))]
-    fn pop(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
-        let timeout = pop_timeout(timeout)?;
-        let jobs = wait(py, self.core.pop(timeout))?.py_err()?;
-        let jobs = Jobs {
-            jobs: jobs.into_iter().collect(),
-            asyncio: false,
-            in_worker: false,
-        };
-        Ok(MaybeJob(jobs).into_pyobject(py)?.unbind())
-    }
-
-    /// Takes up to `max` jobs, waiting up to `timeout` seconds for the first.
-    #[pyo3(signature = (max, timeout=0.0))]
-    fn pop_many(&self, py: Python<'_>, max: usize, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
-        let timeout = pop_timeout(timeout)?;
-        let jobs = wait(py, self.core.pop_many(max, timeout))?.py_err()?;
-        let jobs = Jobs {
-            jobs,
-            asyncio: false,
-            in_worker: false,
-        };
-        Ok(jobs.into_pyobject(py)?.unbind())
-    }
-
-    /// Ready, reserved, delayed and failed counts and the oldest waiting job's age.
-    fn size(&self, py: Python<'_>) -> PyResult<QueueSize> {
-        Ok(wait(py, self.core.size())?.py_err()?.into())
-    }
-
-    /// Removes every waiting and delayed job; returns how many.
-    fn clear(&self, py: Python<'_>) -> PyResult<u64> {
-        wait(py, self.core.clear())?.py_err()
-    }
-
+both! { Queue {
     /// The connection's failed-jobs store.
     fn failed(&self) -> FailedJobs {
         FailedJobs {
             core: self.core.failed(),
         }
     }
-
-    fn __repr__(&self) -> String {
-        format!("Queue({:?})", self.core.name())
-    }
-}
-
-#[pymethods]
-impl AsyncQueue {
-    /// The queue's name.
-    #[getter]
-    fn name(&self) -> &str {
-        self.core.name()
-    }
-
-    /// Pushes job `name` with `data`; the awaitable returns its id (see `natskit.Queue.push`).
-    #[pyo3(signature = (name, data=None, **options))]
-    fn push<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        data: Option<&Bound<'py, PyAny>>,
-        options: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let push = Push::new(name, data, options)?;
-        let queue = self.core.clone();
-        awaitable(py, async move { push.run(&queue, None).await.py_err() })
-    }
-
-    /// Pushes many jobs (see `natskit.Queue.push_many`); the awaitable returns their ids.
-    fn push_many<'py>(
-        &self,
-        py: Python<'py>,
-        jobs: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let jobs = new_jobs(jobs)?;
-        let queue = self.core.clone();
-        awaitable(py, async move { queue.push_many(&jobs).await.py_err() })
-    }
-
-    /// Pushes a job that becomes available after `delay` seconds.
-    #[pyo3(signature = (delay, name, data=None, **options))]
-    fn later<'py>(
-        &self,
-        py: Python<'py>,
-        delay: f64,
-        name: String,
-        data: Option<&Bound<'py, PyAny>>,
-        options: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let delay = seconds(Some(delay), "delay")?;
-        let push = Push::new(name, data, options)?;
-        let queue = self.core.clone();
-        awaitable(py, async move { push.run(&queue, delay).await.py_err() })
-    }
-
-    /// Takes the next job, waiting up to `timeout` seconds; `None` when none came.
-    #[pyo3(signature = (timeout=0.0))]
-    fn pop<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = pop_timeout(timeout)?;
-        let queue = self.core.clone();
-        awaitable(py, async move {
-            let job = queue.pop(timeout).await.py_err()?;
-            Ok(MaybeJob(Jobs {
-                jobs: job.into_iter().collect(),
-                asyncio: true,
-                in_worker: false,
-            }))
-        })
-    }
-
-    /// Takes up to `max` jobs, waiting up to `timeout` seconds for the first.
-    #[pyo3(signature = (max, timeout=0.0))]
-    fn pop_many<'py>(
-        &self,
-        py: Python<'py>,
-        max: usize,
-        timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = pop_timeout(timeout)?;
-        let queue = self.core.clone();
-        awaitable(py, async move {
-            Ok(Jobs {
-                jobs: queue.pop_many(max, timeout).await.py_err()?,
-                asyncio: true,
-                in_worker: false,
-            })
-        })
-    }
-
-    /// Ready, reserved, delayed and failed counts and the oldest waiting job's age.
-    fn size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let queue = self.core.clone();
-        awaitable(py, async move {
-            Ok(QueueSize::from(queue.size().await.py_err()?))
-        })
-    }
-
-    /// Removes every waiting and delayed job; returns how many.
-    fn clear<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let queue = self.core.clone();
-        awaitable(py, async move { queue.clear().await.py_err() })
-    }
-
+}, AsyncQueue {
     /// The connection's failed-jobs store.
     fn failed(&self) -> AsyncFailedJobs {
         AsyncFailedJobs {
             core: self.core.failed(),
         }
     }
+}, shared {
+    /// The queue's name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.core.name()
+    }
 
     fn __repr__(&self) -> String {
         format!("Queue({:?})", self.core.name())
+    }
+};
+    /// Pushes job `name` with `data` (any JSON value); returns its id once stored, or
+    /// `None` when a job with the same `unique_key` is pending (policy `ignore`). Options:
+    /// `tries`/`max_tries`, `backoff` (seconds or list), `retry_until` (seconds from now),
+    /// `max_exceptions`, `timeout`, `unique_key`, `delay`, `id`, `display_name`.
+    #[pyo3(signature = (name, data=None, **options))]
+    fn push(&self, name: [String], data: [Option<&Bound<'_, PyAny>>], options: [Option<&Bound<'_, PyDict>>]) -> Option<String> {
+        let (push, queue) = (Push::new(name, data, options)?, self.core.clone());
+        async move { push.run(&queue, None).await.py_err() }
+    }
+
+    /// Pushes many jobs with up to 256 stores in flight; returns their ids (in order, `None`
+    /// for ignored unique duplicates) once all are stored. `jobs` is an iterable of dicts
+    /// `{"job": name, "data": value, **options}` with `push`'s options as keys.
+    fn push_many(&self, jobs: [&Bound<'_, PyAny>]) -> Vec<Option<String>> {
+        let (jobs, queue) = (new_jobs(jobs)?, self.core.clone());
+        async move { queue.push_many(&jobs).await.py_err() }
+    }
+
+    /// Pushes a job that becomes available after `delay` seconds.
+    #[pyo3(signature = (delay, name, data=None, **options))]
+    fn later(&self, delay: [f64], name: [String], data: [Option<&Bound<'_, PyAny>>], options: [Option<&Bound<'_, PyDict>>]) -> Option<String> {
+        let delay = seconds(Some(delay), "delay")?;
+        let (push, queue) = (Push::new(name, data, options)?, self.core.clone());
+        async move { push.run(&queue, delay).await.py_err() }
+    }
+
+    /// Takes the next job, waiting up to `timeout` seconds; `None` when none came.
+    #[pyo3(signature = (timeout=0.0))]
+    fn pop(&self, timeout: [Option<f64>]) -> MaybeJob {
+        let (timeout, queue) = (pop_timeout(timeout)?, self.core.clone());
+        async move {
+            let job = queue.pop(timeout).await.py_err()?;
+            Ok(MaybeJob(Jobs::new(job.into_iter().collect(), Self::ASYNCIO, None)))
+        }
+    }
+
+    /// Takes up to `max` jobs, waiting up to `timeout` seconds for the first.
+    #[pyo3(signature = (max, timeout=0.0))]
+    fn pop_many(&self, max: [usize], timeout: [Option<f64>]) -> Jobs {
+        let (timeout, queue) = (pop_timeout(timeout)?, self.core.clone());
+        async move {
+            let jobs = queue.pop_many(max, timeout).await.py_err()?;
+            Ok(Jobs::new(jobs, Self::ASYNCIO, None))
+        }
+    }
+
+    /// Ready, reserved, delayed and failed counts and the oldest waiting job's age.
+    fn size(&self) -> QueueSize {
+        let queue = self.core.clone();
+        async move { Ok(QueueSize::from(queue.size().await.py_err()?)) }
+    }
+
+    /// Removes every waiting and delayed job; returns how many.
+    fn clear(&self) -> u64 {
+        let queue = self.core.clone();
+        async move { queue.clear().await.py_err() }
     }
 }
 
@@ -866,111 +705,69 @@ pub struct FailedJobs {
     core: core::FailedJobs,
 }
 
-#[pymethods]
-impl FailedJobs {
-    /// Failed jobs, oldest first (only `queue`'s when given).
-    #[pyo3(signature = (queue=None))]
-    fn list(&self, py: Python<'_>, queue: Option<&str>) -> PyResult<Vec<FailedJob>> {
-        Ok(failed_list(wait(py, self.core.list(queue))?.py_err()?))
-    }
-
-    /// How many failed jobs there are (only `queue`'s when given).
-    #[pyo3(signature = (queue=None))]
-    fn count(&self, py: Python<'_>, queue: Option<&str>) -> PyResult<u64> {
-        wait(py, self.core.count(queue))?.py_err()
-    }
-
-    /// One failed job (`NotFoundError` when there is none with this id).
-    fn get(&self, py: Python<'_>, id: &str) -> PyResult<FailedJob> {
-        let inner = wait(py, self.core.get(id))?.py_err()?;
-        Ok(FailedJob { inner })
-    }
-
-    /// Puts failed jobs back onto their queues with attempts reset; returns their ids.
-    fn retry(&self, py: Python<'_>, ids: Vec<String>) -> PyResult<Vec<String>> {
-        wait(py, self.core.retry(&ids))?.py_err()
-    }
-
-    /// Retries every failed job; returns their ids.
-    fn retry_all(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        wait(py, self.core.retry_all())?.py_err()
-    }
-
-    /// Removes one failed job; false when there was none with this id.
-    fn forget(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
-        wait(py, self.core.forget(id))?.py_err()
-    }
-
-    /// Removes every failed job (only those older than `hours` when given); returns how many.
-    #[pyo3(signature = (hours=None))]
-    fn flush(&self, py: Python<'_>, hours: Option<f64>) -> PyResult<u64> {
-        let older = self::hours(hours)?;
-        wait(py, self.core.flush(older))?.py_err()
-    }
-}
-
 /// The failed-jobs store of a connection, used with `await`.
 #[pyclass(module = "natskit.aio", name = "FailedJobs", frozen)]
 pub struct AsyncFailedJobs {
     core: core::FailedJobs,
 }
 
-#[pymethods]
-impl AsyncFailedJobs {
+both! { FailedJobs {}, AsyncFailedJobs {};
     /// Failed jobs, oldest first (only `queue`'s when given).
     #[pyo3(signature = (queue=None))]
-    fn list<'py>(&self, py: Python<'py>, queue: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+    fn list(&self, queue: [Option<String>]) -> Vec<FailedJob> {
         let core = self.core.clone();
-        awaitable(py, async move {
-            Ok(failed_list(core.list(queue.as_deref()).await.py_err()?))
-        })
+        async move { Ok(failed_list(core.list(queue.as_deref()).await.py_err()?)) }
     }
 
     /// How many failed jobs there are (only `queue`'s when given).
     #[pyo3(signature = (queue=None))]
-    fn count<'py>(&self, py: Python<'py>, queue: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+    fn count(&self, queue: [Option<String>]) -> u64 {
         let core = self.core.clone();
-        awaitable(
-            py,
-            async move { core.count(queue.as_deref()).await.py_err() },
-        )
+        async move { core.count(queue.as_deref()).await.py_err() }
     }
 
     /// One failed job (`NotFoundError` when there is none with this id).
-    fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn get(&self, id: [String]) -> FailedJob {
         let core = self.core.clone();
-        awaitable(py, async move {
-            Ok(FailedJob {
-                inner: core.get(&id).await.py_err()?,
-            })
-        })
+        async move { Ok(FailedJob { inner: core.get(&id).await.py_err()? }) }
     }
 
     /// Puts failed jobs back onto their queues with attempts reset; returns their ids.
-    fn retry<'py>(&self, py: Python<'py>, ids: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+    fn retry(&self, ids: [Vec<String>]) -> Vec<String> {
         let core = self.core.clone();
-        awaitable(py, async move { core.retry(&ids).await.py_err() })
+        async move { core.retry(&ids).await.py_err() }
     }
 
     /// Retries every failed job; returns their ids.
-    fn retry_all<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn retry_all(&self) -> Vec<String> {
         let core = self.core.clone();
-        awaitable(py, async move { core.retry_all().await.py_err() })
+        async move { core.retry_all().await.py_err() }
     }
 
     /// Removes one failed job; false when there was none with this id.
-    fn forget<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn forget(&self, id: [String]) -> bool {
         let core = self.core.clone();
-        awaitable(py, async move { core.forget(&id).await.py_err() })
+        async move { core.forget(&id).await.py_err() }
     }
 
     /// Removes every failed job (only those older than `hours` when given); returns how many.
     #[pyo3(signature = (hours=None))]
-    fn flush<'py>(&self, py: Python<'py>, hours: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let older = self::hours(hours)?;
-        let core = self.core.clone();
-        awaitable(py, async move { core.flush(older).await.py_err() })
+    fn flush(&self, hours: [Option<f64>]) -> u64 {
+        let (older, core) = (self::hours(hours)?, self.core.clone());
+        async move { core.flush(older).await.py_err() }
     }
+}
+
+/// Checks a worker hook name (core's: the same in every host); `InvalidArgumentError`
+/// naming the hooks otherwise.
+#[pyfunction]
+pub fn check_worker_hook(name: &str) -> PyResult<()> {
+    core::WorkerHook::parse(name).map(drop).py_err()
+}
+
+/// The worker hooks' names, in the order they can fire.
+pub fn worker_hooks() -> Vec<&'static str> {
+    core::WorkerHook::ALL.iter().map(|h| h.as_str()).collect()
 }
 
 /// Builds a core worker from keyword options (the seed's names, see `WorkerOptions`).
@@ -987,11 +784,6 @@ fn core_worker(
     Ok((Arc::new(worker), options))
 }
 
-/// The worker options as a dict (for the Python loop: concurrency, timeout, sleep).
-fn options_dict<'py>(py: Python<'py>, options: &WorkerOptions) -> PyResult<Bound<'py, PyAny>> {
-    payload::to_python(py, options)
-}
-
 /// The native half of `natskit.Worker`: core's worker loop steps, called from host threads.
 #[pyclass(module = "natskit._native", name = "QueueWorker", frozen)]
 pub struct QueueWorker {
@@ -999,72 +791,8 @@ pub struct QueueWorker {
     options: WorkerOptions,
 }
 
-#[pymethods]
 impl QueueWorker {
-    #[new]
-    #[pyo3(signature = (client, connection="default", **options))]
-    fn new(
-        client: &Bound<'_, PyAny>,
-        connection: &str,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        let (core, options) = core_worker(client, connection, options)?;
-        Ok(QueueWorker { core, options })
-    }
-
-    /// The options with defaults filled in.
-    #[getter]
-    fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        options_dict(py, &self.options)
-    }
-
-    /// The next job (waiting up to `wait` seconds, at most `sleep`), `None` when idle,
-    /// or the stop reason (`"requested"`, `"once"`, `"empty"`, `"max_jobs"`, ...).
-    fn next(&self, py: Python<'_>, wait: f64) -> PyResult<Py<PyAny>> {
-        let wait_for = seconds(Some(wait), "wait")?.unwrap_or_default();
-        let step = self::wait(py, self.core.next(wait_for))?.py_err()?;
-        Ok(NextStep {
-            step,
-            asyncio: false,
-        }
-        .into_pyobject(py)?
-        .unbind())
-    }
-
-    /// Finishes `job` with the handler's outcome (the one it chose, else `error`'s, else
-    /// success) and returns the event dict.
-    #[pyo3(signature = (job, error=None))]
-    fn finish(
-        &self,
-        py: Python<'_>,
-        job: PyRef<'_, Job>,
-        error: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        let (job, outcome) = job.for_finish(error)?;
-        let event = wait(py, self.core.finish(job, outcome))?.py_err()?;
-        Ok(EventValue(event).into_pyobject(py)?.unbind())
-    }
-
-    /// Asks the worker to stop: running jobs finish, no new ones are taken.
-    fn stop(&self) {
-        self.core.stop()
-    }
-
-    /// True once a stop was requested.
-    #[getter]
-    fn is_stopping(&self) -> bool {
-        self.core.is_stopping()
-    }
-
-    /// The host's memory use in MB, checked against the `memory` option.
-    fn report_memory(&self, megabytes: u64) {
-        self.core.report_memory(megabytes)
-    }
-
-    /// Counters so far.
-    fn stats(&self) -> WorkerStats {
-        self.core.stats().into()
-    }
+    const ASYNCIO: bool = false;
 }
 
 /// The native half of `natskit.aio.Worker` (awaitable steps).
@@ -1074,8 +802,11 @@ pub struct AsyncQueueWorker {
     options: WorkerOptions,
 }
 
-#[pymethods]
 impl AsyncQueueWorker {
+    const ASYNCIO: bool = true;
+}
+
+both! { QueueWorker {}, AsyncQueueWorker {}, shared {
     #[new]
     #[pyo3(signature = (client, connection="default", **options))]
     fn new(
@@ -1084,40 +815,13 @@ impl AsyncQueueWorker {
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let (core, options) = core_worker(client, connection, options)?;
-        Ok(AsyncQueueWorker { core, options })
+        Ok(Self { core, options })
     }
 
     /// The options with defaults filled in.
     #[getter]
     fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        options_dict(py, &self.options)
-    }
-
-    /// Awaitable: the next job, `None` when idle, or the stop reason.
-    fn next<'py>(&self, py: Python<'py>, wait: f64) -> PyResult<Bound<'py, PyAny>> {
-        let wait_for = seconds(Some(wait), "wait")?.unwrap_or_default();
-        let core = self.core.clone();
-        awaitable(py, async move {
-            Ok(NextStep {
-                step: core.next(wait_for).await.py_err()?,
-                asyncio: true,
-            })
-        })
-    }
-
-    /// Awaitable: finishes `job` (see `QueueWorker.finish`) and returns the event dict.
-    #[pyo3(signature = (job, error=None))]
-    fn finish<'py>(
-        &self,
-        py: Python<'py>,
-        job: PyRef<'py, Job>,
-        error: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (job, outcome) = job.for_finish(error)?;
-        let core = self.core.clone();
-        awaitable(py, async move {
-            Ok(EventValue(core.finish(job, outcome).await.py_err()?))
-        })
+        payload::to_python(py, &self.options)
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
@@ -1139,5 +843,23 @@ impl AsyncQueueWorker {
     /// Counters so far.
     fn stats(&self) -> WorkerStats {
         self.core.stats().into()
+    }
+};
+    /// The next job (waiting up to `wait` seconds, at most `sleep`), `None` when idle,
+    /// or the stop reason (`"requested"`, `"once"`, `"empty"`, `"max_jobs"`, ...).
+    fn next(&self, wait: [f64]) -> NextStep {
+        let wait_for = seconds(Some(wait), "wait")?.unwrap_or_default();
+        let core = self.core.clone();
+        async move {
+            let step = core.next(wait_for).await.py_err()?;
+            Ok(NextStep { step, asyncio: Self::ASYNCIO, worker: core })
+        }
+    }
+
+    /// Finishes `job` with the handler's outcome (its own finish, else `error`'s, else
+    /// success) and returns the event dict.
+    #[pyo3(signature = (job, error=None))]
+    fn finish(&self, job: [PyRef<'_, Job>], error: [Option<&Bound<'_, PyAny>>]) -> EventValue {
+        job.settle(error)?
     }
 }

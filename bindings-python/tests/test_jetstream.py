@@ -67,15 +67,15 @@ def test_stream_config_round_trips_with_durations_in_seconds(js: natskit.JetStre
 def test_publish_ack_counters_messages_purge(js: natskit.JetStream, stream: str) -> None:
     subject = stream.lower()
     acks = [js.publish(f"{subject}.{i % 2}", {"i": i}, headers={"X-I": str(i)}) for i in range(10)]
-    assert [a["seq"] for a in acks] == list(range(1, 11))
+    assert [a["sequence"] for a in acks] == list(range(1, 11))
     assert acks[0]["stream"] == stream and acks[0]["duplicate"] is False
     state = js.stream_info(stream)["state"]
     assert (state["messages"], state["first_seq"], state["last_seq"]) == (10, 1, 10)
     msg = js.get_message(stream, 3)
-    assert msg["subject"] == f"{subject}.0" and msg["seq"] == 3 and msg["headers"]["x-i"] == "2"
+    assert msg["subject"] == f"{subject}.0" and msg["sequence"] == 3 and msg["headers"]["x-i"] == "2"
     assert msg["data"] == b'{"i":2}'
     last = js.get_last_message(stream, f"{subject}.1")
-    assert last["seq"] == 10
+    assert last["sequence"] == 10
     js.delete_message(stream, 3)
     with pytest.raises(natskit.NotFoundError):
         js.get_message(stream, 3)
@@ -88,10 +88,10 @@ def test_dedup_and_expected_last_sequence(js: natskit.JetStream, stream: str) ->
     subject = f"{stream.lower()}.x"
     first = js.publish(subject, b"a", msg_id="order-1")
     again = js.publish(subject, b"a", msg_id="order-1")
-    assert (again["seq"], again["duplicate"]) == (first["seq"], True)
-    assert js.publish(subject, b"b", expected_last_seq=first["seq"])["seq"] == first["seq"] + 1
+    assert (again["sequence"], again["duplicate"]) == (first["sequence"], True)
+    assert js.publish(subject, b"b", expected_last_seq=first["sequence"])["sequence"] == first["sequence"] + 1
     with pytest.raises(natskit.JetStreamError) as e:
-        js.publish(subject, b"c", expected_last_seq=first["seq"])
+        js.publish(subject, b"c", expected_last_seq=first["sequence"])
     assert e.value.server_code == 10071
     with pytest.raises(natskit.JetStreamError):
         js.publish(subject, b"d", expected_stream="OTHER")
@@ -201,7 +201,7 @@ def test_async_publisher_pipelines(js: natskit.JetStream, stream: str) -> None:
     publisher.publish(subject, b"dup", msg_id="d1")
     publisher.publish(subject, b"dup", msg_id="d1")
     summary = publisher.wait()
-    assert summary == {"acked": 2002, "duplicates": 1, "last_seq": 2001}
+    assert summary == {"acked": 2002, "duplicates": 1, "last_sequence": 2001}
     assert publisher.in_flight == 0
     assert js.stream_info(stream)["state"]["messages"] == 2001
 
@@ -256,7 +256,7 @@ async def test_asyncio_stream_fetch_acks_and_kv(server: LocalServer) -> None:
         await js.create_stream(name="AIO", subjects=["aio.js.>"], max_age=60)
         assert (await js.stream_info("AIO"))["config"]["max_age"] == 60.0
         ack = await js.publish("aio.js.a", b"1", msg_id="m")
-        assert (await js.publish("aio.js.a", b"1", msg_id="m"))["duplicate"] and ack["seq"] == 1
+        assert (await js.publish("aio.js.a", b"1", msg_id="m"))["duplicate"] and ack["sequence"] == 1
         publisher = js.publisher()
         await publisher.publish_many("aio.js.b", [b"2", b"3"])
         assert (await publisher.wait())["acked"] == 2

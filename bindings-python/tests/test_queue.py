@@ -65,10 +65,12 @@ def test_push_pop_delete(qc: natskit.Client) -> None:
     assert (job.id, job.name, job.queue, job.attempts) == (job_id, "SendEmail", "mail", 1)
     assert job.payload == {"to": "ada@example.com"}
     sizes(q, 0, 1, 0, 0)
-    assert job.delete() == {"event": "deleted", "id": job_id}
+    assert job.delete() == {"event": "deleted", "hook": "processed", "id": job_id}
     assert job.is_finished
-    with pytest.raises(natskit.InvalidArgumentError, match="already finished"):
+    with pytest.raises(natskit.QueueError, match="already finished"):
         job.complete()
+    with pytest.raises(natskit.QueueError, match="already finished"):
+        job.release(1)
     sizes(q, 0, 0, 0, 0)
     assert q.pop(timeout=0.2) is None
 
@@ -94,9 +96,15 @@ def test_tries_exhausted_go_to_failed_store_and_dead_letter_subject(server: Loca
         def gave_up(job: natskit.Job, error: BaseException) -> None:
             errors.append(error)
 
+        assert natskit.worker.EVENTS == ("processing", "processed", "released", "exception", "failed")
         for name in natskit.worker.EVENTS:
             worker.on(name)(lambda job, ev, name=name: events.append(name))
+        retries: List[Tuple[str, str]] = []
+        worker.on("released")(lambda job, ev: retries.append((ev["event"], ev["hook"])))
+        with pytest.raises(natskit.InvalidArgumentError, match="`released` hears `retrying`"):
+            worker.on("retrying")
         worker.run()
+        assert retries == [("retrying", "released")]
         assert runs == [1, 2]
         assert worker.stop_reason == "max_jobs"
         assert events == ["processing", "exception", "released", "processing", "exception", "failed"]
@@ -167,7 +175,7 @@ def test_max_exceptions_count_errors_not_releases(qc: natskit.Client) -> None:
     def mixed(job: natskit.Job) -> None:
         runs.append(job.attempts)
         if job.attempts % 2 == 1:
-            job.release(0)
+            assert job.release(0)["hook"] == "released"
         else:
             raise KeyError("bad")
 
@@ -358,6 +366,8 @@ def test_worker_handlers_hooks_and_concurrency(qc: natskit.Client) -> None:
         natskit.Worker(qc, bogus=1)
     with pytest.raises(ValueError):
         worker.on("nonsense")
+    with pytest.raises(natskit.InvalidArgumentError, match="unknown field"):
+        natskit.Worker(qc, queue=["pool"])
 
 
 def test_worker_max_jobs_and_default_handler(qc: natskit.Client) -> None:

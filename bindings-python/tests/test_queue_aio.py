@@ -39,7 +39,7 @@ async def test_push_pop_release_fail_from_asyncio(server: LocalServer) -> None:
         assert isinstance(job, aio.Job) and job.id == job_id
         assert job.attempts == 2, "the first pop was never finished: redelivered after retry_after"
         event = await job.release(0.3)
-        assert event == {"event": "released", "id": job_id, "delay": 0.3}
+        assert event == {"event": "released", "hook": "released", "id": job_id, "delay": 0.3}
         await sizes(q, 0, 0, 1, 0)
         job = await q.pop(timeout=3)
         assert job is not None and job.attempts == 3
@@ -52,7 +52,7 @@ async def test_push_pop_release_fail_from_asyncio(server: LocalServer) -> None:
         assert await failed.retry([job_id]) == [job_id]
         [retried] = await q.pop_many(10, timeout=2)
         assert (retried.id, retried.attempts) == (job_id, 1)
-        assert await retried.complete() == {"event": "processed", "id": job_id}
+        assert await retried.complete() == {"event": "processed", "hook": "processed", "id": job_id}
         assert await failed.forget(job_id) is False
         assert await failed.flush() == 0
         assert await failed.retry_all() == []
@@ -117,7 +117,8 @@ async def test_async_worker_stop_and_release_inside_handler(server: LocalServer)
         async def again(job: aio.Job) -> None:
             runs.append(job.attempts)
             if job.attempts < 3:
-                assert await job.release(0) is None
+                event = await job.release(0)
+                assert (event["event"], event["hook"], job.is_finished) == ("released", "released", True)
             else:
                 await job.delete()
                 worker.stop()

@@ -82,7 +82,7 @@ def jetstream_use(nc: natskit.Client) -> int:
     if msg is not None:
         msg.nak(delay=0.5)
     entry = js.create_kv("b").get("k")
-    return ack["seq"] + info["state"]["messages"] + (entry["revision"] if entry else 0)
+    return ack["sequence"] + info["state"]["messages"] + (entry["revision"] if entry else 0)
 
 
 async def async_jetstream_use(nc: aio.Client) -> int:

@@ -78,7 +78,7 @@ async fn streams_and_consumers(js: &Context) -> natskit::Result<()> {
         println!(
             "published {id} to {subject}: {} seq {}{}",
             ack.stream,
-            ack.seq,
+            ack.sequence,
             if ack.duplicate {
                 " (duplicate, not stored again)"
             } else {
@@ -99,7 +99,7 @@ async fn streams_and_consumers(js: &Context) -> natskit::Result<()> {
     let summary = publisher.wait().await?;
     println!(
         "pipelined 100 publishes: {} acked, last seq {}",
-        summary.acked, summary.last_seq
+        summary.acked, summary.last_sequence
     );
     js.purge_stream(
         STREAM,

@@ -149,6 +149,14 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
     }
 }
 
+/// Serde adapter: headers in their JSON form (see [`Headers::to_json`]).
+pub(crate) fn serialize<S: serde::Serializer>(
+    headers: &Headers,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&headers.to_json(), s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

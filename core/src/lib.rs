@@ -26,6 +26,7 @@ pub mod runtime;
 pub mod server;
 pub mod subject;
 pub mod subscription;
+pub mod timestamp;
 pub mod units;
 
 pub use client::{connect, Client, PublishOptions, RequestOptions, Stats};

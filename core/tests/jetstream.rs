@@ -488,7 +488,7 @@ async fn publish_dedups_by_msg_id_and_checks_expectations() {
     assert_eq!(first.stream, "X");
     assert!(!first.duplicate);
     assert!(second.duplicate);
-    assert_eq!(second.seq, first.seq);
+    assert_eq!(second.sequence, first.sequence);
     assert_eq!(js.stream_info("X").await.unwrap()["state"]["messages"], 1);
 
     let wrong = PublishOptions {
@@ -504,7 +504,7 @@ async fn publish_dedups_by_msg_id_and_checks_expectations() {
         expected_stream: Some("X".into()),
         ..Default::default()
     };
-    assert_eq!(js.publish("x.a", "two", &right).await.unwrap().seq, 2);
+    assert_eq!(js.publish("x.a", "two", &right).await.unwrap().sequence, 2);
     let wrong_id = PublishOptions {
         expected_last_msg_id: Some("order-9".into()),
         ..Default::default()
@@ -515,7 +515,10 @@ async fn publish_dedups_by_msg_id_and_checks_expectations() {
         expected_last_subject_seq: Some(0),
         ..Default::default()
     };
-    assert_eq!(js.publish("x.b", "b", &subject_seq).await.unwrap().seq, 3);
+    assert_eq!(
+        js.publish("x.b", "b", &subject_seq).await.unwrap().sequence,
+        3
+    );
     assert!(js.publish("x.b", "b", &subject_seq).await.is_err());
 
     let err = js
@@ -537,7 +540,7 @@ async fn per_message_ttl_is_sent() {
         ..Default::default()
     };
     let ack = js.publish("ttl", "short-lived", &opts).await.unwrap();
-    let stored = js.get_message("TTL", ack.seq).await.unwrap();
+    let stored = js.get_message("TTL", ack.sequence).await.unwrap();
     assert_eq!(stored.headers.get("Nats-TTL"), Some("60"));
 }
 
@@ -556,7 +559,7 @@ async fn pipelined_publish_acks_every_message() {
     }
     let summary = publisher.wait().await.unwrap();
     assert_eq!(summary.acked, 300);
-    assert_eq!(summary.last_seq, 300);
+    assert_eq!(summary.last_sequence, 300);
     assert_eq!(publisher.in_flight(), 0);
     assert_eq!(js.stream_info("A").await.unwrap()["state"]["messages"], 300);
 }
@@ -705,7 +708,7 @@ fn a_blocking_host_gets_a_context_outside_the_runtime() {
     })
     .unwrap()
     .unwrap();
-    assert_eq!((ack.stream.as_str(), ack.seq), ("BLOCKING", 1));
+    assert_eq!((ack.stream.as_str(), ack.sequence), ("BLOCKING", 1));
     natskit::runtime::block_on(nc.close()).unwrap().unwrap();
 }
 

@@ -6,7 +6,9 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use natskit::queue::{Backoff, JobEvent, Outcome, PushOptions, Step, Worker, WorkerOptions};
+use natskit::queue::{
+    Backoff, JobEvent, JobHandle, Outcome, PushOptions, Step, Worker, WorkerHook, WorkerOptions,
+};
 use natskit::{Client, ConnectionConfig, ErrorCode, LocalServer};
 use serde_json::json;
 
@@ -971,4 +973,93 @@ async fn a_job_over_the_servers_max_payload_is_refused_before_sending() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PayloadTooLarge, "{err}");
     assert_eq!(q.size().await.unwrap().ready, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_handle_is_finished_once_directly_or_through_its_worker() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("handles").unwrap();
+    let opts = PushOptions::default();
+    q.push("A", json!(1), &opts).await.unwrap();
+    let handle = JobHandle::new(q.pop(WAIT).await.unwrap().expect("a job"), None);
+    assert!(!handle.is_finished());
+    let event = handle.finish(Outcome::Delete).await.unwrap();
+    assert_eq!(event.name(), "deleted");
+    assert!(handle.is_finished());
+    assert_eq!(handle.event(), Some(event.clone()));
+    let again = handle.finish(Outcome::Success).await.unwrap_err();
+    assert_eq!(again.code(), ErrorCode::Queue);
+    assert!(
+        again.message().contains("already finished"),
+        "{}",
+        again.message()
+    );
+
+    // Through a worker: the handler's own release is what the loop's settle reports,
+    // and the worker counts it once.
+    q.push("B", json!(2), &opts).await.unwrap();
+    let w = Arc::new(worker(&nc, &["handles"]).await);
+    let job = next_job(&w, WAIT).await.expect("a job");
+    let handle = JobHandle::new(job, Some(w.clone()));
+    let released = handle
+        .finish(Outcome::Release(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    let settled = handle.settle(Outcome::Success).await.unwrap();
+    assert_eq!(settled, released);
+    assert_eq!(w.stats().retried, 1);
+    assert_eq!(w.stats().processed, 0);
+    sizes(&q, (0, 0, 1, 0)).await;
+
+    // Not finished by the handler: settle finishes it with the loop's outcome.
+    q.push("C", json!(3), &opts).await.unwrap();
+    let handle = JobHandle::new(next_job(&w, WAIT).await.expect("a job"), Some(w.clone()));
+    assert_eq!(
+        handle.settle(Outcome::Success).await.unwrap().name(),
+        "processed"
+    );
+    assert_eq!(
+        handle.finish(Outcome::Success).await.unwrap_err().code(),
+        ErrorCode::Queue
+    );
+}
+
+#[test]
+fn job_events_name_the_hook_that_hears_them() {
+    let retry = JobEvent::Retrying {
+        id: "j1".into(),
+        delay: 2.0,
+        message: "boom".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&retry).unwrap(),
+        json!({"event": "retrying", "hook": "released", "id": "j1", "delay": 2.0, "message": "boom"})
+    );
+    let deleted = serde_json::to_value(JobEvent::Deleted { id: "j2".into() }).unwrap();
+    assert_eq!(
+        deleted,
+        json!({"event": "deleted", "hook": "processed", "id": "j2"})
+    );
+    let names: Vec<&str> = WorkerHook::ALL.iter().map(|h| h.as_str()).collect();
+    assert_eq!(
+        names,
+        ["processing", "processed", "released", "exception", "failed"]
+    );
+    assert_eq!(WorkerHook::parse("released").unwrap(), WorkerHook::Released);
+    let e = WorkerHook::parse("retrying").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
+    assert!(
+        e.message().contains("`released` hears `retrying`"),
+        "{}",
+        e.message()
+    );
+}
+
+#[test]
+fn worker_options_name_their_queues_queues() {
+    let o = WorkerOptions::from_json(Some(r#"{"queues": ["high", "low"]}"#)).unwrap();
+    assert_eq!(o.queues, ["high", "low"]);
+    let e = WorkerOptions::from_json(Some(r#"{"queue": ["high"]}"#)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
 }

@@ -73,7 +73,7 @@ async fn run(nc: &Client, op: &str, a: &Value) -> Option<Result<Value>> {
         }
         "next_no_wait" => {
             let mut sub = nc.subscribe(&text("subject"), None).await.unwrap();
-            sub.try_next().map(|m| json!({ "message": m.map(|m| m.subject.to_string()) }))
+            sub.try_next().map(|m| json!({ "message": m.map(|m| m.subject().to_string()) }))
         }
         "panic" => {
             let payload = std::panic::catch_unwind(natskit::error::panic_for_tests).unwrap_err();

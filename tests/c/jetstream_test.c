@@ -99,6 +99,8 @@ static void test_streams_round_trip(void) {
     CHECK_OK(natskit_js_stream_get_message(js, "ORDERS", 2, &meta, &data, &len));
     expect_json(meta, "\"subject\":\"orders.new\"");
     expect_json(meta, "\"sequence\":2");
+    expect_json(meta, "\"time\":\"20");
+    CHECK(strstr(meta, "Z\"") != NULL);
     CHECK(len == 5 && memcmp(data, "msg-1", 5) == 0);
     natskit_string_free(meta);
     natskit_bytes_free(data, len);
@@ -165,13 +167,13 @@ static void test_publish_dedup_and_expectations(void) {
     natskit_string_free(info);
     char *ack = NULL;
     CHECK_OK(natskit_js_publish(js, "pub.a", "x", 1, "{\"msg_id\": \"m-1\", \"headers\": {\"X-K\": \"v\"}}", &ack));
-    CHECK(strcmp(ack, "{\"stream\":\"PUB\",\"seq\":1,\"duplicate\":false,\"domain\":null}") == 0);
+    CHECK(strcmp(ack, "{\"stream\":\"PUB\",\"sequence\":1,\"duplicate\":false,\"domain\":null}") == 0);
     natskit_string_free(ack);
     CHECK_OK(natskit_js_publish(js, "pub.a", "x", 1, "{\"msg_id\": \"m-1\"}", &ack));
     expect_json(ack, "\"duplicate\":true");
     natskit_string_free(ack);
     CHECK_OK(natskit_js_publish(js, "pub.a", "y", 1, "{\"expected_last_seq\": 1}", &ack));
-    expect_json(ack, "\"seq\":2");
+    expect_json(ack, "\"sequence\":2");
     natskit_string_free(ack);
     ack = NULL;
     CHECK_STATUS(natskit_js_publish(js, "pub.a", "z", 1, "{\"expected_last_seq\": 1}", &ack),
@@ -195,7 +197,7 @@ static void test_publish_dedup_and_expectations(void) {
     for (int i = 0; i < 200; i++) CHECK_OK(natskit_js_publisher_publish(p, "pub.b", "p", 1, NULL));
     char *summary = NULL;
     CHECK_OK(natskit_js_publisher_wait(p, &summary));
-    CHECK(strcmp(summary, "{\"acked\":200,\"duplicates\":0,\"last_seq\":202}") == 0);
+    CHECK(strcmp(summary, "{\"acked\":200,\"duplicates\":0,\"last_sequence\":202}") == 0);
     natskit_string_free(summary);
     natskit_js_publisher_free(p);
     CHECK_OK(natskit_js_stream_delete(js, "PUB"));

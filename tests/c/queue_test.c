@@ -120,8 +120,9 @@ static void test_push_pop_complete(void) {
     CHECK_OK(natskit_job_complete(job, &event));
     CHECK(strstr(event, id) != NULL);
     check_event(event, "processed");
-    CHECK_STATUS(natskit_job_complete(job, NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_job_complete(job, NULL), NATSKIT_STATUS_QUEUE);
     CHECK_ERROR_TEXT("already finished");
+    CHECK_STATUS(natskit_job_release(job, 0, NULL), NATSKIT_STATUS_QUEUE);
     natskit_job_free(job);
     wait_size(q, 0, 0, 0, 0);
 
@@ -145,6 +146,7 @@ static void test_tries_exhausted_to_failed_store_and_dead_letter(void) {
     natskit_job *job = pop(q, 2000);
     char *event = NULL;
     CHECK_OK(natskit_job_error(job, "RuntimeException", "boom 1", "at line 1", &event));
+    CHECK(strstr(event, "\"hook\":\"released\"") != NULL);
     check_event(event, "retrying");
     natskit_job_free(job);
 
@@ -472,6 +474,11 @@ static void test_worker_stops(void) {
 
     CHECK_STATUS(natskit_worker_new(c, "{\"queues\": []}", &w), NATSKIT_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(natskit_worker_new(c, "{\"sleeep\": 1}", &w), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_worker_new(c, "{\"queue\": [\"mail\"]}", &w), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(natskit_worker_hook_check("released"));
+    CHECK_STATUS(natskit_worker_hook_check("retrying"), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_ERROR_TEXT("`released` hears `retrying`");
+    CHECK_STATUS(natskit_worker_hook_check(NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
     natskit_queue_free(q);
     CHECK_OK(natskit_client_close(c));
     natskit_client_free(c);

@@ -128,7 +128,7 @@ fn js_publish(url: &str, size: usize, count: usize) {
                             .publish(JS_SUBJECT, payload.clone(), &options)
                             .await
                             .unwrap()
-                            .seq;
+                            .sequence;
                     }
                     (last, count as f64 / t.elapsed().as_secs_f64())
                 }),
@@ -147,7 +147,7 @@ fn js_publish(url: &str, size: usize, count: usize) {
                         ))
                         .unwrap()
                         .unwrap()
-                        .seq;
+                        .sequence;
                     }
                     (last, count as f64 / t.elapsed().as_secs_f64())
                 }

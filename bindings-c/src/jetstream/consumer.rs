@@ -2,9 +2,6 @@
 
 use std::ffi::c_char;
 
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
-
 use super::natskit_js;
 use crate::error::natskit_status;
 use crate::ffi;
@@ -113,8 +110,7 @@ pub unsafe extern "C" fn natskit_js_consumer_pause(
         let stream = ffi::text(stream, "stream")?;
         let consumer = ffi::text(consumer, "consumer")?;
         let until = ffi::text(until_rfc3339, "until_rfc3339")?;
-        let until = OffsetDateTime::parse(until, &Rfc3339)
-            .map_err(|e| ffi::invalid(format!("until_rfc3339: {e}")))?;
+        let until = natskit::timestamp::parse_rfc3339(until, "until_rfc3339")?;
         let out = ffi::out(state_json_out, "state_json_out")?;
         let state = ffi::block_on(j.js.pause_consumer(stream, consumer, until))?;
         *out = ffi::owned_json(&state)?;

@@ -3,9 +3,8 @@
 
 use std::ffi::{c_char, c_void};
 
-use natskit::jetstream::{Kv, KvEntry};
+use natskit::jetstream::Kv;
 use natskit::{Error, ErrorCode, Result};
-use serde_json::{json, Value};
 
 use super::natskit_js;
 use crate::error::natskit_status;
@@ -19,18 +18,6 @@ pub struct natskit_kv {
 
 fn new_handle(kv: Kv) -> *mut natskit_kv {
     ffi::into_handle(natskit_kv { kv })
-}
-
-/// An entry's facts as JSON, without its value.
-fn entry_json(e: &KvEntry) -> Result<Value> {
-    Ok(json!({
-        "bucket": e.bucket,
-        "key": e.key,
-        "revision": e.revision,
-        "operation": e.operation.as_str(),
-        "created": ffi::rfc3339(e.created)?,
-        "delta": e.delta,
-    }))
 }
 
 /// Creates a bucket from `{"bucket", "description", "history", "max_age" (ms), "max_bytes",
@@ -163,7 +150,7 @@ pub unsafe extern "C" fn natskit_kv_get(
                 format!("key {key:?} not found in bucket {}", k.kv.bucket()),
             )
         })?;
-        *json_slot = ffi::owned_json(&entry_json(&entry)?)?;
+        *json_slot = ffi::owned_json(&entry)?;
         let (data, len) = ffi::owned_bytes(&entry.value);
         *data_slot = data.cast();
         *len_slot = len;
@@ -226,7 +213,7 @@ pub unsafe extern "C" fn natskit_kv_history(
         let entries = ffi::block_on(k.kv.history(key))?
             .iter()
             .map(|e| {
-                let mut json = entry_json(e)?;
+                let mut json = serde_json::to_value(e)?;
                 json["value"] = String::from_utf8_lossy(&e.value).into();
                 Ok(json)
             })

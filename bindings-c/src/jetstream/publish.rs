@@ -49,7 +49,7 @@ unsafe fn options(
 /// `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
 /// "expected_last_subject_seq", "ttl" (ms, a whole number of seconds of at least 1000),
 /// "headers"}`. `*ack_json_out` is
-/// `{"stream", "seq", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
+/// `{"stream", "sequence", "duplicate", "domain"}`. A failed expectation is `NATSKIT_STATUS_JETSTREAM`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_publish(
     js: *const natskit_js,
@@ -116,7 +116,7 @@ pub unsafe extern "C" fn natskit_js_publisher_publish(
     })
 }
 
-/// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_seq"}`
+/// Waits for every outstanding ack: `*summary_json_out` is `{"acked", "duplicates", "last_sequence"}`
 /// since the last wait, or the call fails with the first publish error.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_publisher_wait(

@@ -3,7 +3,6 @@
 use std::ffi::{c_char, c_void};
 
 use natskit::jetstream::{PurgeOptions, StoredMessage};
-use serde_json::json;
 
 use super::natskit_js;
 use crate::error::natskit_status;
@@ -141,13 +140,7 @@ unsafe fn write_stored(
     let json_slot = ffi::out(json_out, "json_out")?;
     let data_slot = ffi::out(data_out, "data_out")?;
     let len_slot = ffi::out(len_out, "len_out")?;
-    let meta = json!({
-        "subject": message.subject,
-        "sequence": message.sequence,
-        "headers": message.headers.to_json(),
-        "time": ffi::rfc3339(message.time)?,
-    });
-    *json_slot = ffi::owned_json(&meta)?;
+    *json_slot = ffi::owned_json(&message)?;
     let (data, len) = ffi::owned_bytes(&message.payload);
     *data_slot = data.cast();
     *len_slot = len;

@@ -1,28 +1,25 @@
 //! `natskit_job`: a job taken from a queue or a worker, its accessors, and how it is finished.
 
 use std::ffi::{c_char, CString};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use natskit::queue::{Job, Outcome, Worker};
+use natskit::queue::{Job, JobHandle, Outcome, Worker};
 use natskit::units::Object;
-use natskit::{Error, ErrorCode, Result};
+use natskit::Result;
 
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
 
-/// A reserved job (opaque). Its text accessors lend pointers valid until `natskit_job_free`.
+/// A reserved job (opaque): core's job handle and its texts, lent until `natskit_job_free`.
 pub struct natskit_job {
-    job: Mutex<Option<Job>>,
-    /// The worker it came from: finishing goes through it (its tries, timeout and counters).
-    worker: Option<Arc<Worker>>,
+    handle: JobHandle,
     id: CString,
     name: CString,
     queue: CString,
     payload_json: CString,
     envelope_json: CString,
     invalid: Option<CString>,
-    attempts: u32,
     /// The unit of durations in event JSON (the client's).
     unit: natskit::Unit,
 }
@@ -33,41 +30,29 @@ impl natskit_job {
         worker: Option<Arc<Worker>>,
         unit: natskit::Unit,
     ) -> Result<*mut natskit_job> {
-        let handle = natskit_job {
-            id: ffi::lent_string(job.id(), "job id")?,
-            name: ffi::lent_string(job.name(), "job name")?,
-            queue: ffi::lent_string(job.queue().name(), "queue name")?,
-            payload_json: ffi::lent_string(&serde_json::to_string(job.payload())?, "payload")?,
-            envelope_json: ffi::lent_string(&serde_json::to_string(job.envelope())?, "envelope")?,
-            invalid: job
+        let handle = JobHandle::new(job, worker);
+        let job = natskit_job {
+            id: ffi::lent_string(handle.id(), "job id")?,
+            name: ffi::lent_string(handle.name(), "job name")?,
+            queue: ffi::lent_string(handle.queue(), "queue name")?,
+            payload_json: ffi::lent_string(&serde_json::to_string(handle.payload())?, "payload")?,
+            envelope_json: ffi::lent_string(
+                &serde_json::to_string(handle.envelope())?,
+                "envelope",
+            )?,
+            invalid: handle
                 .invalid()
                 .map(|why| ffi::lent_string(why, "invalid reason"))
                 .transpose()?,
-            attempts: job.attempts(),
-            job: Mutex::new(Some(job)),
-            worker,
+            handle,
             unit,
         };
-        Ok(ffi::into_handle(handle))
+        Ok(ffi::into_handle(job))
     }
 
-    /// Applies the outcome once; a second finish is an invalid argument.
+    /// Finishes the job (core's handle: once, through its worker when it has one).
     fn finish(&self, outcome: Outcome, event_out: *mut *mut c_char) -> Result<()> {
-        let job = self
-            .job
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::InvalidArgument,
-                    format!("job {} is already finished", self.id.to_string_lossy()),
-                )
-            })?;
-        let event = match &self.worker {
-            Some(worker) => ffi::block_on(worker.finish(job, outcome))?,
-            None => ffi::block_on(job.finish(outcome, None, None))?,
-        };
+        let event = ffi::block_on(self.handle.finish(outcome))?;
         if !event_out.is_null() {
             // SAFETY: checked non-NULL; the caller passes a writable slot.
             let event = Object::JobEvent.to_host(serde_json::to_value(&event)?, self.unit);
@@ -159,14 +144,16 @@ pub unsafe extern "C" fn natskit_job_attempts(
 ) -> natskit_status {
     guard(|| {
         let j = ffi::handle(job, "job")?;
-        *ffi::out(attempts_out, "attempts_out")? = j.attempts;
+        *ffi::out(attempts_out, "attempts_out")? = j.handle.attempts();
         Ok(())
     })
 }
 
 // Every finishing call below takes the job out of the reserved state once (a second one
-// fails with INVALID_ARGUMENT) and, when `event_json_out` is not NULL, writes what happened
-// as JSON: `{"event": "processed"|"deleted"|"released"|"retrying"|"failed", "id", …}` (`delay` in the client's unit)
+// fails with NATSKIT_STATUS_QUEUE) and, when `event_json_out` is not NULL, writes what happened
+// as JSON: `{"event": "processed"|"deleted"|"released"|"retrying"|"failed", "hook":
+// "processed"|"released"|"failed" (the worker hook that hears of it), "id", …}` (`delay` in
+// the client's unit)
 // (free with `natskit_string_free`). A run longer than the job's timeout counts as an error.
 
 /// Finishes the job as done: it leaves the queue.

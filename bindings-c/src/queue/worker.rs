@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
-use natskit::queue::{Step, StopReason, Worker, WorkerOptions};
+use natskit::queue::{Step, StopReason, Worker, WorkerHook, WorkerOptions};
 
 use super::natskit_job;
 use crate::client::natskit_client;
@@ -54,6 +54,14 @@ pub unsafe extern "C" fn natskit_worker_new(
         });
         Ok(())
     })
+}
+
+/// Checks a worker hook name: `processing`, `processed`, `released`, `exception` or `failed`
+/// (the `"hook"` of a job event says which one hears it); `NATSKIT_STATUS_INVALID_ARGUMENT`
+/// naming the hooks otherwise.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_worker_hook_check(name: *const c_char) -> natskit_status {
+    guard(|| WorkerHook::parse(ffi::text(name, "name")?).map(drop))
 }
 
 fn stop_reason_name(reason: StopReason) -> *const c_char {

@@ -6,7 +6,7 @@ use napi::bindgen_prelude::{Buffer, PromiseRaw, Unknown};
 use napi::Env;
 use tokio::sync::Mutex;
 
-use super::{rfc3339, whole};
+use super::whole;
 use crate::client::millis;
 use crate::error::Outcome;
 use crate::payload;
@@ -38,7 +38,7 @@ impl From<natskit::jetstream::KvEntry> for KvEntry {
             key: e.key,
             value: Buffer::from(e.value.to_vec()),
             revision: e.revision as f64,
-            created: rfc3339(e.created),
+            created: natskit::timestamp::rfc3339(e.created),
             operation: e.operation.as_str().to_string(),
             delta: e.delta as f64,
         }

@@ -11,8 +11,6 @@ use std::time::Duration;
 use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::Env;
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::client::millis;
 use crate::error::{invalid_argument, Outcome};
@@ -20,7 +18,7 @@ use crate::headers;
 use crate::payload::{self, whole_numbers};
 use crate::runtime::{self, Now};
 use kv::Kv;
-use publish::{AsyncPublisher, JsPublishOptions, PubAck};
+use publish::{AsyncPublisher, JsPublishOptions};
 use pull::{ConsumerMessages, JsMessage, JsMessageBatch};
 
 /// One page of a paged listing.
@@ -90,28 +88,7 @@ impl From<natskit::jetstream::StoredMessage> for StoredMessage {
             sequence: m.sequence as f64,
             headers: headers::to_js(&m.headers),
             data: Buffer::from(m.payload.to_vec()),
-            time: rfc3339(m.time),
-        }
-    }
-}
-
-/// A consumer's pause state.
-#[napi(object)]
-pub struct PauseState {
-    /// True while paused.
-    pub paused: bool,
-    /// Until when (RFC 3339), when paused.
-    pub pause_until: Option<String>,
-    /// Milliseconds left, when paused.
-    pub pause_remaining: Option<f64>,
-}
-
-impl From<natskit::jetstream::PauseState> for PauseState {
-    fn from(p: natskit::jetstream::PauseState) -> Self {
-        PauseState {
-            paused: p.paused,
-            pause_until: p.pause_until,
-            pause_remaining: p.pause_remaining.and_then(|n| n.as_f64()),
+            time: natskit::timestamp::rfc3339(m.time),
         }
     }
 }
@@ -146,11 +123,6 @@ pub struct ConsumeOptions {
     pub batch: Option<u32>,
     /// Milliseconds each pull stays open on the server.
     pub expires: Option<f64>,
-}
-
-/// RFC 3339 text of a server timestamp.
-pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 /// A whole number from JavaScript (sequence, count) as `u64`.
@@ -383,16 +355,12 @@ impl JetStream {
         stream: String,
         name: String,
         until: String,
-    ) -> Outcome<PauseState> {
+    ) -> Outcome<serde_json::Value> {
         let js = self.inner.clone();
-        Outcome(
+        payload::plain(
             async move {
-                let until = OffsetDateTime::parse(&until, &Rfc3339).map_err(|e| {
-                    invalid_argument(format!("until: {until:?} is not RFC 3339: {e}"))
-                })?;
-                js.pause_consumer(&stream, &name, until)
-                    .await
-                    .map(PauseState::from)
+                let until = natskit::timestamp::parse_rfc3339(&until, "until")?;
+                js.pause_consumer(&stream, &name, until).await
             }
             .await,
         )
@@ -400,12 +368,15 @@ impl JetStream {
 
     /// Resumes a paused consumer now.
     #[napi(catch_unwind, ts_return_type = "Promise<PauseState>")]
-    pub async fn resume_consumer(&self, stream: String, name: String) -> Outcome<PauseState> {
-        let resumed = self.inner.resume_consumer(&stream, &name).await;
-        Outcome(resumed.map(PauseState::from))
+    pub async fn resume_consumer(
+        &self,
+        stream: String,
+        name: String,
+    ) -> Outcome<serde_json::Value> {
+        payload::plain(self.inner.resume_consumer(&stream, &name).await)
     }
 
-    /// Publishes to a stream and resolves with the server's ack (`stream`, `seq`, `duplicate`).
+    /// Publishes to a stream and resolves with the server's ack (`stream`, `sequence`, `duplicate`).
     #[napi(
         catch_unwind,
         ts_args_type = "subject: string, data?: Payload, options?: JsPublishOptions",
@@ -417,7 +388,7 @@ impl JetStream {
         subject: String,
         data: Unknown,
         options: Option<JsPublishOptions>,
-    ) -> napi::Result<Now<'env, Outcome<PubAck>>> {
+    ) -> napi::Result<Now<'env, Outcome<serde_json::Value>>> {
         let payload = payload::to_bytes(env, data);
         let options = options.map(JsPublishOptions::to_core).transpose();
         let js = self.inner.clone();
@@ -426,7 +397,7 @@ impl JetStream {
                 let options = options?.unwrap_or_default();
                 js.publish(&subject, payload?, &options).await
             };
-            Outcome(result.await.map(PubAck::from))
+            payload::plain(result.await)
         })
     }
 

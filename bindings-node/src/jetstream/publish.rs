@@ -49,41 +49,6 @@ impl JsPublishOptions {
     }
 }
 
-/// The server's acknowledgement of a stored message.
-#[napi(object)]
-pub struct PubAck {
-    /// The stream that stored it.
-    pub stream: String,
-    /// Its stream sequence.
-    pub seq: f64,
-    /// True when it was a duplicate (same msg id) and not stored again.
-    pub duplicate: bool,
-    /// The JetStream domain, if any.
-    pub domain: Option<String>,
-}
-
-impl From<natskit::jetstream::PubAck> for PubAck {
-    fn from(a: natskit::jetstream::PubAck) -> Self {
-        PubAck {
-            stream: a.stream,
-            seq: a.seq as f64,
-            duplicate: a.duplicate,
-            domain: a.domain,
-        }
-    }
-}
-
-/// What pipelined publishes ended with.
-#[napi(object)]
-pub struct PublishSummary {
-    /// Publishes the server acknowledged.
-    pub acked: f64,
-    /// Of those, duplicates not stored again.
-    pub duplicates: f64,
-    /// Highest stream sequence acknowledged.
-    pub last_seq: f64,
-}
-
 /// Publishes without waiting for each ack, with a bounded number in flight.
 #[napi]
 pub struct AsyncPublisher {
@@ -132,11 +97,7 @@ impl AsyncPublisher {
     /// Waits for every outstanding ack; resolves with the counts since the last `wait()`,
     /// or rejects with the first failure.
     #[napi(catch_unwind, ts_return_type = "Promise<PublishSummary>")]
-    pub async fn wait(&self) -> Outcome<PublishSummary> {
-        Outcome(self.inner.wait().await.map(|s| PublishSummary {
-            acked: s.acked as f64,
-            duplicates: s.duplicates as f64,
-            last_seq: s.last_seq as f64,
-        }))
+    pub async fn wait(&self) -> Outcome<serde_json::Value> {
+        payload::plain(self.inner.wait().await)
     }
 }

@@ -7,32 +7,10 @@ use napi::bindgen_prelude::Buffer;
 use napi::Env;
 use tokio::sync::Mutex;
 
-use super::rfc3339;
 use crate::client::millis;
 use crate::error::Outcome;
 use crate::headers;
 use crate::runtime::{self, Now};
-
-/// Where a pulled message comes from.
-#[napi(object)]
-pub struct Metadata {
-    /// Stream name.
-    pub stream: String,
-    /// Consumer name.
-    pub consumer: String,
-    /// Sequence in the stream.
-    pub stream_seq: f64,
-    /// Sequence in the consumer (counts redeliveries).
-    pub consumer_seq: f64,
-    /// Delivery attempt, from 1.
-    pub delivered: f64,
-    /// Messages still pending for the consumer after this one.
-    pub pending: f64,
-    /// When the server stored it (RFC 3339).
-    pub timestamp: String,
-    /// JetStream domain, if any.
-    pub domain: Option<String>,
-}
 
 /// A message pulled from a consumer; acknowledge it with one of the ack methods.
 #[napi]
@@ -91,20 +69,11 @@ impl JsMessage {
         self.inner.json().into()
     }
 
-    /// Stream, consumer, sequences, delivery count, pending and timestamp.
-    #[napi(catch_unwind, getter)]
-    pub fn metadata(&self) -> Metadata {
-        let m = self.inner.metadata();
-        Metadata {
-            stream: m.stream.clone(),
-            consumer: m.consumer.clone(),
-            stream_seq: m.stream_seq as f64,
-            consumer_seq: m.consumer_seq as f64,
-            delivered: m.delivered as f64,
-            pending: m.pending as f64,
-            timestamp: rfc3339(m.timestamp),
-            domain: m.domain.clone(),
-        }
+    /// Stream, consumer, sequences, delivery count, pending and timestamp (core's names:
+    /// `stream_seq`, `consumer_seq`, `timestamp` as RFC 3339).
+    #[napi(catch_unwind, getter, ts_return_type = "Metadata")]
+    pub fn metadata(&self) -> Outcome<serde_json::Value> {
+        crate::payload::plain(Ok(self.inner.metadata()))
     }
 
     /// Acknowledges the message (sent without waiting for the server).

@@ -5,43 +5,6 @@ use napi::bindgen_prelude::Either;
 use crate::error::Outcome;
 use crate::queue::seconds;
 
-/// A job that failed for good.
-#[napi(object)]
-pub struct FailedJob {
-    /// Job id.
-    pub id: String,
-    /// Connection name.
-    pub connection: String,
-    /// Queue it ran on.
-    pub queue: String,
-    /// The job envelope (name in `job`, payload in `data`, `attempts`, ...).
-    #[napi(ts_type = "Record<string, any>")]
-    pub payload: serde_json::Value,
-    /// Error kind (`Error`, `TypeError`, `JobFailed`, `MaxAttemptsExceeded`, ...).
-    pub exception: String,
-    /// Error message.
-    pub message: String,
-    /// Stack trace, if any.
-    pub trace: String,
-    /// When it failed, Unix seconds.
-    pub failed_at: f64,
-}
-
-impl From<natskit::queue::FailedJob> for FailedJob {
-    fn from(j: natskit::queue::FailedJob) -> Self {
-        FailedJob {
-            id: j.id,
-            connection: j.connection,
-            queue: j.queue,
-            payload: j.payload,
-            exception: j.exception,
-            message: j.message,
-            trace: j.trace,
-            failed_at: j.failed_at,
-        }
-    }
-}
-
 /// Options of `flush()`.
 #[napi(object)]
 pub struct FlushOptions {
@@ -65,9 +28,9 @@ impl FailedJobs {
 impl FailedJobs {
     /// Every failed job (of `queue`, when given), oldest first.
     #[napi(catch_unwind, ts_return_type = "Promise<FailedJob[]>")]
-    pub async fn list(&self, queue: Option<String>) -> Outcome<Vec<FailedJob>> {
+    pub async fn list(&self, queue: Option<String>) -> Outcome<serde_json::Value> {
         let jobs = self.inner.list(queue.as_deref()).await;
-        Outcome(jobs.map(|v| v.into_iter().map(FailedJob::from).collect()))
+        crate::payload::plain(jobs)
     }
 
     /// How many failed jobs there are (of `queue`, when given).
@@ -78,8 +41,8 @@ impl FailedJobs {
 
     /// One failed job; `NOT_FOUND` when there is none with this id.
     #[napi(catch_unwind, ts_return_type = "Promise<FailedJob>")]
-    pub async fn get(&self, id: String) -> Outcome<FailedJob> {
-        Outcome(self.inner.get(&id).await.map(FailedJob::from))
+    pub async fn get(&self, id: String) -> Outcome<serde_json::Value> {
+        crate::payload::plain(self.inner.get(&id).await)
     }
 
     /// Puts failed jobs back on their queues with attempts reset; resolves with the ids.

@@ -1,89 +1,21 @@
-//! A job taken from a queue (by `pop()` or a worker) and the ways to finish it.
+//! A job taken from a queue (by `pop()` or a worker): core's job handle, finished once.
 
 use std::sync::Arc;
 
-use tokio::sync::Mutex;
+use natskit::queue::{JobHandle, Outcome as Finish};
 
 use crate::error::Outcome;
+use natskit::units::Object;
 
-/// What finishing a job did.
-#[napi(object)]
-pub struct JobEvent {
-    /// `processed`, `deleted`, `released`, `retrying` (after an error) or `failed`.
-    #[napi(ts_type = "'processed' | 'deleted' | 'released' | 'retrying' | 'failed'")]
-    pub event: String,
-    /// The job id.
-    pub id: String,
-    /// `released` / `retrying`: milliseconds until the job is available again.
-    pub delay: Option<f64>,
-    /// `retrying`: the error's message.
-    pub message: Option<String>,
-    /// `failed`: why the job failed.
-    pub reason: Option<String>,
-}
-
-impl From<natskit::queue::JobEvent> for JobEvent {
-    fn from(e: natskit::queue::JobEvent) -> Self {
-        use natskit::queue::JobEvent as E;
-        let (event, id, delay, message, reason) = match e {
-            E::Processed { id } => ("processed", id, None, None, None),
-            E::Deleted { id } => ("deleted", id, None, None, None),
-            E::Released { id, delay } => ("released", id, Some(delay * 1000.0), None, None),
-            E::Retrying { id, delay, message } => {
-                ("retrying", id, Some(delay * 1000.0), Some(message), None)
-            }
-            E::Failed { id, reason } => ("failed", id, None, None, Some(reason)),
-        };
-        JobEvent {
-            event: event.into(),
-            id,
-            delay,
-            message,
-            reason,
-        }
-    }
-}
-
-/// The job itself, until it is finished; finishing goes through the worker when it has one
-/// (its tries, timeout, counters and rest).
-struct Held {
-    job: Mutex<Option<natskit::queue::Job>>,
-    worker: Option<Arc<natskit::queue::Worker>>,
-}
-
-impl Held {
-    async fn finish(&self, outcome: natskit::queue::Outcome) -> natskit::Result<JobEvent> {
-        let job = self.job.lock().await.take().ok_or_else(|| {
-            natskit::Error::new(natskit::ErrorCode::Queue, "the job is already finished")
-        })?;
-        let event = match &self.worker {
-            Some(w) => w.finish(job, outcome).await?,
-            None => job.finish(outcome, None, None).await?,
-        };
-        Ok(event.into())
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let job = self.job.get_mut().take();
-        natskit::runtime::enter(|| drop(job));
-    }
-}
+use crate::payload::plain_in_ms;
 
 /// A reserved job. While it is held a heartbeat keeps it reserved; finish it once with
-/// `complete()`, `delete()`, `release(delay)`, `fail(reason)` or `error(...)`. An unfinished
-/// job whose process ends is redelivered after the queue's `retry_after`.
+/// `complete()`, `delete()`, `release(delay)`, `fail(reason)` or `error(...)` (a second
+/// finish rejects with `QUEUE`). An unfinished job whose process ends is redelivered after
+/// the queue's `retry_after`.
 #[napi]
 pub struct Job {
-    held: Arc<Held>,
-    id: String,
-    name: String,
-    queue: String,
-    payload: serde_json::Value,
-    attempts: u32,
-    max_tries: u32,
-    timeout: Option<f64>,
+    handle: Arc<JobHandle>,
 }
 
 impl Job {
@@ -91,37 +23,9 @@ impl Job {
         job: natskit::queue::Job,
         worker: Option<Arc<natskit::queue::Worker>>,
     ) -> Job {
-        let default_tries = worker.as_ref().and_then(|w| w.options().tries);
-        let worker_timeout = worker.as_ref().and_then(|w| w.options().timeout);
         Job {
-            id: job.id().to_string(),
-            name: job.name().to_string(),
-            queue: job.queue().name().to_string(),
-            payload: job.payload().clone(),
-            attempts: job.attempts(),
-            max_tries: job.max_tries(default_tries),
-            timeout: job
-                .envelope()
-                .timeout
-                .or(worker_timeout)
-                .filter(|t| *t > 0.0)
-                .map(|seconds| seconds * 1000.0),
-            held: Arc::new(Held {
-                job: Mutex::new(Some(job)),
-                worker,
-            }),
+            handle: Arc::new(JobHandle::new(job, worker)),
         }
-    }
-
-    async fn finish(&self, outcome: natskit::Result<natskit::queue::Outcome>) -> Outcome<JobEvent> {
-        let held = self.held.clone();
-        Outcome(
-            async move {
-                let outcome = outcome?;
-                held.finish(outcome).await
-            }
-            .await,
-        )
     }
 }
 
@@ -130,74 +34,76 @@ impl Job {
     /// The job id (the same in every host).
     #[napi(catch_unwind, getter)]
     pub fn id(&self) -> String {
-        self.id.clone()
+        self.handle.id().to_string()
     }
 
     /// The job's name, which picks its handler.
     #[napi(catch_unwind, getter)]
     pub fn name(&self) -> String {
-        self.name.clone()
+        self.handle.name().to_string()
     }
 
     /// The queue it came from.
     #[napi(catch_unwind, getter)]
     pub fn queue(&self) -> String {
-        self.queue.clone()
+        self.handle.queue().to_string()
     }
 
     /// The payload as pushed.
     #[napi(catch_unwind, getter, ts_return_type = "any")]
     pub fn payload(&self) -> serde_json::Value {
-        self.payload.clone()
+        self.handle.payload().clone()
     }
 
     /// This attempt's number, from 1 (redeliveries after a crash count too).
     #[napi(catch_unwind, getter)]
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.handle.attempts()
     }
 
     /// Attempts allowed (0 = unlimited).
     #[napi(catch_unwind, getter)]
     pub fn max_tries(&self) -> u32 {
-        self.max_tries
+        self.handle.max_tries()
     }
 
     /// Milliseconds this run may take (the job's, else the worker's), if limited.
     #[napi(catch_unwind, getter)]
     pub fn timeout(&self) -> Option<f64> {
-        self.timeout
+        self.handle.timeout().map(|seconds| seconds * 1000.0)
     }
 
     /// True once the job was finished.
     #[napi(catch_unwind, getter)]
     pub fn is_finished(&self) -> bool {
-        self.held
-            .job
-            .try_lock()
-            .map(|j| j.is_none())
-            .unwrap_or(true)
+        self.handle.is_finished()
     }
 
     /// Done: the job leaves the queue.
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
-    pub async fn complete(&self) -> Outcome<JobEvent> {
-        self.finish(Ok(natskit::queue::Outcome::Success)).await
+    pub async fn complete(&self) -> Outcome<serde_json::Value> {
+        plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Success).await)
     }
 
     /// Removes the job without running it further (not counted as failed).
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
-    pub async fn delete(&self) -> Outcome<JobEvent> {
-        self.finish(Ok(natskit::queue::Outcome::Delete)).await
+    pub async fn delete(&self) -> Outcome<serde_json::Value> {
+        plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Delete).await)
     }
 
     /// Puts the job back, available again after `delayMs` (default 0); counts as an
     /// attempt, not as an exception.
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
-    pub async fn release(&self, delay_ms: Option<f64>) -> Outcome<JobEvent> {
-        let delay = natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs");
-        self.finish(delay.map(natskit::queue::Outcome::Release))
-            .await
+    pub async fn release(&self, delay_ms: Option<f64>) -> Outcome<serde_json::Value> {
+        let handle = self.handle.clone();
+        plain_in_ms(
+            Object::JobEvent,
+            async move {
+                let delay = natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs")?;
+                handle.finish(Finish::Release(delay)).await
+            }
+            .await,
+        )
     }
 
     /// Fails the job now, whatever tries remain: it goes to the failed-jobs store (and the
@@ -207,9 +113,10 @@ impl Job {
         ts_args_type = "reason?: string | Error",
         ts_return_type = "Promise<JobEvent>"
     )]
-    pub async fn fail(&self, reason: Option<String>) -> Outcome<JobEvent> {
-        let reason = reason.unwrap_or_else(|| format!("{} was failed by its handler", self.name));
-        self.finish(Ok(natskit::queue::Outcome::Fail(reason))).await
+    pub async fn fail(&self, reason: Option<String>) -> Outcome<serde_json::Value> {
+        let reason =
+            reason.unwrap_or_else(|| format!("{} was failed by its handler", self.handle.name()));
+        plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Fail(reason)).await)
     }
 
     /// Finishes the run as a raised error (what a worker does when a handler throws):
@@ -221,12 +128,31 @@ impl Job {
         exception: String,
         message: String,
         trace: Option<String>,
-    ) -> Outcome<JobEvent> {
-        self.finish(Ok(natskit::queue::Outcome::Error {
-            exception,
-            message,
-            trace: trace.unwrap_or_default(),
-        }))
-        .await
+    ) -> Outcome<serde_json::Value> {
+        plain_in_ms(Object::JobEvent, self.handle.finish(error(exception, message, trace)).await)
+    }
+
+    /// What a worker calls when the handler returned: the event of the handler's own finish,
+    /// else finishes the job (as an error when `exception` is given, else as done).
+    #[napi(ts_return_type = "Promise<JobEvent>")]
+    pub async fn settle(
+        &self,
+        exception: Option<String>,
+        message: Option<String>,
+        trace: Option<String>,
+    ) -> Outcome<serde_json::Value> {
+        let outcome = match exception {
+            Some(exception) => error(exception, message.unwrap_or_default(), trace),
+            None => Finish::Success,
+        };
+        plain_in_ms(Object::JobEvent, self.handle.settle(outcome).await)
+    }
+}
+
+fn error(exception: String, message: String, trace: Option<String>) -> Finish {
+    Finish::Error {
+        exception,
+        message,
+        trace: trace.unwrap_or_default(),
     }
 }

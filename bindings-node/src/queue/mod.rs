@@ -13,33 +13,6 @@ use crate::payload::whole_numbers;
 use failed::FailedJobs;
 use job::Job;
 
-/// The numbers of one queue.
-#[napi(object)]
-pub struct QueueSize {
-    /// Jobs waiting to be taken.
-    pub ready: f64,
-    /// Jobs taken by a worker and not finished yet.
-    pub reserved: f64,
-    /// Jobs waiting for their time (`later`, `release(delay)`, backoff).
-    pub delayed: f64,
-    /// Failed jobs of this queue in the failed-jobs store.
-    pub failed: f64,
-    /// Milliseconds the oldest ready job has waited (0 when none).
-    pub oldest_age: f64,
-}
-
-impl From<natskit::queue::QueueSize> for QueueSize {
-    fn from(s: natskit::queue::QueueSize) -> Self {
-        QueueSize {
-            ready: s.ready as f64,
-            reserved: s.reserved as f64,
-            delayed: s.delayed as f64,
-            failed: s.failed as f64,
-            oldest_age: s.oldest_age * 1000.0,
-        }
-    }
-}
-
 /// One job of `pushMany()`.
 #[napi(object)]
 pub struct NewJob {
@@ -185,8 +158,8 @@ impl Queue {
 
     /// Ready, reserved, delayed and failed counts, and the oldest ready job's age.
     #[napi(catch_unwind, ts_return_type = "Promise<QueueSize>")]
-    pub async fn size(&self) -> Outcome<QueueSize> {
-        Outcome(self.inner.size().await.map(QueueSize::from))
+    pub async fn size(&self) -> Outcome<serde_json::Value> {
+        crate::payload::plain_in_ms(natskit::units::Object::QueueSize, self.inner.size().await)
     }
 
     /// Removes every ready and delayed job (reserved ones finish as usual); resolves with

@@ -22,6 +22,15 @@ pub struct WorkerStats {
     pub failed: f64,
 }
 
+/// Checks a worker hook name (`processing`, `processed`, `released`, `exception`, `failed`:
+/// the same in every host); throws `INVALID_ARGUMENT` naming the hooks otherwise.
+#[napi]
+pub fn check_worker_hook(env: &Env, name: String) -> napi::Result<()> {
+    natskit::queue::WorkerHook::parse(&name)
+        .map(drop)
+        .map_err(|e| to_napi(env, &e))
+}
+
 /// Core's worker over the queues of one connection; `Worker` (index.js) runs the handlers.
 #[napi]
 pub struct WorkerLoop {

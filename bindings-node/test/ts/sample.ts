@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const job: Job | null = await q.pop(100)
   if (job !== null) {
     const event: JobEvent = await job.release(5000)
-    console.log(id, ids.length, size.oldestAge, event.delay, job.attempts)
+    console.log(id, ids.length, size.oldest_age, event.delay, job.attempts)
   }
   const worker = new Worker(nc, { queues: ['high', 'default'], concurrency: 2, prefetch: 64, stopWhenEmpty: true })
   worker.handle('ProcessOrder', async (j: Job) => { if (j.attempts > 2) await j.fail('enough') })
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const kv = await js.createKv({ bucket: 'b', history: 3 })
   const entry: KvEntry | null = await kv.get('k')
   for await (const e of await kv.watch('>')) { console.log(e.key); break }
-  console.log(account.streams, stream.state.messages, consumer.num_pending, ack.seq, entry?.revision)
+  console.log(account.streams, stream.state.messages, consumer.num_pending, ack.sequence, entry?.revision)
   await nc.close()
   server.stop()
 }

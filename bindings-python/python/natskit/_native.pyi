@@ -9,6 +9,8 @@ from typing import Any, Awaitable, Callable, Dict, Generator, Iterable, Iterator
 
 __version__: str
 __all__ = [
+    "WORKER_HOOKS",
+    "check_worker_hook",
     "AsyncClient",
     "AsyncJetStream",
     "AsyncJsMessage",
@@ -224,6 +226,10 @@ def connect_async(url: Optional[str] = None, **opts: Any) -> Awaitable[AsyncClie
 
 _JobEvent = Dict[str, Any]
 
+WORKER_HOOKS: Tuple[str, ...]
+
+def check_worker_hook(name: str) -> None: ...
+
 @final
 class QueueSize:
     @property
@@ -279,22 +285,24 @@ class Job:
     @property
     def attempts(self) -> int: ...
     @property
+    def max_tries(self) -> int: ...
+    @property
     def timeout(self) -> Optional[float]: ...
     @property
     def payload(self) -> Any: ...
     @property
     def is_finished(self) -> bool: ...
-    def complete(self) -> Optional[_JobEvent]: ...
-    def delete(self) -> Optional[_JobEvent]: ...
-    def release(self, delay: float = 0.0) -> Optional[_JobEvent]: ...
-    def fail(self, reason: Union[str, BaseException, None] = None) -> Optional[_JobEvent]: ...
+    def complete(self) -> _JobEvent: ...
+    def delete(self) -> _JobEvent: ...
+    def release(self, delay: float = 0.0) -> _JobEvent: ...
+    def fail(self, reason: Union[str, BaseException, None] = None) -> _JobEvent: ...
 
 @final
 class AsyncJob(Job):
-    def complete(self) -> Awaitable[Optional[_JobEvent]]: ...  # type: ignore[override]
-    def delete(self) -> Awaitable[Optional[_JobEvent]]: ...  # type: ignore[override]
-    def release(self, delay: float = 0.0) -> Awaitable[Optional[_JobEvent]]: ...  # type: ignore[override]
-    def fail(self, reason: Union[str, BaseException, None] = None) -> Awaitable[Optional[_JobEvent]]: ...  # type: ignore[override]
+    def complete(self) -> Awaitable[_JobEvent]: ...  # type: ignore[override]
+    def delete(self) -> Awaitable[_JobEvent]: ...  # type: ignore[override]
+    def release(self, delay: float = 0.0) -> Awaitable[_JobEvent]: ...  # type: ignore[override]
+    def fail(self, reason: Union[str, BaseException, None] = None) -> Awaitable[_JobEvent]: ...  # type: ignore[override]
 
 @final
 class Queue:

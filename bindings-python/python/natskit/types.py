@@ -82,7 +82,7 @@ class PubAck(TypedDict):
     """The server's acknowledgement of a JetStream publish."""
 
     stream: str
-    seq: int
+    sequence: int
     duplicate: bool
     domain: Optional[str]
 
@@ -92,7 +92,7 @@ class PublishSummary(TypedDict):
 
     acked: int
     duplicates: int
-    last_seq: int
+    last_sequence: int
 
 
 class Metadata(TypedDict):
@@ -112,7 +112,7 @@ class StoredMessage(TypedDict):
     """A message read from a stream by sequence or subject."""
 
     subject: str
-    seq: int
+    sequence: int
     headers: Headers
     data: bytes
     time: str

@@ -14,7 +14,7 @@ handler registration, hooks, threads/tasks, signals and memory measurement.
     @worker.failed("ProcessOrder")
     def gave_up(job: natskit.Job, error: BaseException) -> None: ...
 
-    @worker.on("processed")
+    @worker.on("released")        # also retries: event["event"] == "retrying"
     def log(job: natskit.Job, event: dict) -> None: ...
 
     worker.run()                  # until SIGTERM/SIGINT, worker.stop() or a stop option
@@ -36,9 +36,11 @@ from .errors import QueueError
 
 __all__ = ["Worker", "AsyncWorker", "EVENTS"]
 
-EVENTS = ("processing", "processed", "failed", "exception", "released")
-"""Hook names: before a handler runs, after it completed (or deleted the job), after the
-job failed for good, when the handler raised, after the job was released or retried."""
+EVENTS = _native.WORKER_HOOKS
+"""Hook names, core's (the same in every host): ``processing`` (before a handler runs),
+``processed`` (completed or deleted), ``released`` (released, or put back for a retry after an
+error: the event's ``"event"`` is ``"retrying"``), ``exception`` (the handler raised), ``failed``
+(failed for good)."""
 
 _LOG = logging.getLogger("natskit.worker")
 _STEP_WAIT = 1.0
@@ -96,10 +98,10 @@ class _Handlers:
         return register
 
     def on(self, event: str) -> Callable[[F], F]:
-        """Registers ``fn(job, event)`` for one of ``EVENTS``; ``event`` is core's event dict
-        (``{"event": "released", "id": ..., "delay": 5.0}``; ``exception`` adds ``"error"``)."""
-        if event not in self._hooks:
-            raise ValueError(f"unknown worker event {event!r}; expected one of {EVENTS}")
+        """Registers ``fn(job, event)`` for one of ``EVENTS`` (others raise
+        ``InvalidArgumentError``); ``event`` is core's event dict (``{"event": "retrying",
+        "hook": "released", "id": ..., "delay": 5.0}``; ``exception`` adds ``"error"``)."""
+        _native.check_worker_hook(event)
 
         def register(fn: F) -> F:
             self._hooks[event].append(fn)
@@ -115,10 +117,7 @@ class _Handlers:
 
     def _calls(self, job: Job, event: Dict[str, Any], error: Optional[BaseException]) -> List[Any]:
         """The hooks for a finished job's core event, as pending calls."""
-        kind = event.get("event")
-        name = {"processed": "processed", "deleted": "processed", "released": "released", "retrying": "released"}.get(
-            str(kind), "failed"
-        )
+        name = str(event["hook"])
         calls: List[Any] = [(hook, (job, event)) for hook in self._hooks[name]]
         if name == "failed" and job.name in self._failed:
             reason = error if error is not None else QueueError(str(event.get("reason", "failed")))

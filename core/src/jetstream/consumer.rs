@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 use serde_json::{json, Number, Value};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::stream::to_page;
@@ -112,9 +111,7 @@ impl Context {
         consumer: &str,
         until: OffsetDateTime,
     ) -> Result<PauseState> {
-        let until = until
-            .format(&Rfc3339)
-            .map_err(|e| Error::invalid_argument(format!("pause until: {e}")))?;
+        let until = crate::timestamp::try_rfc3339(until, "pause until")?;
         self.pause_request(stream, consumer, json!({ "pause_until": until }))
             .await
     }

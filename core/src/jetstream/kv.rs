@@ -111,18 +111,21 @@ impl KvOperation {
     }
 }
 
-/// One revision of a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One revision of a key. Serialized (for hosts) without its value, which each host
+/// hands over as its own bytes type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KvEntry {
     /// Bucket name.
     pub bucket: String,
     /// The key.
     pub key: String,
     /// The value (empty for deletes and purges).
+    #[serde(skip)]
     pub value: Bytes,
     /// The revision (stream sequence).
     pub revision: u64,
-    /// When it was written.
+    /// When it was written (RFC 3339 when serialized).
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created: OffsetDateTime,
     /// Put, delete or purge.
     pub operation: KvOperation,

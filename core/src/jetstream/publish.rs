@@ -45,7 +45,7 @@ pub struct PubAck {
     /// The stream that stored it.
     pub stream: String,
     /// Its stream sequence.
-    pub seq: u64,
+    pub sequence: u64,
     /// True when it was a duplicate (same msg id) and not stored again.
     pub duplicate: bool,
     /// The JetStream domain, if any.
@@ -56,7 +56,7 @@ impl From<PublishAck> for PubAck {
     fn from(ack: PublishAck) -> Self {
         PubAck {
             stream: ack.stream,
-            seq: ack.sequence,
+            sequence: ack.sequence,
             duplicate: ack.duplicate,
             domain: Some(ack.domain).filter(|d| !d.is_empty()),
         }
@@ -71,7 +71,7 @@ pub struct PublishSummary {
     /// Of those, duplicates that were not stored again.
     pub duplicates: u64,
     /// Highest stream sequence acknowledged.
-    pub last_seq: u64,
+    pub last_sequence: u64,
 }
 
 impl Context {
@@ -245,7 +245,7 @@ impl AsyncPublisher {
         let summary = PublishSummary {
             acked: self.state.acked.swap(0, Ordering::Relaxed),
             duplicates: self.state.duplicates.swap(0, Ordering::Relaxed),
-            last_seq: self.state.last_seq.swap(0, Ordering::Relaxed),
+            last_sequence: self.state.last_seq.swap(0, Ordering::Relaxed),
         };
         match self.state.first_error.lock().unwrap().take() {
             Some(e) => Err(e),

@@ -44,7 +44,7 @@ pub struct Metadata {
     /// Messages still pending for the consumer after this one.
     pub pending: u64,
     /// When the server stored the message.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub timestamp: OffsetDateTime,
     /// JetStream domain, if the server reports one.
     pub domain: Option<String>,

@@ -2,7 +2,7 @@
 //! or last-by-subject.
 
 use bytes::Bytes;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -26,18 +26,22 @@ pub struct PurgeOptions {
     pub sequence: Option<u64>,
 }
 
-/// A message read from a stream by sequence or subject.
-#[derive(Debug, Clone)]
+/// A message read from a stream by sequence or subject. Serialized (for hosts) without
+/// its payload, which each host hands over as its own bytes type.
+#[derive(Debug, Clone, Serialize)]
 pub struct StoredMessage {
     /// The subject it was published to.
     pub subject: String,
     /// Its stream sequence.
     pub sequence: u64,
     /// Its headers (empty when none).
+    #[serde(serialize_with = "crate::headers::serialize")]
     pub headers: Headers,
     /// Its payload.
+    #[serde(skip)]
     pub payload: Bytes,
-    /// When the server stored it.
+    /// When the server stored it (RFC 3339 when serialized).
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub time: OffsetDateTime,
 }
 

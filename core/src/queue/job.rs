@@ -35,9 +35,10 @@ pub enum Outcome {
     },
 }
 
-/// What happened to a finished job, for the host's hooks and logs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+/// What happened to a finished job, for the host's hooks and logs. Serialized as
+/// `{"event": "retrying", "hook": "released", "id": …, "delay": …, "message": …}`:
+/// `event` says what happened, `hook` names the worker hook that hears of it.
+#[derive(Debug, Clone, PartialEq)]
 pub enum JobEvent {
     /// Completed and removed.
     Processed {
@@ -72,6 +73,132 @@ pub enum JobEvent {
         /// Why it failed.
         reason: String,
     },
+}
+
+impl JobEvent {
+    /// What happened: `processed`, `deleted`, `released`, `retrying` or `failed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            JobEvent::Processed { .. } => "processed",
+            JobEvent::Deleted { .. } => "deleted",
+            JobEvent::Released { .. } => "released",
+            JobEvent::Retrying { .. } => "retrying",
+            JobEvent::Failed { .. } => "failed",
+        }
+    }
+
+    /// The worker hook that hears of it: deletes go to `processed`, retries to `released`.
+    pub fn hook(&self) -> WorkerHook {
+        match self {
+            JobEvent::Processed { .. } | JobEvent::Deleted { .. } => WorkerHook::Processed,
+            JobEvent::Released { .. } | JobEvent::Retrying { .. } => WorkerHook::Released,
+            JobEvent::Failed { .. } => WorkerHook::Failed,
+        }
+    }
+
+    /// The job id.
+    pub fn id(&self) -> &str {
+        match self {
+            JobEvent::Processed { id }
+            | JobEvent::Deleted { id }
+            | JobEvent::Released { id, .. }
+            | JobEvent::Retrying { id, .. }
+            | JobEvent::Failed { id, .. } => id,
+        }
+    }
+}
+
+impl Serialize for JobEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shape<'a> {
+            event: &'static str,
+            hook: WorkerHook,
+            id: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            delay: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            message: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'a str>,
+        }
+        let (delay, message, reason) = match self {
+            JobEvent::Released { delay, .. } => (Some(*delay), None, None),
+            JobEvent::Retrying { delay, message, .. } => {
+                (Some(*delay), Some(message.as_str()), None)
+            }
+            JobEvent::Failed { reason, .. } => (None, None, Some(reason.as_str())),
+            _ => (None, None, None),
+        };
+        Shape {
+            event: self.name(),
+            hook: self.hook(),
+            id: self.id(),
+            delay,
+            message,
+            reason,
+        }
+        .serialize(s)
+    }
+}
+
+/// The hooks a host's worker offers, one set for every host. A host fires `processing`
+/// before a handler runs and `exception` when it raises; the others follow
+/// [`JobEvent::hook`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerHook {
+    /// Before a handler runs.
+    Processing,
+    /// The job completed or was deleted.
+    Processed,
+    /// The job was released, or put back for a retry after an error.
+    Released,
+    /// The handler raised (the job is retried or failed after it).
+    Exception,
+    /// The job failed for good.
+    Failed,
+}
+
+impl WorkerHook {
+    /// Every hook, in the order they can fire.
+    pub const ALL: [WorkerHook; 5] = [
+        WorkerHook::Processing,
+        WorkerHook::Processed,
+        WorkerHook::Released,
+        WorkerHook::Exception,
+        WorkerHook::Failed,
+    ];
+
+    /// The hook's name (`"released"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkerHook::Processing => "processing",
+            WorkerHook::Processed => "processed",
+            WorkerHook::Released => "released",
+            WorkerHook::Exception => "exception",
+            WorkerHook::Failed => "failed",
+        }
+    }
+
+    /// The hook named `name`; `INVALID_ARGUMENT` naming the hooks (and where event names
+    /// such as `retrying` and `deleted` are heard) otherwise.
+    pub fn parse(name: &str) -> Result<WorkerHook> {
+        WorkerHook::ALL
+            .into_iter()
+            .find(|h| h.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = WorkerHook::ALL.iter().map(|h| h.as_str()).collect();
+                Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!(
+                        "unknown worker hook {name:?}: the hooks are {} (`processed` hears \
+                         `deleted` events, `released` hears `retrying` events)",
+                        names.join(", ")
+                    ),
+                )
+            })
+    }
 }
 
 /// A job taken from a queue. Finish it with [`Job::finish`]; while it is held a heartbeat

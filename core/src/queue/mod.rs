@@ -9,6 +9,7 @@
 
 mod envelope;
 mod failed;
+mod handle;
 mod job;
 mod prefetch;
 mod worker;
@@ -30,7 +31,8 @@ use crate::jetstream::error::from_nats;
 
 pub use envelope::{now, Backoff, Envelope, PushOptions};
 pub use failed::{FailedJob, FailedJobs};
-pub use job::{Job, JobEvent, Outcome};
+pub use handle::JobHandle;
+pub use job::{Job, JobEvent, Outcome, WorkerHook};
 pub use prefetch::Prefetch;
 pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
 
@@ -412,9 +414,7 @@ impl Queue {
             self.ready_subject()
         } else {
             let at = time::OffsetDateTime::now_utc() + delay;
-            let at = at
-                .format(&time::format_description::well_known::Rfc3339)
-                .map_err(|e| Error::new(ErrorCode::Queue, format!("schedule time: {e}")))?;
+            let at = crate::timestamp::try_rfc3339(at, "schedule time")?;
             headers.insert(
                 async_nats::header::NATS_SCHEDULE,
                 format!("@at {at}").as_str(),

@@ -23,7 +23,6 @@ use crate::error::{Error, ErrorCode, Result};
 #[serde(deny_unknown_fields, default)]
 pub struct WorkerOptions {
     /// Queues in priority order: `high` is always emptied before `default`.
-    #[serde(alias = "queue")]
     pub queues: Vec<String>,
     /// Tries for jobs that set none (`None`: the connection's `queue.tries`).
     pub tries: Option<u32>,
