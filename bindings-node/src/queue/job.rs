@@ -99,7 +99,8 @@ impl Job {
         plain_in_ms(
             Object::JobEvent,
             async move {
-                let delay = natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs")?;
+                let delay =
+                    natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs")?;
                 handle.finish(Finish::Release(delay)).await
             }
             .await,
@@ -116,7 +117,10 @@ impl Job {
     pub async fn fail(&self, reason: Option<String>) -> Outcome<serde_json::Value> {
         let reason =
             reason.unwrap_or_else(|| format!("{} was failed by its handler", self.handle.name()));
-        plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Fail(reason)).await)
+        plain_in_ms(
+            Object::JobEvent,
+            self.handle.finish(Finish::Fail(reason)).await,
+        )
     }
 
     /// Finishes the run as a raised error (what a worker does when a handler throws):
@@ -129,7 +133,10 @@ impl Job {
         message: String,
         trace: Option<String>,
     ) -> Outcome<serde_json::Value> {
-        plain_in_ms(Object::JobEvent, self.handle.finish(error(exception, message, trace)).await)
+        plain_in_ms(
+            Object::JobEvent,
+            self.handle.finish(error(exception, message, trace)).await,
+        )
     }
 
     /// What a worker calls when the handler returned: the event of the handler's own finish,
