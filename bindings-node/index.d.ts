@@ -154,7 +154,7 @@ export interface QueueSize {
   delayed: number
   /** Failed jobs of this queue in the failed-jobs store. */
   failed: number
-  /** Seconds the oldest ready job has waited (0 when none). */
+  /** Milliseconds the oldest ready job has waited (0 when none). */
   oldest_age: number
 }
 
@@ -185,7 +185,7 @@ export interface JobEvent {
   /** The worker hook that hears of it (deletes: `processed`, retries: `released`). */
   hook: 'processed' | 'released' | 'failed'
   id: string
-  /** `released` / `retrying`: seconds until the job is available again. */
+  /** `released` / `retrying`: milliseconds until the job is available again. */
   delay?: number
   /** `retrying`: the error's message. */
   message?: string
@@ -216,7 +216,7 @@ export interface PauseState {
   paused: boolean
   /** Until when (RFC 3339), when paused. */
   pause_until: string | null
-  /** Nanoseconds left, when paused. */
+  /** Milliseconds left, when paused. */
   pause_remaining: number | null
 }
 
