@@ -306,7 +306,7 @@ test('durations are milliseconds in configs and infos; TTLs must be whole second
   }
   await assert.rejects(js.createStream({ name: 'BAD', subjects: ['bad'], max_age: -1 }), { code: 'INVALID_ARGUMENT' })
   const ack = await js.publish('units.a', 'x', { ttl: 2000 })
-  assert.deepEqual((await js.getMessage('UNITS', ack.seq)).headers['Nats-TTL'], ['2'])
+  assert.deepEqual((await js.getMessage('UNITS', ack.sequence)).headers['Nats-TTL'], ['2'])
   const m = await js.fetchNext('UNITS', 'u', { timeout: 0 })
   await m.ack()
   const started = Date.now()

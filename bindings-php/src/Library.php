@@ -170,10 +170,17 @@ final class Library
         }
     }
 
-    /** Seconds as the library's whole milliseconds (never negative). */
+    /**
+     * Seconds as the C ABI's whole milliseconds. Negative and huge values go through (saturated
+     * to the integer range) so that natskit refuses them with INVALID_ARGUMENT, as in every host.
+     */
     public static function millis(float $seconds): int
     {
-        return max(0, (int) round($seconds * 1000));
+        if (is_nan($seconds)) {
+            throw NatsException::fromStatus(Exception\ErrorCode::INVALID_ARGUMENT, 'a duration must be a number of seconds, not NaN');
+        }
+        $millis = round($seconds * 1000);
+        return $millis >= PHP_INT_MAX ? PHP_INT_MAX : ($millis <= -PHP_INT_MAX ? -PHP_INT_MAX : (int) $millis);
     }
 
     /**

@@ -301,7 +301,7 @@ final class JetStreamTest extends ServerTestCase
             }
         }
         $ack = $this->js->publish('units.a', 'x', ['ttl' => 2]);
-        $this->assertSame(['2'], (array) $this->js->getMessage('UNITS', $ack['seq'])->getHeaders()['Nats-TTL']);
+        $this->assertSame(['2'], (array) $this->js->getMessage('UNITS', $ack['sequence'])->getHeaders()['Nats-TTL']);
         $kv = $this->js->createKeyValue('unitsbucket', ['max_age' => 60, 'storage' => 'memory']);
         $this->assertSame(60.0, $this->js->getStreamInfo('KV_unitsbucket')->getConfig()->get('max_age'));
     }

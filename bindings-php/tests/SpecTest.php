@@ -41,7 +41,7 @@ final class SpecTest extends ServerTestCase
         return array_map(self::host(...), $value);
     }
 
-    private function run(string $op, array $a): mixed
+    private function call(string $op, array $a): mixed
     {
         $js = $this->client->jetstream();
         return match ($op) {
@@ -52,7 +52,7 @@ final class SpecTest extends ServerTestCase
             'create_stream' => $js->createStream(StreamConfig::fromArray($a['config']))->toArray(),
             'create_consumer' => $js->createConsumer($a['stream'], ConsumerConfig::fromArray($a['config']))->toArray(),
             'js_publish' => $js->publish($a['subject'], 'x', isset($a['ttl']) ? ['ttl' => $a['ttl']] : []),
-            'get_message' => $js->getMessage($a['stream'], $a['sequence'])->toArray(),
+            'get_message' => get_object_vars($js->getMessage($a['stream'], $a['sequence'])),
             'queue_later' => $this->client->queue($a['queue'])->later($a['delay'], 'SpecJob'),
             'next_no_wait' => ['message' => $this->client->subscribe($a['subject'])->next(0)],
             'panic' => Library::check(\FFI::cdef('int natskit_panic_for_tests(void);', Library::path())->natskit_panic_for_tests()),
@@ -65,7 +65,7 @@ final class SpecTest extends ServerTestCase
         $args = self::host($case['args']);
         if (isset($case['error'])) {
             try {
-                $this->run($case['op'], $args);
+                $this->call($case['op'], $args);
                 $this->fail("{$case['op']} should fail with {$case['error']}");
             } catch (NatsException $e) {
                 $this->assertSame(constant(ErrorCode::class . '::' . $case['error']), $e->getCode(), $e->getMessage());
@@ -75,7 +75,7 @@ final class SpecTest extends ServerTestCase
             }
             return;
         }
-        $result = $this->run($case['op'], $args);
+        $result = $this->call($case['op'], $args);
         foreach ($case['keys'] ?? [] as $key) {
             $this->assertArrayHasKey($key, $result);
         }

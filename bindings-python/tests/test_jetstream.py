@@ -294,5 +294,5 @@ def test_durations_are_seconds_and_ttls_are_whole_seconds(js: natskit.JetStream)
     with pytest.raises(natskit.InvalidArgumentError, match="max_age"):
         js.create_stream(name="BAD", subjects=["bad"], max_age=-1.0)
     ack = js.publish("units.a", b"x", ttl=2.0)
-    assert js.get_message("UNITS", ack["seq"])["headers"]["Nats-TTL"] == "2"
+    assert js.get_message("UNITS", ack["sequence"])["headers"]["Nats-TTL"] == "2"
     assert js.stream_info("UNITS")["state"]["messages"] == 1
