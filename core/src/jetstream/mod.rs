@@ -7,6 +7,7 @@
 //! async-nats' typed API.
 
 mod consumer;
+pub(crate) mod election;
 pub(crate) mod error;
 mod kv;
 mod publish;

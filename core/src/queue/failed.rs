@@ -13,6 +13,7 @@ use super::Queue;
 use crate::client::Client;
 use crate::config::QueueConfig;
 use crate::error::{Error, ErrorCode, Result};
+use crate::jetstream::election::{self, ELECTION};
 use crate::jetstream::error::from_nats;
 
 /// A job that failed for good.
@@ -99,7 +100,7 @@ impl FailedJobs {
             job.failed_at = now();
         }
         if store {
-            self.record(&job).await?;
+            election::retry(ELECTION, || self.record(&job)).await?;
         }
         if let Some(subject) = dead_letter {
             let body = serde_json::to_vec(&job.dead_letter())?;

@@ -14,7 +14,7 @@ mod prefetch;
 mod worker;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::jetstream::{self, consumer, stream};
@@ -26,6 +26,7 @@ use tokio::sync::OnceCell;
 use crate::client::Client;
 use crate::config::{QueueConfig, UniquePolicy};
 use crate::error::{Error, ErrorCode, Result};
+use crate::jetstream::election::{self, ELECTION};
 use crate::jetstream::error::from_nats;
 
 pub use envelope::{now, Backoff, Envelope, PushOptions};
@@ -315,9 +316,11 @@ impl Queue {
         msg_id: &str,
     ) -> Result<()> {
         self.ensure_stream().await?;
-        let ack = self.send(env, delay, msg_id).await?;
-        ack.await.map_err(|e| from_nats(&e, "push"))?;
-        Ok(())
+        election::retry(ELECTION, || async {
+            let ack = self.send(env, delay, msg_id).await?;
+            ack.await.map_err(|e| from_nats(&e, "push")).map(drop)
+        })
+        .await
     }
 
     /// Sends one envelope to the stream; the returned future resolves with the stream's ack.
@@ -369,11 +372,16 @@ impl Queue {
                         continue;
                     }
                 }
-                acks.push(self.send(&env, delay, &env.uuid).await?);
-                ids.push(Some(env.uuid));
+                ids.push(Some(env.uuid.clone()));
+                acks.push((self.send(&env, delay, &env.uuid).await?, env, delay));
             }
-            for ack in acks {
-                ack.await.map_err(|e| from_nats(&e, "push"))?;
+            for (ack, env, delay) in acks {
+                match ack.await.map_err(|e| from_nats(&e, "push")) {
+                    Err(e) if election::during_election(&e) => {
+                        self.enqueue(&env, delay, &env.uuid).await?
+                    }
+                    stored => stored.map(drop)?,
+                }
             }
         }
         Ok(ids)
@@ -444,9 +452,37 @@ impl Queue {
         max: usize,
         timeout: Duration,
     ) -> Result<Vec<jetstream::Message>> {
-        let consumer = self.consumer().await?;
-        let ready = consumer.fetch().max_messages(max).messages().await;
-        let mut jobs = collect_within(ready, Duration::ZERO).await?;
+        let deadline = Instant::now() + timeout;
+        let pulled = election::retry(timeout, || async {
+            let consumer = self.consumer().await?;
+            self.pull(
+                &consumer,
+                max,
+                deadline.saturating_duration_since(Instant::now()),
+            )
+            .await
+        })
+        .await;
+        match pulled {
+            Err(e) if election::during_election(&e) => Ok(Vec::new()),
+            pulled => pulled,
+        }
+    }
+
+    /// One pull for what is ready now, then, when nothing was, one long poll for a job.
+    async fn pull(
+        &self,
+        consumer: &consumer::PullConsumer,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<jetstream::Message>> {
+        let ready = consumer
+            .fetch()
+            .max_messages(max)
+            .expires(PULL_ANSWER_GRACE)
+            .messages()
+            .await;
+        let mut jobs = collect_within(ready, PULL_ANSWER_GRACE).await?;
         if jobs.is_empty() && timeout >= Duration::from_millis(10) {
             let waited = consumer
                 .batch()
@@ -472,11 +508,14 @@ impl Queue {
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
         };
-        self.inner
-            .js
-            .get_or_create_stream(config)
-            .await
-            .map_err(|e| from_nats(&e, "queue stream"))
+        election::retry(ELECTION, || async {
+            self.inner
+                .js
+                .get_or_create_stream(config.clone())
+                .await
+                .map_err(|e| from_nats(&e, "queue stream"))
+        })
+        .await
     }
 
     pub(crate) async fn consumer(&self) -> Result<consumer::PullConsumer> {
@@ -494,10 +533,13 @@ impl Queue {
                     max_waiting: 4096,
                     ..Default::default()
                 };
-                stream
-                    .get_or_create_consumer(&consumer_name(&self.inner.name), config)
-                    .await
-                    .map_err(|e| from_nats(&e, "queue consumer"))
+                election::retry(ELECTION, || async {
+                    stream
+                        .get_or_create_consumer(&consumer_name(&self.inner.name), config.clone())
+                        .await
+                        .map_err(|e| from_nats(&e, "queue consumer"))
+                })
+                .await
             })
             .await
             .cloned()

@@ -1,0 +1,180 @@
+//! Failover on a 3-node cluster: a queue with `replicas = 3` loses its consumer leader, its
+//! stream leader or a follower (SIGKILL) while a worker runs and pushes continue; core pub/sub
+//! loses the node its clients are connected to.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use natskit::queue::{Outcome, PushOptions, Worker, WorkerOptions};
+use natskit::{Client, ConnectionConfig, LocalCluster};
+use serde_json::json;
+
+/// Jobs a worker holds at once: `CONCURRENCY` running plus as many prefetched.
+const CONCURRENCY: usize = 4;
+const IN_FLIGHT: usize = 2 * CONCURRENCY;
+
+/// How soon after a kill the worker must take jobs again.
+const RECOVERY: Duration = Duration::from_secs(10);
+
+fn config(cluster: &LocalCluster) -> ConnectionConfig {
+    let mut config = ConnectionConfig::from_json(r#"{"reconnect": {"delay": 0.05}}"#).unwrap();
+    config.servers = cluster.urls();
+    config.queue.replicas = 3;
+    config.queue.retry_after = 2.0;
+    // A job whose ack was lost in the election runs again instead of failing as over-tried.
+    config.queue.tries = 0;
+    config
+}
+
+async fn connect(cluster: &LocalCluster) -> Client {
+    Client::connect(&config(cluster)).await.unwrap()
+}
+
+/// Which leader a test kills.
+#[derive(Clone, Copy)]
+enum Victim {
+    ConsumerLeader,
+    StreamLeader,
+    Follower,
+}
+
+/// The node hosting the queue's consumer leader, stream leader, or neither.
+async fn node_of(cluster: &LocalCluster, nc: &Client, queue: &str, victim: Victim) -> usize {
+    let js = nc.jetstream();
+    let stream = &nc.config().queue.stream;
+    let leader = |info: serde_json::Value| {
+        let name = info["cluster"]["leader"].as_str().unwrap_or_default();
+        cluster.node_named(name).expect("a leader")
+    };
+    let consumer = leader(
+        js.consumer_info(stream, &format!("natskit_q_{queue}"))
+            .await
+            .unwrap(),
+    );
+    let stream = leader(js.stream_info(stream).await.unwrap());
+    match victim {
+        Victim::ConsumerLeader => consumer,
+        Victim::StreamLeader => stream,
+        Victim::Follower => (0..3).find(|n| *n != consumer && *n != stream).unwrap(),
+    }
+}
+
+/// What the worker's handler saw: how often each job ran, and when the last one ran.
+#[derive(Default)]
+struct Seen {
+    runs: Mutex<HashMap<u64, u32>>,
+}
+
+impl Seen {
+    fn distinct(&self) -> usize {
+        self.runs.lock().unwrap().len()
+    }
+}
+
+/// Pushes numbered jobs until `stop`; returns the numbers the stream acknowledged.
+async fn push_until(queue: natskit::queue::Queue, stop: Arc<AtomicBool>) -> Vec<u64> {
+    let mut acked = Vec::new();
+    let mut n = 0;
+    while !stop.load(Ordering::SeqCst) {
+        match queue
+            .push("Count", json!({ "n": n }), &PushOptions::default())
+            .await
+        {
+            Ok(_) => acked.push(n),
+            Err(e) => panic!("push {n} failed: {e}"),
+        }
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    acked
+}
+
+/// Kills `victim` while a worker runs and pushes continue: no job is lost, duplicates stay
+/// within the jobs in flight, the worker takes new jobs again within `RECOVERY`.
+async fn failover(victim: Victim) {
+    let mut cluster = LocalCluster::start().await.unwrap();
+    let nc = connect(&cluster).await;
+    let queue = nc.queue("failover").unwrap();
+    queue
+        .push("Warmup", json!({}), &PushOptions::default())
+        .await
+        .unwrap();
+
+    let seen = Arc::new(Seen::default());
+    let options = WorkerOptions {
+        queues: vec!["failover".into()],
+        concurrency: CONCURRENCY,
+        sleep: 0.5,
+        ..Default::default()
+    };
+    let worker = Arc::new(Worker::new(&nc, "default", options).unwrap());
+    let record = seen.clone();
+    let running = tokio::spawn(worker.clone().run(move |job| {
+        let record = record.clone();
+        async move {
+            if let Some(n) = job.payload["n"].as_u64() {
+                *record.runs.lock().unwrap().entry(n).or_default() += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Outcome::Success
+        }
+    }));
+    let stop = Arc::new(AtomicBool::new(false));
+    let pushing = tokio::spawn(push_until(queue.clone(), stop.clone()));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let node = node_of(&cluster, &nc, "failover", victim).await;
+    let before = seen.distinct();
+    let killed = Instant::now();
+    cluster.kill(node);
+    while seen.distinct() <= before + IN_FLIGHT {
+        assert!(
+            killed.elapsed() < RECOVERY,
+            "the worker took no new job within {RECOVERY:?} of the kill"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let recovery = killed.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::SeqCst);
+    let acked = pushing.await.unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let lost = loop {
+        let runs = seen.runs.lock().unwrap().clone();
+        let lost = acked.iter().filter(|n| !runs.contains_key(n)).count();
+        if lost == 0 || Instant::now() > deadline {
+            break lost;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    worker.stop();
+    running.await.unwrap().unwrap();
+    let duplicates: u32 = seen.runs.lock().unwrap().values().map(|r| r - 1).sum();
+    eprintln!(
+        "killed node {node}: recovered in {recovery:?}, {} pushed, {lost} lost, {duplicates} duplicates",
+        acked.len()
+    );
+    assert_eq!(lost, 0, "acknowledged jobs never worked");
+    assert!(
+        duplicates as usize <= IN_FLIGHT,
+        "{duplicates} duplicates, more than the {IN_FLIGHT} jobs in flight"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_survives_the_consumer_leader_dying() {
+    failover(Victim::ConsumerLeader).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_survives_the_stream_leader_dying() {
+    failover(Victim::StreamLeader).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_survives_a_follower_dying() {
+    failover(Victim::Follower).await;
+}
