@@ -40,24 +40,38 @@ enum Victim {
     Follower,
 }
 
-/// The node hosting the queue's consumer leader, stream leader, or neither.
-async fn node_of(cluster: &LocalCluster, nc: &Client, queue: &str, victim: Victim) -> usize {
+/// The nodes leading the queue's consumer and its stream.
+async fn leaders(cluster: &LocalCluster, nc: &Client, queue: &str) -> (usize, usize) {
     let js = nc.jetstream();
     let stream = &nc.config().queue.stream;
     let leader = |info: serde_json::Value| {
         let name = info["cluster"]["leader"].as_str().unwrap_or_default();
         cluster.node_named(name).expect("a leader")
     };
-    let consumer = leader(
-        js.consumer_info(stream, &format!("natskit_q_{queue}"))
-            .await
-            .unwrap(),
-    );
-    let stream = leader(js.stream_info(stream).await.unwrap());
+    let name = format!("natskit_q_{queue}");
+    let consumer = leader(js.consumer_info(stream, &name).await.unwrap());
+    (consumer, leader(js.stream_info(stream).await.unwrap()))
+}
+
+/// The node to kill; the consumer leader is first moved off the stream leader, so each test
+/// kills one leader only.
+async fn node_of(cluster: &LocalCluster, nc: &Client, queue: &str, victim: Victim) -> usize {
+    let stream = &nc.config().queue.stream;
+    let stepdown = format!("CONSUMER.LEADER.STEPDOWN.{stream}.natskit_q_{queue}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (consumer, stream) = loop {
+        let (consumer, stream) = leaders(cluster, nc, queue).await;
+        if consumer != stream {
+            break (consumer, stream);
+        }
+        assert!(Instant::now() < deadline, "the leaders stay on one node");
+        nc.jetstream().api(&stepdown, &json!({})).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     match victim {
         Victim::ConsumerLeader => consumer,
         Victim::StreamLeader => stream,
-        Victim::Follower => (0..3).find(|n| *n != consumer && *n != stream).unwrap(),
+        Victim::Follower => 3 - consumer - stream,
     }
 }
 
@@ -177,4 +191,55 @@ async fn queue_survives_the_stream_leader_dying() {
 #[tokio::test(flavor = "multi_thread")]
 async fn queue_survives_a_follower_dying() {
     failover(Victim::Follower).await;
+}
+
+/// The node `nc` is connected to.
+fn node_used(cluster: &LocalCluster, nc: &Client) -> usize {
+    let port = format!(":{}", nc.nats().server_info().port);
+    cluster
+        .urls()
+        .iter()
+        .position(|u| u.ends_with(&port))
+        .unwrap()
+}
+
+/// A subscriber and a publisher given every URL, on the same node keep exchanging messages once that node dies.
+#[tokio::test(flavor = "multi_thread")]
+async fn pub_sub_survives_the_node_it_uses_dying() {
+    let mut cluster = LocalCluster::start().await.unwrap();
+    let subscriber = connect(&cluster).await;
+    let node = node_used(&cluster, &subscriber);
+    let mut publisher = connect(&cluster).await;
+    while node_used(&cluster, &publisher) != node {
+        publisher = connect(&cluster).await;
+    }
+    let mut sub = subscriber.subscribe("failover.pubsub", None).await.unwrap();
+    subscriber.flush().await.unwrap();
+    publisher
+        .publish("failover.pubsub", "before")
+        .await
+        .unwrap();
+    let got = sub
+        .next_timeout(Some(Duration::from_secs(2)))
+        .await
+        .unwrap();
+    assert_eq!(got.unwrap().data(), b"before");
+
+    cluster.kill(node);
+    let killed = Instant::now();
+    let recovered = loop {
+        assert!(
+            killed.elapsed() < RECOVERY,
+            "no message got through within {RECOVERY:?} of the kill"
+        );
+        let _ = publisher.publish("failover.pubsub", "after").await;
+        let wait = Some(Duration::from_millis(100));
+        if let Ok(Some(msg)) = sub.next_timeout(wait).await {
+            if msg.data() == b"after" {
+                break killed.elapsed();
+            }
+        }
+    };
+    eprintln!("pub/sub recovered in {recovered:?}");
+    assert!(subscriber.stats().reconnects >= 1 && publisher.stats().reconnects >= 1);
 }

@@ -1,7 +1,8 @@
 //! Riding out a leader election. While a cluster elects a new stream, consumer or meta
 //! leader, the server answers JetStream calls with 503 (no responders, which async-nats
 //! reports for publishes as "no stream found for given subject"), "JetStream system
-//! temporarily unavailable", or not at all (a timeout). Such calls are retried for a bounded
+//! temporarily unavailable", ends waiting pulls with 409 "Leadership Change", or does not
+//! answer at all (a timeout). Such calls are retried for a bounded
 //! time instead of failing at once.
 
 use std::future::Future;
@@ -26,6 +27,7 @@ pub(crate) fn during_election(e: &crate::Error) -> bool {
         || text.contains("no stream found for given subject")
         || text.contains("no responders")
         || text.contains("from the stream: 503")
+        || text.contains("Leadership Change")
 }
 
 /// Runs `call` until it succeeds, fails for another reason, or `within` has passed.
