@@ -479,10 +479,10 @@ impl Queue {
         let ready = consumer
             .fetch()
             .max_messages(max)
-            .expires(PULL_ANSWER_GRACE)
+            .expires(READY_NOW)
             .messages()
             .await;
-        let mut jobs = collect_within(ready, PULL_ANSWER_GRACE).await?;
+        let mut jobs = collect_within(ready, READY_NOW).await?;
         if jobs.is_empty() && timeout >= Duration::from_millis(10) {
             let waited = consumer
                 .batch()
@@ -629,6 +629,10 @@ pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
     );
     Ok(names.into_iter().collect())
 }
+
+/// The expiry of the pull for what is ready now: the server keeps a no-wait pull until its
+/// expiry only while jobs are reserved (they may come back), and never without one.
+const READY_NOW: Duration = Duration::from_millis(10);
 
 /// How long after its expiry a pull's answer may take before it counts as lost (a pull for
 /// what is ready now is answered at once, unless the answer is lost in a leader change).
