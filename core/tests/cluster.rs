@@ -164,8 +164,14 @@ async fn failover(victim: Victim) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    let stopping = Instant::now();
     worker.stop();
     running.await.unwrap().unwrap();
+    assert!(
+        stopping.elapsed() < Duration::from_millis(1500),
+        "stop took {:?}",
+        stopping.elapsed()
+    );
     let duplicates: u32 = seen.runs.lock().unwrap().values().map(|r| r - 1).sum();
     eprintln!(
         "killed node {node}: recovered in {recovery:?}, {} pushed, {lost} lost, {duplicates} duplicates",

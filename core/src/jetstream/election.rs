@@ -2,7 +2,8 @@
 //! leader, the server answers JetStream calls with 503 (no responders, which async-nats
 //! reports for publishes as "no stream found for given subject"), "JetStream system
 //! temporarily unavailable", ends waiting pulls with 409 "Leadership Change", or does not
-//! answer at all (a timeout). Such calls are retried for a bounded
+//! answer at all (a timeout); a client whose node died also loses the acks it waited for
+//! ("broken pipe"). Such calls are retried for a bounded
 //! time instead of failing at once.
 
 use std::future::Future;
@@ -28,6 +29,7 @@ pub(crate) fn during_election(e: &crate::Error) -> bool {
         || text.contains("no responders")
         || text.contains("from the stream: 503")
         || text.contains("Leadership Change")
+        || text.contains("broken pipe")
 }
 
 /// Runs `call` until it succeeds, fails for another reason, or `within` has passed.

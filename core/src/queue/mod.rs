@@ -26,6 +26,7 @@ use tokio::sync::OnceCell;
 use crate::client::Client;
 use crate::config::{QueueConfig, UniquePolicy};
 use crate::error::{Error, ErrorCode, Result};
+use crate::jetstream::ack::PendingAck;
 use crate::jetstream::election::{self, ELECTION};
 use crate::jetstream::error::from_nats;
 
@@ -316,9 +317,14 @@ impl Queue {
         msg_id: &str,
     ) -> Result<()> {
         self.ensure_stream().await?;
+        let timeout = self.inner.client.config().jetstream_timeout()?;
         election::retry(ELECTION, || async {
             let ack = self.send(env, delay, msg_id).await?;
-            ack.await.map_err(|e| from_nats(&e, "push")).map(drop)
+            let ack = PendingAck::new(&self.inner.client, ack, timeout);
+            ack.wait()
+                .await
+                .map_err(|e| from_nats(&e, "push"))
+                .map(drop)
         })
         .await
     }
