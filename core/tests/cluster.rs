@@ -105,8 +105,9 @@ async fn push_until(queue: natskit::queue::Queue, stop: Arc<AtomicBool>) -> Vec<
     acked
 }
 
-/// Kills `victim` while a worker runs and pushes continue: no job is lost, duplicates stay
-/// within the jobs in flight, the worker takes new jobs again within `RECOVERY`.
+/// Kills `victim` while a worker runs and pushes continue: a new client can push at once, no
+/// job is lost, duplicates stay within the jobs in flight, the worker takes new jobs again
+/// within `RECOVERY` and stops promptly.
 async fn failover(victim: Victim) {
     let mut cluster = LocalCluster::start().await.unwrap();
     let nc = connect(&cluster).await;
@@ -143,6 +144,12 @@ async fn failover(victim: Victim) {
     let before = seen.distinct();
     let killed = Instant::now();
     cluster.kill(node);
+    let newcomer = connect(&cluster).await.queue("failover").unwrap();
+    let first = json!({ "n": u64::MAX });
+    newcomer
+        .push("Count", first, &PushOptions::default())
+        .await
+        .unwrap();
     while seen.distinct() <= before + IN_FLIGHT {
         assert!(
             killed.elapsed() < RECOVERY,
@@ -153,7 +160,8 @@ async fn failover(victim: Victim) {
     let recovery = killed.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
     stop.store(true, Ordering::SeqCst);
-    let acked = pushing.await.unwrap();
+    let mut acked = pushing.await.unwrap();
+    acked.push(u64::MAX);
 
     let deadline = Instant::now() + Duration::from_secs(15);
     let lost = loop {
