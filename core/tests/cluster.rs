@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use natskit::queue::{Outcome, PushOptions, Worker, WorkerOptions};
+use natskit::queue::{NewJob, Outcome, PushOptions, Worker, WorkerOptions};
 use natskit::{Client, ConnectionConfig, LocalCluster};
 use serde_json::json;
 
@@ -87,19 +87,24 @@ impl Seen {
     }
 }
 
-/// Pushes numbered jobs until `stop`; returns the numbers the stream acknowledged.
+/// Pushes numbered jobs until `stop`, one alone then two together (`push_many`); returns the
+/// numbers the stream acknowledged.
 async fn push_until(queue: natskit::queue::Queue, stop: Arc<AtomicBool>) -> Vec<u64> {
+    let job = |n: u64| NewJob {
+        job: "Count".into(),
+        data: json!({ "n": n }),
+        options: PushOptions::default(),
+    };
     let mut acked = Vec::new();
     let mut n = 0;
     while !stop.load(Ordering::SeqCst) {
-        match queue
-            .push("Count", json!({ "n": n }), &PushOptions::default())
-            .await
-        {
-            Ok(_) => acked.push(n),
-            Err(e) => panic!("push {n} failed: {e}"),
-        }
-        n += 1;
+        let options = PushOptions::default();
+        let pushed = queue.push("Count", json!({ "n": n }), &options).await;
+        pushed.unwrap_or_else(|e| panic!("push {n} failed: {e}"));
+        let pushed = queue.push_many(&[job(n + 1), job(n + 2)]).await;
+        pushed.unwrap_or_else(|e| panic!("push_many {} failed: {e}", n + 1));
+        acked.extend(n..n + 3);
+        n += 3;
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     acked
@@ -144,12 +149,12 @@ async fn failover(victim: Victim) {
     let before = seen.distinct();
     let killed = Instant::now();
     cluster.kill(node);
-    let newcomer = connect(&cluster).await.queue("failover").unwrap();
-    let first = json!({ "n": u64::MAX });
-    newcomer
-        .push("Count", first, &PushOptions::default())
-        .await
-        .unwrap();
+    let config = config(&cluster);
+    let newcomer = tokio::spawn(async move {
+        let queue = Client::connect(&config).await?.queue("failover")?;
+        let first = json!({ "n": u64::MAX });
+        queue.push("Count", first, &PushOptions::default()).await
+    });
     while seen.distinct() <= before + IN_FLIGHT {
         assert!(
             killed.elapsed() < RECOVERY,
@@ -158,9 +163,17 @@ async fn failover(victim: Victim) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let recovery = killed.elapsed();
+    assert!(
+        recovery < RECOVERY,
+        "the worker took {recovery:?} to take new jobs"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     stop.store(true, Ordering::SeqCst);
     let mut acked = pushing.await.unwrap();
+    newcomer
+        .await
+        .unwrap()
+        .expect("a push from a new client right after the kill");
     acked.push(u64::MAX);
 
     let deadline = Instant::now() + Duration::from_secs(15);

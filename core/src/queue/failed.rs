@@ -13,7 +13,6 @@ use super::Queue;
 use crate::client::Client;
 use crate::config::QueueConfig;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jetstream::election::{self, ELECTION};
 use crate::jetstream::error::from_nats;
 
 /// A job that failed for good.
@@ -100,7 +99,7 @@ impl FailedJobs {
             job.failed_at = now();
         }
         if store {
-            election::retry(ELECTION, || self.record(&job)).await?;
+            self.record(&job).await?;
         }
         if let Some(subject) = dead_letter {
             let body = serde_json::to_vec(&job.dead_letter())?;

@@ -366,6 +366,7 @@ impl Queue {
         envelopes: Vec<(Envelope, Duration)>,
     ) -> Result<Vec<Option<String>>> {
         self.ensure_stream().await?;
+        let timeout = self.inner.client.config().jetstream_timeout()?;
         let mut ids = Vec::with_capacity(envelopes.len());
         let mut pending = envelopes.into_iter().peekable();
         while pending.peek().is_some() {
@@ -379,10 +380,15 @@ impl Queue {
                     }
                 }
                 ids.push(Some(env.uuid.clone()));
-                acks.push((self.send(&env, delay, &env.uuid).await?, env, delay));
+                let ack = self.send(&env, delay, &env.uuid).await?;
+                acks.push((
+                    PendingAck::new(&self.inner.client, ack, timeout),
+                    env,
+                    delay,
+                ));
             }
             for (ack, env, delay) in acks {
-                match ack.await.map_err(|e| from_nats(&e, "push")) {
+                match ack.wait().await.map_err(|e| from_nats(&e, "push")) {
                     Err(e) if election::during_election(&e) => {
                         self.enqueue(&env, delay, &env.uuid).await?
                     }
@@ -539,13 +545,10 @@ impl Queue {
                     max_waiting: 4096,
                     ..Default::default()
                 };
-                election::retry(ELECTION, || async {
-                    stream
-                        .get_or_create_consumer(&consumer_name(&self.inner.name), config.clone())
-                        .await
-                        .map_err(|e| from_nats(&e, "queue consumer"))
-                })
-                .await
+                stream
+                    .get_or_create_consumer(&consumer_name(&self.inner.name), config)
+                    .await
+                    .map_err(|e| from_nats(&e, "queue consumer"))
             })
             .await
             .cloned()
