@@ -21,8 +21,21 @@ pub struct LocalCluster {
 }
 
 impl LocalCluster {
-    /// Starts the nodes and waits until JetStream has a meta leader.
+    /// Starts the nodes and waits until JetStream has a meta leader. Free ports are picked
+    /// before any node starts, so another process may take one first: then it tries again
+    /// with new ports.
     pub async fn start() -> Result<LocalCluster> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match LocalCluster::start_once().await {
+                Err(e) if e.code() == ErrorCode::Io && tries < 3 => continue,
+                started => return started,
+            }
+        }
+    }
+
+    async fn start_once() -> Result<LocalCluster> {
         let client_ports = (0..NODES)
             .map(|_| free_port())
             .collect::<Result<Vec<_>>>()?;

@@ -11,9 +11,10 @@ use natskit::queue::{NewJob, Outcome, PushOptions, Worker, WorkerOptions};
 use natskit::{Client, ConnectionConfig, LocalCluster};
 use serde_json::json;
 
-/// Jobs a worker holds at once: `CONCURRENCY` running plus as many prefetched.
+/// Jobs a worker holds at once: each of its `CONCURRENCY` loops may pull a batch of
+/// `CONCURRENCY` (the default prefetch) when the shared buffer is empty.
 const CONCURRENCY: usize = 4;
-const IN_FLIGHT: usize = 2 * CONCURRENCY;
+const IN_FLIGHT: usize = CONCURRENCY * CONCURRENCY;
 
 /// How soon after a kill the worker must take jobs again.
 const RECOVERY: Duration = Duration::from_secs(10);
@@ -87,25 +88,37 @@ impl Seen {
     }
 }
 
-/// Pushes numbered jobs until `stop`, one alone then two together (`push_many`); returns the
-/// numbers the stream acknowledged.
-async fn push_until(queue: natskit::queue::Queue, stop: Arc<AtomicBool>) -> Vec<u64> {
+/// Pushes jobs numbered from `first` until `stop`, one at a time (`push`) or `together` at a
+/// time (`push_many`); returns the numbers the stream acknowledged.
+async fn push_until(
+    queue: natskit::queue::Queue,
+    stop: Arc<AtomicBool>,
+    first: u64,
+    together: u64,
+) -> Vec<u64> {
     let job = |n: u64| NewJob {
         job: "Count".into(),
         data: json!({ "n": n }),
         options: PushOptions::default(),
     };
     let mut acked = Vec::new();
-    let mut n = 0;
+    let mut n = first;
     while !stop.load(Ordering::SeqCst) {
-        let options = PushOptions::default();
-        let pushed = queue.push("Count", json!({ "n": n }), &options).await;
-        pushed.unwrap_or_else(|e| panic!("push {n} failed: {e}"));
-        let pushed = queue.push_many(&[job(n + 1), job(n + 2)]).await;
-        pushed.unwrap_or_else(|e| panic!("push_many {} failed: {e}", n + 1));
-        acked.extend(n..n + 3);
-        n += 3;
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        let numbers = n..n + together;
+        let pushed = match together {
+            1 => queue
+                .push("Count", json!({ "n": n }), &PushOptions::default())
+                .await
+                .map(drop),
+            _ => queue
+                .push_many(&numbers.clone().map(job).collect::<Vec<_>>())
+                .await
+                .map(drop),
+        };
+        pushed.unwrap_or_else(|e| panic!("pushing {numbers:?} failed: {e}"));
+        acked.extend(numbers);
+        n += together;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     acked
 }
@@ -142,7 +155,8 @@ async fn failover(victim: Victim) {
         }
     }));
     let stop = Arc::new(AtomicBool::new(false));
-    let pushing = tokio::spawn(push_until(queue.clone(), stop.clone()));
+    let pushing = tokio::spawn(push_until(queue.clone(), stop.clone(), 0, 1));
+    let pushing_many = tokio::spawn(push_until(queue.clone(), stop.clone(), 1 << 32, 3));
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let node = node_of(&cluster, &nc, "failover", victim).await;
@@ -170,6 +184,7 @@ async fn failover(victim: Victim) {
     tokio::time::sleep(Duration::from_secs(1)).await;
     stop.store(true, Ordering::SeqCst);
     let mut acked = pushing.await.unwrap();
+    acked.extend(pushing_many.await.unwrap());
     newcomer
         .await
         .unwrap()
