@@ -41,32 +41,49 @@ enum Victim {
     Follower,
 }
 
-/// The nodes leading the queue's consumer and its stream.
-async fn leaders(cluster: &LocalCluster, nc: &Client, queue: &str) -> (usize, usize) {
-    let js = nc.jetstream();
-    let stream = &nc.config().queue.stream;
-    let leader = |info: serde_json::Value| {
-        let name = info["cluster"]["leader"].as_str().unwrap_or_default();
-        cluster.node_named(name).expect("a leader")
-    };
-    let name = format!("natskit_q_{queue}");
-    let consumer = leader(js.consumer_info(stream, &name).await.unwrap());
-    (consumer, leader(js.stream_info(stream).await.unwrap()))
+/// Kills the consumer leader, the stream leader and a follower twice each, restarting each
+/// node before the next kill (`make soak`).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "long: run by make soak"]
+async fn queue_survives_repeated_failovers() {
+    use Victim::*;
+    failover(&[
+        ConsumerLeader,
+        StreamLeader,
+        Follower,
+        ConsumerLeader,
+        StreamLeader,
+        Follower,
+    ])
+    .await;
 }
 
-/// The node to kill; the consumer leader is first moved off the stream leader, so each test
-/// kills one leader only.
+/// The nodes leading the queue's consumer and its stream, once both have a leader.
+async fn leaders(cluster: &LocalCluster, nc: &Client, queue: &str) -> Option<(usize, usize)> {
+    let js = nc.jetstream();
+    let stream = &nc.config().queue.stream;
+    let leader = |info: natskit::Result<serde_json::Value>| {
+        let info = info.ok()?;
+        cluster.node_named(info["cluster"]["leader"].as_str()?)
+    };
+    let name = format!("natskit_q_{queue}");
+    let consumer = leader(js.consumer_info(stream, &name).await)?;
+    Some((consumer, leader(js.stream_info(stream).await)?))
+}
+
+/// The node to kill, once the stream and the consumer have leaders on different nodes (the
+/// consumer leader is moved off the stream leader), so each kill hits one leader only.
 async fn node_of(cluster: &LocalCluster, nc: &Client, queue: &str, victim: Victim) -> usize {
     let stream = &nc.config().queue.stream;
     let stepdown = format!("CONSUMER.LEADER.STEPDOWN.{stream}.natskit_q_{queue}");
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(20);
     let (consumer, stream) = loop {
-        let (consumer, stream) = leaders(cluster, nc, queue).await;
-        if consumer != stream {
-            break (consumer, stream);
+        assert!(Instant::now() < deadline, "no separate leaders within 20 s");
+        match leaders(cluster, nc, queue).await {
+            Some((consumer, stream)) if consumer != stream => break (consumer, stream),
+            Some(_) => drop(nc.jetstream().api(&stepdown, &json!({})).await),
+            None => {}
         }
-        assert!(Instant::now() < deadline, "the leaders stay on one node");
-        nc.jetstream().api(&stepdown, &json!({})).await.unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     match victim {
@@ -123,10 +140,11 @@ async fn push_until(
     acked
 }
 
-/// Kills `victim` while a worker runs and pushes continue: a new client can push at once, no
-/// job is lost, duplicates stay within the jobs in flight, the worker takes new jobs again
-/// within `RECOVERY` and stops promptly.
-async fn failover(victim: Victim) {
+/// Kills each of `victims` in turn (restarting it before the next) while a worker runs and
+/// pushes continue: a new client can push at once, no job is lost, duplicates stay within
+/// the jobs in flight at the kills, the worker takes new jobs again within `RECOVERY` of
+/// each kill and stops promptly.
+async fn failover(victims: &[Victim]) {
     let mut cluster = LocalCluster::start().await.unwrap();
     let nc = connect(&cluster).await;
     let queue = nc.queue("failover").unwrap();
@@ -159,37 +177,45 @@ async fn failover(victim: Victim) {
     let pushing_many = tokio::spawn(push_until(queue.clone(), stop.clone(), 1 << 32, 3));
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let node = node_of(&cluster, &nc, "failover", victim).await;
-    let before = seen.distinct();
-    let killed = Instant::now();
-    cluster.kill(node);
-    let config = config(&cluster);
-    let newcomer = tokio::spawn(async move {
-        let queue = Client::connect(&config).await?.queue("failover")?;
-        let first = json!({ "n": u64::MAX });
-        queue.push("Count", first, &PushOptions::default()).await
-    });
-    while seen.distinct() <= before + IN_FLIGHT {
+    let mut newcomers = Vec::new();
+    let mut recoveries = Vec::new();
+    for (round, victim) in victims.iter().enumerate() {
+        if round > 0 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let node = node_of(&cluster, &nc, "failover", *victim).await;
+        let before = seen.distinct();
+        let killed = Instant::now();
+        cluster.kill(node);
+        let config = config(&cluster);
+        newcomers.push(tokio::spawn(async move {
+            let queue = Client::connect(&config).await?.queue("failover")?;
+            let first = json!({ "n": u64::MAX - round as u64 });
+            queue.push("Count", first, &PushOptions::default()).await
+        }));
+        while seen.distinct() <= before + IN_FLIGHT && killed.elapsed() < RECOVERY {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let recovery = killed.elapsed();
+        eprintln!("killed node {node}: the worker took new jobs after {recovery:?}");
         assert!(
-            killed.elapsed() < RECOVERY,
+            recovery < RECOVERY,
             "the worker took no new job within {RECOVERY:?} of the kill"
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        recoveries.push(recovery);
+        if round + 1 < victims.len() {
+            cluster.restart(node).await.unwrap();
+        }
     }
-    let recovery = killed.elapsed();
-    assert!(
-        recovery < RECOVERY,
-        "the worker took {recovery:?} to take new jobs"
-    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     stop.store(true, Ordering::SeqCst);
     let mut acked = pushing.await.unwrap();
     acked.extend(pushing_many.await.unwrap());
-    newcomer
-        .await
-        .unwrap()
-        .expect("a push from a new client right after the kill");
-    acked.push(u64::MAX);
+    for (round, newcomer) in newcomers.into_iter().enumerate() {
+        let pushed = newcomer.await.unwrap();
+        pushed.expect("a push from a new client right after the kill");
+        acked.push(u64::MAX - round as u64);
+    }
 
     let deadline = Instant::now() + Duration::from_secs(15);
     let lost = loop {
@@ -210,29 +236,32 @@ async fn failover(victim: Victim) {
     );
     let duplicates: u32 = seen.runs.lock().unwrap().values().map(|r| r - 1).sum();
     eprintln!(
-        "killed node {node}: recovered in {recovery:?}, {} pushed, {lost} lost, {duplicates} duplicates",
+        "{} kills: recovered in {recoveries:?}, {} pushed, {lost} lost, {duplicates} duplicates",
+        victims.len(),
         acked.len()
     );
     assert_eq!(lost, 0, "acknowledged jobs never worked");
+    let in_flight = IN_FLIGHT * victims.len();
     assert!(
-        duplicates as usize <= IN_FLIGHT,
-        "{duplicates} duplicates, more than the {IN_FLIGHT} jobs in flight"
+        duplicates as usize <= in_flight,
+        "{duplicates} duplicates, more than the {in_flight} jobs in flight at the kills"
     );
+    cluster.stop();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn queue_survives_the_consumer_leader_dying() {
-    failover(Victim::ConsumerLeader).await;
+    failover(&[Victim::ConsumerLeader]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn queue_survives_the_stream_leader_dying() {
-    failover(Victim::StreamLeader).await;
+    failover(&[Victim::StreamLeader]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn queue_survives_a_follower_dying() {
-    failover(Victim::Follower).await;
+    failover(&[Victim::Follower]).await;
 }
 
 /// The node `nc` is connected to.
