@@ -157,12 +157,12 @@ impl EventHub {
         });
     }
 
-    /// Takes the oldest event, if any.
     /// Watches the count of connections lost.
     pub(crate) fn disconnects(&self) -> tokio::sync::watch::Receiver<u64> {
         self.disconnects.subscribe()
     }
 
+    /// Takes the oldest event, if any.
     pub(crate) fn poll(&self) -> Option<Event> {
         self.queue.lock().unwrap().pop_front()
     }

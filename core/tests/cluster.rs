@@ -93,7 +93,7 @@ async fn node_of(cluster: &LocalCluster, nc: &Client, queue: &str, victim: Victi
     }
 }
 
-/// What the worker's handler saw: how often each job ran, and when the last one ran.
+/// What the worker's handler saw: how often each job ran.
 #[derive(Default)]
 struct Seen {
     runs: Mutex<HashMap<u64, u32>>,
