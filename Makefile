@@ -13,7 +13,7 @@ export NATSKIT_ROOT := $(ROOT)
 
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
-.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench fmt-check clean $(HOSTS:%=test-%)
+.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench soak fmt-check clean $(HOSTS:%=test-%)
 
 all: test
 
@@ -88,6 +88,10 @@ demo: setup
 	@for h in $(HOSTS); do if grep -q '^demo:' $$h/Makefile 2>/dev/null; then $(MAKE) -s -C $$h demo || exit 1; fi; done
 	$(PY) tests/interop/queue_cross_host.py
 	$(MAKE) -s -C tests/laravel demo
+
+## soak: the long fault runs (repeated leader and follower kills on a 3-node cluster)
+soak: setup
+	cargo test -p natskit --test cluster -- --ignored --nocapture
 
 ## bench: each host next to its peer client, in release mode
 bench: setup

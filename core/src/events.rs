@@ -70,6 +70,8 @@ pub(crate) struct EventHub {
     pub(crate) reconnects: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) closed: AtomicBool,
+    /// Connections lost so far (JetStream acks sent before a loss can never come).
+    disconnects: tokio::sync::watch::Sender<u64>,
     closed_notify: tokio::sync::Notify,
     subscriptions: Mutex<HashMap<u64, (String, Arc<AtomicU64>)>>,
 }
@@ -86,7 +88,10 @@ impl EventHub {
                     Event::Connected
                 }
             }
-            async_nats::Event::Disconnected => Event::Disconnected,
+            async_nats::Event::Disconnected => {
+                self.disconnects.send_modify(|n| *n += 1);
+                Event::Disconnected
+            }
             async_nats::Event::LameDuckMode => Event::LameDuck,
             async_nats::Event::Draining => Event::Draining,
             async_nats::Event::Closed => {
@@ -150,6 +155,11 @@ impl EventHub {
             subject,
             dropped: 1,
         });
+    }
+
+    /// Watches the count of connections lost.
+    pub(crate) fn disconnects(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.disconnects.subscribe()
     }
 
     /// Takes the oldest event, if any.

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod duration;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod timestamp;
 pub mod units;
 
 pub use client::{connect, Client, PublishOptions, RequestOptions, Stats};
+pub use cluster::LocalCluster;
 pub use config::{Config, ConnectionConfig};
 pub use error::{Error, ErrorCode, Result};
 pub use events::Event;

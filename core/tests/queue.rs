@@ -1063,3 +1063,36 @@ fn worker_options_name_their_queues_queues() {
     let e = WorkerOptions::from_json(Some(r#"{"queue": ["high"]}"#)).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidArgument);
 }
+
+/// A pull the server keeps without an expiry outlives the worker that sent it: every pull of a
+/// pop (the one for what is ready now included) must carry `expires`.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_pull_of_a_pop_carries_expires() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    q.push("Ready", json!({}), &PushOptions::default())
+        .await
+        .unwrap();
+    let mut pulls = nc
+        .subscribe("$JS.API.CONSUMER.MSG.NEXT.>", None)
+        .await
+        .unwrap();
+    nc.flush().await.unwrap();
+    let held = q.pop(Duration::from_millis(200)).await.unwrap();
+    assert!(held.is_some());
+    let started = Instant::now();
+    assert!(q.pop(Duration::from_millis(200)).await.unwrap().is_none());
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut seen = 0;
+    while let Some(pull) = pulls.next_timeout(common::SHORT).await.unwrap() {
+        let request: serde_json::Value = serde_json::from_slice(pull.data()).unwrap();
+        assert!(request["expires"].as_u64() > Some(0), "{request}");
+        seen += 1;
+    }
+    assert!(seen >= 3, "{seen} pulls seen");
+}

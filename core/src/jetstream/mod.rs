@@ -7,7 +7,9 @@
 //! `$JS.API` (through async-nats' JetStream context); pulls, publishes and KV use
 //! async-nats' typed API.
 
+pub(crate) mod ack;
 mod consumer;
+pub(crate) mod election;
 pub(crate) mod error;
 mod kv;
 mod publish;

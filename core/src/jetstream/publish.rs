@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErrorKind};
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
 use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use super::ack::PendingAck;
 use super::error::from_nats;
 use super::Context;
 use crate::error::{Error, ErrorCode, Result};
@@ -83,7 +84,10 @@ impl Context {
         options: &PublishOptions,
     ) -> Result<PubAck> {
         let pending = send(self, subject, payload.into(), options).await?;
-        let ack = pending.await.map_err(|e| publish_error(e, subject))?;
+        let ack = pending
+            .wait()
+            .await
+            .map_err(|e| publish_error(e, subject))?;
         Ok(ack.into())
     }
 
@@ -102,15 +106,16 @@ async fn send(
     subject: &str,
     payload: Bytes,
     options: &PublishOptions,
-) -> Result<PublishAckFuture> {
+) -> Result<PendingAck> {
     context.client().check_open()?;
     subject::validate_publish(subject)?;
     let message = build(payload, options)?;
-    context
+    let ack = context
         .js
         .send_publish(subject.to_string(), message)
         .await
-        .map_err(|e| publish_error(e, subject))
+        .map_err(|e| publish_error(e, subject))?;
+    Ok(PendingAck::new(context.client(), ack, context.timeout()))
 }
 
 fn build(payload: Bytes, options: &PublishOptions) -> Result<PublishMessage> {
@@ -145,6 +150,13 @@ fn publish_error(err: PublishError, subject: &str) -> Error {
             ErrorCode::NoResponders,
             format!("no stream captures subject {subject} (or JetStream is not enabled)"),
         ),
+        PublishErrorKind::BrokenPipe => Error::new(
+            ErrorCode::Io,
+            format!(
+                "publish to {subject}: the connection was lost before the stream's ack; the \
+                 message may or may not be stored (publish it again with the same msg_id)"
+            ),
+        ),
         PublishErrorKind::TimedOut => Error::timeout(format!(
             "publish to {subject}: no ack from the stream in time"
         )),
@@ -170,7 +182,7 @@ pub struct AsyncPublisher {
 /// A publish whose ack is on its way back.
 #[derive(Debug)]
 struct InFlight {
-    ack: PublishAckFuture,
+    ack: PendingAck,
     subject: String,
 }
 
@@ -257,7 +269,7 @@ impl AsyncPublisher {
 /// Records one ack (or the first failure).
 async fn settle(state: &State, in_flight: InFlight) {
     let InFlight { ack, subject } = in_flight;
-    match ack.await {
+    match ack.wait().await {
         Ok(ack) => {
             state.acked.fetch_add(1, Ordering::Relaxed);
             if ack.duplicate {

@@ -15,7 +15,7 @@ mod prefetch;
 mod worker;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::jetstream::{self, consumer, stream};
@@ -27,6 +27,8 @@ use tokio::sync::OnceCell;
 use crate::client::Client;
 use crate::config::{QueueConfig, UniquePolicy};
 use crate::error::{Error, ErrorCode, Result};
+use crate::jetstream::ack::PendingAck;
+use crate::jetstream::election::{self, ELECTION};
 use crate::jetstream::error::from_nats;
 
 pub use envelope::{now, Backoff, Envelope, PushOptions};
@@ -317,9 +319,16 @@ impl Queue {
         msg_id: &str,
     ) -> Result<()> {
         self.ensure_stream().await?;
-        let ack = self.send(env, delay, msg_id).await?;
-        ack.await.map_err(|e| from_nats(&e, "push"))?;
-        Ok(())
+        let timeout = self.inner.client.config().jetstream_timeout()?;
+        election::retry(ELECTION, || async {
+            let ack = self.send(env, delay, msg_id).await?;
+            let ack = PendingAck::new(&self.inner.client, ack, timeout);
+            ack.wait()
+                .await
+                .map_err(|e| from_nats(&e, "push"))
+                .map(drop)
+        })
+        .await
     }
 
     /// Sends one envelope to the stream; the returned future resolves with the stream's ack.
@@ -359,6 +368,7 @@ impl Queue {
         envelopes: Vec<(Envelope, Duration)>,
     ) -> Result<Vec<Option<String>>> {
         self.ensure_stream().await?;
+        let timeout = self.inner.client.config().jetstream_timeout()?;
         let mut ids = Vec::with_capacity(envelopes.len());
         let mut pending = envelopes.into_iter().peekable();
         while pending.peek().is_some() {
@@ -371,11 +381,21 @@ impl Queue {
                         continue;
                     }
                 }
-                acks.push(self.send(&env, delay, &env.uuid).await?);
-                ids.push(Some(env.uuid));
+                ids.push(Some(env.uuid.clone()));
+                let ack = self.send(&env, delay, &env.uuid).await?;
+                acks.push((
+                    PendingAck::new(&self.inner.client, ack, timeout),
+                    env,
+                    delay,
+                ));
             }
-            for ack in acks {
-                ack.await.map_err(|e| from_nats(&e, "push"))?;
+            for (ack, env, delay) in acks {
+                match ack.wait().await.map_err(|e| from_nats(&e, "push")) {
+                    Err(e) if election::during_election(&e) => {
+                        self.enqueue(&env, delay, &env.uuid).await?
+                    }
+                    stored => stored.map(drop)?,
+                }
             }
         }
         Ok(ids)
@@ -444,9 +464,37 @@ impl Queue {
         max: usize,
         timeout: Duration,
     ) -> Result<Vec<jetstream::Message>> {
-        let consumer = self.consumer().await?;
-        let ready = consumer.fetch().max_messages(max).messages().await;
-        let mut jobs = collect_within(ready, Duration::ZERO).await?;
+        let deadline = Instant::now() + timeout;
+        let pulled = election::retry(timeout, || async {
+            let consumer = self.consumer().await?;
+            self.pull(
+                &consumer,
+                max,
+                deadline.saturating_duration_since(Instant::now()),
+            )
+            .await
+        })
+        .await;
+        match pulled {
+            Err(e) if election::during_election(&e) => Ok(Vec::new()),
+            pulled => pulled,
+        }
+    }
+
+    /// One pull for what is ready now, then, when nothing was, one long poll for a job.
+    async fn pull(
+        &self,
+        consumer: &consumer::PullConsumer,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<jetstream::Message>> {
+        let ready = consumer
+            .fetch()
+            .max_messages(max)
+            .expires(READY_NOW)
+            .messages()
+            .await;
+        let mut jobs = collect_within(ready, READY_NOW).await?;
         if jobs.is_empty() && timeout >= Duration::from_millis(10) {
             let waited = consumer
                 .batch()
@@ -472,11 +520,14 @@ impl Queue {
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
         };
-        self.inner
-            .js
-            .get_or_create_stream(config)
-            .await
-            .map_err(|e| from_nats(&e, "queue stream"))
+        election::retry(ELECTION, || async {
+            self.inner
+                .js
+                .get_or_create_stream(config.clone())
+                .await
+                .map_err(|e| from_nats(&e, "queue stream"))
+        })
+        .await
     }
 
     pub(crate) async fn consumer(&self) -> Result<consumer::PullConsumer> {
@@ -587,6 +638,10 @@ pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
     );
     Ok(names.into_iter().collect())
 }
+
+/// The expiry of the pull for what is ready now: the server keeps a no-wait pull until its
+/// expiry only while jobs are reserved (they may come back), and never without one.
+const READY_NOW: Duration = Duration::from_millis(10);
 
 /// How long after its expiry a pull's answer may take before it counts as lost (a pull for
 /// what is ready now is answered at once, unless the answer is lost in a leader change).
