@@ -320,7 +320,7 @@ impl Queue {
     ) -> Result<()> {
         self.ensure_stream().await?;
         let timeout = self.inner.client.config().jetstream_timeout()?;
-        election::retry(ELECTION, || async {
+        election::retry(self.election_window(), || async {
             let ack = self.send(env, delay, msg_id).await?;
             let ack = PendingAck::new(&self.inner.client, ack, timeout);
             ack.wait()
@@ -391,7 +391,9 @@ impl Queue {
             }
             for (ack, env, delay) in acks {
                 match ack.wait().await.map_err(|e| from_nats(&e, "push")) {
-                    Err(e) if election::during_election(&e) => {
+                    Err(e)
+                        if election::during_election(&e) && !self.election_window().is_zero() =>
+                    {
                         self.enqueue(&env, delay, &env.uuid).await?
                     }
                     stored => stored.map(drop)?,
@@ -507,6 +509,16 @@ impl Queue {
         Ok(jobs)
     }
 
+    /// How long stores ride out a leader election: only a replicated queue has one to wait
+    /// for; on a single replica an error is an outage, reported within the call's own timeout.
+    fn election_window(&self) -> Duration {
+        if self.inner.settings.replicas > 1 {
+            ELECTION
+        } else {
+            Duration::ZERO
+        }
+    }
+
     async fn stream(&self) -> Result<stream::Stream> {
         let s = &self.inner.settings;
         let config = stream::Config {
@@ -520,7 +532,7 @@ impl Queue {
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
         };
-        election::retry(ELECTION, || async {
+        election::retry(self.election_window(), || async {
             self.inner
                 .js
                 .get_or_create_stream(config.clone())
