@@ -130,9 +130,11 @@ pub fn connect(
     url: Option<&str>,
     opts: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Client> {
-    let config = connection_config(url, opts)?;
-    let core = wait(py, natskit::Client::connect(&config))?.py_err()?;
-    Ok(Client::new(core))
+    crate::runtime::guard(|| {
+        let config = connection_config(url, opts)?;
+        let core = wait(py, natskit::Client::connect(&config))?.py_err()?;
+        Ok(Client::new(core))
+    })
 }
 
 /// Connects; the awaitable returns a `natskit.aio.Client`.
@@ -143,10 +145,12 @@ pub fn connect_async<'py>(
     url: Option<&str>,
     opts: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let config = connection_config(url, opts)?;
-    awaitable(py, async move {
-        let core = natskit::Client::connect(&config).await.py_err()?;
-        Ok(AsyncClient { core })
+    crate::runtime::guard(|| {
+        let config = connection_config(url, opts)?;
+        awaitable(py, async move {
+            let core = natskit::Client::connect(&config).await.py_err()?;
+            Ok(AsyncClient { core })
+        })
     })
 }
 
