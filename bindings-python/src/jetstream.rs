@@ -181,26 +181,34 @@ impl AsyncJetStream {
 both! { JetStream {
     /// A publisher keeping up to `max_in_flight` acks outstanding.
     #[pyo3(signature = (max_in_flight=256))]
-    fn publisher(&self, max_in_flight: usize) -> Publisher {
-        Publisher {
-            inner: self.ctx.publisher(max_in_flight),
-        }
+    fn publisher(&self, max_in_flight: usize) -> PyResult<Publisher> {
+        crate::runtime::guard(|| Ok({
+            Publisher {
+                inner: self.ctx.publisher(max_in_flight),
+            }
+        }))
     }
 
-    fn __repr__(&self) -> String {
-        "JetStream()".into()
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            "JetStream()".into()
+        }))
     }
 }, AsyncJetStream {
     /// A publisher keeping up to `max_in_flight` acks outstanding.
     #[pyo3(signature = (max_in_flight=256))]
-    fn publisher(&self, max_in_flight: usize) -> AsyncPublisher {
-        AsyncPublisher {
-            inner: self.ctx.publisher(max_in_flight),
-        }
+    fn publisher(&self, max_in_flight: usize) -> PyResult<AsyncPublisher> {
+        crate::runtime::guard(|| Ok({
+            AsyncPublisher {
+                inner: self.ctx.publisher(max_in_flight),
+            }
+        }))
     }
 
-    fn __repr__(&self) -> String {
-        "JetStream()".into()
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            "JetStream()".into()
+        }))
     }
 };
     /// True when the server (and account) has JetStream.
@@ -639,14 +647,18 @@ pub struct AsyncPublisher {
 both! { Publisher {
     /// Publishes whose ack is still outstanding.
     #[getter]
-    fn in_flight(&self) -> usize {
-        self.inner.in_flight()
+    fn in_flight(&self) -> PyResult<usize> {
+        crate::runtime::guard(|| Ok({
+            self.inner.in_flight()
+        }))
     }
 }, AsyncPublisher {
     /// Publishes whose ack is still outstanding.
     #[getter]
-    fn in_flight(&self) -> usize {
-        self.inner.in_flight()
+    fn in_flight(&self) -> PyResult<usize> {
+        crate::runtime::guard(|| Ok({
+            self.inner.in_flight()
+        }))
     }
 };
     /// Sends one message (same options as `JetStream.publish`).
@@ -720,14 +732,18 @@ pub struct AsyncKeyValue {
 both! { KeyValue {
     /// The bucket name.
     #[getter]
-    fn bucket(&self) -> &str {
-        self.kv.bucket()
+    fn bucket(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok({
+            self.kv.bucket()
+        }))
     }
 }, AsyncKeyValue {
     /// The bucket name.
     #[getter]
-    fn bucket(&self) -> &str {
-        self.kv.bucket()
+    fn bucket(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok({
+            self.kv.bucket()
+        }))
     }
 };
     /// Stores `value` under `key`; returns the new revision.

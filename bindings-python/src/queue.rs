@@ -629,27 +629,35 @@ impl AsyncQueue {
 
 both! { Queue {
     /// The connection's failed-jobs store.
-    fn failed(&self) -> FailedJobs {
-        FailedJobs {
-            core: self.core.failed(),
-        }
+    fn failed(&self) -> PyResult<FailedJobs> {
+        crate::runtime::guard(|| Ok({
+            FailedJobs {
+                core: self.core.failed(),
+            }
+        }))
     }
 }, AsyncQueue {
     /// The connection's failed-jobs store.
-    fn failed(&self) -> AsyncFailedJobs {
-        AsyncFailedJobs {
-            core: self.core.failed(),
-        }
+    fn failed(&self) -> PyResult<AsyncFailedJobs> {
+        crate::runtime::guard(|| Ok({
+            AsyncFailedJobs {
+                core: self.core.failed(),
+            }
+        }))
     }
 }, shared {
     /// The queue's name.
     #[getter]
-    fn name(&self) -> &str {
-        self.core.name()
+    fn name(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok({
+            self.core.name()
+        }))
     }
 
-    fn __repr__(&self) -> String {
-        format!("Queue({:?})", self.core.name())
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            format!("Queue({:?})", self.core.name())
+        }))
     }
 };
     /// Pushes job `name` with `data` (any JSON value); returns its id once stored, or
@@ -830,35 +838,47 @@ both! { QueueWorker {}, AsyncQueueWorker {}, shared {
         connection: &str,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let (core, options) = core_worker(client, connection, options)?;
-        Ok(Self { core, options })
+        crate::runtime::guard(|| {
+            let (core, options) = core_worker(client, connection, options)?;
+            Ok(Self { core, options })
+        })
     }
 
     /// The options with defaults filled in.
     #[getter]
     fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.options)
+        crate::runtime::guard(|| {
+            payload::to_python(py, &self.options)
+        })
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
-    fn stop(&self) {
-        self.core.stop()
+    fn stop(&self) -> PyResult<()> {
+        crate::runtime::guard(|| Ok({
+            self.core.stop()
+        }))
     }
 
     /// True once a stop was requested.
     #[getter]
-    fn is_stopping(&self) -> bool {
-        self.core.is_stopping()
+    fn is_stopping(&self) -> PyResult<bool> {
+        crate::runtime::guard(|| Ok({
+            self.core.is_stopping()
+        }))
     }
 
     /// The host's memory use in MB, checked against the `memory` option.
-    fn report_memory(&self, megabytes: u64) {
-        self.core.report_memory(megabytes)
+    fn report_memory(&self, megabytes: u64) -> PyResult<()> {
+        crate::runtime::guard(|| Ok({
+            self.core.report_memory(megabytes)
+        }))
     }
 
     /// Counters so far.
-    fn stats(&self) -> WorkerStats {
-        self.core.stats().into()
+    fn stats(&self) -> PyResult<WorkerStats> {
+        crate::runtime::guard(|| Ok({
+            self.core.stats().into()
+        }))
     }
 };
     /// The next job (waiting up to `wait` seconds, at most `sleep`), `None` when idle,
