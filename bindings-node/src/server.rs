@@ -104,11 +104,10 @@ impl LocalServer {
     #[napi(catch_unwind)]
     pub fn kill(&self) -> napi::Result<()> {
         crate::error::guard(|| {
-            Ok({
-                if let Some(server) = lock(&self.slot).as_mut() {
-                    server.kill();
-                }
-            })
+            if let Some(server) = lock(&self.slot).as_mut() {
+                server.kill();
+            }
+            Ok(())
         })
     }
 
@@ -135,9 +134,8 @@ impl LocalServer {
     #[napi(catch_unwind)]
     pub fn stop(&self) -> napi::Result<()> {
         crate::error::guard(|| {
-            Ok({
-                lock(&self.slot).take();
-            })
+            lock(&self.slot).take();
+            Ok(())
         })
     }
 }

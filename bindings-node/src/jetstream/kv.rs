@@ -229,9 +229,8 @@ impl KvWatch {
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn stop(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
-            Outcome(Ok({
-                self.inner.lock().await.stop();
-            }))
+            self.inner.lock().await.stop();
+            Outcome(Ok(()))
         })
         .await
     }

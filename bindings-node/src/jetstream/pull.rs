@@ -257,9 +257,8 @@ impl ConsumerMessages {
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn stop(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
-            Outcome(Ok({
-                self.inner.lock().await.stop();
-            }))
+            self.inner.lock().await.stop();
+            Outcome(Ok(()))
         })
         .await
     }

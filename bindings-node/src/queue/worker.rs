@@ -130,9 +130,8 @@ impl WorkerLoop {
     #[napi(catch_unwind)]
     pub fn stop(&self) -> napi::Result<()> {
         crate::error::guard(|| {
-            Ok({
-                self.inner.stop();
-            })
+            self.inner.stop();
+            Ok(())
         })
     }
 
@@ -146,9 +145,8 @@ impl WorkerLoop {
     #[napi(catch_unwind)]
     pub fn report_memory(&self, megabytes: f64) -> napi::Result<()> {
         crate::error::guard(|| {
-            Ok({
-                self.inner.report_memory(megabytes.max(0.0) as u64);
-            })
+            self.inner.report_memory(megabytes.max(0.0) as u64);
+            Ok(())
         })
     }
 
@@ -156,14 +154,12 @@ impl WorkerLoop {
     #[napi(catch_unwind)]
     pub fn stats(&self) -> napi::Result<WorkerStats> {
         crate::error::guard(|| {
-            Ok({
-                let s = self.inner.stats();
-                WorkerStats {
-                    jobs: s.jobs as f64,
-                    processed: s.processed as f64,
-                    retried: s.retried as f64,
-                    failed: s.failed as f64,
-                }
+            let s = self.inner.stats();
+            Ok(WorkerStats {
+                jobs: s.jobs as f64,
+                processed: s.processed as f64,
+                retried: s.retried as f64,
+                failed: s.failed as f64,
             })
         })
     }
