@@ -854,9 +854,10 @@ both! { QueueWorker {}, AsyncQueueWorker {}, shared {
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
     fn stop(&self) -> PyResult<()> {
-        crate::runtime::guard(|| Ok({
-            self.core.stop()
-        }))
+        crate::runtime::guard(|| {
+            self.core.stop();
+            Ok(())
+        })
     }
 
     /// True once a stop was requested.
@@ -869,9 +870,10 @@ both! { QueueWorker {}, AsyncQueueWorker {}, shared {
 
     /// The host's memory use in MB, checked against the `memory` option.
     fn report_memory(&self, megabytes: u64) -> PyResult<()> {
-        crate::runtime::guard(|| Ok({
-            self.core.report_memory(megabytes)
-        }))
+        crate::runtime::guard(|| {
+            self.core.report_memory(megabytes);
+            Ok(())
+        })
     }
 
     /// Counters so far.

@@ -74,13 +74,12 @@ impl LocalServer {
     /// Kills the server (SIGKILL); `start_again` brings it back on the same port.
     fn kill(&self, py: Python<'_>) -> PyResult<()> {
         crate::runtime::guard(|| {
-            Ok({
-                py.detach(|| {
-                    if let Some(s) = self.lock().as_mut() {
-                        s.kill()
-                    }
-                })
-            })
+            py.detach(|| {
+                if let Some(s) = self.lock().as_mut() {
+                    s.kill()
+                }
+            });
+            Ok(())
         })
     }
 
@@ -99,7 +98,10 @@ impl LocalServer {
 
     /// Stops the server for good.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        crate::runtime::guard(|| Ok(py.detach(|| drop(self.lock().take()))))
+        crate::runtime::guard(|| {
+            py.detach(|| drop(self.lock().take()));
+            Ok(())
+        })
     }
 
     fn __enter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
