@@ -89,7 +89,7 @@ impl From<natskit::Stats> for Stats {
     ts_return_type = "Promise<Client>"
 )]
 pub async fn connect(options: Option<serde_json::Value>) -> Outcome<Client> {
-    Outcome(connect_with(options).await)
+    crate::runtime::unwinding(async move { Outcome(connect_with(options).await) }).await
 }
 
 async fn connect_with(options: Option<serde_json::Value>) -> natskit::Result<Client> {
@@ -299,38 +299,40 @@ impl Client {
         data: Unknown,
         options: Option<PublishOptions>,
     ) -> Outcome<()> {
-        let payload = match payload::to_bytes(env, data) {
-            Ok(p) => p,
-            Err(e) => return Outcome(Err(e)),
-        };
-        Outcome(payload::with_str(env, subject, "subject", |subject| {
-            let Some(o) = options else {
-                let none = natskit::PublishOptions::default();
-                self.inner.check_publish(subject, payload.len(), &none)?;
-                self.outbox
-                    .push_with(&self.inner, subject, |subject| Outgoing::Plain {
+        crate::error::guard(|| {
+            let payload = match payload::to_bytes(env, data) {
+                Ok(p) => p,
+                Err(e) => return Outcome(Err(e)),
+            };
+            Outcome(payload::with_str(env, subject, "subject", |subject| {
+                let Some(o) = options else {
+                    let none = natskit::PublishOptions::default();
+                    self.inner.check_publish(subject, payload.len(), &none)?;
+                    self.outbox
+                        .push_with(&self.inner, subject, |subject| Outgoing::Plain {
+                            subject,
+                            payload,
+                        });
+                    return Ok(());
+                };
+                let headers = o.headers.map(headers::from_js);
+                let opts = natskit::PublishOptions {
+                    headers: headers.as_ref(),
+                    reply: o.reply.as_deref(),
+                };
+                self.inner.check_publish(subject, payload.len(), &opts)?;
+                let reply = o.reply;
+                self.outbox.push_with(&self.inner, subject, |subject| {
+                    Outgoing::Full(Box::new(Full {
                         subject,
                         payload,
-                    });
-                return Ok(());
-            };
-            let headers = o.headers.map(headers::from_js);
-            let opts = natskit::PublishOptions {
-                headers: headers.as_ref(),
-                reply: o.reply.as_deref(),
-            };
-            self.inner.check_publish(subject, payload.len(), &opts)?;
-            let reply = o.reply;
-            self.outbox.push_with(&self.inner, subject, |subject| {
-                Outgoing::Full(Box::new(Full {
-                    subject,
-                    payload,
-                    headers,
-                    reply,
-                }))
-            });
-            Ok(())
-        }))
+                        headers,
+                        reply,
+                    }))
+                });
+                Ok(())
+            }))
+        })
     }
 
     /// Publishes several payloads to one subject in one call (cheaper than a loop of `publish`).
@@ -340,24 +342,26 @@ impl Client {
         ts_return_type = "void"
     )]
     pub fn publish_many(&self, env: &Env, subject: String, data: Vec<Unknown>) -> Outcome<()> {
-        let payloads = match data
-            .into_iter()
-            .map(|d| payload::to_bytes(env, d))
-            .collect::<natskit::Result<Vec<Bytes>>>()
-        {
-            Ok(p) => p,
-            Err(e) => return Outcome(Err(e)),
-        };
-        let none = natskit::PublishOptions::default();
-        for payload in &payloads {
-            if let Err(e) = self.inner.check_publish(&subject, payload.len(), &none) {
-                return Outcome(Err(e));
+        crate::error::guard(|| {
+            let payloads = match data
+                .into_iter()
+                .map(|d| payload::to_bytes(env, d))
+                .collect::<natskit::Result<Vec<Bytes>>>()
+            {
+                Ok(p) => p,
+                Err(e) => return Outcome(Err(e)),
+            };
+            let none = natskit::PublishOptions::default();
+            for payload in &payloads {
+                if let Err(e) = self.inner.check_publish(&subject, payload.len(), &none) {
+                    return Outcome(Err(e));
+                }
             }
-        }
-        self.outbox.push_with(&self.inner, &subject, |subject| {
-            Outgoing::Many(Box::new((subject, payloads)))
-        });
-        Outcome(Ok(()))
+            self.outbox.push_with(&self.inner, &subject, |subject| {
+                Outgoing::Many(Box::new((subject, payloads)))
+            });
+            Outcome(Ok(()))
+        })
     }
 
     /// Publishes payloads packed back to back in `data` (`lengths` in order) to one subject,
@@ -369,33 +373,38 @@ impl Client {
         data: Uint8ArraySlice,
         lengths: Uint32ArraySlice,
     ) -> Outcome<()> {
-        let total: usize = lengths.iter().map(|&l| l as usize).sum();
-        if total != data.len() {
-            return Outcome(Err(invalid_argument(
-                "publishPacked: the lengths do not add up to the data",
-            )));
-        }
-        let none = natskit::PublishOptions::default();
-        let largest = lengths.iter().copied().max().unwrap_or(0) as usize;
-        if let Err(e) = self.inner.check_publish(&subject, largest, &none) {
-            return Outcome(Err(e));
-        }
-        let mut packed = Bytes::copy_from_slice(&data);
-        let payloads = lengths
-            .iter()
-            .map(|&l| packed.split_to(l as usize))
-            .collect();
-        self.outbox.push_with(&self.inner, &subject, |subject| {
-            Outgoing::Many(Box::new((subject, payloads)))
-        });
-        Outcome(Ok(()))
+        crate::error::guard(|| {
+            let total: usize = lengths.iter().map(|&l| l as usize).sum();
+            if total != data.len() {
+                return Outcome(Err(invalid_argument(
+                    "publishPacked: the lengths do not add up to the data",
+                )));
+            }
+            let none = natskit::PublishOptions::default();
+            let largest = lengths.iter().copied().max().unwrap_or(0) as usize;
+            if let Err(e) = self.inner.check_publish(&subject, largest, &none) {
+                return Outcome(Err(e));
+            }
+            let mut packed = Bytes::copy_from_slice(&data);
+            let payloads = lengths
+                .iter()
+                .map(|&l| packed.split_to(l as usize))
+                .collect();
+            self.outbox.push_with(&self.inner, &subject, |subject| {
+                Outgoing::Many(Box::new((subject, payloads)))
+            });
+            Outcome(Ok(()))
+        })
     }
 
     /// Resolves once everything published before has reached the server.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn flush(&self) -> Outcome<()> {
-        self.outbox.handed_over(&self.inner).await;
-        Outcome(self.inner.flush().await)
+        crate::runtime::unwinding(async move {
+            self.outbox.handed_over(&self.inner).await;
+            Outcome(self.inner.flush().await)
+        })
+        .await
     }
 
     /// Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`).
@@ -411,22 +420,24 @@ impl Client {
         data: Unknown,
         options: Option<RequestOptions>,
     ) -> napi::Result<Now<'env, Outcome<Message>>> {
-        let payload = payload::to_bytes(env, data);
-        let (headers, timeout) = match options {
-            Some(o) => (o.headers.map(headers::from_js), o.timeout),
-            None => (None, None),
-        };
-        let client = self.inner.clone();
-        runtime::now_or_on_wake(env, async move {
-            let result = async {
-                let timeout = timeout.map(millis).transpose()?;
-                let opts = natskit::RequestOptions {
-                    headers: headers.as_ref(),
-                    timeout,
-                };
-                client.request_with(&subject, payload?, &opts).await
+        crate::error::guard(|| {
+            let payload = payload::to_bytes(env, data);
+            let (headers, timeout) = match options {
+                Some(o) => (o.headers.map(headers::from_js), o.timeout),
+                None => (None, None),
             };
-            Outcome(result.await.map(Message::from))
+            let client = self.inner.clone();
+            runtime::now_or_on_wake(env, async move {
+                let result = async {
+                    let timeout = timeout.map(millis).transpose()?;
+                    let opts = natskit::RequestOptions {
+                        headers: headers.as_ref(),
+                        timeout,
+                    };
+                    client.request_with(&subject, payload?, &opts).await
+                };
+                Outcome(result.await.map(Message::from))
+            })
         })
     }
 
@@ -440,78 +451,88 @@ impl Client {
         subject: String,
         options: Option<SubscribeOptions>,
     ) -> Outcome<Subscription> {
-        let (queue, callback) = match options {
-            Some(o) => (o.queue, o.callback),
-            None => (None, None),
-        };
-        let client = self.inner.clone();
-        let subscribing = async move { client.subscribe(&subject, queue.as_deref()).await };
-        let mut subscribing = Box::pin(subscribing);
-        let sub = match subscribing
-            .as_mut()
-            .poll(&mut Context::from_waker(noop_waker_ref()))
-        {
-            Poll::Ready(result) => result,
-            Poll::Pending => natskit::runtime::block_on(subscribing).and_then(|r| r),
-        };
-        Outcome(sub.map(|sub| Subscription::start(sub, callback)))
+        crate::error::guard(|| {
+            let (queue, callback) = match options {
+                Some(o) => (o.queue, o.callback),
+                None => (None, None),
+            };
+            let client = self.inner.clone();
+            let subscribing = async move { client.subscribe(&subject, queue.as_deref()).await };
+            let mut subscribing = Box::pin(subscribing);
+            let sub = match subscribing
+                .as_mut()
+                .poll(&mut Context::from_waker(noop_waker_ref()))
+            {
+                Poll::Ready(result) => result,
+                Poll::Pending => natskit::runtime::block_on(subscribing).and_then(|r| r),
+            };
+            Outcome(sub.map(|sub| Subscription::start(sub, callback)))
+        })
     }
 
     /// Drains every subscription (buffered messages are still delivered) and closes.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn drain(&self) -> Outcome<()> {
-        Outcome(self.inner.drain().await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.drain().await) }).await
     }
 
     /// Flushes what was published and closes; closing twice does nothing.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close(&self) -> Outcome<()> {
-        self.outbox.handed_over(&self.inner).await;
-        Outcome(self.inner.close().await)
+        crate::runtime::unwinding(async move {
+            self.outbox.handed_over(&self.inner).await;
+            Outcome(self.inner.close().await)
+        })
+        .await
     }
 
     /// The JetStream API of this connection (domain and timeout from its `jetstream` config).
     #[napi(catch_unwind)]
-    pub fn jetstream(&self) -> JetStream {
-        JetStream::new(&self.inner)
+    pub fn jetstream(&self) -> napi::Result<JetStream> {
+        crate::error::guard(|| Ok(JetStream::new(&self.inner)))
     }
 
     /// The job queue `name` of this connection (settings from its `queue` config).
     #[napi(catch_unwind, ts_return_type = "Queue")]
     pub fn queue(&self, name: Option<String>) -> Outcome<Queue> {
-        let name = name.as_deref().unwrap_or("default");
-        Outcome(Queue::open(&self.inner, name, &self.connection))
+        crate::error::guard(|| {
+            let name = name.as_deref().unwrap_or("default");
+            Outcome(Queue::open(&self.inner, name, &self.connection))
+        })
     }
 
     /// Counters since the connection was made.
     #[napi(catch_unwind)]
-    pub fn stats(&self) -> Stats {
-        self.inner.stats().into()
+    pub fn stats(&self) -> napi::Result<Stats> {
+        crate::error::guard(|| Ok(self.inner.stats().into()))
     }
 
     /// True once closed or drained.
     #[napi(catch_unwind, getter)]
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+    pub fn is_closed(&self) -> napi::Result<bool> {
+        crate::error::guard(|| Ok(self.inner.is_closed()))
     }
 
     /// The largest payload (headers included) the server accepts.
     #[napi(catch_unwind, getter)]
-    pub fn max_payload(&self) -> u32 {
-        self.inner.max_payload().min(u32::MAX as usize) as u32
+    pub fn max_payload(&self) -> napi::Result<u32> {
+        crate::error::guard(|| Ok(self.inner.max_payload().min(u32::MAX as usize) as u32))
     }
 
     /// The oldest connection event not yet taken (`{ event: "reconnected", ... }`), or null.
     #[napi(catch_unwind, ts_return_type = "ConnectionEvent | null")]
-    pub fn poll_event(&self) -> Option<serde_json::Value> {
-        self.inner.poll_event().map(event_json)
+    pub fn poll_event(&self) -> napi::Result<Option<serde_json::Value>> {
+        crate::error::guard(|| Ok(self.inner.poll_event().map(event_json)))
     }
 
     /// Waits up to `timeoutMs` (default: forever) for the next connection event; null when
     /// the time passes or the connection is closed and no event is left.
     #[napi(catch_unwind, ts_return_type = "Promise<ConnectionEvent | null>")]
     pub async fn next_event(&self, timeout_ms: Option<f64>) -> Outcome<Option<serde_json::Value>> {
-        Outcome(next_event(self.inner.clone(), timeout_ms).await)
+        crate::runtime::unwinding(async move {
+            Outcome(next_event(self.inner.clone(), timeout_ms).await)
+        })
+        .await
     }
 }
 

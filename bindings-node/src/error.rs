@@ -32,6 +32,38 @@ impl<T> FromPanic for Outcome<T> {
     }
 }
 
+/// A synchronous export's body, with a panic turned into its `PANIC` value: every synchronous
+/// export returns through this, so a panic throws (or rejects with) `PANIC` rather than napi's
+/// `GenericFailure`. Costs nothing unless it panics.
+pub fn guard<T: FromPanic>(body: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => T::from_panic(natskit::error::panic_error(payload.as_ref())),
+    }
+}
+
+impl<T> FromPanic for napi::Result<T> {
+    /// Synchronous exports run on their JavaScript thread, whose env `remember_env` kept.
+    fn from_panic(err: natskit::Error) -> Self {
+        match ENV.get() {
+            Some(env) => Err(to_napi(&Env::from_raw(env), &err)),
+            None => Err(napi::Error::new(Status::GenericFailure, err.message())),
+        }
+    }
+}
+
+thread_local! {
+    /// This JavaScript thread's env (each Node thread loading the addon gets its own).
+    static ENV: std::cell::Cell<Option<sys::napi_env>> = const { std::cell::Cell::new(None) };
+}
+
+/// Remembers this thread's env when the addon is loaded on it, to build `PANIC` errors of
+/// synchronous exports.
+#[napi(module_exports)]
+pub fn remember_env(_exports: napi::bindgen_prelude::Object, env: Env) {
+    ENV.set(Some(env.raw()));
+}
+
 /// Builds the JavaScript `Error` for a core error; napi throws or rejects with that object.
 pub fn to_napi(env: &Env, err: &natskit::Error) -> napi::Error {
     match js_error(env, err) {
@@ -57,18 +89,40 @@ pub fn invalid_argument(message: impl Into<String>) -> natskit::Error {
 
 /// The core's error table, `{ name, number }` in numeric order (index.js and the tests use it).
 #[napi(catch_unwind, js_name = "_errorCodes", skip_typescript)]
-pub fn error_codes() -> serde_json::Value {
-    natskit::ErrorCode::ALL
-        .iter()
-        .map(|code| serde_json::json!({ "name": code.as_str(), "number": code.number() }))
-        .collect()
+pub fn error_codes() -> napi::Result<serde_json::Value> {
+    crate::error::guard(|| {
+        Ok({
+            natskit::ErrorCode::ALL
+                .iter()
+                .map(|code| serde_json::json!({ "name": code.as_str(), "number": code.number() }))
+                .collect()
+        })
+    })
 }
 
-/// Rejects with `PANIC`: a deliberate panic inside the runtime boundary, for the tests only.
+/// A deliberate panic, for the tests only: by default inside the runtime boundary of a core
+/// future (rejects with `PANIC`); `kind` `"sync"` panics in this synchronous export itself
+/// (throws `PANIC`).
 #[napi(catch_unwind, js_name = "_panicForTests", skip_typescript)]
-pub fn panic_for_tests(env: &Env) -> napi::Result<Now<'_, Outcome<()>>> {
-    runtime::now_or_later(env, async {
+pub fn panic_for_tests(env: &Env, kind: Option<String>) -> napi::Result<Now<'_, Outcome<()>>> {
+    crate::error::guard(|| {
+        if kind.as_deref() == Some("sync") {
+            natskit::error::panic_for_tests();
+        }
+        runtime::now_or_later(env, async {
+            natskit::error::panic_for_tests();
+            Outcome(Ok(()))
+        })
+    })
+}
+
+/// A deliberate panic in the body of an `async fn` export (rejects with `PANIC`), for the
+/// tests only.
+#[napi(catch_unwind, js_name = "_panicForTestsAsync", skip_typescript)]
+pub async fn panic_for_tests_async() -> Outcome<()> {
+    crate::runtime::unwinding(async move {
         natskit::error::panic_for_tests();
         Outcome(Ok(()))
     })
+    .await
 }

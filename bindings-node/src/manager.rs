@@ -19,57 +19,64 @@ impl Manager {
     /// keys; omitted, the `NATS_*` environment. Invalid settings throw `CONFIG` naming the key.
     #[napi(catch_unwind, constructor, ts_args_type = "config?: ManagerConfig")]
     pub fn new(env: &Env, config: Option<serde_json::Value>) -> napi::Result<Self> {
-        let config = match config {
-            Some(value) => natskit::Config::from_host(value, natskit::Unit::Milliseconds),
-            None => natskit::Config::from_env(),
-        };
-        config
-            .map(|c| Manager {
-                inner: Arc::new(natskit::Manager::new(c)),
-            })
-            .map_err(|e| to_napi(env, &e))
+        crate::error::guard(|| {
+            let config = match config {
+                Some(value) => natskit::Config::from_host(value, natskit::Unit::Milliseconds),
+                None => natskit::Config::from_env(),
+            };
+            config
+                .map(|c| Manager {
+                    inner: Arc::new(natskit::Manager::new(c)),
+                })
+                .map_err(|e| to_napi(env, &e))
+        })
     }
 
     /// A manager configured from the environment (`NATSKIT_CONFIG`, `NATS_URL`, ...).
     #[napi(catch_unwind, factory)]
     pub fn from_env(env: &Env) -> napi::Result<Self> {
-        Manager::new(env, None)
+        crate::error::guard(|| Manager::new(env, None))
     }
 
     /// A manager configured from a TOML or JSON file.
     #[napi(catch_unwind, factory)]
     pub fn from_file(env: &Env, path: String) -> napi::Result<Self> {
-        natskit::Config::from_file(&path)
-            .map(|c| Manager {
-                inner: Arc::new(natskit::Manager::new(c)),
-            })
-            .map_err(|e| to_napi(env, &e))
+        crate::error::guard(|| {
+            natskit::Config::from_file(&path)
+                .map(|c| Manager {
+                    inner: Arc::new(natskit::Manager::new(c)),
+                })
+                .map_err(|e| to_napi(env, &e))
+        })
     }
 
     /// The named connection (omitted: the default one), connecting on first use.
     #[napi(catch_unwind, ts_return_type = "Promise<Client>")]
     pub async fn connection(&self, name: Option<String>) -> Outcome<Client> {
-        let manager = self.inner.clone();
-        let name = name.unwrap_or_else(|| manager.config().default.clone());
-        let client = manager.connection(Some(&name)).await;
-        Outcome(client.map(|c| Client::named(c, &name)))
+        crate::runtime::unwinding(async move {
+            let manager = self.inner.clone();
+            let name = name.unwrap_or_else(|| manager.config().default.clone());
+            let client = manager.connection(Some(&name)).await;
+            Outcome(client.map(|c| Client::named(c, &name)))
+        })
+        .await
     }
 
     /// Flushes and closes one connection; the next `connection(name)` opens a new one.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close(&self, name: String) -> Outcome<()> {
-        Outcome(self.inner.close(&name).await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.close(&name).await) }).await
     }
 
     /// Flushes and closes every open connection.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close_all(&self) -> Outcome<()> {
-        Outcome(self.inner.close_all().await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.close_all().await) }).await
     }
 
     /// Names of the connections that are open now.
     #[napi(catch_unwind)]
-    pub fn open_connections(&self) -> Vec<String> {
-        self.inner.open_connections()
+    pub fn open_connections(&self) -> napi::Result<Vec<String>> {
+        crate::error::guard(|| Ok(self.inner.open_connections()))
     }
 }

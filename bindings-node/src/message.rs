@@ -34,46 +34,50 @@ impl From<natskit::Message> for Message {
 impl Message {
     /// The subject it was published to.
     #[napi(catch_unwind, getter)]
-    pub fn subject(&self) -> String {
-        self.inner.subject().to_string()
+    pub fn subject(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.inner.subject().to_string()))
     }
 
     /// The reply subject, when the sender expects an answer.
     #[napi(catch_unwind, getter)]
-    pub fn reply(&self) -> Option<String> {
-        self.inner.reply().map(String::from)
+    pub fn reply(&self) -> napi::Result<Option<String>> {
+        crate::error::guard(|| Ok(self.inner.reply().map(String::from)))
     }
 
     /// The payload (a copy).
     #[napi(catch_unwind, getter)]
-    pub fn data(&self) -> Buffer {
-        Buffer::from(self.inner.data())
+    pub fn data(&self) -> napi::Result<Buffer> {
+        crate::error::guard(|| Ok(Buffer::from(self.inner.data())))
     }
 
     /// Every header with all its values, or `undefined` when there are none.
     #[napi(catch_unwind, getter)]
-    pub fn headers(&self) -> Option<HashMap<String, Vec<String>>> {
-        self.inner
-            .has_headers()
-            .then(|| headers::to_js(&self.inner.headers()))
+    pub fn headers(&self) -> napi::Result<Option<HashMap<String, Vec<String>>>> {
+        crate::error::guard(|| {
+            Ok({
+                self.inner
+                    .has_headers()
+                    .then(|| headers::to_js(&self.inner.headers()))
+            })
+        })
     }
 
     /// The first value of a header, ignoring the name's case.
     #[napi(catch_unwind)]
-    pub fn header(&self, name: String) -> Option<String> {
-        self.inner.header(&name).map(String::from)
+    pub fn header(&self, name: String) -> napi::Result<Option<String>> {
+        crate::error::guard(|| Ok(self.inner.header(&name).map(String::from)))
     }
 
     /// The payload as UTF-8 text (invalid sequences become U+FFFD).
     #[napi(catch_unwind)]
-    pub fn string(&self) -> String {
-        String::from_utf8_lossy(self.inner.data()).into_owned()
+    pub fn string(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(String::from_utf8_lossy(self.inner.data()).into_owned()))
     }
 
     /// The payload decoded as JSON; `SERIALIZATION` when it is not JSON.
     #[napi(catch_unwind, ts_return_type = "any")]
     pub fn json(&self) -> Outcome<serde_json::Value> {
-        self.inner.json().into()
+        crate::error::guard(|| self.inner.json().into())
     }
 
     /// Publishes `data` to the reply subject; `INVALID_ARGUMENT` when there is none.
@@ -88,7 +92,7 @@ impl Message {
         data: Unknown,
         options: Option<RespondOptions>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
-        respond(env, &self.inner, data, options)
+        crate::error::guard(|| respond(env, &self.inner, data, options))
     }
 }
 
@@ -130,32 +134,32 @@ impl MessageBatch {
 impl MessageBatch {
     /// How many messages the batch holds.
     #[napi(catch_unwind, getter)]
-    pub fn length(&self) -> u32 {
-        self.messages.len() as u32
+    pub fn length(&self) -> napi::Result<u32> {
+        crate::error::guard(|| Ok(self.messages.len() as u32))
     }
 
     /// The subject of message `index`.
     #[napi(catch_unwind)]
     pub fn subject(&self, index: u32) -> napi::Result<String> {
-        Ok(self.at(index)?.subject().to_string())
+        crate::error::guard(|| Ok(self.at(index)?.subject().to_string()))
     }
 
     /// The reply subject of message `index`, if any.
     #[napi(catch_unwind)]
     pub fn reply(&self, index: u32) -> napi::Result<Option<String>> {
-        Ok(self.at(index)?.reply().map(String::from))
+        crate::error::guard(|| Ok(self.at(index)?.reply().map(String::from)))
     }
 
     /// The payload of message `index` (a copy).
     #[napi(catch_unwind)]
     pub fn data(&self, index: u32) -> napi::Result<Buffer> {
-        Ok(Buffer::from(self.at(index)?.data()))
+        crate::error::guard(|| Ok(Buffer::from(self.at(index)?.data())))
     }
 
     /// Message `index` as a `Message` of its own.
     #[napi(catch_unwind)]
     pub fn message(&self, index: u32) -> napi::Result<Message> {
-        Ok(Message::from(self.at(index)?.clone()))
+        crate::error::guard(|| Ok(Message::from(self.at(index)?.clone())))
     }
 
     /// Answers message `index` (as `Message.respond()`).
@@ -171,6 +175,6 @@ impl MessageBatch {
         data: Unknown,
         options: Option<RespondOptions>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
-        respond(env, self.at(index)?, data, options)
+        crate::error::guard(|| respond(env, self.at(index)?, data, options))
     }
 }

@@ -81,6 +81,20 @@ where
     })
 }
 
+/// An `async fn` export's body, with a panic turned into its `PANIC` value: every `async fn`
+/// export returns through this, so a panic rejects with `PANIC` rather than napi's
+/// `GenericFailure`. Costs nothing unless it panics.
+pub async fn unwinding<T, F>(future: F) -> T
+where
+    T: FromPanic,
+    F: Future<Output = T>,
+{
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(value) => value,
+        Err(payload) => T::from_panic(natskit::error::panic_error(payload.as_ref())),
+    }
+}
+
 /// Polls `future` once on this thread with the core runtime entered.
 fn poll_once<F: Future + ?Sized>(future: &mut Pin<Box<F>>) -> Option<F::Output> {
     let _entered = handle().enter();

@@ -60,72 +60,83 @@ impl LocalServer {
         env: &'env Env,
         options: Option<ServerOptions>,
     ) -> napi::Result<PromiseRaw<'env, Outcome<LocalServer>>> {
-        let options: natskit::ServerOptions = match options {
-            Some(o) => o.into(),
-            None => natskit::ServerOptions::jetstream(),
-        };
-        let slot: Slot = Arc::default();
-        env.add_env_cleanup_hook(Arc::downgrade(&slot), |slot| {
-            if let Some(slot) = slot.upgrade() {
-                lock(&slot).take();
-            }
-        })?;
-        env.spawn_future(async move {
-            let started = blocking(move || natskit::LocalServer::with_options(options)).await;
-            Ok(Outcome(started.map(|server| {
-                let (url, port) = (server.url(), server.port());
-                *lock(&slot) = Some(server);
-                LocalServer { slot, url, port }
-            })))
+        crate::error::guard(|| {
+            let options: natskit::ServerOptions = match options {
+                Some(o) => o.into(),
+                None => natskit::ServerOptions::jetstream(),
+            };
+            let slot: Slot = Arc::default();
+            env.add_env_cleanup_hook(Arc::downgrade(&slot), |slot| {
+                if let Some(slot) = slot.upgrade() {
+                    lock(&slot).take();
+                }
+            })?;
+            env.spawn_future(async move {
+                let started = blocking(move || natskit::LocalServer::with_options(options)).await;
+                Ok(Outcome(started.map(|server| {
+                    let (url, port) = (server.url(), server.port());
+                    *lock(&slot) = Some(server);
+                    LocalServer { slot, url, port }
+                })))
+            })
         })
     }
 
     /// The URL to connect to.
     #[napi(catch_unwind, getter)]
-    pub fn url(&self) -> String {
-        self.url.clone()
+    pub fn url(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.url.clone()))
     }
 
     /// The port it listens on.
     #[napi(catch_unwind, getter)]
-    pub fn port(&self) -> u16 {
-        self.port
+    pub fn port(&self) -> napi::Result<u16> {
+        crate::error::guard(|| Ok(self.port))
     }
 
     /// The process id while running.
     #[napi(catch_unwind, getter)]
-    pub fn pid(&self) -> Option<u32> {
-        lock(&self.slot).as_ref().and_then(|s| s.pid())
+    pub fn pid(&self) -> napi::Result<Option<u32>> {
+        crate::error::guard(|| Ok(lock(&self.slot).as_ref().and_then(|s| s.pid())))
     }
 
     /// Kills the server (SIGKILL); `startAgain()` brings it back on the same port.
     #[napi(catch_unwind)]
-    pub fn kill(&self) {
-        if let Some(server) = lock(&self.slot).as_mut() {
-            server.kill();
-        }
+    pub fn kill(&self) -> napi::Result<()> {
+        crate::error::guard(|| {
+            if let Some(server) = lock(&self.slot).as_mut() {
+                server.kill();
+            }
+            Ok(())
+        })
     }
 
     /// Starts the killed server again with the same port and options.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn start_again(&self) -> Outcome<()> {
-        let slot = self.slot.clone();
-        Outcome(
-            blocking(move || match lock(&slot).as_mut() {
-                Some(server) => server.start_again(),
-                None => Err(natskit::Error::new(
-                    natskit::ErrorCode::Closed,
-                    "the server was stopped; start a new one",
-                )),
-            })
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let slot = self.slot.clone();
+            Outcome(
+                blocking(move || match lock(&slot).as_mut() {
+                    Some(server) => server.start_again(),
+                    None => Err(natskit::Error::new(
+                        natskit::ErrorCode::Closed,
+                        "the server was stopped; start a new one",
+                    )),
+                })
+                .await,
+            )
+        })
+        .await
     }
 
     /// Stops the server for good.
     #[napi(catch_unwind)]
-    pub fn stop(&self) {
-        lock(&self.slot).take();
+    pub fn stop(&self) -> napi::Result<()> {
+        crate::error::guard(|| {
+            lock(&self.slot).take();
+            Ok(())
+        })
     }
 }
 

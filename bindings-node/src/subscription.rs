@@ -110,20 +110,20 @@ async fn deliver(shared: Arc<Shared>, callback: BatchCallback) {
 impl Subscription {
     /// The subject subscribed to.
     #[napi(catch_unwind, getter)]
-    pub fn subject(&self) -> String {
-        self.shared.subject.clone()
+    pub fn subject(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.shared.subject.clone()))
     }
 
     /// The queue group, if any.
     #[napi(catch_unwind, getter)]
-    pub fn queue(&self) -> Option<String> {
-        self.shared.queue.clone()
+    pub fn queue(&self) -> napi::Result<Option<String>> {
+        crate::error::guard(|| Ok(self.shared.queue.clone()))
     }
 
     /// True once `unsubscribe()` was called or delivery to the callback ended.
     #[napi(catch_unwind, getter)]
-    pub fn is_closed(&self) -> bool {
-        *self.shared.stopped.borrow()
+    pub fn is_closed(&self) -> napi::Result<bool> {
+        crate::error::guard(|| Ok(*self.shared.stopped.borrow()))
     }
 
     /// The next message, or null when `timeoutMs` passes first (omit it to wait forever);
@@ -134,27 +134,31 @@ impl Subscription {
         env: &'env Env,
         timeout_ms: Option<f64>,
     ) -> napi::Result<Now<'env, Outcome<Option<Message>>>> {
-        if self.callback {
-            return Ok(Now::Ready(Outcome(Err(crate::error::invalid_argument(
+        crate::error::guard(|| {
+            if self.callback {
+                return Ok(Now::Ready(Outcome(Err(crate::error::invalid_argument(
                 format!(
                     "the subscription to {} delivers to its callback; next() is for subscriptions without one",
                     self.shared.subject
                 ),
             )))));
-        }
-        let shared = self.shared.clone();
-        runtime::now_or_later(env, async move { Outcome(next(shared, timeout_ms).await) })
+            }
+            let shared = self.shared.clone();
+            runtime::now_or_later(env, async move { Outcome(next(shared, timeout_ms).await) })
+        })
     }
 
     /// Stops interest now (synchronously: no further message is delivered); the Promise
     /// resolves once the server was told.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn unsubscribe<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Outcome<()>>> {
-        self.shared.stopped.send_replace(true);
-        let shared = self.shared.clone();
-        env.spawn_future(async move {
-            let mut sub = shared.sub.lock().await;
-            Ok(Outcome(sub.unsubscribe().await))
+        crate::error::guard(|| {
+            self.shared.stopped.send_replace(true);
+            let shared = self.shared.clone();
+            env.spawn_future(async move {
+                let mut sub = shared.sub.lock().await;
+                Ok(Outcome(sub.unsubscribe().await))
+            })
         })
     }
 }

@@ -43,6 +43,22 @@ test('a panic inside natskit rejects with PANIC instead of crashing', async () =
     isNatskitError(err) && err.code === 'PANIC' && /deliberate panic for tests/.test(err.message))
 })
 
+test('a panic in a synchronous or an async export is PANIC too, and natskit keeps working', async () => {
+  const isPanic = (err) =>
+    isNatskitError(err) && err.code === 'PANIC' && /deliberate panic for tests/.test(err.message)
+  assert.throws(() => natskit._panicForTests('sync'), isPanic)
+  await assert.rejects(natskit._panicForTestsAsync(), isPanic)
+  const sub = nc.subscribe('after.panic')
+  nc.publish('after.panic', 'still here')
+  const msg = await sub.next(2000)
+  assert.equal(msg.string(), 'still here')
+  const svc = nc.subscribe('after.panic.svc', { callback: (m) => m.respond('pong') })
+  const reply = await nc.request('after.panic.svc', 'ping', { timeout: 2000 })
+  assert.equal(reply.string(), 'pong')
+  svc.unsubscribe()
+  sub.unsubscribe()
+})
+
 test('a stream name in use with another config carries serverCode 10058', async () => {
   const js = nc.jetstream()
   await js.createStream({ name: 'TAKEN', subjects: ['taken.a'], storage: 'memory' })

@@ -130,9 +130,11 @@ pub fn connect(
     url: Option<&str>,
     opts: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Client> {
-    let config = connection_config(url, opts)?;
-    let core = wait(py, natskit::Client::connect(&config))?.py_err()?;
-    Ok(Client::new(core))
+    crate::runtime::guard(|| {
+        let config = connection_config(url, opts)?;
+        let core = wait(py, natskit::Client::connect(&config))?.py_err()?;
+        Ok(Client::new(core))
+    })
 }
 
 /// Connects; the awaitable returns a `natskit.aio.Client`.
@@ -143,10 +145,12 @@ pub fn connect_async<'py>(
     url: Option<&str>,
     opts: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let config = connection_config(url, opts)?;
-    awaitable(py, async move {
-        let core = natskit::Client::connect(&config).await.py_err()?;
-        Ok(AsyncClient { core })
+    crate::runtime::guard(|| {
+        let config = connection_config(url, opts)?;
+        awaitable(py, async move {
+            let core = natskit::Client::connect(&config).await.py_err()?;
+            Ok(AsyncClient { core })
+        })
     })
 }
 
@@ -195,19 +199,23 @@ both! { Client {
         queue: Option<&str>,
         callback: Option<Py<PyAny>>,
     ) -> PyResult<Subscription> {
-        let sub = wait(py, self.core.subscribe(subject, queue))?.py_err()?;
-        let sub = Subscription::new(sub, callback.is_some());
-        if let Some(callback) = callback {
-            self.dispatch.register(sub.cell(), callback);
-        }
-        Ok(sub)
+        crate::runtime::guard(|| {
+            let sub = wait(py, self.core.subscribe(subject, queue))?.py_err()?;
+            let sub = Subscription::new(sub, callback.is_some());
+            if let Some(callback) = callback {
+                self.dispatch.register(sub.cell(), callback);
+            }
+            Ok(sub)
+        })
     }
 
     /// Calls the callbacks of messages that arrived, waiting up to `timeout` seconds
     /// for the first (`None`: until one arrives). Returns how many callbacks ran.
     #[pyo3(signature = (timeout=0.0))]
     fn process(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<usize> {
-        self.dispatch.process(py, seconds(timeout, "timeout")?)
+        crate::runtime::guard(|| {
+            self.dispatch.process(py, seconds(timeout, "timeout")?)
+        })
     }
 
     /// Waits up to `timeout` seconds (`None`: forever) for the next connection event.
@@ -217,35 +225,45 @@ both! { Client {
         py: Python<'py>,
         timeout: Option<f64>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let timeout = seconds(timeout, "timeout")?;
-        let event = wait(py, async {
-            match timeout {
-                Some(t) => tokio::time::timeout(t, self.core.next_event()).await.ok(),
-                None => Some(self.core.next_event().await),
-            }
-        })?;
-        event.map(|e| payload::to_python(py, &e)).transpose()
+        crate::runtime::guard(|| {
+            let timeout = seconds(timeout, "timeout")?;
+            let event = wait(py, async {
+                match timeout {
+                    Some(t) => tokio::time::timeout(t, self.core.next_event()).await.ok(),
+                    None => Some(self.core.next_event().await),
+                }
+            })?;
+            event.map(|e| payload::to_python(py, &e)).transpose()
+        })
     }
 
     /// The JetStream context of this connection (domain and API timeout from its config).
-    fn jetstream(&self) -> JetStream {
-        JetStream::new(jetstream::context(&self.core))
+    fn jetstream(&self) -> PyResult<JetStream> {
+        crate::runtime::guard(|| Ok({
+            JetStream::new(jetstream::context(&self.core))
+        }))
     }
 
     /// The job queue `name` on this connection; `connection` is the name recorded in
     /// failed jobs.
     #[pyo3(signature = (name="default", *, connection="default"))]
     fn queue(&self, name: &str, connection: &str) -> PyResult<Queue> {
-        Ok(Queue::new(queue::open(&self.core, name, connection)?))
+        crate::runtime::guard(|| {
+            Ok(Queue::new(queue::open(&self.core, name, connection)?))
+        })
     }
 
-    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __enter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok({
+            slf
+        }))
     }
 
     #[pyo3(signature = (*_exc))]
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
-        self.close(py)
+        crate::runtime::guard(|| {
+            self.close(py)
+        })
     }
 }, AsyncClient {
     /// Subscribes; with `callback` (a function or coroutine function) a task on the
@@ -258,45 +276,55 @@ both! { Client {
         queue: Option<String>,
         callback: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        let subscribed = awaitable(py, async move {
-            let sub = core.subscribe(&subject, queue.as_deref()).await.py_err()?;
-            Ok(AsyncSubscription::new(sub))
-        })?;
-        match callback {
-            None => Ok(subscribed),
-            Some(callback) => {
-                let with_callback = WITH_CALLBACK.get_or_try_init(py, || {
-                    py.import("natskit.aio")?
-                        .getattr("_with_callback")
-                        .map(Bound::unbind)
-                })?;
-                with_callback.bind(py).call1((subscribed, callback))
+        crate::runtime::guard(|| {
+            let core = self.core.clone();
+            let subscribed = awaitable(py, async move {
+                let sub = core.subscribe(&subject, queue.as_deref()).await.py_err()?;
+                Ok(AsyncSubscription::new(sub))
+            })?;
+            match callback {
+                None => Ok(subscribed),
+                Some(callback) => {
+                    let with_callback = WITH_CALLBACK.get_or_try_init(py, || {
+                        py.import("natskit.aio")?
+                            .getattr("_with_callback")
+                            .map(Bound::unbind)
+                    })?;
+                    with_callback.bind(py).call1((subscribed, callback))
+                }
             }
-        }
+        })
     }
 
     /// Waits for the next connection event (a dict).
     fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        awaitable(py, async move { Ok(EventValue(core.next_event().await)) })
+        crate::runtime::guard(|| {
+            let core = self.core.clone();
+            awaitable(py, async move { Ok(EventValue(core.next_event().await)) })
+        })
     }
 
     /// The JetStream context of this connection (domain and API timeout from its config).
-    fn jetstream(&self) -> AsyncJetStream {
-        AsyncJetStream::new(jetstream::context(&self.core))
+    fn jetstream(&self) -> PyResult<AsyncJetStream> {
+        crate::runtime::guard(|| Ok({
+            AsyncJetStream::new(jetstream::context(&self.core))
+        }))
     }
 
     /// The job queue `name` on this connection; `connection` is the name recorded in
     /// failed jobs.
     #[pyo3(signature = (name="default", *, connection="default"))]
     fn queue(&self, name: &str, connection: &str) -> PyResult<AsyncQueue> {
-        Ok(AsyncQueue::new(queue::open(&self.core, name, connection)?))
+        crate::runtime::guard(|| {
+            Ok(AsyncQueue::new(queue::open(&self.core, name, connection)?))
+        })
     }
 
     fn __aenter__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        Ok(Ready::new(py, slf)?.into_any())
+        crate::runtime::guard(|| {
+            let py = slf.py();
+            Ok(Ready::new(py, slf)?.into_any())
+        })
     }
 
     #[pyo3(signature = (*_exc))]
@@ -305,36 +333,48 @@ both! { Client {
         py: Python<'py>,
         _exc: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.close(py)
+        crate::runtime::guard(|| {
+            self.close(py)
+        })
     }
 }, shared {
     /// Counters: in_msgs, out_msgs, in_bytes, out_bytes, reconnects, dropped.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.core.stats())
+        crate::runtime::guard(|| {
+            payload::to_python(py, &self.core.stats())
+        })
     }
 
     /// The oldest connection event not yet taken (`{"event": "reconnected", ...}`), if any.
     fn poll_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.core
-            .poll_event()
-            .map(|e| payload::to_python(py, &e))
-            .transpose()
+        crate::runtime::guard(|| {
+            self.core
+                .poll_event()
+                .map(|e| payload::to_python(py, &e))
+                .transpose()
+        })
     }
 
     /// The largest payload the server accepts, in bytes.
     #[getter]
-    fn max_payload(&self) -> usize {
-        self.core.max_payload()
+    fn max_payload(&self) -> PyResult<usize> {
+        crate::runtime::guard(|| Ok({
+            self.core.max_payload()
+        }))
     }
 
     /// True once closed or drained.
     #[getter]
-    fn is_closed(&self) -> bool {
-        self.core.is_closed()
+    fn is_closed(&self) -> PyResult<bool> {
+        crate::runtime::guard(|| Ok({
+            self.core.is_closed()
+        }))
     }
 
-    fn __repr__(&self) -> String {
-        format!("Client({:?})", self.core)
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            format!("Client({:?})", self.core)
+        }))
     }
 };
     /// Publishes `data` (bytes, str, or a JSON-serialisable value) to `subject`.

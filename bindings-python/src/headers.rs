@@ -16,71 +16,85 @@ impl Headers {
     #[new]
     #[pyo3(signature = (headers=None))]
     fn new(headers: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Ok(Headers {
-            inner: headers.map(from_python).transpose()?.unwrap_or_default(),
+        crate::runtime::guard(|| {
+            Ok(Headers {
+                inner: headers.map(from_python).transpose()?.unwrap_or_default(),
+            })
         })
     }
 
     /// The first value of `name` (any case), or `default`.
     #[pyo3(signature = (name, default=None))]
-    fn get(&self, name: &str, default: Option<String>) -> Option<String> {
-        self.inner.get(name).map(String::from).or(default)
+    fn get(&self, name: &str, default: Option<String>) -> PyResult<Option<String>> {
+        crate::runtime::guard(|| Ok(self.inner.get(name).map(String::from).or(default)))
     }
 
     /// Every value of `name` (any case), in order.
-    fn get_all(&self, name: &str) -> Vec<String> {
-        self.inner.get_all(name).map(String::from).collect()
+    fn get_all(&self, name: &str) -> PyResult<Vec<String>> {
+        crate::runtime::guard(|| Ok(self.inner.get_all(name).map(String::from).collect()))
     }
 
     /// The distinct names, in order of first appearance.
-    fn keys(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for (name, _) in self.inner.iter() {
-            if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-                names.push(name.to_string());
-            }
-        }
-        names
+    fn keys(&self) -> PyResult<Vec<String>> {
+        crate::runtime::guard(|| {
+            Ok({
+                let mut names: Vec<String> = Vec::new();
+                for (name, _) in self.inner.iter() {
+                    if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                        names.push(name.to_string());
+                    }
+                }
+                names
+            })
+        })
     }
 
     /// Every (name, value) pair in order.
-    fn items(&self) -> Vec<(String, String)> {
-        self.inner
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
+    fn items(&self) -> PyResult<Vec<(String, String)>> {
+        crate::runtime::guard(|| {
+            Ok({
+                self.inner
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect()
+            })
+        })
     }
 
     /// `{name: [values]}`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
-        for name in self.keys() {
-            dict.set_item(&name, self.get_all(&name))?;
-        }
-        Ok(dict)
+        crate::runtime::guard(|| {
+            let dict = PyDict::new(py);
+            for name in self.keys()? {
+                dict.set_item(&name, self.get_all(&name)?)?;
+            }
+            Ok(dict)
+        })
     }
 
     fn __getitem__(&self, name: &str) -> PyResult<String> {
-        self.inner
-            .get(name)
-            .map(String::from)
-            .ok_or_else(|| PyKeyError::new_err(name.to_string()))
+        crate::runtime::guard(|| {
+            self.inner
+                .get(name)
+                .map(String::from)
+                .ok_or_else(|| PyKeyError::new_err(name.to_string()))
+        })
     }
 
-    fn __contains__(&self, name: &str) -> bool {
-        self.inner.get(name).is_some()
+    fn __contains__(&self, name: &str) -> PyResult<bool> {
+        crate::runtime::guard(|| Ok(self.inner.get(name).is_some()))
     }
 
-    fn __len__(&self) -> usize {
-        self.keys().len()
+    fn __len__(&self) -> PyResult<usize> {
+        crate::runtime::guard(|| Ok(self.keys()?.len()))
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(PyList::new(py, self.keys())?.try_iter()?.into_any())
+        crate::runtime::guard(|| Ok(PyList::new(py, self.keys())?.try_iter()?.into_any()))
     }
 
-    fn __repr__(&self) -> String {
-        format!("Headers({})", self.inner.to_json())
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok(format!("Headers({})", self.inner.to_json())))
     }
 }
 

@@ -181,26 +181,34 @@ impl AsyncJetStream {
 both! { JetStream {
     /// A publisher keeping up to `max_in_flight` acks outstanding.
     #[pyo3(signature = (max_in_flight=256))]
-    fn publisher(&self, max_in_flight: usize) -> Publisher {
-        Publisher {
-            inner: self.ctx.publisher(max_in_flight),
-        }
+    fn publisher(&self, max_in_flight: usize) -> PyResult<Publisher> {
+        crate::runtime::guard(|| Ok({
+            Publisher {
+                inner: self.ctx.publisher(max_in_flight),
+            }
+        }))
     }
 
-    fn __repr__(&self) -> String {
-        "JetStream()".into()
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            "JetStream()".into()
+        }))
     }
 }, AsyncJetStream {
     /// A publisher keeping up to `max_in_flight` acks outstanding.
     #[pyo3(signature = (max_in_flight=256))]
-    fn publisher(&self, max_in_flight: usize) -> AsyncPublisher {
-        AsyncPublisher {
-            inner: self.ctx.publisher(max_in_flight),
-        }
+    fn publisher(&self, max_in_flight: usize) -> PyResult<AsyncPublisher> {
+        crate::runtime::guard(|| Ok({
+            AsyncPublisher {
+                inner: self.ctx.publisher(max_in_flight),
+            }
+        }))
     }
 
-    fn __repr__(&self) -> String {
-        "JetStream()".into()
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            "JetStream()".into()
+        }))
     }
 };
     /// True when the server (and account) has JetStream.
@@ -485,77 +493,87 @@ pub struct JsMessage {
 impl JsMessage {
     /// The subject it was published to.
     #[getter]
-    fn subject(&self) -> &str {
-        self.msg.subject()
+    fn subject(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.msg.subject()))
     }
 
     /// The ack subject.
     #[getter]
-    fn reply(&self) -> Option<&str> {
-        self.msg.reply()
+    fn reply(&self) -> PyResult<Option<&str>> {
+        crate::runtime::guard(|| Ok(self.msg.reply()))
     }
 
     /// The payload.
     #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.msg.data())
+    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        crate::runtime::guard(|| Ok(PyBytes::new(py, self.msg.data())))
     }
 
     /// The headers (empty when there are none).
     #[getter]
-    fn headers(&self) -> Headers {
-        Headers {
-            inner: self.msg.headers(),
-        }
+    fn headers(&self) -> PyResult<Headers> {
+        crate::runtime::guard(|| {
+            Ok({
+                Headers {
+                    inner: self.msg.headers(),
+                }
+            })
+        })
     }
 
     /// Stream, consumer, stream_seq, consumer_seq, delivered, pending, timestamp, domain.
     #[getter]
     fn metadata(&self) -> PyResult<Json> {
-        Json::of(self.msg.metadata()).py_err()
+        crate::runtime::guard(|| Json::of(self.msg.metadata()).py_err())
     }
 
     /// The payload decoded as JSON.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::loads(py, self.msg.data())
+        crate::runtime::guard(|| payload::loads(py, self.msg.data()))
     }
 
     /// Acknowledges (fire and forget).
     fn ack(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, self.msg.ack())?.py_err()
+        crate::runtime::guard(|| wait(py, self.msg.ack())?.py_err())
     }
 
     /// Acknowledges and waits for the server's confirmation.
     fn double_ack(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, self.msg.double_ack())?.py_err()
+        crate::runtime::guard(|| wait(py, self.msg.double_ack())?.py_err())
     }
 
     /// Asks for redelivery, after `delay` seconds if given.
     #[pyo3(signature = (delay=None))]
     fn nak(&self, py: Python<'_>, delay: Option<f64>) -> PyResult<()> {
-        let delay = seconds(delay, "delay")?;
-        wait(py, self.msg.nak(delay))?.py_err()
+        crate::runtime::guard(|| {
+            let delay = seconds(delay, "delay")?;
+            wait(py, self.msg.nak(delay))?.py_err()
+        })
     }
 
     /// Stops redelivery for good (`reason` shows in the server's advisory).
     #[pyo3(signature = (reason=None))]
     fn term(&self, py: Python<'_>, reason: Option<&str>) -> PyResult<()> {
-        wait(py, self.msg.term(reason))?.py_err()
+        crate::runtime::guard(|| wait(py, self.msg.term(reason))?.py_err())
     }
 
     /// Restarts the ack wait: work is ongoing.
     fn in_progress(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, self.msg.in_progress())?.py_err()
+        crate::runtime::guard(|| wait(py, self.msg.in_progress())?.py_err())
     }
 
-    fn __repr__(&self) -> String {
-        let m = self.msg.metadata();
-        format!(
-            "JsMessage(subject={:?}, stream_seq={}, delivered={})",
-            self.msg.subject(),
-            m.stream_seq,
-            m.delivered
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                let m = self.msg.metadata();
+                format!(
+                    "JsMessage(subject={:?}, stream_seq={}, delivered={})",
+                    self.msg.subject(),
+                    m.stream_seq,
+                    m.delivered
+                )
+            })
+        })
     }
 }
 
@@ -579,30 +597,38 @@ impl AsyncJsMessage {
 impl AsyncJsMessage {
     /// Acknowledges (fire and forget).
     fn ack<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJsMessage::ack_with(slf, |m| async move { m.ack().await })
+        crate::runtime::guard(|| AsyncJsMessage::ack_with(slf, |m| async move { m.ack().await }))
     }
 
     /// Acknowledges and waits for the server's confirmation.
     fn double_ack<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJsMessage::ack_with(slf, |m| async move { m.double_ack().await })
+        crate::runtime::guard(|| {
+            AsyncJsMessage::ack_with(slf, |m| async move { m.double_ack().await })
+        })
     }
 
     /// Asks for redelivery, after `delay` seconds if given.
     #[pyo3(signature = (delay=None))]
     fn nak<'py>(slf: PyRef<'py, Self>, delay: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let delay = seconds(delay, "delay")?;
-        AsyncJsMessage::ack_with(slf, move |m| async move { m.nak(delay).await })
+        crate::runtime::guard(|| {
+            let delay = seconds(delay, "delay")?;
+            AsyncJsMessage::ack_with(slf, move |m| async move { m.nak(delay).await })
+        })
     }
 
     /// Stops redelivery for good.
     #[pyo3(signature = (reason=None))]
     fn term<'py>(slf: PyRef<'py, Self>, reason: Option<String>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJsMessage::ack_with(slf, move |m| async move { m.term(reason.as_deref()).await })
+        crate::runtime::guard(|| {
+            AsyncJsMessage::ack_with(slf, move |m| async move { m.term(reason.as_deref()).await })
+        })
     }
 
     /// Restarts the ack wait: work is ongoing.
     fn in_progress<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AsyncJsMessage::ack_with(slf, |m| async move { m.in_progress().await })
+        crate::runtime::guard(|| {
+            AsyncJsMessage::ack_with(slf, |m| async move { m.in_progress().await })
+        })
     }
 }
 
@@ -621,14 +647,18 @@ pub struct AsyncPublisher {
 both! { Publisher {
     /// Publishes whose ack is still outstanding.
     #[getter]
-    fn in_flight(&self) -> usize {
-        self.inner.in_flight()
+    fn in_flight(&self) -> PyResult<usize> {
+        crate::runtime::guard(|| Ok({
+            self.inner.in_flight()
+        }))
     }
 }, AsyncPublisher {
     /// Publishes whose ack is still outstanding.
     #[getter]
-    fn in_flight(&self) -> usize {
-        self.inner.in_flight()
+    fn in_flight(&self) -> PyResult<usize> {
+        crate::runtime::guard(|| Ok({
+            self.inner.in_flight()
+        }))
     }
 };
     /// Sends one message (same options as `JetStream.publish`).
@@ -702,14 +732,18 @@ pub struct AsyncKeyValue {
 both! { KeyValue {
     /// The bucket name.
     #[getter]
-    fn bucket(&self) -> &str {
-        self.kv.bucket()
+    fn bucket(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok({
+            self.kv.bucket()
+        }))
     }
 }, AsyncKeyValue {
     /// The bucket name.
     #[getter]
-    fn bucket(&self) -> &str {
-        self.kv.bucket()
+    fn bucket(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok({
+            self.kv.bucket()
+        }))
     }
 };
     /// Stores `value` under `key`; returns the new revision.
@@ -783,23 +817,27 @@ impl KvWatch {
     /// The next entry, or `None` once `timeout` seconds pass.
     #[pyo3(signature = (timeout=None))]
     fn next(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Entry>> {
-        let timeout = seconds(timeout, "timeout")?;
-        let got = wait(py, async { self.inner.lock().await.next(timeout).await })?;
-        Ok(got.py_err()?.map(Entry))
+        crate::runtime::guard(|| {
+            let timeout = seconds(timeout, "timeout")?;
+            let got = wait(py, async { self.inner.lock().await.next(timeout).await })?;
+            Ok(got.py_err()?.map(Entry))
+        })
     }
 
     /// Awaitable: the next entry, or `None` once `timeout` seconds pass.
     #[pyo3(signature = (timeout=None))]
     fn anext<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = seconds(timeout, "timeout")?;
-        let inner = self.inner.clone();
-        awaitable(py, async move {
-            Ok(inner.lock().await.next(timeout).await.py_err()?.map(Entry))
+        crate::runtime::guard(|| {
+            let timeout = seconds(timeout, "timeout")?;
+            let inner = self.inner.clone();
+            awaitable(py, async move {
+                Ok(inner.lock().await.next(timeout).await.py_err()?.map(Entry))
+            })
         })
     }
 
     /// Stops watching.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, async { self.inner.lock().await.stop() })
+        crate::runtime::guard(|| wait(py, async { self.inner.lock().await.stop() }))
     }
 }

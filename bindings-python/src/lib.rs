@@ -21,17 +21,41 @@ use pyo3::prelude::*;
 /// The core's error table, `(name, number)` in numeric order: tests compare
 /// `natskit.errors` (generated from the same table) against it.
 #[pyfunction]
-fn _error_codes() -> Vec<(&'static str, u32)> {
-    natskit::ErrorCode::ALL
-        .iter()
-        .map(|code| (code.as_str(), code.number()))
-        .collect()
+fn _error_codes() -> PyResult<Vec<(&'static str, u32)>> {
+    crate::runtime::guard(|| {
+        Ok({
+            natskit::ErrorCode::ALL
+                .iter()
+                .map(|code| (code.as_str(), code.number()))
+                .collect()
+        })
+    })
 }
 
-/// Panics inside the core boundary, so tests can see a panic become `PanicError`.
+/// Panics on purpose, so tests can see a panic become `PanicError`: by default inside a
+/// core future; `kind="binding"` in this binding code itself (outside any core future);
+/// `kind="asyncio"` in binding code that would hand back an asyncio awaitable, as the
+/// `both!` twins do.
 #[pyfunction]
-fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
-    runtime::wait(py, async { natskit::error::panic_for_tests() })
+#[pyo3(signature = (kind=None))]
+fn _panic_for_tests(py: Python<'_>, kind: Option<&str>) -> PyResult<Py<PyAny>> {
+    crate::runtime::guard(|| match kind {
+        Some("binding") => {
+            natskit::error::panic_for_tests();
+            Ok(py.None())
+        }
+        Some("asyncio") => {
+            let future = crate::runtime::guard(move || {
+                natskit::error::panic_for_tests();
+                Ok(async { Ok(()) })
+            })?;
+            Ok(runtime::awaitable(py, future)?.unbind())
+        }
+        _ => {
+            runtime::wait(py, async { natskit::error::panic_for_tests() })?;
+            Ok(py.None())
+        }
+    })
 }
 
 /// Async classes share their sync twins' Python names (`natskit.aio.Client`), so they

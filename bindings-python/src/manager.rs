@@ -36,9 +36,11 @@ both! { Manager {
     #[new]
     #[pyo3(signature = (config=None))]
     fn new(config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Ok(Manager {
-            core: Arc::new(natskit::Manager::new(self::config(config)?)),
-            clients: Mutex::new(HashMap::new()),
+        crate::runtime::guard(|| {
+            Ok(Manager {
+                core: Arc::new(natskit::Manager::new(self::config(config)?)),
+                clients: Mutex::new(HashMap::new()),
+            })
         })
     }
 
@@ -46,44 +48,56 @@ both! { Manager {
     /// `Client` object is returned while it is open, so its callbacks stay together.
     #[pyo3(signature = (name=None))]
     fn connection(&self, py: Python<'_>, name: Option<&str>) -> PyResult<Py<Client>> {
-        let key = name.unwrap_or(&self.core.config().default).to_string();
-        if let Some(client) = self.lock().get(&key) {
-            if !client.get().core.is_closed() {
-                return Ok(client.clone_ref(py));
+        crate::runtime::guard(|| {
+            let key = name.unwrap_or(&self.core.config().default).to_string();
+            if let Some(client) = self.lock().get(&key) {
+                if !client.get().core.is_closed() {
+                    return Ok(client.clone_ref(py));
+                }
             }
-        }
-        let core = wait(py, self.core.connection(Some(&key)))?.py_err()?;
-        let client = Py::new(py, Client::new(core))?;
-        self.lock().insert(key, client.clone_ref(py));
-        Ok(client)
+            let core = wait(py, self.core.connection(Some(&key)))?.py_err()?;
+            let client = Py::new(py, Client::new(core))?;
+            self.lock().insert(key, client.clone_ref(py));
+            Ok(client)
+        })
     }
 
     /// Closes one connection; the next `connection(name)` opens a new one.
     fn close(&self, py: Python<'_>, name: &str) -> PyResult<()> {
-        self.lock().remove(name);
-        wait(py, self.core.close(name))?.py_err()
+        crate::runtime::guard(|| {
+            self.lock().remove(name);
+            wait(py, self.core.close(name))?.py_err()
+        })
     }
 
     /// Closes every open connection.
     fn close_all(&self, py: Python<'_>) -> PyResult<()> {
-        self.lock().clear();
-        wait(py, self.core.close_all())?.py_err()
+        crate::runtime::guard(|| {
+            self.lock().clear();
+            wait(py, self.core.close_all())?.py_err()
+        })
     }
 
-    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __enter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok({
+            slf
+        }))
     }
 
     #[pyo3(signature = (*_exc))]
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
-        self.close_all(py)
+        crate::runtime::guard(|| {
+            self.close_all(py)
+        })
     }
 }, AsyncManager {
     #[new]
     #[pyo3(signature = (config=None))]
     fn new(config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Ok(AsyncManager {
-            core: Arc::new(natskit::Manager::new(self::config(config)?)),
+        crate::runtime::guard(|| {
+            Ok(AsyncManager {
+                core: Arc::new(natskit::Manager::new(self::config(config)?)),
+            })
         })
     }
 
@@ -94,28 +108,36 @@ both! { Manager {
         py: Python<'py>,
         name: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        awaitable(py, async move {
-            let client = core.connection(name.as_deref()).await.py_err()?;
-            Ok(AsyncClient { core: client })
+        crate::runtime::guard(|| {
+            let core = self.core.clone();
+            awaitable(py, async move {
+                let client = core.connection(name.as_deref()).await.py_err()?;
+                Ok(AsyncClient { core: client })
+            })
         })
     }
 
     /// Closes one connection; the next `connection(name)` opens a new one.
     fn close<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        awaitable(py, async move { core.close(&name).await.py_err() })
+        crate::runtime::guard(|| {
+            let core = self.core.clone();
+            awaitable(py, async move { core.close(&name).await.py_err() })
+        })
     }
 
     /// Closes every open connection.
     fn close_all<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let core = self.core.clone();
-        awaitable(py, async move { core.close_all().await.py_err() })
+        crate::runtime::guard(|| {
+            let core = self.core.clone();
+            awaitable(py, async move { core.close_all().await.py_err() })
+        })
     }
 
     fn __aenter__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        Ok(crate::runtime::Ready::new(py, slf)?.into_any())
+        crate::runtime::guard(|| {
+            let py = slf.py();
+            Ok(crate::runtime::Ready::new(py, slf)?.into_any())
+        })
     }
 
     #[pyo3(signature = (*_exc))]
@@ -124,25 +146,33 @@ both! { Manager {
         py: Python<'py>,
         _exc: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.close_all(py)
+        crate::runtime::guard(|| {
+            self.close_all(py)
+        })
     }
 }, shared {
     /// A manager configured from `NATSKIT_CONFIG` or the `NATS_*` variables.
     #[staticmethod]
     fn from_env() -> PyResult<Self> {
-        Self::new(None)
+        crate::runtime::guard(|| {
+            Self::new(None)
+        })
     }
 
     /// The configured connection names.
     #[getter]
-    fn names(&self) -> Vec<String> {
-        self.core.config().names()
+    fn names(&self) -> PyResult<Vec<String>> {
+        crate::runtime::guard(|| Ok({
+            self.core.config().names()
+        }))
     }
 
     /// The name of the default connection.
     #[getter]
-    fn default(&self) -> String {
-        self.core.config().default.clone()
+    fn default(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            self.core.config().default.clone()
+        }))
     }
 };
 }

@@ -41,33 +41,37 @@ fn reply_parts(
 impl Message {
     /// The subject it was published to.
     #[getter]
-    fn subject(&self) -> &str {
-        self.msg.subject()
+    fn subject(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.msg.subject()))
     }
 
     /// The reply subject, when the sender waits for an answer.
     #[getter]
-    fn reply(&self) -> Option<&str> {
-        self.msg.reply()
+    fn reply(&self) -> PyResult<Option<&str>> {
+        crate::runtime::guard(|| Ok(self.msg.reply()))
     }
 
     /// The payload.
     #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.msg.data())
+    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        crate::runtime::guard(|| Ok(PyBytes::new(py, self.msg.data())))
     }
 
     /// The headers (empty when there are none).
     #[getter]
-    fn headers(&self) -> Headers {
-        Headers {
-            inner: self.msg.headers(),
-        }
+    fn headers(&self) -> PyResult<Headers> {
+        crate::runtime::guard(|| {
+            Ok({
+                Headers {
+                    inner: self.msg.headers(),
+                }
+            })
+        })
     }
 
     /// The payload decoded as JSON.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::loads(py, self.msg.data())
+        crate::runtime::guard(|| payload::loads(py, self.msg.data()))
     }
 
     /// Publishes `data` to the reply subject.
@@ -78,17 +82,23 @@ impl Message {
         data: &Bound<'_, PyAny>,
         headers: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let (data, headers) = reply_parts(data, headers)?;
-        wait(py, self.msg.respond_with(data, headers.as_ref()))?.py_err()
+        crate::runtime::guard(|| {
+            let (data, headers) = reply_parts(data, headers)?;
+            wait(py, self.msg.respond_with(data, headers.as_ref()))?.py_err()
+        })
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Message(subject={:?}, reply={:?}, {} bytes)",
-            self.msg.subject(),
-            self.msg.reply(),
-            self.msg.data().len()
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                format!(
+                    "Message(subject={:?}, reply={:?}, {} bytes)",
+                    self.msg.subject(),
+                    self.msg.reply(),
+                    self.msg.data().len()
+                )
+            })
+        })
     }
 }
 
@@ -105,10 +115,12 @@ impl AsyncMessage {
         data: &Bound<'py, PyAny>,
         headers: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (data, headers) = reply_parts(data, headers)?;
-        let msg = slf.as_super().msg.clone();
-        awaitable(slf.py(), async move {
-            msg.respond_with(data, headers.as_ref()).await.py_err()
+        crate::runtime::guard(|| {
+            let (data, headers) = reply_parts(data, headers)?;
+            let msg = slf.as_super().msg.clone();
+            awaitable(slf.py(), async move {
+                msg.respond_with(data, headers.as_ref()).await.py_err()
+            })
         })
     }
 }

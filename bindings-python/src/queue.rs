@@ -144,11 +144,15 @@ impl From<core::QueueSize> for QueueSize {
 
 #[pymethods]
 impl QueueSize {
-    fn __repr__(&self) -> String {
-        format!(
-            "QueueSize(ready={}, reserved={}, delayed={}, failed={}, oldest_age={:.3})",
-            self.ready, self.reserved, self.delayed, self.failed, self.oldest_age
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                format!(
+                    "QueueSize(ready={}, reserved={}, delayed={}, failed={}, oldest_age={:.3})",
+                    self.ready, self.reserved, self.delayed, self.failed, self.oldest_age
+                )
+            })
+        })
     }
 }
 
@@ -162,62 +166,66 @@ pub struct FailedJob {
 impl FailedJob {
     /// The job id.
     #[getter]
-    fn id(&self) -> &str {
-        &self.inner.id
+    fn id(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.inner.id.as_str()))
     }
 
     /// The connection name it ran on.
     #[getter]
-    fn connection(&self) -> &str {
-        &self.inner.connection
+    fn connection(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.inner.connection.as_str()))
     }
 
     /// The queue it came from.
     #[getter]
-    fn queue(&self) -> &str {
-        &self.inner.queue
+    fn queue(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.inner.queue.as_str()))
     }
 
     /// The job envelope (a dict: `uuid`, `job`, `data`, `attempts`, ...).
     #[getter]
     fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.inner.payload)
+        crate::runtime::guard(|| payload::to_python(py, &self.inner.payload))
     }
 
     /// Exception class (or `JobFailed`, `MaxAttemptsExceeded`, `TimeoutExceeded`).
     #[getter]
-    fn exception(&self) -> &str {
-        &self.inner.exception
+    fn exception(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.inner.exception.as_str()))
     }
 
     /// The failure message.
     #[getter]
-    fn message(&self) -> &str {
-        &self.inner.message
+    fn message(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.inner.message.as_str()))
     }
 
     /// The stack trace, if the handler's host had one.
     #[getter]
-    fn trace(&self) -> &str {
-        &self.inner.trace
+    fn trace(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.inner.trace.as_str()))
     }
 
     /// When it failed, Unix seconds.
     #[getter]
-    fn failed_at(&self) -> f64 {
-        self.inner.failed_at
+    fn failed_at(&self) -> PyResult<f64> {
+        crate::runtime::guard(|| Ok(self.inner.failed_at))
     }
 
     /// All fields as a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.inner)
+        crate::runtime::guard(|| payload::to_python(py, &self.inner))
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "FailedJob(id={:?}, queue={:?}, exception={:?}, message={:?})",
-            self.inner.id, self.inner.queue, self.inner.exception, self.inner.message
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                format!(
+                    "FailedJob(id={:?}, queue={:?}, exception={:?}, message={:?})",
+                    self.inner.id, self.inner.queue, self.inner.exception, self.inner.message
+                )
+            })
+        })
     }
 }
 
@@ -241,11 +249,15 @@ pub struct WorkerStats {
 
 #[pymethods]
 impl WorkerStats {
-    fn __repr__(&self) -> String {
-        format!(
-            "WorkerStats(jobs={}, processed={}, retried={}, failed={})",
-            self.jobs, self.processed, self.retried, self.failed
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                format!(
+                    "WorkerStats(jobs={}, processed={}, retried={}, failed={})",
+                    self.jobs, self.processed, self.retried, self.failed
+                )
+            })
+        })
     }
 }
 
@@ -326,82 +338,86 @@ impl<'py> IntoPyObject<'py> for EventValue {
 impl Job {
     /// The job id.
     #[getter]
-    fn id(&self) -> &str {
-        self.handle.id()
+    fn id(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.handle.id()))
     }
 
     /// The job's name (its handler key), e.g. `ProcessOrder`.
     #[getter]
-    fn name(&self) -> &str {
-        self.handle.name()
+    fn name(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.handle.name()))
     }
 
     /// The queue it came from.
     #[getter]
-    fn queue(&self) -> &str {
-        self.handle.queue()
+    fn queue(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.handle.queue()))
     }
 
     /// This attempt's number (1 on the first run).
     #[getter]
-    fn attempts(&self) -> u32 {
-        self.handle.attempts()
+    fn attempts(&self) -> PyResult<u32> {
+        crate::runtime::guard(|| Ok(self.handle.attempts()))
     }
 
     /// Attempts allowed (0 = unlimited).
     #[getter]
-    fn max_tries(&self) -> u32 {
-        self.handle.max_tries()
+    fn max_tries(&self) -> PyResult<u32> {
+        crate::runtime::guard(|| Ok(self.handle.max_tries()))
     }
 
     /// Seconds this run may take (the job's, else the worker's), if limited.
     #[getter]
-    fn timeout(&self) -> Option<f64> {
-        self.handle.timeout()
+    fn timeout(&self) -> PyResult<Option<f64>> {
+        crate::runtime::guard(|| Ok(self.handle.timeout()))
     }
 
     /// The payload (any JSON value).
     #[getter]
     fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, self.handle.payload())
+        crate::runtime::guard(|| payload::to_python(py, self.handle.payload()))
     }
 
     /// True once finished.
     #[getter]
-    fn is_finished(&self) -> bool {
-        self.handle.is_finished()
+    fn is_finished(&self) -> PyResult<bool> {
+        crate::runtime::guard(|| Ok(self.handle.is_finished()))
     }
 
     /// Completes the job: it leaves the queue.
     fn complete(&self, py: Python<'_>) -> PyResult<EventValue> {
-        self.finish_now(py, Outcome::Success)
+        crate::runtime::guard(|| self.finish_now(py, Outcome::Success))
     }
 
     /// Deletes the job: it leaves the queue without counting as failed.
     fn delete(&self, py: Python<'_>) -> PyResult<EventValue> {
-        self.finish_now(py, Outcome::Delete)
+        crate::runtime::guard(|| self.finish_now(py, Outcome::Delete))
     }
 
     /// Puts the job back, available again after `delay` seconds.
     #[pyo3(signature = (delay=0.0))]
     fn release(&self, py: Python<'_>, delay: f64) -> PyResult<EventValue> {
-        self.finish_now(py, release(delay)?)
+        crate::runtime::guard(|| self.finish_now(py, release(delay)?))
     }
 
     /// Fails the job now (failed-jobs store, dead-letter subject); `reason` is a str or exception.
     #[pyo3(signature = (reason=None))]
     fn fail(&self, py: Python<'_>, reason: Option<&Bound<'_, PyAny>>) -> PyResult<EventValue> {
-        self.finish_now(py, fail(reason)?)
+        crate::runtime::guard(|| self.finish_now(py, fail(reason)?))
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Job(id={:?}, name={:?}, queue={:?}, attempts={})",
-            self.handle.id(),
-            self.handle.name(),
-            self.handle.queue(),
-            self.handle.attempts()
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                format!(
+                    "Job(id={:?}, name={:?}, queue={:?}, attempts={})",
+                    self.handle.id(),
+                    self.handle.name(),
+                    self.handle.queue(),
+                    self.handle.attempts()
+                )
+            })
+        })
     }
 }
 
@@ -456,18 +472,18 @@ impl AsyncJob {
 impl AsyncJob {
     /// Completes the job: it leaves the queue.
     fn complete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        slf.as_super().finish_later(slf.py(), Outcome::Success)
+        crate::runtime::guard(|| slf.as_super().finish_later(slf.py(), Outcome::Success))
     }
 
     /// Deletes the job: it leaves the queue without counting as failed.
     fn delete<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        slf.as_super().finish_later(slf.py(), Outcome::Delete)
+        crate::runtime::guard(|| slf.as_super().finish_later(slf.py(), Outcome::Delete))
     }
 
     /// Puts the job back, available again after `delay` seconds.
     #[pyo3(signature = (delay=0.0))]
     fn release<'py>(slf: PyRef<'py, Self>, delay: f64) -> PyResult<Bound<'py, PyAny>> {
-        slf.as_super().finish_later(slf.py(), release(delay)?)
+        crate::runtime::guard(|| slf.as_super().finish_later(slf.py(), release(delay)?))
     }
 
     /// Fails the job now; `reason` is a str or exception.
@@ -476,7 +492,7 @@ impl AsyncJob {
         slf: PyRef<'py, Self>,
         reason: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        slf.as_super().finish_later(slf.py(), fail(reason)?)
+        crate::runtime::guard(|| slf.as_super().finish_later(slf.py(), fail(reason)?))
     }
 }
 
@@ -613,27 +629,35 @@ impl AsyncQueue {
 
 both! { Queue {
     /// The connection's failed-jobs store.
-    fn failed(&self) -> FailedJobs {
-        FailedJobs {
-            core: self.core.failed(),
-        }
+    fn failed(&self) -> PyResult<FailedJobs> {
+        crate::runtime::guard(|| Ok({
+            FailedJobs {
+                core: self.core.failed(),
+            }
+        }))
     }
 }, AsyncQueue {
     /// The connection's failed-jobs store.
-    fn failed(&self) -> AsyncFailedJobs {
-        AsyncFailedJobs {
-            core: self.core.failed(),
-        }
+    fn failed(&self) -> PyResult<AsyncFailedJobs> {
+        crate::runtime::guard(|| Ok({
+            AsyncFailedJobs {
+                core: self.core.failed(),
+            }
+        }))
     }
 }, shared {
     /// The queue's name.
     #[getter]
-    fn name(&self) -> &str {
-        self.core.name()
+    fn name(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok({
+            self.core.name()
+        }))
     }
 
-    fn __repr__(&self) -> String {
-        format!("Queue({:?})", self.core.name())
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok({
+            format!("Queue({:?})", self.core.name())
+        }))
     }
 };
     /// Pushes job `name` with `data` (any JSON value); returns its id once stored, or
@@ -762,7 +786,7 @@ both! { FailedJobs {}, AsyncFailedJobs {};
 /// naming the hooks otherwise.
 #[pyfunction]
 pub fn check_worker_hook(name: &str) -> PyResult<()> {
-    core::WorkerHook::parse(name).map(drop).py_err()
+    crate::runtime::guard(|| core::WorkerHook::parse(name).map(drop).py_err())
 }
 
 /// The worker hooks' names, in the order they can fire.
@@ -814,35 +838,49 @@ both! { QueueWorker {}, AsyncQueueWorker {}, shared {
         connection: &str,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let (core, options) = core_worker(client, connection, options)?;
-        Ok(Self { core, options })
+        crate::runtime::guard(|| {
+            let (core, options) = core_worker(client, connection, options)?;
+            Ok(Self { core, options })
+        })
     }
 
     /// The options with defaults filled in.
     #[getter]
     fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payload::to_python(py, &self.options)
+        crate::runtime::guard(|| {
+            payload::to_python(py, &self.options)
+        })
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
-    fn stop(&self) {
-        self.core.stop()
+    fn stop(&self) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            self.core.stop();
+            Ok(())
+        })
     }
 
     /// True once a stop was requested.
     #[getter]
-    fn is_stopping(&self) -> bool {
-        self.core.is_stopping()
+    fn is_stopping(&self) -> PyResult<bool> {
+        crate::runtime::guard(|| Ok({
+            self.core.is_stopping()
+        }))
     }
 
     /// The host's memory use in MB, checked against the `memory` option.
-    fn report_memory(&self, megabytes: u64) {
-        self.core.report_memory(megabytes)
+    fn report_memory(&self, megabytes: u64) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            self.core.report_memory(megabytes);
+            Ok(())
+        })
     }
 
     /// Counters so far.
-    fn stats(&self) -> WorkerStats {
-        self.core.stats().into()
+    fn stats(&self) -> PyResult<WorkerStats> {
+        crate::runtime::guard(|| Ok({
+            self.core.stats().into()
+        }))
     }
 };
     /// The next job (waiting up to `wait` seconds, at most `sleep`), `None` when idle,

@@ -54,6 +54,17 @@ where
     }
 }
 
+/// Runs binding code (anything outside a core future) with a panic turned into natskit's
+/// `PanicError` rather than pyo3's `PanicException`: every exported method's body returns
+/// through this (the `both!` twins and `#[pymethods]`/`#[pyfunction]` bodies). Costs nothing
+/// unless it panics.
+pub fn guard<T>(body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(body)) {
+        Ok(out) => out,
+        Err(payload) => Err(panicked(payload)),
+    }
+}
+
 /// A panic of a core future: natskit's `PanicError`, not pyo3's `PanicException`.
 fn panicked(payload: Box<dyn Any + Send>) -> PyErr {
     crate::error::to_py(natskit::error::panic_error(payload.as_ref()))
@@ -183,17 +194,19 @@ impl Inbox {
 #[pymethods]
 impl Inbox {
     fn __call__(&self, py: Python<'_>) -> PyResult<()> {
-        let mut buf = [0u8; 64];
-        while matches!((&self.mailbox.ear).read(&mut buf), Ok(n) if n > 0) {}
-        let taken = std::mem::take(&mut *lock(&self.mailbox.queue));
-        let mut failure = Ok(());
-        for (future, outcome) in taken {
-            let settled = settle(future.bind(py), outcome(py));
-            if failure.is_ok() {
-                failure = settled;
+        crate::runtime::guard(|| {
+            let mut buf = [0u8; 64];
+            while matches!((&self.mailbox.ear).read(&mut buf), Ok(n) if n > 0) {}
+            let taken = std::mem::take(&mut *lock(&self.mailbox.queue));
+            let mut failure = Ok(());
+            for (future, outcome) in taken {
+                let settled = settle(future.bind(py), outcome(py));
+                if failure.is_ok() {
+                    failure = settled;
+                }
             }
-        }
-        failure
+            failure
+        })
     }
 }
 
@@ -223,13 +236,15 @@ struct Canceller {
 #[pymethods]
 impl Canceller {
     fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        if future
-            .call_method0(intern!(future.py(), "cancelled"))?
-            .is_truthy()?
-        {
-            self.abort.abort();
-        }
-        Ok(())
+        crate::runtime::guard(|| {
+            if future
+                .call_method0(intern!(future.py(), "cancelled"))?
+                .is_truthy()?
+            {
+                self.abort.abort();
+            }
+            Ok(())
+        })
     }
 }
 
@@ -263,16 +278,18 @@ impl Ready {
 
 #[pymethods]
 impl Ready {
-    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __await__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
     }
 
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
     }
 
     fn __next__(&mut self, py: Python<'_>) -> PyResult<()> {
-        let value = self.value.take().unwrap_or_else(|| py.None());
-        Err(PyStopIteration::new_err((value,)))
+        crate::runtime::guard(|| {
+            let value = self.value.take().unwrap_or_else(|| py.None());
+            Err(PyStopIteration::new_err((value,)))
+        })
     }
 }

@@ -31,80 +31,90 @@ impl LocalServer {
         config: Option<String>,
         args: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        let options = natskit::ServerOptions {
-            port,
-            jetstream,
-            user: user.map(|u| (u, password.unwrap_or_default())),
-            token,
-            config,
-            args: args.unwrap_or_default(),
-            binary: installed_server(py)?,
-            ..Default::default()
-        };
-        let server = py
-            .detach(|| natskit::LocalServer::with_options(options))
-            .py_err()?;
-        Ok(LocalServer {
-            url: server.url(),
-            port: server.port(),
-            server: Mutex::new(Some(server)),
+        crate::runtime::guard(|| {
+            let options = natskit::ServerOptions {
+                port,
+                jetstream,
+                user: user.map(|u| (u, password.unwrap_or_default())),
+                token,
+                config,
+                args: args.unwrap_or_default(),
+                binary: installed_server(py)?,
+                ..Default::default()
+            };
+            let server = py
+                .detach(|| natskit::LocalServer::with_options(options))
+                .py_err()?;
+            Ok(LocalServer {
+                url: server.url(),
+                port: server.port(),
+                server: Mutex::new(Some(server)),
+            })
         })
     }
 
     /// The URL to connect to.
     #[getter]
-    fn url(&self) -> &str {
-        &self.url
+    fn url(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.url.as_str()))
     }
 
     /// The port it listens on.
     #[getter]
-    fn port(&self) -> u16 {
-        self.port
+    fn port(&self) -> PyResult<u16> {
+        crate::runtime::guard(|| Ok(self.port))
     }
 
     /// The server's process id while it runs.
     #[getter]
-    fn pid(&self) -> Option<u32> {
-        self.lock().as_ref().and_then(|s| s.pid())
+    fn pid(&self) -> PyResult<Option<u32>> {
+        crate::runtime::guard(|| Ok(self.lock().as_ref().and_then(|s| s.pid())))
     }
 
     /// Kills the server (SIGKILL); `start_again` brings it back on the same port.
-    fn kill(&self, py: Python<'_>) {
-        py.detach(|| {
-            if let Some(s) = self.lock().as_mut() {
-                s.kill()
-            }
+    fn kill(&self, py: Python<'_>) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            py.detach(|| {
+                if let Some(s) = self.lock().as_mut() {
+                    s.kill()
+                }
+            });
+            Ok(())
         })
     }
 
     /// Starts the killed server again with the same port and options.
     fn start_again(&self, py: Python<'_>) -> PyResult<()> {
-        py.detach(|| match self.lock().as_mut() {
-            Some(s) => s.start_again().map_err(to_py),
-            None => Err(to_py(natskit::Error::new(
-                natskit::ErrorCode::Closed,
-                "the server was stopped; start a new LocalServer",
-            ))),
+        crate::runtime::guard(|| {
+            py.detach(|| match self.lock().as_mut() {
+                Some(s) => s.start_again().map_err(to_py),
+                None => Err(to_py(natskit::Error::new(
+                    natskit::ErrorCode::Closed,
+                    "the server was stopped; start a new LocalServer",
+                ))),
+            })
         })
     }
 
     /// Stops the server for good.
-    fn stop(&self, py: Python<'_>) {
-        py.detach(|| drop(self.lock().take()))
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            py.detach(|| drop(self.lock().take()));
+            Ok(())
+        })
     }
 
-    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __enter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
     }
 
     #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) {
-        self.stop(py)
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        crate::runtime::guard(|| self.stop(py))
     }
 
-    fn __repr__(&self) -> String {
-        format!("LocalServer(url={:?})", self.url)
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| Ok(format!("LocalServer(url={:?})", self.url)))
     }
 }
 

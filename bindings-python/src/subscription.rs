@@ -103,21 +103,23 @@ impl Subscription {
 impl Subscription {
     /// The subject subscribed to.
     #[getter]
-    fn subject(&self) -> &str {
-        &self.subject
+    fn subject(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.subject.as_str()))
     }
 
     /// The queue group, if any.
     #[getter]
-    fn queue(&self) -> Option<&str> {
-        self.queue.as_deref()
+    fn queue(&self) -> PyResult<Option<&str>> {
+        crate::runtime::guard(|| Ok(self.queue.as_deref()))
     }
 
     /// The next message, or `None` once `timeout` seconds pass (`None` waits forever).
     #[pyo3(signature = (timeout=None))]
     fn next(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Message>> {
-        let got = self.receive(py, seconds(timeout, "timeout")?)?.py_err()?;
-        Ok(got.map(Message::sync))
+        crate::runtime::guard(|| {
+            let got = self.receive(py, seconds(timeout, "timeout")?)?.py_err()?;
+            Ok(got.map(Message::sync))
+        })
     }
 
     /// Waits up to `timeout` for a first message, then takes up to `max` that are ready.
@@ -128,63 +130,71 @@ impl Subscription {
         max: usize,
         timeout: Option<f64>,
     ) -> PyResult<Vec<Message>> {
-        let timeout = seconds(timeout, "timeout")?;
-        let Some(first) = self.receive(py, timeout)?.py_err()? else {
-            return Ok(Vec::new());
-        };
-        let mut batch = vec![Message::sync(first)];
-        if let Ok(mut sub) = self.cell.try_lock() {
-            while batch.len() < max {
-                match sub.try_next() {
-                    Ok(Some(m)) => batch.push(Message::sync(m)),
-                    _ => break,
+        crate::runtime::guard(|| {
+            let timeout = seconds(timeout, "timeout")?;
+            let Some(first) = self.receive(py, timeout)?.py_err()? else {
+                return Ok(Vec::new());
+            };
+            let mut batch = vec![Message::sync(first)];
+            if let Ok(mut sub) = self.cell.try_lock() {
+                while batch.len() < max {
+                    match sub.try_next() {
+                        Ok(Some(m)) => batch.push(Message::sync(m)),
+                        _ => break,
+                    }
                 }
             }
-        }
-        Ok(batch)
+            Ok(batch)
+        })
     }
 
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Message>> {
-        match self.receive(py, None)? {
+        crate::runtime::guard(|| match self.receive(py, None)? {
             Err(e) if is_end(&e) => Ok(None),
             got => Ok(got.py_err()?.map(Message::sync)),
-        }
+        })
     }
 
     /// Stops interest now; buffered messages are discarded.
     fn unsubscribe(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, async { self.cell.lock().await.unsubscribe().await })?.py_err()
+        crate::runtime::guard(|| {
+            wait(py, async { self.cell.lock().await.unsubscribe().await })?.py_err()
+        })
     }
 
     /// Stops interest but still delivers what the server already sent.
     fn drain(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, async { self.cell.lock().await.drain().await })?.py_err()
+        crate::runtime::guard(|| wait(py, async { self.cell.lock().await.drain().await })?.py_err())
     }
 
     /// Messages dropped because this subscription fell behind.
     #[getter]
     fn dropped(&self, py: Python<'_>) -> PyResult<u64> {
-        wait(py, async { self.cell.lock().await.dropped() })
+        crate::runtime::guard(|| wait(py, async { self.cell.lock().await.dropped() }))
     }
 
-    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __enter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
     }
 
     #[pyo3(signature = (*_exc))]
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
-        self.unsubscribe(py)
+        crate::runtime::guard(|| self.unsubscribe(py))
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Subscription(subject={:?}, queue={:?})",
-            self.subject, self.queue
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                format!(
+                    "Subscription(subject={:?}, queue={:?})",
+                    self.subject, self.queue
+                )
+            })
+        })
     }
 }
 
@@ -211,76 +221,88 @@ impl AsyncSubscription {
 impl AsyncSubscription {
     /// The subject subscribed to.
     #[getter]
-    fn subject(&self) -> &str {
-        &self.subject
+    fn subject(&self) -> PyResult<&str> {
+        crate::runtime::guard(|| Ok(self.subject.as_str()))
     }
 
     /// The queue group, if any.
     #[getter]
-    fn queue(&self) -> Option<&str> {
-        self.queue.as_deref()
+    fn queue(&self) -> PyResult<Option<&str>> {
+        crate::runtime::guard(|| Ok(self.queue.as_deref()))
     }
 
     /// The next message, or `None` once `timeout` seconds pass (`None` waits forever).
     #[pyo3(signature = (timeout=None))]
     fn next<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(m) = ready(&self.cell).py_err()? {
-            return Ok(Ready::new(py, AsyncMsg(m))?.into_any());
-        }
-        let timeout = seconds(timeout, "timeout")?;
-        let cell = self.cell.clone();
-        awaitable(py, async move {
-            Ok(next(&cell, timeout).await.py_err()?.map(AsyncMsg))
+        crate::runtime::guard(|| {
+            if let Some(m) = ready(&self.cell).py_err()? {
+                return Ok(Ready::new(py, AsyncMsg(m))?.into_any());
+            }
+            let timeout = seconds(timeout, "timeout")?;
+            let cell = self.cell.clone();
+            awaitable(py, async move {
+                Ok(next(&cell, timeout).await.py_err()?.map(AsyncMsg))
+            })
         })
     }
 
-    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
     }
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match ready(&self.cell) {
-            Ok(Some(m)) => return Ok(Ready::new(py, AsyncMsg(m))?.into_any()),
-            Err(e) if is_end(&e) => return Err(PyStopAsyncIteration::new_err(())),
-            Err(e) => return Err(to_py(e)),
-            Ok(None) => {}
-        }
-        let cell = self.cell.clone();
-        awaitable(py, async move {
-            match next(&cell, None).await {
-                Ok(Some(m)) => Ok(AsyncMsg(m)),
-                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
-                Err(e) if is_end(&e) => Err(PyStopAsyncIteration::new_err(())),
-                Err(e) => Err(to_py(e)),
+        crate::runtime::guard(|| {
+            match ready(&self.cell) {
+                Ok(Some(m)) => return Ok(Ready::new(py, AsyncMsg(m))?.into_any()),
+                Err(e) if is_end(&e) => return Err(PyStopAsyncIteration::new_err(())),
+                Err(e) => return Err(to_py(e)),
+                Ok(None) => {}
             }
+            let cell = self.cell.clone();
+            awaitable(py, async move {
+                match next(&cell, None).await {
+                    Ok(Some(m)) => Ok(AsyncMsg(m)),
+                    Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+                    Err(e) if is_end(&e) => Err(PyStopAsyncIteration::new_err(())),
+                    Err(e) => Err(to_py(e)),
+                }
+            })
         })
     }
 
     /// Stops interest now; buffered messages are discarded.
     fn unsubscribe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let cell = self.cell.clone();
-        awaitable(
-            py,
-            async move { cell.lock().await.unsubscribe().await.py_err() },
-        )
+        crate::runtime::guard(|| {
+            let cell = self.cell.clone();
+            awaitable(
+                py,
+                async move { cell.lock().await.unsubscribe().await.py_err() },
+            )
+        })
     }
 
     /// Stops interest but still delivers what the server already sent.
     fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let cell = self.cell.clone();
-        awaitable(py, async move { cell.lock().await.drain().await.py_err() })
+        crate::runtime::guard(|| {
+            let cell = self.cell.clone();
+            awaitable(py, async move { cell.lock().await.drain().await.py_err() })
+        })
     }
 
     /// Messages dropped because this subscription fell behind.
     #[getter]
     fn dropped(&self, py: Python<'_>) -> PyResult<u64> {
-        wait(py, async { self.cell.lock().await.dropped() })
+        crate::runtime::guard(|| wait(py, async { self.cell.lock().await.dropped() }))
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Subscription(subject={:?}, queue={:?})",
-            self.subject, self.queue
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        crate::runtime::guard(|| {
+            Ok({
+                format!(
+                    "Subscription(subject={:?}, queue={:?})",
+                    self.subject, self.queue
+                )
+            })
+        })
     }
 }

@@ -19,7 +19,7 @@ macro_rules! both {
                     &$s,
                     py: ::pyo3::Python<'_> $(, $arg: $($ty)*)*
                 ) -> ::pyo3::PyResult<$out> {
-                    let future = $body;
+                    let future = $crate::runtime::guard(move || Ok($body))?;
                     $crate::runtime::wait(py, future)?
                 }
             )*
@@ -35,7 +35,7 @@ macro_rules! both {
                     &$s,
                     py: ::pyo3::Python<'py> $(, $arg: $($ty)*)*
                 ) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::PyAny>> {
-                    let future = $body;
+                    let future = $crate::runtime::guard(move || Ok($body))?;
                     $crate::runtime::awaitable(py, future)
                 }
             )*

@@ -28,6 +28,36 @@ def test_a_panic_is_a_panic_error() -> None:
     assert e.value.server_code is None
 
 
+def _is_panic(err: BaseException) -> bool:
+    return (
+        isinstance(err, natskit.PanicError)
+        and err.code == "PANIC"
+        and "deliberate panic for tests" in err.message
+    )
+
+
+def test_a_panic_in_binding_code_is_a_panic_error(nc: natskit.Client, subject: str) -> None:
+    with pytest.raises(natskit.PanicError) as e:
+        _native._panic_for_tests("binding")
+    assert _is_panic(e.value)
+    sub = nc.subscribe(subject)
+    nc.publish(subject, b"still here")
+    msg = sub.next(timeout=2)
+    assert msg is not None and msg.data == b"still here"
+
+
+@pytest.mark.asyncio
+async def test_a_panic_in_asyncio_binding_code_is_a_panic_error(server: LocalServer, subject: str) -> None:
+    with pytest.raises(natskit.PanicError) as e:
+        _native._panic_for_tests("asyncio")
+    assert _is_panic(e.value)
+    async with await aio.connect(server.url) as nc:
+        sub = await nc.subscribe(subject)
+        await nc.publish(subject, b"still here")
+        msg = await sub.next(timeout=2)
+        assert msg is not None and msg.data == b"still here"
+
+
 def test_stream_name_in_use_has_the_server_code(nc: natskit.Client) -> None:
     js = nc.jetstream()
     js.create_stream(name="TAKEN", subjects=["taken.a"], storage="memory")

@@ -82,8 +82,8 @@ impl Kv {
 impl Kv {
     /// The bucket's name.
     #[napi(catch_unwind, getter)]
-    pub fn bucket(&self) -> String {
-        self.inner.bucket().to_string()
+    pub fn bucket(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.inner.bucket().to_string()))
     }
 
     /// Writes a value; resolves with its revision.
@@ -98,17 +98,22 @@ impl Kv {
         key: String,
         value: Unknown,
     ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
-        self.write(
-            env,
-            value,
-            move |kv, v| async move { kv.put(&key, v).await },
-        )
+        crate::error::guard(|| {
+            self.write(
+                env,
+                value,
+                move |kv, v| async move { kv.put(&key, v).await },
+            )
+        })
     }
 
     /// The current entry of a key, or null when it has none (or was deleted).
     #[napi(catch_unwind, ts_return_type = "Promise<KvEntry | null>")]
     pub async fn get(&self, key: String) -> Outcome<Option<KvEntry>> {
-        Outcome(self.inner.get(&key).await.map(|e| e.map(KvEntry::from)))
+        crate::runtime::unwinding(async move {
+            Outcome(self.inner.get(&key).await.map(|e| e.map(KvEntry::from)))
+        })
+        .await
     }
 
     /// Writes a key only if it has no value; rejects otherwise.
@@ -123,11 +128,13 @@ impl Kv {
         key: String,
         value: Unknown,
     ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
-        self.write(
-            env,
-            value,
-            move |kv, v| async move { kv.create(&key, v).await },
-        )
+        crate::error::guard(|| {
+            self.write(
+                env,
+                value,
+                move |kv, v| async move { kv.create(&key, v).await },
+            )
+        })
     }
 
     /// Writes a key only if its latest revision is `revision` (compare and set).
@@ -143,45 +150,53 @@ impl Kv {
         value: Unknown,
         revision: f64,
     ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
-        self.write(env, value, move |kv, v| async move {
-            let revision = whole("revision", revision)?;
-            kv.update(&key, v, revision).await
+        crate::error::guard(|| {
+            self.write(env, value, move |kv, v| async move {
+                let revision = whole("revision", revision)?;
+                kv.update(&key, v, revision).await
+            })
         })
     }
 
     /// Deletes a key (keeps its history).
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete(&self, key: String) -> Outcome<()> {
-        Outcome(self.inner.delete(&key).await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.delete(&key).await) }).await
     }
 
     /// Deletes a key and its history.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn purge(&self, key: String) -> Outcome<()> {
-        Outcome(self.inner.purge(&key).await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.purge(&key).await) }).await
     }
 
     /// Every key with a value.
     #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn keys(&self) -> Outcome<Vec<String>> {
-        Outcome(self.inner.keys().await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.keys().await) }).await
     }
 
     /// Every kept revision of a key, oldest first.
     #[napi(catch_unwind, ts_return_type = "Promise<KvEntry[]>")]
     pub async fn history(&self, key: String) -> Outcome<Vec<KvEntry>> {
-        let found = self.inner.history(&key).await;
-        Outcome(found.map(|v| v.into_iter().map(KvEntry::from).collect()))
+        crate::runtime::unwinding(async move {
+            let found = self.inner.history(&key).await;
+            Outcome(found.map(|v| v.into_iter().map(KvEntry::from).collect()))
+        })
+        .await
     }
 
     /// Watches keys matching `pattern` (`>` for all): an async iterable of new entries.
     #[napi(catch_unwind, ts_return_type = "Promise<KvWatch>")]
     pub async fn watch(&self, pattern: Option<String>) -> Outcome<KvWatch> {
-        let pattern = pattern.unwrap_or_else(|| ">".to_string());
-        let watch = self.inner.watch(&pattern).await;
-        Outcome(watch.map(|w| KvWatch {
-            inner: Arc::new(Mutex::new(w)),
-        }))
+        crate::runtime::unwinding(async move {
+            let pattern = pattern.unwrap_or_else(|| ">".to_string());
+            let watch = self.inner.watch(&pattern).await;
+            Outcome(watch.map(|w| KvWatch {
+                inner: Arc::new(Mutex::new(w)),
+            }))
+        })
+        .await
     }
 }
 
@@ -196,20 +211,27 @@ impl KvWatch {
     /// The next change, or null when `timeoutMs` passes first; `CLOSED` once stopped.
     #[napi(catch_unwind, ts_return_type = "Promise<KvEntry | null>")]
     pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<KvEntry>> {
-        let inner = self.inner.clone();
-        Outcome(
-            async move {
-                let timeout = timeout_ms.map(millis).transpose()?;
-                let got = inner.lock().await.next(timeout).await?;
-                Ok(got.map(KvEntry::from))
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let inner = self.inner.clone();
+            Outcome(
+                async move {
+                    let timeout = timeout_ms.map(millis).transpose()?;
+                    let got = inner.lock().await.next(timeout).await?;
+                    Ok(got.map(KvEntry::from))
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Stops watching.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub async fn stop(&self) {
-        self.inner.lock().await.stop();
+    pub async fn stop(&self) -> Outcome<()> {
+        crate::runtime::unwinding(async move {
+            self.inner.lock().await.stop();
+            Outcome(Ok(()))
+        })
+        .await
     }
 }

@@ -154,14 +154,14 @@ impl JetStream {
 impl JetStream {
     /// True when the server (and account) answers the JetStream API.
     #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
-    pub async fn is_available(&self) -> bool {
-        self.inner.is_available().await
+    pub async fn is_available(&self) -> Outcome<bool> {
+        crate::runtime::unwinding(async move { Outcome(Ok(self.inner.is_available().await)) }).await
     }
 
     /// The account's JetStream usage and limits; `JETSTREAM_NOT_ENABLED` without JetStream.
     #[napi(catch_unwind, ts_return_type = "Promise<AccountInfo>")]
     pub async fn account_info(&self) -> Outcome<Value> {
-        Outcome(self.inner.account_info().await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.account_info().await) }).await
     }
 
     /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ms, ...); resolves with its info.
@@ -171,7 +171,10 @@ impl JetStream {
         ts_return_type = "Promise<StreamInfo>"
     )]
     pub async fn create_stream(&self, config: Value) -> Outcome<Value> {
-        Outcome(self.inner.create_stream(&whole_numbers(config)).await)
+        crate::runtime::unwinding(async move {
+            Outcome(self.inner.create_stream(&whole_numbers(config)).await)
+        })
+        .await
     }
 
     /// Updates a stream's config; resolves with its info.
@@ -181,13 +184,16 @@ impl JetStream {
         ts_return_type = "Promise<StreamInfo>"
     )]
     pub async fn update_stream(&self, config: Value) -> Outcome<Value> {
-        Outcome(self.inner.update_stream(&whole_numbers(config)).await)
+        crate::runtime::unwinding(async move {
+            Outcome(self.inner.update_stream(&whole_numbers(config)).await)
+        })
+        .await
     }
 
     /// A stream's config and state; `NOT_FOUND` when it does not exist.
     #[napi(catch_unwind, ts_return_type = "Promise<StreamInfo>")]
     pub async fn stream_info(&self, name: String) -> Outcome<Value> {
-        Outcome(self.inner.stream_info(&name).await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.stream_info(&name).await) }).await
     }
 
     /// One page of stream infos.
@@ -196,66 +202,79 @@ impl JetStream {
         ts_return_type = "Promise<Page & { items: StreamInfo[] }>"
     )]
     pub async fn list_streams(&self, options: Option<ListOptions>) -> Outcome<Page> {
-        let (offset, subject) = match options {
-            Some(o) => (o.offset.unwrap_or(0.0), o.subject),
-            None => (0.0, None),
-        };
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let offset = whole("offset", offset)?;
-                js.list_streams(offset, subject.as_deref())
-                    .await
-                    .map(Page::from)
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let (offset, subject) = match options {
+                Some(o) => (o.offset.unwrap_or(0.0), o.subject),
+                None => (0.0, None),
+            };
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let offset = whole("offset", offset)?;
+                    js.list_streams(offset, subject.as_deref())
+                        .await
+                        .map(Page::from)
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Every stream name, optionally only those capturing `subject`.
     #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn stream_names(&self, subject: Option<String>) -> Outcome<Vec<String>> {
-        Outcome(self.inner.stream_names(subject.as_deref()).await)
+        crate::runtime::unwinding(async move {
+            Outcome(self.inner.stream_names(subject.as_deref()).await)
+        })
+        .await
     }
 
     /// Purges messages (all, by subject, all but the newest `keep`, or below `sequence`);
     /// resolves with how many were removed.
     #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn purge_stream(&self, name: String, options: Option<PurgeOptions>) -> Outcome<f64> {
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let o = match options {
-                    Some(o) => natskit::jetstream::PurgeOptions {
-                        subject: o.subject,
-                        keep: o.keep.map(|k| whole("keep", k)).transpose()?,
-                        sequence: o.sequence.map(|s| whole("sequence", s)).transpose()?,
-                    },
-                    None => Default::default(),
-                };
-                js.purge_stream(&name, &o).await.map(|n| n as f64)
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let o = match options {
+                        Some(o) => natskit::jetstream::PurgeOptions {
+                            subject: o.subject,
+                            keep: o.keep.map(|k| whole("keep", k)).transpose()?,
+                            sequence: o.sequence.map(|s| whole("sequence", s)).transpose()?,
+                        },
+                        None => Default::default(),
+                    };
+                    js.purge_stream(&name, &o).await.map(|n| n as f64)
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Deletes a stream with its messages and consumers.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_stream(&self, name: String) -> Outcome<()> {
-        Outcome(self.inner.delete_stream(&name).await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.delete_stream(&name).await) })
+            .await
     }
 
     /// The message stored at `sequence`; `NOT_FOUND` when there is none.
     #[napi(catch_unwind, ts_return_type = "Promise<StoredMessage>")]
     pub async fn get_message(&self, stream: String, sequence: f64) -> Outcome<StoredMessage> {
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let seq = whole("sequence", sequence)?;
-                js.get_message(&stream, seq).await.map(StoredMessage::from)
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let seq = whole("sequence", sequence)?;
+                    js.get_message(&stream, seq).await.map(StoredMessage::from)
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// The newest message on `subject`; `NOT_FOUND` when there is none.
@@ -265,21 +284,27 @@ impl JetStream {
         stream: String,
         subject: String,
     ) -> Outcome<StoredMessage> {
-        let found = self.inner.get_last_message(&stream, &subject).await;
-        Outcome(found.map(StoredMessage::from))
+        crate::runtime::unwinding(async move {
+            let found = self.inner.get_last_message(&stream, &subject).await;
+            Outcome(found.map(StoredMessage::from))
+        })
+        .await
     }
 
     /// Deletes the message at `sequence`.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_message(&self, stream: String, sequence: f64) -> Outcome<()> {
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let seq = whole("sequence", sequence)?;
-                js.delete_message(&stream, seq).await
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let seq = whole("sequence", sequence)?;
+                    js.delete_message(&stream, seq).await
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Creates a durable consumer (`durable_name`, `filter_subject`, `ack_policy`, `ack_wait` in ns, ...).
@@ -289,11 +314,14 @@ impl JetStream {
         ts_return_type = "Promise<ConsumerInfo>"
     )]
     pub async fn create_consumer(&self, stream: String, config: Value) -> Outcome<Value> {
-        Outcome(
-            self.inner
-                .create_consumer(&stream, &whole_numbers(config))
-                .await,
-        )
+        crate::runtime::unwinding(async move {
+            Outcome(
+                self.inner
+                    .create_consumer(&stream, &whole_numbers(config))
+                    .await,
+            )
+        })
+        .await
     }
 
     /// Updates a consumer's config; resolves with its info.
@@ -303,17 +331,23 @@ impl JetStream {
         ts_return_type = "Promise<ConsumerInfo>"
     )]
     pub async fn update_consumer(&self, stream: String, config: Value) -> Outcome<Value> {
-        Outcome(
-            self.inner
-                .update_consumer(&stream, &whole_numbers(config))
-                .await,
-        )
+        crate::runtime::unwinding(async move {
+            Outcome(
+                self.inner
+                    .update_consumer(&stream, &whole_numbers(config))
+                    .await,
+            )
+        })
+        .await
     }
 
     /// A consumer's config and counters (`num_pending`, `num_ack_pending`, ...).
     #[napi(catch_unwind, ts_return_type = "Promise<ConsumerInfo>")]
     pub async fn consumer_info(&self, stream: String, name: String) -> Outcome<Value> {
-        Outcome(self.inner.consumer_info(&stream, &name).await)
+        crate::runtime::unwinding(
+            async move { Outcome(self.inner.consumer_info(&stream, &name).await) },
+        )
+        .await
     }
 
     /// One page of a stream's consumer infos.
@@ -322,26 +356,33 @@ impl JetStream {
         ts_return_type = "Promise<Page & { items: ConsumerInfo[] }>"
     )]
     pub async fn list_consumers(&self, stream: String, offset: Option<f64>) -> Outcome<Page> {
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let offset = whole("offset", offset.unwrap_or(0.0))?;
-                js.list_consumers(&stream, offset).await.map(Page::from)
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let offset = whole("offset", offset.unwrap_or(0.0))?;
+                    js.list_consumers(&stream, offset).await.map(Page::from)
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Every consumer name of a stream.
     #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn consumer_names(&self, stream: String) -> Outcome<Vec<String>> {
-        Outcome(self.inner.consumer_names(&stream).await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.consumer_names(&stream).await) })
+            .await
     }
 
     /// Deletes a consumer.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_consumer(&self, stream: String, name: String) -> Outcome<()> {
-        Outcome(self.inner.delete_consumer(&stream, &name).await)
+        crate::runtime::unwinding(async move {
+            Outcome(self.inner.delete_consumer(&stream, &name).await)
+        })
+        .await
     }
 
     /// Stops delivery from a consumer until `until` (a Date or RFC 3339 text).
@@ -356,14 +397,17 @@ impl JetStream {
         name: String,
         until: String,
     ) -> Outcome<serde_json::Value> {
-        let js = self.inner.clone();
-        payload::plain(
-            async move {
-                let until = natskit::timestamp::parse_rfc3339(&until, "until")?;
-                js.pause_consumer(&stream, &name, until).await
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            payload::plain(
+                async move {
+                    let until = natskit::timestamp::parse_rfc3339(&until, "until")?;
+                    js.pause_consumer(&stream, &name, until).await
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Resumes a paused consumer now.
@@ -373,7 +417,10 @@ impl JetStream {
         stream: String,
         name: String,
     ) -> Outcome<serde_json::Value> {
-        payload::plain(self.inner.resume_consumer(&stream, &name).await)
+        crate::runtime::unwinding(async move {
+            payload::plain(self.inner.resume_consumer(&stream, &name).await)
+        })
+        .await
     }
 
     /// Publishes to a stream and resolves with the server's ack (`stream`, `sequence`, `duplicate`).
@@ -389,22 +436,30 @@ impl JetStream {
         data: Unknown,
         options: Option<JsPublishOptions>,
     ) -> napi::Result<Now<'env, Outcome<serde_json::Value>>> {
-        let payload = payload::to_bytes(env, data);
-        let options = options.map(JsPublishOptions::to_core).transpose();
-        let js = self.inner.clone();
-        runtime::now_or_later(env, async move {
-            let result = async {
-                let options = options?.unwrap_or_default();
-                js.publish(&subject, payload?, &options).await
-            };
-            payload::plain(result.await)
+        crate::error::guard(|| {
+            let payload = payload::to_bytes(env, data);
+            let options = options.map(JsPublishOptions::to_core).transpose();
+            let js = self.inner.clone();
+            runtime::now_or_later(env, async move {
+                let result = async {
+                    let options = options?.unwrap_or_default();
+                    js.publish(&subject, payload?, &options).await
+                };
+                payload::plain(result.await)
+            })
         })
     }
 
     /// A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding.
     #[napi(catch_unwind)]
-    pub fn publisher(&self, max_in_flight: Option<u32>) -> AsyncPublisher {
-        AsyncPublisher::new(self.inner.publisher(max_in_flight.unwrap_or(256) as usize))
+    pub fn publisher(&self, max_in_flight: Option<u32>) -> napi::Result<AsyncPublisher> {
+        crate::error::guard(|| {
+            Ok(
+                {
+                    AsyncPublisher::new(self.inner.publisher(max_in_flight.unwrap_or(256) as usize))
+                },
+            )
+        })
     }
 
     /// Fetches up to `max` messages from a pull consumer: those available now, or else the
@@ -419,14 +474,16 @@ impl JetStream {
         max: u32,
         options: Option<FetchOptions>,
     ) -> napi::Result<Now<'env, Outcome<JsMessageBatch>>> {
-        let js = self.inner.clone();
-        runtime::now_or_later(env, async move {
-            let fetched = async {
-                let o = FetchOptions::to_core(options)?;
-                let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
-                Ok(JsMessageBatch::new(got))
-            };
-            Outcome(fetched.await)
+        crate::error::guard(|| {
+            let js = self.inner.clone();
+            runtime::now_or_later(env, async move {
+                let fetched = async {
+                    let o = FetchOptions::to_core(options)?;
+                    let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
+                    Ok(JsMessageBatch::new(got))
+                };
+                Outcome(fetched.await)
+            })
         })
     }
 
@@ -438,15 +495,18 @@ impl JetStream {
         consumer: String,
         options: Option<FetchOptions>,
     ) -> Outcome<Option<JsMessage>> {
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let o = FetchOptions::to_core(options)?;
-                let got = js.fetch_next(&stream, &consumer, &o).await?;
-                Ok(got.map(JsMessage::from))
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let o = FetchOptions::to_core(options)?;
+                    let got = js.fetch_next(&stream, &consumer, &o).await?;
+                    Ok(got.map(JsMessage::from))
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Consumes continuously from a pull consumer: an async iterable of messages (pulls of
@@ -458,22 +518,25 @@ impl JetStream {
         consumer: String,
         options: Option<ConsumeOptions>,
     ) -> Outcome<ConsumerMessages> {
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let (batch, expires) = match options {
-                    Some(o) => (o.batch, o.expires),
-                    None => (None, None),
-                };
-                let expires = expires.map(millis).transpose()?;
-                let pull = js.pull_consumer(&stream, &consumer).await?;
-                let messages = pull
-                    .messages(batch.unwrap_or(256) as usize, expires)
-                    .await?;
-                Ok(ConsumerMessages::new(messages))
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let (batch, expires) = match options {
+                        Some(o) => (o.batch, o.expires),
+                        None => (None, None),
+                    };
+                    let expires = expires.map(millis).transpose()?;
+                    let pull = js.pull_consumer(&stream, &consumer).await?;
+                    let messages = pull
+                        .messages(batch.unwrap_or(256) as usize, expires)
+                        .await?;
+                    Ok(ConsumerMessages::new(messages))
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Creates a KV bucket (`bucket`, `history`, `max_age` in ms, `storage`, ...).
@@ -483,26 +546,30 @@ impl JetStream {
         ts_return_type = "Promise<Kv>"
     )]
     pub async fn create_kv(&self, config: Value) -> Outcome<Kv> {
-        let js = self.inner.clone();
-        Outcome(
-            async move {
-                let config = js.kv_config(whole_numbers(config))?;
-                js.create_kv(&config).await.map(Kv::new)
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let js = self.inner.clone();
+            Outcome(
+                async move {
+                    let config = js.kv_config(whole_numbers(config))?;
+                    js.create_kv(&config).await.map(Kv::new)
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// An existing KV bucket; `NOT_FOUND` when there is none.
     #[napi(catch_unwind, ts_return_type = "Promise<Kv>")]
     pub async fn kv(&self, bucket: String) -> Outcome<Kv> {
-        Outcome(self.inner.kv(&bucket).await.map(Kv::new))
+        crate::runtime::unwinding(async move { Outcome(self.inner.kv(&bucket).await.map(Kv::new)) })
+            .await
     }
 
     /// Deletes a KV bucket.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_kv(&self, bucket: String) -> Outcome<()> {
-        Outcome(self.inner.delete_kv(&bucket).await)
+        crate::runtime::unwinding(async move { Outcome(self.inner.delete_kv(&bucket).await) }).await
     }
 }
 

@@ -76,28 +76,30 @@ impl AsyncPublisher {
         data: Unknown,
         options: Option<JsPublishOptions>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
-        let payload = payload::to_bytes(env, data);
-        let options = options.map(JsPublishOptions::to_core).transpose();
-        let publisher = self.inner.clone();
-        runtime::now_or_later(env, async move {
-            let result = async {
-                let options = options?.unwrap_or_default();
-                publisher.publish(&subject, payload?, &options).await
-            };
-            Outcome(result.await)
+        crate::error::guard(|| {
+            let payload = payload::to_bytes(env, data);
+            let options = options.map(JsPublishOptions::to_core).transpose();
+            let publisher = self.inner.clone();
+            runtime::now_or_later(env, async move {
+                let result = async {
+                    let options = options?.unwrap_or_default();
+                    publisher.publish(&subject, payload?, &options).await
+                };
+                Outcome(result.await)
+            })
         })
     }
 
     /// Publishes whose ack is still outstanding.
     #[napi(catch_unwind, getter)]
-    pub fn in_flight(&self) -> u32 {
-        self.inner.in_flight() as u32
+    pub fn in_flight(&self) -> napi::Result<u32> {
+        crate::error::guard(|| Ok(self.inner.in_flight() as u32))
     }
 
     /// Waits for every outstanding ack; resolves with the counts since the last `wait()`,
     /// or rejects with the first failure.
     #[napi(catch_unwind, ts_return_type = "Promise<PublishSummary>")]
     pub async fn wait(&self) -> Outcome<serde_json::Value> {
-        payload::plain(self.inner.wait().await)
+        crate::runtime::unwinding(async move { payload::plain(self.inner.wait().await) }).await
     }
 }

@@ -28,66 +28,74 @@ impl From<natskit::jetstream::JsMessage> for JsMessage {
 impl JsMessage {
     /// The subject it was published to.
     #[napi(catch_unwind, getter)]
-    pub fn subject(&self) -> String {
-        self.inner.subject().to_string()
+    pub fn subject(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.inner.subject().to_string()))
     }
 
     /// The ack subject.
     #[napi(catch_unwind, getter)]
-    pub fn reply(&self) -> Option<String> {
-        self.inner.reply().map(String::from)
+    pub fn reply(&self) -> napi::Result<Option<String>> {
+        crate::error::guard(|| Ok(self.inner.reply().map(String::from)))
     }
 
     /// The payload (a copy).
     #[napi(catch_unwind, getter)]
-    pub fn data(&self) -> Buffer {
-        Buffer::from(self.inner.data())
+    pub fn data(&self) -> napi::Result<Buffer> {
+        crate::error::guard(|| Ok(Buffer::from(self.inner.data())))
     }
 
     /// Every header with all its values, or `undefined` when there are none.
     #[napi(catch_unwind, getter)]
-    pub fn headers(&self) -> Option<HashMap<String, Vec<String>>> {
-        let h = self.inner.headers();
-        (!h.is_empty()).then(|| headers::to_js(&h))
+    pub fn headers(&self) -> napi::Result<Option<HashMap<String, Vec<String>>>> {
+        crate::error::guard(|| {
+            Ok({
+                let h = self.inner.headers();
+                (!h.is_empty()).then(|| headers::to_js(&h))
+            })
+        })
     }
 
     /// The first value of a header, ignoring the name's case.
     #[napi(catch_unwind)]
-    pub fn header(&self, name: String) -> Option<String> {
-        self.inner.header(&name)
+    pub fn header(&self, name: String) -> napi::Result<Option<String>> {
+        crate::error::guard(|| Ok(self.inner.header(&name)))
     }
 
     /// The payload as UTF-8 text.
     #[napi(catch_unwind)]
-    pub fn string(&self) -> String {
-        String::from_utf8_lossy(self.inner.data()).into_owned()
+    pub fn string(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(String::from_utf8_lossy(self.inner.data()).into_owned()))
     }
 
     /// The payload decoded as JSON; `SERIALIZATION` when it is not JSON.
     #[napi(catch_unwind, ts_return_type = "any")]
     pub fn json(&self) -> Outcome<serde_json::Value> {
-        self.inner.json().into()
+        crate::error::guard(|| self.inner.json().into())
     }
 
     /// Stream, consumer, sequences, delivery count, pending and timestamp (core's names:
     /// `stream_seq`, `consumer_seq`, `timestamp` as RFC 3339).
     #[napi(catch_unwind, getter, ts_return_type = "Metadata")]
     pub fn metadata(&self) -> Outcome<serde_json::Value> {
-        crate::payload::plain(Ok(self.inner.metadata()))
+        crate::error::guard(|| crate::payload::plain(Ok(self.inner.metadata())))
     }
 
     /// Acknowledges the message (sent without waiting for the server).
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn ack<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
-        let msg = self.inner.clone();
-        runtime::now_or_later(env, async move { Outcome(msg.ack().await) })
+        crate::error::guard(|| {
+            let msg = self.inner.clone();
+            runtime::now_or_later(env, async move { Outcome(msg.ack().await) })
+        })
     }
 
     /// Acknowledges and resolves once the server confirmed it.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn double_ack<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
-        let msg = self.inner.clone();
-        runtime::now_or_later(env, async move { Outcome(msg.double_ack().await) })
+        crate::error::guard(|| {
+            let msg = self.inner.clone();
+            runtime::now_or_later(env, async move { Outcome(msg.double_ack().await) })
+        })
     }
 
     /// Asks for redelivery, after `delayMs` when given.
@@ -97,13 +105,15 @@ impl JsMessage {
         env: &'env Env,
         delay_ms: Option<f64>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
-        let msg = self.inner.clone();
-        runtime::now_or_later(env, async move {
-            let nak = async {
-                let delay = delay_ms.map(millis).transpose()?;
-                msg.nak(delay).await
-            };
-            Outcome(nak.await)
+        crate::error::guard(|| {
+            let msg = self.inner.clone();
+            runtime::now_or_later(env, async move {
+                let nak = async {
+                    let delay = delay_ms.map(millis).transpose()?;
+                    msg.nak(delay).await
+                };
+                Outcome(nak.await)
+            })
         })
     }
 
@@ -114,18 +124,22 @@ impl JsMessage {
         env: &'env Env,
         reason: Option<String>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
-        let msg = self.inner.clone();
-        runtime::now_or_later(
-            env,
-            async move { Outcome(msg.term(reason.as_deref()).await) },
-        )
+        crate::error::guard(|| {
+            let msg = self.inner.clone();
+            runtime::now_or_later(
+                env,
+                async move { Outcome(msg.term(reason.as_deref()).await) },
+            )
+        })
     }
 
     /// Tells the server work is ongoing, restarting the ack wait.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn in_progress<'env>(&self, env: &'env Env) -> napi::Result<Now<'env, Outcome<()>>> {
-        let msg = self.inner.clone();
-        runtime::now_or_later(env, async move { Outcome(msg.in_progress().await) })
+        crate::error::guard(|| {
+            let msg = self.inner.clone();
+            runtime::now_or_later(env, async move { Outcome(msg.in_progress().await) })
+        })
     }
 }
 
@@ -156,26 +170,26 @@ impl JsMessageBatch {
 impl JsMessageBatch {
     /// How many messages the fetch returned.
     #[napi(catch_unwind, getter)]
-    pub fn length(&self) -> u32 {
-        self.messages.len() as u32
+    pub fn length(&self) -> napi::Result<u32> {
+        crate::error::guard(|| Ok(self.messages.len() as u32))
     }
 
     /// The subject of message `index`.
     #[napi(catch_unwind)]
     pub fn subject(&self, index: u32) -> napi::Result<String> {
-        Ok(self.at(index)?.subject().to_string())
+        crate::error::guard(|| Ok(self.at(index)?.subject().to_string()))
     }
 
     /// The payload of message `index` (a copy).
     #[napi(catch_unwind)]
     pub fn data(&self, index: u32) -> napi::Result<Buffer> {
-        Ok(Buffer::from(self.at(index)?.data()))
+        crate::error::guard(|| Ok(Buffer::from(self.at(index)?.data())))
     }
 
     /// Message `index` as a `JsMessage` of its own.
     #[napi(catch_unwind)]
     pub fn message(&self, index: u32) -> napi::Result<JsMessage> {
-        Ok(JsMessage::from(self.at(index)?.clone()))
+        crate::error::guard(|| Ok(JsMessage::from(self.at(index)?.clone())))
     }
 
     /// Acknowledges the messages at `indices`, in that order (sent without waiting).
@@ -185,18 +199,20 @@ impl JsMessageBatch {
         env: &'env Env,
         indices: Vec<u32>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
-        for &index in &indices {
-            self.at(index)?;
-        }
-        let messages = self.messages.clone();
-        runtime::now_or_later(env, async move {
-            let acks = async {
-                for index in indices {
-                    messages[index as usize].ack().await?;
-                }
-                Ok(())
-            };
-            Outcome(acks.await)
+        crate::error::guard(|| {
+            for &index in &indices {
+                self.at(index)?;
+            }
+            let messages = self.messages.clone();
+            runtime::now_or_later(env, async move {
+                let acks = async {
+                    for index in indices {
+                        messages[index as usize].ack().await?;
+                    }
+                    Ok(())
+                };
+                Outcome(acks.await)
+            })
         })
     }
 }
@@ -224,20 +240,26 @@ impl ConsumerMessages {
         env: &'env Env,
         timeout_ms: Option<f64>,
     ) -> napi::Result<Now<'env, Outcome<Option<JsMessage>>>> {
-        let inner = self.inner.clone();
-        runtime::now_or_later(env, async move {
-            let next = async {
-                let timeout = timeout_ms.map(millis).transpose()?;
-                let got = inner.lock().await.next(timeout).await?;
-                Ok(got.map(JsMessage::from))
-            };
-            Outcome(next.await)
+        crate::error::guard(|| {
+            let inner = self.inner.clone();
+            runtime::now_or_later(env, async move {
+                let next = async {
+                    let timeout = timeout_ms.map(millis).transpose()?;
+                    let got = inner.lock().await.next(timeout).await?;
+                    Ok(got.map(JsMessage::from))
+                };
+                Outcome(next.await)
+            })
         })
     }
 
     /// Stops pulling.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub async fn stop(&self) {
-        self.inner.lock().await.stop();
+    pub async fn stop(&self) -> Outcome<()> {
+        crate::runtime::unwinding(async move {
+            self.inner.lock().await.stop();
+            Outcome(Ok(()))
+        })
+        .await
     }
 }

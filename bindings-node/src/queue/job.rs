@@ -33,78 +33,87 @@ impl Job {
 impl Job {
     /// The job id (the same in every host).
     #[napi(catch_unwind, getter)]
-    pub fn id(&self) -> String {
-        self.handle.id().to_string()
+    pub fn id(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.handle.id().to_string()))
     }
 
     /// The job's name, which picks its handler.
     #[napi(catch_unwind, getter)]
-    pub fn name(&self) -> String {
-        self.handle.name().to_string()
+    pub fn name(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.handle.name().to_string()))
     }
 
     /// The queue it came from.
     #[napi(catch_unwind, getter)]
-    pub fn queue(&self) -> String {
-        self.handle.queue().to_string()
+    pub fn queue(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.handle.queue().to_string()))
     }
 
     /// The payload as pushed.
     #[napi(catch_unwind, getter, ts_return_type = "any")]
-    pub fn payload(&self) -> serde_json::Value {
-        self.handle.payload().clone()
+    pub fn payload(&self) -> napi::Result<serde_json::Value> {
+        crate::error::guard(|| Ok(self.handle.payload().clone()))
     }
 
     /// This attempt's number, from 1 (redeliveries after a crash count too).
     #[napi(catch_unwind, getter)]
-    pub fn attempts(&self) -> u32 {
-        self.handle.attempts()
+    pub fn attempts(&self) -> napi::Result<u32> {
+        crate::error::guard(|| Ok(self.handle.attempts()))
     }
 
     /// Attempts allowed (0 = unlimited).
     #[napi(catch_unwind, getter)]
-    pub fn max_tries(&self) -> u32 {
-        self.handle.max_tries()
+    pub fn max_tries(&self) -> napi::Result<u32> {
+        crate::error::guard(|| Ok(self.handle.max_tries()))
     }
 
     /// Milliseconds this run may take (the job's, else the worker's), if limited.
     #[napi(catch_unwind, getter)]
-    pub fn timeout(&self) -> Option<f64> {
-        self.handle.timeout().map(|seconds| seconds * 1000.0)
+    pub fn timeout(&self) -> napi::Result<Option<f64>> {
+        crate::error::guard(|| Ok(self.handle.timeout().map(|seconds| seconds * 1000.0)))
     }
 
     /// True once the job was finished.
     #[napi(catch_unwind, getter)]
-    pub fn is_finished(&self) -> bool {
-        self.handle.is_finished()
+    pub fn is_finished(&self) -> napi::Result<bool> {
+        crate::error::guard(|| Ok(self.handle.is_finished()))
     }
 
     /// Done: the job leaves the queue.
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn complete(&self) -> Outcome<serde_json::Value> {
-        plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Success).await)
+        crate::runtime::unwinding(async move {
+            plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Success).await)
+        })
+        .await
     }
 
     /// Removes the job without running it further (not counted as failed).
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn delete(&self) -> Outcome<serde_json::Value> {
-        plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Delete).await)
+        crate::runtime::unwinding(async move {
+            plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Delete).await)
+        })
+        .await
     }
 
     /// Puts the job back, available again after `delayMs` (default 0); counts as an
     /// attempt, not as an exception.
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn release(&self, delay_ms: Option<f64>) -> Outcome<serde_json::Value> {
-        let handle = self.handle.clone();
-        plain_in_ms(
-            Object::JobEvent,
-            async move {
-                let delay =
-                    natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs")?;
-                handle.finish(Finish::Release(delay)).await
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let handle = self.handle.clone();
+            plain_in_ms(
+                Object::JobEvent,
+                async move {
+                    let delay =
+                        natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs")?;
+                    handle.finish(Finish::Release(delay)).await
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Fails the job now, whatever tries remain: it goes to the failed-jobs store (and the
@@ -115,12 +124,15 @@ impl Job {
         ts_return_type = "Promise<JobEvent>"
     )]
     pub async fn fail(&self, reason: Option<String>) -> Outcome<serde_json::Value> {
-        let reason =
-            reason.unwrap_or_else(|| format!("{} was failed by its handler", self.handle.name()));
-        plain_in_ms(
-            Object::JobEvent,
-            self.handle.finish(Finish::Fail(reason)).await,
-        )
+        crate::runtime::unwinding(async move {
+            let reason = reason
+                .unwrap_or_else(|| format!("{} was failed by its handler", self.handle.name()));
+            plain_in_ms(
+                Object::JobEvent,
+                self.handle.finish(Finish::Fail(reason)).await,
+            )
+        })
+        .await
     }
 
     /// Finishes the run as a raised error (what a worker does when a handler throws):
@@ -133,10 +145,13 @@ impl Job {
         message: String,
         trace: Option<String>,
     ) -> Outcome<serde_json::Value> {
-        plain_in_ms(
-            Object::JobEvent,
-            self.handle.finish(error(exception, message, trace)).await,
-        )
+        crate::runtime::unwinding(async move {
+            plain_in_ms(
+                Object::JobEvent,
+                self.handle.finish(error(exception, message, trace)).await,
+            )
+        })
+        .await
     }
 
     /// What a worker calls when the handler returned: the event of the handler's own finish,
@@ -148,11 +163,14 @@ impl Job {
         message: Option<String>,
         trace: Option<String>,
     ) -> Outcome<serde_json::Value> {
-        let outcome = match exception {
-            Some(exception) => error(exception, message.unwrap_or_default(), trace),
-            None => Finish::Success,
-        };
-        plain_in_ms(Object::JobEvent, self.handle.settle(outcome).await)
+        crate::runtime::unwinding(async move {
+            let outcome = match exception {
+                Some(exception) => error(exception, message.unwrap_or_default(), trace),
+                None => Finish::Success,
+            };
+            plain_in_ms(Object::JobEvent, self.handle.settle(outcome).await)
+        })
+        .await
     }
 }
 

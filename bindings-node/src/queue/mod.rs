@@ -70,8 +70,8 @@ impl Queue {
 impl Queue {
     /// The queue's name.
     #[napi(catch_unwind, getter)]
-    pub fn name(&self) -> String {
-        self.inner.name().to_string()
+    pub fn name(&self) -> napi::Result<String> {
+        crate::error::guard(|| Ok(self.inner.name().to_string()))
     }
 
     /// Pushes job `name` with a JSON payload; resolves with the job id once the stream
@@ -87,33 +87,39 @@ impl Queue {
         data: Option<serde_json::Value>,
         options: Option<serde_json::Value>,
     ) -> Outcome<Option<String>> {
-        let queue = self.inner.clone();
-        Outcome(
-            async move {
-                let opts = push_options(options)?;
-                queue
-                    .push(&name, whole_numbers(data.unwrap_or_default()), &opts)
-                    .await
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let queue = self.inner.clone();
+            Outcome(
+                async move {
+                    let opts = push_options(options)?;
+                    queue
+                        .push(&name, whole_numbers(data.unwrap_or_default()), &opts)
+                        .await
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Pushes many jobs with up to 256 stores in flight; resolves once the stream stored
     /// every one, with their ids in order (null for a `uniqueKey` duplicate ignored).
     #[napi(catch_unwind, ts_return_type = "Promise<(string | null)[]>")]
     pub async fn push_many(&self, jobs: Vec<NewJob>) -> Outcome<Vec<Option<String>>> {
-        let queue = self.inner.clone();
-        Outcome(
-            async move {
-                let jobs = jobs
-                    .into_iter()
-                    .map(NewJob::into_core)
-                    .collect::<natskit::Result<Vec<_>>>()?;
-                queue.push_many(&jobs).await
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let queue = self.inner.clone();
+            Outcome(
+                async move {
+                    let jobs = jobs
+                        .into_iter()
+                        .map(NewJob::into_core)
+                        .collect::<natskit::Result<Vec<_>>>()?;
+                    queue.push_many(&jobs).await
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Pushes a job that becomes available after `delayMs`.
@@ -129,49 +135,61 @@ impl Queue {
         data: Option<serde_json::Value>,
         options: Option<serde_json::Value>,
     ) -> Outcome<Option<String>> {
-        let queue = self.inner.clone();
-        Outcome(
-            async move {
-                let delay = natskit::Unit::Milliseconds.duration(delay_ms, "delayMs")?;
-                let opts = push_options(options)?;
-                queue
-                    .later(delay, &name, whole_numbers(data.unwrap_or_default()), &opts)
-                    .await
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let queue = self.inner.clone();
+            Outcome(
+                async move {
+                    let delay = natskit::Unit::Milliseconds.duration(delay_ms, "delayMs")?;
+                    let opts = push_options(options)?;
+                    queue
+                        .later(delay, &name, whole_numbers(data.unwrap_or_default()), &opts)
+                        .await
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Takes the next job, waiting up to `timeoutMs` (default 0: only what is ready now);
     /// null when none came. Finish it with `complete()`, `delete()`, `release()` or `fail()`.
     #[napi(catch_unwind, ts_return_type = "Promise<Job | null>")]
     pub async fn pop(&self, timeout_ms: Option<f64>) -> Outcome<Option<Job>> {
-        let queue = self.inner.clone();
-        Outcome(
-            async move {
-                let timeout = millis(timeout_ms.unwrap_or(0.0))?;
-                Ok(queue.pop(timeout).await?.map(|j| Job::new(j, None)))
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let queue = self.inner.clone();
+            Outcome(
+                async move {
+                    let timeout = millis(timeout_ms.unwrap_or(0.0))?;
+                    Ok(queue.pop(timeout).await?.map(|j| Job::new(j, None)))
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Ready, reserved, delayed and failed counts, and the oldest ready job's age.
     #[napi(catch_unwind, ts_return_type = "Promise<QueueSize>")]
     pub async fn size(&self) -> Outcome<serde_json::Value> {
-        crate::payload::plain_in_ms(natskit::units::Object::QueueSize, self.inner.size().await)
+        crate::runtime::unwinding(async move {
+            crate::payload::plain_in_ms(natskit::units::Object::QueueSize, self.inner.size().await)
+        })
+        .await
     }
 
     /// Removes every ready and delayed job (reserved ones finish as usual); resolves with
     /// how many were removed.
     #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn clear(&self) -> Outcome<f64> {
-        Outcome(self.inner.clear().await.map(|n| n as f64))
+        crate::runtime::unwinding(
+            async move { Outcome(self.inner.clear().await.map(|n| n as f64)) },
+        )
+        .await
     }
 
     /// The connection's failed-jobs store.
     #[napi(catch_unwind)]
-    pub fn failed(&self) -> FailedJobs {
-        FailedJobs::new(self.inner.failed())
+    pub fn failed(&self) -> napi::Result<FailedJobs> {
+        crate::error::guard(|| Ok(FailedJobs::new(self.inner.failed())))
     }
 }

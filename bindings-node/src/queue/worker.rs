@@ -26,9 +26,11 @@ pub struct WorkerStats {
 /// the same in every host); throws `INVALID_ARGUMENT` naming the hooks otherwise.
 #[napi]
 pub fn check_worker_hook(env: &Env, name: String) -> napi::Result<()> {
-    natskit::queue::WorkerHook::parse(&name)
-        .map(drop)
-        .map_err(|e| to_napi(env, &e))
+    crate::error::guard(|| {
+        natskit::queue::WorkerHook::parse(&name)
+            .map(drop)
+            .map_err(|e| to_napi(env, &e))
+    })
 }
 
 /// Core's worker over the queues of one connection; `Worker` (index.js) runs the handlers.
@@ -52,58 +54,66 @@ impl WorkerLoop {
         client: &Client,
         options: Option<serde_json::Value>,
     ) -> napi::Result<Self> {
-        let value = crate::payload::whole_numbers(options.unwrap_or_default());
-        let options = natskit::queue::WorkerOptions::from_host(value, natskit::Unit::Milliseconds);
-        options
-            .and_then(|o| {
-                natskit::runtime::enter(|| {
-                    natskit::queue::Worker::new(client.core(), client.connection(), o)
+        crate::error::guard(|| {
+            let value = crate::payload::whole_numbers(options.unwrap_or_default());
+            let options =
+                natskit::queue::WorkerOptions::from_host(value, natskit::Unit::Milliseconds);
+            options
+                .and_then(|o| {
+                    natskit::runtime::enter(|| {
+                        natskit::queue::Worker::new(client.core(), client.connection(), o)
+                    })
                 })
-            })
-            .map(|w| WorkerLoop {
-                inner: Arc::new(w),
-                stop_reason: Arc::default(),
-            })
-            .map_err(|e| to_napi(env, &e))
+                .map(|w| WorkerLoop {
+                    inner: Arc::new(w),
+                    stop_reason: Arc::default(),
+                })
+                .map_err(|e| to_napi(env, &e))
+        })
     }
 
     /// Jobs run at once.
     #[napi(catch_unwind, getter)]
-    pub fn concurrency(&self) -> u32 {
-        self.inner.options().concurrency.clamp(1, u32::MAX as usize) as u32
+    pub fn concurrency(&self) -> napi::Result<u32> {
+        crate::error::guard(|| {
+            Ok(self.inner.options().concurrency.clamp(1, u32::MAX as usize) as u32)
+        })
     }
 
     /// Milliseconds one `next()` waits at most: the `sleep` option, capped at a second so
     /// a stop request is noticed promptly.
     #[napi(catch_unwind, getter)]
-    pub fn step_ms(&self) -> f64 {
-        (self.inner.options().sleep * 1000.0).clamp(10.0, 1000.0)
+    pub fn step_ms(&self) -> napi::Result<f64> {
+        crate::error::guard(|| Ok((self.inner.options().sleep * 1000.0).clamp(10.0, 1000.0)))
     }
 
     /// The next job, waiting up to `waitMs`; null when idle or stopped (then `stopReason`
     /// says why: `requested`, `once`, `empty`, `max_jobs`, `max_time`, `memory`).
     #[napi(catch_unwind, ts_return_type = "Promise<Job | null>")]
     pub async fn next(&self, wait_ms: f64) -> Outcome<Option<Job>> {
-        let worker = self.inner.clone();
-        let reason = self.stop_reason.clone();
-        Outcome(
-            async move {
-                let wait = millis(wait_ms)?;
-                Ok(match worker.next(wait).await? {
-                    natskit::queue::Step::Job(job) => Some(Job::new(job, Some(worker))),
-                    natskit::queue::Step::Idle => None,
-                    natskit::queue::Step::Stop(r) => {
-                        let name = serde_json::to_value(r)?
-                            .as_str()
-                            .unwrap_or("requested")
-                            .to_string();
-                        *reason.lock().unwrap() = Some(name);
-                        None
-                    }
-                })
-            }
-            .await,
-        )
+        crate::runtime::unwinding(async move {
+            let worker = self.inner.clone();
+            let reason = self.stop_reason.clone();
+            Outcome(
+                async move {
+                    let wait = millis(wait_ms)?;
+                    Ok(match worker.next(wait).await? {
+                        natskit::queue::Step::Job(job) => Some(Job::new(job, Some(worker))),
+                        natskit::queue::Step::Idle => None,
+                        natskit::queue::Step::Stop(r) => {
+                            let name = serde_json::to_value(r)?
+                                .as_str()
+                                .unwrap_or("requested")
+                                .to_string();
+                            *reason.lock().unwrap() = Some(name);
+                            None
+                        }
+                    })
+                }
+                .await,
+            )
+        })
+        .await
     }
 
     /// Why the worker stopped, once it has.
@@ -112,37 +122,45 @@ impl WorkerLoop {
         getter,
         ts_return_type = "'requested' | 'once' | 'empty' | 'max_jobs' | 'max_time' | 'memory' | null"
     )]
-    pub fn stop_reason(&self) -> Option<String> {
-        self.stop_reason.lock().unwrap().clone()
+    pub fn stop_reason(&self) -> napi::Result<Option<String>> {
+        crate::error::guard(|| Ok(self.stop_reason.lock().unwrap().clone()))
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
     #[napi(catch_unwind)]
-    pub fn stop(&self) {
-        self.inner.stop();
+    pub fn stop(&self) -> napi::Result<()> {
+        crate::error::guard(|| {
+            self.inner.stop();
+            Ok(())
+        })
     }
 
     /// True once a stop was requested.
     #[napi(catch_unwind, getter)]
-    pub fn is_stopping(&self) -> bool {
-        self.inner.is_stopping()
+    pub fn is_stopping(&self) -> napi::Result<bool> {
+        crate::error::guard(|| Ok(self.inner.is_stopping()))
     }
 
     /// The process's memory use in MB, checked against the `memory` option.
     #[napi(catch_unwind)]
-    pub fn report_memory(&self, megabytes: f64) {
-        self.inner.report_memory(megabytes.max(0.0) as u64);
+    pub fn report_memory(&self, megabytes: f64) -> napi::Result<()> {
+        crate::error::guard(|| {
+            self.inner.report_memory(megabytes.max(0.0) as u64);
+            Ok(())
+        })
     }
 
     /// Counters so far.
     #[napi(catch_unwind)]
-    pub fn stats(&self) -> WorkerStats {
-        let s = self.inner.stats();
-        WorkerStats {
-            jobs: s.jobs as f64,
-            processed: s.processed as f64,
-            retried: s.retried as f64,
-            failed: s.failed as f64,
-        }
+    pub fn stats(&self) -> napi::Result<WorkerStats> {
+        crate::error::guard(|| {
+            let s = self.inner.stats();
+            Ok(WorkerStats {
+                jobs: s.jobs as f64,
+                processed: s.processed as f64,
+                retried: s.retried as f64,
+                failed: s.failed as f64,
+            })
+        })
     }
 }
