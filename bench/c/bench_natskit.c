@@ -70,7 +70,7 @@ static void jetstream_workloads(natskit_client *client) {
     for (int left = JS_PULL_COUNT; left > 0;) {
         size_t count = 0;
         size_t want = left < JS_BATCH ? (size_t)left : JS_BATCH;
-        ok_or_die(natskit_js_fetch(js, "CK_JS", "c", want, 5000, false, batch, &count), "fetch");
+        ok_or_die(natskit_js_fetch(js, "CK_JS", "c", want, 5000, batch, &count), "fetch");
         for (size_t i = 0; i < count; i++) {
             ok_or_die(natskit_js_msg_ack(batch[i]), "ack");
             natskit_js_msg_free(batch[i]);

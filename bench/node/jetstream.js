@@ -86,7 +86,7 @@ const WORKERS = [
 ]
 
 async function queueRates(url) {
-  const nc = await natskit.connect({ servers: url, queue: { retry_after: 30 } })
+  const nc = await natskit.connect({ servers: url, queue: { retry_after: 30_000 } })
   const data = { blob: 'x'.repeat(230) }
   const out = { worked: [] }
   let pushed = 0
