@@ -138,6 +138,10 @@ pub struct WorkerStats {
     pub failed: u64,
 }
 
+/// How many times in a row a `stop_when_empty` worker pulls again when a pull came back
+/// empty while its queues still count ready jobs.
+const MAX_RECOUNTS: u32 = 100;
+
 /// A worker over one or more queues. Share it (`Arc`) between host threads for concurrency.
 #[derive(Debug)]
 pub struct Worker {
@@ -229,6 +233,7 @@ impl Worker {
             + wait.min(crate::duration::saturating_seconds(
                 self.options.sleep.max(0.01),
             ));
+        let mut recounts = 0;
         loop {
             if let Some(reason) = self.stop_reason() {
                 self.unreserve_buffered().await?;
@@ -240,6 +245,12 @@ impl Worker {
             };
             let Some(job) = self.take(remaining).await? else {
                 if self.options.stop_when_empty {
+                    // A pull for what is ready now can come back empty on a busy server: the
+                    // queues are empty only when their counts say so too.
+                    if recounts < MAX_RECOUNTS && self.any_ready().await? {
+                        recounts += 1;
+                        continue;
+                    }
                     return Ok(Step::Stop(StopReason::Empty));
                 }
                 if Instant::now() >= deadline {
@@ -348,6 +359,16 @@ impl Worker {
         }
         tokio::time::sleep(wait.min(Duration::from_millis(50))).await;
         Ok(None)
+    }
+
+    /// True when one of the worker's queues counts ready jobs.
+    async fn any_ready(&self) -> Result<bool> {
+        for q in &self.queues {
+            if q.size().await?.ready > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn keep_rest(&self, jobs: Vec<Job>) -> Option<Job> {
