@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fails, json, natskit, ok, start};
+use common::{bare, command, fails, json, natskit, ok, start};
 use natskit::{LocalServer, ServerOptions};
 use serde_json::Value;
 
@@ -189,9 +189,8 @@ fn jetstream_status_and_disabled_server() {
 #[test]
 fn pub_sub_with_headers_and_count() {
     let srv = start();
-    let mut sub = Command::new(env!("CARGO_BIN_EXE_natskit"))
+    let mut sub = command(&srv)
         .args(["--json", "sub", "greet.*", "--count", "2"])
-        .env("NATS_URL", srv.url())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -259,7 +258,7 @@ fn request_reply_ping_and_no_responders() {
 fn connection_errors_and_bad_config_exit_with_their_code() {
     let srv = start();
     let port = natskit::server::free_port().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_natskit"))
+    let out = bare()
         .args(["ping"])
         .env("NATS_URL", format!("nats://127.0.0.1:{port}"))
         .stdin(Stdio::null())
@@ -289,7 +288,7 @@ fn connection_errors_and_bad_config_exit_with_their_code() {
 fn server_runs_in_the_foreground_until_interrupted() {
     let port = natskit::server::free_port().unwrap();
     let store = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_natskit"))
+    let mut child = bare()
         .args([
             "--json",
             "server",
@@ -351,9 +350,8 @@ fn server_runs_in_the_foreground_until_interrupted() {
 #[test]
 fn a_closed_stdout_ends_the_command_without_a_panic() {
     let srv = start();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_natskit"))
+    let mut child = command(&srv)
         .args(["jetstream", "status"])
-        .env("NATS_URL", srv.url())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

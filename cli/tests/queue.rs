@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fails, json, ok, start};
+use common::{command, fails, json, ok, start};
 use natskit::LocalServer;
 use serde_json::Value;
 
@@ -326,11 +326,10 @@ fn sigterm_finishes_the_running_job_and_leaves_nothing_reserved() {
         .collect();
     let started = dir.path().join("started");
     let script = format!("touch {}; sleep 1; echo finished", started.display());
-    let child = Command::new(env!("CARGO_BIN_EXE_natskit"))
+    let child = command(&srv)
         .args([
             "--json", "queue", "work", "long", "--exec", &script, "--sleep", "0.5",
         ])
-        .env("NATS_URL", srv.url())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -7,12 +7,29 @@ use std::process::{Command, Output, Stdio};
 use natskit::LocalServer;
 use serde_json::Value;
 
-/// Runs the binary against `server` (NATS_URL) with stdin closed.
+/// The binary with none of the developer's connection settings (`NATS_*` but the server
+/// binary, and `NATSKIT_CONFIG`).
+pub fn bare() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_natskit"));
+    for (key, _) in std::env::vars() {
+        if (key.starts_with("NATS_") && key != "NATS_SERVER_BIN") || key == "NATSKIT_CONFIG" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// [`bare`] with `NATS_URL` set to `server`.
+pub fn command(server: &LocalServer) -> Command {
+    let mut cmd = bare();
+    cmd.env("NATS_URL", server.url());
+    cmd
+}
+
+/// Runs the binary against `server` with stdin closed.
 pub fn natskit(server: &LocalServer, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_natskit"))
+    command(server)
         .args(args)
-        .env("NATS_URL", server.url())
-        .env_remove("NATSKIT_CONFIG")
         .stdin(Stdio::null())
         .output()
         .expect("run natskit")
