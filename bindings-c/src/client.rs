@@ -245,11 +245,7 @@ pub unsafe extern "C" fn natskit_client_max_payload(
     client: *const natskit_client,
     max_out: *mut usize,
 ) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        *ffi::out(max_out, "max_out")? = c.client.max_payload();
-        Ok(())
-    })
+    ffi::getter!(client, max_out, |c| Ok(c.client.max_payload()))
 }
 
 /// The connection's counters as JSON (`{"in_msgs":…,"out_msgs":…,"in_bytes":…,"out_bytes":…,
@@ -259,12 +255,7 @@ pub unsafe extern "C" fn natskit_client_stats_json(
     client: *const natskit_client,
     json_out: *mut *mut c_char,
 ) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        let out = ffi::out(json_out, "json_out")?;
-        *out = ffi::owned_string(serde_json::to_string(&c.client.stats())?)?;
-        Ok(())
-    })
+    ffi::getter!(client, json_out, |c| ffi::owned_json(&c.client.stats()))
 }
 
 /// Takes the oldest connection event as JSON (`{"event":"reconnected"}`, …), or writes NULL
@@ -274,14 +265,9 @@ pub unsafe extern "C" fn natskit_client_poll_event(
     client: *const natskit_client,
     event_json_out: *mut *mut c_char,
 ) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        let out = ffi::out(event_json_out, "event_json_out")?;
-        *out = match c.client.poll_event() {
-            Some(event) => ffi::owned_string(serde_json::to_string(&event)?)?,
-            None => std::ptr::null_mut(),
-        };
-        Ok(())
+    ffi::getter!(client, event_json_out, |c| match c.client.poll_event() {
+        Some(event) => ffi::owned_json(&event),
+        None => Ok(std::ptr::null_mut()),
     })
 }
 

@@ -6,6 +6,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use natskit::{runtime, Error, ErrorCode, Result};
+use serde::Serialize;
+
+use crate::error::natskit_status;
+use crate::panic::guard;
 
 pub(crate) fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidArgument, message)
@@ -21,6 +25,140 @@ pub(crate) unsafe fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
 pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     ptr.as_mut()
         .ok_or_else(|| invalid(format!("{what} (out-param) is NULL")))
+}
+
+/// Checks the out-param, then writes what `value` makes: written only on success, and
+/// checked before any work is done so nothing is lost on failure.
+pub(crate) unsafe fn write<T>(
+    ptr: *mut T,
+    what: &str,
+    value: impl FnOnce() -> Result<T>,
+) -> Result<()> {
+    let slot = out(ptr, what)?;
+    *slot = value()?;
+    Ok(())
+}
+
+/// `answer!(out_param, future)`: checks the out-param, then waits for the future and writes
+/// what it answers.
+macro_rules! answer {
+    ($out:ident, $future:expr) => {
+        $crate::ffi::write($out, stringify!($out), || $crate::ffi::block_on($future))
+    };
+}
+
+/// `answer_json!(out_param, future)`: [`answer!`] as owned JSON text (released with
+/// `natskit_string_free`).
+macro_rules! answer_json {
+    ($out:ident, $future:expr) => {
+        $crate::ffi::write($out, stringify!($out), || {
+            $crate::ffi::owned_json(&$crate::ffi::block_on($future)?)
+        })
+    };
+}
+
+/// `getter!(handle, out_param, |h| value)`: the whole body of an accessor export.
+macro_rules! getter {
+    ($handle:ident, $out:ident, $get:expr) => {
+        $crate::ffi::read_field($handle, stringify!($handle), $out, stringify!($out), $get)
+    };
+}
+
+/// `lend_bytes!(handle, data_out, len_out, |h| bytes)`: the whole body of a payload accessor.
+macro_rules! lend_bytes {
+    ($handle:ident, $data_out:ident, $len_out:ident, $get:expr) => {
+        $crate::ffi::read_bytes($handle, stringify!($handle), $data_out, $len_out, $get)
+    };
+}
+
+pub(crate) use {answer, answer_json, getter, lend_bytes};
+
+/// The accessor export: checks the handle and the out-param, then writes `get(handle)`.
+pub(crate) unsafe fn read_field<H, T>(
+    handle_ptr: *const H,
+    handle_what: &str,
+    ptr: *mut T,
+    what: &str,
+    get: impl FnOnce(&H) -> Result<T>,
+) -> natskit_status {
+    guard(|| {
+        let h = handle(handle_ptr, handle_what)?;
+        write(ptr, what, || get(h))
+    })
+}
+
+/// The accessor export of a payload: `*data_out` points at the `*len_out` bytes `get` lends
+/// (NULL when there are none) until the handle is freed.
+pub(crate) unsafe fn read_bytes<H>(
+    handle_ptr: *const H,
+    handle_what: &str,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+    get: impl FnOnce(&H) -> &[u8],
+) -> natskit_status {
+    guard(|| {
+        let data = get(handle(handle_ptr, handle_what)?);
+        let data_slot = out(data_out, "data_out")?;
+        *out(len_out, "len_out")? = data.len();
+        *data_slot = if data.is_empty() {
+            std::ptr::null()
+        } else {
+            data.as_ptr()
+        };
+        Ok(())
+    })
+}
+
+/// The out-params of a value with a payload (key-value entries, stored messages): the value
+/// as owned JSON text and the payload as an owned buffer (`natskit_bytes_free`; NULL when empty).
+pub(crate) struct JsonWithBytes<'a> {
+    json: &'a mut *mut c_char,
+    data: &'a mut *mut c_void,
+    len: &'a mut usize,
+}
+
+impl JsonWithBytes<'_> {
+    /// Checks the out-params before any work is done.
+    pub(crate) unsafe fn new(
+        json_out: *mut *mut c_char,
+        json_what: &str,
+        data_out: *mut *mut c_void,
+        len_out: *mut usize,
+    ) -> Result<Self> {
+        Ok(JsonWithBytes {
+            json: out(json_out, json_what)?,
+            data: out(data_out, "data_out")?,
+            len: out(len_out, "len_out")?,
+        })
+    }
+
+    pub(crate) fn write(self, value: &impl Serialize, payload: &[u8]) -> Result<()> {
+        *self.json = owned_json(value)?;
+        let (data, len) = owned_bytes(payload);
+        *self.data = data.cast();
+        *self.len = len;
+        Ok(())
+    }
+}
+
+/// Fills the C array `array` of `max` slots with the handles `take` makes and writes their
+/// number; both out-params are checked first.
+pub(crate) unsafe fn fill<T>(
+    array: *mut *mut T,
+    max: usize,
+    what: &str,
+    count_out: *mut usize,
+    take: impl FnOnce() -> Result<Vec<*mut T>>,
+) -> Result<()> {
+    let count = out(count_out, "count_out")?;
+    if max == 0 || array.is_null() {
+        return Err(invalid(format!("{what} must be an array of max > 0 slots")));
+    }
+    slice(array.cast_const(), max, what)?;
+    let handles = take()?;
+    std::ptr::copy_nonoverlapping(handles.as_ptr(), array, handles.len());
+    *count = handles.len();
+    Ok(())
 }
 
 /// A required NUL-terminated UTF-8 string.

@@ -88,11 +88,7 @@ pub unsafe extern "C" fn natskit_local_server_url(
     server: *const natskit_local_server,
     url_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let s = ffi::handle(server, "server")?;
-        *ffi::out(url_out, "url_out")? = s.url.as_ptr();
-        Ok(())
-    })
+    ffi::getter!(server, url_out, |s| Ok(s.url.as_ptr()))
 }
 
 /// The port it listens on.
@@ -101,11 +97,7 @@ pub unsafe extern "C" fn natskit_local_server_port(
     server: *const natskit_local_server,
     port_out: *mut u16,
 ) -> natskit_status {
-    guard(|| {
-        let s = ffi::handle(server, "server")?;
-        *ffi::out(port_out, "port_out")? = s.server.port();
-        Ok(())
-    })
+    ffi::getter!(server, port_out, |s| Ok(s.server.port()))
 }
 
 /// Stops the server and frees the handle. NULL does nothing.

@@ -80,9 +80,7 @@ pub unsafe extern "C" fn natskit_kv_put(
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
         let data = ffi::bytes(data, len, "data")?;
-        let out = ffi::out(revision_out, "revision_out")?;
-        *out = ffi::block_on(k.kv.put(key, data.to_vec()))?;
-        Ok(())
+        ffi::answer!(revision_out, k.kv.put(key, data.to_vec()))
     })
 }
 
@@ -99,9 +97,7 @@ pub unsafe extern "C" fn natskit_kv_create_key(
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
         let data = ffi::bytes(data, len, "data")?;
-        let out = ffi::out(revision_out, "revision_out")?;
-        *out = ffi::block_on(k.kv.create(key, data.to_vec()))?;
-        Ok(())
+        ffi::answer!(revision_out, k.kv.create(key, data.to_vec()))
     })
 }
 
@@ -120,9 +116,7 @@ pub unsafe extern "C" fn natskit_kv_update(
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
         let data = ffi::bytes(data, len, "data")?;
-        let out = ffi::out(revision_out, "revision_out")?;
-        *out = ffi::block_on(k.kv.update(key, data.to_vec(), revision))?;
-        Ok(())
+        ffi::answer!(revision_out, k.kv.update(key, data.to_vec(), revision))
     })
 }
 
@@ -141,20 +135,14 @@ pub unsafe extern "C" fn natskit_kv_get(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let json_slot = ffi::out(entry_json_out, "entry_json_out")?;
-        let data_slot = ffi::out(data_out, "data_out")?;
-        let len_slot = ffi::out(len_out, "len_out")?;
+        let out = ffi::JsonWithBytes::new(entry_json_out, "entry_json_out", data_out, len_out)?;
         let entry = ffi::block_on(k.kv.get(key))?.ok_or_else(|| {
             Error::new(
                 ErrorCode::NotFound,
                 format!("key {key:?} not found in bucket {}", k.kv.bucket()),
             )
         })?;
-        *json_slot = ffi::owned_json(&entry)?;
-        let (data, len) = ffi::owned_bytes(&entry.value);
-        *data_slot = data.cast();
-        *len_slot = len;
-        Ok(())
+        out.write(&entry, &entry.value)
     })
 }
 
@@ -192,9 +180,7 @@ pub unsafe extern "C" fn natskit_kv_keys(
 ) -> natskit_status {
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
-        let out = ffi::out(keys_json_out, "keys_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(k.kv.keys())?)?;
-        Ok(())
+        ffi::answer_json!(keys_json_out, k.kv.keys())
     })
 }
 

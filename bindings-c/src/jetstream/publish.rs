@@ -64,10 +64,7 @@ pub unsafe extern "C" fn natskit_js_publish(
         let subject = ffi::text(subject, "subject")?;
         let data = ffi::bytes(data, len, "data")?;
         let options = options(options_json, j.js.unit())?;
-        let out = ffi::out(ack_json_out, "ack_json_out")?;
-        let ack = ffi::block_on(j.js.publish(subject, data.to_vec(), &options))?;
-        *out = ffi::owned_json(&ack)?;
-        Ok(())
+        ffi::answer_json!(ack_json_out, j.js.publish(subject, data.to_vec(), &options))
     })
 }
 
@@ -125,9 +122,7 @@ pub unsafe extern "C" fn natskit_js_publisher_wait(
 ) -> natskit_status {
     guard(|| {
         let p = ffi::handle(publisher, "publisher")?;
-        let out = ffi::out(summary_json_out, "summary_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(p.publisher.wait())?)?;
-        Ok(())
+        ffi::answer_json!(summary_json_out, p.publisher.wait())
     })
 }
 

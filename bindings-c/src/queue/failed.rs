@@ -23,10 +23,7 @@ pub unsafe extern "C" fn natskit_queue_failed_list(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let filter = ffi::optional_text(queue_name, "queue_name")?;
-        let out = ffi::out(json_out, "json_out")?;
-        let jobs = ffi::block_on(q.queue.failed().list(filter))?;
-        *out = ffi::owned_json(&jobs)?;
-        Ok(())
+        ffi::answer_json!(json_out, q.queue.failed().list(filter))
     })
 }
 
@@ -40,10 +37,7 @@ pub unsafe extern "C" fn natskit_queue_failed_get(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let id = ffi::text(id, "id")?;
-        let out = ffi::out(json_out, "json_out")?;
-        let job = ffi::block_on(q.queue.failed().get(id))?;
-        *out = ffi::owned_json(&job)?;
-        Ok(())
+        ffi::answer_json!(json_out, q.queue.failed().get(id))
     })
 }
 
@@ -88,9 +82,7 @@ pub unsafe extern "C" fn natskit_queue_failed_forget(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let id = ffi::text(id, "id")?;
-        let out = ffi::out(found_out, "found_out")?;
-        *out = ffi::block_on(q.queue.failed().forget(id))?;
-        Ok(())
+        ffi::answer!(found_out, q.queue.failed().forget(id))
     })
 }
 

@@ -62,27 +62,13 @@ impl natskit_job {
     }
 }
 
-fn lend(
-    job: *const natskit_job,
-    out: *mut *const c_char,
-    pick: fn(&natskit_job) -> &CString,
-) -> natskit_status {
-    guard(|| {
-        // SAFETY: both pointers are checked by the ffi helpers.
-        let j = unsafe { ffi::handle(job, "job")? };
-        let out = unsafe { ffi::out(out, "out")? };
-        *out = pick(j).as_ptr();
-        Ok(())
-    })
-}
-
 /// The job id.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_job_id(
     job: *const natskit_job,
     id_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, id_out, |j| &j.id)
+    ffi::getter!(job, id_out, |j| Ok(j.id.as_ptr()))
 }
 
 /// The job's name (the handler key, e.g. `ProcessOrder`).
@@ -91,7 +77,7 @@ pub unsafe extern "C" fn natskit_job_name(
     job: *const natskit_job,
     name_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, name_out, |j| &j.name)
+    ffi::getter!(job, name_out, |j| Ok(j.name.as_ptr()))
 }
 
 /// The queue the job came from.
@@ -100,7 +86,7 @@ pub unsafe extern "C" fn natskit_job_queue(
     job: *const natskit_job,
     queue_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, queue_out, |j| &j.queue)
+    ffi::getter!(job, queue_out, |j| Ok(j.queue.as_ptr()))
 }
 
 /// The payload as JSON text.
@@ -109,7 +95,7 @@ pub unsafe extern "C" fn natskit_job_payload_json(
     job: *const natskit_job,
     json_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, json_out, |j| &j.payload_json)
+    ffi::getter!(job, json_out, |j| Ok(j.payload_json.as_ptr()))
 }
 
 /// The whole job envelope as JSON text (`uuid`, `queue`, `job`, `data`, `maxTries`, …).
@@ -118,7 +104,7 @@ pub unsafe extern "C" fn natskit_job_envelope_json(
     job: *const natskit_job,
     json_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, json_out, |j| &j.envelope_json)
+    ffi::getter!(job, json_out, |j| Ok(j.envelope_json.as_ptr()))
 }
 
 /// Why the message taken is not a job (`*reason_out` is NULL for a job): only jobs taken
@@ -128,11 +114,8 @@ pub unsafe extern "C" fn natskit_job_invalid(
     job: *const natskit_job,
     reason_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(job, "job")?;
-        *ffi::out(reason_out, "reason_out")? =
-            j.invalid.as_ref().map_or(std::ptr::null(), |r| r.as_ptr());
-        Ok(())
+    ffi::getter!(job, reason_out, |j| {
+        Ok(j.invalid.as_ref().map_or(std::ptr::null(), |r| r.as_ptr()))
     })
 }
 
@@ -142,11 +125,7 @@ pub unsafe extern "C" fn natskit_job_attempts(
     job: *const natskit_job,
     attempts_out: *mut u32,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(job, "job")?;
-        *ffi::out(attempts_out, "attempts_out")? = j.handle.attempts();
-        Ok(())
-    })
+    ffi::getter!(job, attempts_out, |j| Ok(j.handle.attempts()))
 }
 
 // Every finishing call below takes the job out of the reserved state once (a second one
