@@ -215,28 +215,19 @@ pub unsafe extern "C" fn natskit_subscribe(
 /// Returns once everything published before has reached the server.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_client_flush(client: *const natskit_client) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        ffi::block_on(c.client.flush())
-    })
+    ffi::call!(client, |c| c.client.flush())
 }
 
 /// Flushes and closes the connection (for every handle sharing it). Closing twice is fine.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_client_close(client: *const natskit_client) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        ffi::block_on(c.client.close())
-    })
+    ffi::call!(client, |c| c.client.close())
 }
 
 /// Drains every subscription (buffered messages stay receivable), then closes.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_client_drain(client: *const natskit_client) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        ffi::block_on(c.client.drain())
-    })
+    ffi::call!(client, |c| c.client.drain())
 }
 
 /// The largest payload (headers included) the server accepts.

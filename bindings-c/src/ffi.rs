@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use natskit::{runtime, Error, ErrorCode, Result};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::natskit_status;
@@ -57,10 +58,24 @@ macro_rules! answer_json {
     };
 }
 
-/// `getter!(handle, out_param, |h| value)`: the whole body of an accessor export.
+/// `call!(handle, |h| future)`: the whole body of an export that waits for `future` alone.
+macro_rules! call {
+    ($handle:ident, |$h:ident| $future:expr) => {
+        $crate::panic::guard(|| {
+            let $h = $crate::ffi::handle($handle, stringify!($handle))?;
+            $crate::ffi::block_on($future)
+        })
+    };
+}
+
+/// `getter!(handle, out_param, |h| value)`: the whole body of an accessor export; `value` is
+/// a `Result`.
 macro_rules! getter {
-    ($handle:ident, $out:ident, $get:expr) => {
-        $crate::ffi::read_field($handle, stringify!($handle), $out, stringify!($out), $get)
+    ($handle:ident, $out:ident, |$h:ident| $value:expr) => {
+        $crate::panic::guard(|| {
+            let $h = $crate::ffi::handle($handle, stringify!($handle))?;
+            $crate::ffi::write($out, stringify!($out), || $value)
+        })
     };
 }
 
@@ -71,21 +86,7 @@ macro_rules! lend_bytes {
     };
 }
 
-pub(crate) use {answer, answer_json, getter, lend_bytes};
-
-/// The accessor export: checks the handle and the out-param, then writes `get(handle)`.
-pub(crate) unsafe fn read_field<H, T>(
-    handle_ptr: *const H,
-    handle_what: &str,
-    ptr: *mut T,
-    what: &str,
-    get: impl FnOnce(&H) -> Result<T>,
-) -> natskit_status {
-    guard(|| {
-        let h = handle(handle_ptr, handle_what)?;
-        write(ptr, what, || get(h))
-    })
-}
+pub(crate) use {answer, answer_json, call, getter, lend_bytes};
 
 /// The accessor export of a payload: `*data_out` points at the `*len_out` bytes `get` lends
 /// (NULL when there are none) until the handle is freed.
@@ -244,6 +245,16 @@ pub(crate) unsafe fn json_value(ptr: *const c_char, what: &str) -> Result<serde_
         Some(text) => serde_json::from_str(text)
             .map_err(|e| invalid(format!("{what} is not valid JSON: {e}"))),
     }
+}
+
+/// Optional JSON text read as `T`: NULL is `None`; text that does not fit is an invalid argument.
+pub(crate) unsafe fn json_arg<T: DeserializeOwned>(
+    ptr: *const c_char,
+    what: &str,
+) -> Result<Option<T>> {
+    optional_text(ptr, what)?
+        .map(|text| serde_json::from_str(text).map_err(|e| invalid(format!("{what}: {e}"))))
+        .transpose()
 }
 
 /// A value handed to C as owned JSON text (released with `natskit_string_free`).

@@ -74,10 +74,7 @@ pub unsafe extern "C" fn natskit_manager_close(
 pub unsafe extern "C" fn natskit_manager_close_all(
     manager: *const natskit_manager,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(manager, "manager")?;
-        ffi::block_on(m.manager.close_all())
-    })
+    ffi::call!(manager, |m| m.manager.close_all())
 }
 
 /// Frees the manager (connections still referenced by client handles stay usable). NULL does nothing.

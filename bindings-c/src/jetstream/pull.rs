@@ -133,7 +133,7 @@ pub unsafe extern "C" fn natskit_js_msg_metadata_json(
 /// Acknowledges the message.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_msg_ack(message: *const natskit_js_msg) -> natskit_status {
-    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.ack()))
+    ffi::call!(message, |m| m.message.ack())
 }
 
 /// Acknowledges and waits for the server to confirm it.
@@ -141,7 +141,7 @@ pub unsafe extern "C" fn natskit_js_msg_ack(message: *const natskit_js_msg) -> n
 pub unsafe extern "C" fn natskit_js_msg_double_ack(
     message: *const natskit_js_msg,
 ) -> natskit_status {
-    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.double_ack()))
+    ffi::call!(message, |m| m.message.double_ack())
 }
 
 /// Negatively acknowledges: redelivered after `delay_ms` (-1 = at once or per the consumer's backoff).
@@ -178,7 +178,7 @@ pub unsafe extern "C" fn natskit_js_msg_term(
 pub unsafe extern "C" fn natskit_js_msg_in_progress(
     message: *const natskit_js_msg,
 ) -> natskit_status {
-    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.in_progress()))
+    ffi::call!(message, |m| m.message.in_progress())
 }
 
 /// Frees the message (unacknowledged, it is redelivered after the ack wait). NULL does nothing.

@@ -95,11 +95,8 @@ pub unsafe extern "C" fn natskit_js_stream_purge(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let name = ffi::text(name, "name")?;
-        let options: PurgeOptions = match ffi::optional_text(options_json, "options_json")? {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| ffi::invalid(format!("purge options: {e}")))?,
-            None => PurgeOptions::default(),
-        };
+        let options: PurgeOptions =
+            ffi::json_arg(options_json, "options_json")?.unwrap_or_default();
         ffi::answer!(purged_out, j.js.purge_stream(name, &options))
     })
 }

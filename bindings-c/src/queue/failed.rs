@@ -5,7 +5,6 @@
 use std::ffi::c_char;
 
 use natskit::queue::FailedJob;
-use natskit::{Error, ErrorCode};
 
 use super::natskit_queue;
 use crate::error::natskit_status;
@@ -52,15 +51,7 @@ pub unsafe extern "C" fn natskit_queue_failed_retry(
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
-        let ids: Option<Vec<String>> = match ffi::optional_text(ids_json, "ids_json")? {
-            Some(text) => Some(serde_json::from_str(text).map_err(|e| {
-                Error::new(
-                    ErrorCode::InvalidArgument,
-                    format!("ids_json: expected an array of ids: {e}"),
-                )
-            })?),
-            None => None,
-        };
+        let ids: Option<Vec<String>> = ffi::json_arg(ids_json, "ids_json")?;
         let out = ffi::out(retried_json_out, "retried_json_out")?;
         let failed = q.queue.failed();
         let retried = match ids {
@@ -119,9 +110,8 @@ pub unsafe extern "C" fn natskit_queue_failed_report(
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
-        let failed: FailedJob =
-            serde_json::from_value(ffi::json_value(failed_json, "failed_json")?)
-                .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("failed_json: {e}")))?;
+        let failed: FailedJob = ffi::json_arg(failed_json, "failed_json")?
+            .ok_or_else(|| ffi::invalid("failed_json is NULL".into()))?;
         let subject = ffi::optional_text(dead_letter_subject, "dead_letter_subject")?;
         ffi::block_on(q.queue.failed().report(failed, store, subject))
     })

@@ -3,9 +3,9 @@
 use std::ffi::{c_char, CString};
 use std::sync::Arc;
 
-use natskit::queue::{Job, JobHandle, Outcome, Worker};
+use natskit::queue::{Job, JobHandle, Outcome, Queue, Worker};
 use natskit::units::Object;
-use natskit::Result;
+use natskit::{Error, ErrorCode, Result};
 
 use crate::error::natskit_status;
 use crate::ffi;
@@ -48,6 +48,20 @@ impl natskit_job {
             unit,
         };
         Ok(ffi::into_handle(job))
+    }
+
+    /// The job a pop of `queue` brought, as a handle; `NATSKIT_STATUS_TIMEOUT` when none came.
+    pub(crate) fn popped(
+        job: Option<Job>,
+        queue: &Queue,
+        timeout_ms: i64,
+        unit: natskit::Unit,
+    ) -> Result<*mut natskit_job> {
+        let job = job.ok_or_else(|| {
+            let what = format!("no job on queue {} within {timeout_ms} ms", queue.name());
+            Error::new(ErrorCode::Timeout, what)
+        })?;
+        natskit_job::new_handle(job, None, unit)
     }
 
     /// Finishes the job (core's handle: once, through its worker when it has one).

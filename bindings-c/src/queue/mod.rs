@@ -193,16 +193,9 @@ pub unsafe extern "C" fn natskit_queue_pop(
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(job_out, "job_out")?;
         let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("queue pop")?;
-        match ffi::block_on(q.queue.pop(timeout))? {
-            Some(job) => {
-                *out = natskit_job::new_handle(job, None, q.unit)?;
-                Ok(())
-            }
-            None => Err(natskit::Error::new(
-                natskit::ErrorCode::Timeout,
-                format!("no job on queue {} within {timeout_ms} ms", q.queue.name()),
-            )),
-        }
+        let job = ffi::block_on(q.queue.pop(timeout))?;
+        *out = natskit_job::popped(job, &q.queue, timeout_ms, q.unit)?;
+        Ok(())
     })
 }
 
