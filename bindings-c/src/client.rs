@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use natskit::{Client, ConnectionConfig, Headers, PublishOptions, RequestOptions};
+use natskit::{Client, ConnectionConfig, PublishOptions, RequestOptions};
 
 use crate::error::natskit_status;
 use crate::ffi;
@@ -62,9 +62,7 @@ pub unsafe extern "C" fn natskit_client_set_duration_unit(
 ) -> natskit_status {
     guard(|| {
         let c = ffi::handle(client, "client")?;
-        if unit != natskit_duration_unit::Milliseconds as u32
-            && unit != natskit_duration_unit::Seconds as u32
-        {
+        if unit > natskit_duration_unit::Seconds as u32 {
             return Err(ffi::invalid(format!(
                 "unit {unit} is not NATSKIT_DURATION_UNIT_MILLISECONDS (0) or NATSKIT_DURATION_UNIT_SECONDS (1)"
             )));
@@ -72,12 +70,6 @@ pub unsafe extern "C" fn natskit_client_set_duration_unit(
         c.unit.store(unit, Ordering::Relaxed);
         Ok(())
     })
-}
-
-unsafe fn headers_arg(headers_json: *const c_char) -> natskit::Result<Option<Headers>> {
-    ffi::optional_text(headers_json, "headers_json")?
-        .map(Headers::from_json_str)
-        .transpose()
 }
 
 fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
@@ -132,7 +124,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
         let c = ffi::handle(client, "client")?;
         let subject = ffi::text(subject, "subject")?;
         let reply = ffi::optional_text(reply, "reply")?;
-        let headers = headers_arg(headers_json)?;
+        let headers = ffi::headers(headers_json)?;
         let data = ffi::bytes(data, len, "data")?;
         let opts = PublishOptions {
             headers: headers.as_ref(),
@@ -178,7 +170,7 @@ pub unsafe extern "C" fn natskit_request_msg(
     guard(|| {
         let c = ffi::handle(client, "client")?;
         let subject = ffi::text(subject, "subject")?;
-        let headers = headers_arg(headers_json)?;
+        let headers = ffi::headers(headers_json)?;
         let data = ffi::bytes(data, len, "data")?;
         let timeout = request_timeout(timeout_ms)?;
         let out = ffi::out(reply_out, "reply_out")?;

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void, CStr, CString};
 use std::future::Future;
 use std::time::Duration;
 
-use natskit::{runtime, Error, ErrorCode, Result};
+use natskit::{runtime, Error, ErrorCode, Headers, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -58,7 +58,8 @@ macro_rules! answer_json {
     };
 }
 
-/// `call!(handle, |h| future)`: the whole body of an export that waits for `future` alone.
+/// `call!(handle, |h| future)`: the whole body of an export that waits for one future (its
+/// other arguments are read inside it).
 macro_rules! call {
     ($handle:ident, |$h:ident| $future:expr) => {
         $crate::panic::guard(|| {
@@ -245,6 +246,13 @@ pub(crate) unsafe fn json_value(ptr: *const c_char, what: &str) -> Result<serde_
         Some(text) => serde_json::from_str(text)
             .map_err(|e| invalid(format!("{what} is not valid JSON: {e}"))),
     }
+}
+
+/// Optional headers as JSON text (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); NULL = none.
+pub(crate) unsafe fn headers(ptr: *const c_char) -> Result<Option<Headers>> {
+    optional_text(ptr, "headers_json")?
+        .map(Headers::from_json_str)
+        .transpose()
 }
 
 /// Optional JSON text read as `T`: NULL is `None`; text that does not fit is an invalid argument.

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void, CString};
 use std::sync::OnceLock;
 
-use natskit::{Headers, Message};
+use natskit::Message;
 
 use crate::error::natskit_status;
 use crate::ffi;
@@ -111,9 +111,7 @@ pub unsafe extern "C" fn natskit_message_respond(
 ) -> natskit_status {
     guard(|| {
         let m = ffi::handle(message, "message")?;
-        let headers = ffi::optional_text(headers_json, "headers_json")?
-            .map(Headers::from_json_str)
-            .transpose()?;
+        let headers = ffi::headers(headers_json)?;
         let data = ffi::bytes(data, len, "data")?;
         ffi::block_on(
             m.message

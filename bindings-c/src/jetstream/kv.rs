@@ -60,11 +60,7 @@ pub unsafe extern "C" fn natskit_kv_delete_bucket(
     js: *const natskit_js,
     bucket: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(js, "js")?;
-        let bucket = ffi::text(bucket, "bucket")?;
-        ffi::block_on(j.js.delete_kv(bucket))
-    })
+    ffi::call!(js, |j| j.js.delete_kv(ffi::text(bucket, "bucket")?))
 }
 
 /// Sets `key` to `len` bytes at `data`; `*revision_out` is the new revision.
@@ -152,11 +148,7 @@ pub unsafe extern "C" fn natskit_kv_delete(
     kv: *const natskit_kv,
     key: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let k = ffi::handle(kv, "kv")?;
-        let key = ffi::text(key, "key")?;
-        ffi::block_on(k.kv.delete(key))
-    })
+    ffi::call!(kv, |k| k.kv.delete(ffi::text(key, "key")?))
 }
 
 /// Purges `key` and its history.
@@ -165,11 +157,7 @@ pub unsafe extern "C" fn natskit_kv_purge(
     kv: *const natskit_kv,
     key: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let k = ffi::handle(kv, "kv")?;
-        let key = ffi::text(key, "key")?;
-        ffi::block_on(k.kv.purge(key))
-    })
+    ffi::call!(kv, |k| k.kv.purge(ffi::text(key, "key")?))
 }
 
 /// Every live key as a JSON array.

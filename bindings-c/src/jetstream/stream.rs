@@ -107,11 +107,7 @@ pub unsafe extern "C" fn natskit_js_stream_delete(
     js: *const natskit_js,
     name: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(js, "js")?;
-        let name = ffi::text(name, "name")?;
-        ffi::block_on(j.js.delete_stream(name))
-    })
+    ffi::call!(js, |j| j.js.delete_stream(ffi::text(name, "name")?))
 }
 
 /// The message at `sequence` of `stream` (see `natskit_js_stream_last_message` for the outputs);
