@@ -19,26 +19,15 @@ final class Message
     /** Takes ownership of a `natskit_message *`. */
     public function __construct(private ?CData $handle)
     {
-        $ffi = Library::ffi();
-        $text = Library::out('const char*');
-        Library::check($ffi->natskit_message_subject($handle, \FFI::addr($text)));
-        $this->subject = (string) Library::lentString($text);
-        Library::check($ffi->natskit_message_reply($handle, \FFI::addr($text)));
-        $this->replyTo = Library::lentString($text);
-        $data = Library::out('const uint8_t*');
-        $len = Library::out('size_t');
-        Library::check($ffi->natskit_message_data($handle, \FFI::addr($data), \FFI::addr($len)));
-        $this->payload = $len->cdata > 0 ? \FFI::string($data, $len->cdata) : '';
-        Library::check($ffi->natskit_message_headers_json($handle, \FFI::addr($text)));
-        $this->headers = json_decode((string) Library::lentString($text), true, 16, JSON_THROW_ON_ERROR) ?: [];
+        $this->subject = (string) Library::lent('natskit_message_subject', $handle);
+        $this->replyTo = Library::lent('natskit_message_reply', $handle);
+        $this->payload = Library::lentBytes('natskit_message_data', $handle);
+        $this->headers = Library::lentJson(Library::call('const char*', 'natskit_message_headers_json', $handle)) ?: [];
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_message_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_message_free', $this->handle);
     }
 
     /** The subject it was published to. */

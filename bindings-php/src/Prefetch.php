@@ -18,17 +18,12 @@ final class Prefetch
 
     public function __construct(private readonly Queue $queue, int $size)
     {
-        $handle = Library::out('natskit_prefetch*');
-        Library::check(Library::ffi()->natskit_prefetch_new($queue->handle(), $size, \FFI::addr($handle)));
-        $this->handle = $handle;
+        $this->handle = Library::call('natskit_prefetch*', 'natskit_prefetch_new', $queue->handle(), $size);
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_prefetch_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_prefetch_free', $this->handle);
     }
 
     /** The next job, waiting up to `$timeout` seconds for one; null when none came. */
@@ -49,9 +44,7 @@ final class Prefetch
         if ($this->handle === null) {
             return 0;
         }
-        $count = Library::out('size_t');
-        Library::check(Library::ffi()->natskit_prefetch_unreserve($this->handle, \FFI::addr($count)));
-        return $count->cdata;
+        return Library::call('size_t', 'natskit_prefetch_unreserve', $this->handle)->cdata;
     }
 
     /** The queue read. */

@@ -63,9 +63,7 @@ final class Subscription
     /** Messages dropped because this subscription fell behind. */
     public function dropped(): int
     {
-        $count = Library::out('uint64_t');
-        Library::check(Library::ffi()->natskit_subscription_dropped($this->handle(), \FFI::addr($count)));
-        return $count->cdata;
+        return Library::call('uint64_t', 'natskit_subscription_dropped', $this->handle())->cdata;
     }
 
     /** Stops interest now; buffered messages are discarded. */

@@ -21,26 +21,15 @@ final class JetStreamMessage
     /** Takes ownership of a `natskit_js_msg *`. */
     public function __construct(private ?CData $handle)
     {
-        $ffi = Library::ffi();
-        $text = Library::out('const char*');
-        Library::check($ffi->natskit_js_msg_subject($handle, \FFI::addr($text)));
-        $this->subject = (string) Library::lentString($text);
-        Library::check($ffi->natskit_js_msg_headers_json($handle, \FFI::addr($text)));
-        $this->headers = Library::lentJson($text) ?: [];
-        Library::check($ffi->natskit_js_msg_metadata_json($handle, \FFI::addr($text)));
-        $this->metadata = Library::lentJson($text);
-        $data = Library::out('const uint8_t*');
-        $len = Library::out('size_t');
-        Library::check($ffi->natskit_js_msg_data($handle, \FFI::addr($data), \FFI::addr($len)));
-        $this->payload = $len->cdata > 0 ? \FFI::string($data, $len->cdata) : '';
+        $this->subject = (string) Library::lent('natskit_js_msg_subject', $handle);
+        $this->headers = Library::lentJson(Library::call('const char*', 'natskit_js_msg_headers_json', $handle)) ?: [];
+        $this->metadata = Library::lentJson(Library::call('const char*', 'natskit_js_msg_metadata_json', $handle));
+        $this->payload = Library::lentBytes('natskit_js_msg_data', $handle);
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_js_msg_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_js_msg_free', $this->handle);
     }
 
     public function getSubject(): string
