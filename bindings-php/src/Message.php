@@ -10,36 +10,20 @@ use NatsKit\Exception\SerializationException;
 /** A received message. Its text is copied into PHP; the native message is kept for respond(). */
 final class Message
 {
-    private string $subject;
+    use MessageContent;
+
     private ?string $replyTo;
-    private string $payload;
-    /** @var array<string, list<string>> */
-    private array $headers;
 
     /** Takes ownership of a `natskit_message *`. */
     public function __construct(private ?CData $handle)
     {
-        $this->subject = (string) Library::lent('natskit_message_subject', $handle);
+        $this->copyContent($handle, 'natskit_message');
         $this->replyTo = Library::lent('natskit_message_reply', $handle);
-        $this->payload = Library::lentBytes('natskit_message_data', $handle);
-        $this->headers = Library::lentJson(Library::call('const char*', 'natskit_message_headers_json', $handle)) ?: [];
     }
 
     public function __destruct()
     {
         Library::free('natskit_message_free', $this->handle);
-    }
-
-    /** The subject it was published to. */
-    public function getSubject(): string
-    {
-        return $this->subject;
-    }
-
-    /** The raw payload bytes. */
-    public function getPayload(): string
-    {
-        return $this->payload;
     }
 
     /** The payload decoded from JSON (arrays as associative arrays). */
@@ -50,23 +34,6 @@ final class Message
         } catch (\JsonException $e) {
             throw new SerializationException("payload on {$this->subject} is not valid JSON: {$e->getMessage()}", 13);
         }
-    }
-
-    /** @return array<string, list<string>> every header with all its values */
-    public function getHeaders(): array
-    {
-        return $this->headers;
-    }
-
-    /** The first value of a header, ignoring the name's case. */
-    public function getHeader(string $name): ?string
-    {
-        foreach ($this->headers as $key => $values) {
-            if (strcasecmp($key, $name) === 0) {
-                return $values[0] ?? null;
-            }
-        }
-        return null;
     }
 
     /** The reply subject, when the sender waits for an answer. */

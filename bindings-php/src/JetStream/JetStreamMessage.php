@@ -6,25 +6,21 @@ namespace NatsKit\JetStream;
 
 use FFI\CData;
 use NatsKit\Library;
-use NatsKit\Payload;
+use NatsKit\MessageContent;
 
 /** A message pulled from a consumer, with its delivery metadata and the ack methods. */
 final class JetStreamMessage
 {
-    private string $subject;
-    private string $payload;
-    /** @var array<string, list<string>> */
-    private array $headers;
+    use MessageContent;
+
     /** @var array<string, mixed> */
     private array $metadata;
 
     /** Takes ownership of a `natskit_js_msg *`. */
     public function __construct(private ?CData $handle)
     {
-        $this->subject = (string) Library::lent('natskit_js_msg_subject', $handle);
-        $this->headers = Library::lentJson(Library::call('const char*', 'natskit_js_msg_headers_json', $handle)) ?: [];
+        $this->copyContent($handle, 'natskit_js_msg');
         $this->metadata = Library::lentJson(Library::call('const char*', 'natskit_js_msg_metadata_json', $handle));
-        $this->payload = Library::lentBytes('natskit_js_msg_data', $handle);
     }
 
     public function __destruct()
@@ -32,26 +28,10 @@ final class JetStreamMessage
         Library::free('natskit_js_msg_free', $this->handle);
     }
 
-    public function getSubject(): string
-    {
-        return $this->subject;
-    }
-
-    public function getPayload(): string
-    {
-        return $this->payload;
-    }
-
     /** The payload decoded from JSON. */
     public function getDecodedPayload(): mixed
     {
         return json_decode($this->payload, true, 512, JSON_THROW_ON_ERROR);
-    }
-
-    /** @return array<string, list<string>> */
-    public function getHeaders(): array
-    {
-        return $this->headers;
     }
 
     /**
