@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace NatsKit;
 
 use FFI\CData;
-use NatsKit\Exception\TimeoutException;
 use NatsKit\JetStream\ConsumerConfig;
 use NatsKit\JetStream\ConsumerInfo;
 use NatsKit\JetStream\JetStreamMessage;
@@ -171,19 +170,9 @@ final class JetStream
      */
     public function fetchNextMessage(string $stream, string $consumer, ?float $timeout = null): ?JetStreamMessage
     {
-        $message = Library::out('natskit_js_msg*');
-        try {
-            Library::check(Library::ffi()->natskit_js_fetch_next(
-                $this->handle,
-                $stream,
-                $consumer,
-                Library::timeout($timeout),
-                \FFI::addr($message),
-            ));
-        } catch (TimeoutException) {
-            return null;
-        }
-        return new JetStreamMessage($message);
+        $wait = Library::timeout($timeout);
+        $message = Library::callOrNull('natskit_js_msg*', 'natskit_js_fetch_next', $this->handle, $stream, $consumer, $wait);
+        return $message === null ? null : new JetStreamMessage($message);
     }
 
     /**

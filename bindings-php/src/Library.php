@@ -143,6 +143,16 @@ final class Library
         return $out;
     }
 
+    /** call(), or null when nothing came within the wait (`NATSKIT_STATUS_TIMEOUT`). */
+    public static function callOrNull(string $type, string $function, mixed ...$arguments): ?CData
+    {
+        try {
+            return self::call($type, $function, ...$arguments);
+        } catch (Exception\TimeoutException) {
+            return null;
+        }
+    }
+
     /** call() of a function that answers an owned `char *` of JSON, decoded (null for NULL). */
     public static function json(string $function, mixed ...$arguments): mixed
     {

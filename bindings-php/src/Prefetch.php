@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace NatsKit;
 
 use FFI\CData;
-use NatsKit\Exception\TimeoutException;
 
 /**
  * A queue read a batch at a time and handed out one job per pop() (`$queue->prefetch(16)`),
@@ -29,13 +28,8 @@ final class Prefetch
     /** The next job, waiting up to `$timeout` seconds for one; null when none came. */
     public function pop(?float $timeout = null): ?Job
     {
-        $job = Library::out('natskit_job*');
-        try {
-            Library::check(Library::ffi()->natskit_prefetch_pop($this->handle, Library::timeout($timeout), \FFI::addr($job)));
-        } catch (TimeoutException) {
-            return null;
-        }
-        return new Job($job);
+        $job = Library::callOrNull('natskit_job*', 'natskit_prefetch_pop', $this->handle, Library::timeout($timeout));
+        return $job === null ? null : new Job($job);
     }
 
     /** Puts the buffered jobs back on the queue (attempts not counted); returns how many. */

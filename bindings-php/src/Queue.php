@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace NatsKit;
 
 use FFI\CData;
-use NatsKit\Exception\TimeoutException;
 
 /**
  * A durable job queue on JetStream (`$nats->queue('default')`). Jobs pushed here can be
@@ -126,13 +125,8 @@ final class Queue
      */
     public function pop(?float $timeout = null): ?Job
     {
-        $job = Library::out('natskit_job*');
-        try {
-            Library::check(Library::ffi()->natskit_queue_pop($this->handle, Library::timeout($timeout), \FFI::addr($job)));
-        } catch (TimeoutException) {
-            return null;
-        }
-        return new Job($job);
+        $job = Library::callOrNull('natskit_job*', 'natskit_queue_pop', $this->handle, Library::timeout($timeout));
+        return $job === null ? null : new Job($job);
     }
 
     /** @return list<Job> up to `$max` jobs, waiting up to `$timeout` seconds for the first */
