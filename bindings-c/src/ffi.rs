@@ -1,5 +1,7 @@
 //! Pointer and argument checks shared by every export: NULL, UTF-8, lengths, out-params,
 //! handle ownership. Each returns `INVALID_ARGUMENT` naming the argument at fault.
+//! The macros (`call!`, `answer!`, `answer_json!`, `getter!`, `lend_bytes!`) are whole export
+//! bodies built on them, so each export is a few lines.
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::future::Future;
