@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use natskit::{Client, ConnectionConfig, Headers, PublishOptions, RequestOptions};
+use natskit::{Client, ConnectionConfig, PublishOptions, RequestOptions};
 
 use crate::error::natskit_status;
 use crate::ffi;
@@ -62,9 +62,7 @@ pub unsafe extern "C" fn natskit_client_set_duration_unit(
 ) -> natskit_status {
     guard(|| {
         let c = ffi::handle(client, "client")?;
-        if unit != natskit_duration_unit::Milliseconds as u32
-            && unit != natskit_duration_unit::Seconds as u32
-        {
+        if unit > natskit_duration_unit::Seconds as u32 {
             return Err(ffi::invalid(format!(
                 "unit {unit} is not NATSKIT_DURATION_UNIT_MILLISECONDS (0) or NATSKIT_DURATION_UNIT_SECONDS (1)"
             )));
@@ -72,12 +70,6 @@ pub unsafe extern "C" fn natskit_client_set_duration_unit(
         c.unit.store(unit, Ordering::Relaxed);
         Ok(())
     })
-}
-
-unsafe fn headers_arg(headers_json: *const c_char) -> natskit::Result<Option<Headers>> {
-    ffi::optional_text(headers_json, "headers_json")?
-        .map(Headers::from_json_str)
-        .transpose()
 }
 
 fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
@@ -132,7 +124,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
         let c = ffi::handle(client, "client")?;
         let subject = ffi::text(subject, "subject")?;
         let reply = ffi::optional_text(reply, "reply")?;
-        let headers = headers_arg(headers_json)?;
+        let headers = ffi::headers(headers_json)?;
         let data = ffi::bytes(data, len, "data")?;
         let opts = PublishOptions {
             headers: headers.as_ref(),
@@ -178,7 +170,7 @@ pub unsafe extern "C" fn natskit_request_msg(
     guard(|| {
         let c = ffi::handle(client, "client")?;
         let subject = ffi::text(subject, "subject")?;
-        let headers = headers_arg(headers_json)?;
+        let headers = ffi::headers(headers_json)?;
         let data = ffi::bytes(data, len, "data")?;
         let timeout = request_timeout(timeout_ms)?;
         let out = ffi::out(reply_out, "reply_out")?;
@@ -215,28 +207,19 @@ pub unsafe extern "C" fn natskit_subscribe(
 /// Returns once everything published before has reached the server.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_client_flush(client: *const natskit_client) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        ffi::block_on(c.client.flush())
-    })
+    ffi::call!(client, |c| c.client.flush())
 }
 
 /// Flushes and closes the connection (for every handle sharing it). Closing twice is fine.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_client_close(client: *const natskit_client) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        ffi::block_on(c.client.close())
-    })
+    ffi::call!(client, |c| c.client.close())
 }
 
 /// Drains every subscription (buffered messages stay receivable), then closes.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_client_drain(client: *const natskit_client) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        ffi::block_on(c.client.drain())
-    })
+    ffi::call!(client, |c| c.client.drain())
 }
 
 /// The largest payload (headers included) the server accepts.
@@ -245,11 +228,7 @@ pub unsafe extern "C" fn natskit_client_max_payload(
     client: *const natskit_client,
     max_out: *mut usize,
 ) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        *ffi::out(max_out, "max_out")? = c.client.max_payload();
-        Ok(())
-    })
+    ffi::getter!(client, max_out, |c| Ok(c.client.max_payload()))
 }
 
 /// The connection's counters as JSON (`{"in_msgs":…,"out_msgs":…,"in_bytes":…,"out_bytes":…,
@@ -259,12 +238,7 @@ pub unsafe extern "C" fn natskit_client_stats_json(
     client: *const natskit_client,
     json_out: *mut *mut c_char,
 ) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        let out = ffi::out(json_out, "json_out")?;
-        *out = ffi::owned_string(serde_json::to_string(&c.client.stats())?)?;
-        Ok(())
-    })
+    ffi::getter!(client, json_out, |c| ffi::owned_json(&c.client.stats()))
 }
 
 /// Takes the oldest connection event as JSON (`{"event":"reconnected"}`, …), or writes NULL
@@ -274,14 +248,9 @@ pub unsafe extern "C" fn natskit_client_poll_event(
     client: *const natskit_client,
     event_json_out: *mut *mut c_char,
 ) -> natskit_status {
-    guard(|| {
-        let c = ffi::handle(client, "client")?;
-        let out = ffi::out(event_json_out, "event_json_out")?;
-        *out = match c.client.poll_event() {
-            Some(event) => ffi::owned_string(serde_json::to_string(&event)?)?,
-            None => std::ptr::null_mut(),
-        };
-        Ok(())
+    ffi::getter!(client, event_json_out, |c| match c.client.poll_event() {
+        Some(event) => ffi::owned_json(&event),
+        None => Ok(std::ptr::null_mut()),
     })
 }
 

@@ -62,11 +62,7 @@ pub unsafe extern "C" fn natskit_manager_close(
     manager: *const natskit_manager,
     name: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(manager, "manager")?;
-        let name = ffi::text(name, "name")?;
-        ffi::block_on(m.manager.close(name))
-    })
+    ffi::call!(manager, |m| m.manager.close(ffi::text(name, "name")?))
 }
 
 /// Flushes and closes every open connection of the manager.
@@ -74,10 +70,7 @@ pub unsafe extern "C" fn natskit_manager_close(
 pub unsafe extern "C" fn natskit_manager_close_all(
     manager: *const natskit_manager,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(manager, "manager")?;
-        ffi::block_on(m.manager.close_all())
-    })
+    ffi::call!(manager, |m| m.manager.close_all())
 }
 
 /// Frees the manager (connections still referenced by client handles stay usable). NULL does nothing.

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void, CString};
 use std::sync::OnceLock;
 
-use natskit::{Headers, Message};
+use natskit::Message;
 
 use crate::error::natskit_status;
 use crate::ffi;
@@ -30,15 +30,15 @@ impl natskit_message {
 }
 
 /// Lends text cached in the message, computing it on first use.
-fn lend<'a>(
-    slot: &'a OnceLock<CString>,
+fn lend(
+    slot: &OnceLock<CString>,
     make: impl FnOnce() -> natskit::Result<CString>,
-) -> natskit::Result<&'a CString> {
+) -> natskit::Result<*const c_char> {
     if let Some(text) = slot.get() {
-        return Ok(text);
+        return Ok(text.as_ptr());
     }
     let text = make()?;
-    Ok(slot.get_or_init(|| text))
+    Ok(slot.get_or_init(|| text).as_ptr())
 }
 
 /// The subject the message was published to.
@@ -47,14 +47,10 @@ pub unsafe extern "C" fn natskit_message_subject(
     message: *const natskit_message,
     subject_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        let out = ffi::out(subject_out, "subject_out")?;
-        let subject = lend(&m.subject, || {
+    ffi::getter!(message, subject_out, |m| {
+        lend(&m.subject, || {
             ffi::lent_string(m.message.subject(), "subject")
-        })?;
-        *out = subject.as_ptr();
-        Ok(())
+        })
     })
 }
 
@@ -64,9 +60,7 @@ pub unsafe extern "C" fn natskit_message_reply(
     message: *const natskit_message,
     reply_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        let out = ffi::out(reply_out, "reply_out")?;
+    ffi::getter!(message, reply_out, |m| {
         let reply = match m.reply.get() {
             Some(reply) => reply,
             None => {
@@ -78,8 +72,7 @@ pub unsafe extern "C" fn natskit_message_reply(
                 m.reply.get_or_init(|| made)
             }
         };
-        *out = reply.as_ref().map_or(std::ptr::null(), |r| r.as_ptr());
-        Ok(())
+        Ok(reply.as_ref().map_or(std::ptr::null(), |r| r.as_ptr()))
     })
 }
 
@@ -91,19 +84,7 @@ pub unsafe extern "C" fn natskit_message_data(
     data_out: *mut *const u8,
     len_out: *mut usize,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        let data_slot = ffi::out(data_out, "data_out")?;
-        let len_slot = ffi::out(len_out, "len_out")?;
-        let data = m.message.data();
-        *data_slot = if data.is_empty() {
-            std::ptr::null()
-        } else {
-            data.as_ptr()
-        };
-        *len_slot = data.len();
-        Ok(())
-    })
+    ffi::lend_bytes!(message, data_out, len_out, |m| m.message.data())
 }
 
 /// Every header as JSON, `{"Name": ["v1", "v2"]}` (`{}` when there are none).
@@ -112,14 +93,10 @@ pub unsafe extern "C" fn natskit_message_headers_json(
     message: *const natskit_message,
     json_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        let out = ffi::out(json_out, "json_out")?;
-        let json = lend(&m.headers_json, || {
+    ffi::getter!(message, json_out, |m| {
+        lend(&m.headers_json, || {
             ffi::lent_string(&m.message.headers().to_json().to_string(), "headers")
-        })?;
-        *out = json.as_ptr();
-        Ok(())
+        })
     })
 }
 
@@ -134,9 +111,7 @@ pub unsafe extern "C" fn natskit_message_respond(
 ) -> natskit_status {
     guard(|| {
         let m = ffi::handle(message, "message")?;
-        let headers = ffi::optional_text(headers_json, "headers_json")?
-            .map(Headers::from_json_str)
-            .transpose()?;
+        let headers = ffi::headers(headers_json)?;
         let data = ffi::bytes(data, len, "data")?;
         ffi::block_on(
             m.message

@@ -4,7 +4,6 @@
 use std::ffi::{c_char, CString};
 
 use natskit::{LocalServer, ServerOptions};
-use serde::Deserialize;
 
 use crate::error::natskit_status;
 use crate::ffi;
@@ -14,50 +13,6 @@ use crate::panic::{guard, guard_value};
 pub struct natskit_local_server {
     server: LocalServer,
     url: CString,
-}
-
-/// The JSON form of `natskit::ServerOptions`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct OptionsJson {
-    port: Option<u16>,
-    jetstream: bool,
-    store_dir: Option<String>,
-    user: Option<String>,
-    password: Option<String>,
-    token: Option<String>,
-    config: Option<String>,
-    args: Vec<String>,
-}
-
-impl Default for OptionsJson {
-    fn default() -> Self {
-        OptionsJson {
-            port: None,
-            jetstream: true,
-            store_dir: None,
-            user: None,
-            password: None,
-            token: None,
-            config: None,
-            args: Vec::new(),
-        }
-    }
-}
-
-impl From<OptionsJson> for ServerOptions {
-    fn from(o: OptionsJson) -> Self {
-        ServerOptions {
-            port: o.port,
-            jetstream: o.jetstream,
-            store_dir: o.store_dir.map(Into::into),
-            user: o.user.map(|u| (u, o.password.unwrap_or_default())),
-            token: o.token,
-            config: o.config,
-            args: o.args,
-            binary: None,
-        }
-    }
 }
 
 /// Starts a server and waits until it accepts connections. `options_json` may be NULL
@@ -71,11 +26,11 @@ pub unsafe extern "C" fn natskit_local_server_start(
     guard(|| {
         let json = ffi::optional_text(options_json, "options_json")?;
         let out = ffi::out(server_out, "server_out")?;
-        let options: OptionsJson = match json {
-            Some(text) => serde_json::from_str(text)?,
-            None => OptionsJson::default(),
+        let options = match json {
+            Some(text) => ServerOptions::from_json(text)?,
+            None => ServerOptions::jetstream(),
         };
-        let server = LocalServer::with_options(options.into())?;
+        let server = LocalServer::with_options(options)?;
         let url = ffi::lent_string(&server.url(), "url")?;
         *out = ffi::into_handle(natskit_local_server { server, url });
         Ok(())
@@ -88,11 +43,7 @@ pub unsafe extern "C" fn natskit_local_server_url(
     server: *const natskit_local_server,
     url_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let s = ffi::handle(server, "server")?;
-        *ffi::out(url_out, "url_out")? = s.url.as_ptr();
-        Ok(())
-    })
+    ffi::getter!(server, url_out, |s| Ok(s.url.as_ptr()))
 }
 
 /// The port it listens on.
@@ -101,11 +52,7 @@ pub unsafe extern "C" fn natskit_local_server_port(
     server: *const natskit_local_server,
     port_out: *mut u16,
 ) -> natskit_status {
-    guard(|| {
-        let s = ffi::handle(server, "server")?;
-        *ffi::out(port_out, "port_out")? = s.server.port();
-        Ok(())
-    })
+    ffi::getter!(server, port_out, |s| Ok(s.server.port()))
 }
 
 /// Stops the server and frees the handle. NULL does nothing.

@@ -152,12 +152,7 @@ pub unsafe extern "C" fn natskit_subscription_dropped(
     subscription: *const natskit_subscription,
     dropped_out: *mut u64,
 ) -> natskit_status {
-    guard(|| {
-        let s = ffi::handle(subscription, "subscription")?;
-        let out = ffi::out(dropped_out, "dropped_out")?;
-        *out = s.take()?.dropped();
-        Ok(())
-    })
+    ffi::getter!(subscription, dropped_out, |s| Ok(s.take()?.dropped()))
 }
 
 /// Unsubscribes and frees the subscription. NULL does nothing.

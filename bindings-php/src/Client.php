@@ -26,10 +26,7 @@ final class Client
     public function __destruct()
     {
         $this->subscriptions = [];
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_client_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_client_free', $this->handle);
     }
 
     /** Connects with a URL (`nats://host:port`, comma-separated list allowed) or connection options. */
@@ -39,9 +36,7 @@ final class Client
             $options = ['servers' => $options];
         }
         $json = json_encode((object) $options, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
-        $client = Library::out('natskit_client*');
-        Library::check(Library::ffi()->natskit_connect($json, \FFI::addr($client)));
-        return new self($client);
+        return new self(Library::call('natskit_client*', 'natskit_connect', $json));
     }
 
     /** Publishes a payload (strings as bytes, arrays as JSON) with optional headers and reply subject. */
@@ -89,8 +84,7 @@ final class Client
      */
     public function subscribe(string $subject, ?callable $callback = null, ?string $queueGroup = null): Subscription
     {
-        $handle = Library::out('natskit_subscription*');
-        Library::check(Library::ffi()->natskit_subscribe($this->handle(), $subject, $queueGroup, \FFI::addr($handle)));
+        $handle = Library::call('natskit_subscription*', 'natskit_subscribe', $this->handle(), $subject, $queueGroup);
         $forget = function (Subscription $s): void {
             unset($this->subscriptions[spl_object_id($s)]);
         };
@@ -181,26 +175,19 @@ final class Client
     /** @return array{in_msgs: int, out_msgs: int, in_bytes: int, out_bytes: int, reconnects: int, dropped: int} */
     public function stats(): array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_client_stats_json($this->handle(), \FFI::addr($json)));
-        return json_decode((string) Library::ownedString($json), true, 4, JSON_THROW_ON_ERROR);
+        return Library::json('natskit_client_stats_json', $this->handle());
     }
 
     /** The oldest connection event not yet taken (`['event' => 'reconnected']`), or null. */
     public function pollEvent(): ?array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_client_poll_event($this->handle(), \FFI::addr($json)));
-        $text = Library::ownedString($json);
-        return $text === null ? null : json_decode($text, true, 4, JSON_THROW_ON_ERROR);
+        return Library::json('natskit_client_poll_event', $this->handle());
     }
 
     /** The largest payload (headers included) the server accepts. */
     public function maxPayload(): int
     {
-        $max = Library::out('size_t');
-        Library::check(Library::ffi()->natskit_client_max_payload($this->handle(), \FFI::addr($max)));
-        return $max->cdata;
+        return Library::call('size_t', 'natskit_client_max_payload', $this->handle())->cdata;
     }
 
     /** The native handle (for the library's own classes). */

@@ -33,17 +33,13 @@ final class FailedJobs
     /** @return list<array<string, mixed>> failed jobs of `$queue` (null = every queue), oldest first */
     public function all(?string $queue = null): array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_queue_failed_list($this->queue->handle(), $queue, \FFI::addr($json)));
-        return Library::ownedJson($json);
+        return Library::json('natskit_queue_failed_list', $this->queue->handle(), $queue);
     }
 
     /** @return array<string, mixed> one failed job (NotFoundException when there is none) */
     public function find(string $id): array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_queue_failed_get($this->queue->handle(), $id, \FFI::addr($json)));
-        return Library::ownedJson($json);
+        return Library::json('natskit_queue_failed_get', $this->queue->handle(), $id);
     }
 
     /**
@@ -53,26 +49,20 @@ final class FailedJobs
      */
     public function retry(string|array $ids): array
     {
-        $json = Library::out('char*');
         $list = $ids === 'all' ? null : Payload::json(array_values((array) $ids));
-        Library::check(Library::ffi()->natskit_queue_failed_retry($this->queue->handle(), $list, \FFI::addr($json)));
-        return Library::ownedJson($json);
+        return Library::json('natskit_queue_failed_retry', $this->queue->handle(), $list);
     }
 
     /** Deletes one failed job; false when there was none. */
     public function forget(string $id): bool
     {
-        $found = Library::out('bool');
-        Library::check(Library::ffi()->natskit_queue_failed_forget($this->queue->handle(), $id, \FFI::addr($found)));
-        return $found->cdata;
+        return Library::call('bool', 'natskit_queue_failed_forget', $this->queue->handle(), $id)->cdata;
     }
 
     /** Deletes every failed job, or those older than `$hours`; returns how many. */
     public function flush(?float $hours = null): int
     {
-        $flushed = Library::out('uint64_t');
         $olderThan = $hours === null ? -1 : Library::millis($hours * 3600);
-        Library::check(Library::ffi()->natskit_queue_failed_flush($this->queue->handle(), $olderThan, \FFI::addr($flushed)));
-        return $flushed->cdata;
+        return Library::call('uint64_t', 'natskit_queue_failed_flush', $this->queue->handle(), $olderThan)->cdata;
     }
 }

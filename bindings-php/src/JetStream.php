@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace NatsKit;
 
 use FFI\CData;
-use NatsKit\Exception\TimeoutException;
 use NatsKit\JetStream\ConsumerConfig;
 use NatsKit\JetStream\ConsumerInfo;
 use NatsKit\JetStream\JetStreamMessage;
@@ -25,25 +24,18 @@ final class JetStream
 
     public function __construct(Client $client)
     {
-        $handle = Library::out('natskit_js*');
-        Library::check(Library::ffi()->natskit_js_new($client->handle(), \FFI::addr($handle)));
-        $this->handle = $handle;
+        $this->handle = Library::call('natskit_js*', 'natskit_js_new', $client->handle());
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_js_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_js_free', $this->handle);
     }
 
     /** Whether the server has JetStream. */
     public function isAvailable(): bool
     {
-        $available = Library::out('bool');
-        Library::check(Library::ffi()->natskit_js_is_available($this->handle, \FFI::addr($available)));
-        return $available->cdata;
+        return Library::call('bool', 'natskit_js_is_available', $this->handle)->cdata;
     }
 
     /** The account's usage and limits (`memory`, `storage`, `streams`, `consumers`, `limits`, …). */
@@ -84,14 +76,8 @@ final class JetStream
     public function purgeStream(string $stream, ?string $subject = null, ?int $keep = null, ?int $sequence = null): int
     {
         $options = array_filter(['subject' => $subject, 'keep' => $keep, 'sequence' => $sequence], static fn ($v) => $v !== null);
-        $purged = Library::out('uint64_t');
-        Library::check(Library::ffi()->natskit_js_stream_purge(
-            $this->handle,
-            $stream,
-            $options === [] ? null : Payload::json($options),
-            \FFI::addr($purged),
-        ));
-        return $purged->cdata;
+        $json = $options === [] ? null : Payload::json($options);
+        return Library::call('uint64_t', 'natskit_js_stream_purge', $this->handle, $stream, $json)->cdata;
     }
 
     public function deleteStream(string $stream): void
@@ -184,19 +170,9 @@ final class JetStream
      */
     public function fetchNextMessage(string $stream, string $consumer, ?float $timeout = null): ?JetStreamMessage
     {
-        $message = Library::out('natskit_js_msg*');
-        try {
-            Library::check(Library::ffi()->natskit_js_fetch_next(
-                $this->handle,
-                $stream,
-                $consumer,
-                Library::timeout($timeout),
-                \FFI::addr($message),
-            ));
-        } catch (TimeoutException) {
-            return null;
-        }
-        return new JetStreamMessage($message);
+        $wait = Library::timeout($timeout);
+        $message = Library::callOrNull('natskit_js_msg*', 'natskit_js_fetch_next', $this->handle, $stream, $consumer, $wait);
+        return $message === null ? null : new JetStreamMessage($message);
     }
 
     /**
@@ -254,18 +230,14 @@ final class JetStream
      */
     public function createKeyValue(string $bucket, array $options = []): KeyValue
     {
-        $handle = Library::out('natskit_kv*');
         $config = Payload::json(['bucket' => $bucket] + $options);
-        Library::check(Library::ffi()->natskit_kv_create($this->handle, $config, \FFI::addr($handle)));
-        return new KeyValue($handle, $bucket);
+        return new KeyValue(Library::call('natskit_kv*', 'natskit_kv_create', $this->handle, $config), $bucket);
     }
 
     /** An existing bucket (NotFoundException when there is none). */
     public function keyValue(string $bucket): KeyValue
     {
-        $handle = Library::out('natskit_kv*');
-        Library::check(Library::ffi()->natskit_kv_open($this->handle, $bucket, \FFI::addr($handle)));
-        return new KeyValue($handle, $bucket);
+        return new KeyValue(Library::call('natskit_kv*', 'natskit_kv_open', $this->handle, $bucket), $bucket);
     }
 
     public function deleteKeyValue(string $bucket): void
@@ -276,9 +248,7 @@ final class JetStream
     /** Calls `$function($handle, ...$arguments, &$json)` and decodes the owned JSON result. */
     private function json(string $function, mixed ...$arguments): mixed
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->$function($this->handle, ...[...$arguments, \FFI::addr($json)]));
-        return Library::ownedJson($json);
+        return Library::json($function, $this->handle, ...$arguments);
     }
 
     private function stored(string $function, string $stream, int|string $which): StoredMessage

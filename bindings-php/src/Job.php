@@ -25,31 +25,18 @@ final class Job
     /** Takes ownership of a `natskit_job *`. */
     public function __construct(private ?CData $handle)
     {
-        $ffi = Library::ffi();
-        $text = Library::out('const char*');
-        Library::check($ffi->natskit_job_id($handle, \FFI::addr($text)));
-        $this->id = (string) Library::lentString($text);
-        Library::check($ffi->natskit_job_name($handle, \FFI::addr($text)));
-        $this->name = (string) Library::lentString($text);
-        Library::check($ffi->natskit_job_queue($handle, \FFI::addr($text)));
-        $this->queue = (string) Library::lentString($text);
-        Library::check($ffi->natskit_job_payload_json($handle, \FFI::addr($text)));
-        $this->payloadJson = (string) Library::lentString($text);
-        Library::check($ffi->natskit_job_envelope_json($handle, \FFI::addr($text)));
-        $this->rawBody = (string) Library::lentString($text);
-        $attempts = Library::out('uint32_t');
-        Library::check($ffi->natskit_job_attempts($handle, \FFI::addr($attempts)));
-        $this->attempts = $attempts->cdata;
-        Library::check($ffi->natskit_job_invalid($handle, \FFI::addr($text)));
-        $this->invalid = Library::lentString($text);
+        $this->id = (string) Library::lent('natskit_job_id', $handle);
+        $this->name = (string) Library::lent('natskit_job_name', $handle);
+        $this->queue = (string) Library::lent('natskit_job_queue', $handle);
+        $this->payloadJson = (string) Library::lent('natskit_job_payload_json', $handle);
+        $this->rawBody = (string) Library::lent('natskit_job_envelope_json', $handle);
+        $this->attempts = Library::call('uint32_t', 'natskit_job_attempts', $handle)->cdata;
+        $this->invalid = Library::lent('natskit_job_invalid', $handle);
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_job_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_job_free', $this->handle);
     }
 
     /** The job id. */
@@ -103,38 +90,32 @@ final class Job
     /** Done: the job leaves the queue. */
     public function complete(): array
     {
-        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_complete($this->handle, $out));
+        return $this->finish('natskit_job_complete');
     }
 
     /** Deletes the job: it leaves the queue without counting as failed. */
     public function delete(): array
     {
-        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_delete($this->handle, $out));
+        return $this->finish('natskit_job_delete');
     }
 
     /** Puts the job back, available again after `$delay` seconds. */
     public function release(float|int $delay = 0): array
     {
-        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_release($this->handle, Library::millis($delay), $out));
+        return $this->finish('natskit_job_release', Library::millis($delay));
     }
 
     /** Fails the job now, whatever tries remain (into the failed store and the dead-letter subject). */
     public function fail(\Throwable|string|null $reason = null): array
     {
         $text = $reason instanceof \Throwable ? get_class($reason) . ': ' . $reason->getMessage() : $reason;
-        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_fail($this->handle, $text, $out));
+        return $this->finish('natskit_job_fail', $text);
     }
 
     /** Reports an exception: retried after its backoff, or failed when no tries remain. */
     public function error(\Throwable $e): array
     {
-        return $this->finish(fn (\FFI $ffi, CData $out) => $ffi->natskit_job_error(
-            $this->handle,
-            get_class($e),
-            $e->getMessage(),
-            $e->getTraceAsString(),
-            $out,
-        ));
+        return $this->finish('natskit_job_error', get_class($e), $e->getMessage(), $e->getTraceAsString());
     }
 
     /** True once finished. */
@@ -167,12 +148,9 @@ final class Job
         return $this->event;
     }
 
-    /** @param \Closure(\FFI, CData): int $call */
-    private function finish(\Closure $call): array
+    /** Calls the finishing `$function($handle, ...$arguments, &$event)` and keeps the event. */
+    private function finish(string $function, mixed ...$arguments): array
     {
-        $ffi = Library::ffi();
-        $json = Library::out('char*');
-        Library::check($call($ffi, \FFI::addr($json)));
-        return $this->event = Library::ownedJson($json);
+        return $this->event = Library::json($function, $this->handle, ...$arguments);
     }
 }

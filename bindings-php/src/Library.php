@@ -132,6 +132,57 @@ final class Library
         }
     }
 
+    /**
+     * Calls `$function(...$arguments, &$out)` with a fresh out-param of C type `$type`
+     * (`natskit_client*`, `uint64_t`) and returns the out-param.
+     */
+    public static function call(string $type, string $function, mixed ...$arguments): CData
+    {
+        $out = self::out($type);
+        self::check(self::ffi()->$function(...[...$arguments, FFI::addr($out)]));
+        return $out;
+    }
+
+    /** call(), or null when nothing came within the wait (`NATSKIT_STATUS_TIMEOUT`). */
+    public static function callOrNull(string $type, string $function, mixed ...$arguments): ?CData
+    {
+        try {
+            return self::call($type, $function, ...$arguments);
+        } catch (Exception\TimeoutException) {
+            return null;
+        }
+    }
+
+    /** call() of a function that answers an owned `char *` of JSON, decoded (null for NULL). */
+    public static function json(string $function, mixed ...$arguments): mixed
+    {
+        return self::ownedJson(self::call('char*', $function, ...$arguments));
+    }
+
+    /** call() of a function that lends a `const char *`, as a PHP string (null for NULL). */
+    public static function lent(string $function, mixed ...$arguments): ?string
+    {
+        return self::lentString(self::call('const char*', $function, ...$arguments));
+    }
+
+    /** `$function($handle, &$data, &$len)` lending `const uint8_t *` bytes, as a PHP string. */
+    public static function lentBytes(string $function, CData $handle): string
+    {
+        $data = self::out('const uint8_t*');
+        $len = self::out('size_t');
+        self::check(self::ffi()->$function($handle, FFI::addr($data), FFI::addr($len)));
+        return $len->cdata > 0 ? FFI::string($data, $len->cdata) : '';
+    }
+
+    /** Frees `$handle` with `$function` and forgets it; a released (null) handle does nothing. */
+    public static function free(string $function, ?CData &$handle): void
+    {
+        if ($handle !== null) {
+            self::ffi()->$function($handle);
+            $handle = null;
+        }
+    }
+
     /** A fresh out-param of the given C type (`natskit_client*`), passed as FFI::addr(). */
     public static function out(string $type): CData
     {

@@ -21,9 +21,7 @@ final class LocalServer
     public function __construct(array $options = [])
     {
         $json = $options === [] ? null : json_encode((object) $options, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
-        $handle = Library::out('natskit_local_server*');
-        Library::check(Library::ffi()->natskit_local_server_start($json, \FFI::addr($handle)));
-        $this->handle = $handle;
+        $this->handle = Library::call('natskit_local_server*', 'natskit_local_server_start', $json);
     }
 
     public function __destruct()
@@ -34,17 +32,12 @@ final class LocalServer
     /** The URL to connect to. */
     public function url(): string
     {
-        $url = Library::out('const char*');
-        Library::check(Library::ffi()->natskit_local_server_url($this->handle, \FFI::addr($url)));
-        return (string) Library::lentString($url);
+        return (string) Library::lent('natskit_local_server_url', $this->handle);
     }
 
     /** Stops the server. */
     public function stop(): void
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_local_server_stop($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_local_server_stop', $this->handle);
     }
 }

@@ -21,18 +21,13 @@ final class Manager
     public function __construct(array $config = [])
     {
         $json = $config === [] ? null : json_encode($config, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
-        $handle = Library::out('natskit_manager*');
-        Library::check(Library::ffi()->natskit_manager_new($json, \FFI::addr($handle)));
-        $this->handle = $handle;
+        $this->handle = Library::call('natskit_manager*', 'natskit_manager_new', $json);
     }
 
     public function __destruct()
     {
         $this->clients = [];
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_manager_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_manager_free', $this->handle);
     }
 
     /** A manager configured from the environment. */
@@ -46,8 +41,7 @@ final class Manager
     {
         $key = $name ?? "\0default";
         if (!isset($this->clients[$key])) {
-            $client = Library::out('natskit_client*');
-            Library::check(Library::ffi()->natskit_manager_connection($this->handle, $name, \FFI::addr($client)));
+            $client = Library::call('natskit_client*', 'natskit_manager_connection', $this->handle, $name);
             $this->clients[$key] = new Client($client);
         }
         return $this->clients[$key];

@@ -10,47 +10,20 @@ use NatsKit\Exception\SerializationException;
 /** A received message. Its text is copied into PHP; the native message is kept for respond(). */
 final class Message
 {
-    private string $subject;
+    use MessageContent;
+
     private ?string $replyTo;
-    private string $payload;
-    /** @var array<string, list<string>> */
-    private array $headers;
 
     /** Takes ownership of a `natskit_message *`. */
     public function __construct(private ?CData $handle)
     {
-        $ffi = Library::ffi();
-        $text = Library::out('const char*');
-        Library::check($ffi->natskit_message_subject($handle, \FFI::addr($text)));
-        $this->subject = (string) Library::lentString($text);
-        Library::check($ffi->natskit_message_reply($handle, \FFI::addr($text)));
-        $this->replyTo = Library::lentString($text);
-        $data = Library::out('const uint8_t*');
-        $len = Library::out('size_t');
-        Library::check($ffi->natskit_message_data($handle, \FFI::addr($data), \FFI::addr($len)));
-        $this->payload = $len->cdata > 0 ? \FFI::string($data, $len->cdata) : '';
-        Library::check($ffi->natskit_message_headers_json($handle, \FFI::addr($text)));
-        $this->headers = json_decode((string) Library::lentString($text), true, 16, JSON_THROW_ON_ERROR) ?: [];
+        $this->copyContent($handle, 'natskit_message');
+        $this->replyTo = Library::lent('natskit_message_reply', $handle);
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_message_free($this->handle);
-            $this->handle = null;
-        }
-    }
-
-    /** The subject it was published to. */
-    public function getSubject(): string
-    {
-        return $this->subject;
-    }
-
-    /** The raw payload bytes. */
-    public function getPayload(): string
-    {
-        return $this->payload;
+        Library::free('natskit_message_free', $this->handle);
     }
 
     /** The payload decoded from JSON (arrays as associative arrays). */
@@ -61,23 +34,6 @@ final class Message
         } catch (\JsonException $e) {
             throw new SerializationException("payload on {$this->subject} is not valid JSON: {$e->getMessage()}", 13);
         }
-    }
-
-    /** @return array<string, list<string>> every header with all its values */
-    public function getHeaders(): array
-    {
-        return $this->headers;
-    }
-
-    /** The first value of a header, ignoring the name's case. */
-    public function getHeader(string $name): ?string
-    {
-        foreach ($this->headers as $key => $values) {
-            if (strcasecmp($key, $name) === 0) {
-                return $values[0] ?? null;
-            }
-        }
-        return null;
     }
 
     /** The reply subject, when the sender waits for an answer. */

@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace NatsKit;
 
 use FFI\CData;
-use NatsKit\Exception\TimeoutException;
 
 /**
  * A queue read a batch at a time and handed out one job per pop() (`$queue->prefetch(16)`),
@@ -18,29 +17,19 @@ final class Prefetch
 
     public function __construct(private readonly Queue $queue, int $size)
     {
-        $handle = Library::out('natskit_prefetch*');
-        Library::check(Library::ffi()->natskit_prefetch_new($queue->handle(), $size, \FFI::addr($handle)));
-        $this->handle = $handle;
+        $this->handle = Library::call('natskit_prefetch*', 'natskit_prefetch_new', $queue->handle(), $size);
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_prefetch_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_prefetch_free', $this->handle);
     }
 
     /** The next job, waiting up to `$timeout` seconds for one; null when none came. */
     public function pop(?float $timeout = null): ?Job
     {
-        $job = Library::out('natskit_job*');
-        try {
-            Library::check(Library::ffi()->natskit_prefetch_pop($this->handle, Library::timeout($timeout), \FFI::addr($job)));
-        } catch (TimeoutException) {
-            return null;
-        }
-        return new Job($job);
+        $job = Library::callOrNull('natskit_job*', 'natskit_prefetch_pop', $this->handle, Library::timeout($timeout));
+        return $job === null ? null : new Job($job);
     }
 
     /** Puts the buffered jobs back on the queue (attempts not counted); returns how many. */
@@ -49,9 +38,7 @@ final class Prefetch
         if ($this->handle === null) {
             return 0;
         }
-        $count = Library::out('size_t');
-        Library::check(Library::ffi()->natskit_prefetch_unreserve($this->handle, \FFI::addr($count)));
-        return $count->cdata;
+        return Library::call('size_t', 'natskit_prefetch_unreserve', $this->handle)->cdata;
     }
 
     /** The queue read. */

@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace NatsKit;
 
 use FFI\CData;
-use NatsKit\Exception\TimeoutException;
 
 /**
  * A durable job queue on JetStream (`$nats->queue('default')`). Jobs pushed here can be
@@ -18,17 +17,12 @@ final class Queue
     /** Opens queue `$name` on `$client`'s connection. */
     public function __construct(private readonly Client $client, private readonly string $name)
     {
-        $handle = Library::out('natskit_queue*');
-        Library::check(Library::ffi()->natskit_queue_new($client->handle(), $name, \FFI::addr($handle)));
-        $this->handle = $handle;
+        $this->handle = Library::call('natskit_queue*', 'natskit_queue_new', $client->handle(), $name);
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_queue_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_queue_free', $this->handle);
     }
 
     /** The queue's name. */
@@ -131,13 +125,8 @@ final class Queue
      */
     public function pop(?float $timeout = null): ?Job
     {
-        $job = Library::out('natskit_job*');
-        try {
-            Library::check(Library::ffi()->natskit_queue_pop($this->handle, Library::timeout($timeout), \FFI::addr($job)));
-        } catch (TimeoutException) {
-            return null;
-        }
-        return new Job($job);
+        $job = Library::callOrNull('natskit_job*', 'natskit_queue_pop', $this->handle, Library::timeout($timeout));
+        return $job === null ? null : new Job($job);
     }
 
     /** @return list<Job> up to `$max` jobs, waiting up to `$timeout` seconds for the first */
@@ -170,9 +159,7 @@ final class Queue
     /** Every number of the queue: ready, reserved, delayed, failed, age of the oldest. */
     public function sizes(): QueueSize
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_queue_size_json($this->handle, \FFI::addr($json)));
-        return QueueSize::fromArray(Library::ownedJson($json));
+        return QueueSize::fromArray(Library::json('natskit_queue_size_json', $this->handle));
     }
 
     /**
@@ -183,17 +170,13 @@ final class Queue
      */
     public function clearJobs(): array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_queue_clear_json($this->handle, \FFI::addr($json)));
-        return Library::ownedJson($json);
+        return Library::json('natskit_queue_clear_json', $this->handle);
     }
 
     /** Removes every waiting and delayed job (their unique keys are free again); returns how many. */
     public function clear(): int
     {
-        $purged = Library::out('uint64_t');
-        Library::check(Library::ffi()->natskit_queue_clear($this->handle, \FFI::addr($purged)));
-        return $purged->cdata;
+        return Library::call('uint64_t', 'natskit_queue_clear', $this->handle)->cdata;
     }
 
     /** The failed-jobs store of this queue's connection. */

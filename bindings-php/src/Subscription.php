@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace NatsKit;
 
 use FFI\CData;
-use NatsKit\Exception\TimeoutException;
 
 /** A subscription. Messages reach its callback through Client::process(), or next() pulls them. */
 final class Subscription
@@ -47,25 +46,14 @@ final class Subscription
      */
     public function next(?float $timeout = null): ?Message
     {
-        $message = Library::out('natskit_message*');
-        try {
-            Library::check(Library::ffi()->natskit_subscription_next(
-                $this->handle(),
-                Library::timeout($timeout),
-                \FFI::addr($message),
-            ));
-        } catch (TimeoutException) {
-            return null;
-        }
-        return new Message($message);
+        $message = Library::callOrNull('natskit_message*', 'natskit_subscription_next', $this->handle(), Library::timeout($timeout));
+        return $message === null ? null : new Message($message);
     }
 
     /** Messages dropped because this subscription fell behind. */
     public function dropped(): int
     {
-        $count = Library::out('uint64_t');
-        Library::check(Library::ffi()->natskit_subscription_dropped($this->handle(), \FFI::addr($count)));
-        return $count->cdata;
+        return Library::call('uint64_t', 'natskit_subscription_dropped', $this->handle())->cdata;
     }
 
     /** Stops interest now; buffered messages are discarded. */

@@ -35,18 +35,13 @@ final class Worker
     {
         $options = self::normalise($options);
         $this->poll = min(1.0, (float) ($options['sleep'] ?? 3.0));
-        $handle = Library::out('natskit_worker*');
         $json = $options === [] ? null : Payload::json((object) $options);
-        Library::check(Library::ffi()->natskit_worker_new($client->handle(), $json, \FFI::addr($handle)));
-        $this->handle = $handle;
+        $this->handle = Library::call('natskit_worker*', 'natskit_worker_new', $client->handle(), $json);
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_worker_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_worker_free', $this->handle);
     }
 
     /**
@@ -109,9 +104,7 @@ final class Worker
     /** @return array{jobs: int, processed: int, retried: int, failed: int} */
     public function stats(): array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_worker_stats_json($this->handle, \FFI::addr($json)));
-        return Library::ownedJson($json);
+        return Library::json('natskit_worker_stats_json', $this->handle);
     }
 
     /** Takes and runs at most one job; returns the stop reason, or null to go on. */

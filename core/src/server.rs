@@ -40,6 +40,34 @@ impl ServerOptions {
             ..Default::default()
         }
     }
+
+    /// Reads a host's options as JSON text: `{"port", "jetstream" (on unless false),
+    /// "store_dir", "user", "password", "token", "config", "args"}`; unknown keys are refused.
+    pub fn from_json(text: &str) -> Result<Self> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields, default)]
+        struct Host {
+            port: Option<u16>,
+            jetstream: Option<bool>,
+            store_dir: Option<String>,
+            user: Option<String>,
+            password: Option<String>,
+            token: Option<String>,
+            config: Option<String>,
+            args: Vec<String>,
+        }
+        let o: Host = serde_json::from_str(text)?;
+        Ok(ServerOptions {
+            port: o.port,
+            jetstream: o.jetstream.unwrap_or(true),
+            store_dir: o.store_dir.map(Into::into),
+            user: o.user.map(|u| (u, o.password.unwrap_or_default())),
+            token: o.token,
+            config: o.config,
+            args: o.args,
+            binary: None,
+        })
+    }
 }
 
 /// A nats-server child process on 127.0.0.1, killed when dropped.

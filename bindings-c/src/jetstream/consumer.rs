@@ -20,9 +20,7 @@ pub unsafe extern "C" fn natskit_js_consumer_create(
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let config = ffi::json_value(config_json, "config_json")?;
-        let out = ffi::out(info_json_out, "info_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.create_consumer(stream, &config))?)?;
-        Ok(())
+        ffi::answer_json!(info_json_out, j.js.create_consumer(stream, &config))
     })
 }
 
@@ -38,9 +36,7 @@ pub unsafe extern "C" fn natskit_js_consumer_update(
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let config = ffi::json_value(config_json, "config_json")?;
-        let out = ffi::out(info_json_out, "info_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.update_consumer(stream, &config))?)?;
-        Ok(())
+        ffi::answer_json!(info_json_out, j.js.update_consumer(stream, &config))
     })
 }
 
@@ -57,9 +53,7 @@ pub unsafe extern "C" fn natskit_js_consumer_info(
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let consumer = ffi::text(consumer, "consumer")?;
-        let out = ffi::out(info_json_out, "info_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.consumer_info(stream, consumer))?)?;
-        Ok(())
+        ffi::answer_json!(info_json_out, j.js.consumer_info(stream, consumer))
     })
 }
 
@@ -74,9 +68,7 @@ pub unsafe extern "C" fn natskit_js_consumer_list(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
-        let out = ffi::out(page_json_out, "page_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.list_consumers(stream, offset))?)?;
-        Ok(())
+        ffi::answer_json!(page_json_out, j.js.list_consumers(stream, offset))
     })
 }
 
@@ -111,10 +103,7 @@ pub unsafe extern "C" fn natskit_js_consumer_pause(
         let consumer = ffi::text(consumer, "consumer")?;
         let until = ffi::text(until_rfc3339, "until_rfc3339")?;
         let until = natskit::timestamp::parse_rfc3339(until, "until_rfc3339")?;
-        let out = ffi::out(state_json_out, "state_json_out")?;
-        let state = ffi::block_on(j.js.pause_consumer(stream, consumer, until))?;
-        *out = ffi::owned_json(&state)?;
-        Ok(())
+        ffi::answer_json!(state_json_out, j.js.pause_consumer(stream, consumer, until))
     })
 }
 
@@ -130,8 +119,6 @@ pub unsafe extern "C" fn natskit_js_consumer_resume(
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let consumer = ffi::text(consumer, "consumer")?;
-        let out = ffi::out(state_json_out, "state_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.resume_consumer(stream, consumer))?)?;
-        Ok(())
+        ffi::answer_json!(state_json_out, j.js.resume_consumer(stream, consumer))
     })
 }

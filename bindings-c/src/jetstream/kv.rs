@@ -60,11 +60,7 @@ pub unsafe extern "C" fn natskit_kv_delete_bucket(
     js: *const natskit_js,
     bucket: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(js, "js")?;
-        let bucket = ffi::text(bucket, "bucket")?;
-        ffi::block_on(j.js.delete_kv(bucket))
-    })
+    ffi::call!(js, |j| j.js.delete_kv(ffi::text(bucket, "bucket")?))
 }
 
 /// Sets `key` to `len` bytes at `data`; `*revision_out` is the new revision.
@@ -80,9 +76,7 @@ pub unsafe extern "C" fn natskit_kv_put(
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
         let data = ffi::bytes(data, len, "data")?;
-        let out = ffi::out(revision_out, "revision_out")?;
-        *out = ffi::block_on(k.kv.put(key, data.to_vec()))?;
-        Ok(())
+        ffi::answer!(revision_out, k.kv.put(key, data.to_vec()))
     })
 }
 
@@ -99,9 +93,7 @@ pub unsafe extern "C" fn natskit_kv_create_key(
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
         let data = ffi::bytes(data, len, "data")?;
-        let out = ffi::out(revision_out, "revision_out")?;
-        *out = ffi::block_on(k.kv.create(key, data.to_vec()))?;
-        Ok(())
+        ffi::answer!(revision_out, k.kv.create(key, data.to_vec()))
     })
 }
 
@@ -120,9 +112,7 @@ pub unsafe extern "C" fn natskit_kv_update(
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
         let data = ffi::bytes(data, len, "data")?;
-        let out = ffi::out(revision_out, "revision_out")?;
-        *out = ffi::block_on(k.kv.update(key, data.to_vec(), revision))?;
-        Ok(())
+        ffi::answer!(revision_out, k.kv.update(key, data.to_vec(), revision))
     })
 }
 
@@ -141,20 +131,14 @@ pub unsafe extern "C" fn natskit_kv_get(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let json_slot = ffi::out(entry_json_out, "entry_json_out")?;
-        let data_slot = ffi::out(data_out, "data_out")?;
-        let len_slot = ffi::out(len_out, "len_out")?;
+        let out = ffi::JsonWithBytes::new(entry_json_out, "entry_json_out", data_out, len_out)?;
         let entry = ffi::block_on(k.kv.get(key))?.ok_or_else(|| {
             Error::new(
                 ErrorCode::NotFound,
                 format!("key {key:?} not found in bucket {}", k.kv.bucket()),
             )
         })?;
-        *json_slot = ffi::owned_json(&entry)?;
-        let (data, len) = ffi::owned_bytes(&entry.value);
-        *data_slot = data.cast();
-        *len_slot = len;
-        Ok(())
+        out.write(&entry, &entry.value)
     })
 }
 
@@ -164,11 +148,7 @@ pub unsafe extern "C" fn natskit_kv_delete(
     kv: *const natskit_kv,
     key: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let k = ffi::handle(kv, "kv")?;
-        let key = ffi::text(key, "key")?;
-        ffi::block_on(k.kv.delete(key))
-    })
+    ffi::call!(kv, |k| k.kv.delete(ffi::text(key, "key")?))
 }
 
 /// Purges `key` and its history.
@@ -177,11 +157,7 @@ pub unsafe extern "C" fn natskit_kv_purge(
     kv: *const natskit_kv,
     key: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let k = ffi::handle(kv, "kv")?;
-        let key = ffi::text(key, "key")?;
-        ffi::block_on(k.kv.purge(key))
-    })
+    ffi::call!(kv, |k| k.kv.purge(ffi::text(key, "key")?))
 }
 
 /// Every live key as a JSON array.
@@ -192,9 +168,7 @@ pub unsafe extern "C" fn natskit_kv_keys(
 ) -> natskit_status {
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
-        let out = ffi::out(keys_json_out, "keys_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(k.kv.keys())?)?;
-        Ok(())
+        ffi::answer_json!(keys_json_out, k.kv.keys())
     })
 }
 

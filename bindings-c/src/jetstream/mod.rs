@@ -52,9 +52,7 @@ pub unsafe extern "C" fn natskit_js_is_available(
 ) -> natskit_status {
     guard(|| {
         let j = ffi::handle(js, "js")?;
-        let out = ffi::out(available_out, "available_out")?;
-        *out = ffi::block_on(async { Ok(j.js.is_available().await) })?;
-        Ok(())
+        ffi::answer!(available_out, async { Ok(j.js.is_available().await) })
     })
 }
 
@@ -67,9 +65,7 @@ pub unsafe extern "C" fn natskit_js_account_info(
 ) -> natskit_status {
     guard(|| {
         let j = ffi::handle(js, "js")?;
-        let out = ffi::out(json_out, "json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.account_info())?)?;
-        Ok(())
+        ffi::answer_json!(json_out, j.js.account_info())
     })
 }
 

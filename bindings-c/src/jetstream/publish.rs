@@ -3,46 +3,15 @@
 use std::ffi::{c_char, c_void};
 
 use natskit::jetstream::{AsyncPublisher, PublishOptions};
-use natskit::Headers;
-use serde::Deserialize;
-use serde_json::Value;
+use natskit::Result;
 
 use super::natskit_js;
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::panic::{guard, guard_value};
 
-/// The JSON form of `natskit::jetstream::PublishOptions` (`ttl` in the handle's unit).
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct OptionsJson {
-    msg_id: Option<String>,
-    expected_stream: Option<String>,
-    expected_last_seq: Option<u64>,
-    expected_last_msg_id: Option<String>,
-    expected_last_subject_seq: Option<u64>,
-    ttl: Option<f64>,
-    headers: Option<Value>,
-}
-
-unsafe fn options(
-    options_json: *const c_char,
-    unit: natskit::Unit,
-) -> natskit::Result<PublishOptions> {
-    let Some(text) = ffi::optional_text(options_json, "options_json")? else {
-        return Ok(PublishOptions::default());
-    };
-    let o: OptionsJson =
-        serde_json::from_str(text).map_err(|e| ffi::invalid(format!("publish options: {e}")))?;
-    Ok(PublishOptions {
-        msg_id: o.msg_id,
-        expected_stream: o.expected_stream,
-        expected_last_seq: o.expected_last_seq,
-        expected_last_msg_id: o.expected_last_msg_id,
-        expected_last_subject_seq: o.expected_last_subject_seq,
-        ttl: unit.optional(o.ttl, "ttl")?,
-        headers: o.headers.as_ref().map(Headers::from_json).transpose()?,
-    })
+unsafe fn options(options_json: *const c_char, unit: natskit::Unit) -> Result<PublishOptions> {
+    PublishOptions::from_host(ffi::json_value(options_json, "options_json")?, unit)
 }
 
 /// Publishes to a stream and waits for its ack. `options_json` (NULL = none):
@@ -64,10 +33,7 @@ pub unsafe extern "C" fn natskit_js_publish(
         let subject = ffi::text(subject, "subject")?;
         let data = ffi::bytes(data, len, "data")?;
         let options = options(options_json, j.js.unit())?;
-        let out = ffi::out(ack_json_out, "ack_json_out")?;
-        let ack = ffi::block_on(j.js.publish(subject, data.to_vec(), &options))?;
-        *out = ffi::owned_json(&ack)?;
-        Ok(())
+        ffi::answer_json!(ack_json_out, j.js.publish(subject, data.to_vec(), &options))
     })
 }
 
@@ -125,9 +91,7 @@ pub unsafe extern "C" fn natskit_js_publisher_wait(
 ) -> natskit_status {
     guard(|| {
         let p = ffi::handle(publisher, "publisher")?;
-        let out = ffi::out(summary_json_out, "summary_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(p.publisher.wait())?)?;
-        Ok(())
+        ffi::answer_json!(summary_json_out, p.publisher.wait())
     })
 }
 

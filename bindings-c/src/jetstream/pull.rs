@@ -53,21 +53,13 @@ pub unsafe extern "C" fn natskit_js_fetch(
         let stream = ffi::text(stream, "stream")?;
         let consumer = ffi::text(consumer, "consumer")?;
         let options = Timeout::from_c(timeout_ms, "timeout_ms")?.fetch("fetch")?;
-        let count = ffi::out(count_out, "count_out")?;
-        if max == 0 || messages_out.is_null() {
-            return Err(ffi::invalid(
-                "messages_out must be an array of max > 0 slots".into(),
-            ));
-        }
-        ffi::slice(messages_out.cast_const(), max, "messages_out")?;
-        let messages = ffi::block_on(j.js.fetch(stream, consumer, max, &options))?;
-        let handles = messages
-            .into_iter()
-            .map(natskit_js_msg::new_handle)
-            .collect::<Result<Vec<_>>>()?;
-        std::ptr::copy_nonoverlapping(handles.as_ptr(), messages_out, handles.len());
-        *count = handles.len();
-        Ok(())
+        ffi::fill(messages_out, max, "messages_out", count_out, || {
+            let messages = ffi::block_on(j.js.fetch(stream, consumer, max, &options))?;
+            messages
+                .into_iter()
+                .map(natskit_js_msg::new_handle)
+                .collect()
+        })
     })
 }
 
@@ -106,11 +98,7 @@ pub unsafe extern "C" fn natskit_js_msg_subject(
     message: *const natskit_js_msg,
     subject_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        *ffi::out(subject_out, "subject_out")? = m.subject.as_ptr();
-        Ok(())
-    })
+    ffi::getter!(message, subject_out, |m| Ok(m.subject.as_ptr()))
 }
 
 /// The payload (`*data_out` may be NULL when the length is 0).
@@ -120,19 +108,7 @@ pub unsafe extern "C" fn natskit_js_msg_data(
     data_out: *mut *const u8,
     len_out: *mut usize,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        let data_slot = ffi::out(data_out, "data_out")?;
-        let len_slot = ffi::out(len_out, "len_out")?;
-        let data = m.message.data();
-        *data_slot = if data.is_empty() {
-            std::ptr::null()
-        } else {
-            data.as_ptr()
-        };
-        *len_slot = data.len();
-        Ok(())
-    })
+    ffi::lend_bytes!(message, data_out, len_out, |m| m.message.data())
 }
 
 /// Every header as JSON, `{"Name": ["v1", "v2"]}`.
@@ -141,11 +117,7 @@ pub unsafe extern "C" fn natskit_js_msg_headers_json(
     message: *const natskit_js_msg,
     json_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        *ffi::out(json_out, "json_out")? = m.headers_json.as_ptr();
-        Ok(())
-    })
+    ffi::getter!(message, json_out, |m| Ok(m.headers_json.as_ptr()))
 }
 
 /// Where the message comes from as JSON: `{"stream", "consumer", "stream_seq", "consumer_seq",
@@ -155,17 +127,13 @@ pub unsafe extern "C" fn natskit_js_msg_metadata_json(
     message: *const natskit_js_msg,
     json_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let m = ffi::handle(message, "message")?;
-        *ffi::out(json_out, "json_out")? = m.metadata_json.as_ptr();
-        Ok(())
-    })
+    ffi::getter!(message, json_out, |m| Ok(m.metadata_json.as_ptr()))
 }
 
 /// Acknowledges the message.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_msg_ack(message: *const natskit_js_msg) -> natskit_status {
-    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.ack()))
+    ffi::call!(message, |m| m.message.ack())
 }
 
 /// Acknowledges and waits for the server to confirm it.
@@ -173,7 +141,7 @@ pub unsafe extern "C" fn natskit_js_msg_ack(message: *const natskit_js_msg) -> n
 pub unsafe extern "C" fn natskit_js_msg_double_ack(
     message: *const natskit_js_msg,
 ) -> natskit_status {
-    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.double_ack()))
+    ffi::call!(message, |m| m.message.double_ack())
 }
 
 /// Negatively acknowledges: redelivered after `delay_ms` (-1 = at once or per the consumer's backoff).
@@ -210,7 +178,7 @@ pub unsafe extern "C" fn natskit_js_msg_term(
 pub unsafe extern "C" fn natskit_js_msg_in_progress(
     message: *const natskit_js_msg,
 ) -> natskit_status {
-    guard(|| ffi::block_on(ffi::handle(message, "message")?.message.in_progress()))
+    ffi::call!(message, |m| m.message.in_progress())
 }
 
 /// Frees the message (unacknowledged, it is redelivered after the ack wait). NULL does nothing.

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use natskit::jetstream::{PurgeOptions, StoredMessage};
+use natskit::jetstream::PurgeOptions;
 
 use super::natskit_js;
 use crate::error::natskit_status;
@@ -20,9 +20,7 @@ pub unsafe extern "C" fn natskit_js_stream_create(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let config = ffi::json_value(config_json, "config_json")?;
-        let out = ffi::out(info_json_out, "info_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.create_stream(&config))?)?;
-        Ok(())
+        ffi::answer_json!(info_json_out, j.js.create_stream(&config))
     })
 }
 
@@ -36,9 +34,7 @@ pub unsafe extern "C" fn natskit_js_stream_update(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let config = ffi::json_value(config_json, "config_json")?;
-        let out = ffi::out(info_json_out, "info_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.update_stream(&config))?)?;
-        Ok(())
+        ffi::answer_json!(info_json_out, j.js.update_stream(&config))
     })
 }
 
@@ -53,9 +49,7 @@ pub unsafe extern "C" fn natskit_js_stream_info(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let name = ffi::text(name, "name")?;
-        let out = ffi::out(info_json_out, "info_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.stream_info(name))?)?;
-        Ok(())
+        ffi::answer_json!(info_json_out, j.js.stream_info(name))
     })
 }
 
@@ -71,9 +65,7 @@ pub unsafe extern "C" fn natskit_js_stream_list(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let subject = ffi::optional_text(subject, "subject")?;
-        let out = ffi::out(page_json_out, "page_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.list_streams(offset, subject))?)?;
-        Ok(())
+        ffi::answer_json!(page_json_out, j.js.list_streams(offset, subject))
     })
 }
 
@@ -87,9 +79,7 @@ pub unsafe extern "C" fn natskit_js_stream_names(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let subject = ffi::optional_text(subject, "subject")?;
-        let out = ffi::out(names_json_out, "names_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(j.js.stream_names(subject))?)?;
-        Ok(())
+        ffi::answer_json!(names_json_out, j.js.stream_names(subject))
     })
 }
 
@@ -105,14 +95,9 @@ pub unsafe extern "C" fn natskit_js_stream_purge(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let name = ffi::text(name, "name")?;
-        let options: PurgeOptions = match ffi::optional_text(options_json, "options_json")? {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| ffi::invalid(format!("purge options: {e}")))?,
-            None => PurgeOptions::default(),
-        };
-        let out = ffi::out(purged_out, "purged_out")?;
-        *out = ffi::block_on(j.js.purge_stream(name, &options))?;
-        Ok(())
+        let options: PurgeOptions =
+            ffi::json_arg(options_json, "options_json")?.unwrap_or_default();
+        ffi::answer!(purged_out, j.js.purge_stream(name, &options))
     })
 }
 
@@ -122,29 +107,7 @@ pub unsafe extern "C" fn natskit_js_stream_delete(
     js: *const natskit_js,
     name: *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(js, "js")?;
-        let name = ffi::text(name, "name")?;
-        ffi::block_on(j.js.delete_stream(name))
-    })
-}
-
-/// Writes a stored message: JSON `{"subject", "sequence", "headers", "time"}` and its payload
-/// as an owned buffer (free with `natskit_bytes_free`; NULL when empty).
-unsafe fn write_stored(
-    message: StoredMessage,
-    json_out: *mut *mut c_char,
-    data_out: *mut *mut c_void,
-    len_out: *mut usize,
-) -> natskit::Result<()> {
-    let json_slot = ffi::out(json_out, "json_out")?;
-    let data_slot = ffi::out(data_out, "data_out")?;
-    let len_slot = ffi::out(len_out, "len_out")?;
-    *json_slot = ffi::owned_json(&message)?;
-    let (data, len) = ffi::owned_bytes(&message.payload);
-    *data_slot = data.cast();
-    *len_slot = len;
-    Ok(())
+    ffi::call!(js, |j| j.js.delete_stream(ffi::text(name, "name")?))
 }
 
 /// The message at `sequence` of `stream` (see `natskit_js_stream_last_message` for the outputs);
@@ -161,11 +124,9 @@ pub unsafe extern "C" fn natskit_js_stream_get_message(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
-        ffi::out(json_out, "json_out")?;
-        ffi::out(data_out, "data_out")?;
-        ffi::out(len_out, "len_out")?;
+        let out = ffi::JsonWithBytes::new(json_out, "json_out", data_out, len_out)?;
         let message = ffi::block_on(j.js.get_message(stream, sequence))?;
-        write_stored(message, json_out, data_out, len_out)
+        out.write(&message, &message.payload)
     })
 }
 
@@ -185,11 +146,9 @@ pub unsafe extern "C" fn natskit_js_stream_last_message(
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let subject = ffi::text(subject, "subject")?;
-        ffi::out(json_out, "json_out")?;
-        ffi::out(data_out, "data_out")?;
-        ffi::out(len_out, "len_out")?;
+        let out = ffi::JsonWithBytes::new(json_out, "json_out", data_out, len_out)?;
         let message = ffi::block_on(j.js.get_last_message(stream, subject))?;
-        write_stored(message, json_out, data_out, len_out)
+        out.write(&message, &message.payload)
     })
 }
 

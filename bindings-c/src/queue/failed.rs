@@ -5,7 +5,6 @@
 use std::ffi::c_char;
 
 use natskit::queue::FailedJob;
-use natskit::{Error, ErrorCode};
 
 use super::natskit_queue;
 use crate::error::natskit_status;
@@ -23,10 +22,7 @@ pub unsafe extern "C" fn natskit_queue_failed_list(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let filter = ffi::optional_text(queue_name, "queue_name")?;
-        let out = ffi::out(json_out, "json_out")?;
-        let jobs = ffi::block_on(q.queue.failed().list(filter))?;
-        *out = ffi::owned_json(&jobs)?;
-        Ok(())
+        ffi::answer_json!(json_out, q.queue.failed().list(filter))
     })
 }
 
@@ -40,10 +36,7 @@ pub unsafe extern "C" fn natskit_queue_failed_get(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let id = ffi::text(id, "id")?;
-        let out = ffi::out(json_out, "json_out")?;
-        let job = ffi::block_on(q.queue.failed().get(id))?;
-        *out = ffi::owned_json(&job)?;
-        Ok(())
+        ffi::answer_json!(json_out, q.queue.failed().get(id))
     })
 }
 
@@ -58,15 +51,7 @@ pub unsafe extern "C" fn natskit_queue_failed_retry(
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
-        let ids: Option<Vec<String>> = match ffi::optional_text(ids_json, "ids_json")? {
-            Some(text) => Some(serde_json::from_str(text).map_err(|e| {
-                Error::new(
-                    ErrorCode::InvalidArgument,
-                    format!("ids_json: expected an array of ids: {e}"),
-                )
-            })?),
-            None => None,
-        };
+        let ids: Option<Vec<String>> = ffi::json_arg(ids_json, "ids_json")?;
         let out = ffi::out(retried_json_out, "retried_json_out")?;
         let failed = q.queue.failed();
         let retried = match ids {
@@ -88,9 +73,7 @@ pub unsafe extern "C" fn natskit_queue_failed_forget(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let id = ffi::text(id, "id")?;
-        let out = ffi::out(found_out, "found_out")?;
-        *out = ffi::block_on(q.queue.failed().forget(id))?;
-        Ok(())
+        ffi::answer!(found_out, q.queue.failed().forget(id))
     })
 }
 
@@ -127,9 +110,8 @@ pub unsafe extern "C" fn natskit_queue_failed_report(
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
-        let failed: FailedJob =
-            serde_json::from_value(ffi::json_value(failed_json, "failed_json")?)
-                .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("failed_json: {e}")))?;
+        let failed: FailedJob = ffi::json_arg(failed_json, "failed_json")?
+            .ok_or_else(|| ffi::invalid("failed_json is NULL".into()))?;
         let subject = ffi::optional_text(dead_letter_subject, "dead_letter_subject")?;
         ffi::block_on(q.queue.failed().report(failed, store, subject))
     })

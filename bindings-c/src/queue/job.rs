@@ -3,9 +3,9 @@
 use std::ffi::{c_char, CString};
 use std::sync::Arc;
 
-use natskit::queue::{Job, JobHandle, Outcome, Worker};
+use natskit::queue::{Job, JobHandle, Outcome, Queue, Worker};
 use natskit::units::Object;
-use natskit::Result;
+use natskit::{Error, ErrorCode, Result};
 
 use crate::error::natskit_status;
 use crate::ffi;
@@ -50,6 +50,20 @@ impl natskit_job {
         Ok(ffi::into_handle(job))
     }
 
+    /// The job a pop of `queue` brought, as a handle; `NATSKIT_STATUS_TIMEOUT` when none came.
+    pub(crate) fn popped(
+        job: Option<Job>,
+        queue: &Queue,
+        timeout_ms: i64,
+        unit: natskit::Unit,
+    ) -> Result<*mut natskit_job> {
+        let job = job.ok_or_else(|| {
+            let what = format!("no job on queue {} within {timeout_ms} ms", queue.name());
+            Error::new(ErrorCode::Timeout, what)
+        })?;
+        natskit_job::new_handle(job, None, unit)
+    }
+
     /// Finishes the job (core's handle: once, through its worker when it has one).
     fn finish(&self, outcome: Outcome, event_out: *mut *mut c_char) -> Result<()> {
         let event = ffi::block_on(self.handle.finish(outcome))?;
@@ -62,27 +76,13 @@ impl natskit_job {
     }
 }
 
-fn lend(
-    job: *const natskit_job,
-    out: *mut *const c_char,
-    pick: fn(&natskit_job) -> &CString,
-) -> natskit_status {
-    guard(|| {
-        // SAFETY: both pointers are checked by the ffi helpers.
-        let j = unsafe { ffi::handle(job, "job")? };
-        let out = unsafe { ffi::out(out, "out")? };
-        *out = pick(j).as_ptr();
-        Ok(())
-    })
-}
-
 /// The job id.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_job_id(
     job: *const natskit_job,
     id_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, id_out, |j| &j.id)
+    ffi::getter!(job, id_out, |j| Ok(j.id.as_ptr()))
 }
 
 /// The job's name (the handler key, e.g. `ProcessOrder`).
@@ -91,7 +91,7 @@ pub unsafe extern "C" fn natskit_job_name(
     job: *const natskit_job,
     name_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, name_out, |j| &j.name)
+    ffi::getter!(job, name_out, |j| Ok(j.name.as_ptr()))
 }
 
 /// The queue the job came from.
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn natskit_job_queue(
     job: *const natskit_job,
     queue_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, queue_out, |j| &j.queue)
+    ffi::getter!(job, queue_out, |j| Ok(j.queue.as_ptr()))
 }
 
 /// The payload as JSON text.
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn natskit_job_payload_json(
     job: *const natskit_job,
     json_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, json_out, |j| &j.payload_json)
+    ffi::getter!(job, json_out, |j| Ok(j.payload_json.as_ptr()))
 }
 
 /// The whole job envelope as JSON text (`uuid`, `queue`, `job`, `data`, `maxTries`, …).
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn natskit_job_envelope_json(
     job: *const natskit_job,
     json_out: *mut *const c_char,
 ) -> natskit_status {
-    lend(job, json_out, |j| &j.envelope_json)
+    ffi::getter!(job, json_out, |j| Ok(j.envelope_json.as_ptr()))
 }
 
 /// Why the message taken is not a job (`*reason_out` is NULL for a job): only jobs taken
@@ -128,11 +128,8 @@ pub unsafe extern "C" fn natskit_job_invalid(
     job: *const natskit_job,
     reason_out: *mut *const c_char,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(job, "job")?;
-        *ffi::out(reason_out, "reason_out")? =
-            j.invalid.as_ref().map_or(std::ptr::null(), |r| r.as_ptr());
-        Ok(())
+    ffi::getter!(job, reason_out, |j| {
+        Ok(j.invalid.as_ref().map_or(std::ptr::null(), |r| r.as_ptr()))
     })
 }
 
@@ -142,11 +139,7 @@ pub unsafe extern "C" fn natskit_job_attempts(
     job: *const natskit_job,
     attempts_out: *mut u32,
 ) -> natskit_status {
-    guard(|| {
-        let j = ffi::handle(job, "job")?;
-        *ffi::out(attempts_out, "attempts_out")? = j.handle.attempts();
-        Ok(())
-    })
+    ffi::getter!(job, attempts_out, |j| Ok(j.handle.attempts()))
 }
 
 // Every finishing call below takes the job out of the reserved state once (a second one

@@ -193,16 +193,9 @@ pub unsafe extern "C" fn natskit_queue_pop(
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(job_out, "job_out")?;
         let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("queue pop")?;
-        match ffi::block_on(q.queue.pop(timeout))? {
-            Some(job) => {
-                *out = natskit_job::new_handle(job, None, q.unit)?;
-                Ok(())
-            }
-            None => Err(natskit::Error::new(
-                natskit::ErrorCode::Timeout,
-                format!("no job on queue {} within {timeout_ms} ms", q.queue.name()),
-            )),
-        }
+        let job = ffi::block_on(q.queue.pop(timeout))?;
+        *out = natskit_job::popped(job, &q.queue, timeout_ms, q.unit)?;
+        Ok(())
     })
 }
 
@@ -218,23 +211,13 @@ pub unsafe extern "C" fn natskit_queue_pop_many(
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
-        let count = ffi::out(count_out, "count_out")?;
-        if max == 0 || jobs_out.is_null() {
-            return Err(natskit::Error::new(
-                natskit::ErrorCode::InvalidArgument,
-                "jobs_out must be an array of max > 0 slots",
-            ));
-        }
-        ffi::slice(jobs_out.cast_const(), max, "jobs_out")?;
         let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("queue pop")?;
-        let jobs = ffi::block_on(q.queue.pop_many(max, timeout))?;
-        let handles = jobs
-            .into_iter()
-            .map(|j| natskit_job::new_handle(j, None, q.unit))
-            .collect::<natskit::Result<Vec<_>>>()?;
-        std::ptr::copy_nonoverlapping(handles.as_ptr(), jobs_out, handles.len());
-        *count = handles.len();
-        Ok(())
+        ffi::fill(jobs_out, max, "jobs_out", count_out, || {
+            let jobs = ffi::block_on(q.queue.pop_many(max, timeout))?;
+            jobs.into_iter()
+                .map(|j| natskit_job::new_handle(j, None, q.unit))
+                .collect()
+        })
     })
 }
 
@@ -264,9 +247,7 @@ pub unsafe extern "C" fn natskit_queue_clear_json(
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
-        let out = ffi::out(jobs_json_out, "jobs_json_out")?;
-        *out = ffi::owned_json(&ffi::block_on(q.queue.clear_jobs())?)?;
-        Ok(())
+        ffi::answer_json!(jobs_json_out, q.queue.clear_jobs())
     })
 }
 
@@ -278,9 +259,7 @@ pub unsafe extern "C" fn natskit_queue_clear(
 ) -> natskit_status {
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
-        let out = ffi::out(purged_out, "purged_out")?;
-        *out = ffi::block_on(q.queue.clear())?;
-        Ok(())
+        ffi::answer!(purged_out, q.queue.clear())
     })
 }
 

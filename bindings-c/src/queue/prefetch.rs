@@ -51,19 +51,9 @@ pub unsafe extern "C" fn natskit_prefetch_pop(
         let p = ffi::handle(prefetch, "prefetch")?;
         let out = ffi::out(job_out, "job_out")?;
         let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.bounded("prefetch pop")?;
-        match ffi::block_on(p.prefetch.pop(timeout))? {
-            Some(job) => {
-                *out = natskit_job::new_handle(job, None, p.unit)?;
-                Ok(())
-            }
-            None => Err(natskit::Error::new(
-                natskit::ErrorCode::Timeout,
-                format!(
-                    "no job on queue {} within {timeout_ms} ms",
-                    p.prefetch.queue().name()
-                ),
-            )),
-        }
+        let job = ffi::block_on(p.prefetch.pop(timeout))?;
+        *out = natskit_job::popped(job, p.prefetch.queue(), timeout_ms, p.unit)?;
+        Ok(())
     })
 }
 

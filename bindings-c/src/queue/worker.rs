@@ -151,12 +151,7 @@ pub unsafe extern "C" fn natskit_worker_stats_json(
     worker: *const natskit_worker,
     json_out: *mut *mut c_char,
 ) -> natskit_status {
-    guard(|| {
-        let w = ffi::handle(worker, "worker")?;
-        let out = ffi::out(json_out, "json_out")?;
-        *out = ffi::owned_json(&w.worker.stats())?;
-        Ok(())
-    })
+    ffi::getter!(worker, json_out, |w| ffi::owned_json(&w.worker.stats()))
 }
 
 /// Frees the worker (jobs it handed out stay valid and finish normally). NULL does nothing.

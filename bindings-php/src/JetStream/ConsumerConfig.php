@@ -10,6 +10,8 @@ namespace NatsKit\JetStream;
  */
 final class ConsumerConfig
 {
+    use ServerFields;
+
     public const DELIVER_ALL = 'all';
     public const DELIVER_LAST = 'last';
     public const DELIVER_NEW = 'new';
@@ -24,9 +26,6 @@ final class ConsumerConfig
 
     /** Fields that are JSON arrays; every other array field is a JSON object. */
     private const LIST_FIELDS = ['filter_subjects', 'backoff', 'priority_groups'];
-
-    /** @var array<string, mixed> */
-    private array $fields;
 
     public function __construct(string $name)
     {
@@ -44,12 +43,6 @@ final class ConsumerConfig
     public function getName(): string
     {
         return $this->fields['durable_name'] ?? $this->fields['name'];
-    }
-
-    /** One field by its server name, or null. */
-    public function get(string $field): mixed
-    {
-        return $this->fields[$field] ?? null;
     }
 
     public function withFilterSubject(string $subject): self
@@ -125,26 +118,5 @@ final class ConsumerConfig
     public function withInactiveThreshold(float $seconds): self
     {
         return $this->with('inactive_threshold', $seconds);
-    }
-
-    /** Any other server field. */
-    public function with(string $field, mixed $value): self
-    {
-        $copy = clone $this;
-        $copy->fields[$field] = $value;
-        return $copy;
-    }
-
-    /** @return array<string, mixed> the server's JSON fields */
-    public function toArray(): array
-    {
-        // Empty JSON objects the server sent (`metadata: {}`) decode as [] and must go back as objects.
-        $fields = $this->fields;
-        foreach ($fields as $key => $value) {
-            if ($value === [] && !in_array($key, self::LIST_FIELDS, true)) {
-                $fields[$key] = new \stdClass();
-            }
-        }
-        return $fields;
     }
 }

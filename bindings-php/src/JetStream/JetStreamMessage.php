@@ -6,63 +6,32 @@ namespace NatsKit\JetStream;
 
 use FFI\CData;
 use NatsKit\Library;
-use NatsKit\Payload;
+use NatsKit\MessageContent;
 
 /** A message pulled from a consumer, with its delivery metadata and the ack methods. */
 final class JetStreamMessage
 {
-    private string $subject;
-    private string $payload;
-    /** @var array<string, list<string>> */
-    private array $headers;
+    use MessageContent;
+
     /** @var array<string, mixed> */
     private array $metadata;
 
     /** Takes ownership of a `natskit_js_msg *`. */
     public function __construct(private ?CData $handle)
     {
-        $ffi = Library::ffi();
-        $text = Library::out('const char*');
-        Library::check($ffi->natskit_js_msg_subject($handle, \FFI::addr($text)));
-        $this->subject = (string) Library::lentString($text);
-        Library::check($ffi->natskit_js_msg_headers_json($handle, \FFI::addr($text)));
-        $this->headers = Library::lentJson($text) ?: [];
-        Library::check($ffi->natskit_js_msg_metadata_json($handle, \FFI::addr($text)));
-        $this->metadata = Library::lentJson($text);
-        $data = Library::out('const uint8_t*');
-        $len = Library::out('size_t');
-        Library::check($ffi->natskit_js_msg_data($handle, \FFI::addr($data), \FFI::addr($len)));
-        $this->payload = $len->cdata > 0 ? \FFI::string($data, $len->cdata) : '';
+        $this->copyContent($handle, 'natskit_js_msg');
+        $this->metadata = Library::lentJson(Library::call('const char*', 'natskit_js_msg_metadata_json', $handle));
     }
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_js_msg_free($this->handle);
-            $this->handle = null;
-        }
-    }
-
-    public function getSubject(): string
-    {
-        return $this->subject;
-    }
-
-    public function getPayload(): string
-    {
-        return $this->payload;
+        Library::free('natskit_js_msg_free', $this->handle);
     }
 
     /** The payload decoded from JSON. */
     public function getDecodedPayload(): mixed
     {
         return json_decode($this->payload, true, 512, JSON_THROW_ON_ERROR);
-    }
-
-    /** @return array<string, list<string>> */
-    public function getHeaders(): array
-    {
-        return $this->headers;
     }
 
     /**

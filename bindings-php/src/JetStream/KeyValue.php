@@ -21,10 +21,7 @@ final class KeyValue
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
-            Library::ffi()->natskit_kv_free($this->handle);
-            $this->handle = null;
-        }
+        Library::free('natskit_kv_free', $this->handle);
     }
 
     public function getBucket(): string
@@ -35,25 +32,19 @@ final class KeyValue
     /** Sets a key; returns the new revision. */
     public function put(string $key, string $value): int
     {
-        $revision = Library::out('uint64_t');
-        Library::check(Library::ffi()->natskit_kv_put($this->handle, $key, $value, strlen($value), \FFI::addr($revision)));
-        return $revision->cdata;
+        return Library::call('uint64_t', 'natskit_kv_put', $this->handle, $key, $value, strlen($value))->cdata;
     }
 
     /** Sets a key only when it does not exist (JetStreamException otherwise); returns the revision. */
     public function create(string $key, string $value): int
     {
-        $revision = Library::out('uint64_t');
-        Library::check(Library::ffi()->natskit_kv_create_key($this->handle, $key, $value, strlen($value), \FFI::addr($revision)));
-        return $revision->cdata;
+        return Library::call('uint64_t', 'natskit_kv_create_key', $this->handle, $key, $value, strlen($value))->cdata;
     }
 
     /** Sets a key only when its latest revision is `$revision` (JetStreamException otherwise). */
     public function update(string $key, string $value, int $revision): int
     {
-        $next = Library::out('uint64_t');
-        Library::check(Library::ffi()->natskit_kv_update($this->handle, $key, $value, strlen($value), $revision, \FFI::addr($next)));
-        return $next->cdata;
+        return Library::call('uint64_t', 'natskit_kv_update', $this->handle, $key, $value, strlen($value), $revision)->cdata;
     }
 
     /** The current entry of a key, or null when it does not exist or was deleted. */
@@ -88,16 +79,12 @@ final class KeyValue
     /** @return list<string> every live key */
     public function keys(): array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_kv_keys($this->handle, \FFI::addr($json)));
-        return Library::ownedJson($json);
+        return Library::json('natskit_kv_keys', $this->handle);
     }
 
     /** @return list<array<string, mixed>> every kept revision of a key, oldest first */
     public function history(string $key): array
     {
-        $json = Library::out('char*');
-        Library::check(Library::ffi()->natskit_kv_history($this->handle, $key, \FFI::addr($json)));
-        return Library::ownedJson($json);
+        return Library::json('natskit_kv_history', $this->handle, $key);
     }
 }

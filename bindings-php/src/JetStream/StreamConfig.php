@@ -10,6 +10,8 @@ namespace NatsKit\JetStream;
  */
 final class StreamConfig
 {
+    use ServerFields;
+
     public const RETENTION_LIMITS = 'limits';
     public const RETENTION_INTEREST = 'interest';
     public const RETENTION_WORKQUEUE = 'workqueue';
@@ -20,9 +22,6 @@ final class StreamConfig
 
     /** Fields that are JSON arrays; every other array field is a JSON object. */
     private const LIST_FIELDS = ['subjects', 'sources', 'subject_transforms'];
-
-    /** @var array<string, mixed> */
-    private array $fields;
 
     /** @param list<string> $subjects */
     public function __construct(string $name, array $subjects = [])
@@ -47,12 +46,6 @@ final class StreamConfig
     public function getSubjects(): array
     {
         return $this->fields['subjects'] ?? [];
-    }
-
-    /** One field by its server name (`max_msgs`, `max_age` in seconds, …), or null. */
-    public function get(string $field): mixed
-    {
-        return $this->fields[$field] ?? null;
     }
 
     /** @param list<string> $subjects */
@@ -131,26 +124,5 @@ final class StreamConfig
     public function withAllowMessageSchedules(bool $allow = true): self
     {
         return $this->with('allow_msg_schedules', $allow);
-    }
-
-    /** Any other server field. */
-    public function with(string $field, mixed $value): self
-    {
-        $copy = clone $this;
-        $copy->fields[$field] = $value;
-        return $copy;
-    }
-
-    /** @return array<string, mixed> the server's JSON fields */
-    public function toArray(): array
-    {
-        // Empty JSON objects the server sent (`metadata: {}`) decode as [] and must go back as objects.
-        $fields = $this->fields;
-        foreach ($fields as $key => $value) {
-            if ($value === [] && !in_array($key, self::LIST_FIELDS, true)) {
-                $fields[$key] = new \stdClass();
-            }
-        }
-        return $fields;
     }
 }

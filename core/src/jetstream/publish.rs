@@ -40,6 +40,38 @@ pub struct PublishOptions {
     pub headers: Option<Headers>,
 }
 
+impl PublishOptions {
+    /// Reads a host's options object (the fields above, `ttl` in the host's `unit`, `headers`
+    /// as `{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); `null` means none.
+    pub fn from_host(value: serde_json::Value, unit: crate::Unit) -> Result<Self> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields, default)]
+        struct Host {
+            msg_id: Option<String>,
+            expected_stream: Option<String>,
+            expected_last_seq: Option<u64>,
+            expected_last_msg_id: Option<String>,
+            expected_last_subject_seq: Option<u64>,
+            ttl: Option<f64>,
+            headers: Option<serde_json::Value>,
+        }
+        if value.is_null() {
+            return Ok(PublishOptions::default());
+        }
+        let o: Host = serde_json::from_value(value)
+            .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("publish options: {e}")))?;
+        Ok(PublishOptions {
+            msg_id: o.msg_id,
+            expected_stream: o.expected_stream,
+            expected_last_seq: o.expected_last_seq,
+            expected_last_msg_id: o.expected_last_msg_id,
+            expected_last_subject_seq: o.expected_last_subject_seq,
+            ttl: unit.optional(o.ttl, "ttl")?,
+            headers: o.headers.as_ref().map(Headers::from_json).transpose()?,
+        })
+    }
+}
+
 /// The server's acknowledgement of a stored message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PubAck {
