@@ -63,6 +63,17 @@ pub(crate) unsafe fn bytes<'a>(data: *const c_void, len: usize, what: &str) -> R
     slice(data.cast::<u8>(), len, what)
 }
 
+/// A payload buffer, checked against the server's `max_payload` before it is read or copied
+/// (`PAYLOAD_TOO_LARGE`); NULL is accepted only with length 0.
+pub(crate) unsafe fn payload<'a>(
+    client: &natskit::Client,
+    data: *const c_void,
+    len: usize,
+) -> Result<&'a [u8]> {
+    client.check_payload_len(len)?;
+    bytes(data, len, "data")
+}
+
 /// Runs a core future on the shared runtime from the calling (non-runtime) thread.
 pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     runtime::block_on(future)?

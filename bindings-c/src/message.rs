@@ -137,7 +137,7 @@ pub unsafe extern "C" fn natskit_message_respond(
         let headers = ffi::optional_text(headers_json, "headers_json")?
             .map(Headers::from_json_str)
             .transpose()?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(m.message.client(), data, len)?;
         ffi::block_on(
             m.message
                 .respond_with(data.to_vec().into(), headers.as_ref()),

@@ -184,7 +184,7 @@ both! { JetStream {
     fn publisher(&self, max_in_flight: usize) -> PyResult<Publisher> {
         crate::runtime::guard(|| Ok({
             Publisher {
-                inner: self.ctx.publisher(max_in_flight),
+                inner: self.ctx.publisher(max_in_flight).py_err()?,
             }
         }))
     }
@@ -200,7 +200,7 @@ both! { JetStream {
     fn publisher(&self, max_in_flight: usize) -> PyResult<AsyncPublisher> {
         crate::runtime::guard(|| Ok({
             AsyncPublisher {
-                inner: self.ctx.publisher(max_in_flight),
+                inner: self.ctx.publisher(max_in_flight).py_err()?,
             }
         }))
     }

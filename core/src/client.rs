@@ -214,6 +214,9 @@ impl Client {
         if let Some(reply) = opts.reply {
             subject::validate_publish(reply).map_err(|e| e.context("reply"))?;
         }
+        if let Some(headers) = opts.headers {
+            headers.validate()?;
+        }
         self.check_size(payload_len, opts.headers)?;
         Ok(checked)
     }
@@ -393,9 +396,15 @@ impl Client {
         Ok(())
     }
 
+    /// `PAYLOAD_TOO_LARGE` when `len` bytes (without headers) exceed the server's
+    /// `max_payload`: hosts call it before they copy a caller's buffer.
+    pub fn check_payload_len(&self, len: usize) -> Result<()> {
+        self.check_size(len, None)
+    }
+
     fn check_size(&self, payload: usize, headers: Option<&Headers>) -> Result<()> {
         let max = self.max_payload();
-        let size = payload + headers.map_or(0, header_block_len);
+        let size = payload.saturating_add(headers.map_or(0, header_block_len));
         if size > max {
             return Err(Error::new(
                 ErrorCode::PayloadTooLarge,

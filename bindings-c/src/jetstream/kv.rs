@@ -79,7 +79,7 @@ pub unsafe extern "C" fn natskit_kv_put(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(k.kv.client(), data, len)?;
         let out = ffi::out(revision_out, "revision_out")?;
         *out = ffi::block_on(k.kv.put(key, data.to_vec()))?;
         Ok(())
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn natskit_kv_create_key(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(k.kv.client(), data, len)?;
         let out = ffi::out(revision_out, "revision_out")?;
         *out = ffi::block_on(k.kv.create(key, data.to_vec()))?;
         Ok(())
@@ -119,7 +119,7 @@ pub unsafe extern "C" fn natskit_kv_update(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(k.kv.client(), data, len)?;
         let out = ffi::out(revision_out, "revision_out")?;
         *out = ffi::block_on(k.kv.update(key, data.to_vec(), revision))?;
         Ok(())

@@ -62,7 +62,7 @@ pub unsafe extern "C" fn natskit_js_publish(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let subject = ffi::text(subject, "subject")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(j.js.client(), data, len)?;
         let options = options(options_json, j.js.unit())?;
         let out = ffi::out(ack_json_out, "ack_json_out")?;
         let ack = ffi::block_on(j.js.publish(subject, data.to_vec(), &options))?;
@@ -88,10 +88,7 @@ pub unsafe extern "C" fn natskit_js_publisher_new(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let out = ffi::out(publisher_out, "publisher_out")?;
-        if max_in_flight == 0 {
-            return Err(ffi::invalid("max_in_flight must be at least 1".into()));
-        }
-        let publisher = j.js.publisher(max_in_flight);
+        let publisher = j.js.publisher(max_in_flight)?;
         let unit = j.js.unit();
         *out = ffi::into_handle(natskit_js_publisher { publisher, unit });
         Ok(())
@@ -110,7 +107,7 @@ pub unsafe extern "C" fn natskit_js_publisher_publish(
     guard(|| {
         let p = ffi::handle(publisher, "publisher")?;
         let subject = ffi::text(subject, "subject")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(p.publisher.client(), data, len)?;
         let options = options(options_json, p.unit)?;
         ffi::block_on(p.publisher.publish(subject, data.to_vec(), &options))
     })
