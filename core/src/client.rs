@@ -116,6 +116,21 @@ impl Client {
         &self.inner.nats
     }
 
+    /// The configured server URL this connection is on, credentials hidden: the one with the
+    /// port the server announces (else the server's own `host:port`).
+    pub fn connected_url(&self) -> String {
+        let info = self.inner.nats.server_info();
+        let urls = self.config().server_urls();
+        let on_port: Vec<&String> = urls
+            .iter()
+            .filter(|url| parse_server(url).is_ok_and(|addr| addr.port() == info.port))
+            .collect();
+        match on_port.as_slice() {
+            [url] => crate::config::redact_url(url),
+            _ => format!("{}:{}", info.host, info.port),
+        }
+    }
+
     /// The largest payload (headers included) the server accepts.
     pub fn max_payload(&self) -> usize {
         self.inner.nats.max_payload()

@@ -529,6 +529,21 @@ fn percent_decode(text: &str) -> String {
         .into_owned()
 }
 
+/// The dotted key of the first NaN or infinite float in a TOML table (JSON has no form for
+/// them: they would silently become "unset").
+fn non_finite_key(table: &toml::Table) -> Option<String> {
+    table.iter().find_map(|(key, value)| match value {
+        toml::Value::Float(f) if !f.is_finite() => Some(key.clone()),
+        toml::Value::Table(inner) => non_finite_key(inner).map(|k| format!("{key}.{k}")),
+        toml::Value::Array(items) => items.iter().find_map(|item| match item {
+            toml::Value::Float(f) if !f.is_finite() => Some(key.clone()),
+            toml::Value::Table(inner) => non_finite_key(inner).map(|k| format!("{key}.{k}")),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
 fn parse_connection(value: Value, name: &str) -> Result<ConnectionConfig> {
     let config: ConnectionConfig = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -610,6 +625,12 @@ impl Config {
         let value = if path.extension().is_some_and(|e| e == "toml") {
             let table: toml::Table = toml::from_str(&text)
                 .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+            if let Some(key) = non_finite_key(&table) {
+                return Err(Error::config(format!(
+                    "{}: {key}: nan and inf are not numbers natskit can use",
+                    path.display()
+                )));
+            }
             serde_json::to_value(table)?
         } else {
             serde_json::from_str(&text)
