@@ -77,7 +77,7 @@ final class Client
             Payload::headers($headers),
             $data,
             strlen($data),
-            max(1, (int) round($timeout * 1000)),
+            max(1, Library::millis($timeout)),
             \FFI::addr($reply),
         ));
         return new Message($reply);
