@@ -38,7 +38,7 @@ final class Client
         if (is_string($options)) {
             $options = ['servers' => $options];
         }
-        $json = json_encode((object) $options, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
+        $json = Payload::json((object) $options);
         $client = Library::out('natskit_client*');
         Library::check(Library::ffi()->natskit_connect($json, \FFI::addr($client)));
         return new self($client);
@@ -77,7 +77,7 @@ final class Client
             Payload::headers($headers),
             $data,
             strlen($data),
-            max(1, Library::millis($timeout)),
+            max(1, Library::millis($timeout, 'timeout')),
             \FFI::addr($reply),
         ));
         return new Message($reply);

@@ -62,7 +62,7 @@ final class Queue
         $id = Library::out('char*');
         Library::check(Library::ffi()->natskit_queue_later(
             $this->handle,
-            Library::millis(self::seconds($delay)),
+            Library::millis(self::seconds($delay), 'delay'),
             $job,
             Payload::json($data),
             self::options($options),

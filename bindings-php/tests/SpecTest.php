@@ -77,6 +77,7 @@ final class SpecTest extends ServerTestCase
             return;
         }
         $result = $this->call($case['op'], $args);
+        $this->addToAssertionCount(1);
         foreach ($case['keys'] ?? [] as $key) {
             $this->assertArrayHasKey($key, $result);
         }
