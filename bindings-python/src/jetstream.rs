@@ -142,11 +142,17 @@ fn pause_until(until: &Bound<'_, PyAny>) -> PyResult<time::OffsetDateTime> {
         let ahead = natskit::duration::seconds(secs, "until").py_err()?;
         time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9 + ahead.as_secs_f64()
     } else {
-        let timestamp = until.call_method0("timestamp").and_then(|t| t.extract::<f64>());
+        let timestamp = until
+            .call_method0("timestamp")
+            .and_then(|t| t.extract::<f64>());
         timestamp.map_err(|_| {
             to_py(crate::queue::invalid_error(format!(
                 "until: expected a datetime or seconds from now, not {}",
-                until.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                until
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             )))
         })?
     };

@@ -98,9 +98,16 @@ fn non_finite(value: &Bound<'_, PyAny>, path: &mut Vec<String>) -> bool {
     let items: Vec<(String, Bound<'_, PyAny>)> = if let Ok(dict) = value.cast::<PyDict>() {
         dict.iter().map(|(k, v)| (k.to_string(), v)).collect()
     } else if let Ok(list) = value.cast::<PyList>() {
-        list.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect()
+        list.iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect()
     } else if let Ok(tuple) = value.cast::<PyTuple>() {
-        tuple.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect()
+        tuple
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect()
     } else {
         return false;
     };

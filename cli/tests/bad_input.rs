@@ -49,7 +49,10 @@ fn huge_and_bad_durations_in_a_config_file_are_config_errors() {
     ] {
         let (code, err) = failed(with_config("c.toml", &config_for(&srv, extra), &["ping"]));
         assert_eq!(code, 3, "{extra}: {err}");
-        assert!(err.contains("CONFIG") && err.contains(key), "{extra}: {err}");
+        assert!(
+            err.contains("CONFIG") && err.contains(key),
+            "{extra}: {err}"
+        );
         assert!(err.len() < 300, "{extra}: a short message: {err}");
     }
 }
@@ -62,7 +65,10 @@ fn out_of_range_counts_and_bad_seeds_are_config_errors() {
         ("[reconnect]\nmax_attempts = -7", "reconnect.max_attempts"),
         ("[queue]\nreplicas = 0", "queue.replicas"),
         ("[queue]\nreplicas = 9", "queue.replicas"),
-        (&format!("nkey_seed = \"{}x\"", &seed[..20]) as &str, "nkey_seed"),
+        (
+            &format!("nkey_seed = \"{}x\"", &seed[..20]) as &str,
+            "nkey_seed",
+        ),
     ] {
         let (code, err) = failed(with_config("c.toml", &config_for(&srv, extra), &["ping"]));
         assert_eq!(code, 3, "{extra}: {err}");
@@ -75,10 +81,17 @@ fn out_of_range_counts_and_bad_seeds_are_config_errors() {
 
 #[test]
 fn an_empty_config_file_is_a_config_error_naming_the_file() {
-    for (name, text) in [("empty.toml", ""), ("comments.toml", "# nothing\n"), ("empty.json", "{}")] {
+    for (name, text) in [
+        ("empty.toml", ""),
+        ("comments.toml", "# nothing\n"),
+        ("empty.json", "{}"),
+    ] {
         let (code, err) = failed(with_config(name, text, &["ping"]));
         assert_eq!(code, 3, "{name}: {err}");
-        assert!(err.contains(name) && err.contains("configures nothing"), "{err}");
+        assert!(
+            err.contains(name) && err.contains("configures nothing"),
+            "{err}"
+        );
     }
 }
 
@@ -89,7 +102,9 @@ fn bad_arguments_exit_with_invalid_argument() {
         &["pub", "s", "x", "--header", ":v"][..],
         &["pub", "s", "x", "--header", "a b:v"][..],
         &["req", "s", "x", "--timeout", "1e300"][..],
-        &["queue", "work", "default", "--exec", "true", "--sleep", "1e300"][..],
+        &[
+            "queue", "work", "default", "--exec", "true", "--sleep", "1e300",
+        ][..],
     ] {
         let (code, err) = fails(&srv, args);
         assert_eq!(code, 1, "{args:?}: {err}");
@@ -106,7 +121,11 @@ fn ping_names_the_server_that_answered() {
         srv.url()
     );
     let out = with_config("c.toml", &config, &["--json", "ping"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pong: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(pong["server"], srv.url());
     assert_eq!(json(&srv, &["ping"])["server"], srv.url());

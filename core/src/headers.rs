@@ -152,9 +152,7 @@ impl Headers {
 /// One header: see [`Headers::validate`].
 fn validate(name: &str, value: &str) -> Result<()> {
     if name.is_empty() {
-        return Err(Error::invalid_argument(
-            "header name: must not be empty",
-        ));
+        return Err(Error::invalid_argument("header name: must not be empty"));
     }
     if let Some(c) = name.chars().find(|c| !c.is_ascii_graphic() || *c == ':') {
         return Err(Error::invalid_argument(format!(

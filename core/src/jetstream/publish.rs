@@ -96,9 +96,7 @@ impl Context {
     /// 0 is an `INVALID_ARGUMENT`.
     pub fn publisher(&self, max_in_flight: usize) -> Result<AsyncPublisher> {
         if max_in_flight == 0 {
-            return Err(Error::invalid_argument(
-                "max_in_flight: must be at least 1",
-            ));
+            return Err(Error::invalid_argument("max_in_flight: must be at least 1"));
         }
         Ok(AsyncPublisher {
             context: self.clone(),
