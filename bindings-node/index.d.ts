@@ -546,7 +546,7 @@ export declare class JetStream {
   /** Publishes to a stream and resolves with the server's ack (`stream`, `sequence`, `duplicate`). */
   publish(subject: string, data?: Payload, options?: JsPublishOptions): Promise<PubAck>
   /** A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding. */
-  publisher(maxInFlight?: number | undefined | null): Outcome<AsyncPublisher>
+  publisher(maxInFlight?: number | undefined | null): AsyncPublisher
   /**
    * Fetches up to `max` messages from a pull consumer: those available now, or else the
    * first to arrive within the timeout with whatever is available right after it (with

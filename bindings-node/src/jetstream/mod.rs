@@ -446,7 +446,7 @@ impl JetStream {
     }
 
     /// A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "AsyncPublisher")]
     pub fn publisher(&self, max_in_flight: Option<f64>) -> Outcome<AsyncPublisher> {
         crate::error::guard(|| {
             Outcome(
