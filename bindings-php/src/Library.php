@@ -184,6 +184,18 @@ final class Library
     }
 
     /**
+     * An array of `$count` out-slots for the library to fill; a count below 1 is
+     * INVALID_ARGUMENT, as in every host (FFI would throw its own parser error).
+     */
+    public static function slots(string $type, int $count, string $what): CData
+    {
+        if ($count < 1) {
+            throw NatsException::fromStatus(Exception\ErrorCode::INVALID_ARGUMENT, "{$what}: {$count} is not a whole number from 1");
+        }
+        return self::ffi()->new("{$type}[{$count}]");
+    }
+
+    /**
      * A timeout in seconds as the C ABI's encoding: null = the configured default
      * (`NATSKIT_TIMEOUT_DEFAULT`), 0 = no wait (`NATSKIT_NO_WAIT`), else milliseconds (at least 1).
      */

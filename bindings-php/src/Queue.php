@@ -144,7 +144,7 @@ final class Queue
     public function popMany(int $max, ?float $timeout = null): array
     {
         $ffi = Library::ffi();
-        $slots = $ffi->new("natskit_job*[{$max}]");
+        $slots = Library::slots('natskit_job*', $max, 'max');
         $count = Library::out('size_t');
         Library::check($ffi->natskit_queue_pop_many($this->handle, $max, Library::timeout($timeout), $slots, \FFI::addr($count)));
         $jobs = [];

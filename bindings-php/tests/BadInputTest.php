@@ -102,6 +102,16 @@ final class BadInputTest extends ServerTestCase
         $this->assertGreaterThan(0, $kv->put('a.b', 'v'));
     }
 
+    public function testCounts(): void
+    {
+        $js = $this->client->jetstream();
+        foreach ([0, -1] as $n) {
+            $this->fails(fn () => $this->client->queue('bad')->popMany($n, 0.0), ErrorCode::INVALID_ARGUMENT, 'max');
+            $this->fails(fn () => $js->fetch('NONE', 'c', $n, 0.0), ErrorCode::INVALID_ARGUMENT, 'batch');
+        }
+        $this->assertStillUsable();
+    }
+
     public function testCircularAndNonFinitePayloads(): void
     {
         $loop = new \stdClass();
