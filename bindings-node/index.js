@@ -455,7 +455,7 @@ Client.prototype.publish = function publish(subject, data, options) {
   }
   const lost = takeLost(this)
   if (lost !== null) throw lost
-  nativePublish.call(this, subject, data, options)
+  callWithCode(nativePublish, this, [subject, data, options])
   if (options === undefined && !(stage !== undefined && stage.closed)) {
     if (stage === undefined) this[STAGED] = new Stage(this.maxPayload)
     else stage.maxPayload = this.maxPayload
@@ -463,9 +463,38 @@ Client.prototype.publish = function publish(subject, data, options) {
   }
 }
 
-// Every other call of the addon first hands over what is staged.
-for (const Class of Object.values(native)) {
-  if (typeof Class !== 'function' || !Class.prototype) continue
+// napi converts the arguments before natskit sees a call, and its errors carry napi's status
+// (`StringExpected`, `InvalidArg`, ...) as their code: they get INVALID_ARGUMENT, the code of
+// every other bad argument, whether thrown or rejected.
+const NAPI_ARGUMENT_ERRORS = new Set([
+  'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected',
+  'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected',
+])
+function withCode(err) {
+  if (err instanceof Error && NAPI_ARGUMENT_ERRORS.has(err.code)) err.code = 'INVALID_ARGUMENT'
+  return err
+}
+const rethrowWithCode = (err) => { throw withCode(err) }
+function callWithCode(call, self, args) {
+  let result
+  try {
+    result = call.apply(self, args)
+  } catch (err) {
+    throw withCode(err)
+  }
+  return result instanceof Promise ? result.then(undefined, rethrowWithCode) : result
+}
+
+// Every other call of the addon first hands over what is staged; the addon's functions
+// (`connect`, ...) get the same error codes. (Static methods cannot be replaced: those taking
+// a string read it themselves.)
+for (const [key, Class] of Object.entries(native)) {
+  if (typeof Class !== 'function') continue
+  if (/^[a-z]/.test(key)) {
+    native[key] = function (...args) { return callWithCode(Class, this, args) }
+    continue
+  }
+  if (!Class.prototype) continue
   for (const name of Object.getOwnPropertyNames(Class.prototype)) {
     if (name === 'constructor' || (Class === Client && name === 'publish')) continue
     const descriptor = Object.getOwnPropertyDescriptor(Class.prototype, name)
@@ -473,7 +502,7 @@ for (const Class of Object.values(native)) {
     const call = descriptor.value
     Class.prototype[name] = function (...args) {
       if (staging.size > 0) sendStaged()
-      return call.apply(this, args)
+      return callWithCode(call, this, args)
     }
   }
 }

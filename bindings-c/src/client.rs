@@ -104,7 +104,7 @@ pub unsafe extern "C" fn natskit_publish(
     guard(|| {
         let c = ffi::handle(client, "client")?;
         let subject = ffi::text(subject, "subject")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(&c.client, data, len)?;
         ffi::block_on(c.client.publish(subject, data.to_vec()))
     })
 }
@@ -125,7 +125,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
         let subject = ffi::text(subject, "subject")?;
         let reply = ffi::optional_text(reply, "reply")?;
         let headers = ffi::headers(headers_json)?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(&c.client, data, len)?;
         let opts = PublishOptions {
             headers: headers.as_ref(),
             reply,
@@ -171,7 +171,7 @@ pub unsafe extern "C" fn natskit_request_msg(
         let c = ffi::handle(client, "client")?;
         let subject = ffi::text(subject, "subject")?;
         let headers = ffi::headers(headers_json)?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(&c.client, data, len)?;
         let timeout = request_timeout(timeout_ms)?;
         let out = ffi::out(reply_out, "reply_out")?;
         let opts = RequestOptions {

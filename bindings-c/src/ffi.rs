@@ -205,6 +205,20 @@ pub(crate) unsafe fn bytes<'a>(data: *const c_void, len: usize, what: &str) -> R
     slice(data.cast::<u8>(), len, what)
 }
 
+/// A payload buffer, its length checked against the server's `max_payload` before the buffer
+/// is read or copied (`PAYLOAD_TOO_LARGE`; a length beyond `isize::MAX` is `INVALID_ARGUMENT`);
+/// NULL is accepted only with length 0.
+pub(crate) unsafe fn payload<'a>(
+    client: &natskit::Client,
+    data: *const c_void,
+    len: usize,
+) -> Result<&'a [u8]> {
+    if len <= isize::MAX as usize {
+        client.check_payload_len(len)?;
+    }
+    bytes(data, len, "data")
+}
+
 /// Runs a core future on the shared runtime from the calling (non-runtime) thread.
 pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     runtime::block_on(future)?
@@ -272,11 +286,10 @@ pub(crate) fn owned_json(value: &impl serde::Serialize) -> Result<*mut c_char> {
     owned_string(serde_json::to_string(value)?)
 }
 
-/// A duration in milliseconds that must not be negative.
+/// A duration in milliseconds, checked by core like every host's (not negative, not beyond
+/// what the server stores).
 pub(crate) fn millis(ms: i64, what: &str) -> Result<Duration> {
-    u64::try_from(ms)
-        .map(Duration::from_millis)
-        .map_err(|_| invalid(format!("{what} {ms} is out of range (expected >= 0)")))
+    natskit::Unit::Milliseconds.duration(ms as f64, what)
 }
 
 /// Bytes handed to C as an owned buffer (released with `natskit_bytes_free(ptr, len)`);

@@ -112,7 +112,7 @@ pub unsafe extern "C" fn natskit_message_respond(
     guard(|| {
         let m = ffi::handle(message, "message")?;
         let headers = ffi::headers(headers_json)?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(m.message.client(), data, len)?;
         ffi::block_on(
             m.message
                 .respond_with(data.to_vec().into(), headers.as_ref()),

@@ -38,7 +38,7 @@ impl Timeout {
             NATSKIT_TIMEOUT_DEFAULT => Ok(Timeout::Default),
             NATSKIT_NO_WAIT => Ok(Timeout::NoWait),
             NATSKIT_FOREVER => Ok(Timeout::Forever),
-            ms if ms > 0 => Ok(Timeout::Within(Duration::from_millis(ms as u64))),
+            ms if ms > 0 => crate::ffi::millis(ms, what).map(Timeout::Within),
             ms => Err(invalid(format!(
                 "{what} {ms} is not NATSKIT_TIMEOUT_DEFAULT (-1), NATSKIT_NO_WAIT (0), \
                  NATSKIT_FOREVER (-2) or a number of milliseconds above 0"

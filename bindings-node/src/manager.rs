@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use napi::bindgen_prelude::Unknown;
 use napi::Env;
 
 use crate::client::Client;
@@ -39,10 +40,10 @@ impl Manager {
     }
 
     /// A manager configured from a TOML or JSON file.
-    #[napi(catch_unwind, factory)]
-    pub fn from_file(env: &Env, path: String) -> napi::Result<Self> {
+    #[napi(catch_unwind, factory, ts_args_type = "path: string")]
+    pub fn from_file(env: &Env, path: Unknown) -> napi::Result<Self> {
         crate::error::guard(|| {
-            natskit::Config::from_file(&path)
+            crate::payload::with_str(env, path, "path", |path| natskit::Config::from_file(path))
                 .map(|c| Manager {
                     inner: Arc::new(natskit::Manager::new(c)),
                 })

@@ -2,7 +2,9 @@
 //! UTF-8, `null`/`undefined` as an empty payload, and any other value as JSON.
 
 use bytes::Bytes;
-use napi::bindgen_prelude::{FromNapiValue, JsValue, Uint8ArraySlice, Unknown, ValueType};
+use napi::bindgen_prelude::{
+    FromNapiValue, Function, JsObjectValue, JsValue, Object, Uint8ArraySlice, Unknown, ValueType,
+};
 use napi::{sys, Env};
 
 use crate::error::invalid_argument;
@@ -104,13 +106,32 @@ pub fn to_bytes(env: &Env, value: Unknown) -> natskit::Result<Bytes> {
                 })?;
             Ok(Bytes::copy_from_slice(&slice))
         }
-        _ => {
-            let json: serde_json::Value = env
-                .from_js_value(value)
-                .map_err(|e| invalid_argument(format!("payload: cannot encode as JSON: {e}")))?;
-            Ok(Bytes::from(serde_json::to_vec(&whole_numbers(json))?))
-        }
+        _ => json(env, value),
     }
+}
+
+/// Any other value as JSON text, encoded by JavaScript's own `JSON.stringify`: a circular
+/// object, a BigInt or one nested too deep for it is a `SERIALIZATION` error (converting it
+/// value by value in Rust overflowed the stack).
+fn json(env: &Env, value: Unknown) -> natskit::Result<Bytes> {
+    let encode = || -> napi::Result<Unknown> {
+        let json: Object = env.get_global()?.get_named_property("JSON")?;
+        let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
+        stringify.call(value)
+    };
+    let text = encode().map_err(|e| {
+        natskit::Error::new(
+            natskit::ErrorCode::Serialization,
+            format!("payload: cannot encode as JSON: {}", e.reason),
+        )
+    })?;
+    if text.get_type().ok() != Some(ValueType::String) {
+        return Err(invalid_argument("payload: this value has no JSON form"));
+    }
+    // SAFETY: `text` is the live string JSON.stringify returned.
+    let text = unsafe { String::from_napi_value(env.raw(), text.raw()) }
+        .map_err(|e| invalid_argument(format!("payload: {e}")))?;
+    Ok(Bytes::from(text))
 }
 
 /// JavaScript has one number type, so napi hands over every number beyond 32 bits as a

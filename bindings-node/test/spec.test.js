@@ -36,7 +36,7 @@ after(async () => {
 async function run(op, a) {
   const js = nc.jetstream()
   switch (op) {
-    case 'publish': return nc.publish(a.subject, 'x')
+    case 'publish': return nc.publish(a.subject, 'x', a.headers && { headers: a.headers })
     case 'request': return nc.request(a.subject, 'x', { timeout: a.timeout })
     case 'connect': return connect(a.url)
     case 'stream_info': return js.streamInfo(a.stream)
@@ -46,6 +46,7 @@ async function run(op, a) {
     case 'get_message': return js.getMessage(a.stream, a.sequence)
     case 'queue_later': return nc.queue(a.queue).later(a.delay, 'SpecJob')
     case 'next_no_wait': return { message: await (await nc.subscribe(a.subject)).next(0) }
+    case 'kv_put': return (await js.createKv({ bucket: a.bucket })).put(a.key, 'x')
     case 'panic': return natskit._panicForTests()
     default: throw new Error(`no runner for ${op}`)
   }

@@ -35,7 +35,7 @@ final class Client
         if (is_string($options)) {
             $options = ['servers' => $options];
         }
-        $json = json_encode((object) $options, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES);
+        $json = Payload::json((object) $options);
         return new self(Library::call('natskit_client*', 'natskit_connect', $json));
     }
 
@@ -72,7 +72,7 @@ final class Client
             Payload::headers($headers),
             $data,
             strlen($data),
-            max(1, (int) round($timeout * 1000)),
+            max(1, Library::millis($timeout, 'timeout')),
             \FFI::addr($reply),
         ));
         return new Message($reply);

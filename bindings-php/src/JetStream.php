@@ -185,7 +185,7 @@ final class JetStream
     public function fetch(string $stream, string $consumer, int $batch, ?float $timeout = null): array
     {
         $ffi = Library::ffi();
-        $slots = $ffi->new("natskit_js_msg*[{$batch}]");
+        $slots = Library::slots('natskit_js_msg*', $batch, 'batch');
         $count = Library::out('size_t');
         Library::check($ffi->natskit_js_fetch(
             $this->handle,

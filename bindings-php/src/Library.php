@@ -225,13 +225,25 @@ final class Library
      * Seconds as the C ABI's whole milliseconds. Negative and huge values go through (saturated
      * to the integer range) so that natskit refuses them with INVALID_ARGUMENT, as in every host.
      */
-    public static function millis(float $seconds): int
+    public static function millis(float $seconds, string $what = 'duration'): int
     {
         if (is_nan($seconds)) {
-            throw NatsException::fromStatus(Exception\ErrorCode::INVALID_ARGUMENT, 'a duration must be a number of seconds, not NaN');
+            throw NatsException::fromStatus(Exception\ErrorCode::INVALID_ARGUMENT, "{$what}: NaN is not a number of seconds");
         }
         $millis = round($seconds * 1000);
         return $millis >= PHP_INT_MAX ? PHP_INT_MAX : ($millis <= -PHP_INT_MAX ? -PHP_INT_MAX : (int) $millis);
+    }
+
+    /**
+     * An array of `$count` out-slots for the library to fill; a count below 1 is
+     * INVALID_ARGUMENT, as in every host (FFI would throw its own parser error).
+     */
+    public static function slots(string $type, int $count, string $what): CData
+    {
+        if ($count < 1) {
+            throw NatsException::fromStatus(Exception\ErrorCode::INVALID_ARGUMENT, "{$what}: {$count} is not a whole number from 1");
+        }
+        return self::ffi()->new("{$type}[{$count}]");
     }
 
     /**
@@ -246,7 +258,7 @@ final class Library
         if (is_nan($seconds) || $seconds < 0) {
             throw new Exception\InvalidArgumentException("timeout must be null, 0 or positive seconds, got {$seconds}", Exception\ErrorCode::INVALID_ARGUMENT);
         }
-        return $seconds == 0 ? self::NO_WAIT : max(1, (int) round($seconds * 1000));
+        return $seconds == 0 ? self::NO_WAIT : max(1, self::millis($seconds));
     }
 
     /** An owned `char *` as a PHP string, freeing it (null for NULL). */

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace NatsKit;
 
+use NatsKit\Exception\ErrorCode;
+use NatsKit\Exception\InvalidArgumentException;
 use NatsKit\Exception\SerializationException;
 
 /** Payload and header encoding shared by publish, request and respond. */
@@ -40,7 +42,29 @@ final class Payload
         try {
             return json_encode($value, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
         } catch (\JsonException $e) {
+            $key = $e->getCode() === JSON_ERROR_INF_OR_NAN ? self::nonFinite($value) : null;
+            if ($key !== null) {
+                throw new InvalidArgumentException("{$key}: NaN and infinity are not numbers (use a finite value)", ErrorCode::INVALID_ARGUMENT);
+            }
             throw new SerializationException('payload cannot be encoded as JSON: ' . $e->getMessage(), 13);
         }
+    }
+
+    /** The dotted key of the first NaN or infinite float in arrays and objects (JSON has no form for them). */
+    private static function nonFinite(mixed $value, string $path = 'value'): ?string
+    {
+        if (is_float($value)) {
+            return is_finite($value) ? null : $path;
+        }
+        if (!is_array($value) && !is_object($value)) {
+            return null;
+        }
+        foreach ((array) $value as $key => $item) {
+            $found = self::nonFinite($item, $path === 'value' ? (string) $key : "{$path}.{$key}");
+            if ($found !== null) {
+                return $found;
+            }
+        }
+        return null;
     }
 }

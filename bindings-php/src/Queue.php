@@ -56,7 +56,7 @@ final class Queue
         $id = Library::out('char*');
         Library::check(Library::ffi()->natskit_queue_later(
             $this->handle,
-            Library::millis(self::seconds($delay)),
+            Library::millis(self::seconds($delay), 'delay'),
             $job,
             Payload::json($data),
             self::options($options),
@@ -133,7 +133,7 @@ final class Queue
     public function popMany(int $max, ?float $timeout = null): array
     {
         $ffi = Library::ffi();
-        $slots = $ffi->new("natskit_job*[{$max}]");
+        $slots = Library::slots('natskit_job*', $max, 'max');
         $count = Library::out('size_t');
         Library::check($ffi->natskit_queue_pop_many($this->handle, $max, Library::timeout($timeout), $slots, \FFI::addr($count)));
         $jobs = [];

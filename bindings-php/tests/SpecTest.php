@@ -45,7 +45,7 @@ final class SpecTest extends ServerTestCase
     {
         $js = $this->client->jetstream();
         return match ($op) {
-            'publish' => $this->client->publish($a['subject'], 'x'),
+            'publish' => $this->client->publish($a['subject'], 'x', $a['headers'] ?? []),
             'request' => $this->client->request($a['subject'], 'x', $a['timeout']),
             'connect' => Client::connect($a['url']),
             'stream_info' => $js->getStreamInfo($a['stream'])->toArray(),
@@ -55,6 +55,7 @@ final class SpecTest extends ServerTestCase
             'get_message' => get_object_vars($js->getMessage($a['stream'], $a['sequence'])),
             'queue_later' => $this->client->queue($a['queue'])->later($a['delay'], 'SpecJob'),
             'next_no_wait' => ['message' => $this->client->subscribe($a['subject'])->next(0)],
+            'kv_put' => $js->createKeyValue($a['bucket'])->put($a['key'], 'x'),
             'panic' => Library::check(\FFI::cdef('int natskit_panic_for_tests(void);', Library::path())->natskit_panic_for_tests()),
         };
     }
@@ -76,6 +77,7 @@ final class SpecTest extends ServerTestCase
             return;
         }
         $result = $this->call($case['op'], $args);
+        $this->addToAssertionCount(1);
         foreach ($case['keys'] ?? [] as $key) {
             $this->assertArrayHasKey($key, $result);
         }

@@ -105,8 +105,7 @@ pub fn connection_config(
     };
     let mut merged =
         serde_json::to_value(&base).map_err(|e| crate::error::to_py(natskit::Error::from(e)))?;
-    let extra: serde_json::Value = serde_json::from_str(&payload::dumps(opts)?)
-        .map_err(|e| crate::error::to_py(natskit::Error::from(e)))?;
+    let extra = payload::to_value(opts)?;
     if let (Some(target), serde_json::Value::Object(extra)) = (merged.as_object_mut(), extra) {
         for (key, value) in extra {
             match (target.get_mut(&key), value) {

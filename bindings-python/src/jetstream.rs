@@ -139,9 +139,22 @@ fn fetch_options(timeout: Option<f64>, no_wait: bool) -> PyResult<js::FetchOptio
 /// `until` as a time: a `datetime` (naive means local time) or seconds from now.
 fn pause_until(until: &Bound<'_, PyAny>) -> PyResult<time::OffsetDateTime> {
     let unix = if let Ok(secs) = until.extract::<f64>() {
-        time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9 + secs
+        let ahead = natskit::duration::seconds(secs, "until").py_err()?;
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9 + ahead.as_secs_f64()
     } else {
-        until.call_method0("timestamp")?.extract::<f64>()?
+        let timestamp = until
+            .call_method0("timestamp")
+            .and_then(|t| t.extract::<f64>());
+        timestamp.map_err(|_| {
+            to_py(crate::queue::invalid_error(format!(
+                "until: expected a datetime or seconds from now, not {}",
+                until
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            )))
+        })?
     };
     time::OffsetDateTime::from_unix_timestamp_nanos((unix * 1e9) as i128)
         .map_err(|e| to_py(crate::queue::invalid_error(format!("until: {e}"))))
@@ -184,7 +197,7 @@ both! { JetStream {
     fn publisher(&self, max_in_flight: usize) -> PyResult<Publisher> {
         crate::runtime::guard(|| Ok({
             Publisher {
-                inner: self.ctx.publisher(max_in_flight),
+                inner: self.ctx.publisher(max_in_flight).py_err()?,
             }
         }))
     }
@@ -200,7 +213,7 @@ both! { JetStream {
     fn publisher(&self, max_in_flight: usize) -> PyResult<AsyncPublisher> {
         crate::runtime::guard(|| Ok({
             AsyncPublisher {
-                inner: self.ctx.publisher(max_in_flight),
+                inner: self.ctx.publisher(max_in_flight).py_err()?,
             }
         }))
     }

@@ -19,7 +19,7 @@ fn config(value: Option<&Bound<'_, PyAny>>) -> PyResult<natskit::Config> {
     match value.filter(|v| !v.is_none()) {
         None => natskit::Config::from_env().py_err(),
         Some(v) if v.is_instance_of::<PyDict>() => {
-            natskit::Config::from_json(&payload::dumps(v)?).py_err()
+            natskit::Config::from_value(payload::to_value(v)?).py_err()
         }
         Some(v) => natskit::Config::from_file(v.extract::<PathBuf>()?).py_err(),
     }

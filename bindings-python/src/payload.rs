@@ -5,7 +5,7 @@ use bytes::Bytes;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 
 static DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -70,7 +70,53 @@ pub fn to_python<'py>(
     loads(py, &text)
 }
 
-/// A JSON-serialisable Python value as a serde value (job payloads, configs).
+/// A JSON-serialisable Python value as a serde value (job payloads, configs). A NaN or
+/// infinite float has no JSON form: `INVALID_ARGUMENT` naming where it is.
 pub fn to_value(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
-    serde_json::from_str(&dumps(value)?).map_err(|e| crate::error::to_py(natskit::Error::from(e)))
+    serde_json::from_str(&dumps(value)?).map_err(|e| {
+        let mut path = Vec::new();
+        let err = if non_finite(value, &mut path) {
+            natskit::Error::new(
+                natskit::ErrorCode::InvalidArgument,
+                format!(
+                    "{}: NaN and infinity are not numbers (use a finite value)",
+                    path.join(".")
+                ),
+            )
+        } else {
+            natskit::Error::from(e)
+        };
+        crate::error::to_py(err)
+    })
+}
+
+/// Whether a NaN or infinite float is in `value` (dicts, lists and tuples); `path` leads to it.
+fn non_finite(value: &Bound<'_, PyAny>, path: &mut Vec<String>) -> bool {
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return !f.value().is_finite();
+    }
+    let items: Vec<(String, Bound<'_, PyAny>)> = if let Ok(dict) = value.cast::<PyDict>() {
+        dict.iter().map(|(k, v)| (k.to_string(), v)).collect()
+    } else if let Ok(list) = value.cast::<PyList>() {
+        list.iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect()
+    } else if let Ok(tuple) = value.cast::<PyTuple>() {
+        tuple
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect()
+    } else {
+        return false;
+    };
+    for (key, item) in items {
+        path.push(key);
+        if non_finite(&item, path) {
+            return true;
+        }
+        path.pop();
+    }
+    false
 }

@@ -42,7 +42,7 @@ pub fn invalid_error(message: impl Into<String>) -> natskit::Error {
 fn options_json(options: Option<&Bound<'_, PyDict>>) -> PyResult<Option<String>> {
     options
         .filter(|o| !o.is_empty())
-        .map(|o| payload::dumps(o))
+        .map(|o| payload::to_value(o).map(|v| v.to_string()))
         .transpose()
 }
 

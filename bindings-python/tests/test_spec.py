@@ -45,7 +45,7 @@ def client(js_server: LocalServer) -> Iterator[natskit.Client]:
 def run(nc: natskit.Client, op: str, a: Dict[str, Any]) -> Any:
     js = nc.jetstream()
     ops: Dict[str, Callable[[], Any]] = {
-        "publish": lambda: nc.publish(a["subject"], b"x"),
+        "publish": lambda: nc.publish(a["subject"], b"x", headers=a.get("headers")),
         "request": lambda: nc.request(a["subject"], b"x", timeout=a["timeout"]),
         "connect": lambda: natskit.connect(a["url"]),
         "stream_info": lambda: js.stream_info(a["stream"]),
@@ -55,6 +55,7 @@ def run(nc: natskit.Client, op: str, a: Dict[str, Any]) -> Any:
         "get_message": lambda: js.get_message(a["stream"], a["sequence"]),
         "queue_later": lambda: nc.queue(a["queue"]).later(a["delay"], "SpecJob"),
         "next_no_wait": lambda: {"message": nc.subscribe(a["subject"]).next(timeout=0)},
+        "kv_put": lambda: js.create_kv(bucket=a["bucket"]).put(a["key"], b"x"),
         "panic": _native._panic_for_tests,
     }
     return ops[op]()

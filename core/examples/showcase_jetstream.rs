@@ -86,7 +86,7 @@ async fn streams_and_consumers(js: &Context) -> natskit::Result<()> {
             }
         );
     }
-    let publisher = js.publisher(64);
+    let publisher = js.publisher(64)?;
     for i in 0..100 {
         publisher
             .publish(

@@ -116,6 +116,21 @@ impl Client {
         &self.inner.nats
     }
 
+    /// The configured server URL this connection is on, credentials hidden: the one with the
+    /// port the server announces (else the server's own `host:port`).
+    pub fn connected_url(&self) -> String {
+        let info = self.inner.nats.server_info();
+        let urls = self.config().server_urls();
+        let on_port: Vec<&String> = urls
+            .iter()
+            .filter(|url| parse_server(url).is_ok_and(|addr| addr.port() == info.port))
+            .collect();
+        match on_port.as_slice() {
+            [url] => crate::config::redact_url(url),
+            _ => format!("{}:{}", info.host, info.port),
+        }
+    }
+
     /// The largest payload (headers included) the server accepts.
     pub fn max_payload(&self) -> usize {
         self.inner.nats.max_payload()
@@ -213,6 +228,9 @@ impl Client {
         let checked = subject::checked_publish_subject(subject)?;
         if let Some(reply) = opts.reply {
             subject::validate_publish(reply).map_err(|e| e.context("reply"))?;
+        }
+        if let Some(headers) = opts.headers {
+            headers.validate()?;
         }
         self.check_size(payload_len, opts.headers)?;
         Ok(checked)
@@ -393,9 +411,15 @@ impl Client {
         Ok(())
     }
 
+    /// `PAYLOAD_TOO_LARGE` when `len` bytes (without headers) exceed the server's
+    /// `max_payload`: hosts call it before they copy a caller's buffer.
+    pub fn check_payload_len(&self, len: usize) -> Result<()> {
+        self.check_size(len, None)
+    }
+
     fn check_size(&self, payload: usize, headers: Option<&Headers>) -> Result<()> {
         let max = self.max_payload();
-        let size = payload + headers.map_or(0, header_block_len);
+        let size = payload.saturating_add(headers.map_or(0, header_block_len));
         if size > max {
             return Err(Error::new(
                 ErrorCode::PayloadTooLarge,

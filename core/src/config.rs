@@ -66,7 +66,7 @@ pub struct TlsConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReconnectConfig {
-    /// Attempts before giving up; `null` or a negative number means forever.
+    /// Attempts before giving up; `null` or -1 means forever (below -1 is a `CONFIG` error).
     pub max_attempts: Option<i64>,
     /// First delay, seconds.
     pub delay: f64,
@@ -335,6 +335,22 @@ impl ConnectionConfig {
         if self.password.is_some() && self.user.is_none() {
             return Err(Error::config("password: set user as well"));
         }
+        if let Some(seed) = &self.nkey_seed {
+            nkeys::KeyPair::from_seed(seed.expose()).map_err(|_| {
+                Error::config("nkey_seed: not a valid NKey seed (a user seed starts with SU)")
+            })?;
+        }
+        if self.reconnect.max_attempts.is_some_and(|m| m < -1) {
+            return Err(Error::config(
+                "reconnect.max_attempts: must be 0 or more, or -1 (or unset) for forever",
+            ));
+        }
+        if !(1..=5).contains(&self.queue.replicas) {
+            return Err(Error::config(format!(
+                "queue.replicas: {} is not from 1 to 5 (the server's range)",
+                self.queue.replicas
+            )));
+        }
         if let Some(creds) = &self.creds {
             std::fs::read_to_string(creds)
                 .map_err(|e| Error::config(format!("creds: cannot read {creds}: {e}")))?;
@@ -513,6 +529,21 @@ fn percent_decode(text: &str) -> String {
         .into_owned()
 }
 
+/// The dotted key of the first NaN or infinite float in a TOML table (JSON has no form for
+/// them: they would silently become "unset").
+fn non_finite_key(table: &toml::Table) -> Option<String> {
+    table.iter().find_map(|(key, value)| match value {
+        toml::Value::Float(f) if !f.is_finite() => Some(key.clone()),
+        toml::Value::Table(inner) => non_finite_key(inner).map(|k| format!("{key}.{k}")),
+        toml::Value::Array(items) => items.iter().find_map(|item| match item {
+            toml::Value::Float(f) if !f.is_finite() => Some(key.clone()),
+            toml::Value::Table(inner) => non_finite_key(inner).map(|k| format!("{key}.{k}")),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
 fn parse_connection(value: Value, name: &str) -> Result<ConnectionConfig> {
     let config: ConnectionConfig = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -594,11 +625,23 @@ impl Config {
         let value = if path.extension().is_some_and(|e| e == "toml") {
             let table: toml::Table = toml::from_str(&text)
                 .map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
+            if let Some(key) = non_finite_key(&table) {
+                return Err(Error::config(format!(
+                    "{}: {key}: nan and inf are not numbers natskit can use",
+                    path.display()
+                )));
+            }
             serde_json::to_value(table)?
         } else {
             serde_json::from_str(&text)
                 .map_err(|e| Error::config(format!("{}: invalid JSON: {e}", path.display())))?
         };
+        if value.as_object().is_some_and(|o| o.is_empty()) {
+            return Err(Error::config(format!(
+                "{}: the file configures nothing (set servers, or [connections.<name>])",
+                path.display()
+            )));
+        }
         Config::from_value(value).map_err(|e| e.context(path.display()))
     }
 

@@ -116,9 +116,19 @@ impl Headers {
         Headers::from_json(&value)
     }
 
+    /// Checks every name and value the way the server reads them: a name is one or more
+    /// visible ASCII characters other than `:`, a value holds no CR or LF. Anything else is an
+    /// `INVALID_ARGUMENT` (the server would drop the message or close the connection).
+    pub fn validate(&self) -> Result<()> {
+        self.entries
+            .iter()
+            .try_for_each(|(name, value)| validate(name, value))
+    }
+
     pub(crate) fn to_header_map(&self) -> Result<HeaderMap> {
         let mut map = HeaderMap::new();
         for (name, value) in &self.entries {
+            validate(name, value)?;
             let n = HeaderName::from_str(name)
                 .map_err(|e| Error::invalid_argument(format!("header name {name:?}: {e}")))?;
             let v = HeaderValue::from_str(value)
@@ -137,6 +147,24 @@ impl Headers {
         }
         headers
     }
+}
+
+/// One header: see [`Headers::validate`].
+fn validate(name: &str, value: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::invalid_argument("header name: must not be empty"));
+    }
+    if let Some(c) = name.chars().find(|c| !c.is_ascii_graphic() || *c == ':') {
+        return Err(Error::invalid_argument(format!(
+            "header name {name:?}: {c:?} is not allowed (visible ASCII other than ':')"
+        )));
+    }
+    if value.contains(['\r', '\n']) {
+        return Err(Error::invalid_argument(format!(
+            "header {name:?}: the value must not contain CR or LF"
+        )));
+    }
+    Ok(())
 }
 
 impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
@@ -178,5 +206,25 @@ mod tests {
         assert!(Headers::from_json_str("[1]").is_err());
         assert!(Headers::from_json_str("{\"a\": [1]}").is_err());
         assert!(Headers::from_json_str("nope").is_err());
+    }
+
+    #[test]
+    fn names_and_values_the_server_would_misread_are_invalid_arguments() {
+        for (name, value) in [
+            ("", "v"),
+            ("a b", "v"),
+            ("a:b", "v"),
+            ("é", "v"),
+            ("ok", "a\r\nb"),
+            ("ok", "a\nb"),
+        ] {
+            let h: Headers = [(name, value)].into_iter().collect();
+            let err = h.validate().unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::InvalidArgument, "{name:?}");
+            assert!(err.message().starts_with("header"), "{err}");
+            assert!(h.to_header_map().is_err());
+        }
+        let fine: Headers = [("X-Trace", "a b: c")].into_iter().collect();
+        assert!(fine.validate().is_ok());
     }
 }

@@ -52,7 +52,7 @@ impl Unit {
             return Err(Error::new(
                 ErrorCode::InvalidArgument,
                 format!(
-                    "{what}: {value} is not a duration in {} from 0 to {}",
+                    "{what}: {value:?} is not a duration in {} from 0 to {}",
                     self.name(),
                     MAX_NANOS / self.nanos()
                 ),
@@ -83,6 +83,23 @@ impl Unit {
     pub fn float(self, d: Duration) -> f64 {
         d.as_nanos() as f64 / self.nanos()
     }
+}
+
+/// The largest whole number every host's numbers hold exactly (JavaScript's
+/// `Number.MAX_SAFE_INTEGER`): the ceiling of [`count`].
+pub const MAX_COUNT: u64 = (1 << 53) - 1;
+
+/// A count, sequence or revision given as a host's number: a whole number from `min` to
+/// [`MAX_COUNT`]. NaN, infinite, negative, fractional or larger is an `INVALID_ARGUMENT` naming
+/// `what`, never wrapped, saturated or rounded (`-1` used to become 4294967295 in Node).
+pub fn count(value: f64, what: &str, min: u64) -> Result<u64> {
+    if value.is_finite() && value.fract() == 0.0 && value >= min as f64 && value <= MAX_COUNT as f64
+    {
+        return Ok(value as u64);
+    }
+    Err(Error::invalid_argument(format!(
+        "{what}: {value:?} is not a whole number from {min} to {MAX_COUNT}"
+    )))
 }
 
 /// A per-message TTL: the server stores whole seconds, at least one, so anything else is an
@@ -445,6 +462,17 @@ mod tests {
         ] {
             let err = message_ttl(bad).unwrap_err();
             assert_eq!(err.code(), ErrorCode::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_in_range() {
+        assert_eq!(count(3.0, "max", 1).unwrap(), 3);
+        assert_eq!(count(0.0, "revision", 0).unwrap(), 0);
+        for bad in [-1.0, 0.0, 1.5, f64::NAN, f64::INFINITY, 2f64.powi(64)] {
+            let err = count(bad, "max", 1).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidArgument);
+            assert!(err.message().starts_with("max: "), "{err}");
         }
     }
 

@@ -549,7 +549,7 @@ async fn pipelined_publish_acks_every_message() {
     let srv = server();
     let js = js(&srv).await;
     stream(&js, "A", &["a"]).await;
-    let publisher = js.publisher(16);
+    let publisher = js.publisher(16).unwrap();
     for i in 0..300 {
         publisher
             .publish("a", format!("{i}"), &PublishOptions::default())

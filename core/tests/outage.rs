@@ -60,7 +60,7 @@ async fn one_at_a_time(js: Context, progress: Arc<Progress>, stop: Arc<AtomicBoo
 
 /// Rounds of 100 publishes through a window of 32 acks, each round then waited for.
 async fn pipelined(js: Context, progress: Arc<Progress>, stop: Arc<AtomicBool>) {
-    let publisher = js.publisher(32);
+    let publisher = js.publisher(32).unwrap();
     let mut next = 0;
     while !stop.load(Ordering::SeqCst) {
         let round = next..next + 100;

@@ -6,6 +6,7 @@
 
 typedef struct {
     const char *name, *op, *subject, *stream, *url, *queue, *config_json, *options_json;
+    const char *headers_json, *bucket, *key;
     int64_t timeout_ms, delay_ms;
     uint64_t sequence;
     const char *error;
@@ -26,7 +27,18 @@ static natskit_js *js;
 static natskit_status run(const spec_case *c, char **json_out) {
     const char *op = c->op;
     *json_out = NULL;
-    if (strcmp(op, "publish") == 0) return natskit_publish(client, c->subject, "x", 1);
+    if (strcmp(op, "publish") == 0)
+        return natskit_publish_msg(client, c->subject, NULL, c->headers_json, "x", 1);
+    if (strcmp(op, "kv_put") == 0) {
+        char config[128];
+        snprintf(config, sizeof config, "{\"bucket\": \"%s\"}", c->bucket);
+        natskit_kv *kv = NULL;
+        CHECK_OK(natskit_kv_create(js, config, &kv));
+        uint64_t revision = 0;
+        natskit_status st = natskit_kv_put(kv, c->key, "x", 1, &revision);
+        natskit_kv_free(kv);
+        return st;
+    }
     if (strcmp(op, "request") == 0) {
         natskit_message *reply = NULL;
         natskit_status st = natskit_request(client, c->subject, "x", 1, c->timeout_ms, &reply);

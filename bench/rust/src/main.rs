@@ -197,7 +197,7 @@ fn js_publish_pipelined(url: &str, size: usize, count: usize, window: usize) {
                     }
                     _ => {
                         let nc = natskit::connect(url).await.unwrap();
-                        let publisher = nc.jetstream().publisher(window);
+                        let publisher = nc.jetstream().publisher(window).unwrap();
                         t = Instant::now();
                         for _ in 0..count {
                             publisher

@@ -75,7 +75,7 @@ pub unsafe extern "C" fn natskit_kv_put(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(k.kv.client(), data, len)?;
         ffi::answer!(revision_out, k.kv.put(key, data.to_vec()))
     })
 }
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn natskit_kv_create_key(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(k.kv.client(), data, len)?;
         ffi::answer!(revision_out, k.kv.create(key, data.to_vec()))
     })
 }
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn natskit_kv_update(
     guard(|| {
         let k = ffi::handle(kv, "kv")?;
         let key = ffi::text(key, "key")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(k.kv.client(), data, len)?;
         ffi::answer!(revision_out, k.kv.update(key, data.to_vec(), revision))
     })
 }

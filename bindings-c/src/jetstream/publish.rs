@@ -31,7 +31,7 @@ pub unsafe extern "C" fn natskit_js_publish(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let subject = ffi::text(subject, "subject")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(j.js.client(), data, len)?;
         let options = options(options_json, j.js.unit())?;
         ffi::answer_json!(ack_json_out, j.js.publish(subject, data.to_vec(), &options))
     })
@@ -54,10 +54,7 @@ pub unsafe extern "C" fn natskit_js_publisher_new(
     guard(|| {
         let j = ffi::handle(js, "js")?;
         let out = ffi::out(publisher_out, "publisher_out")?;
-        if max_in_flight == 0 {
-            return Err(ffi::invalid("max_in_flight must be at least 1".into()));
-        }
-        let publisher = j.js.publisher(max_in_flight);
+        let publisher = j.js.publisher(max_in_flight)?;
         let unit = j.js.unit();
         *out = ffi::into_handle(natskit_js_publisher { publisher, unit });
         Ok(())
@@ -76,7 +73,7 @@ pub unsafe extern "C" fn natskit_js_publisher_publish(
     guard(|| {
         let p = ffi::handle(publisher, "publisher")?;
         let subject = ffi::text(subject, "subject")?;
-        let data = ffi::bytes(data, len, "data")?;
+        let data = ffi::payload(p.publisher.client(), data, len)?;
         let options = options(options_json, p.unit)?;
         ffi::block_on(p.publisher.publish(subject, data.to_vec(), &options))
     })

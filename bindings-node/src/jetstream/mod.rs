@@ -13,7 +13,7 @@ use napi::Env;
 use serde_json::Value;
 
 use crate::client::millis;
-use crate::error::{invalid_argument, Outcome};
+use crate::error::Outcome;
 use crate::headers;
 use crate::payload::{self, whole_numbers};
 use crate::runtime::{self, Now};
@@ -127,12 +127,7 @@ pub struct ConsumeOptions {
 
 /// A whole number from JavaScript (sequence, count) as `u64`.
 pub(crate) fn whole(what: &str, n: f64) -> natskit::Result<u64> {
-    if !n.is_finite() || n < 0.0 || n.fract() != 0.0 {
-        return Err(invalid_argument(format!(
-            "{what}: {n} is not a whole number >= 0"
-        )));
-    }
-    Ok(n as u64)
+    natskit::units::count(n, what, 0)
 }
 
 /// The JetStream API of one connection (domain and API timeout from its config).
@@ -451,13 +446,13 @@ impl JetStream {
     }
 
     /// A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding.
-    #[napi(catch_unwind)]
-    pub fn publisher(&self, max_in_flight: Option<u32>) -> napi::Result<AsyncPublisher> {
+    #[napi(catch_unwind, ts_return_type = "AsyncPublisher")]
+    pub fn publisher(&self, max_in_flight: Option<f64>) -> Outcome<AsyncPublisher> {
         crate::error::guard(|| {
-            Ok(
-                {
-                    AsyncPublisher::new(self.inner.publisher(max_in_flight.unwrap_or(256) as usize))
-                },
+            Outcome(
+                natskit::units::count(max_in_flight.unwrap_or(256.0), "maxInFlight", 1)
+                    .and_then(|n| self.inner.publisher(n as usize))
+                    .map(AsyncPublisher::new),
             )
         })
     }
@@ -471,13 +466,14 @@ impl JetStream {
         env: &'env Env,
         stream: String,
         consumer: String,
-        max: u32,
+        max: f64,
         options: Option<FetchOptions>,
     ) -> napi::Result<Now<'env, Outcome<JsMessageBatch>>> {
         crate::error::guard(|| {
             let js = self.inner.clone();
             runtime::now_or_later(env, async move {
                 let fetched = async {
+                    let max = natskit::units::count(max, "max", 1)?;
                     let o = FetchOptions::to_core(options)?;
                     let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
                     Ok(JsMessageBatch::new(got))

@@ -74,15 +74,9 @@ pub async fn ping(client: &Client, out: &Output) -> natskit::Result<()> {
     let started = Instant::now();
     client.flush().await?;
     let rtt_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let servers = client
-        .config()
-        .server_urls()
-        .iter()
-        .map(|u| natskit::config::redact_url(u))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.show(&json!({"servers": servers, "rtt_ms": rtt_ms}), || {
-        println!("PONG from {servers} in {rtt_ms:.3} ms")
+    let server = client.connected_url();
+    out.show(&json!({"server": server, "rtt_ms": rtt_ms}), || {
+        println!("PONG from {server} in {rtt_ms:.3} ms")
     });
     client.close().await
 }

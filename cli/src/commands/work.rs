@@ -43,7 +43,7 @@ pub async fn run(
         max_time: seconds(&a.max_time)?.unwrap_or(0.0),
         ..WorkerOptions::default()
     };
-    let sleep = Duration::from_secs_f64(options.sleep);
+    let sleep = natskit::duration::seconds(options.sleep, "--sleep")?;
     let default_timeout = options.timeout;
     let worker = Arc::new(Worker::new(client, connection, options)?);
     let signals = stop_on_signal(worker.clone())?;
@@ -60,7 +60,7 @@ pub async fn run(
                     .envelope()
                     .timeout
                     .or(default_timeout)
-                    .map(Duration::from_secs_f64)
+                    .map(natskit::duration::saturating_seconds)
                     .filter(|t| !t.is_zero());
                 let outcome = execute(&a.exec, &described, &job, limit).await;
                 let event = worker.finish(job, outcome).await?;

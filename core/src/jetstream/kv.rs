@@ -207,6 +207,11 @@ impl Context {
 }
 
 impl Kv {
+    /// The client the bucket is reached through.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The bucket name.
     pub fn bucket(&self) -> &str {
         &self.store.name
@@ -215,6 +220,7 @@ impl Kv {
     /// Stores a value and returns its revision.
     pub async fn put(&self, key: &str, value: impl Into<Bytes>) -> Result<u64> {
         self.client.check_open()?;
+        check_key(key, false)?;
         self.store
             .put(key, value.into())
             .await
@@ -224,6 +230,7 @@ impl Kv {
     /// The current entry of a key; `None` if it never existed or was deleted.
     pub async fn get(&self, key: &str) -> Result<Option<KvEntry>> {
         self.client.check_open()?;
+        check_key(key, false)?;
         let entry = self
             .store
             .entry(key)
@@ -238,6 +245,7 @@ impl Kv {
     /// (err_code 10071) when it has.
     pub async fn create(&self, key: &str, value: impl Into<Bytes>) -> Result<u64> {
         self.client.check_open()?;
+        check_key(key, false)?;
         self.store
             .create(key, value.into())
             .await
@@ -258,6 +266,7 @@ impl Kv {
     /// fails with `JETSTREAM` (err_code 10071) otherwise.
     pub async fn update(&self, key: &str, value: impl Into<Bytes>, revision: u64) -> Result<u64> {
         self.client.check_open()?;
+        check_key(key, false)?;
         self.store
             .update(key, value.into(), revision)
             .await
@@ -267,6 +276,7 @@ impl Kv {
     /// Deletes a key, keeping its history.
     pub async fn delete(&self, key: &str) -> Result<()> {
         self.client.check_open()?;
+        check_key(key, false)?;
         self.store
             .delete(key)
             .await
@@ -276,6 +286,7 @@ impl Kv {
     /// Deletes a key and its history.
     pub async fn purge(&self, key: &str) -> Result<()> {
         self.client.check_open()?;
+        check_key(key, false)?;
         self.store
             .purge(key)
             .await
@@ -301,6 +312,7 @@ impl Kv {
     /// Every stored revision of a key, oldest first.
     pub async fn history(&self, key: &str) -> Result<Vec<KvEntry>> {
         self.client.check_open()?;
+        check_key(key, false)?;
         let history = self
             .store
             .history(key)
@@ -315,6 +327,7 @@ impl Kv {
     /// Watches keys matching `pattern` (`>` for all) for new revisions from now on.
     pub async fn watch(&self, pattern: &str) -> Result<KvWatch> {
         self.client.check_open()?;
+        check_key(pattern, true)?;
         let watch = self
             .store
             .watch(pattern)
@@ -326,6 +339,26 @@ impl Kv {
     fn error(&self, err: &(dyn std::error::Error + 'static), op: &str, key: &str) -> Error {
         from_nats(err, &format!("kv {op} {}/{key}", self.store.name))
     }
+}
+
+/// Checks a key (or, with `wildcards`, a watch pattern) the way the server stores keys:
+/// dot-separated tokens of letters, digits, `-`, `_`, `=` and `/`, none empty, so `"a b"`
+/// and `"a..b"` are an `INVALID_ARGUMENT` rather than an I/O error from the server.
+fn check_key(key: &str, wildcards: bool) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_=/".contains(c);
+    let token_ok = |t: &str| {
+        !t.is_empty() && (t.chars().all(allowed) || (wildcards && (t == "*" || t == ">")))
+    };
+    if key.split('.').all(token_ok) {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::InvalidArgument,
+        format!(
+            "kv key {key:?}: use dot-separated tokens of letters, digits, '-', '_', '=' and '/' \
+             (no spaces, no empty token, no leading or trailing '.')"
+        ),
+    ))
 }
 
 async fn collect<T, E>(
@@ -384,5 +417,24 @@ impl KvWatch {
 impl Drop for KvWatch {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_the_server_cannot_store_are_invalid_arguments() {
+        for good in ["a", "a.b", "user/42=x_y-z"] {
+            assert!(check_key(good, false).is_ok(), "{good}");
+        }
+        for bad in ["", "a b", "a..b", ".a", "a.", "a*", "é"] {
+            let err = check_key(bad, false).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidArgument, "{bad:?}");
+            assert!(err.message().contains("kv key"), "{err}");
+        }
+        assert!(check_key("orders.*.>", true).is_ok());
+        assert!(check_key("a..b", true).is_err());
     }
 }

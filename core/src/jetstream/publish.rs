@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use super::ack::PendingAck;
 use super::error::from_nats;
 use super::Context;
+use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::headers::Headers;
 use crate::subject;
@@ -123,13 +124,17 @@ impl Context {
         Ok(ack.into())
     }
 
-    /// A pipelined publisher keeping at most `max_in_flight` acks outstanding.
-    pub fn publisher(&self, max_in_flight: usize) -> AsyncPublisher {
-        AsyncPublisher {
-            context: self.clone(),
-            max_in_flight: max_in_flight.max(1),
-            state: Arc::default(),
+    /// A pipelined publisher keeping at most `max_in_flight` (at least 1) acks outstanding;
+    /// 0 is an `INVALID_ARGUMENT`.
+    pub fn publisher(&self, max_in_flight: usize) -> Result<AsyncPublisher> {
+        if max_in_flight == 0 {
+            return Err(Error::invalid_argument("max_in_flight: must be at least 1"));
         }
+        Ok(AsyncPublisher {
+            context: self.clone(),
+            max_in_flight,
+            state: Arc::default(),
+        })
     }
 }
 
@@ -233,6 +238,11 @@ struct State {
 }
 
 impl AsyncPublisher {
+    /// The client the publisher sends through.
+    pub fn client(&self) -> &Client {
+        self.context.client()
+    }
+
     /// Sends one message; returns once it is on its way. With the window full it first
     /// collects acks until an eighth of the window is free.
     pub async fn publish(
