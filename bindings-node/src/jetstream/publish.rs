@@ -31,7 +31,7 @@ pub struct JsPublishOptions {
 }
 
 impl JsPublishOptions {
-    pub(crate) fn to_core(self) -> natskit::Result<natskit::jetstream::PublishOptions> {
+    pub(crate) fn into_core(self) -> natskit::Result<natskit::jetstream::PublishOptions> {
         Ok(natskit::jetstream::PublishOptions {
             msg_id: self.msg_id,
             expected_stream: self.expected_stream,
@@ -56,7 +56,7 @@ pub(crate) fn message(
     data: Unknown,
     options: Option<JsPublishOptions>,
 ) -> natskit::Result<(Bytes, natskit::jetstream::PublishOptions)> {
-    let options = options.map(JsPublishOptions::to_core).transpose()?;
+    let options = options.map(JsPublishOptions::into_core).transpose()?;
     Ok((payload::to_bytes(env, data)?, options.unwrap_or_default()))
 }
 
