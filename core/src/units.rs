@@ -86,7 +86,7 @@ impl Unit {
 
     /// Seconds as core keeps them (a job's timeout, queue numbers) in this unit.
     pub fn from_seconds(self, seconds: f64) -> f64 {
-        seconds * Unit::Seconds.nanos() / self.nanos()
+        seconds * (Unit::Seconds.nanos() / self.nanos())
     }
 }
 
