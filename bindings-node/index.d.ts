@@ -622,7 +622,7 @@ export declare class Job {
 export declare class JsMessage {
   /** The subject it was published to. */
   get subject(): string
-  /** The ack subject. */
+  /** The reply subject (of a pulled JetStream message: its ack subject), if any. */
   get reply(): string | null
   /** The payload (a copy). */
   get data(): Buffer
@@ -630,7 +630,7 @@ export declare class JsMessage {
   get headers(): Record<string, Array<string>> | null
   /** The first value of a header, ignoring the name's case. */
   header(name: string): string | null
-  /** The payload as UTF-8 text. */
+  /** The payload as UTF-8 text (invalid sequences become U+FFFD). */
   string(): string
   /** The payload decoded as JSON; `SERIALIZATION` when it is not JSON. */
   json(): any
@@ -658,13 +658,13 @@ export declare class JsMessage {
  * `fetch()` returns the views; nothing else needs this class.
  */
 export declare class JsMessageBatch {
-  /** How many messages the fetch returned. */
+  /** How many messages the batch holds. */
   get length(): number
   /** The subject of message `index`. */
   subject(index: number): string
   /** The payload of message `index` (a copy). */
   data(index: number): Buffer
-  /** Message `index` as a `JsMessage` of its own. */
+  /** Message `index` as a message object of its own. */
   message(index: number): JsMessage
   /** Acknowledges the messages at `indices`, in that order (sent without waiting). */
   ack(indices: Array<number>): Promise<void>
@@ -745,7 +745,7 @@ export declare class Manager {
 export declare class Message {
   /** The subject it was published to. */
   get subject(): string
-  /** The reply subject, when the sender expects an answer. */
+  /** The reply subject (of a pulled JetStream message: its ack subject), if any. */
   get reply(): string | null
   /** The payload (a copy). */
   get data(): Buffer
@@ -771,12 +771,12 @@ export declare class MessageBatch {
   get length(): number
   /** The subject of message `index`. */
   subject(index: number): string
-  /** The reply subject of message `index`, if any. */
-  reply(index: number): string | null
   /** The payload of message `index` (a copy). */
   data(index: number): Buffer
-  /** Message `index` as a `Message` of its own. */
+  /** Message `index` as a message object of its own. */
   message(index: number): Message
+  /** The reply subject of message `index`, if any. */
+  reply(index: number): string | null
   /** Answers message `index` (as `Message.respond()`). */
   respond(index: number, data?: Payload, options?: RespondOptions): Promise<void>
 }
@@ -844,7 +844,7 @@ export declare class WorkerLoop {
   get concurrency(): number
   /**
    * Milliseconds one `next()` waits at most: the `sleep` option, capped at a second so
-   * a stop request is noticed promptly.
+   * a stop request is noticed promptly (core's `step`).
    */
   get stepMs(): number
   /**

@@ -37,25 +37,9 @@ function isNatskitError(err) {
   return err instanceof Error && CODES.has(err.code)
 }
 
-Subscription.prototype[Symbol.asyncIterator] = async function* messages() {
-  try {
-    for (;;) {
-      let msg
-      try {
-        msg = await this.next()
-      } catch (err) {
-        if (err.code === 'CLOSED') return
-        throw err
-      }
-      if (msg !== null) yield msg
-    }
-  } finally {
-    if (!this.isClosed) await this.unsubscribe()
-  }
-}
-
-// Continuous pulls and KV watches iterate the same way: until stopped, stopping on exit.
-for (const Iterable of [ConsumerMessages, KvWatch]) {
+// Subscriptions, continuous pulls and KV watches iterate the same way: until closed or
+// stopped, ending (unsubscribing or stopping) on exit.
+for (const Iterable of [Subscription, ConsumerMessages, KvWatch]) {
   Iterable.prototype[Symbol.asyncIterator] = async function* items() {
     try {
       for (;;) {
@@ -69,7 +53,8 @@ for (const Iterable of [ConsumerMessages, KvWatch]) {
         if (item !== null) yield item
       }
     } finally {
-      await this.stop()
+      if (Iterable !== Subscription) await this.stop()
+      else if (!this.isClosed) await this.unsubscribe()
     }
   }
 }

@@ -89,18 +89,19 @@ impl From<natskit::Stats> for Stats {
     ts_return_type = "Promise<Client>"
 )]
 pub async fn connect(options: Option<serde_json::Value>) -> Outcome<Client> {
-    crate::runtime::unwinding(async move { Outcome(connect_with(options).await) }).await
-}
-
-async fn connect_with(options: Option<serde_json::Value>) -> natskit::Result<Client> {
-    let config = match options {
-        None | Some(serde_json::Value::Null) => {
-            natskit::Config::from_env()?.connection(None)?.clone()
-        }
-        Some(serde_json::Value::String(url)) => natskit::ConnectionConfig::for_url(&url),
-        Some(value) => natskit::ConnectionConfig::from_host(value, natskit::Unit::Milliseconds)?,
-    };
-    natskit::Client::connect(&config).await.map(Client::new)
+    crate::runtime::unwinding(async move {
+        let config = match options {
+            None | Some(serde_json::Value::Null) => {
+                natskit::Config::from_env()?.connection(None)?.clone()
+            }
+            Some(serde_json::Value::String(url)) => natskit::ConnectionConfig::for_url(&url),
+            Some(value) => {
+                natskit::ConnectionConfig::from_host(value, natskit::Unit::Milliseconds)?
+            }
+        };
+        natskit::Client::connect(&config).await.map(Client::new)
+    })
+    .await
 }
 
 /// One queued publish, or a marker answered once everything queued before it was handed to
@@ -299,12 +300,9 @@ impl Client {
         data: Unknown,
         options: Option<PublishOptions>,
     ) -> Outcome<()> {
-        crate::error::guard(|| {
-            let payload = match payload::to_bytes(env, data) {
-                Ok(p) => p,
-                Err(e) => return Outcome(Err(e)),
-            };
-            Outcome(payload::with_str(env, subject, "subject", |subject| {
+        crate::error::outcome(|| {
+            let payload = payload::to_bytes(env, data)?;
+            payload::with_str(env, subject, "subject", |subject| {
                 let Some(o) = options else {
                     let none = natskit::PublishOptions::default();
                     self.inner.check_publish(subject, payload.len(), &none)?;
@@ -331,7 +329,7 @@ impl Client {
                     }))
                 });
                 Ok(())
-            }))
+            })
         })
     }
 
@@ -342,25 +340,19 @@ impl Client {
         ts_return_type = "void"
     )]
     pub fn publish_many(&self, env: &Env, subject: String, data: Vec<Unknown>) -> Outcome<()> {
-        crate::error::guard(|| {
-            let payloads = match data
+        crate::error::outcome(|| {
+            let payloads = data
                 .into_iter()
                 .map(|d| payload::to_bytes(env, d))
-                .collect::<natskit::Result<Vec<Bytes>>>()
-            {
-                Ok(p) => p,
-                Err(e) => return Outcome(Err(e)),
-            };
+                .collect::<natskit::Result<Vec<Bytes>>>()?;
             let none = natskit::PublishOptions::default();
             for payload in &payloads {
-                if let Err(e) = self.inner.check_publish(&subject, payload.len(), &none) {
-                    return Outcome(Err(e));
-                }
+                self.inner.check_publish(&subject, payload.len(), &none)?;
             }
             self.outbox.push_with(&self.inner, &subject, |subject| {
                 Outgoing::Many(Box::new((subject, payloads)))
             });
-            Outcome(Ok(()))
+            Ok(())
         })
     }
 
@@ -373,18 +365,15 @@ impl Client {
         data: Uint8ArraySlice,
         lengths: Uint32ArraySlice,
     ) -> Outcome<()> {
-        crate::error::guard(|| {
+        crate::error::outcome(|| {
             let total: usize = lengths.iter().map(|&l| l as usize).sum();
             if total != data.len() {
-                return Outcome(Err(invalid_argument(
-                    "publishPacked: the lengths do not add up to the data",
-                )));
+                let wrong = "publishPacked: the lengths do not add up to the data";
+                return Err(invalid_argument(wrong));
             }
             let none = natskit::PublishOptions::default();
             let largest = lengths.iter().copied().max().unwrap_or(0) as usize;
-            if let Err(e) = self.inner.check_publish(&subject, largest, &none) {
-                return Outcome(Err(e));
-            }
+            self.inner.check_publish(&subject, largest, &none)?;
             let mut packed = Bytes::copy_from_slice(&data);
             let payloads = lengths
                 .iter()
@@ -393,7 +382,7 @@ impl Client {
             self.outbox.push_with(&self.inner, &subject, |subject| {
                 Outgoing::Many(Box::new((subject, payloads)))
             });
-            Outcome(Ok(()))
+            Ok(())
         })
     }
 
@@ -402,7 +391,7 @@ impl Client {
     pub async fn flush(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
             self.outbox.handed_over(&self.inner).await;
-            Outcome(self.inner.flush().await)
+            self.inner.flush().await
         })
         .await
     }
@@ -428,15 +417,12 @@ impl Client {
             };
             let client = self.inner.clone();
             runtime::now_or_on_wake(env, async move {
-                let result = async {
-                    let timeout = timeout.map(millis).transpose()?;
-                    let opts = natskit::RequestOptions {
-                        headers: headers.as_ref(),
-                        timeout,
-                    };
-                    client.request_with(&subject, payload?, &opts).await
+                let opts = natskit::RequestOptions {
+                    headers: headers.as_ref(),
+                    timeout: timeout.map(millis).transpose()?,
                 };
-                Outcome(result.await.map(Message::from))
+                let reply = client.request_with(&subject, payload?, &opts).await?;
+                Ok(Message::from(reply))
             })
         })
     }
@@ -451,7 +437,7 @@ impl Client {
         subject: String,
         options: Option<SubscribeOptions>,
     ) -> Outcome<Subscription> {
-        crate::error::guard(|| {
+        crate::error::outcome(|| {
             let (queue, callback) = match options {
                 Some(o) => (o.queue, o.callback),
                 None => (None, None),
@@ -466,14 +452,14 @@ impl Client {
                 Poll::Ready(result) => result,
                 Poll::Pending => natskit::runtime::block_on(subscribing).and_then(|r| r),
             };
-            Outcome(sub.map(|sub| Subscription::start(sub, callback)))
+            Ok(Subscription::start(sub?, callback))
         })
     }
 
     /// Drains every subscription (buffered messages are still delivered) and closes.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn drain(&self) -> Outcome<()> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.drain().await) }).await
+        crate::runtime::unwinding(self.inner.drain()).await
     }
 
     /// Flushes what was published and closes; closing twice does nothing.
@@ -481,58 +467,53 @@ impl Client {
     pub async fn close(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
             self.outbox.handed_over(&self.inner).await;
-            Outcome(self.inner.close().await)
+            self.inner.close().await
         })
         .await
     }
 
     /// The JetStream API of this connection (domain and timeout from its `jetstream` config).
     #[napi(catch_unwind)]
-    pub fn jetstream(&self) -> napi::Result<JetStream> {
-        crate::error::guard(|| Ok(JetStream::new(&self.inner)))
+    pub fn jetstream(&self) -> JetStream {
+        JetStream::new(&self.inner)
     }
 
     /// The job queue `name` of this connection (settings from its `queue` config).
     #[napi(catch_unwind, ts_return_type = "Queue")]
     pub fn queue(&self, name: Option<String>) -> Outcome<Queue> {
-        crate::error::guard(|| {
-            let name = name.as_deref().unwrap_or("default");
-            Outcome(Queue::open(&self.inner, name, &self.connection))
-        })
+        let name = name.as_deref().unwrap_or("default");
+        crate::error::outcome(|| Queue::open(&self.inner, name, &self.connection))
     }
 
     /// Counters since the connection was made.
     #[napi(catch_unwind)]
-    pub fn stats(&self) -> napi::Result<Stats> {
-        crate::error::guard(|| Ok(self.inner.stats().into()))
+    pub fn stats(&self) -> Stats {
+        self.inner.stats().into()
     }
 
     /// True once closed or drained.
     #[napi(catch_unwind, getter)]
-    pub fn is_closed(&self) -> napi::Result<bool> {
-        crate::error::guard(|| Ok(self.inner.is_closed()))
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
     }
 
     /// The largest payload (headers included) the server accepts.
     #[napi(catch_unwind, getter)]
-    pub fn max_payload(&self) -> napi::Result<u32> {
-        crate::error::guard(|| Ok(self.inner.max_payload().min(u32::MAX as usize) as u32))
+    pub fn max_payload(&self) -> u32 {
+        self.inner.max_payload().min(u32::MAX as usize) as u32
     }
 
     /// The oldest connection event not yet taken (`{ event: "reconnected", ... }`), or null.
     #[napi(catch_unwind, ts_return_type = "ConnectionEvent | null")]
-    pub fn poll_event(&self) -> napi::Result<Option<serde_json::Value>> {
-        crate::error::guard(|| Ok(self.inner.poll_event().map(event_json)))
+    pub fn poll_event(&self) -> Option<serde_json::Value> {
+        self.inner.poll_event().map(event_json)
     }
 
     /// Waits up to `timeoutMs` (default: forever) for the next connection event; null when
     /// the time passes or the connection is closed and no event is left.
     #[napi(catch_unwind, ts_return_type = "Promise<ConnectionEvent | null>")]
     pub async fn next_event(&self, timeout_ms: Option<f64>) -> Outcome<Option<serde_json::Value>> {
-        crate::runtime::unwinding(async move {
-            Outcome(next_event(self.inner.clone(), timeout_ms).await)
-        })
-        .await
+        crate::runtime::unwinding(next_event(self.inner.clone(), timeout_ms)).await
     }
 }
 

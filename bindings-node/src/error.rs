@@ -42,6 +42,11 @@ pub fn guard<T: FromPanic>(body: impl FnOnce() -> T) -> T {
     }
 }
 
+/// [`guard`] for a body returning a core result, whose error throws (or rejects) with its `code`.
+pub fn outcome<T>(body: impl FnOnce() -> natskit::Result<T>) -> Outcome<T> {
+    guard(|| Outcome(body()))
+}
+
 impl<T> FromPanic for napi::Result<T> {
     /// Synchronous exports run on their JavaScript thread, whose env `remember_env` kept.
     fn from_panic(err: natskit::Error) -> Self {
@@ -89,15 +94,11 @@ pub fn invalid_argument(message: impl Into<String>) -> natskit::Error {
 
 /// The core's error table, `{ name, number }` in numeric order (index.js and the tests use it).
 #[napi(catch_unwind, js_name = "_errorCodes", skip_typescript)]
-pub fn error_codes() -> napi::Result<serde_json::Value> {
-    crate::error::guard(|| {
-        Ok({
-            natskit::ErrorCode::ALL
-                .iter()
-                .map(|code| serde_json::json!({ "name": code.as_str(), "number": code.number() }))
-                .collect()
-        })
-    })
+pub fn error_codes() -> serde_json::Value {
+    let table = natskit::ErrorCode::ALL.iter();
+    table
+        .map(|code| serde_json::json!({ "name": code.as_str(), "number": code.number() }))
+        .collect()
 }
 
 /// A deliberate panic, for the tests only: by default inside the runtime boundary of a core
@@ -111,7 +112,7 @@ pub fn panic_for_tests(env: &Env, kind: Option<String>) -> napi::Result<Now<'_, 
         }
         runtime::now_or_later(env, async {
             natskit::error::panic_for_tests();
-            Outcome(Ok(()))
+            Ok(())
         })
     })
 }
@@ -122,7 +123,7 @@ pub fn panic_for_tests(env: &Env, kind: Option<String>) -> napi::Result<Now<'_, 
 pub async fn panic_for_tests_async() -> Outcome<()> {
     crate::runtime::unwinding(async move {
         natskit::error::panic_for_tests();
-        Outcome(Ok(()))
+        Ok(())
     })
     .await
 }

@@ -22,6 +22,6 @@ pub mod subscription;
 
 /// The natskit version of this addon.
 #[napi(catch_unwind)]
-pub fn version() -> napi::Result<String> {
-    crate::error::guard(|| Ok(natskit::VERSION.to_string()))
+pub fn version() -> String {
+    natskit::VERSION.to_string()
 }

@@ -14,6 +14,16 @@ pub struct Manager {
     inner: Arc<natskit::Manager>,
 }
 
+impl Manager {
+    /// A manager over `config`, or its error thrown.
+    fn over(env: &Env, config: natskit::Result<natskit::Config>) -> napi::Result<Self> {
+        let inner = config.map_err(|e| to_napi(env, &e))?;
+        Ok(Manager {
+            inner: Arc::new(natskit::Manager::new(inner)),
+        })
+    }
+}
+
 #[napi]
 impl Manager {
     /// A manager over `config`: `{ default, connections: { name: {...} } }` or one connection's
@@ -25,11 +35,7 @@ impl Manager {
                 Some(value) => natskit::Config::from_host(value, natskit::Unit::Milliseconds),
                 None => natskit::Config::from_env(),
             };
-            config
-                .map(|c| Manager {
-                    inner: Arc::new(natskit::Manager::new(c)),
-                })
-                .map_err(|e| to_napi(env, &e))
+            Manager::over(env, config)
         })
     }
 
@@ -43,11 +49,9 @@ impl Manager {
     #[napi(catch_unwind, factory, ts_args_type = "path: string")]
     pub fn from_file(env: &Env, path: Unknown) -> napi::Result<Self> {
         crate::error::guard(|| {
-            crate::payload::with_str(env, path, "path", |path| natskit::Config::from_file(path))
-                .map(|c| Manager {
-                    inner: Arc::new(natskit::Manager::new(c)),
-                })
-                .map_err(|e| to_napi(env, &e))
+            let config =
+                crate::payload::with_str(env, path, "path", |p| natskit::Config::from_file(p));
+            Manager::over(env, config)
         })
     }
 
@@ -55,10 +59,9 @@ impl Manager {
     #[napi(catch_unwind, ts_return_type = "Promise<Client>")]
     pub async fn connection(&self, name: Option<String>) -> Outcome<Client> {
         crate::runtime::unwinding(async move {
-            let manager = self.inner.clone();
-            let name = name.unwrap_or_else(|| manager.config().default.clone());
-            let client = manager.connection(Some(&name)).await;
-            Outcome(client.map(|c| Client::named(c, &name)))
+            let name = name.unwrap_or_else(|| self.inner.config().default.clone());
+            let client = self.inner.connection(Some(&name)).await?;
+            Ok(Client::named(client, &name))
         })
         .await
     }
@@ -66,18 +69,18 @@ impl Manager {
     /// Flushes and closes one connection; the next `connection(name)` opens a new one.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close(&self, name: String) -> Outcome<()> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.close(&name).await) }).await
+        crate::runtime::unwinding(self.inner.close(&name)).await
     }
 
     /// Flushes and closes every open connection.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close_all(&self) -> Outcome<()> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.close_all().await) }).await
+        crate::runtime::unwinding(self.inner.close_all()).await
     }
 
     /// Names of the connections that are open now.
     #[napi(catch_unwind)]
-    pub fn open_connections(&self) -> napi::Result<Vec<String>> {
-        crate::error::guard(|| Ok(self.inner.open_connections()))
+    pub fn open_connections(&self) -> Vec<String> {
+        self.inner.open_connections()
     }
 }

@@ -157,18 +157,12 @@ pub fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
 }
 
 /// A core type as the plain object its serde form gives, so every host sees core's field
-/// names (`sequence`, `last_sequence`, `oldest_age`, ...).
-pub fn plain<T: serde::Serialize>(
-    value: natskit::Result<T>,
-) -> crate::error::Outcome<serde_json::Value> {
-    crate::error::Outcome(value.and_then(|v| Ok(serde_json::to_value(v)?)))
+/// names (`sequence`, `last_sequence`, `stream_seq`, ...).
+pub fn plain<T: serde::Serialize>(value: T) -> natskit::Result<serde_json::Value> {
+    Ok(serde_json::to_value(value)?)
 }
 
-/// [`plain`] with the durations of `object` in Node's milliseconds (job events, queue sizes).
-pub fn plain_in_ms<T: serde::Serialize>(
-    object: natskit::units::Object,
-    value: natskit::Result<T>,
-) -> crate::error::Outcome<serde_json::Value> {
-    let value = value.and_then(|v| Ok(serde_json::to_value(v)?));
-    crate::error::Outcome(value.map(|v| object.to_host(v, natskit::Unit::Milliseconds)))
+/// A core type whose JSON has durations (job events, queue numbers), in Node's milliseconds.
+pub fn in_ms<T: natskit::units::HostJson>(value: T) -> natskit::Result<serde_json::Value> {
+    value.to_host(natskit::Unit::Milliseconds)
 }

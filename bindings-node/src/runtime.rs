@@ -16,6 +16,8 @@ use napi::bindgen_prelude::{
 use napi::{sys, Env};
 use tokio::runtime::{EnterGuard, Handle};
 
+use crate::error::Outcome;
+
 static HANDLE: OnceLock<Handle> = OnceLock::new();
 
 /// The core runtime's handle (Node processes do not fork, so it never goes stale).
@@ -49,88 +51,110 @@ fn settled(
 ) -> napi::Result<sys::napi_value> {
     let mut deferred = std::ptr::null_mut();
     let mut promise = std::ptr::null_mut();
-    // SAFETY: plain napi calls on the JavaScript thread with out-pointers to locals; the
-    // deferred is settled once, right here.
+    // SAFETY: a plain napi call on the JavaScript thread with out-pointers to locals.
+    check(unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) })?;
+    resolve(env, deferred, converted);
+    Ok(promise)
+}
+
+/// Resolves or rejects `deferred` with `converted`.
+fn resolve(
+    env: sys::napi_env,
+    deferred: sys::napi_deferred,
+    converted: napi::Result<sys::napi_value>,
+) {
+    // SAFETY: `deferred` came from `napi_create_promise` on this thread and is settled once.
     unsafe {
-        check(sys::napi_create_promise(env, &mut deferred, &mut promise))?;
-        check(match converted {
+        match converted {
             Ok(value) => sys::napi_resolve_deferred(env, deferred, value),
             Err(err) => {
                 let error = napi::JsError::from(err).into_value(env);
                 sys::napi_reject_deferred(env, deferred, error)
             }
-        })?;
+        };
     }
-    Ok(promise)
 }
 
-/// The value standing for a future that panicked: the panic boundary of the core's futures.
+/// The value standing for a synchronous export that panicked (see `error::guard`).
 pub trait FromPanic {
     /// `err` is the `PANIC` error of the caught panic.
     fn from_panic(err: natskit::Error) -> Self;
 }
 
-/// `future`, with a panic turned into its `PANIC` value instead of unwinding.
-fn guarded<T, F>(future: F) -> impl Future<Output = T> + Send + 'static
-where
-    T: FromPanic,
-    F: Future<Output = T> + Send + 'static,
-{
-    AssertUnwindSafe(future).catch_unwind().map(|done| {
-        done.unwrap_or_else(|payload| T::from_panic(natskit::error::panic_error(payload.as_ref())))
-    })
-}
+/// A future on its way to a Promise, boxed once.
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// An `async fn` export's body, with a panic turned into its `PANIC` value: every `async fn`
-/// export returns through this, so a panic rejects with `PANIC` rather than napi's
+/// A core future as the `Outcome` an export returns, with a panic turned into `PANIC`
+/// instead of unwinding: every `async fn` export and every Promise of [`now_or_later`] and
+/// [`now_or_on_wake`] runs through this, so a panic rejects with `PANIC` rather than napi's
 /// `GenericFailure`. Costs nothing unless it panics.
-pub async fn unwinding<T, F>(future: F) -> T
+pub async fn unwinding<T, F>(future: F) -> Outcome<T>
 where
-    T: FromPanic,
-    F: Future<Output = T>,
+    F: Future<Output = natskit::Result<T>>,
 {
     match AssertUnwindSafe(future).catch_unwind().await {
-        Ok(value) => value,
-        Err(payload) => T::from_panic(natskit::error::panic_error(payload.as_ref())),
+        Ok(result) => Outcome(result),
+        Err(payload) => Outcome(Err(natskit::error::panic_error(payload.as_ref()))),
     }
-}
-
-/// Polls `future` once on this thread with the core runtime entered.
-fn poll_once<F: Future + ?Sized>(future: &mut Pin<Box<F>>) -> Option<F::Output> {
-    let _entered = handle().enter();
-    future.as_mut().now_or_never()
 }
 
 /// Polls `future` once on the JavaScript thread, inside the core runtime: calls that only
 /// hand a message to the connection usually finish there. Otherwise the runtime drives it
 /// on (from where it stopped) and the caller gets its Promise.
-pub fn now_or_later<'env, T, F>(env: &'env Env, future: F) -> napi::Result<Now<'env, T>>
+pub fn now_or_later<'env, T, F>(env: &'env Env, future: F) -> napi::Result<Now<'env, Outcome<T>>>
 where
-    T: ToNapiValue + FromPanic + Send + 'static,
-    F: Future<Output = T> + Send + 'static,
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = natskit::Result<T>> + Send + 'static,
 {
-    let mut future = Box::pin(guarded(future));
-    let ready = poll_once(&mut future);
+    now_or(env, Box::pin(unwinding(future)), later)
+}
+
+/// Like [`now_or_later`], but a future that must wait is polled on the JavaScript thread
+/// whenever it is woken rather than on the runtime: for calls that wait for a single event.
+pub fn now_or_on_wake<'env, T, F>(env: &'env Env, future: F) -> napi::Result<Now<'env, Outcome<T>>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = natskit::Result<T>> + Send + 'static,
+{
+    now_or(env, Box::pin(unwinding(future)), on_wake)
+}
+
+/// Polls `future` once on this thread with the core runtime entered; if it must wait,
+/// `wait` makes the Promise that settles once it is done.
+fn now_or<'env, T>(
+    env: &'env Env,
+    mut future: Boxed<T>,
+    wait: fn(&'env Env, Boxed<T>) -> napi::Result<PromiseRaw<'env, T>>,
+) -> napi::Result<Now<'env, T>> {
+    let ready = {
+        let _entered = handle().enter();
+        future.as_mut().now_or_never()
+    };
     match ready {
         Some(value) => Ok(Now::Ready(value)),
-        None => later(env, future).map(Now::Later),
+        None => wait(env, future).map(Now::Later),
     }
 }
 
-/// A Promise settled with what `future` resolves to, run on the core runtime. Every Promise
-/// of this thread is settled through one shared thread-safe function (napi's own
-/// `spawn_future` makes one per Promise), referenced only while Promises are pending.
-fn later<'env, T, F>(env: &'env Env, future: F) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: Future<Output = T> + Send + 'static,
-{
+/// A Promise of this thread's settler, counted pending.
+fn pending_promise(env: &Env) -> napi::Result<(Settler, sys::napi_deferred, sys::napi_value)> {
     let settler = Settler::of(env)?;
     let mut deferred = std::ptr::null_mut();
     let mut promise = std::ptr::null_mut();
     // SAFETY: plain napi calls on the JavaScript thread with out-pointers to locals.
     check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
     settler.pending(env, 1)?;
+    Ok((settler, deferred, promise))
+}
+
+/// A Promise settled with what `future` resolves to, run on the core runtime. Every Promise
+/// of this thread is settled through one shared thread-safe function (napi's own
+/// `spawn_future` makes one per Promise), referenced only while Promises are pending.
+fn later<'env, T>(env: &'env Env, future: Boxed<T>) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+{
+    let (settler, deferred, promise) = pending_promise(env)?;
     let mut job = Unsettled(Some(Settle {
         deferred,
         settler,
@@ -139,14 +163,19 @@ where
     handle().spawn(async move {
         let value = future.await;
         if let Some(mut settle) = job.0.take() {
-            settle.value = Some(Box::new(move |env| {
-                // SAFETY: called on the JavaScript thread with its live env.
-                unsafe { T::to_napi_value(env, value) }
-            }));
+            settle.value = Some(converter(value));
             settle.send();
         }
     });
     Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// Converts `value` on the JavaScript thread, later.
+fn converter<T: ToNapiValue + Send + 'static>(value: T) -> Convert {
+    Box::new(move |env| {
+        // SAFETY: called on the JavaScript thread with its live env.
+        unsafe { T::to_napi_value(env, value) }
+    })
 }
 
 /// Converts a finished value on the JavaScript thread.
@@ -165,21 +194,7 @@ unsafe impl Send for Settle {}
 
 impl Settle {
     fn send(self) {
-        let tsfn = self.settler.0;
-        let data = Box::into_raw(Box::new(Job::Settle(self)));
-        // SAFETY: the thread-safe function lives as long as its env (never released); an
-        // unbounded queue does not block. If the env is gone the job is dropped by napi.
-        let status = unsafe {
-            sys::napi_call_threadsafe_function(
-                tsfn,
-                data.cast(),
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // SAFETY: napi did not take the job; it is still ours.
-            drop(unsafe { Box::from_raw(data) });
-        }
+        self.settler.call(Job::Settle(self));
     }
 }
 
@@ -253,6 +268,24 @@ impl Settler {
             _ => Ok(()),
         }
     }
+
+    /// Hands `job` to the JavaScript thread.
+    fn call(self, job: Job) {
+        let data = Box::into_raw(Box::new(job));
+        // SAFETY: the thread-safe function lives as long as its env (never released); an
+        // unbounded queue does not block. If the env is gone the job is dropped by napi.
+        let status = unsafe {
+            sys::napi_call_threadsafe_function(
+                self.0,
+                data.cast(),
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: napi did not take the job; it is still ours.
+            drop(unsafe { Box::from_raw(data) });
+        }
+    }
 }
 
 /// Runs on the JavaScript thread for each finished job: resolves or rejects its Promise.
@@ -290,16 +323,7 @@ fn settle_deferred(
     settler: Settler,
     converted: napi::Result<sys::napi_value>,
 ) {
-    // SAFETY: `deferred` came from `napi_create_promise` on this thread and is settled once.
-    unsafe {
-        match converted {
-            Ok(value) => sys::napi_resolve_deferred(env, deferred, value),
-            Err(err) => {
-                let error = napi::JsError::from(err).into_value(env);
-                sys::napi_reject_deferred(env, deferred, error)
-            }
-        };
-    }
+    resolve(env, deferred, converted);
     let _ = settler.pending(&Env::from_raw(env), -1);
 }
 
@@ -315,7 +339,7 @@ enum Job {
 /// one event (a reply): the event's thread hands it straight to JavaScript, without a
 /// runtime task in between.
 struct JsTask {
-    future: Mutex<Option<Pin<Box<dyn Future<Output = Convert> + Send>>>>,
+    future: Mutex<Option<Boxed<Convert>>>,
     deferred: sys::napi_deferred,
     settler: Settler,
     scheduled: AtomicBool,
@@ -336,19 +360,7 @@ impl Wake for JsTask {
         if self.scheduled.swap(true, Ordering::AcqRel) {
             return;
         }
-        let data = Box::into_raw(Box::new(Job::Poll(self.clone())));
-        // SAFETY: as in `Settle::send`.
-        let status = unsafe {
-            sys::napi_call_threadsafe_function(
-                self.settler.0,
-                data.cast(),
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // SAFETY: napi did not take the job; it is still ours.
-            drop(unsafe { Box::from_raw(data) });
-        }
+        self.settler.call(Job::Poll(self.clone()));
     }
 }
 
@@ -373,39 +385,21 @@ impl JsTask {
     }
 }
 
-/// Like [`now_or_later`], but a future that must wait is polled on the JavaScript thread
-/// whenever it is woken rather than on the runtime: for calls that wait for a single event.
-pub fn now_or_on_wake<'env, T, F>(env: &'env Env, future: F) -> napi::Result<Now<'env, T>>
+/// A Promise settled with what `future` resolves to, polled on the JavaScript thread whenever
+/// it is woken: the event's thread hands it straight to JavaScript.
+fn on_wake<'env, T>(env: &'env Env, future: Boxed<T>) -> napi::Result<PromiseRaw<'env, T>>
 where
-    T: ToNapiValue + FromPanic + Send + 'static,
-    F: Future<Output = T> + Send + 'static,
+    T: ToNapiValue + Send + 'static,
 {
-    let mut future = Box::pin(guarded(future));
-    let ready = poll_once(&mut future);
-    if let Some(value) = ready {
-        return Ok(Now::Ready(value));
-    }
-    let settler = Settler::of(env)?;
-    let mut deferred = std::ptr::null_mut();
-    let mut promise = std::ptr::null_mut();
-    // SAFETY: plain napi calls on the JavaScript thread with out-pointers to locals.
-    check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
-    settler.pending(env, 1)?;
-    let converting = async move {
-        let value = future.await;
-        Box::new(move |env| {
-            // SAFETY: called on the JavaScript thread with its live env.
-            unsafe { T::to_napi_value(env, value) }
-        }) as Convert
-    };
+    let (settler, deferred, promise) = pending_promise(env)?;
     let task = Arc::new(JsTask {
-        future: Mutex::new(Some(Box::pin(converting))),
+        future: Mutex::new(Some(Box::pin(async move { converter(future.await) }))),
         deferred,
         settler,
         scheduled: AtomicBool::new(false),
     });
     task.poll(env.raw());
-    Ok(Now::Later(PromiseRaw::new(env.raw(), promise)))
+    Ok(PromiseRaw::new(env.raw(), promise))
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {

@@ -84,20 +84,20 @@ impl LocalServer {
 
     /// The URL to connect to.
     #[napi(catch_unwind, getter)]
-    pub fn url(&self) -> napi::Result<String> {
-        crate::error::guard(|| Ok(self.url.clone()))
+    pub fn url(&self) -> String {
+        self.url.clone()
     }
 
     /// The port it listens on.
     #[napi(catch_unwind, getter)]
-    pub fn port(&self) -> napi::Result<u16> {
-        crate::error::guard(|| Ok(self.port))
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The process id while running.
     #[napi(catch_unwind, getter)]
-    pub fn pid(&self) -> napi::Result<Option<u32>> {
-        crate::error::guard(|| Ok(lock(&self.slot).as_ref().and_then(|s| s.pid())))
+    pub fn pid(&self) -> Option<u32> {
+        lock(&self.slot).as_ref().and_then(|s| s.pid())
     }
 
     /// Kills the server (SIGKILL); `startAgain()` brings it back on the same port.
@@ -114,19 +114,14 @@ impl LocalServer {
     /// Starts the killed server again with the same port and options.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn start_again(&self) -> Outcome<()> {
-        crate::runtime::unwinding(async move {
-            let slot = self.slot.clone();
-            Outcome(
-                blocking(move || match lock(&slot).as_mut() {
-                    Some(server) => server.start_again(),
-                    None => Err(natskit::Error::new(
-                        natskit::ErrorCode::Closed,
-                        "the server was stopped; start a new one",
-                    )),
-                })
-                .await,
-            )
-        })
+        let slot = self.slot.clone();
+        crate::runtime::unwinding(blocking(move || match lock(&slot).as_mut() {
+            Some(server) => server.start_again(),
+            None => Err(natskit::Error::new(
+                natskit::ErrorCode::Closed,
+                "the server was stopped; start a new one",
+            )),
+        }))
         .await
     }
 

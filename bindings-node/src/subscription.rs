@@ -110,20 +110,20 @@ async fn deliver(shared: Arc<Shared>, callback: BatchCallback) {
 impl Subscription {
     /// The subject subscribed to.
     #[napi(catch_unwind, getter)]
-    pub fn subject(&self) -> napi::Result<String> {
-        crate::error::guard(|| Ok(self.shared.subject.clone()))
+    pub fn subject(&self) -> String {
+        self.shared.subject.clone()
     }
 
     /// The queue group, if any.
     #[napi(catch_unwind, getter)]
-    pub fn queue(&self) -> napi::Result<Option<String>> {
-        crate::error::guard(|| Ok(self.shared.queue.clone()))
+    pub fn queue(&self) -> Option<String> {
+        self.shared.queue.clone()
     }
 
     /// True once `unsubscribe()` was called or delivery to the callback ended.
     #[napi(catch_unwind, getter)]
-    pub fn is_closed(&self) -> napi::Result<bool> {
-        crate::error::guard(|| Ok(*self.shared.stopped.borrow()))
+    pub fn is_closed(&self) -> bool {
+        *self.shared.stopped.borrow()
     }
 
     /// The next message, or null when `timeoutMs` passes first (omit it to wait forever);
@@ -144,7 +144,7 @@ impl Subscription {
             )))));
             }
             let shared = self.shared.clone();
-            runtime::now_or_later(env, async move { Outcome(next(shared, timeout_ms).await) })
+            runtime::now_or_later(env, next(shared, timeout_ms))
         })
     }
 

@@ -12,6 +12,11 @@ pub fn seconds(value: f64, what: &str) -> Result<Duration> {
     crate::units::Unit::Seconds.duration(value, what)
 }
 
+/// `value` hours (how old a failed job must be to be flushed), checked as [`seconds`] are.
+pub fn hours(value: f64, what: &str) -> Result<Duration> {
+    seconds(value * 3600.0, what)
+}
+
 /// `value` seconds for a value already stored (another host's job envelope): negative and NaN
 /// are zero, too large is the longest `Duration`.
 pub fn saturating_seconds(value: f64) -> Duration {
@@ -34,6 +39,8 @@ mod tests {
             assert_eq!(err.code(), ErrorCode::InvalidArgument);
             assert!(err.message().starts_with("delay: "), "{err}");
         }
+        assert_eq!(hours(0.5, "hours").unwrap(), Duration::from_secs(1800));
+        assert!(hours(-1.0, "hours").is_err());
         assert_eq!(saturating_seconds(1e300), Duration::MAX);
         assert_eq!(saturating_seconds(f64::NAN), Duration::ZERO);
         assert_eq!(saturating_seconds(-3.0), Duration::ZERO);

@@ -83,6 +83,11 @@ impl Unit {
     pub fn float(self, d: Duration) -> f64 {
         d.as_nanos() as f64 / self.nanos()
     }
+
+    /// Seconds as core keeps them (a job's timeout, queue numbers) in this unit.
+    pub fn from_seconds(self, seconds: f64) -> f64 {
+        seconds * (Unit::Seconds.nanos() / self.nanos())
+    }
 }
 
 /// The largest whole number every host's numbers hold exactly (JavaScript's
@@ -277,6 +282,26 @@ impl Object {
             _ => Vec::new(),
         }
     }
+}
+
+/// A core value whose JSON has duration fields in the table: a host takes its JSON from
+/// [`HostJson::to_host`] in the host's unit rather than converting any field itself.
+pub trait HostJson: serde::Serialize {
+    /// The value's entry in the table.
+    const OBJECT: Object;
+
+    /// The value's JSON with every duration in `unit`.
+    fn to_host(&self, unit: Unit) -> Result<Value> {
+        Ok(Self::OBJECT.to_host(serde_json::to_value(self)?, unit))
+    }
+}
+
+impl HostJson for crate::queue::JobEvent {
+    const OBJECT: Object = Object::JobEvent;
+}
+
+impl HostJson for crate::queue::QueueSize {
+    const OBJECT: Object = Object::QueueSize;
 }
 
 /// Applies `f` to the number at `path` in `value` (each element of a list, and of the
@@ -474,6 +499,28 @@ mod tests {
             assert_eq!(err.code(), ErrorCode::InvalidArgument);
             assert!(err.message().starts_with("max: "), "{err}");
         }
+    }
+
+    #[test]
+    fn job_events_and_queue_sizes_serialize_in_the_host_unit() {
+        let event = crate::queue::JobEvent::Released {
+            id: "j".into(),
+            delay: 1.5,
+        };
+        assert_eq!(
+            event.to_host(Unit::Milliseconds).unwrap()["delay"],
+            json!(1500)
+        );
+        assert_eq!(event.to_host(Unit::Seconds).unwrap()["delay"], json!(1.5));
+        let size = crate::queue::QueueSize {
+            oldest_age: 0.25,
+            ..Default::default()
+        };
+        assert_eq!(
+            size.to_host(Unit::Milliseconds).unwrap()["oldest_age"],
+            json!(250)
+        );
+        assert_eq!(Unit::Milliseconds.from_seconds(2.5), 2500.0);
     }
 
     #[test]

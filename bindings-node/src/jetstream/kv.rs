@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Buffer, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::Env;
 use tokio::sync::Mutex;
 
@@ -10,6 +10,7 @@ use super::whole;
 use crate::client::millis;
 use crate::error::Outcome;
 use crate::payload;
+use crate::runtime::{self, Now};
 
 /// One revision of a key.
 #[napi(object)]
@@ -56,24 +57,21 @@ impl Kv {
         Kv { inner }
     }
 
+    /// Writes `value` with `write` (put, create or update); resolves with the revision.
     fn write<'env, F, Fut>(
         &self,
         env: &'env Env,
         value: Unknown,
         write: F,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>>
+    ) -> napi::Result<Now<'env, Outcome<f64>>>
     where
         F: FnOnce(natskit::jetstream::Kv, bytes::Bytes) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = natskit::Result<u64>> + Send,
     {
-        let value = payload::to_bytes(env, value);
-        let kv = self.inner.clone();
-        env.spawn_future(async move {
-            let result = match value {
-                Ok(v) => write(kv, v).await,
-                Err(e) => Err(e),
-            };
-            Ok(Outcome(result.map(|r| r as f64)))
+        crate::error::guard(|| {
+            let value = payload::to_bytes(env, value);
+            let kv = self.inner.clone();
+            runtime::now_or_later(env, async move { Ok(write(kv, value?).await? as f64) })
         })
     }
 }
@@ -82,8 +80,8 @@ impl Kv {
 impl Kv {
     /// The bucket's name.
     #[napi(catch_unwind, getter)]
-    pub fn bucket(&self) -> napi::Result<String> {
-        crate::error::guard(|| Ok(self.inner.bucket().to_string()))
+    pub fn bucket(&self) -> String {
+        self.inner.bucket().to_string()
     }
 
     /// Writes a value; resolves with its revision.
@@ -97,23 +95,15 @@ impl Kv {
         env: &'env Env,
         key: String,
         value: Unknown,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
-        crate::error::guard(|| {
-            self.write(
-                env,
-                value,
-                move |kv, v| async move { kv.put(&key, v).await },
-            )
-        })
+    ) -> napi::Result<Now<'env, Outcome<f64>>> {
+        self.write(env, value, |kv, v| async move { kv.put(&key, v).await })
     }
 
     /// The current entry of a key, or null when it has none (or was deleted).
     #[napi(catch_unwind, ts_return_type = "Promise<KvEntry | null>")]
     pub async fn get(&self, key: String) -> Outcome<Option<KvEntry>> {
-        crate::runtime::unwinding(async move {
-            Outcome(self.inner.get(&key).await.map(|e| e.map(KvEntry::from)))
-        })
-        .await
+        crate::runtime::unwinding(async move { Ok(self.inner.get(&key).await?.map(KvEntry::from)) })
+            .await
     }
 
     /// Writes a key only if it has no value; rejects otherwise.
@@ -127,14 +117,8 @@ impl Kv {
         env: &'env Env,
         key: String,
         value: Unknown,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
-        crate::error::guard(|| {
-            self.write(
-                env,
-                value,
-                move |kv, v| async move { kv.create(&key, v).await },
-            )
-        })
+    ) -> napi::Result<Now<'env, Outcome<f64>>> {
+        self.write(env, value, |kv, v| async move { kv.create(&key, v).await })
     }
 
     /// Writes a key only if its latest revision is `revision` (compare and set).
@@ -149,39 +133,36 @@ impl Kv {
         key: String,
         value: Unknown,
         revision: f64,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<f64>>> {
-        crate::error::guard(|| {
-            self.write(env, value, move |kv, v| async move {
-                let revision = whole("revision", revision)?;
-                kv.update(&key, v, revision).await
-            })
+    ) -> napi::Result<Now<'env, Outcome<f64>>> {
+        self.write(env, value, move |kv, v| async move {
+            kv.update(&key, v, whole("revision", revision)?).await
         })
     }
 
     /// Deletes a key (keeps its history).
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete(&self, key: String) -> Outcome<()> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.delete(&key).await) }).await
+        crate::runtime::unwinding(async move { self.inner.delete(&key).await }).await
     }
 
     /// Deletes a key and its history.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn purge(&self, key: String) -> Outcome<()> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.purge(&key).await) }).await
+        crate::runtime::unwinding(async move { self.inner.purge(&key).await }).await
     }
 
     /// Every key with a value.
     #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn keys(&self) -> Outcome<Vec<String>> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.keys().await) }).await
+        crate::runtime::unwinding(self.inner.keys()).await
     }
 
     /// Every kept revision of a key, oldest first.
     #[napi(catch_unwind, ts_return_type = "Promise<KvEntry[]>")]
     pub async fn history(&self, key: String) -> Outcome<Vec<KvEntry>> {
         crate::runtime::unwinding(async move {
-            let found = self.inner.history(&key).await;
-            Outcome(found.map(|v| v.into_iter().map(KvEntry::from).collect()))
+            let found = self.inner.history(&key).await?;
+            Ok(found.into_iter().map(KvEntry::from).collect())
         })
         .await
     }
@@ -190,11 +171,10 @@ impl Kv {
     #[napi(catch_unwind, ts_return_type = "Promise<KvWatch>")]
     pub async fn watch(&self, pattern: Option<String>) -> Outcome<KvWatch> {
         crate::runtime::unwinding(async move {
-            let pattern = pattern.unwrap_or_else(|| ">".to_string());
-            let watch = self.inner.watch(&pattern).await;
-            Outcome(watch.map(|w| KvWatch {
-                inner: Arc::new(Mutex::new(w)),
-            }))
+            let watch = self.inner.watch(pattern.as_deref().unwrap_or(">")).await?;
+            Ok(KvWatch {
+                inner: Arc::new(Mutex::new(watch)),
+            })
         })
         .await
     }
@@ -212,15 +192,9 @@ impl KvWatch {
     #[napi(catch_unwind, ts_return_type = "Promise<KvEntry | null>")]
     pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<KvEntry>> {
         crate::runtime::unwinding(async move {
-            let inner = self.inner.clone();
-            Outcome(
-                async move {
-                    let timeout = timeout_ms.map(millis).transpose()?;
-                    let got = inner.lock().await.next(timeout).await?;
-                    Ok(got.map(KvEntry::from))
-                }
-                .await,
-            )
+            let timeout = timeout_ms.map(millis).transpose()?;
+            let got = self.inner.lock().await.next(timeout).await?;
+            Ok(got.map(KvEntry::from))
         })
         .await
     }
@@ -230,7 +204,7 @@ impl KvWatch {
     pub async fn stop(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
             self.inner.lock().await.stop();
-            Outcome(Ok(()))
+            Ok(())
         })
         .await
     }

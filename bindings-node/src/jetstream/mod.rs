@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::client::millis;
 use crate::error::Outcome;
 use crate::headers;
-use crate::payload::{self, whole_numbers};
+use crate::payload::{plain, whole_numbers};
 use crate::runtime::{self, Now};
 use kv::Kv;
 use publish::{AsyncPublisher, JsPublishOptions};
@@ -150,13 +150,13 @@ impl JetStream {
     /// True when the server (and account) answers the JetStream API.
     #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
     pub async fn is_available(&self) -> Outcome<bool> {
-        crate::runtime::unwinding(async move { Outcome(Ok(self.inner.is_available().await)) }).await
+        crate::runtime::unwinding(async move { Ok(self.inner.is_available().await) }).await
     }
 
     /// The account's JetStream usage and limits; `JETSTREAM_NOT_ENABLED` without JetStream.
     #[napi(catch_unwind, ts_return_type = "Promise<AccountInfo>")]
     pub async fn account_info(&self) -> Outcome<Value> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.account_info().await) }).await
+        crate::runtime::unwinding(self.inner.account_info()).await
     }
 
     /// Creates a stream (`name`, `subjects`, `max_msgs`, `max_age` in ms, ...); resolves with its info.
@@ -166,10 +166,8 @@ impl JetStream {
         ts_return_type = "Promise<StreamInfo>"
     )]
     pub async fn create_stream(&self, config: Value) -> Outcome<Value> {
-        crate::runtime::unwinding(async move {
-            Outcome(self.inner.create_stream(&whole_numbers(config)).await)
-        })
-        .await
+        let config = whole_numbers(config);
+        crate::runtime::unwinding(self.inner.create_stream(&config)).await
     }
 
     /// Updates a stream's config; resolves with its info.
@@ -179,16 +177,14 @@ impl JetStream {
         ts_return_type = "Promise<StreamInfo>"
     )]
     pub async fn update_stream(&self, config: Value) -> Outcome<Value> {
-        crate::runtime::unwinding(async move {
-            Outcome(self.inner.update_stream(&whole_numbers(config)).await)
-        })
-        .await
+        let config = whole_numbers(config);
+        crate::runtime::unwinding(self.inner.update_stream(&config)).await
     }
 
     /// A stream's config and state; `NOT_FOUND` when it does not exist.
     #[napi(catch_unwind, ts_return_type = "Promise<StreamInfo>")]
     pub async fn stream_info(&self, name: String) -> Outcome<Value> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.stream_info(&name).await) }).await
+        crate::runtime::unwinding(self.inner.stream_info(&name)).await
     }
 
     /// One page of stream infos.
@@ -202,16 +198,9 @@ impl JetStream {
                 Some(o) => (o.offset.unwrap_or(0.0), o.subject),
                 None => (0.0, None),
             };
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let offset = whole("offset", offset)?;
-                    js.list_streams(offset, subject.as_deref())
-                        .await
-                        .map(Page::from)
-                }
-                .await,
-            )
+            let offset = whole("offset", offset)?;
+            let page = self.inner.list_streams(offset, subject.as_deref()).await?;
+            Ok(Page::from(page))
         })
         .await
     }
@@ -219,10 +208,7 @@ impl JetStream {
     /// Every stream name, optionally only those capturing `subject`.
     #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn stream_names(&self, subject: Option<String>) -> Outcome<Vec<String>> {
-        crate::runtime::unwinding(async move {
-            Outcome(self.inner.stream_names(subject.as_deref()).await)
-        })
-        .await
+        crate::runtime::unwinding(self.inner.stream_names(subject.as_deref())).await
     }
 
     /// Purges messages (all, by subject, all but the newest `keep`, or below `sequence`);
@@ -230,21 +216,15 @@ impl JetStream {
     #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn purge_stream(&self, name: String, options: Option<PurgeOptions>) -> Outcome<f64> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let o = match options {
-                        Some(o) => natskit::jetstream::PurgeOptions {
-                            subject: o.subject,
-                            keep: o.keep.map(|k| whole("keep", k)).transpose()?,
-                            sequence: o.sequence.map(|s| whole("sequence", s)).transpose()?,
-                        },
-                        None => Default::default(),
-                    };
-                    js.purge_stream(&name, &o).await.map(|n| n as f64)
-                }
-                .await,
-            )
+            let o = match options {
+                Some(o) => natskit::jetstream::PurgeOptions {
+                    subject: o.subject,
+                    keep: o.keep.map(|k| whole("keep", k)).transpose()?,
+                    sequence: o.sequence.map(|s| whole("sequence", s)).transpose()?,
+                },
+                None => Default::default(),
+            };
+            Ok(self.inner.purge_stream(&name, &o).await? as f64)
         })
         .await
     }
@@ -252,22 +232,17 @@ impl JetStream {
     /// Deletes a stream with its messages and consumers.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_stream(&self, name: String) -> Outcome<()> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.delete_stream(&name).await) })
-            .await
+        crate::runtime::unwinding(self.inner.delete_stream(&name)).await
     }
 
     /// The message stored at `sequence`; `NOT_FOUND` when there is none.
     #[napi(catch_unwind, ts_return_type = "Promise<StoredMessage>")]
     pub async fn get_message(&self, stream: String, sequence: f64) -> Outcome<StoredMessage> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let seq = whole("sequence", sequence)?;
-                    js.get_message(&stream, seq).await.map(StoredMessage::from)
-                }
-                .await,
-            )
+            let found = self
+                .inner
+                .get_message(&stream, whole("sequence", sequence)?);
+            Ok(StoredMessage::from(found.await?))
         })
         .await
     }
@@ -280,8 +255,8 @@ impl JetStream {
         subject: String,
     ) -> Outcome<StoredMessage> {
         crate::runtime::unwinding(async move {
-            let found = self.inner.get_last_message(&stream, &subject).await;
-            Outcome(found.map(StoredMessage::from))
+            let found = self.inner.get_last_message(&stream, &subject).await?;
+            Ok(StoredMessage::from(found))
         })
         .await
     }
@@ -290,14 +265,8 @@ impl JetStream {
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_message(&self, stream: String, sequence: f64) -> Outcome<()> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let seq = whole("sequence", sequence)?;
-                    js.delete_message(&stream, seq).await
-                }
-                .await,
-            )
+            let sequence = whole("sequence", sequence)?;
+            self.inner.delete_message(&stream, sequence).await
         })
         .await
     }
@@ -309,14 +278,8 @@ impl JetStream {
         ts_return_type = "Promise<ConsumerInfo>"
     )]
     pub async fn create_consumer(&self, stream: String, config: Value) -> Outcome<Value> {
-        crate::runtime::unwinding(async move {
-            Outcome(
-                self.inner
-                    .create_consumer(&stream, &whole_numbers(config))
-                    .await,
-            )
-        })
-        .await
+        let config = whole_numbers(config);
+        crate::runtime::unwinding(self.inner.create_consumer(&stream, &config)).await
     }
 
     /// Updates a consumer's config; resolves with its info.
@@ -326,23 +289,14 @@ impl JetStream {
         ts_return_type = "Promise<ConsumerInfo>"
     )]
     pub async fn update_consumer(&self, stream: String, config: Value) -> Outcome<Value> {
-        crate::runtime::unwinding(async move {
-            Outcome(
-                self.inner
-                    .update_consumer(&stream, &whole_numbers(config))
-                    .await,
-            )
-        })
-        .await
+        let config = whole_numbers(config);
+        crate::runtime::unwinding(self.inner.update_consumer(&stream, &config)).await
     }
 
     /// A consumer's config and counters (`num_pending`, `num_ack_pending`, ...).
     #[napi(catch_unwind, ts_return_type = "Promise<ConsumerInfo>")]
     pub async fn consumer_info(&self, stream: String, name: String) -> Outcome<Value> {
-        crate::runtime::unwinding(
-            async move { Outcome(self.inner.consumer_info(&stream, &name).await) },
-        )
-        .await
+        crate::runtime::unwinding(self.inner.consumer_info(&stream, &name)).await
     }
 
     /// One page of a stream's consumer infos.
@@ -352,14 +306,10 @@ impl JetStream {
     )]
     pub async fn list_consumers(&self, stream: String, offset: Option<f64>) -> Outcome<Page> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let offset = whole("offset", offset.unwrap_or(0.0))?;
-                    js.list_consumers(&stream, offset).await.map(Page::from)
-                }
-                .await,
-            )
+            let offset = whole("offset", offset.unwrap_or(0.0))?;
+            Ok(Page::from(
+                self.inner.list_consumers(&stream, offset).await?,
+            ))
         })
         .await
     }
@@ -367,17 +317,13 @@ impl JetStream {
     /// Every consumer name of a stream.
     #[napi(catch_unwind, ts_return_type = "Promise<string[]>")]
     pub async fn consumer_names(&self, stream: String) -> Outcome<Vec<String>> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.consumer_names(&stream).await) })
-            .await
+        crate::runtime::unwinding(self.inner.consumer_names(&stream)).await
     }
 
     /// Deletes a consumer.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_consumer(&self, stream: String, name: String) -> Outcome<()> {
-        crate::runtime::unwinding(async move {
-            Outcome(self.inner.delete_consumer(&stream, &name).await)
-        })
-        .await
+        crate::runtime::unwinding(self.inner.delete_consumer(&stream, &name)).await
     }
 
     /// Stops delivery from a consumer until `until` (a Date or RFC 3339 text).
@@ -391,29 +337,19 @@ impl JetStream {
         stream: String,
         name: String,
         until: String,
-    ) -> Outcome<serde_json::Value> {
+    ) -> Outcome<Value> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            payload::plain(
-                async move {
-                    let until = natskit::timestamp::parse_rfc3339(&until, "until")?;
-                    js.pause_consumer(&stream, &name, until).await
-                }
-                .await,
-            )
+            let until = natskit::timestamp::parse_rfc3339(&until, "until")?;
+            plain(self.inner.pause_consumer(&stream, &name, until).await?)
         })
         .await
     }
 
     /// Resumes a paused consumer now.
     #[napi(catch_unwind, ts_return_type = "Promise<PauseState>")]
-    pub async fn resume_consumer(
-        &self,
-        stream: String,
-        name: String,
-    ) -> Outcome<serde_json::Value> {
+    pub async fn resume_consumer(&self, stream: String, name: String) -> Outcome<Value> {
         crate::runtime::unwinding(async move {
-            payload::plain(self.inner.resume_consumer(&stream, &name).await)
+            plain(self.inner.resume_consumer(&stream, &name).await?)
         })
         .await
     }
@@ -430,17 +366,13 @@ impl JetStream {
         subject: String,
         data: Unknown,
         options: Option<JsPublishOptions>,
-    ) -> napi::Result<Now<'env, Outcome<serde_json::Value>>> {
+    ) -> napi::Result<Now<'env, Outcome<Value>>> {
         crate::error::guard(|| {
-            let payload = payload::to_bytes(env, data);
-            let options = options.map(JsPublishOptions::to_core).transpose();
+            let message = publish::message(env, data, options);
             let js = self.inner.clone();
             runtime::now_or_later(env, async move {
-                let result = async {
-                    let options = options?.unwrap_or_default();
-                    js.publish(&subject, payload?, &options).await
-                };
-                payload::plain(result.await)
+                let (payload, options) = message?;
+                plain(js.publish(&subject, payload, &options).await?)
             })
         })
     }
@@ -448,12 +380,9 @@ impl JetStream {
     /// A pipelined publisher keeping at most `maxInFlight` (default 256) acks outstanding.
     #[napi(catch_unwind, ts_return_type = "AsyncPublisher")]
     pub fn publisher(&self, max_in_flight: Option<f64>) -> Outcome<AsyncPublisher> {
-        crate::error::guard(|| {
-            Outcome(
-                natskit::units::count(max_in_flight.unwrap_or(256.0), "maxInFlight", 1)
-                    .and_then(|n| self.inner.publisher(n as usize))
-                    .map(AsyncPublisher::new),
-            )
+        crate::error::outcome(|| {
+            let n = natskit::units::count(max_in_flight.unwrap_or(256.0), "maxInFlight", 1)?;
+            self.inner.publisher(n as usize).map(AsyncPublisher::new)
         })
     }
 
@@ -472,13 +401,10 @@ impl JetStream {
         crate::error::guard(|| {
             let js = self.inner.clone();
             runtime::now_or_later(env, async move {
-                let fetched = async {
-                    let max = natskit::units::count(max, "max", 1)?;
-                    let o = FetchOptions::to_core(options)?;
-                    let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
-                    Ok(JsMessageBatch::new(got))
-                };
-                Outcome(fetched.await)
+                let max = natskit::units::count(max, "max", 1)?;
+                let o = FetchOptions::to_core(options)?;
+                let got = js.fetch(&stream, &consumer, max as usize, &o).await?;
+                Ok(JsMessageBatch::new(got))
             })
         })
     }
@@ -492,15 +418,9 @@ impl JetStream {
         options: Option<FetchOptions>,
     ) -> Outcome<Option<JsMessage>> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let o = FetchOptions::to_core(options)?;
-                    let got = js.fetch_next(&stream, &consumer, &o).await?;
-                    Ok(got.map(JsMessage::from))
-                }
-                .await,
-            )
+            let o = FetchOptions::to_core(options)?;
+            let got = self.inner.fetch_next(&stream, &consumer, &o).await?;
+            Ok(got.map(JsMessage::from))
         })
         .await
     }
@@ -515,22 +435,16 @@ impl JetStream {
         options: Option<ConsumeOptions>,
     ) -> Outcome<ConsumerMessages> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let (batch, expires) = match options {
-                        Some(o) => (o.batch, o.expires),
-                        None => (None, None),
-                    };
-                    let expires = expires.map(millis).transpose()?;
-                    let pull = js.pull_consumer(&stream, &consumer).await?;
-                    let messages = pull
-                        .messages(batch.unwrap_or(256) as usize, expires)
-                        .await?;
-                    Ok(ConsumerMessages::new(messages))
-                }
-                .await,
-            )
+            let (batch, expires) = match options {
+                Some(o) => (o.batch, o.expires),
+                None => (None, None),
+            };
+            let expires = expires.map(millis).transpose()?;
+            let pull = self.inner.pull_consumer(&stream, &consumer).await?;
+            let messages = pull
+                .messages(batch.unwrap_or(256) as usize, expires)
+                .await?;
+            Ok(ConsumerMessages::new(messages))
         })
         .await
     }
@@ -543,14 +457,8 @@ impl JetStream {
     )]
     pub async fn create_kv(&self, config: Value) -> Outcome<Kv> {
         crate::runtime::unwinding(async move {
-            let js = self.inner.clone();
-            Outcome(
-                async move {
-                    let config = js.kv_config(whole_numbers(config))?;
-                    js.create_kv(&config).await.map(Kv::new)
-                }
-                .await,
-            )
+            let config = self.inner.kv_config(whole_numbers(config))?;
+            Ok(Kv::new(self.inner.create_kv(&config).await?))
         })
         .await
     }
@@ -558,14 +466,13 @@ impl JetStream {
     /// An existing KV bucket; `NOT_FOUND` when there is none.
     #[napi(catch_unwind, ts_return_type = "Promise<Kv>")]
     pub async fn kv(&self, bucket: String) -> Outcome<Kv> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.kv(&bucket).await.map(Kv::new)) })
-            .await
+        crate::runtime::unwinding(async move { Ok(Kv::new(self.inner.kv(&bucket).await?)) }).await
     }
 
     /// Deletes a KV bucket.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn delete_kv(&self, bucket: String) -> Outcome<()> {
-        crate::runtime::unwinding(async move { Outcome(self.inner.delete_kv(&bucket).await) }).await
+        crate::runtime::unwinding(self.inner.delete_kv(&bucket)).await
     }
 }
 

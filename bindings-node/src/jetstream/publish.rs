@@ -1,5 +1,6 @@
 //! Publishing to a stream with an ack, one at a time or pipelined.
 
+use bytes::Bytes;
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
 
@@ -30,7 +31,7 @@ pub struct JsPublishOptions {
 }
 
 impl JsPublishOptions {
-    pub(crate) fn to_core(self) -> natskit::Result<natskit::jetstream::PublishOptions> {
+    pub(crate) fn into_core(self) -> natskit::Result<natskit::jetstream::PublishOptions> {
         Ok(natskit::jetstream::PublishOptions {
             msg_id: self.msg_id,
             expected_stream: self.expected_stream,
@@ -47,6 +48,16 @@ impl JsPublishOptions {
             headers: self.headers.map(headers::from_js),
         })
     }
+}
+
+/// The payload and core options of one JetStream publish, read on the JavaScript thread.
+pub(crate) fn message(
+    env: &Env,
+    data: Unknown,
+    options: Option<JsPublishOptions>,
+) -> natskit::Result<(Bytes, natskit::jetstream::PublishOptions)> {
+    let options = options.map(JsPublishOptions::into_core).transpose()?;
+    Ok((payload::to_bytes(env, data)?, options.unwrap_or_default()))
 }
 
 /// Publishes without waiting for each ack, with a bounded number in flight.
@@ -77,29 +88,25 @@ impl AsyncPublisher {
         options: Option<JsPublishOptions>,
     ) -> napi::Result<Now<'env, Outcome<()>>> {
         crate::error::guard(|| {
-            let payload = payload::to_bytes(env, data);
-            let options = options.map(JsPublishOptions::to_core).transpose();
+            let message = message(env, data, options);
             let publisher = self.inner.clone();
             runtime::now_or_later(env, async move {
-                let result = async {
-                    let options = options?.unwrap_or_default();
-                    publisher.publish(&subject, payload?, &options).await
-                };
-                Outcome(result.await)
+                let (payload, options) = message?;
+                publisher.publish(&subject, payload, &options).await
             })
         })
     }
 
     /// Publishes whose ack is still outstanding.
     #[napi(catch_unwind, getter)]
-    pub fn in_flight(&self) -> napi::Result<u32> {
-        crate::error::guard(|| Ok(self.inner.in_flight() as u32))
+    pub fn in_flight(&self) -> u32 {
+        self.inner.in_flight() as u32
     }
 
     /// Waits for every outstanding ack; resolves with the counts since the last `wait()`,
     /// or rejects with the first failure.
     #[napi(catch_unwind, ts_return_type = "Promise<PublishSummary>")]
     pub async fn wait(&self) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move { payload::plain(self.inner.wait().await) }).await
+        crate::runtime::unwinding(async move { payload::plain(self.inner.wait().await?) }).await
     }
 }

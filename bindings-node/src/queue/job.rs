@@ -5,9 +5,7 @@ use std::sync::Arc;
 use natskit::queue::{JobHandle, Outcome as Finish};
 
 use crate::error::Outcome;
-use natskit::units::Object;
-
-use crate::payload::plain_in_ms;
+use crate::payload::in_ms;
 
 /// A reserved job. While it is held a heartbeat keeps it reserved; finish it once with
 /// `complete()`, `delete()`, `release(delay)`, `fail(reason)` or `error(...)` (a second
@@ -33,85 +31,74 @@ impl Job {
 impl Job {
     /// The job id (the same in every host).
     #[napi(catch_unwind, getter)]
-    pub fn id(&self) -> napi::Result<String> {
-        crate::error::guard(|| Ok(self.handle.id().to_string()))
+    pub fn id(&self) -> String {
+        self.handle.id().to_string()
     }
 
     /// The job's name, which picks its handler.
     #[napi(catch_unwind, getter)]
-    pub fn name(&self) -> napi::Result<String> {
-        crate::error::guard(|| Ok(self.handle.name().to_string()))
+    pub fn name(&self) -> String {
+        self.handle.name().to_string()
     }
 
     /// The queue it came from.
     #[napi(catch_unwind, getter)]
-    pub fn queue(&self) -> napi::Result<String> {
-        crate::error::guard(|| Ok(self.handle.queue().to_string()))
+    pub fn queue(&self) -> String {
+        self.handle.queue().to_string()
     }
 
     /// The payload as pushed.
     #[napi(catch_unwind, getter, ts_return_type = "any")]
-    pub fn payload(&self) -> napi::Result<serde_json::Value> {
-        crate::error::guard(|| Ok(self.handle.payload().clone()))
+    pub fn payload(&self) -> serde_json::Value {
+        self.handle.payload().clone()
     }
 
     /// This attempt's number, from 1 (redeliveries after a crash count too).
     #[napi(catch_unwind, getter)]
-    pub fn attempts(&self) -> napi::Result<u32> {
-        crate::error::guard(|| Ok(self.handle.attempts()))
+    pub fn attempts(&self) -> u32 {
+        self.handle.attempts()
     }
 
     /// Attempts allowed (0 = unlimited).
     #[napi(catch_unwind, getter)]
-    pub fn max_tries(&self) -> napi::Result<u32> {
-        crate::error::guard(|| Ok(self.handle.max_tries()))
+    pub fn max_tries(&self) -> u32 {
+        self.handle.max_tries()
     }
 
     /// Milliseconds this run may take (the job's, else the worker's), if limited.
     #[napi(catch_unwind, getter)]
-    pub fn timeout(&self) -> napi::Result<Option<f64>> {
-        crate::error::guard(|| Ok(self.handle.timeout().map(|seconds| seconds * 1000.0)))
+    pub fn timeout(&self) -> Option<f64> {
+        let ms = natskit::Unit::Milliseconds;
+        self.handle
+            .timeout()
+            .map(|seconds| ms.from_seconds(seconds))
     }
 
     /// True once the job was finished.
     #[napi(catch_unwind, getter)]
-    pub fn is_finished(&self) -> napi::Result<bool> {
-        crate::error::guard(|| Ok(self.handle.is_finished()))
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
     }
 
     /// Done: the job leaves the queue.
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn complete(&self) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move {
-            plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Success).await)
-        })
-        .await
+        self.finish(async { Ok(Finish::Success) }).await
     }
 
     /// Removes the job without running it further (not counted as failed).
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn delete(&self) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move {
-            plain_in_ms(Object::JobEvent, self.handle.finish(Finish::Delete).await)
-        })
-        .await
+        self.finish(async { Ok(Finish::Delete) }).await
     }
 
     /// Puts the job back, available again after `delayMs` (default 0); counts as an
     /// attempt, not as an exception.
     #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn release(&self, delay_ms: Option<f64>) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move {
-            let handle = self.handle.clone();
-            plain_in_ms(
-                Object::JobEvent,
-                async move {
-                    let delay =
-                        natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs")?;
-                    handle.finish(Finish::Release(delay)).await
-                }
-                .await,
-            )
+        self.finish(async move {
+            let delay = natskit::Unit::Milliseconds.duration(delay_ms.unwrap_or(0.0), "delayMs")?;
+            Ok(Finish::Release(delay))
         })
         .await
     }
@@ -124,13 +111,11 @@ impl Job {
         ts_return_type = "Promise<JobEvent>"
     )]
     pub async fn fail(&self, reason: Option<String>) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move {
-            let reason = reason
-                .unwrap_or_else(|| format!("{} was failed by its handler", self.handle.name()));
-            plain_in_ms(
-                Object::JobEvent,
-                self.handle.finish(Finish::Fail(reason)).await,
-            )
+        self.finish(async {
+            let name = self.handle.name();
+            Ok(Finish::Fail(reason.unwrap_or_else(|| {
+                format!("{name} was failed by its handler")
+            })))
         })
         .await
     }
@@ -145,18 +130,13 @@ impl Job {
         message: String,
         trace: Option<String>,
     ) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move {
-            plain_in_ms(
-                Object::JobEvent,
-                self.handle.finish(error(exception, message, trace)).await,
-            )
-        })
-        .await
+        self.finish(async { Ok(error(exception, message, trace)) })
+            .await
     }
 
     /// What a worker calls when the handler returned: the event of the handler's own finish,
     /// else finishes the job (as an error when `exception` is given, else as done).
-    #[napi(ts_return_type = "Promise<JobEvent>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<JobEvent>")]
     pub async fn settle(
         &self,
         exception: Option<String>,
@@ -168,9 +148,20 @@ impl Job {
                 Some(exception) => error(exception, message.unwrap_or_default(), trace),
                 None => Finish::Success,
             };
-            plain_in_ms(Object::JobEvent, self.handle.settle(outcome).await)
+            in_ms(self.handle.settle(outcome).await?)
         })
         .await
+    }
+}
+
+impl Job {
+    /// Finishes the job with `outcome` (once it is known) and resolves with the event.
+    async fn finish(
+        &self,
+        outcome: impl std::future::Future<Output = natskit::Result<Finish>>,
+    ) -> Outcome<serde_json::Value> {
+        crate::runtime::unwinding(async move { in_ms(self.handle.finish(outcome.await?).await?) })
+            .await
     }
 }
 

@@ -5,11 +5,9 @@ pub mod failed;
 pub mod job;
 pub mod worker;
 
-use std::time::Duration;
-
 use crate::client::millis;
 use crate::error::Outcome;
-use crate::payload::whole_numbers;
+use crate::payload::{in_ms, whole_numbers};
 use failed::FailedJobs;
 use job::Job;
 
@@ -44,11 +42,6 @@ pub(crate) fn push_options(
     natskit::queue::PushOptions::from_host(value, natskit::Unit::Milliseconds)
 }
 
-/// Seconds from JavaScript as a `Duration`.
-pub(crate) fn seconds(what: &str, s: f64) -> natskit::Result<Duration> {
-    natskit::duration::seconds(s, what)
-}
-
 /// One named queue of a connection; every job is stored durably in JetStream.
 #[napi]
 pub struct Queue {
@@ -70,8 +63,8 @@ impl Queue {
 impl Queue {
     /// The queue's name.
     #[napi(catch_unwind, getter)]
-    pub fn name(&self) -> napi::Result<String> {
-        crate::error::guard(|| Ok(self.inner.name().to_string()))
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
     }
 
     /// Pushes job `name` with a JSON payload; resolves with the job id once the stream
@@ -88,16 +81,13 @@ impl Queue {
         options: Option<serde_json::Value>,
     ) -> Outcome<Option<String>> {
         crate::runtime::unwinding(async move {
-            let queue = self.inner.clone();
-            Outcome(
-                async move {
-                    let opts = push_options(options)?;
-                    queue
-                        .push(&name, whole_numbers(data.unwrap_or_default()), &opts)
-                        .await
-                }
-                .await,
-            )
+            let job = NewJob {
+                name,
+                data,
+                options,
+            }
+            .into_core()?;
+            self.inner.push(&job.job, job.data, &job.options).await
         })
         .await
     }
@@ -107,17 +97,11 @@ impl Queue {
     #[napi(catch_unwind, ts_return_type = "Promise<(string | null)[]>")]
     pub async fn push_many(&self, jobs: Vec<NewJob>) -> Outcome<Vec<Option<String>>> {
         crate::runtime::unwinding(async move {
-            let queue = self.inner.clone();
-            Outcome(
-                async move {
-                    let jobs = jobs
-                        .into_iter()
-                        .map(NewJob::into_core)
-                        .collect::<natskit::Result<Vec<_>>>()?;
-                    queue.push_many(&jobs).await
-                }
-                .await,
-            )
+            let jobs = jobs
+                .into_iter()
+                .map(NewJob::into_core)
+                .collect::<natskit::Result<Vec<_>>>()?;
+            self.inner.push_many(&jobs).await
         })
         .await
     }
@@ -136,17 +120,16 @@ impl Queue {
         options: Option<serde_json::Value>,
     ) -> Outcome<Option<String>> {
         crate::runtime::unwinding(async move {
-            let queue = self.inner.clone();
-            Outcome(
-                async move {
-                    let delay = natskit::Unit::Milliseconds.duration(delay_ms, "delayMs")?;
-                    let opts = push_options(options)?;
-                    queue
-                        .later(delay, &name, whole_numbers(data.unwrap_or_default()), &opts)
-                        .await
-                }
-                .await,
-            )
+            let delay = natskit::Unit::Milliseconds.duration(delay_ms, "delayMs")?;
+            let job = NewJob {
+                name,
+                data,
+                options,
+            }
+            .into_core()?;
+            self.inner
+                .later(delay, &job.job, job.data, &job.options)
+                .await
         })
         .await
     }
@@ -156,14 +139,8 @@ impl Queue {
     #[napi(catch_unwind, ts_return_type = "Promise<Job | null>")]
     pub async fn pop(&self, timeout_ms: Option<f64>) -> Outcome<Option<Job>> {
         crate::runtime::unwinding(async move {
-            let queue = self.inner.clone();
-            Outcome(
-                async move {
-                    let timeout = millis(timeout_ms.unwrap_or(0.0))?;
-                    Ok(queue.pop(timeout).await?.map(|j| Job::new(j, None)))
-                }
-                .await,
-            )
+            let timeout = millis(timeout_ms.unwrap_or(0.0))?;
+            Ok(self.inner.pop(timeout).await?.map(|j| Job::new(j, None)))
         })
         .await
     }
@@ -171,25 +148,19 @@ impl Queue {
     /// Ready, reserved, delayed and failed counts, and the oldest ready job's age.
     #[napi(catch_unwind, ts_return_type = "Promise<QueueSize>")]
     pub async fn size(&self) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move {
-            crate::payload::plain_in_ms(natskit::units::Object::QueueSize, self.inner.size().await)
-        })
-        .await
+        crate::runtime::unwinding(async move { in_ms(self.inner.size().await?) }).await
     }
 
     /// Removes every ready and delayed job (reserved ones finish as usual); resolves with
     /// how many were removed.
     #[napi(catch_unwind, ts_return_type = "Promise<number>")]
     pub async fn clear(&self) -> Outcome<f64> {
-        crate::runtime::unwinding(
-            async move { Outcome(self.inner.clear().await.map(|n| n as f64)) },
-        )
-        .await
+        crate::runtime::unwinding(async move { Ok(self.inner.clear().await? as f64) }).await
     }
 
     /// The connection's failed-jobs store.
     #[napi(catch_unwind)]
-    pub fn failed(&self) -> napi::Result<FailedJobs> {
-        crate::error::guard(|| Ok(FailedJobs::new(self.inner.failed())))
+    pub fn failed(&self) -> FailedJobs {
+        FailedJobs::new(self.inner.failed())
     }
 }

@@ -74,17 +74,15 @@ impl WorkerLoop {
 
     /// Jobs run at once.
     #[napi(catch_unwind, getter)]
-    pub fn concurrency(&self) -> napi::Result<u32> {
-        crate::error::guard(|| {
-            Ok(self.inner.options().concurrency.clamp(1, u32::MAX as usize) as u32)
-        })
+    pub fn concurrency(&self) -> u32 {
+        self.inner.options().concurrency.clamp(1, u32::MAX as usize) as u32
     }
 
     /// Milliseconds one `next()` waits at most: the `sleep` option, capped at a second so
-    /// a stop request is noticed promptly.
+    /// a stop request is noticed promptly (core's `step`).
     #[napi(catch_unwind, getter)]
-    pub fn step_ms(&self) -> napi::Result<f64> {
-        crate::error::guard(|| Ok((self.inner.options().sleep * 1000.0).clamp(10.0, 1000.0)))
+    pub fn step_ms(&self) -> f64 {
+        natskit::Unit::Milliseconds.float(self.inner.step())
     }
 
     /// The next job, waiting up to `waitMs`; null when idle or stopped (then `stopReason`
@@ -93,25 +91,18 @@ impl WorkerLoop {
     pub async fn next(&self, wait_ms: f64) -> Outcome<Option<Job>> {
         crate::runtime::unwinding(async move {
             let worker = self.inner.clone();
-            let reason = self.stop_reason.clone();
-            Outcome(
-                async move {
-                    let wait = millis(wait_ms)?;
-                    Ok(match worker.next(wait).await? {
-                        natskit::queue::Step::Job(job) => Some(Job::new(job, Some(worker))),
-                        natskit::queue::Step::Idle => None,
-                        natskit::queue::Step::Stop(r) => {
-                            let name = serde_json::to_value(r)?
-                                .as_str()
-                                .unwrap_or("requested")
-                                .to_string();
-                            *reason.lock().unwrap() = Some(name);
-                            None
-                        }
-                    })
+            Ok(match worker.next(millis(wait_ms)?).await? {
+                natskit::queue::Step::Job(job) => Some(Job::new(job, Some(worker))),
+                natskit::queue::Step::Idle => None,
+                natskit::queue::Step::Stop(r) => {
+                    let name = serde_json::to_value(r)?
+                        .as_str()
+                        .unwrap_or("requested")
+                        .to_string();
+                    *self.stop_reason.lock().unwrap() = Some(name);
+                    None
                 }
-                .await,
-            )
+            })
         })
         .await
     }
@@ -122,8 +113,8 @@ impl WorkerLoop {
         getter,
         ts_return_type = "'requested' | 'once' | 'empty' | 'max_jobs' | 'max_time' | 'memory' | null"
     )]
-    pub fn stop_reason(&self) -> napi::Result<Option<String>> {
-        crate::error::guard(|| Ok(self.stop_reason.lock().unwrap().clone()))
+    pub fn stop_reason(&self) -> Option<String> {
+        self.stop_reason.lock().unwrap().clone()
     }
 
     /// Asks the worker to stop: running jobs finish, no new ones are taken.
@@ -137,8 +128,8 @@ impl WorkerLoop {
 
     /// True once a stop was requested.
     #[napi(catch_unwind, getter)]
-    pub fn is_stopping(&self) -> napi::Result<bool> {
-        crate::error::guard(|| Ok(self.inner.is_stopping()))
+    pub fn is_stopping(&self) -> bool {
+        self.inner.is_stopping()
     }
 
     /// The process's memory use in MB, checked against the `memory` option.

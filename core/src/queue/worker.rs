@@ -226,6 +226,12 @@ impl Worker {
         }
     }
 
+    /// How long a host's loop waits in one `next` before it looks again: the `sleep` option,
+    /// from 10 ms to 1 s so a stop request is noticed promptly.
+    pub fn step(&self) -> Duration {
+        crate::duration::saturating_seconds(self.options.sleep.clamp(0.01, 1.0))
+    }
+
     /// The next job, waiting up to `wait` (at most the `sleep` option); jobs that have
     /// used up their tries or retry-until are failed here without running.
     pub async fn next(&self, wait: Duration) -> Result<Step> {
