@@ -433,6 +433,10 @@ fn header_block_len(headers: &Headers) -> usize {
         + 2
 }
 
+/// async-nats' per-subscriber buffer: never the one that fills, since each [`Subscription`]
+/// empties it at once into its own buffer of `subscription_capacity`, which counts the drops.
+const UPSTREAM_CAPACITY: usize = 1 << 24;
+
 fn connect_options(
     config: &ConnectionConfig,
     hub: Arc<EventHub>,
@@ -440,7 +444,7 @@ fn connect_options(
     let mut o = async_nats::ConnectOptions::new()
         .connection_timeout(config.connect_timeout()?)
         .request_timeout(Some(config.request_timeout()?))
-        .subscription_capacity(config.subscription_capacity)
+        .subscription_capacity(UPSTREAM_CAPACITY)
         .skip_subject_validation(true);
     if let Some(name) = &config.name {
         o = o.name(name);

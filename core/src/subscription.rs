@@ -1,4 +1,9 @@
 //! Subscriptions: pull-style `next(timeout)`, batches, a `Stream`, and a drop counter.
+//!
+//! Each subscription owns a buffer of `subscription_capacity` messages, filled by a small
+//! task from async-nats' subscriber: a message that finds the buffer full is dropped and
+//! counted right there, so the count is exact to the message (async-nats' own slow-consumer
+//! events are themselves dropped when many come at once).
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,41 +12,74 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{FutureExt, Stream, StreamExt};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::runtime;
 
+/// What the subscription asks of the task that owns async-nats' subscriber.
+enum Control {
+    Unsubscribe(oneshot::Sender<std::result::Result<(), String>>),
+    Drain(oneshot::Sender<std::result::Result<(), String>>),
+}
+
+/// The subscription's end of its buffer.
+#[derive(Debug)]
+struct Buffer {
+    messages: mpsc::Receiver<async_nats::Message>,
+    control: mpsc::UnboundedSender<Control>,
+}
+
 /// A subscription to a subject (possibly with wildcards, possibly in a queue group).
 ///
-/// Dropping it unsubscribes. Messages beyond the connection's `subscription_capacity`
-/// are dropped, counted in [`Subscription::dropped`] and reported as a slow-consumer event.
+/// Dropping it unsubscribes. Messages that arrive while `subscription_capacity` messages
+/// wait unread are dropped, counted in [`Subscription::dropped`] and reported as a
+/// slow-consumer event.
 #[derive(Debug)]
 pub struct Subscription {
-    inner: Option<async_nats::Subscriber>,
+    inner: Option<Buffer>,
     client: Client,
     subject: String,
     queue: Option<String>,
-    sid: u64,
     dropped: Arc<AtomicU64>,
 }
 
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Control::Unsubscribe(_) => "Unsubscribe",
+            Control::Drain(_) => "Drain",
+        })
+    }
+}
+
 impl Subscription {
+    /// Wraps async-nats' subscriber; must run inside the runtime (it spawns the filler task).
     pub(crate) fn new(
         inner: async_nats::Subscriber,
         client: Client,
         subject: &str,
         queue: Option<&str>,
     ) -> Self {
-        let sid = sid_of(&inner);
-        let dropped = client.hub().track_subscription(sid, subject);
+        let capacity = client.config().subscription_capacity.max(1);
+        let (sender, messages) = mpsc::channel(capacity);
+        let (control, commands) = mpsc::unbounded_channel();
+        let dropped = Arc::new(AtomicU64::new(0));
+        let filler = Filler {
+            upstream: inner,
+            buffer: sender,
+            client: client.clone(),
+            subject: subject.to_string(),
+            dropped: dropped.clone(),
+        };
+        tokio::spawn(filler.run(commands));
         Subscription {
-            inner: Some(inner),
+            inner: Some(Buffer { messages, control }),
             client,
             subject: subject.to_string(),
             queue: queue.map(String::from),
-            sid,
             dropped,
         }
     }
@@ -75,13 +113,13 @@ impl Subscription {
             return Ok(Some(m));
         }
         let client = self.client.clone();
-        let sub = self.live()?;
+        let buffer = &mut self.live()?.messages;
         let received = match timeout {
-            Some(t) => match tokio::time::timeout(t, sub.next()).await {
+            Some(t) => match tokio::time::timeout(t, buffer.recv()).await {
                 Ok(m) => m,
                 Err(_) => return Ok(None),
             },
-            None => sub.next().await,
+            None => buffer.recv().await,
         };
         match received {
             Some(m) => Ok(Some(Message::new(m, client))),
@@ -95,16 +133,13 @@ impl Subscription {
     /// A message that has already arrived, without waiting.
     pub fn try_next(&mut self) -> Result<Option<Message>> {
         let client = self.client.clone();
-        let sub = self.live()?;
-        // Unconstrained: tokio's cooperative budget would otherwise report "not ready"
-        // after 128 messages even though more are buffered.
-        match tokio::task::unconstrained(sub.next()).now_or_never() {
-            Some(Some(m)) => Ok(Some(Message::new(m, client))),
-            Some(None) => {
+        match self.live()?.messages.try_recv() {
+            Ok(m) => Ok(Some(Message::new(m, client))),
+            Err(mpsc::error::TryRecvError::Empty) => Ok(None),
+            Err(mpsc::error::TryRecvError::Disconnected) => {
                 self.close_inner();
                 Err(self.ended())
             }
-            None => Ok(None),
         }
     }
 
@@ -131,26 +166,35 @@ impl Subscription {
 
     /// Stops interest now; messages already buffered are discarded.
     pub async fn unsubscribe(&mut self) -> Result<()> {
-        if let Some(mut sub) = self.inner.take() {
-            self.client.hub().untrack_subscription(self.sid);
-            sub.unsubscribe()
-                .await
-                .map_err(|e| Error::closed(format!("unsubscribe from {}: {e}", self.subject)))?;
+        let Some(buffer) = self.inner.take() else {
+            return Ok(());
+        };
+        let (done, result) = oneshot::channel();
+        if buffer.control.send(Control::Unsubscribe(done)).is_err() {
+            return Ok(());
         }
-        Ok(())
+        match result.await {
+            Ok(Err(e)) => Err(Error::closed(format!(
+                "unsubscribe from {}: {e}",
+                self.subject
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Stops interest but keeps delivering what the server already sent; the
     /// subscription ends (`CLOSED`) after the last buffered message.
     pub async fn drain(&mut self) -> Result<()> {
-        let subject = self.subject.clone();
-        self.live()?
-            .drain()
-            .await
-            .map_err(|e| Error::closed(format!("drain {subject}: {e}")))
+        let (done, result) = oneshot::channel();
+        let sent = self.live()?.control.send(Control::Drain(done));
+        let drained = match sent {
+            Ok(()) => result.await.unwrap_or(Ok(())),
+            Err(_) => Ok(()),
+        };
+        drained.map_err(|e| Error::closed(format!("drain {}: {e}", self.subject)))
     }
 
-    fn live(&mut self) -> Result<&mut async_nats::Subscriber> {
+    fn live(&mut self) -> Result<&mut Buffer> {
         let subject = &self.subject;
         self.inner
             .as_mut()
@@ -164,10 +208,63 @@ impl Subscription {
         ))
     }
 
+    /// Drops the buffer; the filler task sees it and unsubscribes.
     fn close_inner(&mut self) {
-        if let Some(sub) = self.inner.take() {
-            self.client.hub().untrack_subscription(self.sid);
-            runtime::enter(|| drop(sub));
+        self.inner = None;
+    }
+}
+
+/// Moves messages from async-nats' subscriber into the subscription's buffer, counting
+/// those that find it full. Ends (and so unsubscribes) when the buffer is dropped.
+struct Filler {
+    upstream: async_nats::Subscriber,
+    buffer: mpsc::Sender<async_nats::Message>,
+    client: Client,
+    subject: String,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Filler {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Control>) {
+        loop {
+            tokio::select! {
+                biased;
+                Some(command) = commands.recv() => match command {
+                    Control::Unsubscribe(done) => {
+                        let _ = done.send(self.upstream.unsubscribe().await.map_err(|e| e.to_string()));
+                        return;
+                    }
+                    Control::Drain(done) => {
+                        let _ = done.send(self.upstream.drain().await.map_err(|e| e.to_string()));
+                    }
+                },
+                () = self.buffer.closed() => return,
+                received = self.upstream.next() => {
+                    let Some(message) = received else { return };
+                    if !self.deliver(message) {
+                        return;
+                    }
+                    // Whatever else has arrived goes in without another round of select.
+                    while let Some(Some(message)) = self.upstream.next().now_or_never() {
+                        if !self.deliver(message) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Buffers one message or counts it dropped; false once the subscription is gone.
+    fn deliver(&self, message: async_nats::Message) -> bool {
+        match self.buffer.try_send(message) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                self.client.hub().count_drop(&self.subject);
+                true
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 }
@@ -212,10 +309,10 @@ impl Stream for Subscription {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let client = self.client.clone();
-        let Some(sub) = self.inner.as_mut() else {
+        let Some(buffer) = self.inner.as_mut() else {
             return Poll::Ready(None);
         };
-        match sub.poll_next_unpin(cx) {
+        match buffer.messages.poll_recv(cx) {
             Poll::Ready(Some(m)) => Poll::Ready(Some(Message::new(m, client))),
             Poll::Ready(None) => {
                 self.close_inner();
@@ -224,26 +321,6 @@ impl Stream for Subscription {
             Poll::Pending => Poll::Pending,
         }
     }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.close_inner();
-    }
-}
-
-/// async-nats keeps the subscription id private but prints it in `Debug`; it is the key
-/// of its slow-consumer events, which feed this subscription's drop counter.
-fn sid_of(sub: &async_nats::Subscriber) -> u64 {
-    let text = format!("{sub:?}");
-    text.split("sid: ")
-        .nth(1)
-        .and_then(|rest| {
-            rest.split(|c: char| !c.is_ascii_digit())
-                .next()
-                .and_then(|d| d.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
