@@ -393,7 +393,10 @@ fn credentials_in_the_url_are_used_and_never_shown() {
 
     let (code, _, err) = ping_url(&srv.url().replace("nats://", "nats://bob:pw-S3CRET@"));
     assert_eq!(code, Some(5), "{err}");
-    assert!(err.contains("AUTHORIZATION") && err.contains("\"bob\""), "{err}");
+    assert!(
+        err.contains("AUTHORIZATION") && err.contains("\"bob\""),
+        "{err}"
+    );
     assert!(!err.contains("pw-S3CRET"), "{err}");
 
     let (code, _, err) = ping_url("nats://bob:pw-S3CRET@bad host:4222");
@@ -403,7 +406,11 @@ fn credentials_in_the_url_are_used_and_never_shown() {
 
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("natskit.toml");
-    std::fs::write(&config, "servers = [\"nats://bob:pw-S3CRET@bad host:4222\"]\n").unwrap();
+    std::fs::write(
+        &config,
+        "servers = [\"nats://bob:pw-S3CRET@bad host:4222\"]\n",
+    )
+    .unwrap();
     let (code, err) = fails(&srv, &["--config", config.to_str().unwrap(), "ping"]);
     assert_eq!(code, 3, "{err}");
     assert!(!err.contains("pw-S3CRET"), "{err}");
