@@ -56,7 +56,7 @@ impl std::fmt::Debug for Control {
 }
 
 impl Subscription {
-    /// Wraps async-nats' subscriber; must run inside the runtime (it spawns the filler task).
+    /// Wraps async-nats' subscriber and spawns the task that fills the buffer.
     pub(crate) fn new(
         inner: async_nats::Subscriber,
         client: Client,
@@ -74,7 +74,9 @@ impl Subscription {
             subject: subject.to_string(),
             dropped: dropped.clone(),
         };
-        tokio::spawn(filler.run(commands));
+        // On the caller's runtime, or natskit's own for a host that polls outside one.
+        let runtime = tokio::runtime::Handle::try_current().unwrap_or_else(|_| runtime::handle());
+        runtime.spawn(filler.run(commands));
         Subscription {
             inner: Some(Buffer { messages, control }),
             client,
