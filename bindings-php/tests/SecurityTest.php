@@ -42,6 +42,7 @@ final class SecurityTest extends TestCase
         $server = new LocalServer(['jetstream' => false, 'token' => 'tok-in-url-7']);
         try {
             $client = Client::connect(str_replace('nats://', 'nats://tok-in-url-7@', $server->url()));
+            $this->assertInstanceOf(Client::class, $client);
             $client->flush();
             $client->close();
         } finally {
