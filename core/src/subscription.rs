@@ -1,9 +1,10 @@
 //! Subscriptions: pull-style `next(timeout)`, batches, a `Stream`, and a drop counter.
 //!
-//! Each subscription owns a buffer of `subscription_capacity` messages, filled by a small
-//! task from async-nats' subscriber: a message that finds the buffer full is dropped and
-//! counted right there, so the count is exact to the message (async-nats' own slow-consumer
-//! events are themselves dropped when many come at once).
+//! Each subscription owns a buffer of `subscription_capacity` messages, filled from
+//! async-nats' subscriber by a small task (and by the reader itself when the buffer is empty,
+//! so a message that has arrived is ready at once): a message that finds the buffer full is
+//! dropped and counted right there, so the count is exact to the message (async-nats' own
+//! slow-consumer events are themselves dropped when many come at once).
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Client;
@@ -30,6 +31,7 @@ enum Control {
 struct Buffer {
     messages: mpsc::Receiver<async_nats::Message>,
     control: mpsc::UnboundedSender<Control>,
+    upstream: Arc<Upstream>,
 }
 
 /// A subscription to a subject (possibly with wildcards, possibly in a queue group).
@@ -67,18 +69,25 @@ impl Subscription {
         let (sender, messages) = mpsc::channel(capacity);
         let (control, commands) = mpsc::unbounded_channel();
         let dropped = Arc::new(AtomicU64::new(0));
-        let filler = Filler {
-            upstream: inner,
-            buffer: sender,
+        let upstream = Arc::new(Upstream {
+            state: tokio::sync::Mutex::new(Source {
+                subscriber: inner,
+                buffer: Some(sender),
+            }),
+            woken_by_reader: tokio::sync::Notify::new(),
             client: client.clone(),
             subject: subject.to_string(),
             dropped: dropped.clone(),
-        };
+        });
         // On the caller's runtime, or natskit's own for a host that polls outside one.
         let runtime = tokio::runtime::Handle::try_current().unwrap_or_else(|_| runtime::handle());
-        runtime.spawn(filler.run(commands));
+        runtime.spawn(upstream.clone().fill(commands));
         Subscription {
-            inner: Some(Buffer { messages, control }),
+            inner: Some(Buffer {
+                messages,
+                control,
+                upstream,
+            }),
             client,
             subject: subject.to_string(),
             queue: queue.map(String::from),
@@ -135,7 +144,11 @@ impl Subscription {
     /// A message that has already arrived, without waiting.
     pub fn try_next(&mut self) -> Result<Option<Message>> {
         let client = self.client.clone();
-        match self.live()?.messages.try_recv() {
+        let buffer = self.live()?;
+        if buffer.messages.is_empty() {
+            buffer.upstream.move_arrived();
+        }
+        match buffer.messages.try_recv() {
             Ok(m) => Ok(Some(Message::new(m, client))),
             Err(mpsc::error::TryRecvError::Empty) => Ok(None),
             Err(mpsc::error::TryRecvError::Disconnected) => {
@@ -210,63 +223,101 @@ impl Subscription {
         ))
     }
 
-    /// Drops the buffer; the filler task sees it and unsubscribes.
+    /// Drops the buffer; the task that fills it sees it and unsubscribes.
     fn close_inner(&mut self) {
         self.inner = None;
     }
 }
 
-/// Moves messages from async-nats' subscriber into the subscription's buffer, counting
-/// those that find it full. Ends (and so unsubscribes) when the buffer is dropped.
-struct Filler {
-    upstream: async_nats::Subscriber,
-    buffer: mpsc::Sender<async_nats::Message>,
+/// async-nats' subscriber and the subscription's buffer it fills.
+struct Source {
+    subscriber: async_nats::Subscriber,
+    /// `None` once async-nats' subscription has ended: the buffer then ends after its messages.
+    buffer: Option<mpsc::Sender<async_nats::Message>>,
+}
+
+/// Moves messages from async-nats' subscriber into the subscription's buffer, counting those
+/// that find it full. Whoever holds `state` moves them, so their order is kept.
+struct Upstream {
+    state: tokio::sync::Mutex<Source>,
+    /// The reader polled async-nats' subscriber (taking its waker): the task polls again.
+    woken_by_reader: tokio::sync::Notify,
     client: Client,
     subject: String,
     dropped: Arc<AtomicU64>,
 }
 
-impl Filler {
-    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Control>) {
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("subject", &self.subject)
+            .finish()
+    }
+}
+
+impl Upstream {
+    /// The task: moves messages as they arrive until the subscription is dropped,
+    /// unsubscribed or async-nats' subscription ends.
+    async fn fill(self: Arc<Self>, mut commands: mpsc::UnboundedReceiver<Control>) {
         loop {
             tokio::select! {
                 biased;
-                Some(command) = commands.recv() => match command {
-                    Control::Unsubscribe(done) => {
-                        let _ = done.send(self.upstream.unsubscribe().await.map_err(|e| e.to_string()));
-                        return;
-                    }
-                    Control::Drain(done) => {
-                        let _ = done.send(self.upstream.drain().await.map_err(|e| e.to_string()));
-                    }
-                },
-                () = self.buffer.closed() => return,
-                received = self.upstream.next() => {
-                    let Some(message) = received else { return };
-                    if !self.deliver(message) {
-                        return;
-                    }
-                    // Whatever else has arrived goes in without another round of select.
-                    while let Some(Some(message)) = self.upstream.next().now_or_never() {
-                        if !self.deliver(message) {
+                command = commands.recv() => {
+                    let mut state = self.state.lock().await;
+                    match command {
+                        // The subscription was dropped: dropping the subscriber unsubscribes.
+                        None => return,
+                        Some(Control::Unsubscribe(done)) => {
+                            let _ = done.send(state.subscriber.unsubscribe().await.map_err(|e| e.to_string()));
                             return;
+                        }
+                        Some(Control::Drain(done)) => {
+                            let _ = done.send(state.subscriber.drain().await.map_err(|e| e.to_string()));
                         }
                     }
                 }
+                () = self.woken_by_reader.notified() => {}
+                () = std::future::poll_fn(|cx| self.poll_move(cx)) => {}
             }
         }
     }
 
-    /// Buffers one message or counts it dropped; false once the subscription is gone.
-    fn deliver(&self, message: async_nats::Message) -> bool {
-        match self.buffer.try_send(message) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                self.client.hub().count_drop(&self.subject);
-                true
+    /// Moves what has arrived; `Ready` once async-nats' subscription has ended.
+    fn poll_move(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let Ok(mut state) = self.state.try_lock() else {
+            // The reader is moving messages right now; look again shortly.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        };
+        if state.buffer.is_none() {
+            return Poll::Pending;
+        }
+        loop {
+            match state.subscriber.poll_next_unpin(cx) {
+                Poll::Ready(Some(message)) => self.deliver(&state, message),
+                Poll::Ready(None) => {
+                    state.buffer = None;
+                    return Poll::Pending;
+                }
+                Poll::Pending => return Poll::Pending,
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// The reader found its buffer empty: moves what has arrived now, without waiting.
+    fn move_arrived(&self) {
+        let waker = futures::task::noop_waker();
+        let _ = self.poll_move(&mut Context::from_waker(&waker));
+        // Polling took the task's place as the one woken on arrival: hand it back.
+        self.woken_by_reader.notify_one();
+    }
+
+    /// Buffers one message or counts it dropped.
+    fn deliver(&self, state: &Source, message: async_nats::Message) {
+        let Some(buffer) = &state.buffer else { return };
+        if let Err(mpsc::error::TrySendError::Full(_)) = buffer.try_send(message) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.client.hub().count_drop(&self.subject);
         }
     }
 }
