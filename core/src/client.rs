@@ -12,7 +12,9 @@ use futures::future::Either;
 use futures::TryFutureExt;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{parse_server, url_credentials, ConnectionConfig, UrlCredentials};
+use crate::config::{
+    parse_server, url_credentials, without_credentials, ConnectionConfig, UrlCredentials,
+};
 use crate::error::{human_bytes, Error, ErrorCode, Result};
 use crate::events::{Event, EventHub};
 use crate::headers::Headers;
@@ -89,7 +91,7 @@ impl Client {
         let servers = config
             .server_urls()
             .iter()
-            .map(|u| parse_server(u))
+            .map(|u| parse_server(&without_credentials(u)))
             .collect::<Result<Vec<_>>>()?;
         let nats = options
             .connect(servers)

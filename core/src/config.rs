@@ -534,6 +534,17 @@ pub fn redact_url(url: &str) -> String {
     format!("{scheme}{hidden}@{host}")
 }
 
+/// `url` without its user part: natskit hands URL credentials to the connection itself
+/// ([`url_credentials`]), so the addresses async-nats keeps (and may log) carry none.
+pub(crate) fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    match rest.rsplit_once('@') {
+        Some((_, host)) if scheme.is_empty() => host.to_string(),
+        Some((_, host)) => format!("{scheme}://{host}"),
+        None => url.to_string(),
+    }
+}
+
 /// Credentials given in a server URL: `nats://user:password@host` or `nats://token@host`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum UrlCredentials {
