@@ -98,9 +98,11 @@ demo: setup
 	$(PY) tests/interop/queue_cross_host.py
 	$(MAKE) -s -C tests/laravel demo
 
-## soak: the long fault runs (repeated leader and follower kills on a 3-node cluster)
+## soak: the long fault runs (repeated leader and follower kills on a 3-node cluster) and
+## the 2,000,000-message slow-consumer burst
 soak: setup
 	cargo test -p natskit --test cluster -- --ignored --nocapture
+	cargo test -p natskit --test slow_consumer -- --ignored --nocapture
 
 ## bench: each host next to its peer client, in release mode
 bench: setup

@@ -363,3 +363,62 @@ fn a_closed_stdout_ends_the_command_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101));
 }
+
+/// Runs `natskit ping` with `NATS_URL` set to `url`; returns the exit code, stdout and stderr.
+fn ping_url(url: &str) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_natskit"))
+        .args(["ping"])
+        .env("NATS_URL", url)
+        .env_remove("NATSKIT_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn credentials_in_the_url_are_used_and_never_shown() {
+    let srv = LocalServer::with_options(ServerOptions {
+        user: Some(("bob".into(), "pw-right-1".into())),
+        ..Default::default()
+    })
+    .unwrap();
+    let (code, out, err) = ping_url(&srv.url().replace("nats://", "nats://bob:pw-right-1@"));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("bob:***@"), "{out}");
+    assert!(!out.contains("pw-right-1"), "{out}");
+
+    let (code, _, err) = ping_url(&srv.url().replace("nats://", "nats://bob:pw-S3CRET@"));
+    assert_eq!(code, Some(5), "{err}");
+    assert!(
+        err.contains("AUTHORIZATION") && err.contains("\"bob\""),
+        "{err}"
+    );
+    assert!(!err.contains("pw-S3CRET"), "{err}");
+
+    let (code, _, err) = ping_url("nats://bob:pw-S3CRET@bad host:4222");
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("bob:***@bad host"), "{err}");
+    assert!(!err.contains("pw-S3CRET"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("natskit.toml");
+    std::fs::write(
+        &config,
+        "servers = [\"nats://bob:pw-S3CRET@bad host:4222\"]\n",
+    )
+    .unwrap();
+    let (code, err) = fails(&srv, &["--config", config.to_str().unwrap(), "ping"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(!err.contains("pw-S3CRET"), "{err}");
+
+    let tokened = LocalServer::with_options(ServerOptions {
+        token: Some("tok-in-url-7".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let (code, out, err) = ping_url(&tokened.url().replace("nats://", "nats://tok-in-url-7@"));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!out.contains("tok-in-url-7"), "{out}");
+}

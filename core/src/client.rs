@@ -12,7 +12,9 @@ use futures::future::Either;
 use futures::TryFutureExt;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{parse_server, url_credentials, ConnectionConfig, UrlCredentials};
+use crate::config::{
+    parse_server, url_credentials, without_credentials, ConnectionConfig, UrlCredentials,
+};
 use crate::error::{human_bytes, Error, ErrorCode, Result};
 use crate::events::{Event, EventHub};
 use crate::headers::Headers;
@@ -73,7 +75,7 @@ struct Inner {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("servers", &self.inner.config.server_urls())
+            .field("servers", &self.inner.config.servers_for_display())
             .field("closed", &self.is_closed())
             .finish()
     }
@@ -89,7 +91,7 @@ impl Client {
         let servers = config
             .server_urls()
             .iter()
-            .map(|u| parse_server(u))
+            .map(|u| parse_server(&without_credentials(u)))
             .collect::<Result<Vec<_>>>()?;
         let nats = options
             .connect(servers)
@@ -457,6 +459,10 @@ fn header_block_len(headers: &Headers) -> usize {
         + 2
 }
 
+/// async-nats' per-subscriber buffer: never the one that fills, since each [`Subscription`]
+/// empties it at once into its own buffer of `subscription_capacity`, which counts the drops.
+const UPSTREAM_CAPACITY: usize = 1 << 24;
+
 fn connect_options(
     config: &ConnectionConfig,
     hub: Arc<EventHub>,
@@ -464,7 +470,7 @@ fn connect_options(
     let mut o = async_nats::ConnectOptions::new()
         .connection_timeout(config.connect_timeout()?)
         .request_timeout(Some(config.request_timeout()?))
-        .subscription_capacity(config.subscription_capacity)
+        .subscription_capacity(UPSTREAM_CAPACITY)
         .skip_subject_validation(true);
     if let Some(name) = &config.name {
         o = o.name(name);
@@ -549,7 +555,7 @@ fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Er
         }
         ConnectErrorKind::Tls => Error::new(
             ErrorCode::Connect,
-            format!("TLS handshake with {servers} failed: {err}"),
+            format!("TLS setup for {servers} failed: {}", cause_of(&err)),
         ),
         ConnectErrorKind::ServerParse => Error::config(format!("servers: {err}")),
         ConnectErrorKind::TimedOut => Error::new(
@@ -557,7 +563,11 @@ fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Er
             format!("connection to {servers} timed out (is nats-server running? set NATS_URL)"),
         ),
         _ => {
-            let text = err.to_string().to_lowercase();
+            let cause = cause_of(&err);
+            if let Some(tls) = tls_failure(&cause, config) {
+                return Error::new(ErrorCode::Connect, format!("{servers}: {tls}"));
+            }
+            let text = cause.to_lowercase();
             let what = if text.contains("refused") {
                 "connection refused"
             } else if text.contains("dns") || text.contains("lookup") {
@@ -571,6 +581,77 @@ fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Er
             )
         }
     }
+}
+
+/// The error's own cause, without async-nats' kind ("IO error: ").
+fn cause_of(err: &async_nats::ConnectError) -> String {
+    use std::error::Error as _;
+    err.source()
+        .map_or_else(|| err.to_string(), |source| source.to_string())
+}
+
+/// A TLS handshake failure said in words, with what to set, from rustls' text
+/// (`invalid peer certificate: UnknownIssuer`, `received fatal alert: CertificateRequired`).
+fn tls_failure(cause: &str, config: &ConnectionConfig) -> Option<String> {
+    let tls = &config.tls;
+    if let Some(problem) = cause.strip_prefix("invalid peer certificate: ") {
+        let prefix = if tls.ca.is_none() && !tls.required && !tls.first {
+            "TLS required by server; "
+        } else {
+            ""
+        };
+        let hint = match tls.ca {
+            Some(_) => "is tls.ca (NATS_TLS_CA) the CA that signed the server's certificate?",
+            None => "set tls.ca (NATS_TLS_CA) to the CA that signed the server's certificate",
+        };
+        return Some(format!(
+            "{prefix}certificate verification failed: {} ({hint})",
+            words(problem)
+        ));
+    }
+    if let Some(alert) = cause.strip_prefix("received fatal alert: ") {
+        let what = match (alert, tls.cert.is_some()) {
+            ("CertificateRequired", _) | ("HandshakeFailure", false) => {
+                "the server requires a client certificate (set tls.cert and tls.key, \
+                 NATS_TLS_CERT and NATS_TLS_KEY)"
+                    .to_string()
+            }
+            ("BadCertificate" | "UnknownCA" | "CertificateUnknown" | "DecryptError", _) => {
+                "the server rejected the client certificate (is it signed by a CA the server \
+                 trusts?)"
+                    .to_string()
+            }
+            (other, _) => format!("the server ended the TLS handshake: {}", words(other)),
+        };
+        return Some(what);
+    }
+    if cause.contains("expected INFO, got nothing") {
+        let hint = if tls.first {
+            "is it a NATS server?"
+        } else {
+            "if it sets tls handshake_first, set tls.first (NATS_TLS_FIRST=1)"
+        };
+        return Some(format!(
+            "the server closed the connection before its INFO ({hint})"
+        ));
+    }
+    let lower = cause.to_lowercase();
+    ["tls", "certificate", "handshake", "corrupt message", "peer"]
+        .iter()
+        .any(|w| lower.contains(w))
+        .then(|| format!("TLS handshake failed: {cause}"))
+}
+
+/// `UnknownIssuer` as `unknown issuer`.
+fn words(camel: &str) -> String {
+    let mut out = String::new();
+    for c in camel.chars() {
+        if c.is_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 fn host_port(url: &str) -> String {

@@ -169,7 +169,9 @@ impl QueueConfig {
 }
 
 /// Everything needed to open one connection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` hides the secrets, including credentials written into a server URL.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConnectionConfig {
     /// Server URLs (`nats://host:port`, `tls://…`, `host:port`); a comma-separated string is accepted.
@@ -231,6 +233,31 @@ impl Default for ConnectionConfig {
             jetstream: JetStreamConfig::default(),
             queue: QueueConfig::default(),
         }
+    }
+}
+
+impl fmt::Debug for ConnectionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let servers: Vec<String> = self.servers.iter().map(|u| redact_url(u)).collect();
+        f.debug_struct("ConnectionConfig")
+            .field("servers", &servers)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .field("token", &self.token)
+            .field("creds", &self.creds)
+            .field("nkey_seed", &self.nkey_seed)
+            .field("tls", &self.tls)
+            .field("name", &self.name)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("ping_interval", &self.ping_interval)
+            .field("reconnect", &self.reconnect)
+            .field("subscription_capacity", &self.subscription_capacity)
+            .field("jetstream", &self.jetstream)
+            .field("queue", &self.queue)
+            .finish()
     }
 }
 
@@ -322,6 +349,11 @@ impl ConnectionConfig {
         }
     }
 
+    /// [`ConnectionConfig::server_urls`] with credentials hidden, for messages and logs.
+    pub fn servers_for_display(&self) -> Vec<String> {
+        self.server_urls().iter().map(|u| redact_url(u)).collect()
+    }
+
     /// Checks everything that can be checked without connecting.
     pub fn validate(&self) -> Result<()> {
         for url in self.server_urls() {
@@ -358,12 +390,14 @@ impl ConnectionConfig {
         if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(Error::config("tls: cert and key go together"));
         }
-        for path in [&self.tls.ca, &self.tls.cert, &self.tls.key]
-            .into_iter()
-            .flatten()
-        {
-            if !Path::new(path).is_file() {
-                return Err(Error::config(format!("tls: no such file {path}")));
+        let pem_files = [
+            (&self.tls.ca, "tls.ca", "CERTIFICATE-----"),
+            (&self.tls.cert, "tls.cert", "CERTIFICATE-----"),
+            (&self.tls.key, "tls.key", "PRIVATE KEY-----"),
+        ];
+        for (path, key, marker) in pem_files {
+            if let Some(path) = path {
+                check_pem_file(path, key, marker)?;
             }
         }
         self.connect_timeout()?;
@@ -448,6 +482,24 @@ impl ConnectionConfig {
     }
 }
 
+/// A TLS file that exists and holds a PEM block of the expected kind (a CA file that
+/// holds none would otherwise trust nothing and fail later as an unknown issuer).
+fn check_pem_file(path: &str, key: &str, marker: &str) -> Result<()> {
+    let text = std::fs::read(path).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".to_string(),
+            _ => e.to_string(),
+        };
+        Error::config(format!("{key}: cannot read {path}: {why}"))
+    })?;
+    if !String::from_utf8_lossy(&text).contains(marker) {
+        return Err(Error::config(format!(
+            "{key}: {path} is not a PEM file (no \"-----BEGIN ...{marker}\" block)"
+        )));
+    }
+    Ok(())
+}
+
 fn pseudo_random_fraction(seed: usize) -> f64 {
     use std::hash::{BuildHasher, RandomState};
     (RandomState::new().hash_one(seed) % 10_000) as f64 / 10_000.0
@@ -496,6 +548,17 @@ pub fn redact_url(url: &str) -> String {
         format!("{scheme}://")
     };
     format!("{scheme}{hidden}@{host}")
+}
+
+/// `url` without its user part: natskit hands URL credentials to the connection itself
+/// ([`url_credentials`]), so the addresses async-nats keeps (and may log) carry none.
+pub(crate) fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    match rest.rsplit_once('@') {
+        Some((_, host)) if scheme.is_empty() => host.to_string(),
+        Some((_, host)) => format!("{scheme}://{host}"),
+        None => url.to_string(),
+    }
 }
 
 /// Credentials given in a server URL: `nats://user:password@host` or `nats://token@host`.
@@ -737,6 +800,16 @@ mod tests {
             ..Default::default()
         };
         assert!(!format!("{c:?}").contains("hunter2"));
+        let in_url = ConnectionConfig::for_url("nats://bob:pw-S3CRET@h:1,nats://t0k3n@h:2");
+        let shown = format!("{:?}", Config::single(in_url));
+        assert!(
+            !shown.contains("pw-S3CRET") && !shown.contains("t0k3n"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("bob:***@h:1") && shown.contains("***@h:2"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Connection events, kept in a bounded queue that any host can poll.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -73,7 +73,6 @@ pub(crate) struct EventHub {
     /// Connections lost so far (JetStream acks sent before a loss can never come).
     disconnects: tokio::sync::watch::Sender<u64>,
     closed_notify: tokio::sync::Notify,
-    subscriptions: Mutex<HashMap<u64, (String, Arc<AtomicU64>)>>,
 }
 
 impl EventHub {
@@ -99,13 +98,11 @@ impl EventHub {
                 self.closed_notify.notify_waiters();
                 Event::Closed
             }
-            async_nats::Event::SlowConsumer(sid) => {
+            // Subscriptions count their own drops (`count_drop`); async-nats' buffers are
+            // sized never to fill, so this is a JetStream or internal subscriber.
+            async_nats::Event::SlowConsumer(_) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
-                let subject = self.subscriptions.lock().unwrap().get(&sid).map(|(s, c)| {
-                    c.fetch_add(1, Ordering::Relaxed);
-                    s.clone()
-                });
-                return self.push_slow_consumer(subject);
+                return self.push_slow_consumer(None);
             }
             async_nats::Event::ServerError(e) => Event::ServerError {
                 message: e.to_string(),
@@ -138,21 +135,21 @@ impl EventHub {
     }
 
     /// Slow-consumer drops arrive one per message: fold them into the newest event.
-    fn push_slow_consumer(&self, subject: Option<String>) {
+    fn push_slow_consumer(&self, subject: Option<&str>) {
         let mut q = self.queue.lock().unwrap();
         if let Some(Event::SlowConsumer {
             subject: s,
             dropped,
         }) = q.back_mut()
         {
-            if *s == subject {
+            if s.as_deref() == subject {
                 *dropped += 1;
                 return;
             }
         }
         drop(q);
         self.push(Event::SlowConsumer {
-            subject,
+            subject: subject.map(String::from),
             dropped: 1,
         });
     }
@@ -189,18 +186,9 @@ impl EventHub {
         }
     }
 
-    /// Registers a subscription's drop counter under its async-nats sid.
-    pub(crate) fn track_subscription(&self, sid: u64, subject: &str) -> Arc<AtomicU64> {
-        let counter = Arc::new(AtomicU64::new(0));
-        self.subscriptions
-            .lock()
-            .unwrap()
-            .insert(sid, (subject.to_string(), counter.clone()));
-        counter
-    }
-
-    /// Forgets a subscription.
-    pub(crate) fn untrack_subscription(&self, sid: u64) {
-        self.subscriptions.lock().unwrap().remove(&sid);
+    /// Counts one message a subscription to `subject` dropped because its buffer was full.
+    pub(crate) fn count_drop(&self, subject: &str) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+        self.push_slow_consumer(Some(subject));
     }
 }

@@ -70,7 +70,8 @@ impl ServerOptions {
     }
 }
 
-/// A nats-server child process on 127.0.0.1, killed when dropped.
+/// A nats-server child process on 127.0.0.1, killed when dropped and (Linux) when this
+/// process dies, even by SIGKILL.
 #[derive(Debug)]
 pub struct LocalServer {
     child: Option<Child>,
@@ -166,18 +167,18 @@ impl LocalServer {
     }
 
     fn spawn(&mut self) -> Result<()> {
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        command
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                Error::new(
-                    ErrorCode::Io,
-                    format!("cannot start {}: {e}", self.binary.display()),
-                )
-            })?;
+            .stderr(Stdio::null());
+        let child = spawn_tied_to_this_process(command).map_err(|e| {
+            Error::new(
+                ErrorCode::Io,
+                format!("cannot start {}: {e}", self.binary.display()),
+            )
+        })?;
         self.child = Some(child);
         self.wait_ready()
     }
@@ -214,6 +215,68 @@ impl Drop for LocalServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Starts `command` so that it dies with this process, even one killed with SIGKILL
+/// (Linux: `PR_SET_PDEATHSIG`). The kernel sends that signal when the *thread* that forked
+/// the child ends, so every server is forked by one thread that lives as long as the
+/// process (a host's blocking-pool thread would end after a few idle seconds).
+#[cfg(target_os = "linux")]
+fn spawn_tied_to_this_process(mut command: Command) -> std::io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    use std::sync::mpsc;
+    use std::sync::Mutex;
+
+    type Request = (Command, mpsc::Sender<std::io::Result<Child>>);
+    // The spawner of this process; a forked child (pid changed) starts its own.
+    static SPAWNER: Mutex<Option<(u32, mpsc::Sender<Request>)>> = Mutex::new(None);
+
+    let parent = std::process::id();
+    // SAFETY: the closure runs in the forked child before exec and only calls
+    // async-signal-safe functions (prctl, getppid).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before prctl: then nobody would send the signal.
+            if libc::getppid() as u32 != parent {
+                return Err(std::io::Error::other("the parent process has exited"));
+            }
+            Ok(())
+        });
+    }
+    let requests = {
+        let mut spawner = SPAWNER.lock().unwrap_or_else(|e| e.into_inner());
+        match &*spawner {
+            Some((pid, requests)) if *pid == parent => requests.clone(),
+            _ => {
+                let (requests, incoming) = mpsc::channel::<Request>();
+                std::thread::Builder::new()
+                    .name("natskit-server-spawner".into())
+                    .spawn(move || {
+                        for (mut command, reply) in incoming {
+                            let _ = reply.send(command.spawn());
+                        }
+                    })?;
+                *spawner = Some((parent, requests.clone()));
+                requests
+            }
+        }
+    };
+    let (reply, child) = mpsc::channel();
+    requests
+        .send((command, reply))
+        .map_err(|_| std::io::Error::other("the server spawner thread has ended"))?;
+    child
+        .recv()
+        .map_err(|_| std::io::Error::other("the server spawner thread has ended"))?
+}
+
+/// Starts `command` (outside Linux, a server outlives a process killed with SIGKILL).
+#[cfg(not(target_os = "linux"))]
+fn spawn_tied_to_this_process(mut command: Command) -> std::io::Result<Child> {
+    command.spawn()
 }
 
 /// Finds the nats-server binary (see the module docs for the order).

@@ -1,4 +1,10 @@
 //! Subscriptions: pull-style `next(timeout)`, batches, a `Stream`, and a drop counter.
+//!
+//! Each subscription owns a buffer of `subscription_capacity` messages, filled from
+//! async-nats' subscriber by a small task (and by the reader itself when the buffer is empty,
+//! so a message that has arrived is ready at once): a message that finds the buffer full is
+//! dropped and counted right there, so the count is exact to the message (async-nats' own
+//! slow-consumer events are themselves dropped when many come at once).
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -6,42 +12,85 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{Stream, StreamExt};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::runtime;
 
+/// What the subscription asks of the task that owns async-nats' subscriber.
+enum Control {
+    Unsubscribe(oneshot::Sender<std::result::Result<(), String>>),
+    Drain(oneshot::Sender<std::result::Result<(), String>>),
+}
+
+/// The subscription's end of its buffer.
+#[derive(Debug)]
+struct Buffer {
+    messages: mpsc::Receiver<async_nats::Message>,
+    control: mpsc::UnboundedSender<Control>,
+    upstream: Arc<Upstream>,
+}
+
 /// A subscription to a subject (possibly with wildcards, possibly in a queue group).
 ///
-/// Dropping it unsubscribes. Messages beyond the connection's `subscription_capacity`
-/// are dropped, counted in [`Subscription::dropped`] and reported as a slow-consumer event.
+/// Dropping it unsubscribes. Messages that arrive while `subscription_capacity` messages
+/// wait unread are dropped, counted in [`Subscription::dropped`] and reported as a
+/// slow-consumer event.
 #[derive(Debug)]
 pub struct Subscription {
-    inner: Option<async_nats::Subscriber>,
+    inner: Option<Buffer>,
     client: Client,
     subject: String,
     queue: Option<String>,
-    sid: u64,
     dropped: Arc<AtomicU64>,
 }
 
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Control::Unsubscribe(_) => "Unsubscribe",
+            Control::Drain(_) => "Drain",
+        })
+    }
+}
+
 impl Subscription {
+    /// Wraps async-nats' subscriber and spawns the task that fills the buffer.
     pub(crate) fn new(
         inner: async_nats::Subscriber,
         client: Client,
         subject: &str,
         queue: Option<&str>,
     ) -> Self {
-        let sid = sid_of(&inner);
-        let dropped = client.hub().track_subscription(sid, subject);
+        let capacity = client.config().subscription_capacity.max(1);
+        let (sender, messages) = mpsc::channel(capacity);
+        let (control, commands) = mpsc::unbounded_channel();
+        let dropped = Arc::new(AtomicU64::new(0));
+        let upstream = Arc::new(Upstream {
+            state: tokio::sync::Mutex::new(Source {
+                subscriber: inner,
+                buffer: Some(sender),
+            }),
+            woken_by_reader: tokio::sync::Notify::new(),
+            client: client.clone(),
+            subject: subject.to_string(),
+            dropped: dropped.clone(),
+        });
+        // On the caller's runtime, or natskit's own for a host that polls outside one.
+        let runtime = tokio::runtime::Handle::try_current().unwrap_or_else(|_| runtime::handle());
+        runtime.spawn(upstream.clone().fill(commands));
         Subscription {
-            inner: Some(inner),
+            inner: Some(Buffer {
+                messages,
+                control,
+                upstream,
+            }),
             client,
             subject: subject.to_string(),
             queue: queue.map(String::from),
-            sid,
             dropped,
         }
     }
@@ -75,13 +124,13 @@ impl Subscription {
             return Ok(Some(m));
         }
         let client = self.client.clone();
-        let sub = self.live()?;
+        let buffer = &mut self.live()?.messages;
         let received = match timeout {
-            Some(t) => match tokio::time::timeout(t, sub.next()).await {
+            Some(t) => match tokio::time::timeout(t, buffer.recv()).await {
                 Ok(m) => m,
                 Err(_) => return Ok(None),
             },
-            None => sub.next().await,
+            None => buffer.recv().await,
         };
         match received {
             Some(m) => Ok(Some(Message::new(m, client))),
@@ -95,16 +144,17 @@ impl Subscription {
     /// A message that has already arrived, without waiting.
     pub fn try_next(&mut self) -> Result<Option<Message>> {
         let client = self.client.clone();
-        let sub = self.live()?;
-        // Unconstrained: tokio's cooperative budget would otherwise report "not ready"
-        // after 128 messages even though more are buffered.
-        match tokio::task::unconstrained(sub.next()).now_or_never() {
-            Some(Some(m)) => Ok(Some(Message::new(m, client))),
-            Some(None) => {
+        let buffer = self.live()?;
+        if buffer.messages.is_empty() {
+            buffer.upstream.move_arrived();
+        }
+        match buffer.messages.try_recv() {
+            Ok(m) => Ok(Some(Message::new(m, client))),
+            Err(mpsc::error::TryRecvError::Empty) => Ok(None),
+            Err(mpsc::error::TryRecvError::Disconnected) => {
                 self.close_inner();
                 Err(self.ended())
             }
-            None => Ok(None),
         }
     }
 
@@ -131,26 +181,35 @@ impl Subscription {
 
     /// Stops interest now; messages already buffered are discarded.
     pub async fn unsubscribe(&mut self) -> Result<()> {
-        if let Some(mut sub) = self.inner.take() {
-            self.client.hub().untrack_subscription(self.sid);
-            sub.unsubscribe()
-                .await
-                .map_err(|e| Error::closed(format!("unsubscribe from {}: {e}", self.subject)))?;
+        let Some(buffer) = self.inner.take() else {
+            return Ok(());
+        };
+        let (done, result) = oneshot::channel();
+        if buffer.control.send(Control::Unsubscribe(done)).is_err() {
+            return Ok(());
         }
-        Ok(())
+        match result.await {
+            Ok(Err(e)) => Err(Error::closed(format!(
+                "unsubscribe from {}: {e}",
+                self.subject
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Stops interest but keeps delivering what the server already sent; the
     /// subscription ends (`CLOSED`) after the last buffered message.
     pub async fn drain(&mut self) -> Result<()> {
-        let subject = self.subject.clone();
-        self.live()?
-            .drain()
-            .await
-            .map_err(|e| Error::closed(format!("drain {subject}: {e}")))
+        let (done, result) = oneshot::channel();
+        let sent = self.live()?.control.send(Control::Drain(done));
+        let drained = match sent {
+            Ok(()) => result.await.unwrap_or(Ok(())),
+            Err(_) => Ok(()),
+        };
+        drained.map_err(|e| Error::closed(format!("drain {}: {e}", self.subject)))
     }
 
-    fn live(&mut self) -> Result<&mut async_nats::Subscriber> {
+    fn live(&mut self) -> Result<&mut Buffer> {
         let subject = &self.subject;
         self.inner
             .as_mut()
@@ -164,10 +223,101 @@ impl Subscription {
         ))
     }
 
+    /// Drops the buffer; the task that fills it sees it and unsubscribes.
     fn close_inner(&mut self) {
-        if let Some(sub) = self.inner.take() {
-            self.client.hub().untrack_subscription(self.sid);
-            runtime::enter(|| drop(sub));
+        self.inner = None;
+    }
+}
+
+/// async-nats' subscriber and the subscription's buffer it fills.
+struct Source {
+    subscriber: async_nats::Subscriber,
+    /// `None` once async-nats' subscription has ended: the buffer then ends after its messages.
+    buffer: Option<mpsc::Sender<async_nats::Message>>,
+}
+
+/// Moves messages from async-nats' subscriber into the subscription's buffer, counting those
+/// that find it full. Whoever holds `state` moves them, so their order is kept.
+struct Upstream {
+    state: tokio::sync::Mutex<Source>,
+    /// The reader polled async-nats' subscriber (taking its waker): the task polls again.
+    woken_by_reader: tokio::sync::Notify,
+    client: Client,
+    subject: String,
+    dropped: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("subject", &self.subject)
+            .finish()
+    }
+}
+
+impl Upstream {
+    /// The task: moves messages as they arrive until the subscription is dropped,
+    /// unsubscribed or async-nats' subscription ends.
+    async fn fill(self: Arc<Self>, mut commands: mpsc::UnboundedReceiver<Control>) {
+        loop {
+            tokio::select! {
+                biased;
+                command = commands.recv() => {
+                    let mut state = self.state.lock().await;
+                    match command {
+                        // The subscription was dropped: dropping the subscriber unsubscribes.
+                        None => return,
+                        Some(Control::Unsubscribe(done)) => {
+                            let _ = done.send(state.subscriber.unsubscribe().await.map_err(|e| e.to_string()));
+                            return;
+                        }
+                        Some(Control::Drain(done)) => {
+                            let _ = done.send(state.subscriber.drain().await.map_err(|e| e.to_string()));
+                        }
+                    }
+                }
+                () = self.woken_by_reader.notified() => {}
+                () = std::future::poll_fn(|cx| self.poll_move(cx)) => {}
+            }
+        }
+    }
+
+    /// Moves what has arrived; `Ready` once async-nats' subscription has ended.
+    fn poll_move(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let Ok(mut state) = self.state.try_lock() else {
+            // The reader is moving messages right now; look again shortly.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        };
+        if state.buffer.is_none() {
+            return Poll::Pending;
+        }
+        loop {
+            match state.subscriber.poll_next_unpin(cx) {
+                Poll::Ready(Some(message)) => self.deliver(&state, message),
+                Poll::Ready(None) => {
+                    state.buffer = None;
+                    return Poll::Pending;
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// The reader found its buffer empty: moves what has arrived now, without waiting.
+    fn move_arrived(&self) {
+        let waker = futures::task::noop_waker();
+        let _ = self.poll_move(&mut Context::from_waker(&waker));
+        // Polling took the task's place as the one woken on arrival: hand it back.
+        self.woken_by_reader.notify_one();
+    }
+
+    /// Buffers one message or counts it dropped.
+    fn deliver(&self, state: &Source, message: async_nats::Message) {
+        let Some(buffer) = &state.buffer else { return };
+        if let Err(mpsc::error::TrySendError::Full(_)) = buffer.try_send(message) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.client.hub().count_drop(&self.subject);
         }
     }
 }
@@ -212,10 +362,10 @@ impl Stream for Subscription {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let client = self.client.clone();
-        let Some(sub) = self.inner.as_mut() else {
+        let Some(buffer) = self.inner.as_mut() else {
             return Poll::Ready(None);
         };
-        match sub.poll_next_unpin(cx) {
+        match buffer.messages.poll_recv(cx) {
             Poll::Ready(Some(m)) => Poll::Ready(Some(Message::new(m, client))),
             Poll::Ready(None) => {
                 self.close_inner();
@@ -224,26 +374,6 @@ impl Stream for Subscription {
             Poll::Pending => Poll::Pending,
         }
     }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.close_inner();
-    }
-}
-
-/// async-nats keeps the subscription id private but prints it in `Debug`; it is the key
-/// of its slow-consumer events, which feed this subscription's drop counter.
-fn sid_of(sub: &async_nats::Subscriber) -> u64 {
-    let text = format!("{sub:?}");
-    text.split("sid: ")
-        .nth(1)
-        .and_then(|rest| {
-            rest.split(|c: char| !c.is_ascii_digit())
-                .next()
-                .and_then(|d| d.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -276,6 +276,43 @@ static void test_connect_errors(void) {
     CHECK_STATUS(natskit_connect("{\"unknown_key\": 1}", &c), NATSKIT_STATUS_CONFIG);
 }
 
+/* Credentials in a server URL are used; a wrong password is AUTHORIZATION without it. */
+static void test_url_credentials(void) {
+    natskit_local_server *secured = NULL;
+    CHECK_OK(natskit_local_server_start(
+        "{\"jetstream\": false, \"user\": \"bob\", \"password\": \"pw-right-1\"}", &secured));
+    uint16_t port = 0;
+    CHECK_OK(natskit_local_server_port(secured, &port));
+    char with_creds[128];
+    snprintf(with_creds, sizeof with_creds, "nats://bob:pw-right-1@127.0.0.1:%u", (unsigned)port);
+    natskit_client *c = connect_to(with_creds);
+    CHECK_OK(natskit_client_flush(c));
+    natskit_client_free(c);
+    char options[256];
+    snprintf(options, sizeof options,
+             "{\"servers\": \"nats://bob:pw-S3CRET@127.0.0.1:%u\", \"reconnect\": {\"max_attempts\": 0}}",
+             (unsigned)port);
+    c = NULL;
+    CHECK_STATUS(natskit_connect(options, &c), NATSKIT_STATUS_AUTHORIZATION);
+    CHECK(c == NULL);
+    CHECK_ERROR_TEXT("\"bob\"");
+    CHECK(strstr(natskit_last_error(), "pw-S3CRET") == NULL);
+    CHECK_STATUS(natskit_connect("{\"servers\": \"nats://bob:pw-S3CRET@bad host:4222\"}", &c),
+                 NATSKIT_STATUS_CONFIG);
+    CHECK_ERROR_TEXT("bob:***@bad host");
+    CHECK(strstr(natskit_last_error(), "pw-S3CRET") == NULL);
+    natskit_local_server_stop(secured);
+
+    natskit_local_server *tokened = NULL;
+    CHECK_OK(natskit_local_server_start("{\"jetstream\": false, \"token\": \"tok-in-url-7\"}", &tokened));
+    CHECK_OK(natskit_local_server_port(tokened, &port));
+    snprintf(with_creds, sizeof with_creds, "nats://tok-in-url-7@127.0.0.1:%u", (unsigned)port);
+    c = connect_to(with_creds);
+    CHECK_OK(natskit_client_flush(c));
+    natskit_client_free(c);
+    natskit_local_server_stop(tokened);
+}
+
 #define PUBLISHERS 4
 #define PER_PUBLISHER 10000
 
@@ -336,6 +373,7 @@ int main(void) {
     RUN(test_stats_events_and_drain);
     RUN(test_manager);
     RUN(test_connect_errors);
+    RUN(test_url_credentials);
     RUN(test_multithreaded_publishers);
 
     natskit_local_server_stop(server);
