@@ -231,7 +231,11 @@ async fn consumer_config_round_trips_lists_pauses_and_deletes() {
     assert_eq!(info["config"]["description"], "changed");
     assert_eq!(info["config"]["max_ack_pending"], 50);
     let missing = json!({"durable_name": "ghost", "ack_policy": "explicit"});
-    assert!(js.update_consumer("C", &missing).await.is_err());
+    let err = js.update_consumer("C", &missing).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.server_code()),
+        (ErrorCode::JetStream, Some(10149))
+    );
 
     for name in ["a", "b"] {
         pull_consumer(&js, "C", name, 30_000).await;
@@ -519,7 +523,11 @@ async fn publish_dedups_by_msg_id_and_checks_expectations() {
         js.publish("x.b", "b", &subject_seq).await.unwrap().sequence,
         3
     );
-    assert!(js.publish("x.b", "b", &subject_seq).await.is_err());
+    let err = js.publish("x.b", "b", &subject_seq).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.server_code()),
+        (ErrorCode::JetStream, Some(10071))
+    );
 
     let err = js
         .publish("nowhere", "x", &PublishOptions::default())

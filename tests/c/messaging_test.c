@@ -65,18 +65,31 @@ static void test_queue_group(void) {
     natskit_subscription *a = NULL, *b = NULL;
     CHECK_OK(natskit_subscribe(c, "work", "workers", &a));
     CHECK_OK(natskit_subscribe(c, "work", "workers", &b));
-    for (int i = 0; i < 100; i++) CHECK_OK(natskit_publish(c, "work", "j", 1));
+    char body[8];
+    for (int i = 0; i < 100; i++) {
+        int n = snprintf(body, sizeof body, "%d", i);
+        CHECK_OK(natskit_publish(c, "work", body, (size_t)n));
+    }
     CHECK_OK(natskit_client_flush(c));
 
+    /* Each message once: every body 0..99 seen exactly once, by one member or the other. */
     const natskit_subscription *subs[2] = {a, b};
+    int seen[100] = {0};
     int per_member[2] = {0, 0};
     size_t index = 0;
     natskit_message *msg = NULL;
-    while (natskit_subscription_next_any(subs, 2, 300, &index, &msg) == NATSKIT_STATUS_OK) {
+    for (int received = 0; received < 200; received++) {
+        if (natskit_subscription_next_any(subs, 2, 300, &index, &msg) != NATSKIT_STATUS_OK) break;
         CHECK(index < 2);
         per_member[index]++;
+        char *text = payload_copy(msg);
+        int n = atoi(text);
+        CHECK(n >= 0 && n < 100);
+        seen[n]++;
+        free(text);
         natskit_message_free(msg);
     }
+    for (int i = 0; i < 100; i++) CHECK(seen[i] == 1);
     CHECK(per_member[0] + per_member[1] == 100);
     natskit_subscription_free(a);
     natskit_subscription_free(b);
