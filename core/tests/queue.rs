@@ -1134,3 +1134,22 @@ async fn every_pull_of_a_pop_carries_expires() {
     }
     assert!(seen >= 3, "{seen} pulls seen");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_push_with_the_same_job_id_is_stored_once() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let opts = PushOptions {
+        id: Some("order-7".into()),
+        ..Default::default()
+    };
+    for data in [json!(1), json!(2)] {
+        q.push("Ship", data, &opts).await.unwrap();
+    }
+    sizes(&q, (1, 0, 0, 0)).await;
+    let job = q.pop(WAIT).await.unwrap().expect("the first push");
+    assert_eq!((job.id(), job.payload()), ("order-7", &json!(1)));
+    job.finish(Outcome::Success, None, None).await.unwrap();
+    assert!(q.pop(Duration::from_millis(300)).await.unwrap().is_none());
+}
