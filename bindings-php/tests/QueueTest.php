@@ -100,6 +100,18 @@ final class QueueTest extends ServerTestCase
         $this->assertNull($queue->pop(0.1));
     }
 
+    public function testARepeatedPushWithTheSameIdIsStoredOnce(): void
+    {
+        $queue = $this->client->queue('default');
+        $this->assertSame('order-7', $queue->push('Ship', 1, ['id' => 'order-7']));
+        $queue->push('Ship', 2, ['id' => 'order-7']);
+        $this->assertSizes($queue, 1, 0, 0, 0);
+        $job = $this->popJob($queue);
+        $this->assertSame(['order-7', 1], [$job->getJobId(), $job->getPayload()]);
+        $job->delete();
+        $this->assertNull($queue->pop(0.2));
+    }
+
     public function testTriesExhaustedGoToFailedStoreAndDeadLetterSubject(): void
     {
         $client = $this->connectQueues(['tries' => 2, 'dead_letter_subject' => 'php.dlq']);
