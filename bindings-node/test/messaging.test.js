@@ -208,7 +208,8 @@ test('close delivers every buffered publish first', async () => {
   await nc.flush()
   const publisher = await connect(server.url)
   const sent = Array.from({ length: 500 }, (_, i) => String(i))
-  for (const body of sent) publisher.publish('closing.x', body)
+  // Buffers are staged in JavaScript until the end of the turn: close must hand them over.
+  for (const body of sent) publisher.publish('closing.x', Buffer.from(body))
   await publisher.close()
   const got = await drainSub(sub, 1000)
   assert.deepEqual(got.map((m) => m.string()), sent)
