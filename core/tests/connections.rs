@@ -164,3 +164,27 @@ async fn connection_refused_names_host_and_port() {
         format!("connection refused: 127.0.0.1:{port} (is nats-server running? set NATS_URL)")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_all_delivers_buffered_publishes_first() {
+    let srv = common::server();
+    let config = Config::from_json(&format!(
+        r#"{{"connections": {{"default": {{"servers": ["{}"]}}}}}}"#,
+        srv.url()
+    ))
+    .unwrap();
+    let manager = Manager::new(config);
+    let observer = common::client(&srv).await;
+    let mut sub = observer.subscribe("closing", None).await.unwrap();
+    observer.flush().await.unwrap();
+    let client = manager.connection(None).await.unwrap();
+    for i in 0..500 {
+        client.publish("closing", i.to_string()).await.unwrap();
+    }
+    manager.close_all().await.unwrap();
+    assert!(client.is_closed() && manager.open_connections().is_empty());
+    for i in 0..500 {
+        let msg = sub.next_timeout(SECOND).await.unwrap();
+        assert_eq!(msg.expect("lost on close").data(), i.to_string().as_bytes());
+    }
+}
