@@ -1153,3 +1153,38 @@ async fn a_repeated_push_with_the_same_job_id_is_stored_once() {
     job.finish(Outcome::Success, None, None).await.unwrap();
     assert!(q.pop(Duration::from_millis(300)).await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flush_with_hours_forgets_only_the_older_failed_jobs() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    for (id, age_hours) in [("old", 2.0), ("new", 0.5)] {
+        let failed: natskit::queue::FailedJob = serde_json::from_value(json!({
+            "id": id, "connection": "default", "queue": "default", "payload": {},
+            "exception": "RuntimeError", "message": "boom",
+            "failed_at": now - age_hours * 3600.0,
+        }))
+        .unwrap();
+        q.failed().report(failed, true, None).await.unwrap();
+    }
+    let flushed = q
+        .failed()
+        .flush(Some(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    assert_eq!(flushed, 1);
+    let left: Vec<String> = q
+        .failed()
+        .list(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(left, ["new"]);
+}
