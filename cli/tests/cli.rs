@@ -363,3 +363,53 @@ fn a_closed_stdout_ends_the_command_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101));
 }
+
+/// Runs `natskit <args>` on a terminal (`script` gives it a pty), types `answer` at its
+/// prompt and returns its exit code and what the terminal showed.
+fn on_a_terminal(srv: &LocalServer, answer: &str, args: &[&str]) -> (i32, String) {
+    use std::io::Write;
+    let line = format!("{} {}", env!("CARGO_BIN_EXE_natskit"), args.join(" "));
+    let mut cmd = Command::new("script");
+    for (key, _) in std::env::vars() {
+        if (key.starts_with("NATS_") && key != "NATS_SERVER_BIN") || key == "NATSKIT_CONFIG" {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
+        .args(["-qec", &line, "/dev/null"])
+        .env("NATS_URL", srv.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script (util-linux) gives the command a terminal");
+    writeln!(child.stdin.take().unwrap(), "{answer}").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "no exit after the answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_destructive_command_on_a_terminal_asks_and_obeys_the_answer() {
+    let srv = start();
+    ok(&srv, &["stream", "create", "P", "p.*"]);
+    let (code, shown) = on_a_terminal(&srv, "n", &["stream", "delete", "P"]);
+    assert!(
+        shown.contains("Really delete stream P with all its messages and consumers? [y/N]"),
+        "{shown}"
+    );
+    assert!(shown.contains("aborted: not confirmed"), "{shown}");
+    assert_eq!(code, 1);
+    assert_eq!(json(&srv, &["stream", "info", "P"])["config"]["name"], "P");
+
+    let (code, shown) = on_a_terminal(&srv, "y", &["stream", "delete", "P"]);
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(fails(&srv, &["stream", "info", "P"]).0, 12);
+}
