@@ -413,3 +413,42 @@ fn a_destructive_command_on_a_terminal_asks_and_obeys_the_answer() {
     assert_eq!(code, 0, "{shown}");
     assert_eq!(fails(&srv, &["stream", "info", "P"]).0, 12);
 }
+
+#[test]
+fn subject_authorization_and_timeout_errors_exit_with_their_code() {
+    let srv = start();
+    let (code, err) = fails(&srv, &["pub", "has space", "x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("INVALID_SUBJECT"), "{err}");
+
+    // A subscriber that never answers: the request times out instead of NO_RESPONDERS.
+    let rt = natskit::runtime::runtime();
+    let (_silent, _sub) = rt.block_on(async {
+        let client = natskit::connect(&srv.url()).await.unwrap();
+        let sub = client.subscribe("silent", None).await.unwrap();
+        client.flush().await.unwrap();
+        (client, sub)
+    });
+    let started = Instant::now();
+    let (code, err) = fails(&srv, &["req", "silent", "x", "--timeout", "300ms"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("TIMEOUT"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let guarded = LocalServer::with_options(ServerOptions {
+        user: Some(("bob".into(), "s3cret".into())),
+        ..Default::default()
+    })
+    .unwrap();
+    let out = bare()
+        .arg("ping")
+        .env("NATS_URL", guarded.url())
+        .env("NATS_USER", "bob")
+        .env("NATS_PASSWORD", "wrong")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("AUTHORIZATION"), "{err}");
+}
