@@ -452,3 +452,40 @@ fn subject_authorization_and_timeout_errors_exit_with_their_code() {
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(err.contains("AUTHORIZATION"), "{err}");
 }
+
+#[test]
+fn server_without_a_port_picks_a_free_one() {
+    let mut child = bare()
+        .args(["--json", "server"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut announced = String::new();
+    while !announced.trim_end().ends_with('}') {
+        assert!(
+            stdout.read_line(&mut announced).unwrap() > 0,
+            "server exited early"
+        );
+    }
+    let started: Value = serde_json::from_str(&announced).unwrap();
+    let port = started["port"].as_u64().expect("a port");
+    assert!(port > 0 && port != 4222, "{started}");
+    assert_eq!(started["url"], format!("nats://127.0.0.1:{port}"));
+    let url = started["url"].as_str().unwrap().to_string();
+    let connected = natskit::runtime::block_on(async { natskit::connect(&url).await.is_ok() });
+    assert!(connected.unwrap(), "nothing listens on {url}");
+    // SIGINT, so natskit stops the nats-server it started.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "natskit server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
