@@ -1188,3 +1188,59 @@ async fn flush_with_hours_forgets_only_the_older_failed_jobs() {
         .collect();
     assert_eq!(left, ["new"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_stops_at_max_time_and_at_the_memory_limit_and_rests_after_each_job() {
+    let srv = common::server();
+    let nc = connect(&srv, |_| {}).await;
+    let q = nc.queue("default").unwrap();
+    let started = Instant::now();
+    let timed = Worker::new(
+        &nc,
+        "default",
+        WorkerOptions {
+            max_time: 0.5,
+            sleep: 0.1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let stop = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "max_time ignored"
+        );
+        if let Step::Stop(reason) = timed.next(Duration::from_millis(100)).await.unwrap() {
+            break reason;
+        }
+    };
+    assert_eq!(stop, natskit::queue::StopReason::MaxTime);
+    assert!(started.elapsed() >= Duration::from_millis(450));
+
+    let options = WorkerOptions {
+        memory: 64,
+        rest: 0.4,
+        sleep: 0.1,
+        ..Default::default()
+    };
+    let w = Worker::new(&nc, "default", options).unwrap();
+    for i in 0..2 {
+        q.push("Job", json!(i), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    let job = next_job(&w, WAIT).await.unwrap();
+    let finished = Instant::now();
+    w.finish(job, Outcome::Success).await.unwrap();
+    next_job(&w, WAIT).await.expect("the second job");
+    assert!(
+        finished.elapsed() >= Duration::from_millis(380),
+        "no rest between jobs: {:?}",
+        finished.elapsed()
+    );
+    w.report_memory(65);
+    assert!(matches!(
+        w.next(Duration::from_millis(100)).await.unwrap(),
+        Step::Stop(natskit::queue::StopReason::Memory)
+    ));
+}
