@@ -328,6 +328,23 @@ final class QueueTest extends ServerTestCase
         $this->assertSizes($low, 0, 0, 0, 3);
     }
 
+    public function testAHandlerPastItsTimeoutIsAFailedAttempt(): void
+    {
+        $queue = $this->client->queue('slow');
+        $id = $queue->push('Sleepy', null, ['tries' => 1, 'timeout' => 0.2]);
+        $worker = $this->client->worker(['queues' => ['slow'], 'once' => true, 'sleep' => 0.5]);
+        $ran = false;
+        $worker->handle('Sleepy', function () use (&$ran): void {
+            usleep(400_000);
+            $ran = true;
+        });
+        $this->assertSame('once', $worker->run());
+        $this->assertTrue($ran);
+        $failed = $queue->failed()->find($id);
+        $this->assertSame('TimeoutExceeded', $failed['exception']);
+        $this->assertSizes($queue, 0, 0, 0, 1);
+    }
+
     public function testWorkerMaxJobsAndOnce(): void
     {
         $queue = $this->client->queue('default');
