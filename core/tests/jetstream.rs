@@ -801,3 +801,34 @@ async fn no_wait_on_an_empty_consumer_returns_at_once() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_domain_setting_reaches_that_domains_jetstream() {
+    let srv = natskit::LocalServer::with_options(natskit::ServerOptions {
+        config: Some("jetstream { domain: hub }".into()),
+        ..natskit::ServerOptions::jetstream()
+    })
+    .unwrap();
+    let in_domain = |domain: &str| {
+        let mut config = natskit::ConnectionConfig::for_url(&srv.url());
+        config.jetstream.domain = Some(domain.into());
+        config.jetstream.timeout = 1.0;
+        config
+    };
+    let hub = natskit::Client::connect(&in_domain("hub")).await.unwrap();
+    let js = hub.jetstream();
+    js.create_stream(&json!({"name": "HUB", "subjects": ["hub.>"], "storage": "memory"}))
+        .await
+        .unwrap();
+    let ack = js
+        .publish("hub.x", "in the hub", &PublishOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((ack.stream.as_str(), ack.sequence), ("HUB", 1));
+
+    let other = natskit::Client::connect(&in_domain("elsewhere"))
+        .await
+        .unwrap();
+    let err = other.jetstream().stream_info("HUB").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JetStreamNotEnabled, "{err}");
+}
