@@ -1,6 +1,7 @@
 'use strict'
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
+const { connect } = require('..')
 const { serverAndClient, until, drainSub } = require('./helpers')
 
 let server
@@ -200,4 +201,17 @@ test('stats count traffic and events report the connection', async () => {
   assert.ok(after.outBytes >= before.outBytes + 3)
   const first = await nc.nextEvent(1000)
   assert.equal(first.event, 'connected')
+})
+
+test('close delivers every buffered publish first', async () => {
+  const sub = nc.subscribe('closing.x')
+  await nc.flush()
+  const publisher = await connect(server.url)
+  const sent = Array.from({ length: 500 }, (_, i) => String(i))
+  // Buffers are staged in JavaScript until the end of the turn: close must hand them over.
+  for (const body of sent) publisher.publish('closing.x', Buffer.from(body))
+  await publisher.close()
+  const got = await drainSub(sub, 1000)
+  assert.deepEqual(got.map((m) => m.string()), sent)
+  await sub.unsubscribe()
 })

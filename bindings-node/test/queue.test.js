@@ -404,3 +404,16 @@ test('cross-host: a job pushed by the Rust CLI is worked in Node; the CLI reads 
   await q.failed().flush()
   await nc.close()
 })
+
+test('a repeated push with the same job id is stored once', async () => {
+  const nc = await client()
+  const q = nc.queue('dedup')
+  assert.equal(await q.push('Ship', 1, { id: 'order-7' }), 'order-7')
+  await q.push('Ship', 2, { id: 'order-7' })
+  await sizes(q, [1, 0, 0, 0])
+  const job = await q.pop(2000)
+  assert.deepEqual([job.id, job.payload], ['order-7', 1])
+  await job.delete()
+  assert.equal(await q.pop(200), null)
+  await nc.close()
+})

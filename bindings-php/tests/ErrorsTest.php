@@ -98,6 +98,35 @@ final class ErrorsTest extends ServerTestCase
         Client::connect(['servers' => static::$server->url(), 'no_such_option' => 1]);
     }
 
+    public function testAClientFromBeforeForkIsClosedInTheChild(): void
+    {
+        $client = Client::connect(static::$server->url());
+        $result = tempnam(sys_get_temp_dir(), 'natskit-fork');
+        $pid = pcntl_fork();
+        $this->assertNotSame(-1, $pid, 'fork failed');
+        if ($pid === 0) {
+            try {
+                $client->publish('forked.x', 'x');
+                $outcome = 'published';
+            } catch (ClosedException $e) {
+                $outcome = "closed {$e->getCode()}";
+            }
+            file_put_contents($result, $outcome);
+            // Leave without PHPUnit's shutdown handlers, which belong to the parent.
+            posix_kill(posix_getpid(), SIGKILL);
+        }
+        $deadline = microtime(true) + 10.0;
+        while (pcntl_waitpid($pid, $status, WNOHANG) === 0) {
+            $this->assertLessThan($deadline, microtime(true), 'the child did not exit');
+            usleep(10_000);
+        }
+        $this->assertSame('closed ' . ErrorCode::CLOSED, file_get_contents($result));
+        unlink($result);
+        $client->publish('forked.x', 'the parent still publishes');
+        $client->flush();
+        $client->close();
+    }
+
     public function testClosedClient(): void
     {
         $client = Client::connect(static::$server->url());

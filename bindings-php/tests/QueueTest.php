@@ -100,6 +100,18 @@ final class QueueTest extends ServerTestCase
         $this->assertNull($queue->pop(0.1));
     }
 
+    public function testARepeatedPushWithTheSameIdIsStoredOnce(): void
+    {
+        $queue = $this->client->queue('default');
+        $this->assertSame('order-7', $queue->push('Ship', 1, ['id' => 'order-7']));
+        $queue->push('Ship', 2, ['id' => 'order-7']);
+        $this->assertSizes($queue, 1, 0, 0, 0);
+        $job = $this->popJob($queue);
+        $this->assertSame(['order-7', 1], [$job->getJobId(), $job->getPayload()]);
+        $job->delete();
+        $this->assertNull($queue->pop(0.2));
+    }
+
     public function testTriesExhaustedGoToFailedStoreAndDeadLetterSubject(): void
     {
         $client = $this->connectQueues(['tries' => 2, 'dead_letter_subject' => 'php.dlq']);
@@ -314,6 +326,23 @@ final class QueueTest extends ServerTestCase
         $this->assertSame([['retrying', 'released', true]], $retries);
         $this->assertSame(['jobs' => 6, 'processed' => 2, 'retried' => 1, 'failed' => 3], $worker->stats());
         $this->assertSizes($low, 0, 0, 0, 3);
+    }
+
+    public function testAHandlerPastItsTimeoutIsAFailedAttempt(): void
+    {
+        $queue = $this->client->queue('slow');
+        $id = $queue->push('Sleepy', null, ['tries' => 1, 'timeout' => 0.2]);
+        $worker = $this->client->worker(['queues' => ['slow'], 'once' => true, 'sleep' => 0.5]);
+        $ran = false;
+        $worker->handle('Sleepy', function () use (&$ran): void {
+            usleep(400_000);
+            $ran = true;
+        });
+        $this->assertSame('once', $worker->run());
+        $this->assertTrue($ran);
+        $failed = $queue->failed()->find($id);
+        $this->assertSame('TimeoutExceeded', $failed['exception']);
+        $this->assertSizes($queue, 0, 0, 0, 1);
     }
 
     public function testWorkerMaxJobsAndOnce(): void

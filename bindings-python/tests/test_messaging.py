@@ -207,3 +207,19 @@ def test_drain_closes_the_client(server: LocalServer, subject: str) -> None:
     nc.drain()
     assert nc.is_closed
     assert [m.data for m in sub] == [b"last"]
+
+
+def test_close_flushes_buffered_publishes(nc: natskit.Client, server: LocalServer, subject: str) -> None:
+    sub = nc.subscribe(subject)
+    nc.flush()
+    publisher = natskit.connect(server.url)
+    sent = [str(i).encode() for i in range(500)]
+    for body in sent:
+        publisher.publish(subject, body)
+    publisher.close()
+    got = []
+    for _ in sent:
+        msg = sub.next(timeout=2)
+        assert msg is not None, f"{len(got)} of {len(sent)} arrived"
+        got.append(msg.data)
+    assert got == sent

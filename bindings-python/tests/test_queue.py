@@ -443,3 +443,14 @@ def test_job_pushed_from_rust_cli_is_worked_in_python(server: LocalServer) -> No
         worker.job("ProcessOrder")(lambda job: seen.append((job.id, job.payload, job.attempts)))
         worker.run()
         assert seen == [(json.loads(pushed.stdout)["id"], {"order": 42}, 1)]
+
+
+def test_a_repeated_push_with_the_same_id_is_stored_once(qc: natskit.Client) -> None:
+    q = qc.queue("dedup")
+    assert q.push("Ship", 1, id="order-7") == "order-7"
+    q.push("Ship", 2, id="order-7")
+    sizes(q, 1, 0, 0, 0)
+    job = q.pop(timeout=2)
+    assert job is not None and (job.id, job.payload) == ("order-7", 1)
+    job.delete()
+    assert q.pop(timeout=0.2) is None

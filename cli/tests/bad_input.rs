@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use common::{fails, json, start};
 use natskit::LocalServer;
@@ -14,10 +14,9 @@ fn with_config(name: &str, config: &str, args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, config).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_natskit"))
+    common::bare()
         .args(args)
         .env("NATSKIT_CONFIG", &path)
-        .env_remove("NATS_URL")
         .stdin(Stdio::null())
         .output()
         .expect("run natskit")

@@ -366,10 +366,9 @@ fn a_closed_stdout_ends_the_command_without_a_panic() {
 
 /// Runs `natskit ping` with `NATS_URL` set to `url`; returns the exit code, stdout and stderr.
 fn ping_url(url: &str) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_natskit"))
+    let out = bare()
         .args(["ping"])
         .env("NATS_URL", url)
-        .env_remove("NATSKIT_CONFIG")
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -421,4 +420,126 @@ fn credentials_in_the_url_are_used_and_never_shown() {
     let (code, out, err) = ping_url(&tokened.url().replace("nats://", "nats://tok-in-url-7@"));
     assert_eq!(code, Some(0), "{err}");
     assert!(!out.contains("tok-in-url-7"), "{out}");
+}
+
+/// Runs `natskit <args>` on a terminal (`script` gives it a pty), types `answer` at its
+/// prompt and returns its exit code and what the terminal showed.
+fn on_a_terminal(srv: &LocalServer, answer: &str, args: &[&str]) -> (i32, String) {
+    use std::io::Write;
+    let line = format!("{} {}", env!("CARGO_BIN_EXE_natskit"), args.join(" "));
+    let mut cmd = Command::new("script");
+    common::hermetic(&mut cmd);
+    let mut child = cmd
+        .args(["-qec", &line, "/dev/null"])
+        .env("NATS_URL", srv.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script (util-linux) gives the command a terminal");
+    writeln!(child.stdin.take().unwrap(), "{answer}").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "no exit after the answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_destructive_command_on_a_terminal_asks_and_obeys_the_answer() {
+    let srv = start();
+    ok(&srv, &["stream", "create", "P", "p.*"]);
+    let (code, shown) = on_a_terminal(&srv, "n", &["stream", "delete", "P"]);
+    assert!(
+        shown.contains("Really delete stream P with all its messages and consumers? [y/N]"),
+        "{shown}"
+    );
+    assert!(shown.contains("aborted: not confirmed"), "{shown}");
+    assert_eq!(code, 1);
+    assert_eq!(json(&srv, &["stream", "info", "P"])["config"]["name"], "P");
+
+    let (code, shown) = on_a_terminal(&srv, "y", &["stream", "delete", "P"]);
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(fails(&srv, &["stream", "info", "P"]).0, 12);
+}
+
+#[test]
+fn subject_authorization_and_timeout_errors_exit_with_their_code() {
+    let srv = start();
+    let (code, err) = fails(&srv, &["pub", "has space", "x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("INVALID_SUBJECT"), "{err}");
+
+    // A subscriber that never answers: the request times out instead of NO_RESPONDERS.
+    let rt = natskit::runtime::runtime();
+    let (_silent, _sub) = rt.block_on(async {
+        let client = natskit::connect(&srv.url()).await.unwrap();
+        let sub = client.subscribe("silent", None).await.unwrap();
+        client.flush().await.unwrap();
+        (client, sub)
+    });
+    let started = Instant::now();
+    let (code, err) = fails(&srv, &["req", "silent", "x", "--timeout", "300ms"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("TIMEOUT"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let guarded = LocalServer::with_options(ServerOptions {
+        user: Some(("bob".into(), "s3cret".into())),
+        ..Default::default()
+    })
+    .unwrap();
+    let out = bare()
+        .arg("ping")
+        .env("NATS_URL", guarded.url())
+        .env("NATS_USER", "bob")
+        .env("NATS_PASSWORD", "wrong")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("AUTHORIZATION"), "{err}");
+}
+
+#[test]
+fn server_without_a_port_picks_a_free_one() {
+    let mut child = bare()
+        .args(["--json", "server"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut announced = String::new();
+    while !announced.trim_end().ends_with('}') {
+        assert!(
+            stdout.read_line(&mut announced).unwrap() > 0,
+            "server exited early"
+        );
+    }
+    let started: Value = serde_json::from_str(&announced).unwrap();
+    let port = started["port"].as_u64().expect("a port");
+    assert!(port > 0 && port != 4222, "{started}");
+    assert_eq!(started["url"], format!("nats://127.0.0.1:{port}"));
+    let url = started["url"].as_str().unwrap().to_string();
+    let connected = natskit::runtime::block_on(async { natskit::connect(&url).await.is_ok() });
+    assert!(connected.unwrap(), "nothing listens on {url}");
+    // SIGINT, so natskit stops the nats-server it started.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "natskit server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -303,14 +303,81 @@ fn failed_jobs_retry_forget_flush() {
     assert!(ok(&srv, &["queue", "failed"]).contains("0 failed jobs"));
 }
 
+/// Processes of process group `pgid` still alive (zombies are already dead).
+fn live_members(pgid: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+        .filter(|stat| {
+            // pid (comm) state ppid pgrp ...: fields after the last ')'.
+            let fields: Vec<&str> = stat
+                .rsplit(')')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            fields.get(2) == Some(&pgid) && fields.first() != Some(&"Z")
+        })
+        .collect()
+}
+
 #[test]
-fn a_command_past_its_timeout_is_killed_and_counts_as_a_failure() {
+fn a_command_past_its_timeout_is_killed_with_its_process_group_and_counts_as_a_failure() {
     let srv = start();
+    let dir = tempfile::tempdir().unwrap();
     let id = push(&srv, &["slow", "Sleep", "{}", "--tries", "1"]);
-    let events = work(
-        &srv,
-        &["slow", "--exec", "sleep 30", "--timeout", "0.5", "--once"],
-    );
+    let pgid_file = dir.path().join("pgid");
+    // The shell leads its process group; a background sleep is a second member.
+    let script = format!("echo $$ > {}; sleep 30 & sleep 30", pgid_file.display());
+    let mut child = command(&srv)
+        .args([
+            "--json",
+            "queue",
+            "work",
+            "slow",
+            "--exec",
+            &script,
+            "--timeout",
+            "0.5",
+            "--once",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pgid = loop {
+        match std::fs::read_to_string(&pgid_file) {
+            Ok(text) if text.ends_with('\n') => break text.trim().to_string(),
+            _ => assert!(Instant::now() < deadline, "the command never started"),
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let started = Instant::now();
+    let kill_deadline = started + Duration::from_secs(2);
+    while !live_members(&pgid).is_empty() {
+        assert!(
+            Instant::now() < kill_deadline,
+            "still alive 2 s after a 0.5 s timeout: {:?}",
+            live_members(&pgid)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not stop after --once"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let events: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(events_of(&events, &id), ["failed"]);
     let failed = json(&srv, &["queue", "failed"]);
     assert_eq!(failed[0]["exception"], "TimeoutExceeded");

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use natskit::{Config, ConnectionConfig, ErrorCode, LocalServer, Manager, ServerOptions};
 
 use common::SECOND;
@@ -163,4 +165,47 @@ async fn connection_refused_names_host_and_port() {
         err.message(),
         format!("connection refused: 127.0.0.1:{port} (is nats-server running? set NATS_URL)")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_all_delivers_buffered_publishes_first() {
+    let srv = common::server();
+    let config = Config::from_json(&format!(
+        r#"{{"connections": {{"default": {{"servers": ["{}"]}}}}}}"#,
+        srv.url()
+    ))
+    .unwrap();
+    let manager = Manager::new(config);
+    let observer = common::client(&srv).await;
+    let mut sub = observer.subscribe("closing", None).await.unwrap();
+    observer.flush().await.unwrap();
+    let client = manager.connection(None).await.unwrap();
+    for i in 0..500 {
+        client.publish("closing", i.to_string()).await.unwrap();
+    }
+    manager.close_all().await.unwrap();
+    assert!(client.is_closed() && manager.open_connections().is_empty());
+    for i in 0..500 {
+        let msg = sub.next_timeout(SECOND).await.unwrap();
+        assert_eq!(msg.expect("lost on close").data(), i.to_string().as_bytes());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_list_connects_past_a_dead_first_url() {
+    let srv = common::server();
+    let dead = format!("nats://127.0.0.1:{}", natskit::server::free_port().unwrap());
+    let mut config = ConnectionConfig::for_url(&dead);
+    config.servers.push(srv.url());
+    let client = tokio::time::timeout(Duration::from_secs(10), natskit::Client::connect(&config))
+        .await
+        .expect("connect is bounded")
+        .unwrap();
+    let mut sub = client.subscribe("alive", None).await.unwrap();
+    client.publish("alive", "yes").await.unwrap();
+    assert_eq!(
+        sub.next_timeout(SECOND).await.unwrap().unwrap().data(),
+        b"yes"
+    );
+    client.close().await.unwrap();
 }

@@ -231,7 +231,11 @@ async fn consumer_config_round_trips_lists_pauses_and_deletes() {
     assert_eq!(info["config"]["description"], "changed");
     assert_eq!(info["config"]["max_ack_pending"], 50);
     let missing = json!({"durable_name": "ghost", "ack_policy": "explicit"});
-    assert!(js.update_consumer("C", &missing).await.is_err());
+    let err = js.update_consumer("C", &missing).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.server_code()),
+        (ErrorCode::JetStream, Some(10149))
+    );
 
     for name in ["a", "b"] {
         pull_consumer(&js, "C", name, 30_000).await;
@@ -519,7 +523,11 @@ async fn publish_dedups_by_msg_id_and_checks_expectations() {
         js.publish("x.b", "b", &subject_seq).await.unwrap().sequence,
         3
     );
-    assert!(js.publish("x.b", "b", &subject_seq).await.is_err());
+    let err = js.publish("x.b", "b", &subject_seq).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.server_code()),
+        (ErrorCode::JetStream, Some(10071))
+    );
 
     let err = js
         .publish("nowhere", "x", &PublishOptions::default())
@@ -792,4 +800,35 @@ async fn no_wait_on_an_empty_consumer_returns_at_once() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_domain_setting_reaches_that_domains_jetstream() {
+    let srv = natskit::LocalServer::with_options(natskit::ServerOptions {
+        config: Some("jetstream { domain: hub }".into()),
+        ..natskit::ServerOptions::jetstream()
+    })
+    .unwrap();
+    let in_domain = |domain: &str| {
+        let mut config = natskit::ConnectionConfig::for_url(&srv.url());
+        config.jetstream.domain = Some(domain.into());
+        config.jetstream.timeout = 1.0;
+        config
+    };
+    let hub = natskit::Client::connect(&in_domain("hub")).await.unwrap();
+    let js = hub.jetstream();
+    js.create_stream(&json!({"name": "HUB", "subjects": ["hub.>"], "storage": "memory"}))
+        .await
+        .unwrap();
+    let ack = js
+        .publish("hub.x", "in the hub", &PublishOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((ack.stream.as_str(), ack.sequence), ("HUB", 1));
+
+    let other = natskit::Client::connect(&in_domain("elsewhere"))
+        .await
+        .unwrap();
+    let err = other.jetstream().stream_info("HUB").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JetStreamNotEnabled, "{err}");
 }

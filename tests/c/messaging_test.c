@@ -1,11 +1,19 @@
 /* natskit C ABI against a real nats-server: pub/sub, queue groups, request/reply,
  * error statuses, headers, events, stats and a multithreaded publisher. */
 #include <pthread.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 
 static const char *url;
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void test_version_and_status_names(void) {
     CHECK(strlen(natskit_version()) > 0);
@@ -65,21 +73,57 @@ static void test_queue_group(void) {
     natskit_subscription *a = NULL, *b = NULL;
     CHECK_OK(natskit_subscribe(c, "work", "workers", &a));
     CHECK_OK(natskit_subscribe(c, "work", "workers", &b));
-    for (int i = 0; i < 100; i++) CHECK_OK(natskit_publish(c, "work", "j", 1));
+    char body[8];
+    for (int i = 0; i < 100; i++) {
+        int n = snprintf(body, sizeof body, "%d", i);
+        CHECK_OK(natskit_publish(c, "work", body, (size_t)n));
+    }
     CHECK_OK(natskit_client_flush(c));
 
+    /* Each message once: every body 0..99 seen exactly once, by one member or the other. */
     const natskit_subscription *subs[2] = {a, b};
+    int seen[100] = {0};
     int per_member[2] = {0, 0};
     size_t index = 0;
     natskit_message *msg = NULL;
-    while (natskit_subscription_next_any(subs, 2, 300, &index, &msg) == NATSKIT_STATUS_OK) {
+    for (int received = 0; received < 200; received++) {
+        if (natskit_subscription_next_any(subs, 2, 300, &index, &msg) != NATSKIT_STATUS_OK) break;
         CHECK(index < 2);
         per_member[index]++;
+        char *text = payload_copy(msg);
+        int n = atoi(text);
+        CHECK(n >= 0 && n < 100);
+        seen[n]++;
+        free(text);
         natskit_message_free(msg);
     }
+    for (int i = 0; i < 100; i++) CHECK(seen[i] == 1);
     CHECK(per_member[0] + per_member[1] == 100);
     natskit_subscription_free(a);
     natskit_subscription_free(b);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
+/* After fork() the parent's client is CLOSED in the child and still works in the parent. */
+static void test_client_is_closed_in_a_forked_child(void) {
+    natskit_client *c = connect_to(url);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        natskit_status status = natskit_publish(c, "forked.x", "x", 1);
+        _exit(status == NATSKIT_STATUS_CLOSED ? 0 : 1);
+    }
+    int wstatus = 0;
+    long long deadline = now_ms() + 10000;
+    while (waitpid(pid, &wstatus, WNOHANG) == 0) {
+        CHECK(now_ms() < deadline);
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+    CHECK_OK(natskit_publish(c, "forked.x", "parent", 6));
+    CHECK_OK(natskit_client_flush(c));
     CHECK_OK(natskit_client_close(c));
     natskit_client_free(c);
 }
@@ -367,6 +411,7 @@ int main(void) {
     RUN(test_version_and_status_names);
     RUN(test_publish_subscribe);
     RUN(test_queue_group);
+    RUN(test_client_is_closed_in_a_forked_child);
     RUN(test_request_reply);
     RUN(test_no_responders_and_timeout);
     RUN(test_headers_and_reply_subject);

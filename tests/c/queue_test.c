@@ -539,6 +539,30 @@ static void test_invalid_arguments(void) {
     natskit_client_free(c);
 }
 
+/* The job id is the JetStream message id: a repeated push with it is stored once. */
+static void test_repeated_push_with_the_same_id_is_stored_once(void) {
+    natskit_client *c = connect_queues("");
+    natskit_queue *q = open_queue(c, "dedup");
+    char *first = push(q, "Ship", "1", "{\"id\": \"order-7\"}");
+    CHECK(strcmp(first, "order-7") == 0);
+    natskit_string_free(first);
+    natskit_string_free(push(q, "Ship", "2", "{\"id\": \"order-7\"}"));
+    wait_size(q, 1, 0, 0, 0);
+    natskit_job *job = pop(q, 2000);
+    const char *text = NULL;
+    CHECK_OK(natskit_job_payload_json(job, &text));
+    CHECK(strcmp(text, "1") == 0);
+    char *event = NULL;
+    CHECK_OK(natskit_job_complete(job, &event));
+    check_event(event, "processed");
+    natskit_job_free(job);
+    natskit_job *none = NULL;
+    CHECK_STATUS(natskit_queue_pop(q, 200, &none), NATSKIT_STATUS_TIMEOUT);
+    natskit_queue_free(q);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
 int main(void) {
     natskit_local_server *server = NULL;
     CHECK_OK(natskit_local_server_start(NULL, &server));
@@ -551,6 +575,7 @@ int main(void) {
     RUN(test_release_fail_delete);
     RUN(test_delayed_job_appears_at_its_time);
     RUN(test_priority_and_unique);
+    RUN(test_repeated_push_with_the_same_id_is_stored_once);
     RUN(test_unique_refuse);
     RUN(test_failed_store_list_retry_forget_flush);
     RUN(test_worker_stops);

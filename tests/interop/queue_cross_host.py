@@ -3,6 +3,8 @@ its backoff, another exhausts its tries), Node prints the dead letter.
 
 Run by `make demo` and `make test` (it exits non-zero when a host does not do its part).
 Usage: queue_cross_host.py  (uses $NATS_URL, or starts an embedded nats-server)
+On a server named by $NATS_URL it touches only what it creates: a queue and a dead-letter
+subject named for this run, and the failed jobs of that queue.
 """
 
 from __future__ import annotations
@@ -29,20 +31,20 @@ def main() -> int:
     url = os.environ.get("NATS_URL") or server.url  # type: ignore[union-attr]
     print(f"== cross-host queue (PHP pushes, Python works, Node reads the dead letters) on {url} ==")
     checks: list[tuple[str, bool]] = []
-    config = {"queue": {"dead_letter_subject": "jobs.dead", "retry_after": 10}}
+    run = f"{os.getpid()}_{time.time_ns()}"
+    queue, dead_letters = f"orders_{run}", f"jobs.dead.{run}"
+    config = {"queue": {"dead_letter_subject": dead_letters, "retry_after": 10}}
     with natskit.connect(url, **config) as nc:
-        orders = nc.queue("orders")
-        orders.clear()
-        orders.failed().flush()
+        orders = nc.queue(queue)
 
-        node = subprocess.Popen(["node", str(HERE / "watch_dead_letters.js"), url],
+        node = subprocess.Popen(["node", str(HERE / "watch_dead_letters.js"), url, dead_letters],
                                 stdout=subprocess.PIPE, text=True, cwd=ROOT)
         assert node.stdout is not None
         print(node.stdout.readline(), end="")
 
         env = dict(os.environ)
         env.setdefault("NATSKIT_LIB", str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug/libnatskit.so"))
-        pushed = subprocess.run(php_command() + [url], env=env, capture_output=True, text=True, cwd=ROOT)
+        pushed = subprocess.run(php_command() + [url, queue], env=env, capture_output=True, text=True, cwd=ROOT)
         print(pushed.stdout, end="", file=sys.stdout)
         checks.append(("php pushed two jobs", pushed.returncode == 0 and "pushed ProcessOrder" in pushed.stdout))
         if pushed.returncode != 0:
@@ -50,7 +52,7 @@ def main() -> int:
 
         runs: list[str] = []
         retry_gap: list[float] = []
-        worker = natskit.Worker(nc, queues=["orders"], sleep=0.2, max_jobs=4, max_time=30)
+        worker = natskit.Worker(nc, queues=[queue], sleep=0.2, max_jobs=4, max_time=30)
         started = time.monotonic()
 
         @worker.job("ProcessOrder")
@@ -83,7 +85,7 @@ def main() -> int:
         worker.run()
         out, _ = node.communicate(timeout=30)
         print(out, end="")
-        failed = orders.failed().list()
+        failed = orders.failed().list(queue)
         checks.append(("python ran each attempt", sorted(runs) == sorted(
             ["ProcessOrder#1", "ProcessOrder#2", "ChargeCard#1", "ChargeCard#2"])))
         checks.append(("retry waited for its 1 s backoff", len(retry_gap) == 2 and retry_gap[1] >= 0.95))
@@ -91,6 +93,9 @@ def main() -> int:
         checks.append(("failed store holds ChargeCard", [f.payload["job"] for f in failed] == ["ChargeCard"]))
         size = orders.size()
         checks.append(("queue is empty", (size.ready, size.reserved, size.delayed) == (0, 0, 0)))
+        orders.clear()
+        for job in failed:
+            orders.failed().forget(job.id)
     if server is not None:
         server.stop()
     failed_checks = [name for name, ok in checks if not ok]

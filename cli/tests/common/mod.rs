@@ -11,12 +11,17 @@ use serde_json::Value;
 /// binary, and `NATSKIT_CONFIG`).
 pub fn bare() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_natskit"));
+    hermetic(&mut cmd);
+    cmd
+}
+
+/// Removes the developer's connection settings from `cmd`'s environment.
+pub fn hermetic(cmd: &mut Command) {
     for (key, _) in std::env::vars() {
         if (key.starts_with("NATS_") && key != "NATS_SERVER_BIN") || key == "NATSKIT_CONFIG" {
             cmd.env_remove(key);
         }
     }
-    cmd
 }
 
 /// [`bare`] with `NATS_URL` set to `server`.
