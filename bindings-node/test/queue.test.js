@@ -328,6 +328,13 @@ test('worker: concurrency runs jobs at once; maxJobs and stopWhenEmpty stop it',
   assert.equal(stopped.reason, 'max_jobs')
   assert.deepEqual([stopped.processed, stopped.retried], [1, 1])
   await sizes(q, [4, 0, 0, 0])
+
+  // The worker measures this process (tens of MB): past a 1 MB limit it stops after a job.
+  const lean = nc.worker({ queues: ['busy'], memory: 1, sleep: 200 })
+  lean.handle('Work', () => {})
+  const overweight = await lean.run()
+  assert.equal(overweight.reason, 'memory')
+  assert.equal(overweight.processed, 1)
   await q.clear()
   await nc.close()
 })

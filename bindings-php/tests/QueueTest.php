@@ -367,6 +367,17 @@ final class QueueTest extends ServerTestCase
         $this->assertSame([1, 2, 3], $done);
         $this->assertSizes($queue, 0, 0, 0, 0);
 
+        // The worker measures this process (2 MB at least): past a 1 MB limit it stops after a job.
+        $queue->push('Count', 4);
+        $queue->push('Count', 5);
+        $lean = $this->client->worker(['memory' => 1, 'sleep' => 0.5]);
+        $lean->handle('*', function (Job $job) use (&$done): void {
+            $done[] = $job->getPayload();
+        });
+        $this->assertSame('memory', $lean->run());
+        $this->assertSame([1, 2, 3, 4], $done);
+        $queue->clear();
+
         try {
             $this->client->worker(['queue' => 'default']);
             $this->fail('the option is queues');

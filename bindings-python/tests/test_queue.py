@@ -380,6 +380,11 @@ def test_worker_max_jobs_and_default_handler(qc: natskit.Client) -> None:
     assert seen == [0, 1, 2] and worker.stop_reason == "max_jobs"
     sizes(q, 2, 0, 0, 0)
 
+    # The worker measures this process (tens of MB): past a 1 MB limit it stops after a job.
+    lean = natskit.Worker(qc, queues=["limited"], handler=lambda job: seen.append(job.payload), memory=1)
+    lean.run()
+    assert seen[3:] == [3] and lean.stop_reason == "memory"
+
 
 WORKER_SCRIPT = textwrap.dedent(
     """

@@ -41,7 +41,9 @@ pub struct WorkerOptions {
     /// Stop after this many seconds (0 = no limit).
     #[serde(alias = "maxTime")]
     pub max_time: f64,
-    /// Stop when the host reports more memory than this, MB (0 = no limit).
+    /// Stop when the host reports more memory than this, MB (0 = no limit). Checked from the
+    /// second step on, as Laravel does: a worker that starts above the limit still works one
+    /// job (or waits once) first, so a supervisor restarting it makes progress.
     pub memory: u64,
     /// Jobs run at once (host threads or tasks; 1 for PHP).
     pub concurrency: usize,
@@ -152,6 +154,8 @@ pub struct Worker {
     started: Instant,
     stop: AtomicBool,
     taken: AtomicU64,
+    /// Set once `next` has handed out a job or waited idle.
+    stepped: AtomicBool,
     memory_mb: AtomicU64,
     processed: AtomicU64,
     retried: AtomicU64,
@@ -186,6 +190,7 @@ impl Worker {
             started: Instant::now(),
             stop: AtomicBool::new(false),
             taken: AtomicU64::new(0),
+            stepped: AtomicBool::new(false),
             memory_mb: AtomicU64::new(0),
             processed: AtomicU64::new(0),
             retried: AtomicU64::new(0),
@@ -260,6 +265,7 @@ impl Worker {
                     return Ok(Step::Stop(StopReason::Empty));
                 }
                 if Instant::now() >= deadline {
+                    self.stepped.store(true, Ordering::Relaxed);
                     return Ok(Step::Idle);
                 }
                 continue;
@@ -270,6 +276,7 @@ impl Worker {
                 continue;
             }
             self.taken.fetch_add(1, Ordering::SeqCst);
+            self.stepped.store(true, Ordering::Relaxed);
             return Ok(Step::Job(job));
         }
     }
@@ -404,7 +411,10 @@ impl Worker {
             Some(StopReason::MaxJobs)
         } else if o.max_time > 0.0 && self.started.elapsed().as_secs_f64() >= o.max_time {
             Some(StopReason::MaxTime)
-        } else if o.memory > 0 && self.memory_mb.load(Ordering::Relaxed) >= o.memory {
+        } else if o.memory > 0
+            && self.stepped.load(Ordering::Relaxed)
+            && self.memory_mb.load(Ordering::Relaxed) >= o.memory
+        {
             Some(StopReason::Memory)
         } else {
             None
