@@ -15,6 +15,8 @@ macro_rules! both {
         impl $sync {
             $(
                 $(#[$meta])*
+                // Python keyword arguments, one parameter each.
+                #[allow(clippy::too_many_arguments)]
                 fn $name(
                     &$s,
                     py: ::pyo3::Python<'_> $(, $arg: $($ty)*)*
@@ -31,6 +33,8 @@ macro_rules! both {
         impl $async {
             $(
                 $(#[$meta])*
+                // Python keyword arguments, one parameter each.
+                #[allow(clippy::too_many_arguments)]
                 fn $name<'py>(
                     &$s,
                     py: ::pyo3::Python<'py> $(, $arg: $($ty)*)*

@@ -979,8 +979,7 @@ async fn copies_escape_the_duplicate_window_and_reports_reach_store_and_dead_let
         .await
         .unwrap();
     let letter: serde_json::Value = serde_json::from_slice(
-        &dead
-            .next_timeout(Some(WAIT))
+        dead.next_timeout(Some(WAIT))
             .await
             .unwrap()
             .unwrap()

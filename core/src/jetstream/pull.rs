@@ -220,10 +220,9 @@ impl PullConsumer {
             // Nothing there yet: wait for one, then take what came with it.
             messages = self.pull(1, expires, false).await?;
             if !messages.is_empty() && max > 1 {
-                match self.pull(max - 1, expires, true).await {
-                    Ok(more) => messages.extend(more),
-                    // The first message is the caller's now; a failed top-up only ends the batch.
-                    Err(_) => {}
+                // The first message is the caller's now; a failed top-up only ends the batch.
+                if let Ok(more) = self.pull(max - 1, expires, true).await {
+                    messages.extend(more);
                 }
             }
         }

@@ -12,6 +12,8 @@ use super::job::{Job, JobEvent, Outcome};
 use super::worker::Worker;
 use crate::error::{Error, ErrorCode, Result};
 
+// A job is held by value: boxing it would cost an allocation per job for nothing.
+#[allow(clippy::large_enum_variant)]
 enum State {
     /// Reserved, not finished yet.
     Held(Job),

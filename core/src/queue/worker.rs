@@ -117,6 +117,8 @@ pub enum StopReason {
 }
 
 /// The next step of a worker loop.
+// One step per job: boxing the job would cost an allocation per job for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Step {
     /// Run this job's handler, then call [`Worker::finish`].
