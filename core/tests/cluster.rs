@@ -323,3 +323,52 @@ async fn pub_sub_survives_the_node_it_uses_dying() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// Sizes, unique locks and the failed-jobs store ride out the election that follows the
+/// stream leader's death instead of failing (`make soak`: in four runs without their retries
+/// these calls happened to wait the election out, so this guards more than it discriminates).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "long: run by make soak"]
+async fn bookkeeping_survives_the_stream_leader_dying() {
+    let mut cluster = LocalCluster::start().await.unwrap();
+    let nc = connect(&cluster).await;
+    let q = nc.queue("books").unwrap();
+    let unique = |key: &str| PushOptions {
+        unique_key: Some(key.into()),
+        ..Default::default()
+    };
+    assert!(q
+        .push("Report", json!(0), &unique("before"))
+        .await
+        .unwrap()
+        .is_some());
+    let failed = |id: &str| natskit::queue::FailedJob {
+        id: id.into(),
+        connection: "nats".into(),
+        queue: "books".into(),
+        payload: json!({}),
+        exception: "Boom".into(),
+        message: "boom".into(),
+        trace: String::new(),
+        failed_at: 0.0,
+    };
+    q.failed().report(failed("f0"), true, None).await.unwrap();
+    assert_eq!(q.size().await.unwrap().ready, 1);
+
+    let victim = node_of(&cluster, &nc, "books", Victim::StreamLeader).await;
+    cluster.kill(victim);
+    let killed = Instant::now();
+    let size = q.size().await.expect("size through the election");
+    assert_eq!((size.ready, size.failed), (1, 1));
+    let id = q.push("Report", json!(1), &unique("after")).await.unwrap();
+    assert!(id.is_some(), "a new unique job is taken");
+    let again = q.push("Report", json!(2), &unique("after")).await.unwrap();
+    assert!(again.is_none(), "its duplicate is not");
+    q.failed().report(failed("f1"), true, None).await.unwrap();
+    assert_eq!(q.size().await.unwrap().failed, 2);
+    eprintln!(
+        "bookkeeping through the election took {:?}",
+        killed.elapsed()
+    );
+    cluster.stop();
+}

@@ -14,6 +14,16 @@ use crate::error::{ErrorCode, Result};
 /// How long a call is retried through an election (nats-server elects within ~10 s).
 pub(crate) const ELECTION: Duration = Duration::from_secs(15);
 
+/// How long calls on storage with `replicas` ride out an election: only a replicated stream
+/// has one to wait for; on a single replica an error is an outage, reported at once.
+pub(crate) fn window(replicas: usize) -> Duration {
+    if replicas > 1 {
+        ELECTION
+    } else {
+        Duration::ZERO
+    }
+}
+
 /// The longest pause between two tries.
 const MAX_PAUSE: Duration = Duration::from_millis(500);
 

@@ -109,13 +109,19 @@ impl FailedJobs {
         Ok(())
     }
 
+    /// Stores `job`, retried through an election (a put of the same record is idempotent).
     async fn record(&self, job: &FailedJob) -> Result<()> {
-        let bucket = self.bucket().await?;
-        bucket
-            .put(&job.id, serde_json::to_vec(job)?.into())
-            .await
-            .map_err(|e| from_nats(&e, "failed-jobs store"))?;
-        Ok(())
+        let record = bytes::Bytes::from(serde_json::to_vec(job)?);
+        let window = crate::jetstream::election::window(self.settings.replicas);
+        crate::jetstream::election::retry(window, || async {
+            self.bucket()
+                .await?
+                .put(&job.id, record.clone())
+                .await
+                .map_err(|e| from_nats(&e, "failed-jobs store"))
+                .map(drop)
+        })
+        .await
     }
 
     /// Every failed job (of `queue`, when given), oldest first.

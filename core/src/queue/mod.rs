@@ -28,7 +28,7 @@ use crate::client::Client;
 use crate::config::{QueueConfig, UniquePolicy};
 use crate::error::{Error, ErrorCode, Result};
 use crate::jetstream::ack::PendingAck;
-use crate::jetstream::election::{self, ELECTION};
+use crate::jetstream::election;
 use crate::jetstream::error::from_nats;
 
 pub use envelope::{now, Backoff, Envelope, PushOptions};
@@ -202,6 +202,11 @@ impl Queue {
 
     /// The queue's numbers: ready, reserved, delayed, failed, oldest age.
     pub async fn size(&self) -> Result<QueueSize> {
+        election::retry(self.election_window(), || self.count()).await
+    }
+
+    /// One try of [`Queue::size`].
+    async fn count(&self) -> Result<QueueSize> {
         let consumer = self.consumer().await?;
         let info = consumer
             .clone()
@@ -512,11 +517,7 @@ impl Queue {
     /// How long stores ride out a leader election: only a replicated queue has one to wait
     /// for; on a single replica an error is an outage, reported within the call's own timeout.
     fn election_window(&self) -> Duration {
-        if self.inner.settings.replicas > 1 {
-            ELECTION
-        } else {
-            Duration::ZERO
-        }
+        election::window(self.inner.settings.replicas)
     }
 
     async fn stream(&self) -> Result<stream::Stream> {
@@ -566,24 +567,35 @@ impl Queue {
             .cloned()
     }
 
-    /// Takes the unique lock for `key`; false when another live job holds it.
+    /// Takes the unique lock for `key`; false when another live job holds it. Retried through
+    /// an election: a lock that a lost answer already gave this job is still this job's.
     async fn lock_unique(&self, key: &str, id: &str) -> Result<bool> {
-        let kv = self.unique_bucket().await?;
-        match kv.create(unique_key(key), id.to_string().into()).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == async_nats::jetstream::kv::CreateErrorKind::AlreadyExists => {
-                Ok(false)
+        election::retry(self.election_window(), || async {
+            let kv = self.unique_bucket().await?;
+            match kv.create(unique_key(key), id.to_string().into()).await {
+                Ok(_) => Ok(true),
+                Err(e) if e.kind() == async_nats::jetstream::kv::CreateErrorKind::AlreadyExists => {
+                    let holder = kv
+                        .get(unique_key(key))
+                        .await
+                        .map_err(|e| from_nats(&e, "unique lock"))?;
+                    Ok(holder.is_some_and(|held| held == id.as_bytes()))
+                }
+                Err(e) => Err(from_nats(&e, "unique lock")),
             }
-            Err(e) => Err(from_nats(&e, "unique lock")),
-        }
+        })
+        .await
     }
 
-    /// Releases the unique lock of a finished job.
+    /// Releases the unique lock of a finished job (retried through an election).
     pub(crate) async fn unlock_unique(&self, key: &str) -> Result<()> {
-        let kv = self.unique_bucket().await?;
-        kv.purge(unique_key(key))
-            .await
-            .map_err(|e| from_nats(&e, "unique unlock"))
+        election::retry(self.election_window(), || async {
+            let kv = self.unique_bucket().await?;
+            kv.purge(unique_key(key))
+                .await
+                .map_err(|e| from_nats(&e, "unique unlock"))
+        })
+        .await
     }
 
     async fn unique_bucket(&self) -> Result<async_nats::jetstream::kv::Store> {
