@@ -81,20 +81,32 @@ impl LocalCluster {
         (0..self.nodes.len()).find(|i| node_name(*i) == name)
     }
 
-    /// Kills `node` (SIGKILL); its ports and store stay for [`LocalCluster::restart`].
-    pub fn kill(&mut self, node: usize) {
-        self.nodes[node].kill();
+    /// Kills `node` (0, 1 or 2; SIGKILL); its ports and store stay for
+    /// [`LocalCluster::restart`]. Another index is an `INVALID_ARGUMENT`.
+    pub fn kill(&mut self, node: usize) -> Result<()> {
+        self.node(node)?.kill();
+        Ok(())
     }
 
     /// Starts `node` again with its ports and store, then waits for a meta leader.
     pub async fn restart(&mut self, node: usize) -> Result<()> {
-        self.nodes[node].start_again()?;
+        self.node(node)?.start_again()?;
         self.wait_meta_leader().await
     }
 
     /// Stops every node now.
     pub fn stop(self) {
         self.nodes.into_iter().for_each(LocalServer::stop);
+    }
+
+    fn node(&mut self, node: usize) -> Result<&mut LocalServer> {
+        let count = self.nodes.len();
+        self.nodes.get_mut(node).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "cluster: no node {node}; the nodes are 0 to {}",
+                count - 1
+            ))
+        })
     }
 
     /// Polls `$JS.API.INFO` until it answers without an error (no meta leader: 503 or
