@@ -3,6 +3,7 @@
 //! Each node is a [`LocalServer`] on its own free loopback client and cluster ports, with its
 //! own JetStream store, named `n0`, `n1`, `n2` (the names JetStream reports as leaders).
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorCode, Result};
@@ -25,17 +26,23 @@ impl LocalCluster {
     /// before any node starts, so another process may take one first: then it tries again
     /// with new ports.
     pub async fn start() -> Result<LocalCluster> {
+        LocalCluster::start_with_binary(None).await
+    }
+
+    /// [`LocalCluster::start`] with this nats-server executable (`None` looks it up with
+    /// [`crate::server::find_binary`]).
+    pub async fn start_with_binary(binary: Option<PathBuf>) -> Result<LocalCluster> {
         let mut tries = 0;
         loop {
             tries += 1;
-            match LocalCluster::start_once().await {
+            match LocalCluster::start_once(binary.clone()).await {
                 Err(e) if e.code() == ErrorCode::Io && tries < 3 => continue,
                 started => return started,
             }
         }
     }
 
-    async fn start_once() -> Result<LocalCluster> {
+    async fn start_once(binary: Option<PathBuf>) -> Result<LocalCluster> {
         let client_ports = (0..NODES)
             .map(|_| free_port())
             .collect::<Result<Vec<_>>>()?;
@@ -63,6 +70,7 @@ impl LocalCluster {
             nodes.push(LocalServer::with_options(ServerOptions {
                 port: Some(*port),
                 args: args.to_vec(),
+                binary: binary.clone(),
                 ..ServerOptions::jetstream()
             })?);
         }
