@@ -107,6 +107,7 @@ impl LocalCluster {
         self.nodes.into_iter().for_each(LocalServer::stop);
     }
 
+    /// Node `node`, or `INVALID_ARGUMENT` naming the valid range.
     fn node(&mut self, node: usize) -> Result<&mut LocalServer> {
         let count = self.nodes.len();
         self.nodes.get_mut(node).ok_or_else(|| {

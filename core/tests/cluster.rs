@@ -296,6 +296,8 @@ async fn pub_sub_survives_the_node_it_uses_dying() {
         .unwrap();
     assert_eq!(got.unwrap().data(), b"before");
 
+    let beyond = cluster.kill(3).unwrap_err();
+    assert_eq!(beyond.code(), natskit::ErrorCode::InvalidArgument);
     cluster.kill(node).unwrap();
     let killed = Instant::now();
     let recovered = loop {
