@@ -702,6 +702,20 @@ export declare class KvWatch {
   stop(): Promise<void>
 }
 
+/** Three routed nats-server nodes with JetStream on 127.0.0.1 (binary found like `LocalServer`'s). */
+export declare class LocalCluster {
+  /** Starts the nodes and resolves once JetStream has elected a meta leader. */
+  static start(): Promise<LocalCluster>
+  /** The client URLs of every node, node 0 first. */
+  get urls(): Array<string>
+  /** Kills node 0, 1 or 2 (SIGKILL), keeping its ports and store for `restart()`. */
+  kill(node: number): void
+  /** Starts a killed node again and resolves once JetStream has a meta leader. */
+  restart(node: number): Promise<void>
+  /** Stops every node. */
+  stop(): void
+}
+
 /** A nats-server child process on 127.0.0.1 (found via `NATS_SERVER_BIN`, `.venv/bin` or `PATH`). */
 export declare class LocalServer {
   /** Starts a server and resolves once it accepts connections. */

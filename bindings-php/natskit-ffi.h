@@ -38,6 +38,8 @@ typedef struct natskit_js_publisher natskit_js_publisher;
 
 typedef struct natskit_kv natskit_kv;
 
+typedef struct natskit_local_cluster natskit_local_cluster;
+
 typedef struct natskit_local_server natskit_local_server;
 
 typedef struct natskit_manager natskit_manager;
@@ -101,6 +103,17 @@ natskit_status natskit_client_stats_json(const natskit_client *client, char **js
 natskit_status natskit_client_poll_event(const natskit_client *client, char **event_json_out);
 
 void natskit_client_free(natskit_client *client);
+
+natskit_status natskit_local_cluster_start(natskit_local_cluster **cluster_out);
+
+natskit_status natskit_local_cluster_urls(const natskit_local_cluster *cluster,
+                                          const char **urls_out);
+
+natskit_status natskit_local_cluster_kill(natskit_local_cluster *cluster, size_t node);
+
+natskit_status natskit_local_cluster_restart(natskit_local_cluster *cluster, size_t node);
+
+void natskit_local_cluster_free(natskit_local_cluster *cluster);
 
 const char *natskit_last_error(void);
 

@@ -116,6 +116,9 @@ typedef struct natskit_js_publisher natskit_js_publisher;
 // A key-value bucket (opaque). Safe to use from several threads at once.
 typedef struct natskit_kv natskit_kv;
 
+// A running local cluster (opaque).
+typedef struct natskit_local_cluster natskit_local_cluster;
+
 // A running local nats-server (opaque).
 typedef struct natskit_local_server natskit_local_server;
 
@@ -213,6 +216,24 @@ natskit_status natskit_client_poll_event(const natskit_client *client, char **ev
 // Frees the handle. A connection from `natskit_connect` ends once its last handle,
 // subscription and message are freed; call `natskit_client_close` first to flush. NULL does nothing.
 void natskit_client_free(natskit_client *client);
+
+// Starts the three nodes and waits until JetStream has elected a meta leader (a few seconds).
+natskit_status natskit_local_cluster_start(natskit_local_cluster **cluster_out);
+
+// The client URLs of every node, node 0 first, comma-separated (usable as `servers` in
+// `natskit_connect`'s options), valid until the cluster is freed.
+natskit_status natskit_local_cluster_urls(const natskit_local_cluster *cluster,
+                                          const char **urls_out);
+
+// Kills `node` (0, 1 or 2) with SIGKILL; its ports and store stay for
+// `natskit_local_cluster_restart`. Another index is `NATSKIT_STATUS_INVALID_ARGUMENT`.
+natskit_status natskit_local_cluster_kill(natskit_local_cluster *cluster, size_t node);
+
+// Starts `node` again with its ports and store, then waits for a JetStream meta leader.
+natskit_status natskit_local_cluster_restart(natskit_local_cluster *cluster, size_t node);
+
+// Stops every node and frees the handle. NULL does nothing.
+void natskit_local_cluster_free(natskit_local_cluster *cluster);
 
 // The text of this thread's last error ("" when none). Owned by the library; valid until
 // the next failing call on this thread.

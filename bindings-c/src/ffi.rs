@@ -24,6 +24,12 @@ pub(crate) unsafe fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
         .ok_or_else(|| invalid(format!("{what} is NULL")))
 }
 
+/// A required handle the call changes.
+pub(crate) unsafe fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+    ptr.as_mut()
+        .ok_or_else(|| invalid(format!("{what} is NULL")))
+}
+
 /// A required out-param, checked before any work is done so nothing is lost on failure.
 pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     ptr.as_mut()

@@ -10,6 +10,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod client;
+pub mod cluster;
 pub mod error;
 mod ffi;
 pub mod jetstream;

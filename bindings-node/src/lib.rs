@@ -8,6 +8,7 @@
 extern crate napi_derive;
 
 pub mod client;
+pub mod cluster;
 pub mod error;
 mod error_code;
 pub mod headers;

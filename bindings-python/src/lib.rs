@@ -1,8 +1,9 @@
 //! `natskit._native`: the Python binding of the natskit core. The pure-Python package
 //! `natskit` re-exports these types (sync), `natskit.aio` the asyncio ones,
-//! `natskit.testing` the local server. Behaviour lives in core; this crate translates.
+//! `natskit.testing` the local server and cluster. Behaviour lives in core; this crate translates.
 
 mod client;
+mod cluster;
 mod dispatch;
 mod error;
 mod headers;
@@ -121,6 +122,7 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_class::<queue::AsyncQueueWorker>()?;
     m.add_class::<server::LocalServer>()?;
+    m.add_class::<cluster::LocalCluster>()?;
     m.add_class::<runtime::Ready>()?;
     Ok(())
 }

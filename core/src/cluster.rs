@@ -3,6 +3,7 @@
 //! Each node is a [`LocalServer`] on its own free loopback client and cluster ports, with its
 //! own JetStream store, named `n0`, `n1`, `n2` (the names JetStream reports as leaders).
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorCode, Result};
@@ -25,17 +26,23 @@ impl LocalCluster {
     /// before any node starts, so another process may take one first: then it tries again
     /// with new ports.
     pub async fn start() -> Result<LocalCluster> {
+        LocalCluster::start_with_binary(None).await
+    }
+
+    /// [`LocalCluster::start`] with this nats-server executable (`None` looks it up with
+    /// [`crate::server::find_binary`]).
+    pub async fn start_with_binary(binary: Option<PathBuf>) -> Result<LocalCluster> {
         let mut tries = 0;
         loop {
             tries += 1;
-            match LocalCluster::start_once().await {
+            match LocalCluster::start_once(binary.clone()).await {
                 Err(e) if e.code() == ErrorCode::Io && tries < 3 => continue,
                 started => return started,
             }
         }
     }
 
-    async fn start_once() -> Result<LocalCluster> {
+    async fn start_once(binary: Option<PathBuf>) -> Result<LocalCluster> {
         let client_ports = (0..NODES)
             .map(|_| free_port())
             .collect::<Result<Vec<_>>>()?;
@@ -63,6 +70,7 @@ impl LocalCluster {
             nodes.push(LocalServer::with_options(ServerOptions {
                 port: Some(*port),
                 args: args.to_vec(),
+                binary: binary.clone(),
                 ..ServerOptions::jetstream()
             })?);
         }
@@ -81,20 +89,33 @@ impl LocalCluster {
         (0..self.nodes.len()).find(|i| node_name(*i) == name)
     }
 
-    /// Kills `node` (SIGKILL); its ports and store stay for [`LocalCluster::restart`].
-    pub fn kill(&mut self, node: usize) {
-        self.nodes[node].kill();
+    /// Kills `node` (0, 1 or 2; SIGKILL); its ports and store stay for
+    /// [`LocalCluster::restart`]. Another index is an `INVALID_ARGUMENT`.
+    pub fn kill(&mut self, node: usize) -> Result<()> {
+        self.node(node)?.kill();
+        Ok(())
     }
 
     /// Starts `node` again with its ports and store, then waits for a meta leader.
     pub async fn restart(&mut self, node: usize) -> Result<()> {
-        self.nodes[node].start_again()?;
+        self.node(node)?.start_again()?;
         self.wait_meta_leader().await
     }
 
     /// Stops every node now.
     pub fn stop(self) {
         self.nodes.into_iter().for_each(LocalServer::stop);
+    }
+
+    /// Node `node`, or `INVALID_ARGUMENT` naming the valid range.
+    fn node(&mut self, node: usize) -> Result<&mut LocalServer> {
+        let count = self.nodes.len();
+        self.nodes.get_mut(node).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "cluster: no node {node}; the nodes are 0 to {}",
+                count - 1
+            ))
+        })
     }
 
     /// Polls `$JS.API.INFO` until it answers without an error (no meta leader: 503 or

@@ -186,7 +186,7 @@ async fn failover(victims: &[Victim]) {
         let node = node_of(&cluster, &nc, "failover", *victim).await;
         let before = seen.distinct();
         let killed = Instant::now();
-        cluster.kill(node);
+        cluster.kill(node).unwrap();
         let config = config(&cluster);
         newcomers.push(tokio::spawn(async move {
             let queue = Client::connect(&config).await?.queue("failover")?;
@@ -296,7 +296,9 @@ async fn pub_sub_survives_the_node_it_uses_dying() {
         .unwrap();
     assert_eq!(got.unwrap().data(), b"before");
 
-    cluster.kill(node);
+    let beyond = cluster.kill(3).unwrap_err();
+    assert_eq!(beyond.code(), natskit::ErrorCode::InvalidArgument);
+    cluster.kill(node).unwrap();
     let killed = Instant::now();
     let recovered = loop {
         assert!(

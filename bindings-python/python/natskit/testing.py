@@ -1,7 +1,12 @@
-"""Test helpers: ``LocalServer`` starts a real nats-server on a free loopback port.
+"""Test helpers: ``LocalServer`` starts a real nats-server on a free loopback port,
+``LocalCluster`` three routed JetStream nodes (``kill(node)``, ``restart(node)``) for failover.
 
     with LocalServer() as server:
         with natskit.connect(server.url) as nc:
+            ...
+
+    with LocalCluster() as cluster:
+        with natskit.connect(",".join(cluster.urls)) as nc:
             ...
 
 The binary comes from ``NATS_SERVER_BIN``, this Python's scripts directory (where
@@ -9,6 +14,6 @@ The binary comes from ``NATS_SERVER_BIN``, this Python's scripts directory (wher
 above the current directory, or ``PATH``.
 """
 
-from ._native import LocalServer
+from ._native import LocalCluster, LocalServer
 
-__all__ = ["LocalServer"]
+__all__ = ["LocalCluster", "LocalServer"]
