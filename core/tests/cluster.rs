@@ -358,7 +358,7 @@ async fn bookkeeping_survives_the_stream_leader_dying() {
     assert_eq!(q.size().await.unwrap().ready, 1);
 
     let victim = node_of(&cluster, &nc, "books", Victim::StreamLeader).await;
-    cluster.kill(victim);
+    cluster.kill(victim).unwrap();
     let killed = Instant::now();
     let size = q.size().await.expect("size through the election");
     assert_eq!((size.ready, size.failed), (1, 1));
