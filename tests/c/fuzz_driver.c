@@ -719,9 +719,9 @@ int main(void) {
         }
         snprintf(url, sizeof url, "%s", u);
     }
-    /* short timeouts (milliseconds, the C unit) keep the calls that wait short */
+    /* short timeouts (seconds, as in every connection config) keep the calls that wait short */
     snprintf(connect_options, sizeof connect_options,
-             "{\"servers\": \"%s\", \"request_timeout\": 5, \"jetstream\": {\"timeout\": 200}}", url);
+             "{\"servers\": \"%s\", \"request_timeout\": 0.005, \"jetstream\": {\"timeout\": 0.2}}", url);
     data_buf = malloc(DATA_SIZE);
     if (!data_buf) return 1;
     for (size_t i = 0; i < DATA_SIZE; i++) data_buf[i] = (uint8_t)i;
