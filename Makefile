@@ -22,7 +22,7 @@ endif
 
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
-.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench soak fmt-check clean $(HOSTS:%=test-%)
+.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench soak fuzz fmt-check clean $(HOSTS:%=test-%)
 
 all: test
 
@@ -103,6 +103,13 @@ demo: setup
 soak: setup
 	cargo test -p natskit --test cluster -- --ignored --nocapture
 	cargo test -p natskit --test slow_consumer -- --ignored --nocapture
+
+## fuzz: tests/c/fuzz_driver.c under ASan/UBSan, 1,000,000 random calls of every natskit_*
+## export against a nats-server of its own (`make test` runs 20,000); NATSKIT_FUZZ_SEED
+## replays a run, NATSKIT_FUZZ_CALLS sets the count
+fuzz: setup
+	$(MAKE) -C bindings-c lib pc
+	NATSKIT_FUZZ_CALLS=$${NATSKIT_FUZZ_CALLS:-1000000} $(MAKE) -C bindings-c c-tests C_TESTS=fuzz_driver
 
 ## bench: each host next to its peer client, in release mode
 bench: setup
