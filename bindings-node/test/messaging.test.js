@@ -1,6 +1,8 @@
 'use strict'
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
 const { connect } = require('..')
 const { serverAndClient, until, drainSub } = require('./helpers')
 
@@ -213,5 +215,24 @@ test('close delivers every buffered publish first', async () => {
   await publisher.close()
   const got = await drainSub(sub, 1000)
   assert.deepEqual(got.map((m) => m.string()), sent)
+  await sub.unsubscribe()
+})
+
+test('a process that exits right after close delivered everything, staged publishes too', async () => {
+  const sub = nc.subscribe('closing.exit')
+  await nc.flush()
+  const child = [
+    "const { connect } = require(process.argv[1])",
+    "connect(process.argv[2]).then(async (c) => {",
+    "  for (let i = 0; i < 20000; i++) c.publish('closing.exit', Buffer.from(String(i).padEnd(64, '.')))",
+    "  await c.close()",
+    "  process.exit(0)",
+    "})",
+  ].join('\n')
+  const { status } = spawnSync(process.execPath, ['-e', child, path.join(__dirname, '..'), server.url], { stdio: 'inherit', timeout: 60000 })
+  assert.equal(status, 0)
+  const got = await drainSub(sub, 2000)
+  assert.equal(got.length, 20000)
+  assert.deepEqual(got.map((m) => m.string()), Array.from({ length: 20000 }, (_, i) => String(i).padEnd(64, '.')))
   await sub.unsubscribe()
 })

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from typing import List
 
@@ -223,3 +225,25 @@ def test_close_flushes_buffered_publishes(nc: natskit.Client, server: LocalServe
         assert msg is not None, f"{len(got)} of {len(sent)} arrived"
         got.append(msg.data)
     assert got == sent
+
+
+def test_a_process_that_exits_right_after_close_delivered_everything(
+    nc: natskit.Client, server: LocalServer, subject: str
+) -> None:
+    # The child leaves with os._exit: no interpreter teardown, nothing after close() runs.
+    sub = nc.subscribe(subject)
+    nc.flush()
+    child = (
+        "import os, sys, natskit\n"
+        "c = natskit.connect(sys.argv[1])\n"
+        "for i in range(20000): c.publish(sys.argv[2], str(i))\n"
+        "c.close()\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", child, server.url, subject], check=True, timeout=60)
+    got = [m.data.decode() for m in sub.next_many(20000, timeout=2)]
+    while len(got) < 20000:
+        batch = sub.next_many(20000, timeout=2)
+        assert batch, f"{len(got)} of 20000 arrived"
+        got += [m.data.decode() for m in batch]
+    assert got == [str(i) for i in range(20000)]
