@@ -17,9 +17,44 @@ pub struct Cli {
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Connection settings that override the configuration's.
+    #[command(flatten)]
+    pub connect: ConnectFlags,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Connection flags, as `nats` names them; each overrides the configuration and `NATS_*`.
+#[derive(Debug, Args, Default)]
+pub struct ConnectFlags {
+    /// Server URLs, comma-separated (`nats://host:4222,host2:4222`).
+    #[arg(short = 's', long = "server", global = true, value_name = "URLS")]
+    pub servers: Option<String>,
+    /// User name (with `--password`).
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// Password.
+    #[arg(long, global = true)]
+    pub password: Option<String>,
+    /// Token.
+    #[arg(long, global = true)]
+    pub token: Option<String>,
+    /// A `.creds` file (user JWT and seed).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub creds: Option<String>,
+    /// A file holding an NKey seed (`SU…`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub nkey: Option<PathBuf>,
+    /// CA certificate (PEM) that signed the server's certificate.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_ca: Option<String>,
+    /// Client certificate (PEM), for servers that verify clients.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_cert: Option<String>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_key: Option<String>,
 }
 
 /// Top-level commands.
@@ -94,7 +129,7 @@ pub enum StreamCommand {
         #[arg(long)]
         keep: Option<u64>,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short, long)]
         force: bool,
     },
     /// Delete a stream with its messages and consumers.
@@ -102,7 +137,7 @@ pub enum StreamCommand {
         /// Stream name.
         stream: String,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short, long)]
         force: bool,
     },
 }
@@ -200,7 +235,7 @@ pub enum ConsumerCommand {
         /// Consumer name.
         consumer: String,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short, long)]
         force: bool,
     },
 }
@@ -239,11 +274,14 @@ pub enum JetstreamCommand {
 pub struct PubArgs {
     /// Subject.
     pub subject: String,
-    /// Payload.
-    pub data: String,
+    /// Payload; `-` or none reads it from stdin. `{{Count}}` becomes the message's number.
+    pub data: Option<String>,
     /// Header as Name:Value (repeatable).
     #[arg(long = "header", value_name = "K:V")]
     pub headers: Vec<String>,
+    /// Publish this many messages.
+    #[arg(long, default_value_t = 1)]
+    pub count: u64,
 }
 
 /// `natskit sub`
@@ -320,7 +358,7 @@ pub enum QueueCommand {
         /// Queue name.
         queue: String,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short, long)]
         force: bool,
     },
     /// Work jobs with a shell command until stopped (SIGTERM/SIGINT finish the running job).

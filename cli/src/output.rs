@@ -126,3 +126,12 @@ pub fn merge<T: serde::Serialize>(into: &mut Value, extra: &T) {
         obj.extend(fields);
     }
 }
+
+/// `1 job`, `2 jobs`: a count with its noun (English plural in `s`).
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -225,7 +225,7 @@ fn worker_retries_with_backoff_and_fails_into_the_store_and_dead_letter_subject(
         row.contains("CommandFailed") && row.ends_with("no such order"),
         "{row}"
     );
-    assert!(table.contains("1 failed jobs"));
+    assert!(table.contains("1 failed job\n"));
     assert!(json(
         &srv,
         &[&["queue", "failed", "--queue", "other"], &cfg[..]].concat()
@@ -288,7 +288,7 @@ fn failed_jobs_retry_forget_flush() {
     );
     let text = ok(&srv, &["queue", "retry", "all"]);
     assert!(text.contains(&format!("Retried job {}", id(2))), "{text}");
-    assert!(text.contains("1 jobs back on their queues"), "{text}");
+    assert!(text.contains("1 job put back"), "{text}");
     sizes(&srv, "jobs", (2, 0, 0, 0));
 
     let events = work(&srv, &failing);

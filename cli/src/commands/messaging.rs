@@ -2,30 +2,68 @@
 
 use std::time::Instant;
 
+use base64::prelude::{Engine as _, BASE64_STANDARD};
+
 use natskit::{Client, Error, ErrorCode, Headers, Message, PublishOptions, RequestOptions};
 use serde_json::{json, Value};
 
 use crate::args::{PubArgs, ReqArgs, SubArgs};
 use crate::duration;
-use crate::output::Output;
+use crate::output::{plural, Output};
 
-/// Publishes one message and waits until the server has it.
+/// Publishes `--count` messages (the payload from stdin when DATA is `-` or absent) and waits
+/// until the server has them.
 pub async fn publish(client: &Client, a: &PubArgs, out: &Output) -> natskit::Result<()> {
     let headers = parse_headers(&a.headers)?;
     let opts = PublishOptions {
         headers: (!headers.is_empty()).then_some(&headers),
         reply: None,
     };
-    client
-        .publish_with(&a.subject, a.data.clone().into_bytes().into(), &opts)
-        .await?;
+    let data = match a.data.as_deref() {
+        Some(data) if data != "-" => data.as_bytes().to_vec(),
+        _ => {
+            let mut stdin = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut stdin).map_err(|e| {
+                Error::new(
+                    ErrorCode::Io,
+                    format!("pub: reading the payload from stdin: {e}"),
+                )
+            })?;
+            stdin
+        }
+    };
+    let templated = std::str::from_utf8(&data)
+        .ok()
+        .filter(|text| text.contains(COUNT))
+        .map(str::to_owned);
+    let mut bytes = 0;
+    for n in 1..=a.count {
+        let payload = match &templated {
+            Some(text) => text.replace(COUNT, &n.to_string()).into_bytes(),
+            None => data.clone(),
+        };
+        bytes += payload.len();
+        client
+            .publish_with(&a.subject, payload.into(), &opts)
+            .await?;
+    }
     client.flush().await?;
     out.show(
-        &json!({"subject": a.subject, "bytes": a.data.len()}),
-        || println!("Published {} bytes to {}", a.data.len(), a.subject),
+        &json!({"subject": a.subject, "messages": a.count, "bytes": bytes}),
+        || {
+            println!(
+                "Published {} ({}) to {}",
+                plural(a.count, "message"),
+                plural(bytes as u64, "byte"),
+                a.subject
+            )
+        },
     );
     client.close().await
 }
+
+/// Replaced by the message's number (from 1) in a payload published with `--count`.
+const COUNT: &str = "{{Count}}";
 
 /// Prints messages until `--count` is reached or Ctrl-C.
 pub async fn subscribe(client: &Client, a: &SubArgs, out: &Output) -> natskit::Result<()> {
@@ -73,7 +111,8 @@ pub async fn request(client: &Client, a: &ReqArgs, out: &Output) -> natskit::Res
 pub async fn ping(client: &Client, out: &Output) -> natskit::Result<()> {
     let started = Instant::now();
     client.flush().await?;
-    let rtt_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Microsecond resolution: the clock cannot tell more, and JSON readers need no more.
+    let rtt_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let server = client.connected_url();
     out.show(&json!({"server": server, "rtt_ms": rtt_ms}), || {
         println!("PONG from {server} in {rtt_ms:.3} ms")
@@ -95,13 +134,22 @@ fn parse_headers(raw: &[String]) -> natskit::Result<Headers> {
     Ok(headers)
 }
 
+/// A message as JSON: `data` is the payload as text, or base64 with `"base64": true` when it
+/// is not UTF-8 (so binary payloads survive).
 fn message_json(msg: &Message) -> Value {
-    json!({
+    let mut value = json!({
         "subject": msg.subject(),
         "reply": msg.reply(),
         "headers": msg.headers().to_json(),
-        "data": String::from_utf8_lossy(msg.data()),
-    })
+    });
+    match std::str::from_utf8(msg.data()) {
+        Ok(text) => value["data"] = json!(text),
+        Err(_) => {
+            value["data"] = json!(BASE64_STANDARD.encode(msg.data()));
+            value["base64"] = json!(true);
+        }
+    }
+    value
 }
 
 fn print_message(n: u64, msg: &Message) {

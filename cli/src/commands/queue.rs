@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::args::{PushArgs, QueueCommand};
 use crate::confirm::confirm;
 use crate::duration;
-use crate::output::{cell, merge, table, Output};
+use crate::output::{cell, merge, plural, table, Output};
 
 /// Runs one queue command; `connection` is the name recorded with failed jobs.
 pub async fn run(
@@ -33,7 +33,7 @@ pub async fn run(
             let body: Vec<Value> = sizes.iter().map(|(n, s)| size_json(n, s)).collect();
             out.show(&body, || {
                 size_table(&sizes);
-                println!("{} queues", sizes.len());
+                println!("{}", plural(sizes.len() as u64, "queue"));
             });
         }
         QueueCommand::Failed { queue } => {
@@ -44,7 +44,7 @@ pub async fn run(
                     &["ID", "Queue", "Job", "Failed at", "Exception", "Message"],
                     &rows,
                 );
-                println!("{} failed jobs", jobs.len());
+                println!("{}", plural(jobs.len() as u64, "failed job"));
             });
         }
         QueueCommand::Retry { ids } => {
@@ -57,7 +57,7 @@ pub async fn run(
                 for id in &retried {
                     println!("Retried job {id}");
                 }
-                println!("{} jobs back on their queues", retried.len());
+                println!("{} put back", plural(retried.len() as u64, "job"));
             });
         }
         QueueCommand::Forget { id } => {
@@ -81,7 +81,7 @@ pub async fn run(
                 .transpose()?;
             let flushed = failed.flush(older_than).await?;
             out.show(&json!({ "flushed": flushed }), || {
-                println!("Flushed {flushed} failed jobs")
+                println!("Flushed {}", plural(flushed as u64, "failed job"))
             });
         }
         QueueCommand::Push(a) => push(client, connection, a, out).await?,
@@ -93,7 +93,10 @@ pub async fn run(
             )?;
             let cleared = q.clear().await?;
             out.show(&json!({ "queue": queue, "cleared": cleared }), || {
-                println!("Cleared {cleared} jobs from queue {queue}")
+                println!(
+                    "Cleared {} from queue {queue}",
+                    plural(cleared as u64, "job")
+                )
             });
         }
         QueueCommand::Work(a) => super::work::run(client, connection, a, out).await?,

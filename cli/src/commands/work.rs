@@ -18,7 +18,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::args::WorkArgs;
 use crate::duration;
-use crate::output::{merge, Output};
+use crate::output::{merge, plural, Output};
 
 /// Works jobs until a stop condition or a signal; prints one line per finished job.
 pub async fn run(
@@ -78,12 +78,12 @@ pub async fn run(
         out.line(&line);
     } else {
         println!(
-            "Stopped ({}): {} jobs, {} processed, {} retried, {} failed",
+            "Stopped ({}): {}, {} processed, {} retried, {} failed",
             serde_json::to_value(reason)
                 .unwrap_or_default()
                 .as_str()
                 .unwrap_or("-"),
-            stats.jobs,
+            plural(stats.jobs as u64, "job"),
             stats.processed,
             stats.retried,
             stats.failed
