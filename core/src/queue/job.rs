@@ -433,8 +433,9 @@ impl Job {
         }
         let max = self.max_tries(default_tries);
         (max > 0 && self.attempts >= max).then(|| {
+            let times = if self.attempts == 1 { "time" } else { "times" };
             format!(
-                "{} has been attempted {} times (max {max})",
+                "{} has been attempted {} {times} (max {max})",
                 self.name(),
                 self.attempts
             )
