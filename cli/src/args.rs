@@ -75,6 +75,8 @@ pub enum Command {
     Sub(SubArgs),
     /// Send a request and print the reply.
     Req(ReqArgs),
+    /// Answer requests on a subject with a body or a command's output.
+    Reply(ReplyArgs),
     /// Measure the round trip to the server.
     Ping,
     /// Run a local nats-server (JetStream on) in the foreground until Ctrl-C.
@@ -103,10 +105,36 @@ pub enum StreamCommand {
         /// Stream name.
         name: String,
         /// Subjects it captures.
-        #[arg(required = true)]
+        #[arg(required_unless_present_any = ["definition", "mirror"])]
         subjects: Vec<String>,
+        /// A stream config in the server's JSON (as `stream info --json` prints its `config`);
+        /// NAME, SUBJECTS and the flags given override it.
+        #[arg(long, value_name = "FILE")]
+        definition: Option<PathBuf>,
         #[command(flatten)]
         settings: StreamSettings,
+    },
+    /// Print one stored message: by sequence, or the last on a subject.
+    Get {
+        /// Stream name.
+        stream: String,
+        /// Stream sequence.
+        #[arg(required_unless_present = "last_for")]
+        sequence: Option<u64>,
+        /// The last message on this subject instead.
+        #[arg(long, value_name = "SUBJECT", conflicts_with = "sequence")]
+        last_for: Option<String>,
+    },
+    /// Print stored messages in order, without a consumer.
+    View {
+        /// Stream name.
+        stream: String,
+        /// First sequence to show (default: the stream's first).
+        #[arg(long)]
+        from: Option<u64>,
+        /// How many messages to show.
+        #[arg(long, default_value_t = 10)]
+        count: u64,
     },
     /// Change a stream's settings.
     Update {
@@ -166,6 +194,36 @@ pub struct StreamSettings {
     /// Replicas in a cluster.
     #[arg(long)]
     pub replicas: Option<u64>,
+    /// What a full stream does with a new message.
+    #[arg(long, value_enum)]
+    pub discard: Option<Discard>,
+    /// Window in which a repeated `Nats-Msg-Id` is stored once, e.g. 2m.
+    #[arg(long, value_name = "DURATION")]
+    pub dupe_window: Option<String>,
+    /// Let any replica answer direct gets.
+    #[arg(long)]
+    pub allow_direct: bool,
+    /// Allow per-message TTLs (`Nats-TTL`).
+    #[arg(long)]
+    pub allow_msg_ttl: bool,
+    /// Allow scheduled messages (`Nats-Schedule`).
+    #[arg(long)]
+    pub allow_msg_schedules: bool,
+    /// Mirror this stream (a mirror captures no subjects of its own).
+    #[arg(long, value_name = "STREAM")]
+    pub mirror: Option<String>,
+    /// Take messages from this stream too (repeatable).
+    #[arg(long = "source", value_name = "STREAM")]
+    pub sources: Vec<String>,
+}
+
+/// What a full stream discards.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Discard {
+    /// The oldest messages make room.
+    Old,
+    /// New messages are refused.
+    New,
 }
 
 /// Stream storage.
@@ -186,6 +244,23 @@ pub enum Retention {
     Interest,
     /// Keep until acknowledged once.
     Workqueue,
+}
+
+/// Push delivery: given a deliver subject, the consumer pushes messages there.
+#[derive(Debug, Args)]
+pub struct PushConsumer {
+    /// Make it a push consumer delivering to this subject.
+    #[arg(long, value_name = "SUBJECT")]
+    pub deliver_subject: Option<String>,
+    /// Queue group the push consumer's subscribers share.
+    #[arg(long, value_name = "GROUP", requires = "deliver_subject")]
+    pub deliver_group: Option<String>,
+    /// Flow control (needs --heartbeat).
+    #[arg(long, requires_all = ["deliver_subject", "heartbeat"])]
+    pub flow_control: bool,
+    /// Idle heartbeat interval, e.g. 5s.
+    #[arg(long, value_name = "DURATION", requires = "deliver_subject")]
+    pub heartbeat: Option<String>,
 }
 
 /// `natskit consumer ...`
@@ -227,6 +302,24 @@ pub enum ConsumerCommand {
         /// Most delivery attempts (-1 = unlimited).
         #[arg(long, allow_hyphen_values = true)]
         max_deliver: Option<i64>,
+        #[command(flatten)]
+        push: PushConsumer,
+    },
+    /// Pull messages from a pull consumer, print and acknowledge them.
+    Next {
+        /// Stream name.
+        stream: String,
+        /// Consumer name.
+        consumer: String,
+        /// How many messages.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Leave them unacknowledged (they are redelivered after the consumer's ack wait).
+        #[arg(long)]
+        no_ack: bool,
+        /// How long to wait for the first message.
+        #[arg(long, default_value = "5s", value_name = "DURATION")]
+        timeout: String,
     },
     /// Delete a consumer.
     Delete {
@@ -293,6 +386,25 @@ pub struct SubArgs {
     #[arg(long)]
     pub queue: Option<String>,
     /// Exit after this many messages.
+    #[arg(long)]
+    pub count: Option<u64>,
+}
+
+/// `natskit reply`
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    /// Subject to answer on.
+    pub subject: String,
+    /// Reply body; `{{Count}}` becomes the request's number. Without it (and without
+    /// --command) each request is answered with its own payload.
+    pub body: Option<String>,
+    /// Answer with the output of `sh -c CMD`, given the request's payload on stdin.
+    #[arg(long, value_name = "CMD", conflicts_with = "body")]
+    pub command: Option<String>,
+    /// Queue group, so several repliers share the requests.
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// Exit after this many requests.
     #[arg(long)]
     pub count: Option<u64>,
 }

@@ -43,6 +43,7 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
             commands::messaging::subscribe(&connect::client(cli).await?, a, out).await
         }
         Command::Req(a) => commands::messaging::request(&connect::client(cli).await?, a, out).await,
+        Command::Reply(a) => commands::messaging::reply(&connect::client(cli).await?, a, out).await,
         Command::Ping => commands::messaging::ping(&connect::client(cli).await?, out).await,
         Command::Queue(a) => {
             let (client, connection) = connect::named(cli).await?;

@@ -135,3 +135,16 @@ pub fn plural(n: u64, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// Sets `data` in `value` to the payload as text, or as base64 with `"base64": true` when it
+/// is not UTF-8 (so binary payloads survive JSON).
+pub fn set_payload(value: &mut Value, payload: &[u8]) {
+    use base64::prelude::{Engine as _, BASE64_STANDARD};
+    match std::str::from_utf8(payload) {
+        Ok(text) => value["data"] = json!(text),
+        Err(_) => {
+            value["data"] = json!(BASE64_STANDARD.encode(payload));
+            value["base64"] = json!(true);
+        }
+    }
+}

@@ -1,12 +1,13 @@
-//! `natskit consumer list|info|create|delete`
+//! `natskit consumer list|info|create|next|delete`
 
-use natskit::Client;
+use natskit::jetstream::FetchOptions;
+use natskit::{Client, Error, ErrorCode};
 use serde_json::{json, Value};
 
 use crate::args::{AckPolicy, ConsumerCommand, DeliverPolicy};
 use crate::confirm::confirm;
 use crate::duration;
-use crate::output::{cell, pairs, table, Output};
+use crate::output::{cell, pairs, set_payload, table, Output};
 
 /// Runs one consumer command.
 pub async fn run(client: &Client, command: &ConsumerCommand, out: &Output) -> natskit::Result<()> {
@@ -48,6 +49,7 @@ pub async fn run(client: &Client, command: &ConsumerCommand, out: &Output) -> na
             ack_policy,
             ack_wait,
             max_deliver,
+            push,
         } => {
             let mut config = json!({
                 "durable_name": name,
@@ -71,7 +73,70 @@ pub async fn run(client: &Client, command: &ConsumerCommand, out: &Output) -> na
             if let Some(n) = max_deliver {
                 config["max_deliver"] = json!(n);
             }
+            if let Some(subject) = &push.deliver_subject {
+                config["deliver_subject"] = json!(subject);
+            }
+            if let Some(group) = &push.deliver_group {
+                config["deliver_group"] = json!(group);
+            }
+            if push.flow_control {
+                config["flow_control"] = json!(true);
+            }
+            if let Some(h) = &push.heartbeat {
+                config["idle_heartbeat"] = json!(duration::parse(h)?.as_nanos() as u64);
+            }
             show_info(&js.create_consumer(stream, &config).await?, out);
+        }
+        ConsumerCommand::Next {
+            stream,
+            consumer,
+            count,
+            no_ack,
+            timeout,
+        } => {
+            let pull = js.pull_consumer(stream, consumer).await?;
+            let options = FetchOptions {
+                timeout: Some(duration::parse(timeout)?),
+                no_wait: false,
+            };
+            let messages = pull.fetch(*count, &options).await?;
+            if messages.is_empty() {
+                return Err(Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "no message from consumer {consumer} of stream {stream} within {timeout}"
+                    ),
+                ));
+            }
+            for m in &messages {
+                if !no_ack {
+                    m.double_ack().await?;
+                }
+                if out.is_json() {
+                    let mut value = json!({
+                        "subject": m.subject(),
+                        "headers": m.headers().to_json(),
+                        "metadata": m.metadata(),
+                        "acked": !no_ack,
+                    });
+                    set_payload(&mut value, m.data());
+                    out.line(&value);
+                } else {
+                    let meta = m.metadata();
+                    println!(
+                        "[{}] {} (delivery {}, {} pending){}",
+                        meta.stream_seq,
+                        m.subject(),
+                        meta.delivered,
+                        meta.pending,
+                        if *no_ack { "" } else { " acknowledged" }
+                    );
+                    for (name, value) in m.headers().iter() {
+                        println!("{name}: {value}");
+                    }
+                    println!("{}", String::from_utf8_lossy(m.data()));
+                }
+            }
         }
         ConsumerCommand::Delete {
             stream,

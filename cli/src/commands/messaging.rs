@@ -1,15 +1,13 @@
-//! `natskit pub|sub|req|ping`
+//! `natskit pub|sub|req|reply|ping`
 
 use std::time::Instant;
-
-use base64::prelude::{Engine as _, BASE64_STANDARD};
 
 use natskit::{Client, Error, ErrorCode, Headers, Message, PublishOptions, RequestOptions};
 use serde_json::{json, Value};
 
-use crate::args::{PubArgs, ReqArgs, SubArgs};
+use crate::args::{PubArgs, ReplyArgs, ReqArgs, SubArgs};
 use crate::duration;
-use crate::output::{plural, Output};
+use crate::output::{plural, set_payload, Output};
 
 /// Publishes `--count` messages (the payload from stdin when DATA is `-` or absent) and waits
 /// until the server has them.
@@ -107,6 +105,68 @@ pub async fn request(client: &Client, a: &ReqArgs, out: &Output) -> natskit::Res
     client.close().await
 }
 
+/// Answers requests until `--count` is reached or Ctrl-C: with the body (`{{Count}}`
+/// numbered), the output of `--command` (the request on its stdin), or the request itself.
+pub async fn reply(client: &Client, a: &ReplyArgs, out: &Output) -> natskit::Result<()> {
+    let mut sub = client.subscribe(&a.subject, a.queue.as_deref()).await?;
+    client.flush().await?;
+    eprintln!("Answering requests on {}", a.subject);
+    let mut answered = 0u64;
+    while a.count.is_none_or(|n| answered < n) {
+        let next = tokio::select! {
+            next = sub.next_timeout(None) => next?,
+            _ = tokio::signal::ctrl_c() => break,
+        };
+        let Some(msg) = next else { continue };
+        answered += 1;
+        let answer = match (&a.body, &a.command) {
+            (Some(body), _) => body.replace(COUNT, &answered.to_string()).into_bytes(),
+            (None, Some(command)) => match run_command(command, msg.data()).await {
+                Ok(output) => output,
+                // One failing request leaves the replier running (the requester times out).
+                Err(e) => {
+                    eprintln!("request #{answered} not answered: {}", e.message());
+                    continue;
+                }
+            },
+            (None, None) => msg.data().to_vec(),
+        };
+        if out.is_json() {
+            out.line(&message_json(&msg));
+        } else {
+            print_message(answered, &msg);
+        }
+        if msg.reply().is_some() {
+            msg.respond(answer).await?;
+        }
+    }
+    client.close().await
+}
+
+/// Runs `sh -c command` with `input` on its stdin; its stdout, or an error naming its status.
+async fn run_command(command: &str, input: &[u8]) -> natskit::Result<Vec<u8>> {
+    use tokio::io::AsyncWriteExt;
+    let io = |e: std::io::Error| Error::new(ErrorCode::Io, format!("reply --command: {e}"));
+    let mut child = tokio::process::Command::new("sh")
+        .args(["-c", command])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(io)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that does not read its input closes the pipe: not an error.
+        let _ = stdin.write_all(input).await;
+    }
+    let output = child.wait_with_output().await.map_err(io)?;
+    if !output.status.success() {
+        return Err(Error::new(
+            ErrorCode::Io,
+            format!("reply --command {command:?} exited with {}", output.status),
+        ));
+    }
+    Ok(output.stdout)
+}
+
 /// Measures one round trip to the server.
 pub async fn ping(client: &Client, out: &Output) -> natskit::Result<()> {
     let started = Instant::now();
@@ -142,13 +202,7 @@ fn message_json(msg: &Message) -> Value {
         "reply": msg.reply(),
         "headers": msg.headers().to_json(),
     });
-    match std::str::from_utf8(msg.data()) {
-        Ok(text) => value["data"] = json!(text),
-        Err(_) => {
-            value["data"] = json!(BASE64_STANDARD.encode(msg.data()));
-            value["base64"] = json!(true);
-        }
-    }
+    set_payload(&mut value, msg.data());
     value
 }
 

@@ -1,13 +1,13 @@
-//! `natskit stream list|info|create|update|purge|delete`
+//! `natskit stream list|info|create|update|get|view|purge|delete`
 
 use natskit::jetstream::PurgeOptions;
 use natskit::Client;
 use serde_json::{json, Value};
 
-use crate::args::{Retention, Storage, StreamCommand, StreamSettings};
+use crate::args::{Discard, Retention, Storage, StreamCommand, StreamSettings};
 use crate::confirm::confirm;
 use crate::duration;
-use crate::output::{cell, limit, pairs, table, Output};
+use crate::output::{cell, limit, pairs, set_payload, table, Output};
 
 /// Runs one stream command.
 pub async fn run(client: &Client, command: &StreamCommand, out: &Output) -> natskit::Result<()> {
@@ -40,11 +40,56 @@ pub async fn run(client: &Client, command: &StreamCommand, out: &Output) -> nats
         StreamCommand::Create {
             name,
             subjects,
+            definition,
             settings,
         } => {
-            let mut config = json!({ "name": name, "subjects": subjects });
+            let mut config = match definition {
+                Some(path) => read_definition(path)?,
+                None => json!({}),
+            };
+            config["name"] = json!(name);
+            if !subjects.is_empty() {
+                config["subjects"] = json!(subjects);
+            }
             apply(&mut config, settings)?;
             show_info(&js.create_stream(&config).await?, out);
+        }
+        StreamCommand::Get {
+            stream,
+            sequence,
+            last_for,
+        } => {
+            let message = match (sequence, last_for) {
+                (_, Some(subject)) => js.get_last_message(stream, subject).await?,
+                (Some(seq), None) => js.get_message(stream, *seq).await?,
+                (None, None) => unreachable!("clap requires a sequence or --last-for"),
+            };
+            show_message(&message, out);
+        }
+        StreamCommand::View {
+            stream,
+            from,
+            count,
+        } => {
+            let state = js.stream_info(stream).await?["state"].take();
+            let first = from
+                .unwrap_or(state["first_seq"].as_u64().unwrap_or(1))
+                .max(1);
+            let last = state["last_seq"].as_u64().unwrap_or(0);
+            let mut shown = 0;
+            let mut seq = first;
+            while shown < *count && seq <= last {
+                // Deleted and expired sequences leave gaps.
+                match js.get_message(stream, seq).await {
+                    Ok(message) => {
+                        show_message(&message, out);
+                        shown += 1;
+                    }
+                    Err(e) if e.code() == natskit::ErrorCode::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+                seq += 1;
+            }
         }
         StreamCommand::Update {
             stream,
@@ -125,7 +170,78 @@ fn apply(config: &mut Value, s: &StreamSettings) -> natskit::Result<()> {
     if let Some(n) = s.replicas {
         config["num_replicas"] = json!(n);
     }
+    if let Some(d) = s.discard {
+        config["discard"] = json!(match d {
+            Discard::Old => "old",
+            Discard::New => "new",
+        });
+    }
+    if let Some(w) = &s.dupe_window {
+        config["duplicate_window"] = json!(duration::parse(w)?.as_nanos() as u64);
+    }
+    for (flag, key) in [
+        (s.allow_direct, "allow_direct"),
+        (s.allow_msg_ttl, "allow_msg_ttl"),
+        (s.allow_msg_schedules, "allow_msg_schedules"),
+    ] {
+        if flag {
+            config[key] = json!(true);
+        }
+    }
+    if let Some(m) = &s.mirror {
+        config["mirror"] = json!({ "name": m });
+    }
+    if !s.sources.is_empty() {
+        let sources: Vec<Value> = s.sources.iter().map(|n| json!({ "name": n })).collect();
+        config["sources"] = json!(sources);
+    }
     Ok(())
+}
+
+/// A stream config from a JSON file (the `config` of `stream info --json`, or the whole info).
+fn read_definition(path: &std::path::Path) -> natskit::Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        natskit::Error::new(
+            natskit::ErrorCode::Config,
+            format!("--definition {}: {e}", path.display()),
+        )
+    })?;
+    let mut value: Value = serde_json::from_str(&text).map_err(|e| {
+        natskit::Error::new(
+            natskit::ErrorCode::Config,
+            format!("--definition {}: not JSON: {e}", path.display()),
+        )
+    })?;
+    if value.get("config").is_some_and(Value::is_object) {
+        value = value["config"].take();
+    }
+    if !value.is_object() {
+        return Err(natskit::Error::new(
+            natskit::ErrorCode::Config,
+            format!("--definition {}: expected a JSON object", path.display()),
+        ));
+    }
+    Ok(value)
+}
+
+/// A stored message: JSON (payload as text, or base64 flagged) or a header and the payload.
+fn show_message(m: &natskit::jetstream::StoredMessage, out: &Output) {
+    if out.is_json() {
+        let mut value = serde_json::to_value(m).unwrap_or_default();
+        set_payload(&mut value, &m.payload);
+        out.line(&value);
+    } else {
+        println!(
+            "[{}] {} {}",
+            m.sequence,
+            m.subject,
+            natskit::timestamp::rfc3339(m.time)
+        );
+        for (name, value) in m.headers.iter() {
+            println!("{name}: {value}");
+        }
+        println!("{}", String::from_utf8_lossy(&m.payload));
+    }
 }
 
 fn list_row(info: &Value) -> Vec<String> {

@@ -1,0 +1,219 @@
+//! `reply`, `stream create --definition` and its flags, `stream get|view`, `consumer next`
+//! and push consumers, end to end against a real server.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use common::{command, fails, json, ok, start};
+use natskit::LocalServer;
+use serde_json::Value;
+
+/// Starts `natskit reply ...` and waits until it listens.
+fn replier(srv: &LocalServer, args: &[&str]) -> Child {
+    let mut child = command(srv)
+        .arg("reply")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert!(ready.contains("Answering requests on"), "{ready}");
+    child
+}
+
+#[test]
+fn reply_answers_with_a_body_a_command_or_an_echo() {
+    let srv = start();
+    let mut fixed = replier(&srv, &["svc.fixed", "answer {{Count}}", "--count", "2"]);
+    assert_eq!(ok(&srv, &["req", "svc.fixed", "a"]).trim(), "answer 1");
+    assert_eq!(ok(&srv, &["req", "svc.fixed", "b"]).trim(), "answer 2");
+    assert!(fixed.wait().unwrap().success(), "exits after --count");
+
+    let mut upper = replier(
+        &srv,
+        &["svc.upper", "--command", "tr a-z A-Z", "--count", "1"],
+    );
+    assert_eq!(ok(&srv, &["req", "svc.upper", "shout"]).trim(), "SHOUT");
+    assert!(upper.wait().unwrap().success());
+
+    let mut echo = replier(&srv, &["svc.echo2", "--count", "1"]);
+    let reply = json(&srv, &["req", "svc.echo2", "same"]);
+    assert_eq!(reply["data"], "same");
+    assert!(echo.wait().unwrap().success());
+}
+
+#[test]
+fn stream_create_from_a_definition_and_flags_then_get_and_view() {
+    let srv = start();
+    let dir = tempfile::tempdir().unwrap();
+    let definition = dir.path().join("orders.json");
+    std::fs::write(
+        &definition,
+        r#"{"subjects": ["orders.>"], "max_msgs": 100, "storage": "memory"}"#,
+    )
+    .unwrap();
+    let info = json(
+        &srv,
+        &[
+            "stream",
+            "create",
+            "ORDERS",
+            "--definition",
+            definition.to_str().unwrap(),
+            "--discard",
+            "new",
+            "--dupe-window",
+            "30s",
+            "--allow-direct",
+            "--allow-msg-ttl",
+        ],
+    );
+    let c = &info["config"];
+    assert_eq!(c["subjects"][0], "orders.>");
+    assert_eq!(c["max_msgs"], 100);
+    assert_eq!(c["storage"], "memory");
+    assert_eq!(c["discard"], "new");
+    assert_eq!(c["duplicate_window"], 30_000_000_000u64);
+    assert_eq!(c["allow_direct"], true);
+    assert_eq!(c["allow_msg_ttl"], true);
+
+    for (subject, body) in [
+        ("orders.a", "one"),
+        ("orders.b", "two"),
+        ("orders.a", "three"),
+    ] {
+        ok(&srv, &["pub", subject, body]);
+    }
+    let second = json(&srv, &["stream", "get", "ORDERS", "2"]);
+    assert_eq!(
+        (second["sequence"].as_u64(), second["data"].as_str()),
+        (Some(2), Some("two"))
+    );
+    let last_a = json(&srv, &["stream", "get", "ORDERS", "--last-for", "orders.a"]);
+    assert_eq!(last_a["sequence"], 3);
+    assert_eq!(last_a["data"], "three");
+    let (code, _) = fails(&srv, &["stream", "get", "ORDERS", "9"]);
+    assert_eq!(code, 12, "NOT_FOUND");
+
+    let out = ok(&srv, &["--json", "stream", "view", "ORDERS", "--from", "2"]);
+    let seqs: Vec<u64> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["sequence"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, [2, 3]);
+    let text = ok(&srv, &["stream", "view", "ORDERS", "--count", "1"]);
+    assert!(
+        text.starts_with("[1] orders.a ") && text.contains("\none\n"),
+        "{text}"
+    );
+
+    // Mirror and sources.
+    let mirror = json(&srv, &["stream", "create", "COPY", "--mirror", "ORDERS"]);
+    assert_eq!(mirror["config"]["mirror"]["name"], "ORDERS");
+    let merged = json(
+        &srv,
+        &["stream", "create", "ALL", "all.>", "--source", "ORDERS"],
+    );
+    assert_eq!(merged["config"]["sources"][0]["name"], "ORDERS");
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "[1, 2]").unwrap();
+    let (code, err) = fails(
+        &srv,
+        &[
+            "stream",
+            "create",
+            "BAD",
+            "--definition",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+}
+
+#[test]
+fn consumer_next_acks_unless_told_not_to_and_push_consumers_are_created() {
+    let srv = start();
+    ok(&srv, &["stream", "create", "JOBS", "jobs.>"]);
+    ok(
+        &srv,
+        &["consumer", "create", "JOBS", "w", "--ack-wait", "1s"],
+    );
+    for body in ["a", "b", "c"] {
+        ok(&srv, &["pub", "jobs.x", body]);
+    }
+    let peek = ok(
+        &srv,
+        &["--json", "consumer", "next", "JOBS", "w", "--no-ack"],
+    );
+    let peeked: Value = serde_json::from_str(peek.trim()).unwrap();
+    assert_eq!(
+        (peeked["data"].as_str(), peeked["acked"].as_bool()),
+        (Some("a"), Some(false))
+    );
+
+    // A fetch takes what is there: "a" waits out its 1 s ack wait, then comes a second time.
+    let out = ok(
+        &srv,
+        &["--json", "consumer", "next", "JOBS", "w", "--count", "3"],
+    );
+    let bodies: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["data"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(bodies, ["b", "c"], "{out}");
+    let again = ok(
+        &srv,
+        &["--json", "consumer", "next", "JOBS", "w", "--timeout", "3s"],
+    );
+    let again: Value = serde_json::from_str(again.trim()).unwrap();
+    assert_eq!(again["data"], "a");
+    assert_eq!(again["metadata"]["delivered"], 2);
+    let info = json(&srv, &["consumer", "info", "JOBS", "w"]);
+    assert_eq!(info["num_ack_pending"], 0);
+    assert_eq!(info["num_pending"], 0);
+
+    let (code, _) = fails(
+        &srv,
+        &["consumer", "next", "JOBS", "w", "--timeout", "200ms"],
+    );
+    assert_eq!(code, 6, "TIMEOUT when nothing comes");
+
+    let push = json(
+        &srv,
+        &[
+            "consumer",
+            "create",
+            "JOBS",
+            "p",
+            "--deliver-subject",
+            "deliver.p",
+            "--deliver-group",
+            "g",
+            "--flow-control",
+            "--heartbeat",
+            "2s",
+        ],
+    );
+    let c = &push["config"];
+    assert_eq!(c["deliver_subject"], "deliver.p");
+    assert_eq!(c["deliver_group"], "g");
+    assert_eq!(c["flow_control"], true);
+    assert_eq!(c["idle_heartbeat"], 2_000_000_000u64);
+}
