@@ -568,7 +568,10 @@ fn connection_options_come_from_the_config_file() {
     )
     .unwrap();
     let config = config.to_str().unwrap();
-    assert_eq!(ok(&srv, &["--config", config, "req", "opts.svc", "x"]).trim(), "pong");
+    assert_eq!(
+        ok(&srv, &["--config", config, "req", "opts.svc", "x"]).trim(),
+        "pong"
+    );
     let reply = rt.block_on(seen).unwrap();
     assert!(reply.starts_with("_CLI.inbox."), "{reply}");
     rt.block_on(responder.close()).unwrap();
