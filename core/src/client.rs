@@ -573,7 +573,7 @@ async fn first_connection(
         let unreachable = matches!(
             err.kind(),
             ConnectErrorKind::Io | ConnectErrorKind::TimedOut | ConnectErrorKind::Dns
-        );
+        ) && tls_failure(&cause_of(&err), config).is_none();
         let more = match config.reconnect.max_attempts {
             Some(max) if max >= 0 => retries < max as u64,
             _ => true,
