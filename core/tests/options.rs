@@ -14,13 +14,13 @@ fn config(json: &str) -> ConnectionConfig {
     ConnectionConfig::from_json(json).unwrap()
 }
 
-/// Waits up to 5 s for `want` among the client's events.
+/// Waits up to 10 s for `want` among the client's events.
 async fn wait_for(client: &Client, want: Event) {
-    let found = tokio::time::timeout(Duration::from_secs(5), async {
+    let found = tokio::time::timeout(Duration::from_secs(10), async {
         while client.next_event().await != want {}
     })
     .await;
-    assert!(found.is_ok(), "no {want:?} event within 5 s");
+    assert!(found.is_ok(), "no {want:?} event within 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread")]
