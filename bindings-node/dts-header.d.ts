@@ -30,6 +30,18 @@ export interface ConnectionOptions {
   /** Messages a subscription may hold before further ones are dropped and counted. */
   subscription_capacity?: number
   reconnect?: { max_attempts?: number; delay?: number; max_delay?: number; jitter?: number }
+  /** Prefix of the reply subjects of requests (default `_INBOX`). */
+  inbox_prefix?: string
+  /** Do not receive this connection's own publishes (default false). */
+  no_echo?: boolean
+  /** Keep retrying the first connect with the `reconnect` policy (default false). */
+  retry_on_initial_connect?: boolean
+  /** Bytes of publishes held while disconnected (default 8 MiB; 0 = fail at once). */
+  reconnect_buffer_size?: number
+  /** Use only the configured servers, not the ones a cluster announces (default false). */
+  ignore_discovered_servers?: boolean
+  /** Try servers in random order (default true). */
+  randomize?: boolean
   tls?: { ca?: string; cert?: string; key?: string; first?: boolean; required?: boolean }
   jetstream?: { domain?: string; timeout?: number }
   /** Job queue settings (milliseconds for durations). */

@@ -3,7 +3,9 @@
 // natskit for Laravel: NATS connections (`php artisan vendor:publish --tag=nats-config`).
 // Each connection takes the seed's keys (host, port, user, password, token) and every
 // natskit connection key: servers (URL or list), tls, creds, nkey_seed, name,
-// connect_timeout, request_timeout, ping_interval, reconnect, jetstream, queue.
+// connect_timeout, request_timeout, ping_interval, reconnect, inbox_prefix, no_echo,
+// retry_on_initial_connect, reconnect_buffer_size, ignore_discovered_servers, randomize,
+// jetstream, queue.
 // Durations are seconds. An unknown key fails with a CONFIG error naming it.
 
 return [

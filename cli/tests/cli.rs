@@ -543,3 +543,50 @@ fn server_without_a_port_picks_a_free_one() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn connection_options_come_from_the_config_file() {
+    let srv = start();
+    let rt = natskit::runtime::runtime();
+    let url = srv.url();
+    let (responder, seen) = rt.block_on(async {
+        let client = natskit::connect(&url).await.unwrap();
+        let mut sub = client.subscribe("opts.svc", None).await.unwrap();
+        client.flush().await.unwrap();
+        let seen = tokio::spawn(async move {
+            let m = sub.next_timeout(None).await.unwrap().unwrap();
+            m.respond("pong").await.unwrap();
+            m.reply().unwrap().to_string()
+        });
+        (client, seen)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("natskit.toml");
+    std::fs::write(
+        &config,
+        format!("servers = \"{url}\"\ninbox_prefix = \"_CLI.inbox\"\nno_echo = true\n"),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    assert_eq!(
+        ok(&srv, &["--config", config, "req", "opts.svc", "x"]).trim(),
+        "pong"
+    );
+    let reply = rt.block_on(seen).unwrap();
+    assert!(reply.starts_with("_CLI.inbox."), "{reply}");
+    rt.block_on(responder.close()).unwrap();
+
+    let port = natskit::server::free_port().unwrap();
+    let dead = dir.path().join("dead.toml");
+    std::fs::write(
+        &dead,
+        format!(
+            "servers = \"nats://127.0.0.1:{port}\"\nretry_on_initial_connect = true\n\
+             reconnect = {{ max_attempts = 2, delay = 0.01 }}\n"
+        ),
+    )
+    .unwrap();
+    let (code, err) = fails(&srv, &["--config", dead.to_str().unwrap(), "ping"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("gave up after 3 connect attempts"), "{err}");
+}

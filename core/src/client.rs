@@ -93,10 +93,7 @@ impl Client {
             .iter()
             .map(|u| parse_server(&without_credentials(u)))
             .collect::<Result<Vec<_>>>()?;
-        let nats = options
-            .connect(servers)
-            .await
-            .map_err(|e| connect_error(e, config))?;
+        let nats = first_connection(config, options, &hub, servers).await?;
         Ok(Client {
             inner: Arc::new(Inner {
                 nats,
@@ -153,7 +150,7 @@ impl Client {
         payload: impl Into<Bytes>,
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         let payload = payload.into();
-        match self.prepare_publish(subject, payload.len(), &PublishOptions::default()) {
+        match self.prepare_publish(subject, payload.len(), &PublishOptions::default(), true) {
             Err(e) => Either::Left(futures::future::ready(Err(e))),
             Ok(subject) => Either::Right(
                 self.inner
@@ -181,7 +178,7 @@ impl Client {
         payload: Bytes,
         opts: &PublishOptions<'_>,
     ) -> Result<()> {
-        let subject = self.prepare_publish(subject, payload.len(), opts)?;
+        let subject = self.prepare_publish(subject, payload.len(), opts, true)?;
         let nats = &self.inner.nats;
         let sent = match (opts.headers, opts.reply) {
             (None, None) => nats.publish(subject, payload).await,
@@ -208,23 +205,27 @@ impl Client {
 
     /// Checks a publish without sending it: the connection is open, `subject` (and the reply,
     /// if any) are valid publish subjects and `payload_len` plus the headers fit the server's
-    /// max payload. Hosts that queue publishes and send them later call this first, so these
-    /// errors still reach the caller at once; `publish_with` runs the same checks.
+    /// max payload, and while disconnected the reconnect buffer has room for it. Hosts that
+    /// queue publishes and send them later call this first, so these errors still reach the
+    /// caller at once; `publish_with` runs the same checks.
     pub fn check_publish(
         &self,
         subject: &str,
         payload_len: usize,
         opts: &PublishOptions<'_>,
     ) -> Result<()> {
-        self.prepare_publish(subject, payload_len, opts).map(drop)
+        self.prepare_publish(subject, payload_len, opts, false)
+            .map(drop)
     }
 
-    /// `check_publish`, returning the subject ready to send.
+    /// `check_publish`, returning the subject ready to send; `hold` counts the publish in the
+    /// reconnect buffer while disconnected.
     fn prepare_publish(
         &self,
         subject: &str,
         payload_len: usize,
         opts: &PublishOptions<'_>,
+        hold: bool,
     ) -> Result<async_nats::Subject> {
         self.check_open()?;
         let checked = subject::checked_publish_subject(subject)?;
@@ -235,7 +236,22 @@ impl Client {
             headers.validate()?;
         }
         self.check_size(payload_len, opts.headers)?;
+        let size = subject.len() + opts.reply.map_or(0, str::len) + payload_len;
+        self.admit_offline(size + opts.headers.map_or(0, header_block_len), hold)?;
         Ok(checked)
+    }
+
+    /// While disconnected, admits `size` bytes into the reconnect buffer (`CONNECT` when full).
+    fn admit_offline(&self, size: usize, hold: bool) -> Result<()> {
+        let limit = self.inner.config.reconnect_buffer_size;
+        self.inner
+            .hub
+            .offline
+            .admit(size, limit, hold)
+            .map_err(|e| {
+                let servers = self.inner.config.servers_for_display().join(", ");
+                e.context(format_args!("disconnected from {servers}"))
+            })
     }
 
     /// Returns once everything published before has reached the server (a PING/PONG-like
@@ -287,6 +303,8 @@ impl Client {
         self.check_open()?;
         subject::validate_publish(subject)?;
         self.check_size(payload.len(), opts.headers)?;
+        let headers = opts.headers.map_or(0, header_block_len);
+        self.admit_offline(subject.len() + payload.len() + headers, true)?;
         let timeout = opts.timeout.unwrap_or(self.inner.request_timeout);
         let mut request = async_nats::Request::new()
             .payload(payload)
@@ -471,7 +489,18 @@ fn connect_options(
         .connection_timeout(config.connect_timeout()?)
         .request_timeout(Some(config.request_timeout()?))
         .subscription_capacity(UPSTREAM_CAPACITY)
+        .client_capacity(crate::buffer::COMMAND_QUEUE)
+        .custom_inbox_prefix(&config.inbox_prefix)
         .skip_subject_validation(true);
+    if config.no_echo {
+        o = o.no_echo();
+    }
+    if config.ignore_discovered_servers {
+        o = o.ignore_discovered_servers();
+    }
+    if !config.randomize {
+        o = o.retain_servers_order();
+    }
     if let Some(name) = &config.name {
         o = o.name(name);
     }
@@ -524,6 +553,42 @@ fn connect_options(
         async {}
     });
     Ok(o)
+}
+
+/// The first connection: one pass over the servers, or with `retry_on_initial_connect` as many
+/// more as `reconnect.max_attempts` allows, `reconnect_delay` apart, while no server answers
+/// (refused, unreachable, timed out). Credentials or TLS refused fail at once.
+async fn first_connection(
+    config: &ConnectionConfig,
+    mut options: async_nats::ConnectOptions,
+    hub: &Arc<EventHub>,
+    servers: Vec<async_nats::ServerAddr>,
+) -> Result<async_nats::Client> {
+    let mut retries: u64 = 0;
+    loop {
+        let err = match options.connect(servers.clone()).await {
+            Ok(nats) => return Ok(nats),
+            Err(err) => err,
+        };
+        let unreachable = matches!(
+            err.kind(),
+            ConnectErrorKind::Io | ConnectErrorKind::TimedOut | ConnectErrorKind::Dns
+        ) && tls_failure(&cause_of(&err), config).is_none();
+        let more = match config.reconnect.max_attempts {
+            Some(max) if max >= 0 => retries < max as u64,
+            _ => true,
+        };
+        if !(config.retry_on_initial_connect && unreachable && more) {
+            let err = connect_error(err, config);
+            return Err(match retries {
+                0 => err,
+                n => err.context(format_args!("gave up after {} connect attempts", n + 1)),
+            });
+        }
+        retries += 1;
+        tokio::time::sleep(config.reconnect_delay(retries as usize + 1)).await;
+        options = connect_options(config, hub.clone())?;
+    }
 }
 
 fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Error {

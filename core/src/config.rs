@@ -23,6 +23,12 @@ pub const DEFAULT_SERVER: &str = "nats://127.0.0.1:4222";
 /// How many messages a subscription holds before it counts drops (slow consumer).
 pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 1 << 20;
 
+/// The inbox prefix of reply subjects when none is configured.
+pub const DEFAULT_INBOX_PREFIX: &str = "_INBOX";
+
+/// Bytes of publishes held while disconnected, when nothing is configured (nats.go's 8 MiB).
+pub const DEFAULT_RECONNECT_BUFFER_SIZE: usize = 8 << 20;
+
 /// A secret string (password, token, seed): usable, but never printed.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -206,6 +212,20 @@ pub struct ConnectionConfig {
     pub reconnect: ReconnectConfig,
     /// Messages a subscription may hold before further ones are dropped and counted.
     pub subscription_capacity: usize,
+    /// Prefix of the inbox subjects replies to this connection's requests come back on.
+    pub inbox_prefix: String,
+    /// The server does not send this connection the messages it publishes itself.
+    pub no_echo: bool,
+    /// When no server answers the first connect, keep trying with the `reconnect` policy
+    /// (`connect()` returns once connected, or fails once `max_attempts` retries failed).
+    pub retry_on_initial_connect: bool,
+    /// Bytes of publishes (subject, reply, headers, payload) held while disconnected; past it
+    /// a publish fails with `CONNECT`. 0: publishes fail at once while disconnected.
+    pub reconnect_buffer_size: usize,
+    /// Connect only to the configured servers, never to ones a cluster announces.
+    pub ignore_discovered_servers: bool,
+    /// Try the servers in random order (`false`: in the configured order).
+    pub randomize: bool,
     /// JetStream settings.
     pub jetstream: JetStreamConfig,
     /// Job queue settings.
@@ -230,6 +250,12 @@ impl Default for ConnectionConfig {
             ping_interval: None,
             reconnect: ReconnectConfig::default(),
             subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+            inbox_prefix: DEFAULT_INBOX_PREFIX.to_string(),
+            no_echo: false,
+            retry_on_initial_connect: false,
+            reconnect_buffer_size: DEFAULT_RECONNECT_BUFFER_SIZE,
+            ignore_discovered_servers: false,
+            randomize: true,
             jetstream: JetStreamConfig::default(),
             queue: QueueConfig::default(),
         }
@@ -255,6 +281,12 @@ impl fmt::Debug for ConnectionConfig {
             .field("ping_interval", &self.ping_interval)
             .field("reconnect", &self.reconnect)
             .field("subscription_capacity", &self.subscription_capacity)
+            .field("inbox_prefix", &self.inbox_prefix)
+            .field("no_echo", &self.no_echo)
+            .field("retry_on_initial_connect", &self.retry_on_initial_connect)
+            .field("reconnect_buffer_size", &self.reconnect_buffer_size)
+            .field("ignore_discovered_servers", &self.ignore_discovered_servers)
+            .field("randomize", &self.randomize)
             .field("jetstream", &self.jetstream)
             .field("queue", &self.queue)
             .finish()
@@ -417,6 +449,8 @@ impl ConnectionConfig {
         if self.subscription_capacity == 0 {
             return Err(Error::config("subscription_capacity: must be at least 1"));
         }
+        crate::subject::validate_publish(&self.inbox_prefix)
+            .map_err(|e| Error::config(format!("inbox_prefix: {}", e.message())))?;
         Ok(())
     }
 
@@ -475,6 +509,33 @@ impl ConnectionConfig {
         c.tls.key = get("NATS_TLS_KEY").map(String::from);
         if let Some(first) = get("NATS_TLS_FIRST") {
             c.tls.first = parse_bool(first).map_err(|e| e.context("NATS_TLS_FIRST"))?;
+        }
+        if let Some(prefix) = get("NATS_INBOX_PREFIX") {
+            c.inbox_prefix = prefix.to_string();
+        }
+        let flags = [
+            ("NATS_NO_ECHO", &mut c.no_echo),
+            (
+                "NATS_RETRY_ON_INITIAL_CONNECT",
+                &mut c.retry_on_initial_connect,
+            ),
+            (
+                "NATS_IGNORE_DISCOVERED_SERVERS",
+                &mut c.ignore_discovered_servers,
+            ),
+            ("NATS_RANDOMIZE", &mut c.randomize),
+        ];
+        for (var, flag) in flags {
+            if let Some(value) = get(var) {
+                *flag = parse_bool(value).map_err(|e| e.context(var))?;
+            }
+        }
+        if let Some(size) = get("NATS_RECONNECT_BUFFER_SIZE") {
+            c.reconnect_buffer_size = size.parse().map_err(|_| {
+                Error::config(format!(
+                    "NATS_RECONNECT_BUFFER_SIZE: {size:?} is not a whole number of bytes (0 or more)"
+                ))
+            })?;
         }
         c.validate()
             .map_err(|e| e.context("environment (NATS_*)"))?;

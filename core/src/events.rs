@@ -70,6 +70,8 @@ pub(crate) struct EventHub {
     pub(crate) reconnects: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) closed: AtomicBool,
+    /// Publishes held while disconnected.
+    pub(crate) offline: crate::buffer::OfflineBuffer,
     /// Connections lost so far (JetStream acks sent before a loss can never come).
     disconnects: tokio::sync::watch::Sender<u64>,
     closed_notify: tokio::sync::Notify,
@@ -80,6 +82,7 @@ impl EventHub {
     pub(crate) fn record(&self, event: async_nats::Event) {
         let event = match event {
             async_nats::Event::Connected => {
+                self.offline.connected();
                 if self.ever_connected.swap(true, Ordering::SeqCst) {
                     self.reconnects.fetch_add(1, Ordering::Relaxed);
                     Event::Reconnected
@@ -88,6 +91,7 @@ impl EventHub {
                 }
             }
             async_nats::Event::Disconnected => {
+                self.offline.disconnected();
                 self.disconnects.send_modify(|n| *n += 1);
                 Event::Disconnected
             }

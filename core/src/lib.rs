@@ -12,6 +12,7 @@
 //! # }
 //! ```
 
+pub mod buffer;
 pub mod client;
 pub mod cluster;
 pub mod config;

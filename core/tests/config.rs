@@ -178,3 +178,89 @@ fn unknown_connection_lists_the_configured_ones() {
     assert_eq!(err.code(), ErrorCode::Config);
     assert!(err.message().contains("a, b"), "{err}");
 }
+
+#[test]
+fn connection_options_defaults_and_every_source() {
+    let d = ConnectionConfig::default();
+    assert_eq!(d.inbox_prefix, "_INBOX");
+    assert!(!d.no_echo && !d.retry_on_initial_connect && !d.ignore_discovered_servers);
+    assert!(d.randomize);
+    assert_eq!(d.reconnect_buffer_size, 8 * 1024 * 1024);
+
+    let f = file(
+        ".toml",
+        r#"
+inbox_prefix = "_APP"
+no_echo = true
+retry_on_initial_connect = true
+reconnect_buffer_size = 4096
+ignore_discovered_servers = true
+randomize = false
+"#,
+    );
+    let from_file = Config::from_file(f.path()).unwrap();
+    let json = Config::from_json(
+        r#"{"inbox_prefix": "_APP", "no_echo": true, "retry_on_initial_connect": true,
+            "reconnect_buffer_size": 4096, "ignore_discovered_servers": true, "randomize": false}"#,
+    )
+    .unwrap();
+    let from_env = env(&[
+        ("NATS_INBOX_PREFIX", "_APP"),
+        ("NATS_NO_ECHO", "1"),
+        ("NATS_RETRY_ON_INITIAL_CONNECT", "true"),
+        ("NATS_RECONNECT_BUFFER_SIZE", "4096"),
+        ("NATS_IGNORE_DISCOVERED_SERVERS", "yes"),
+        ("NATS_RANDOMIZE", "false"),
+    ])
+    .unwrap();
+    for c in [&from_file, &json, &from_env] {
+        let c = c.connection(None).unwrap();
+        assert_eq!(c.inbox_prefix, "_APP");
+        assert!(c.no_echo && c.retry_on_initial_connect && c.ignore_discovered_servers);
+        assert!(!c.randomize);
+        assert_eq!(c.reconnect_buffer_size, 4096);
+    }
+}
+
+#[test]
+fn connection_options_invalid_values_name_the_field() {
+    let cases = [
+        (r#"{"reconnect_buffer_size": -1}"#, "reconnect_buffer_size"),
+        (
+            r#"{"reconnect_buffer_size": "big"}"#,
+            "reconnect_buffer_size",
+        ),
+        (r#"{"no_echo": "yes"}"#, "no_echo"),
+        (
+            r#"{"retry_on_initial_connect": 1}"#,
+            "retry_on_initial_connect",
+        ),
+        (r#"{"randomize": null}"#, "randomize"),
+        (
+            r#"{"ignore_discovered_servers": []}"#,
+            "ignore_discovered_servers",
+        ),
+        (r#"{"inbox_prefix": ""}"#, "inbox_prefix"),
+        (r#"{"inbox_prefix": "a..b"}"#, "inbox_prefix"),
+        (r#"{"inbox_prefix": 5}"#, "inbox_prefix"),
+    ];
+    for (json, field) in cases {
+        let msg = config_error(Config::from_json(json));
+        assert!(msg.contains(field), "{json}: {msg}");
+    }
+    for (var, value) in [
+        ("NATS_NO_ECHO", "maybe"),
+        ("NATS_RETRY_ON_INITIAL_CONNECT", "2"),
+        ("NATS_IGNORE_DISCOVERED_SERVERS", "sure"),
+        ("NATS_RANDOMIZE", "random"),
+        ("NATS_RECONNECT_BUFFER_SIZE", "-1"),
+        ("NATS_RECONNECT_BUFFER_SIZE", "8MB"),
+        ("NATS_INBOX_PREFIX", "a.>"),
+    ] {
+        let msg = config_error(env(&[(var, value)]));
+        assert!(
+            msg.contains(var) || msg.contains("inbox_prefix"),
+            "{var}={value}: {msg}"
+        );
+    }
+}
