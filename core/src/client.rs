@@ -625,7 +625,7 @@ fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Er
         ConnectErrorKind::ServerParse => Error::config(format!("servers: {err}")),
         ConnectErrorKind::TimedOut => Error::new(
             ErrorCode::Connect,
-            format!("connection to {servers} timed out (is nats-server running? set NATS_URL)"),
+            format!("connection to {servers} timed out (is nats-server running there?)"),
         ),
         _ => {
             let cause = cause_of(&err);
@@ -642,7 +642,7 @@ fn connect_error(err: async_nats::ConnectError, config: &ConnectionConfig) -> Er
             };
             Error::new(
                 ErrorCode::Connect,
-                format!("{what}: {servers} (is nats-server running? set NATS_URL)"),
+                format!("{what}: {servers} (is nats-server running there?)"),
             )
         }
     }

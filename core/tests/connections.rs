@@ -163,7 +163,7 @@ async fn connection_refused_names_host_and_port() {
     assert_eq!(err.code(), ErrorCode::Connect);
     assert_eq!(
         err.message(),
-        format!("connection refused: 127.0.0.1:{port} (is nats-server running? set NATS_URL)")
+        format!("connection refused: 127.0.0.1:{port} (is nats-server running there?)")
     );
 }
 
