@@ -81,6 +81,9 @@ pub enum Command {
     Ping,
     /// Run a local nats-server (JetStream on) in the foreground until Ctrl-C.
     Server(ServerArgs),
+    /// Measure publish, subscribe, request and JetStream publish rates and latencies.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Job queues: sizes, pushes, failed jobs and a worker.
     #[command(subcommand)]
     Queue(QueueCommand),
@@ -388,6 +391,47 @@ pub struct SubArgs {
     /// Exit after this many messages.
     #[arg(long)]
     pub count: Option<u64>,
+}
+
+/// `natskit bench ...`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Publish `--msgs` messages as fast as the connection takes them (default 100,000).
+    Pub(BenchArgs),
+    /// Receive `--msgs` messages on a subject and time them from the first (default 100,000).
+    Sub(BenchArgs),
+    /// Sequential requests with latency percentiles (default 10,000).
+    Request {
+        #[command(flatten)]
+        args: BenchArgs,
+        /// Answer them with an echo responder of this process (else something must answer).
+        #[arg(long)]
+        reply: bool,
+    },
+    /// JetStream publishes, each acknowledged (default 10,000).
+    Js {
+        #[command(flatten)]
+        args: BenchArgs,
+        /// Keep up to 256 acks in flight instead of waiting for each.
+        #[arg(long)]
+        pipelined: bool,
+        /// Publish into this existing stream (else a temporary memory stream is made).
+        #[arg(long)]
+        stream: Option<String>,
+    },
+}
+
+/// What one benchmark sends.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Subject.
+    pub subject: String,
+    /// How many messages.
+    #[arg(long)]
+    pub msgs: Option<u64>,
+    /// Payload bytes per message.
+    #[arg(long, default_value_t = 128)]
+    pub size: usize,
 }
 
 /// `natskit reply`

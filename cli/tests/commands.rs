@@ -217,3 +217,72 @@ fn consumer_next_acks_unless_told_not_to_and_push_consumers_are_created() {
     assert_eq!(c["flow_control"], true);
     assert_eq!(c["idle_heartbeat"], 2_000_000_000u64);
 }
+
+#[test]
+fn bench_reports_rates_and_ordered_latency_percentiles() {
+    let srv = start();
+    let published = json(
+        &srv,
+        &["bench", "pub", "b.pub", "--msgs", "2000", "--size", "16"],
+    );
+    assert_eq!(
+        (published["kind"].as_str(), published["msgs"].as_u64()),
+        (Some("pub"), Some(2000))
+    );
+    assert!(
+        published["msgs_per_sec"].as_f64().unwrap() > 0.0,
+        "{published}"
+    );
+
+    let mut sub = command(&srv)
+        .args(["--json", "bench", "sub", "b.sub", "--msgs", "500"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(sub.stderr.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert!(ready.contains("Waiting for 500 messages"), "{ready}");
+    json(
+        &srv,
+        &["bench", "pub", "b.sub", "--msgs", "500", "--size", "8"],
+    );
+    let received: Value = serde_json::from_slice(&sub.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(
+        (received["msgs"].as_u64(), received["size"].as_u64()),
+        (Some(500), Some(8))
+    );
+
+    for args in [
+        vec!["bench", "request", "b.req", "--reply", "--msgs", "300"],
+        vec!["bench", "js", "b.js", "--msgs", "300"],
+    ] {
+        let r = json(&srv, &args);
+        assert_eq!(r["msgs"], 300, "{r}");
+        let l = &r["latency_us"];
+        let p = |k: &str| l[k].as_f64().unwrap();
+        assert!(
+            0.0 < p("p50") && p("p50") <= p("p90") && p("p90") <= p("p99") && p("p99") <= p("max"),
+            "{r}"
+        );
+    }
+    let piped = json(
+        &srv,
+        &["bench", "js", "b.pipe", "--msgs", "1000", "--pipelined"],
+    );
+    assert_eq!(
+        (piped["kind"].as_str(), piped["msgs"].as_u64()),
+        (Some("js-pipelined"), Some(1000))
+    );
+    // The temporary streams are gone.
+    let streams = json(&srv, &["stream", "list"]);
+    assert_eq!(streams["total"], 0, "{streams}");
+
+    let (code, _) = fails(&srv, &["bench", "request", "nobody", "--msgs", "1"]);
+    assert_eq!(code, 7, "NO_RESPONDERS without --reply");
+    let (code, _) = fails(&srv, &["bench", "pub", "x", "--msgs", "0"]);
+    assert_eq!(code, 1, "INVALID_ARGUMENT");
+}

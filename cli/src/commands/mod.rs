@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod bench;
 pub mod consumer;
 pub mod jetstream;
 pub mod messaging;
