@@ -832,3 +832,75 @@ async fn the_domain_setting_reaches_that_domains_jetstream() {
     let err = other.jetstream().stream_info("HUB").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::JetStreamNotEnabled, "{err}");
 }
+
+/// The API subjects the reads went to, seen by subscribers (not on the LEADER stream's direct
+/// subject: a subscriber there would answer nothing and make the try time out).
+async fn api_subjects(sniffers: &mut [natskit::Subscription]) -> Vec<String> {
+    let mut seen = Vec::new();
+    for sniffer in sniffers {
+        while let Ok(Some(m)) = sniffer.next_timeout(Some(Duration::from_millis(100))).await {
+            seen.push(m.subject().to_string());
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_go_direct_when_the_stream_allows_it() {
+    let srv = server();
+    let nc = client(&srv).await;
+    let sniff = client(&srv).await;
+    let mut sniffers = Vec::new();
+    for subject in [
+        "$JS.API.DIRECT.GET.DIRECT",
+        "$JS.API.DIRECT.GET.DIRECT.>",
+        "$JS.API.STREAM.MSG.GET.>",
+    ] {
+        sniffers.push(sniff.subscribe(subject, None).await.unwrap());
+    }
+    sniff.flush().await.unwrap();
+    let js = nc.jetstream();
+    for (name, direct) in [("DIRECT", true), ("LEADER", false)] {
+        let subject = format!("{}.x", name.to_lowercase());
+        js.create_stream(&json!({"name": name, "subjects": [subject], "allow_direct": direct}))
+            .await
+            .unwrap();
+        js.publish(&subject, "v1", &PublishOptions::default())
+            .await
+            .unwrap();
+    }
+
+    // A context that created the stream knows; a new one finds out with its first read.
+    for js in [js.clone(), nc.jetstream()] {
+        assert_eq!(js.get_message("DIRECT", 1).await.unwrap().payload, "v1");
+        let last = js.get_last_message("DIRECT", "direct.x").await.unwrap();
+        assert_eq!(last.sequence, 1);
+        let err = js.get_message("DIRECT", 9).await.unwrap_err();
+        assert_eq!(
+            (err.code(), err.server_code()),
+            (ErrorCode::NotFound, Some(10037))
+        );
+        let seen = api_subjects(&mut sniffers).await;
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert!(
+            seen.iter()
+                .all(|s| s.starts_with("$JS.API.DIRECT.GET.DIRECT")),
+            "{seen:?}"
+        );
+
+        assert_eq!(js.get_message("LEADER", 1).await.unwrap().payload, "v1");
+        let err = js.get_message("LEADER", 9).await.unwrap_err();
+        assert_eq!(
+            (err.code(), err.server_code()),
+            (ErrorCode::NotFound, Some(10037))
+        );
+        let seen = api_subjects(&mut sniffers).await;
+        assert_eq!(seen, ["$JS.API.STREAM.MSG.GET.LEADER"; 2]);
+    }
+    // A missing stream is still NOT_FOUND with the server's code.
+    let err = js.get_message("NOPE", 1).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.server_code()),
+        (ErrorCode::NotFound, Some(10059))
+    );
+}

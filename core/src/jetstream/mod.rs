@@ -68,6 +68,8 @@ pub struct Context {
     timeout: Duration,
     unit: Unit,
     consumers: Arc<Mutex<HashMap<(String, String), PullConsumer>>>,
+    /// Whether each stream read so far allows direct gets (learned from its config or a try).
+    direct: Arc<Mutex<HashMap<String, bool>>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -93,6 +95,7 @@ impl Context {
             timeout,
             unit: Unit::Nanoseconds,
             consumers: Arc::default(),
+            direct: Arc::default(),
         }
     }
 

@@ -1,12 +1,14 @@
 //! Streams: create, update, info, list, names, purge, delete; stored messages by sequence
-//! or last-by-subject.
+//! or last-by-subject, read by any replica (direct get) when the stream allows it.
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use async_nats::jetstream::stream::LastRawMessageErrorKind;
+use async_nats::jetstream::message::StreamMessage;
+use async_nats::jetstream::stream::{DirectGetErrorKind, LastRawMessageErrorKind};
+use async_nats::StatusCode;
 
 use super::error::{self, from_nats};
 use super::{check_name, Context, Page};
@@ -69,6 +71,8 @@ impl Context {
             .api(&format!("STREAM.{api}.{name}"), &config)
             .await
             .map_err(|e| e.context(format_args!("{action} stream {name:?}")))?;
+        let direct = info["config"]["allow_direct"].as_bool().unwrap_or(false);
+        self.direct.lock().unwrap().insert(name, direct);
         Ok(Object::StreamInfo.to_host(info, self.unit))
     }
 
@@ -148,26 +152,78 @@ impl Context {
             .await
             .map_err(|e| e.context(format_args!("delete stream {name:?}")))?;
         self.forget_consumers(name);
+        self.direct.lock().unwrap().remove(name);
         Ok(())
     }
 
-    /// The message stored at `sequence`.
+    /// The message stored at `sequence`. A stream with `allow_direct` is read by any of its
+    /// replicas (direct get), which spreads reads but may trail the leader by a moment.
     pub async fn get_message(&self, stream: &str, sequence: u64) -> Result<StoredMessage> {
-        check_name("stream", stream)?;
-        let handle = self.stream_handle(stream).await?;
-        let found = handle.get_raw_message(sequence).await;
-        stored(found, format_args!("stream {stream:?} message {sequence}"))
+        self.read(stream, Some(sequence), None).await
     }
 
-    /// The newest message on `subject`.
+    /// The newest message on `subject` (direct get as for [`Context::get_message`]).
     pub async fn get_last_message(&self, stream: &str, subject: &str) -> Result<StoredMessage> {
+        self.read(stream, None, Some(subject)).await
+    }
+
+    /// Reads by sequence or last-for-subject: directly when the stream allows it (tried
+    /// first for a stream not seen yet), else through the leader's `MSG.GET`.
+    async fn read(
+        &self,
+        stream: &str,
+        sequence: Option<u64>,
+        subject: Option<&str>,
+    ) -> Result<StoredMessage> {
         check_name("stream", stream)?;
+        let what = match subject {
+            Some(s) => format!("stream {stream:?} last message on {s}"),
+            None => format!("stream {stream:?} message {}", sequence.unwrap_or(0)),
+        };
         let handle = self.stream_handle(stream).await?;
-        let found = handle.get_last_raw_message_by_subject(subject).await;
-        stored(
-            found,
-            format_args!("stream {stream:?} last message on {subject}"),
-        )
+        let known = self.direct.lock().unwrap().get(stream).copied();
+        if known != Some(false) {
+            let found = match subject {
+                Some(s) => handle.direct_get_last_for_subject(s).await,
+                None => handle.direct_get(sequence.unwrap_or(0)).await,
+            };
+            let direct = match found {
+                Ok(m) => Ok(stored_message(m)),
+                Err(e) if e.kind() == DirectGetErrorKind::NotFound => Err(no_message(&what)),
+                // Nobody answers direct gets for this stream (or it does not exist): the leader.
+                Err(e)
+                    if matches!(e.kind(),
+                        DirectGetErrorKind::ErrorResponse(status, _) if status == StatusCode::NO_RESPONDERS) =>
+                {
+                    self.direct
+                        .lock()
+                        .unwrap()
+                        .insert(stream.to_string(), false);
+                    return self
+                        .read_from_leader(&handle, sequence, subject, &what)
+                        .await;
+                }
+                Err(e) => return Err(from_nats(&e, &what)),
+            };
+            self.direct.lock().unwrap().insert(stream.to_string(), true);
+            return direct;
+        }
+        self.read_from_leader(&handle, sequence, subject, &what)
+            .await
+    }
+
+    async fn read_from_leader(
+        &self,
+        handle: &async_nats::jetstream::stream::Stream<()>,
+        sequence: Option<u64>,
+        subject: Option<&str>,
+        what: &str,
+    ) -> Result<StoredMessage> {
+        let found = match subject {
+            Some(s) => handle.get_last_raw_message_by_subject(s).await,
+            None => handle.get_raw_message(sequence.unwrap_or(0)).await,
+        };
+        stored(found, format_args!("{what}"))
     }
 
     /// Deletes the message at `sequence`.
@@ -227,19 +283,9 @@ fn stored(
     what: std::fmt::Arguments<'_>,
 ) -> Result<StoredMessage> {
     match found {
-        Ok(m) => Ok(StoredMessage {
-            subject: m.subject.to_string(),
-            sequence: m.sequence,
-            headers: Headers::from_header_map(&m.headers),
-            payload: m.payload,
-            time: m.time,
-        }),
+        Ok(m) => Ok(stored_message(m)),
         Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => {
-            Err(Error::with_server_code(
-                ErrorCode::NotFound,
-                format!("{what}: no message found"),
-                10037,
-            ))
+            Err(no_message(&what.to_string()))
         }
         Err(e) => match e.kind() {
             LastRawMessageErrorKind::JetStream(api) => {
@@ -249,4 +295,23 @@ fn stored(
             _ => Err(from_nats(&e, &what.to_string())),
         },
     }
+}
+
+fn stored_message(m: StreamMessage) -> StoredMessage {
+    StoredMessage {
+        subject: m.subject.to_string(),
+        sequence: m.sequence,
+        headers: Headers::from_header_map(&m.headers),
+        payload: m.payload,
+        time: m.time,
+    }
+}
+
+/// `NOT_FOUND` with the server's "no message found" code, however the message was read.
+fn no_message(what: &str) -> Error {
+    Error::with_server_code(
+        ErrorCode::NotFound,
+        format!("{what}: no message found"),
+        10037,
+    )
 }
