@@ -145,6 +145,9 @@ pub struct QueueConfig {
     pub unique_bucket: String,
     /// What a duplicate unique push does.
     pub unique: UniquePolicy,
+    /// Seconds a unique lock lasts at most after its job becomes available (whole seconds,
+    /// at least 1): a lock whose job was never stored or whose release was lost expires then.
+    pub unique_for: f64,
 }
 
 impl Default for QueueConfig {
@@ -159,6 +162,7 @@ impl Default for QueueConfig {
             failed_bucket: "natskit_failed".into(),
             unique_bucket: "natskit_unique".into(),
             unique: UniquePolicy::Ignore,
+            unique_for: 86_400.0,
         }
     }
 }
@@ -169,6 +173,17 @@ impl QueueConfig {
         let d = seconds(self.retry_after, "queue.retry_after")?;
         if d < Duration::from_millis(100) {
             return Err(Error::config("queue.retry_after: must be at least 0.1 s"));
+        }
+        Ok(d)
+    }
+
+    /// `unique_for` as a `Duration` of whole seconds (the server's TTL resolution).
+    pub fn unique_for(&self) -> Result<Duration> {
+        let d = seconds(self.unique_for, "queue.unique_for")?;
+        if d < Duration::from_secs(1) || d.subsec_nanos() != 0 {
+            return Err(Error::config(
+                "queue.unique_for: must be whole seconds, at least 1",
+            ));
         }
         Ok(d)
     }
@@ -440,6 +455,7 @@ impl ConnectionConfig {
         seconds(self.reconnect.jitter, "reconnect.jitter")?;
         self.jetstream_timeout()?;
         self.queue.retry_after()?;
+        self.queue.unique_for()?;
         if let Some(dlq) = &self.queue.dead_letter_subject {
             crate::subject::validate_publish(dlq)
                 .map_err(|e| e.context("queue.dead_letter_subject"))?;

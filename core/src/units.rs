@@ -196,6 +196,7 @@ const CONNECTION: &[&str] = &[
     "reconnect.jitter",
     "jetstream.timeout",
     "queue.retry_after",
+    "queue.unique_for",
 ];
 
 impl Object {

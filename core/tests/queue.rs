@@ -1243,3 +1243,62 @@ async fn worker_stops_at_max_time_and_at_the_memory_limit_and_rests_after_each_j
         Step::Stop(natskit::queue::StopReason::Memory)
     ));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unique_locks_expire_so_a_lost_release_cannot_block_a_key_for_ever() {
+    let srv = common::server();
+    let nc = connect(&srv, |c| c.queue.unique_for = 1.0).await;
+    // A bucket made before locks expired (no message TTLs) is upgraded on first use.
+    let js = nc.jetstream();
+    js.create_kv(&js.kv_config(json!({"bucket": "natskit_unique"})).unwrap())
+        .await
+        .unwrap();
+    let q = nc.queue("default").unwrap();
+    let key = |k: &str| PushOptions {
+        unique_key: Some(k.into()),
+        ..Default::default()
+    };
+    assert!(q.push("Sync", json!(1), &key("k")).await.unwrap().is_some());
+    // The job disappears without its lock being released (as when a worker dies between
+    // its ack and the release, or a push dies between the lock and the store).
+    js.purge_stream("NATSKIT_JOBS", &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        q.push("Sync", json!(2), &key("k")).await.unwrap().is_none(),
+        "still locked"
+    );
+    let deadline = Instant::now() + Duration::from_secs(6);
+    loop {
+        if q.push("Sync", json!(3), &key("k")).await.unwrap().is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the lock never expired");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let started = Instant::now();
+
+    // A delayed job's lock lasts its delay plus unique_for.
+    q.later(Duration::from_secs(3), "Later", json!(1), &key("d"))
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    assert!(
+        q.push("Later", json!(2), &key("d"))
+            .await
+            .unwrap()
+            .is_none(),
+        "a delayed job keeps its key until it is due (and unique_for after)"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    let bad = ConnectionConfig {
+        queue: natskit::config::QueueConfig {
+            unique_for: 0.5,
+            ..Default::default()
+        },
+        ..ConnectionConfig::for_url(&srv.url())
+    };
+    assert_eq!(bad.validate().unwrap_err().code(), ErrorCode::Config);
+}

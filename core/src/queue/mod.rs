@@ -161,7 +161,7 @@ impl Queue {
     ) -> Result<Option<String>> {
         env.queue = self.inner.name.clone();
         if let Some(key) = env.unique_key.clone() {
-            if !self.lock_unique(&key, &env.uuid).await? {
+            if !self.lock_unique(&key, &env.uuid, delay).await? {
                 return self.duplicate(&key);
             }
         }
@@ -381,7 +381,7 @@ impl Queue {
             for (mut env, delay) in pending.by_ref().take(256) {
                 env.queue = self.inner.name.clone();
                 if let Some(key) = &env.unique_key {
-                    if !self.lock_unique(key, &env.uuid).await? {
+                    if !self.lock_unique(key, &env.uuid, delay).await? {
                         ids.push(self.duplicate(key)?);
                         continue;
                     }
@@ -567,12 +567,19 @@ impl Queue {
             .cloned()
     }
 
-    /// Takes the unique lock for `key`; false when another live job holds it. Retried through
-    /// an election: a lock that a lost answer already gave this job is still this job's.
-    async fn lock_unique(&self, key: &str, id: &str) -> Result<bool> {
+    /// Takes the unique lock for `key`; false when another live job holds it. The lock
+    /// expires `unique_for` after the job becomes available (`delay` from now), so one whose
+    /// job was never stored, or whose release was lost, cannot block the key for ever.
+    /// Retried through an election: a lock that a lost answer already gave this job is still
+    /// this job's.
+    async fn lock_unique(&self, key: &str, id: &str, delay: Duration) -> Result<bool> {
+        let ttl = lock_ttl(self.inner.settings.unique_for()?, delay);
         election::retry(self.election_window(), || async {
             let kv = self.unique_bucket().await?;
-            match kv.create(unique_key(key), id.to_string().into()).await {
+            match kv
+                .create_with_ttl(unique_key(key), id.to_string().into(), ttl)
+                .await
+            {
                 Ok(_) => Ok(true),
                 Err(e) if e.kind() == async_nats::jetstream::kv::CreateErrorKind::AlreadyExists => {
                     let holder = kv
@@ -605,10 +612,27 @@ impl Queue {
             history: 1,
             num_replicas: s.replicas,
             storage: stream::StorageType::File,
+            limit_markers: Some(LOCK_MARKER_TTL),
             ..Default::default()
         };
         match self.inner.js.get_key_value(&s.unique_bucket).await {
-            Ok(kv) => Ok(kv),
+            Ok(kv) if kv.stream.cached_info().config.allow_message_ttl => Ok(kv),
+            // A bucket made before locks expired: let its entries carry a TTL.
+            Ok(kv) => {
+                let mut upgraded = kv.stream.cached_info().config.clone();
+                upgraded.allow_message_ttl = true;
+                upgraded.subject_delete_marker_ttl = Some(LOCK_MARKER_TTL);
+                self.inner
+                    .js
+                    .update_stream(upgraded)
+                    .await
+                    .map_err(|e| from_nats(&e, "unique bucket"))?;
+                self.inner
+                    .js
+                    .get_key_value(&s.unique_bucket)
+                    .await
+                    .map_err(|e| from_nats(&e, "unique bucket"))
+            }
             Err(_) => self
                 .inner
                 .js
@@ -722,6 +746,15 @@ fn consumer_name(queue: &str) -> String {
 }
 
 /// KV keys allow `[-/_=.a-zA-Z0-9]`; anything else is hex-encoded.
+/// How long the server keeps the marker it leaves where an expired lock was.
+const LOCK_MARKER_TTL: Duration = Duration::from_secs(60);
+
+/// A lock's TTL: `unique_for` past the job's delay, in the whole seconds the server counts.
+fn lock_ttl(unique_for: Duration, delay: Duration) -> Duration {
+    let secs = (unique_for + delay).as_secs_f64().ceil();
+    Duration::from_secs_f64(secs.min(u32::MAX as f64))
+}
+
 fn unique_key(key: &str) -> String {
     if !key.is_empty()
         && key
