@@ -81,6 +81,9 @@ pub enum Command {
     Ping,
     /// Run a local nats-server (JetStream on) in the foreground until Ctrl-C.
     Server(ServerArgs),
+    /// Check the connection, JetStream, streams, consumers and queues (Nagios exit codes:
+    /// 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+    Health(HealthArgs),
     /// Measure publish, subscribe, request and JetStream publish rates and latencies.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -391,6 +394,56 @@ pub struct SubArgs {
     /// Exit after this many messages.
     #[arg(long)]
     pub count: Option<u64>,
+}
+
+/// `natskit health`
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Check that JetStream answers (implied by --stream, --consumer and --queue).
+    #[arg(long)]
+    pub jetstream: bool,
+    /// A stream that must exist (repeatable).
+    #[arg(long = "stream", value_name = "NAME")]
+    pub streams: Vec<String>,
+    /// A consumer that must exist, judged by its lag (repeatable).
+    #[arg(long = "consumer", value_name = "STREAM:CONSUMER")]
+    pub consumers: Vec<String>,
+    /// A queue judged by the age of its oldest waiting job (repeatable).
+    #[arg(long = "queue", value_name = "NAME")]
+    pub queues: Vec<String>,
+    /// Round trip (ms) above which the connection is WARNING.
+    #[arg(long, value_name = "MS")]
+    pub rtt_warn: Option<f64>,
+    /// Round trip (ms) above which the connection is CRITICAL.
+    #[arg(long, value_name = "MS")]
+    pub rtt_crit: Option<f64>,
+    /// Consumer lag (pending + unacknowledged messages) above which it is WARNING.
+    #[arg(long, value_name = "N")]
+    pub lag_warn: Option<u64>,
+    /// Consumer lag above which it is CRITICAL.
+    #[arg(long, value_name = "N")]
+    pub lag_crit: Option<u64>,
+    /// Oldest waiting job age above which a queue is WARNING, e.g. 30s, 5m.
+    #[arg(long, value_name = "DURATION")]
+    pub age_warn: Option<String>,
+    /// Oldest waiting job age above which a queue is CRITICAL.
+    #[arg(long, value_name = "DURATION")]
+    pub age_crit: Option<String>,
+    /// Output: a Nagios line (`text`), the report as JSON (`json`, also `--json`), or
+    /// Prometheus text for node_exporter's textfile collector (`prometheus`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: HealthFormat,
+}
+
+/// How `natskit health` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HealthFormat {
+    /// `OK: connection nats://… in 0.4 ms; …`, then one line per check.
+    Text,
+    /// The report as JSON.
+    Json,
+    /// Prometheus text.
+    Prometheus,
 }
 
 /// `natskit bench ...`

@@ -21,6 +21,17 @@ fn main() -> ExitCode {
         end_quietly_on_closed_stdout();
     }
     let out = Output::new(cli.json);
+    if let Command::Health(a) = &cli.command {
+        return match natskit::runtime::block_on(commands::health::run(&cli, a, &out))
+            .and_then(|done| done)
+        {
+            Ok(status) => ExitCode::from(status.exit_code()),
+            Err(e) => {
+                out.error(&e);
+                ExitCode::from(natskit::health::Status::Unknown.exit_code())
+            }
+        };
+    }
     match natskit::runtime::block_on(run(&cli, &out)).and_then(|done| done) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -45,6 +56,7 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
         Command::Req(a) => commands::messaging::request(&connect::client(cli).await?, a, out).await,
         Command::Reply(a) => commands::messaging::reply(&connect::client(cli).await?, a, out).await,
         Command::Ping => commands::messaging::ping(&connect::client(cli).await?, out).await,
+        Command::Health(_) => unreachable!("health runs on its own in main"),
         Command::Bench(a) => commands::bench::run(&connect::client(cli).await?, a, out).await,
         Command::Queue(a) => {
             let (client, connection) = connect::named(cli).await?;

@@ -286,3 +286,90 @@ fn bench_reports_rates_and_ordered_latency_percentiles() {
     let (code, _) = fails(&srv, &["bench", "pub", "x", "--msgs", "0"]);
     assert_eq!(code, 1, "INVALID_ARGUMENT");
 }
+
+/// Runs `natskit health ...` against `srv`; returns the exit code and stdout.
+fn health(srv: &LocalServer, args: &[&str]) -> (i32, String) {
+    let out = common::natskit(srv, &[&["health"], args].concat());
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn health_exits_with_nagios_codes_and_prints_json_and_prometheus() {
+    let srv = start();
+    let (code, text) = health(&srv, &["--jetstream"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.starts_with("OK: connection nats://127.0.0.1:"),
+        "{text}"
+    );
+
+    // A stream that is missing is CRITICAL; one that exists is OK.
+    ok(&srv, &["stream", "create", "LAGGY", "laggy.>"]);
+    ok(&srv, &["consumer", "create", "LAGGY", "reader"]);
+    let (code, text) = health(&srv, &["--stream", "LAGGY", "--stream", "GONE"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.starts_with("CRITICAL:") && text.contains("stream:GONE NOT_FOUND"),
+        "{text}"
+    );
+
+    // Consumer lag past a warning threshold is WARNING, past a critical one CRITICAL.
+    for i in 0..5 {
+        ok(&srv, &["pub", "laggy.x", &i.to_string()]);
+    }
+    let (code, text) = health(&srv, &["--consumer", "LAGGY:reader", "--lag-warn", "3"]);
+    assert_eq!(code, 1, "{text}");
+    let (code, _) = health(
+        &srv,
+        &[
+            "--consumer",
+            "LAGGY:reader",
+            "--lag-warn",
+            "3",
+            "--lag-crit",
+            "4",
+        ],
+    );
+    assert_eq!(code, 2);
+    let (code, text) = health(&srv, &["--consumer", "LAGGY:reader", "--lag-warn", "5"]);
+    assert_eq!(code, 0, "{text}");
+
+    // A queue whose oldest job waited longer than --age-warn is WARNING.
+    json(&srv, &["queue", "push", "mail", "Send", "{}"]);
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let (code, out) = health(
+        &srv,
+        &["--queue", "mail", "--age-warn", "1s", "--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["status"], "WARNING");
+    let queue = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "queue:mail")
+        .unwrap();
+    assert!(queue["value"].as_f64().unwrap() > 1.0, "{report}");
+
+    let (_, text) = health(&srv, &["--stream", "LAGGY", "--format", "prometheus"]);
+    assert!(
+        text.contains("natskit_health_status{check=\"stream:LAGGY\"} 0\n"),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE natskit_health_value gauge"), "{text}");
+
+    // A server that is down is CRITICAL; bad options are UNKNOWN.
+    let port = natskit::server::free_port().unwrap();
+    let down = common::bare()
+        .args(["health", "-s", &format!("nats://127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert_eq!(down.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&down.stdout).starts_with("CRITICAL: connection"));
+    let (code, _) = health(&srv, &["--consumer", "no-colon"]);
+    assert_eq!(code, 3);
+}

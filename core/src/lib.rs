@@ -20,6 +20,7 @@ pub mod duration;
 pub mod error;
 pub mod events;
 pub mod headers;
+pub mod health;
 pub mod jetstream;
 pub mod manager;
 pub mod message;

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod consumer;
+pub mod health;
 pub mod jetstream;
 pub mod messaging;
 pub mod queue;
