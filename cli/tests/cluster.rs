@@ -27,7 +27,7 @@ const RECOVERY: Duration = Duration::from_secs(10);
 const STOP: Duration = Duration::from_secs(1);
 /// The same during an election: a pull left unanswered by the dead leader is given up 2 s
 /// after it expires (core's `PULL_ANSWER_GRACE`); SIGTERM 1 s after a stream-leader kill
-/// measured 1.48-1.50 s with `--sleep 0.5`.
+/// measured 1.0-1.5 s with `--sleep 0.5`.
 const ELECTION_STOP: Duration = Duration::from_secs(2);
 /// Jobs the two workers hold at once: each runs one and may have fetched one more.
 const IN_FLIGHT: usize = 2 * 2;
