@@ -1,11 +1,13 @@
 'use strict'
-// Credentials in server URLs, secrets kept out of messages, and a LocalServer that dies with
-// a crashed Node process. The behaviour is core's; these prove Node passes it through.
+// Credentials in server URLs, TLS, secrets kept out of messages, and a LocalServer that dies
+// with a crashed Node process. The behaviour is core's; these prove Node passes it through.
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
+const fs = require('node:fs')
 const net = require('node:net')
+const os = require('node:os')
 const path = require('node:path')
-const { spawn } = require('node:child_process')
+const { execFileSync, spawn } = require('node:child_process')
 const { connect, LocalServer } = require('..')
 
 test('user:password in the URL connects; a wrong one is AUTHORIZATION without the password', async () => {
@@ -44,6 +46,39 @@ test('a malformed URL is CONFIG without its password', async () => {
     assert.ok(!e.message.includes('pw-S3CRET'), e.message)
     return true
   })
+})
+
+test('TLS connects with the right CA; another CA or none is CONNECT naming the cause', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'natskit-tls-'))
+  execFileSync('sh', [path.join(__dirname, '../../tests/tls/certs.sh'), dir])
+  const file = (name) => path.join(dir, name)
+  const args = ['--tls', '--tlscert', file('server.pem'), '--tlskey', file('server-key.pem')]
+  const server = await LocalServer.start({ jetstream: false, args })
+  try {
+    const nc = await connect({ servers: server.url, tls: { ca: file('ca.pem') } })
+    const sub = nc.subscribe('tls.echo')
+    await nc.flush()
+    nc.publish('tls.echo', 'over tls')
+    const msg = await sub.next(5000)
+    assert.equal(msg.string(), 'over tls')
+    await nc.close()
+
+    const refused = { servers: server.url, connect_timeout: 3, reconnect: { max_attempts: 0 } }
+    await assert.rejects(connect({ ...refused, tls: { ca: file('other-ca.pem') } }), (e) => {
+      assert.equal(e.code, 'CONNECT')
+      assert.ok(e.message.includes('certificate verification failed'), e.message)
+      assert.ok(e.message.includes('unknown issuer'), e.message)
+      return true
+    })
+    await assert.rejects(connect(refused), (e) => {
+      assert.equal(e.code, 'CONNECT')
+      assert.ok(e.message.includes('certificate verification failed'), e.message)
+      return true
+    })
+  } finally {
+    server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 /** True while something accepts connections on 127.0.0.1:`port`. */

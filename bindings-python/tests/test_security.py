@@ -1,5 +1,5 @@
-"""Credentials in server URLs, secrets kept out of messages, and a LocalServer that dies with
-a killed Python process. The behaviour is core's; these prove Python passes it through."""
+"""Credentials in server URLs, TLS, secrets kept out of messages, and a LocalServer that dies
+with a killed Python process. The behaviour is core's; these prove Python passes it through."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +37,32 @@ def test_a_malformed_url_hides_its_password() -> None:
         natskit.connect("nats://bob:pw-S3CRET@bad host:4222")
     assert "bob:***@bad host" in str(info.value)
     assert "pw-S3CRET" not in str(info.value)
+
+
+CERTS = Path(__file__).resolve().parents[2] / "tests" / "tls" / "certs.sh"
+"""Writes the test PKI (ca.pem, server.pem, server-key.pem, other-ca.pem) into a directory."""
+
+
+def test_tls_connects_with_the_right_ca_and_names_the_cause_otherwise(tmp_path: Path) -> None:
+    subprocess.run(["sh", str(CERTS), str(tmp_path)], check=True)
+    tls_args = ["--tls", "--tlscert", str(tmp_path / "server.pem")]
+    tls_args += ["--tlskey", str(tmp_path / "server-key.pem")]
+    with LocalServer(jetstream=False, args=tls_args) as srv:
+        with natskit.connect(srv.url, tls={"ca": str(tmp_path / "ca.pem")}) as nc:
+            sub = nc.subscribe("tls.echo")
+            nc.flush()
+            nc.publish("tls.echo", b"over tls")
+            msg = sub.next(timeout=5)
+            assert msg is not None and msg.data == b"over tls"
+
+        refused = {"connect_timeout": 3, "reconnect": {"max_attempts": 0}}
+        with pytest.raises(natskit.ConnectError) as info:
+            natskit.connect(srv.url, tls={"ca": str(tmp_path / "other-ca.pem")}, **refused)
+        assert "certificate verification failed" in str(info.value)
+        assert "unknown issuer" in str(info.value)
+        with pytest.raises(natskit.ConnectError) as info:
+            natskit.connect(srv.url, **refused)
+        assert "certificate verification failed" in str(info.value)
 
 
 def _accepting(port: int) -> bool:

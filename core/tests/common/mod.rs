@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod jwt;
+
 use std::time::Duration;
 
 use natskit::{Client, ConnectionConfig, LocalServer};
