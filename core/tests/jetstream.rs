@@ -769,11 +769,11 @@ async fn kv_watch_stops_from_another_task() {
         .await
         .unwrap();
     assert!(watch.initial_done(), "no key matched");
-    let stopper = watch.stopper();
+    let control = watch.control();
     let started = Instant::now();
     let pending = tokio::spawn(async move { watch.next(None).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    stopper.stop();
+    control.stop();
     let err = pending.await.unwrap().unwrap_err();
     assert_eq!(err.code(), ErrorCode::Closed, "{err}");
     assert!(started.elapsed() < Duration::from_secs(2));

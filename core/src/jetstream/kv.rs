@@ -1,6 +1,7 @@
 //! Key-value buckets: create/get a bucket, put, get, create (only if absent), update
 //! (compare-and-set on the revision), delete, purge, keys, history and watch.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -328,7 +329,7 @@ impl Kv {
     /// Watches keys matching `pattern` (one key, a wildcard such as `user.*`, or `>` for all):
     /// the current value of each matching key first (every kept revision with
     /// `include_history`, none with `updates_only`), then every change as it happens.
-    /// [`KvWatch::initial_done`] tells when the current values have all been delivered.
+    /// [`KvWatchControl::initial_done`] tells when the current values have all been delivered.
     pub async fn watch(&self, pattern: &str, options: KvWatchOptions) -> Result<KvWatch> {
         self.client.check_open()?;
         check_key(pattern, true)?;
@@ -345,11 +346,14 @@ impl Kv {
         // The watch marks its last current value; when nothing matches there is none.
         let initial_done = options.updates_only || !self.any_match(pattern).await?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let control = KvWatchControl(Arc::new(Control {
+            stop,
+            initial_done: AtomicBool::new(initial_done),
+        }));
         Ok(KvWatch {
             inner: Some(watch),
             ignore_deletes: options.ignore_deletes,
-            initial_done,
-            stop: KvWatchStopper(Arc::new(stop)),
+            control,
             stopped,
         })
     }
@@ -447,26 +451,39 @@ impl KvWatchOptions {
 pub struct KvWatch {
     inner: Option<kv::Watch>,
     ignore_deletes: bool,
-    initial_done: bool,
-    stop: KvWatchStopper,
+    control: KvWatchControl,
     stopped: tokio::sync::watch::Receiver<bool>,
 }
 
-/// Stops a [`KvWatch`] from another task, waking a pending [`KvWatch::next`].
+/// Reads and stops a [`KvWatch`] from another task or thread while it waits in
+/// [`KvWatch::next`] (hosts keep the watch behind a lock).
 #[derive(Debug, Clone)]
-pub struct KvWatchStopper(Arc<tokio::sync::watch::Sender<bool>>);
+pub struct KvWatchControl(Arc<Control>);
 
-impl KvWatchStopper {
+#[derive(Debug)]
+struct Control {
+    stop: tokio::sync::watch::Sender<bool>,
+    initial_done: AtomicBool,
+}
+
+impl KvWatchControl {
     /// Stops the watch: a pending or later `next` fails with `CLOSED`.
     pub fn stop(&self) {
-        self.0.send_replace(true);
+        self.0.stop.send_replace(true);
+    }
+
+    /// Whether every value that existed when the watch started has been delivered by
+    /// [`KvWatch::next`] (or skipped by `ignore_deletes`); true from the start with
+    /// `updates_only` or when no key matched.
+    pub fn initial_done(&self) -> bool {
+        self.0.initial_done.load(Ordering::Relaxed)
     }
 }
 
 impl std::fmt::Debug for KvWatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KvWatch")
-            .field("initial_done", &self.initial_done)
+            .field("initial_done", &self.initial_done())
             .finish_non_exhaustive()
     }
 }
@@ -479,23 +496,23 @@ impl KvWatch {
             let Some(entry) = self.next_raw(deadline).await? else {
                 return Ok(None);
             };
-            self.initial_done |= entry.seen_current;
+            if entry.seen_current {
+                self.control.0.initial_done.store(true, Ordering::Relaxed);
+            }
             if !(self.ignore_deletes && entry.operation != kv::Operation::Put) {
                 return Ok(Some(entry.into()));
             }
         }
     }
 
-    /// Whether every value that existed when the watch started has been delivered by
-    /// [`next`](Self::next) (or skipped by `ignore_deletes`); true from the start with
-    /// `updates_only` or when nothing matched.
+    /// See [`KvWatchControl::initial_done`].
     pub fn initial_done(&self) -> bool {
-        self.initial_done
+        self.control.initial_done()
     }
 
-    /// A handle that stops this watch from another task.
-    pub fn stopper(&self) -> KvWatchStopper {
-        self.stop.clone()
+    /// A handle that reads and stops this watch from elsewhere.
+    pub fn control(&self) -> KvWatchControl {
+        self.control.clone()
     }
 
     async fn next_raw(
@@ -539,7 +556,7 @@ impl KvWatch {
 
     /// Stops watching.
     pub fn stop(&mut self) {
-        self.stop.stop();
+        self.control.stop();
         if let Some(watch) = self.inner.take() {
             runtime::enter(|| drop(watch));
         }
