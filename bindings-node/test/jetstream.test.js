@@ -332,10 +332,11 @@ test('kv watch yields current values first, then changes, with its options', asy
     break
   }
   assert.deepEqual(seen, ['M'])
-  const pending = watch.next()
+  assert.deepEqual(await drain(watch), ['size=M', 'color:PURGE'])
+  const ended = assert.rejects(watch.next(), { code: 'CLOSED' })
   await sleep(100)
   await watch.stop()
-  await assert.rejects(pending, { code: 'CLOSED' })
+  await ended
   await assert.rejects(watch.next(0), { code: 'CLOSED' })
   await js.deleteKv('nodewatch')
 })
