@@ -430,6 +430,11 @@ impl KvWatchOptions {
         if value.is_null() {
             return Ok(KvWatchOptions::default());
         }
+        if !value.is_object() {
+            return Err(Error::invalid_argument(format!(
+                "kv watch options: {value} is not an object"
+            )));
+        }
         let options: KvWatchOptions = serde_json::from_value(value)
             .map_err(|e| Error::invalid_argument(format!("kv watch options: {e}")))?;
         options.check()?;
@@ -600,6 +605,7 @@ mod tests {
             serde_json::json!({"updates_only": true, "include_history": true}),
             serde_json::json!({"history": true}),
             serde_json::json!({"updates_only": 1}),
+            serde_json::json!([true]),
         ] {
             let err = KvWatchOptions::from_host(bad.clone()).unwrap_err();
             assert_eq!(err.code(), ErrorCode::InvalidArgument, "{bad}");
