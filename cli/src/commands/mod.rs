@@ -2,6 +2,7 @@
 
 pub mod consumer;
 pub mod jetstream;
+pub mod kv;
 pub mod messaging;
 pub mod queue;
 pub mod server;
