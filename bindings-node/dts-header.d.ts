@@ -405,5 +405,15 @@ export interface KvConfig {
 /** `for await` yields pulled messages; leaving the loop stops pulling. */
 export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
 
-/** `for await` yields changed entries; leaving the loop stops the watch. */
+/** `for await` yields the current entries, then changes; leaving the loop stops the watch. */
 export interface KvWatch extends AsyncIterable<KvEntry> {}
+
+/** What a KV watch delivers besides the current value of each key. */
+export interface KvWatchOptions {
+  /** Every kept revision of each key first, oldest first, not only the latest. */
+  includeHistory?: boolean
+  /** Skip deletes and purges. */
+  ignoreDeletes?: boolean
+  /** Only changes from now on, no current values. */
+  updatesOnly?: boolean
+}

@@ -405,8 +405,18 @@ export interface KvConfig {
 /** `for await` yields pulled messages; leaving the loop stops pulling. */
 export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
 
-/** `for await` yields changed entries; leaving the loop stops the watch. */
+/** `for await` yields the current entries, then changes; leaving the loop stops the watch. */
 export interface KvWatch extends AsyncIterable<KvEntry> {}
+
+/** What a KV watch delivers besides the current value of each key. */
+export interface KvWatchOptions {
+  /** Every kept revision of each key first, oldest first, not only the latest. */
+  includeHistory?: boolean
+  /** Skip deletes and purges. */
+  ignoreDeletes?: boolean
+  /** Only changes from now on, no current values. */
+  updatesOnly?: boolean
+}
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -702,15 +712,20 @@ export declare class Kv {
   keys(): Promise<string[]>
   /** Every kept revision of a key, oldest first. */
   history(key: string): Promise<KvEntry[]>
-  /** Watches keys matching `pattern` (`>` for all): an async iterable of new entries. */
-  watch(pattern?: string | undefined | null): Promise<KvWatch>
+  /**
+   * Watches keys matching `pattern` (one key, a wildcard, `>` for all): the current values
+   * first, then changes; options `{ includeHistory, ignoreDeletes, updatesOnly }`.
+   */
+  watch(pattern?: string | undefined | null, options?: KvWatchOptions | undefined | null): Promise<KvWatch>
 }
 
-/** Changes of watched keys; iterate with `for await` or `next()`. */
+/** Entries of watched keys, current values first; iterate with `for await` or `next()`. */
 export declare class KvWatch {
-  /** The next change, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
+  /** The next entry, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
   next(timeoutMs?: number | undefined | null): Promise<KvEntry | null>
-  /** Stops watching. */
+  /** Whether every value that existed when the watch started has been delivered. */
+  get initialDone(): boolean
+  /** Stops watching; a pending `next()` rejects with `CLOSED`. */
   stop(): Promise<void>
 }
 

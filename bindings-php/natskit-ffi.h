@@ -38,6 +38,8 @@ typedef struct natskit_js_publisher natskit_js_publisher;
 
 typedef struct natskit_kv natskit_kv;
 
+typedef struct natskit_kv_watcher natskit_kv_watcher;
+
 typedef struct natskit_local_cluster natskit_local_cluster;
 
 typedef struct natskit_local_server natskit_local_server;
@@ -206,6 +208,23 @@ natskit_status natskit_kv_keys(const natskit_kv *kv, char **keys_json_out);
 natskit_status natskit_kv_history(const natskit_kv *kv, const char *key, char **history_json_out);
 
 void natskit_kv_free(natskit_kv *kv);
+
+natskit_status natskit_kv_watch(const natskit_kv *kv,
+                                const char *pattern,
+                                const char *options_json,
+                                natskit_kv_watcher **watch_out);
+
+natskit_status natskit_kv_watch_next(const natskit_kv_watcher *watch,
+                                     int64_t timeout_ms,
+                                     char **entry_json_out,
+                                     void **data_out,
+                                     size_t *len_out);
+
+natskit_status natskit_kv_watch_initial_done(const natskit_kv_watcher *watch, bool *done_out);
+
+natskit_status natskit_kv_watch_stop(const natskit_kv_watcher *watch);
+
+void natskit_kv_watch_free(natskit_kv_watcher *watch);
 
 natskit_status natskit_js_publish(const natskit_js *js,
                                   const char *subject,

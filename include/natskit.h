@@ -116,6 +116,10 @@ typedef struct natskit_js_publisher natskit_js_publisher;
 // A key-value bucket (opaque). Safe to use from several threads at once.
 typedef struct natskit_kv natskit_kv;
 
+// A watch of a bucket's keys (opaque; made by `natskit_kv_watch`). One thread at a time may take entries; any thread
+// may stop it.
+typedef struct natskit_kv_watcher natskit_kv_watcher;
+
 // A running local cluster (opaque).
 typedef struct natskit_local_cluster natskit_local_cluster;
 
@@ -368,6 +372,35 @@ natskit_status natskit_kv_history(const natskit_kv *kv, const char *key, char **
 
 // Frees the bucket handle. NULL does nothing.
 void natskit_kv_free(natskit_kv *kv);
+
+// Watches keys matching `pattern` (one key, a wildcard such as `"user.*"`, or `">"` for all):
+// the current value of each key first, then every change. `options_json` (NULL for none) is
+// `{"include_history": bool, "ignore_deletes": bool, "updates_only": bool}`.
+natskit_status natskit_kv_watch(const natskit_kv *kv,
+                                const char *pattern,
+                                const char *options_json,
+                                natskit_kv_watcher **watch_out);
+
+// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
+// `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next entry, written as for
+// `natskit_kv_get` (`"operation"` is `"PUT"`, `"DEL"` or `"PURGE"`). `NATSKIT_STATUS_TIMEOUT`
+// when none came, `NATSKIT_STATUS_CLOSED` once stopped.
+natskit_status natskit_kv_watch_next(const natskit_kv_watcher *watch,
+                                     int64_t timeout_ms,
+                                     char **entry_json_out,
+                                     void **data_out,
+                                     size_t *len_out);
+
+// `*done_out` is whether every value that existed when the watch started has been taken
+// (true from the start with `updates_only` or when no key matched).
+natskit_status natskit_kv_watch_initial_done(const natskit_kv_watcher *watch, bool *done_out);
+
+// Stops the watch from any thread; a waiting `natskit_kv_watch_next` returns
+// `NATSKIT_STATUS_CLOSED`, and so does every later one.
+natskit_status natskit_kv_watch_stop(const natskit_kv_watcher *watch);
+
+// Stops and frees the watch. NULL does nothing.
+void natskit_kv_watch_free(natskit_kv_watcher *watch);
 
 // Publishes to a stream and waits for its ack. `options_json` (NULL = none):
 // `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",

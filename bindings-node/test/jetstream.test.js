@@ -296,6 +296,51 @@ test('KV: put, get, create, update (CAS), delete, purge, keys, history, watch', 
   await assert.rejects(js.kv('cfg'), { code: 'NOT_FOUND' })
 })
 
+/** Entries until `ms` pass with none, as `key=value` or `key:OP`. */
+async function drain(watch, ms = 300) {
+  const seen = []
+  for (let e; (e = await watch.next(ms)) !== null;) {
+    seen.push(e.operation === 'PUT' ? `${e.key}=${e.value}` : `${e.key}:${e.operation}`)
+  }
+  return seen
+}
+
+test('kv watch yields current values first, then changes, with its options', async () => {
+  const kv = await js.createKv({ bucket: 'nodewatch', history: 5, storage: 'memory' })
+  await kv.put('color', 'red')
+  await kv.put('color', 'blue')
+  await kv.put('size', 'L')
+  await kv.delete('size')
+  const watch = await kv.watch('>')
+  assert.equal(watch.initialDone, false)
+  assert.deepEqual(await drain(watch), ['color=blue', 'size:DEL'])
+  assert.equal(watch.initialDone, true)
+  assert.deepEqual(await drain(await kv.watch('>', { includeHistory: true })), ['color=red', 'color=blue', 'size=L', 'size:DEL'])
+  assert.deepEqual(await drain(await kv.watch('>', { ignoreDeletes: true })), ['color=blue'])
+  const updates = await kv.watch('>', { updatesOnly: true })
+  assert.equal(updates.initialDone, true)
+  assert.equal(await updates.next(300), null)
+  await kv.put('size', 'M')
+  await kv.purge('color')
+  assert.deepEqual(await drain(updates), ['size=M', 'color:PURGE'])
+  await assert.rejects(kv.watch('>', { includeHistory: true, updatesOnly: true }), { code: 'INVALID_ARGUMENT' })
+  await assert.rejects(kv.watch('>', { history: true }), { code: 'INVALID_ARGUMENT' })
+
+  const seen = []
+  for await (const e of await kv.watch('size')) {
+    seen.push(e.value.toString())
+    break
+  }
+  assert.deepEqual(seen, ['M'])
+  assert.deepEqual(await drain(watch), ['size=M', 'color:PURGE'])
+  const ended = assert.rejects(watch.next(), { code: 'CLOSED' })
+  await sleep(100)
+  await watch.stop()
+  await ended
+  await assert.rejects(watch.next(0), { code: 'CLOSED' })
+  await js.deleteKv('nodewatch')
+})
+
 test('durations are milliseconds in configs and infos; TTLs must be whole seconds', async () => {
   await js.createStream({ name: 'UNITS', subjects: ['units.>'], storage: 'memory', max_age: 90_000, allow_msg_ttl: true })
   assert.equal((await js.streamInfo('UNITS')).config.max_age, 90_000)

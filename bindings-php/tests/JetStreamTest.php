@@ -5,7 +5,9 @@ declare(strict_types=1);
 namespace NatsKit\Tests;
 
 use NatsKit\Client;
+use NatsKit\Exception\ClosedException;
 use NatsKit\Exception\ErrorCode;
+use NatsKit\Exception\InvalidArgumentException;
 use NatsKit\Exception\JetStreamException;
 use NatsKit\Exception\JetStreamNotEnabledException;
 use NatsKit\Exception\NotFoundException;
@@ -253,6 +255,49 @@ final class JetStreamTest extends ServerTestCase
         $this->js->deleteKeyValue('settings');
         $this->expectException(NotFoundException::class);
         $this->js->keyValue('settings');
+    }
+
+    public function testKeyValueWatchGivesCurrentValuesThenChanges(): void
+    {
+        $kv = $this->js->createKeyValue('phpwatch', ['history' => 5, 'storage' => 'memory']);
+        $kv->put('color', 'red');
+        $kv->put('color', 'blue');
+        $kv->put('size', 'L');
+        $kv->delete('size');
+        $watch = $kv->watch('>');
+        $this->assertFalse($watch->initialDone());
+        $this->assertSame(['color=blue', 'size:DEL'], self::drain($watch));
+        $this->assertTrue($watch->initialDone());
+        $this->assertSame(['color=red', 'color=blue', 'size=L', 'size:DEL'], self::drain($kv->watch('>', ['include_history' => true])));
+        $this->assertSame(['color=blue'], self::drain($kv->watch('>', ['ignore_deletes' => true])));
+        $this->assertSame(['color=blue'], self::drain($kv->watch('color')));
+        $updates = $kv->watch('>', ['updates_only' => true]);
+        $this->assertTrue($updates->initialDone());
+        $this->assertNull($updates->next(0.3));
+        $kv->put('size', 'M');
+        $kv->purge('color');
+        $this->assertSame(['size=M', 'color:PURGE'], self::drain($updates));
+        foreach ([['include_history' => true, 'updates_only' => true], ['history' => true], [true]] as $bad) {
+            try {
+                $kv->watch('>', $bad);
+                $this->fail('refused: ' . json_encode($bad));
+            } catch (InvalidArgumentException $e) {
+                $this->assertSame(ErrorCode::INVALID_ARGUMENT, $e->getCode());
+            }
+        }
+        $watch->stop();
+        $this->expectException(ClosedException::class);
+        $watch->next(0.1);
+    }
+
+    /** @return list<string> entries until 0.3 s pass with none, as `key=value` or `key:OP` */
+    private static function drain(JetStream\KeyValueWatch $watch): array
+    {
+        $seen = [];
+        while (($e = $watch->next(0.3)) !== null) {
+            $seen[] = $e['operation'] === 'PUT' ? "{$e['key']}={$e['value']}" : "{$e['key']}:{$e['operation']}";
+        }
+        return $seen;
     }
 
     private function expectExceptionOnCreate(JetStream\KeyValue $kv): void

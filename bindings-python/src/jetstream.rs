@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use natskit::jetstream as js;
+use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use serde_json::Value;
@@ -807,22 +808,35 @@ both! { KeyValue {
         async move { Ok::<_, PyErr>(entries(kv.history(&key).await.py_err()?)) }
     }
 
-    /// Watches keys matching `pattern` (default `>`: all) for new entries.
-    #[pyo3(signature = (pattern=None))]
-    fn watch(&self, pattern: [Option<String>]) -> KvWatch {
+    /// Watches keys matching `pattern` (one key, a wildcard, default `>`: all): the current
+    /// values first, then changes; options `include_history`, `ignore_deletes`, `updates_only`.
+    #[pyo3(signature = (pattern=None, **options))]
+    fn watch(&self, pattern: [Option<String>], options: [Option<&Bound<'_, PyDict>>]) -> KvWatch {
         let pattern = pattern.unwrap_or_else(|| ">".to_string());
+        let options = js::KvWatchOptions::from_host(self::config(None, options)?).py_err()?;
         let kv = self.kv.clone();
         async move {
-            let watch = kv.watch(&pattern).await.py_err()?;
-            Ok::<_, PyErr>(KvWatch { inner: Arc::new(Mutex::new(watch)) })
+            let watch = kv.watch(&pattern, options).await.py_err()?;
+            let control = watch.control();
+            Ok::<_, PyErr>(KvWatch { inner: Arc::new(Mutex::new(watch)), control })
         }
     }
 }
 
-/// Updates of a bucket's keys: `next(timeout)` (blocking) or `anext(timeout)` (awaitable).
+/// Entries of a bucket's keys, current values first: `next(timeout)` and iteration (blocking),
+/// `anext(timeout)` and `async for` (asyncio); iteration ends once stopped.
 #[pyclass(module = "natskit", name = "KvWatch", frozen)]
 pub struct KvWatch {
     inner: Arc<Mutex<js::KvWatch>>,
+    control: js::KvWatchControl,
+}
+
+/// The next entry of `watch`, `None` at the end (stopped).
+async fn until_end(watch: &Mutex<js::KvWatch>) -> natskit::Result<Option<js::KvEntry>> {
+    match watch.lock().await.next(None).await {
+        Err(e) if e.code() == natskit::ErrorCode::Closed => Ok(None),
+        got => got,
+    }
 }
 
 #[pymethods]
@@ -849,8 +863,41 @@ impl KvWatch {
         })
     }
 
-    /// Stops watching.
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Entry>> {
+        crate::runtime::guard(|| Ok(wait(py, until_end(&self.inner))?.py_err()?.map(Entry)))
+    }
+
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::runtime::guard(|| {
+            let inner = self.inner.clone();
+            awaitable(py, async move {
+                match until_end(&inner).await.py_err()? {
+                    Some(entry) => Ok(Entry(entry)),
+                    None => Err(PyStopAsyncIteration::new_err(())),
+                }
+            })
+        })
+    }
+
+    /// Whether every value that existed when the watch started has been delivered.
+    #[getter]
+    fn initial_done(&self) -> PyResult<bool> {
+        crate::runtime::guard(|| Ok(self.control.initial_done()))
+    }
+
+    /// Stops watching; a `next` waiting elsewhere ends too.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        crate::runtime::guard(|| wait(py, async { self.inner.lock().await.stop() }))
+        crate::runtime::guard(|| {
+            self.control.stop();
+            wait(py, async { self.inner.lock().await.stop() })
+        })
     }
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import threading
 import time
 from typing import Iterator, List
 
@@ -238,6 +240,51 @@ def test_key_value(js: natskit.JetStream) -> None:
     assert js.account_info()["streams"] >= 0
 
 
+def _drain(watch: natskit.KvWatch, timeout: float = 0.3) -> List[str]:
+    seen: List[str] = []
+    while (e := watch.next(timeout=timeout)) is not None:
+        seen.append(f"{e['key']}={e['value'].decode()}" if e["operation"] == "PUT" else f"{e['key']}:{e['operation']}")
+    return seen
+
+
+def test_kv_watch_current_values_then_updates(js: natskit.JetStream) -> None:
+    kv = js.create_kv("pywatch", history=5, storage="memory")
+    kv.put("color", b"red")
+    kv.put("color", b"blue")
+    kv.put("size", b"L")
+    kv.delete("size")
+    watch = kv.watch(">")
+    assert watch.initial_done is False
+    assert _drain(watch) == ["color=blue", "size:DEL"]
+    assert watch.initial_done is True
+    assert _drain(kv.watch(">", include_history=True)) == ["color=red", "color=blue", "size=L", "size:DEL"]
+    assert _drain(kv.watch("color", ignore_deletes=True)) == ["color=blue"]
+    assert _drain(kv.watch(">", ignore_deletes=True)) == ["color=blue"]
+    updates = kv.watch(">", updates_only=True)
+    assert updates.initial_done is True and updates.next(timeout=0.3) is None
+    kv.put("size", b"M")
+    kv.purge("color")
+    assert _drain(updates) == ["size=M", "color:PURGE"]
+    with pytest.raises(natskit.InvalidArgumentError):
+        kv.watch(">", include_history=True, updates_only=True)
+    with pytest.raises(natskit.InvalidArgumentError):
+        kv.watch(">", history=True)
+    watch.stop()
+    with pytest.raises(natskit.ClosedError):
+        watch.next(timeout=0.1)
+    assert list(watch) == []
+
+
+def test_kv_watch_iterates_until_stopped_from_another_thread(js: natskit.JetStream) -> None:
+    kv = js.create_kv("pyiter", storage="memory")
+    kv.put("color", b"blue")
+    watch = kv.watch()
+    threading.Timer(0.5, watch.stop).start()
+    started = time.monotonic()
+    assert [e["value"] for e in watch] == [b"blue"]
+    assert time.monotonic() - started < 3
+
+
 def test_jetstream_not_enabled() -> None:
     with LocalServer(jetstream=False) as plain, natskit.connect(plain.url) as nc:
         js = nc.jetstream()
@@ -271,12 +318,24 @@ async def test_asyncio_stream_fetch_acks_and_kv(server: LocalServer) -> None:
         await redelivered.ack()
         assert await js.fetch_next("AIO", "c", no_wait=True) is None
         assert (await js.list_consumers("AIO"))["total"] == 1
-        kv = await js.create_kv("aiokv")
+        kv = await js.create_kv("aiokv", history=5)
+        await kv.put("color", "blue")
         watch = await kv.watch()
         rev = await kv.put("k", "v")
+        first = await watch.anext(timeout=2)
+        assert first is not None and (first["key"], first["value"]) == ("color", b"blue")
         entry = await watch.anext(timeout=2)
-        assert entry is not None and entry["revision"] == rev
-        assert await kv.keys() == ["k"]
+        assert entry is not None and entry["revision"] == rev and watch.initial_done
+        await kv.delete("k")
+        seen = []
+        async for e in await kv.watch("k", include_history=True):
+            seen.append(e["operation"])
+            if len(seen) == 2:
+                asyncio.get_running_loop().call_later(0.2, watch.stop)
+                break
+        assert seen == ["PUT", "DEL"]
+        assert [e["operation"] async for e in watch] == ["DEL"]
+        assert await kv.keys() == ["color"]
         await js.delete_kv("aiokv")
         await js.delete_stream("AIO")
         with pytest.raises(natskit.NotFoundError):

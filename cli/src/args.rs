@@ -90,6 +90,97 @@ pub enum Command {
     /// Job queues: sizes, pushes, failed jobs and a worker.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Key-value buckets: keys, values, history and watch.
+    #[command(subcommand)]
+    Kv(KvCommand),
+}
+
+/// `natskit kv ...`
+#[derive(Debug, Subcommand)]
+pub enum KvCommand {
+    /// List buckets, or the keys of BUCKET.
+    Ls {
+        /// Bucket whose keys to list.
+        bucket: Option<String>,
+    },
+    /// Print a key's current value.
+    Get {
+        /// Bucket name.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// Set a key's value.
+    Put {
+        /// Bucket name.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+    },
+    /// Delete a key (its history is kept; --purge removes it too).
+    Del {
+        /// Bucket name.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// Remove the key's history as well.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Print the current values of matching keys, then every change, until --count or Ctrl-C.
+    Watch {
+        /// Bucket name.
+        bucket: String,
+        /// One key, a wildcard (user.*) or > for all.
+        #[arg(default_value = ">")]
+        pattern: String,
+        /// Every kept revision first, not only the latest.
+        #[arg(long = "history", conflicts_with = "updates_only")]
+        include_history: bool,
+        /// Skip deletes and purges.
+        #[arg(long)]
+        ignore_deletes: bool,
+        /// Only changes from now on.
+        #[arg(long)]
+        updates_only: bool,
+        /// Exit after this many entries.
+        #[arg(long)]
+        count: Option<u64>,
+    },
+    /// Print every kept revision of a key, oldest first.
+    History {
+        /// Bucket name.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// Create a bucket.
+    Create {
+        /// Bucket name.
+        bucket: String,
+        /// Revisions kept per key (1-64).
+        #[arg(long, default_value_t = 1)]
+        history: i64,
+        /// Entry lifetime, e.g. 1h (0 = forever).
+        #[arg(long, value_name = "DURATION")]
+        max_age: Option<String>,
+        /// Where entries are stored.
+        #[arg(long, value_enum)]
+        storage: Option<Storage>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a bucket and every key in it.
+    Rm {
+        /// Bucket name.
+        bucket: String,
+        /// Do not ask for confirmation.
+        #[arg(short, long)]
+        force: bool,
+    },
 }
 
 /// `natskit stream ...`

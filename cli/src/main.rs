@@ -1,5 +1,5 @@
-//! `natskit`: streams, consumers, JetStream status, publish/subscribe/request, ping, job
-//! queues and a local nats-server, from the command line.
+//! `natskit`: streams, consumers, JetStream status, key-value buckets, publish/subscribe/request,
+//! ping, job queues and a local nats-server, from the command line.
 
 mod args;
 mod commands;
@@ -58,6 +58,7 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
         Command::Ping => commands::messaging::ping(&connect::client(cli).await?, out).await,
         Command::Health(_) => unreachable!("health runs on its own in main"),
         Command::Bench(a) => commands::bench::run(&connect::client(cli).await?, a, out).await,
+        Command::Kv(a) => commands::kv::run(&connect::client(cli).await?, a, out).await,
         Command::Queue(a) => {
             let (client, connection) = connect::named(cli).await?;
             commands::queue::run(&client, &connection, a, out).await

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::{client, server};
 use natskit::jetstream::{
-    Context, FetchOptions, KvConfig, KvOperation, PublishOptions, PurgeOptions,
+    Context, FetchOptions, Kv, KvConfig, KvEntry, KvOperation, KvWatch, KvWatchOptions,
+    PublishOptions, PurgeOptions,
 };
 use natskit::{ErrorCode, Headers, LocalServer, ServerOptions};
 use serde_json::{json, Value};
@@ -595,7 +596,7 @@ async fn kv_operations_round_trip() {
     let err = js.create_kv(&clash).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::JetStream, "{err}");
     assert_eq!(err.server_code(), Some(10058));
-    let mut watch = kv.watch(">").await.unwrap();
+    let mut watch = kv.watch(">", KvWatchOptions::default()).await.unwrap();
 
     let r1 = kv.put("color", "red").await.unwrap();
     let entry = kv.get("color").await.unwrap().unwrap();
@@ -653,6 +654,129 @@ async fn kv_operations_round_trip() {
         ErrorCode::NotFound
     );
     js.delete_kv("config").await.unwrap();
+}
+
+async fn watch_bucket(js: &Context) -> Kv {
+    let config = KvConfig {
+        bucket: "watched".into(),
+        history: 5,
+        storage: "memory".into(),
+        ..Default::default()
+    };
+    let kv = js.create_kv(&config).await.unwrap();
+    kv.put("color", "red").await.unwrap();
+    kv.put("color", "blue").await.unwrap();
+    kv.put("size", "L").await.unwrap();
+    kv.delete("size").await.unwrap();
+    kv
+}
+
+/// Entries until `timeout` passes with none, as `key=value` (`key:DEL` for deletes).
+async fn drain(watch: &mut KvWatch, timeout: u64) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Some(e) = watch
+        .next(Some(Duration::from_millis(timeout)))
+        .await
+        .unwrap()
+    {
+        seen.push(show(&e));
+    }
+    seen
+}
+
+fn show(e: &KvEntry) -> String {
+    match e.operation {
+        KvOperation::Put => format!("{}={}", e.key, String::from_utf8_lossy(&e.value)),
+        op => format!("{}:{}", e.key, op.as_str()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kv_watch_delivers_current_values_then_updates() {
+    let srv = server();
+    let js = js(&srv).await;
+    let kv = watch_bucket(&js).await;
+    let mut watch = kv.watch(">", KvWatchOptions::default()).await.unwrap();
+    assert!(!watch.initial_done());
+    assert_eq!(drain(&mut watch, 300).await, ["color=blue", "size:DEL"]);
+    assert!(watch.initial_done());
+    kv.put("color", "green").await.unwrap();
+    kv.purge("color").await.unwrap();
+    assert_eq!(drain(&mut watch, 300).await, ["color=green", "color:PURGE"]);
+
+    let mut one = kv.watch("color", KvWatchOptions::default()).await.unwrap();
+    assert_eq!(drain(&mut one, 300).await, ["color:PURGE"]);
+    kv.put("other", "x").await.unwrap();
+    kv.put("user.1", "ann").await.unwrap();
+    let mut wildcard = kv.watch("user.*", KvWatchOptions::default()).await.unwrap();
+    assert_eq!(drain(&mut wildcard, 300).await, ["user.1=ann"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kv_watch_options_choose_what_comes_first() {
+    let srv = server();
+    let js = js(&srv).await;
+    let kv = watch_bucket(&js).await;
+    let history = KvWatchOptions {
+        include_history: true,
+        ..Default::default()
+    };
+    let mut watch = kv.watch(">", history).await.unwrap();
+    let all = ["color=red", "color=blue", "size=L", "size:DEL"];
+    assert_eq!(drain(&mut watch, 300).await, all);
+
+    let updates = KvWatchOptions {
+        updates_only: true,
+        ..Default::default()
+    };
+    let mut watch = kv.watch(">", updates).await.unwrap();
+    assert!(
+        watch.initial_done(),
+        "nothing to wait for with updates_only"
+    );
+    assert_eq!(drain(&mut watch, 300).await, Vec::<String>::new());
+    kv.put("size", "M").await.unwrap();
+    assert_eq!(drain(&mut watch, 300).await, ["size=M"]);
+
+    let live = KvWatchOptions {
+        ignore_deletes: true,
+        ..Default::default()
+    };
+    kv.delete("color").await.unwrap();
+    let mut watch = kv.watch(">", live).await.unwrap();
+    assert_eq!(drain(&mut watch, 300).await, ["size=M"]);
+    kv.delete("size").await.unwrap();
+    kv.put("color", "black").await.unwrap();
+    assert_eq!(drain(&mut watch, 300).await, ["color=black"]);
+    assert!(watch.initial_done());
+
+    let both = KvWatchOptions {
+        include_history: true,
+        updates_only: true,
+        ..Default::default()
+    };
+    let err = kv.watch(">", both).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kv_watch_stops_from_another_task() {
+    let srv = server();
+    let js = js(&srv).await;
+    let kv = watch_bucket(&js).await;
+    let mut watch = kv
+        .watch("nothing.here", KvWatchOptions::default())
+        .await
+        .unwrap();
+    assert!(watch.initial_done(), "no key matched");
+    let control = watch.control();
+    let started = Instant::now();
+    let pending = tokio::spawn(async move { watch.next(None).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    control.stop();
+    let err = pending.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Closed, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,9 @@
 /* natskit JetStream through the C ABI against a real nats-server: streams, stored messages,
  * publish with ack (dedup, expectations), consumers with counters, pull fetch with metadata
- * and acks (nak delay, term), pipelined publish, key-value, and a server without JetStream. */
+ * and acks (nak delay, term), pipelined publish, key-value and its watch, and a server without JetStream. */
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -499,6 +501,116 @@ static void test_timeout_sentinels(void) {
     natskit_client_free(c);
 }
 
+/* Entries until 300 ms pass with none, as "key=value;" or "key:OP;" into buf. */
+static void drain(natskit_kv_watcher *w, char *buf, size_t size) {
+    buf[0] = '\0';
+    char *entry = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    natskit_status st;
+    while ((st = natskit_kv_watch_next(w, 300, &entry, &data, &len)) == NATSKIT_STATUS_OK) {
+        char key[64] = "", op[16] = "";
+        CHECK(sscanf(strstr(entry, "\"key\":\"") + 7, "%63[^\"]", key) == 1);
+        CHECK(sscanf(strstr(entry, "\"operation\":\"") + 13, "%15[^\"]", op) == 1);
+        size_t used = strlen(buf);
+        if (strcmp(op, "PUT") == 0)
+            snprintf(buf + used, size - used, "%s=%.*s;", key, (int)len, (const char *)data);
+        else
+            snprintf(buf + used, size - used, "%s:%s;", key, op);
+        natskit_string_free(entry);
+        natskit_bytes_free(data, len);
+    }
+    CHECK(st == NATSKIT_STATUS_TIMEOUT);
+}
+
+static natskit_status stop_status = NATSKIT_STATUS_PANIC;
+
+static void *stop_later(void *w) {
+    usleep(100 * 1000);
+    stop_status = natskit_kv_watch_stop(w);
+    return NULL;
+}
+
+static void test_kv_watch(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    natskit_kv *kv = NULL;
+    CHECK_OK(natskit_kv_create(js, "{\"bucket\": \"cwatch\", \"history\": 5, \"storage\": \"memory\"}", &kv));
+    uint64_t rev = 0;
+    CHECK_OK(natskit_kv_put(kv, "color", "red", 3, &rev));
+    CHECK_OK(natskit_kv_put(kv, "color", "blue", 4, &rev));
+    CHECK_OK(natskit_kv_put(kv, "size", "L", 1, &rev));
+    CHECK_OK(natskit_kv_delete(kv, "size"));
+
+    char seen[512];
+    bool done = true;
+    natskit_kv_watcher *w = NULL;
+    CHECK_OK(natskit_kv_watch(kv, ">", NULL, &w));
+    CHECK_OK(natskit_kv_watch_initial_done(w, &done));
+    CHECK(!done);
+    drain(w, seen, sizeof seen);
+    CHECK(strcmp(seen, "color=blue;size:DEL;") == 0);
+    CHECK_OK(natskit_kv_watch_initial_done(w, &done));
+    CHECK(done);
+
+    natskit_kv_watcher *history = NULL, *live = NULL, *updates = NULL;
+    CHECK_OK(natskit_kv_watch(kv, ">", "{\"include_history\": true}", &history));
+    drain(history, seen, sizeof seen);
+    CHECK(strcmp(seen, "color=red;color=blue;size=L;size:DEL;") == 0);
+    CHECK_OK(natskit_kv_watch(kv, ">", "{\"ignore_deletes\": true}", &live));
+    drain(live, seen, sizeof seen);
+    CHECK(strcmp(seen, "color=blue;") == 0);
+    CHECK_OK(natskit_kv_watch(kv, ">", "{\"updates_only\": true}", &updates));
+    drain(updates, seen, sizeof seen);
+    CHECK(strcmp(seen, "") == 0);
+    CHECK_OK(natskit_kv_put(kv, "size", "M", 1, &rev));
+    CHECK_OK(natskit_kv_purge(kv, "color"));
+    drain(updates, seen, sizeof seen);
+    CHECK(strcmp(seen, "size=M;color:PURGE;") == 0);
+    drain(w, seen, sizeof seen);
+    CHECK(strcmp(seen, "size=M;color:PURGE;") == 0);
+
+    /* stopped from another thread while waiting forever; every later next is CLOSED too */
+    char *entry = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    pthread_t stopper;
+    CHECK(pthread_create(&stopper, NULL, stop_later, w) == 0);
+    CHECK_STATUS(natskit_kv_watch_next(w, NATSKIT_FOREVER, &entry, &data, &len), NATSKIT_STATUS_CLOSED);
+    CHECK(pthread_join(stopper, NULL) == 0);
+    CHECK(stop_status == NATSKIT_STATUS_OK);
+    CHECK_STATUS(natskit_kv_watch_next(w, NATSKIT_NO_WAIT, &entry, &data, &len), NATSKIT_STATUS_CLOSED);
+    CHECK(entry == NULL && data == NULL);
+
+    /* inputs are checked before anything is sent */
+    natskit_kv_watcher *bad = NULL;
+    CHECK_STATUS(natskit_kv_watch(kv, ">", "{\"include_history\": true, \"updates_only\": true}", &bad),
+                 NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch(kv, ">", "{\"history\": true}", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch(kv, ">", "not json", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch(kv, "a b", NULL, &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch(kv, NULL, NULL, &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch(NULL, ">", NULL, &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch(kv, ">", NULL, NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK(bad == NULL);
+    CHECK_STATUS(natskit_kv_watch_next(NULL, 0, &entry, &data, &len), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch_next(live, -7, &entry, &data, &len), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch_next(live, 0, NULL, &data, &len), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch_initial_done(live, NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_kv_watch_stop(NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    natskit_kv_watch_free(NULL);
+
+    natskit_kv_watch_free(w);
+    natskit_kv_watch_free(history);
+    natskit_kv_watch_free(live);
+    natskit_kv_watch_free(updates);
+    natskit_kv_free(kv);
+    CHECK_OK(natskit_kv_delete_bucket(js, "cwatch"));
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
 int main(void) {
     natskit_local_server *server = NULL;
     CHECK_OK(natskit_local_server_start(NULL, &server));
@@ -509,6 +621,7 @@ int main(void) {
     RUN(test_publish_dedup_and_expectations);
     RUN(test_consumers_and_pull);
     RUN(test_key_value);
+    RUN(test_kv_watch);
     RUN(test_without_jetstream);
     RUN(test_account_and_arguments);
     RUN(test_durations_are_milliseconds);

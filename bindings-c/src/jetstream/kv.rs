@@ -13,7 +13,7 @@ use crate::panic::{guard, guard_value};
 
 /// A key-value bucket (opaque). Safe to use from several threads at once.
 pub struct natskit_kv {
-    kv: Kv,
+    pub(crate) kv: Kv,
 }
 
 fn new_handle(kv: Kv) -> *mut natskit_kv {

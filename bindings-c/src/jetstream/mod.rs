@@ -4,6 +4,7 @@
 
 mod consumer;
 mod kv;
+mod kv_watch;
 mod publish;
 mod pull;
 mod stream;
@@ -18,6 +19,7 @@ use crate::ffi;
 use crate::panic::{guard, guard_value};
 
 pub use kv::natskit_kv;
+pub use kv_watch::natskit_kv_watcher;
 pub use publish::natskit_js_publisher;
 pub use pull::natskit_js_msg;
 

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::Env;
+use natskit::jetstream::{KvWatchControl, KvWatchOptions};
+use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::whole;
@@ -167,12 +169,22 @@ impl Kv {
         .await
     }
 
-    /// Watches keys matching `pattern` (`>` for all): an async iterable of new entries.
-    #[napi(catch_unwind, ts_return_type = "Promise<KvWatch>")]
-    pub async fn watch(&self, pattern: Option<String>) -> Outcome<KvWatch> {
+    /// Watches keys matching `pattern` (one key, a wildcard, `>` for all): the current values
+    /// first, then changes; options `{ includeHistory, ignoreDeletes, updatesOnly }`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "pattern?: string | undefined | null, options?: KvWatchOptions | undefined | null",
+        ts_return_type = "Promise<KvWatch>"
+    )]
+    pub async fn watch(&self, pattern: Option<String>, options: Option<Value>) -> Outcome<KvWatch> {
         crate::runtime::unwinding(async move {
-            let watch = self.inner.watch(pattern.as_deref().unwrap_or(">")).await?;
+            let options = KvWatchOptions::from_host(options.unwrap_or(Value::Null))?;
+            let watch = self
+                .inner
+                .watch(pattern.as_deref().unwrap_or(">"), options)
+                .await?;
             Ok(KvWatch {
+                control: watch.control(),
                 inner: Arc::new(Mutex::new(watch)),
             })
         })
@@ -180,15 +192,16 @@ impl Kv {
     }
 }
 
-/// Changes of watched keys; iterate with `for await` or `next()`.
+/// Entries of watched keys, current values first; iterate with `for await` or `next()`.
 #[napi]
 pub struct KvWatch {
     inner: Arc<Mutex<natskit::jetstream::KvWatch>>,
+    control: KvWatchControl,
 }
 
 #[napi]
 impl KvWatch {
-    /// The next change, or null when `timeoutMs` passes first; `CLOSED` once stopped.
+    /// The next entry, or null when `timeoutMs` passes first; `CLOSED` once stopped.
     #[napi(catch_unwind, ts_return_type = "Promise<KvEntry | null>")]
     pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<KvEntry>> {
         crate::runtime::unwinding(async move {
@@ -199,10 +212,17 @@ impl KvWatch {
         .await
     }
 
-    /// Stops watching.
+    /// Whether every value that existed when the watch started has been delivered.
+    #[napi(catch_unwind, getter)]
+    pub fn initial_done(&self) -> bool {
+        self.control.initial_done()
+    }
+
+    /// Stops watching; a pending `next()` rejects with `CLOSED`.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn stop(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
+            self.control.stop();
             self.inner.lock().await.stop();
             Ok(())
         })

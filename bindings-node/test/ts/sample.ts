@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   for await (const m of await js.consume('S', 'c')) { await m.ack(); break }
   const kv = await js.createKv({ bucket: 'b', history: 3 })
   const entry: KvEntry | null = await kv.get('k')
-  for await (const e of await kv.watch('>')) { console.log(e.key); break }
+  for await (const e of await kv.watch('>', { ignoreDeletes: true })) { console.log(e.key, e.operation); break }
   console.log(account.streams, stream.state.messages, consumer.num_pending, ack.sequence, entry?.revision)
   await nc.close()
   server.stop()

@@ -7,6 +7,7 @@ namespace NatsKit\JetStream;
 use FFI\CData;
 use NatsKit\Exception\NotFoundException;
 use NatsKit\Library;
+use NatsKit\Payload;
 
 /**
  * A key-value bucket. An entry is `['key', 'value', 'revision', 'operation' (PUT|DEL|PURGE),
@@ -86,5 +87,19 @@ final class KeyValue
     public function history(string $key): array
     {
         return Library::json('natskit_kv_history', $this->handle, $key);
+    }
+
+    /**
+     * Watches keys matching `$pattern` (one key, a wildcard such as 'user.*', or '>' for all):
+     * the current value of each key first, then every change. Options: `include_history`
+     * (every kept revision first), `ignore_deletes` (no deletes or purges), `updates_only`
+     * (changes only), each a bool.
+     *
+     * @param array<string, bool> $options
+     */
+    public function watch(string $pattern = '>', array $options = []): KeyValueWatch
+    {
+        $json = $options === [] ? null : Payload::json($options);
+        return new KeyValueWatch(Library::call('natskit_kv_watcher*', 'natskit_kv_watch', $this->handle, $pattern, $json));
     }
 }

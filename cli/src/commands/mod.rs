@@ -4,6 +4,7 @@ pub mod bench;
 pub mod consumer;
 pub mod health;
 pub mod jetstream;
+pub mod kv;
 pub mod messaging;
 pub mod queue;
 pub mod server;

@@ -1,10 +1,12 @@
 //! Key-value buckets: create/get a bucket, put, get, create (only if absent), update
 //! (compare-and-set on the revision), delete, purge, keys, history and watch.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::kv;
-use async_nats::jetstream::stream::StorageType;
+use async_nats::jetstream::stream::{LastRawMessageErrorKind, StorageType};
 use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -324,16 +326,51 @@ impl Kv {
         Ok(entries.into_iter().map(KvEntry::from).collect())
     }
 
-    /// Watches keys matching `pattern` (`>` for all) for new revisions from now on.
-    pub async fn watch(&self, pattern: &str) -> Result<KvWatch> {
+    /// Watches keys matching `pattern` (one key, a wildcard such as `user.*`, or `>` for all):
+    /// the current value of each matching key first (every kept revision with
+    /// `include_history`, none with `updates_only`), then every change as it happens.
+    /// [`KvWatchControl::initial_done`] tells when the current values have all been delivered.
+    pub async fn watch(&self, pattern: &str, options: KvWatchOptions) -> Result<KvWatch> {
         self.client.check_open()?;
         check_key(pattern, true)?;
-        let watch = self
+        options.check()?;
+        let watch = if options.updates_only {
+            self.store.watch(pattern).await
+        } else if options.include_history {
+            // Revision 1 is the stream's first sequence: every kept revision.
+            self.store.watch_from_revision(pattern, 1).await
+        } else {
+            self.store.watch_with_history(pattern).await
+        }
+        .map_err(|e| self.error(&e, "watch", pattern))?;
+        // The watch marks its last current value; when nothing matches there is none.
+        let initial_done = options.updates_only || !self.any_match(pattern).await?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let control = KvWatchControl(Arc::new(Control {
+            stop,
+            initial_done: AtomicBool::new(initial_done),
+        }));
+        Ok(KvWatch {
+            inner: Some(watch),
+            ignore_deletes: options.ignore_deletes,
+            control,
+            stopped,
+        })
+    }
+
+    /// Whether any revision of a key matching `pattern` is stored (one message read).
+    async fn any_match(&self, pattern: &str) -> Result<bool> {
+        let subject = format!("{}{pattern}", self.store.prefix);
+        match self
             .store
-            .watch(pattern)
+            .stream
+            .get_first_raw_message_by_subject(subject, 1)
             .await
-            .map_err(|e| self.error(&e, "watch", pattern))?;
-        Ok(KvWatch { inner: Some(watch) })
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(false),
+            Err(e) => Err(self.error(&e, "watch", pattern)),
+        }
     }
 
     fn error(&self, err: &(dyn std::error::Error + 'static), op: &str, key: &str) -> Error {
@@ -371,43 +408,160 @@ where
     Ok(items)
 }
 
-/// New revisions of watched keys.
+/// What a watch delivers besides the current value of each key; from a host's JSON object
+/// with [`KvWatchOptions::from_host`] (snake_case or camelCase names).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KvWatchOptions {
+    /// Every kept revision of each key first, oldest first, not only the latest.
+    #[serde(alias = "includeHistory")]
+    pub include_history: bool,
+    /// Skips deletes and purges (the initial values and the changes).
+    #[serde(alias = "ignoreDeletes")]
+    pub ignore_deletes: bool,
+    /// Only changes from now on, no current values.
+    #[serde(alias = "updatesOnly")]
+    pub updates_only: bool,
+}
+
+impl KvWatchOptions {
+    /// Options from a host's JSON object; `null` is the defaults.
+    pub fn from_host(value: serde_json::Value) -> Result<KvWatchOptions> {
+        if value.is_null() {
+            return Ok(KvWatchOptions::default());
+        }
+        if !value.is_object() {
+            return Err(Error::invalid_argument(format!(
+                "kv watch options: {value} is not an object"
+            )));
+        }
+        let options: KvWatchOptions = serde_json::from_value(value)
+            .map_err(|e| Error::invalid_argument(format!("kv watch options: {e}")))?;
+        options.check()?;
+        Ok(options)
+    }
+
+    fn check(self) -> Result<()> {
+        if self.include_history && self.updates_only {
+            return Err(Error::invalid_argument(
+                "kv watch options: include_history and updates_only exclude each other \
+                 (updates_only delivers no earlier revisions)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Entries of watched keys: current values first, then changes.
 pub struct KvWatch {
     inner: Option<kv::Watch>,
+    ignore_deletes: bool,
+    control: KvWatchControl,
+    stopped: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Reads and stops a [`KvWatch`] from another task or thread while it waits in
+/// [`KvWatch::next`] (hosts keep the watch behind a lock).
+#[derive(Debug, Clone)]
+pub struct KvWatchControl(Arc<Control>);
+
+#[derive(Debug)]
+struct Control {
+    stop: tokio::sync::watch::Sender<bool>,
+    initial_done: AtomicBool,
+}
+
+impl KvWatchControl {
+    /// Stops the watch: a pending or later `next` fails with `CLOSED`.
+    pub fn stop(&self) {
+        self.0.stop.send_replace(true);
+    }
+
+    /// Whether every value that existed when the watch started has been delivered by
+    /// [`KvWatch::next`] (or skipped by `ignore_deletes`); true from the start with
+    /// `updates_only` or when no key matched.
+    pub fn initial_done(&self) -> bool {
+        self.0.initial_done.load(Ordering::Relaxed)
+    }
 }
 
 impl std::fmt::Debug for KvWatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KvWatch").finish_non_exhaustive()
+        f.debug_struct("KvWatch")
+            .field("initial_done", &self.initial_done())
+            .finish_non_exhaustive()
     }
 }
 
 impl KvWatch {
-    /// The next change; `Ok(None)` when `timeout` passed first, `CLOSED` once stopped.
+    /// The next entry; `Ok(None)` when `timeout` passed first, `CLOSED` once stopped.
     pub async fn next(&mut self, timeout: Option<Duration>) -> Result<Option<KvEntry>> {
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        loop {
+            let Some(entry) = self.next_raw(deadline).await? else {
+                return Ok(None);
+            };
+            if entry.seen_current {
+                self.control.0.initial_done.store(true, Ordering::Relaxed);
+            }
+            if !(self.ignore_deletes && entry.operation != kv::Operation::Put) {
+                return Ok(Some(entry.into()));
+            }
+        }
+    }
+
+    /// See [`KvWatchControl::initial_done`].
+    pub fn initial_done(&self) -> bool {
+        self.control.initial_done()
+    }
+
+    /// A handle that reads and stops this watch from elsewhere.
+    pub fn control(&self) -> KvWatchControl {
+        self.control.clone()
+    }
+
+    async fn next_raw(
+        &mut self,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Option<kv::Entry>> {
+        if *self.stopped.borrow() {
+            self.stop();
+        }
         let watch = self
             .inner
             .as_mut()
             .ok_or_else(|| Error::closed("the watch was stopped"))?;
-        let next = match timeout {
-            Some(t) => match tokio::time::timeout(t, watch.next()).await {
+        let mut stopped = self.stopped.clone();
+        let next = async {
+            tokio::select! {
+                next = watch.next() => Some(next),
+                _ = stopped.wait_for(|s| *s) => None,
+            }
+        };
+        let next = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, next).await {
                 Ok(next) => next,
                 Err(_) => return Ok(None),
             },
-            None => watch.next().await,
+            None => next.await,
         };
         match next {
-            Some(Ok(entry)) => Ok(Some(entry.into())),
-            Some(Err(e)) => Err(from_nats(&e, "kv watch")),
-            None => {
+            Some(Some(Ok(entry))) => Ok(Some(entry)),
+            Some(Some(Err(e))) => Err(from_nats(&e, "kv watch")),
+            Some(None) => {
                 self.stop();
                 Err(Error::closed("the watch ended"))
+            }
+            None => {
+                self.stop();
+                Err(Error::closed("the watch was stopped"))
             }
         }
     }
 
     /// Stops watching.
     pub fn stop(&mut self) {
+        self.control.stop();
         if let Some(watch) = self.inner.take() {
             runtime::enter(|| drop(watch));
         }
@@ -436,5 +590,25 @@ mod tests {
         }
         assert!(check_key("orders.*.>", true).is_ok());
         assert!(check_key("a..b", true).is_err());
+    }
+
+    #[test]
+    fn watch_options_come_from_either_spelling_and_refuse_contradictions() {
+        let json = serde_json::json!({"includeHistory": true, "ignore_deletes": true});
+        let options = KvWatchOptions::from_host(json).unwrap();
+        assert!(options.include_history && options.ignore_deletes && !options.updates_only);
+        assert_eq!(
+            KvWatchOptions::from_host(serde_json::Value::Null).unwrap(),
+            KvWatchOptions::default()
+        );
+        for bad in [
+            serde_json::json!({"updates_only": true, "include_history": true}),
+            serde_json::json!({"history": true}),
+            serde_json::json!({"updates_only": 1}),
+            serde_json::json!([true]),
+        ] {
+            let err = KvWatchOptions::from_host(bad.clone()).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidArgument, "{bad}");
+        }
     }
 }

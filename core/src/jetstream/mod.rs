@@ -29,7 +29,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::units::Unit;
 
 pub use consumer::PauseState;
-pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch};
+pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch, KvWatchControl, KvWatchOptions};
 pub use publish::{AsyncPublisher, PubAck, PublishOptions, PublishSummary};
 pub use pull::{FetchOptions, JsMessage, Messages, Metadata, PullConsumer};
 pub use stream::{PurgeOptions, StoredMessage};
