@@ -111,7 +111,8 @@ impl Held {
         let mut held = self.inner.lock();
         held.extend(jobs);
         if self.release && !held.is_empty() {
-            self.watcher.get_or_init(|| watch(Arc::downgrade(&self.inner)));
+            self.watcher
+                .get_or_init(|| watch(Arc::downgrade(&self.inner)));
         }
     }
 

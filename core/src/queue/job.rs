@@ -476,7 +476,11 @@ impl Job {
         self.attempts = self.attempts.saturating_sub(1);
         // The copy's id names this delivery: unreserving the same attempt twice within the
         // stream's duplicate window must store two copies, while a retried store stays one.
-        let seq = self.msg.as_ref().and_then(|m| m.info().ok()).map(|i| i.stream_sequence);
+        let seq = self
+            .msg
+            .as_ref()
+            .and_then(|m| m.info().ok())
+            .map(|i| i.stream_sequence);
         let msg_id = format!("{}-{}-u{}", self.env.uuid, self.attempts, seq.unwrap_or(0));
         self.requeue_as(Duration::ZERO, &msg_id).await
     }
