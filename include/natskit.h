@@ -760,7 +760,8 @@ natskit_status natskit_job_error(const natskit_job *job,
 // redelivered. NULL does nothing.
 void natskit_job_free(natskit_job *job);
 
-// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch).
+// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch), or, with 0,
+// an adaptive number (1 up to 64 while jobs are short; held jobs go back after 0.1 s idle).
 natskit_status natskit_prefetch_new(const natskit_queue *queue,
                                     size_t size,
                                     natskit_prefetch **prefetch_out);

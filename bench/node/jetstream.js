@@ -77,10 +77,11 @@ const clients = {
   },
 }
 
-/** Queue workers: [label, worker options, jobs]; prefetch 64 takes 64 jobs per pull. */
+/** Queue workers: [label, worker options, jobs]; default options prefetch adaptively,
+ * prefetch 64 takes 64 jobs per pull. */
 const WORKERS = [
-  ['1 worker', { concurrency: 1 }, 5000],
-  ['concurrency 4', { concurrency: 4 }, 5000],
+  ['1 worker (default options)', {}, 20000],
+  ['concurrency 4', { concurrency: 4 }, 20000],
   ['1 worker, prefetch 64', { concurrency: 1, prefetch: 64 }, 20000],
   ['concurrency 4, prefetch 64', { concurrency: 4, prefetch: 64 }, 20000],
 ]

@@ -400,7 +400,7 @@ def main() -> None:
             rows.append((f"queue push 256 B x {JOBS:,}", label, "jobs/s", queue_push(url, JOBS, many), float("nan"), float("nan")))
         for prefetch in (0, 64):
             for concurrency in (1, 4):
-                label = "sync Worker" + (f" prefetch={prefetch}" if prefetch else "")
+                label = "sync Worker" + (f" prefetch={prefetch}" if prefetch else " (default options)")
                 rate = queue_rate(url, JOBS, concurrency, prefetch)
                 rows.append((f"queue push_many+work+ack 256 B x {JOBS:,}, {concurrency} worker thread(s)", label, "jobs/s", rate, float("nan"), float("nan")))
 

@@ -7,9 +7,10 @@ namespace NatsKit;
 use FFI\CData;
 
 /**
- * A queue read a batch at a time and handed out one job per pop() (`$queue->prefetch(16)`),
- * for workers that ask for one job at a time. Buffered jobs stay reserved; call unreserve()
- * before the process exits so they go back untouched.
+ * A queue read a batch at a time and handed out one job per pop() (`$queue->prefetch(16)`;
+ * 0 adapts: 1 up to 64 a pull while jobs are short, held jobs go back after 0.1 s without a
+ * pop), for workers that ask for one job at a time. Buffered jobs stay reserved; call
+ * unreserve() before the process exits so they go back untouched.
  */
 final class Prefetch
 {

@@ -12,7 +12,7 @@ use natskit::{Client, ConnectionConfig, LocalCluster};
 use serde_json::json;
 
 /// Jobs a worker holds at once: each of its `CONCURRENCY` loops may pull a batch of
-/// `CONCURRENCY` (the default prefetch) when the shared buffer is empty.
+/// `CONCURRENCY` (the prefetch these tests set) when the shared buffer is empty.
 const CONCURRENCY: usize = 4;
 const IN_FLIGHT: usize = CONCURRENCY * CONCURRENCY;
 
@@ -157,6 +157,7 @@ async fn failover(victims: &[Victim]) {
     let options = WorkerOptions {
         queues: vec!["failover".into()],
         concurrency: CONCURRENCY,
+        prefetch: CONCURRENCY,
         sleep: 0.5,
         ..Default::default()
     };

@@ -294,7 +294,7 @@ fn js_pull(url: &str, size: usize, count: usize, batch: usize) {
 }
 
 /// Jobs pushed (each confirmed by the stream), then worked and acknowledged by a
-/// worker with 1 and 4 concurrent handlers.
+/// worker with 1 and 4 concurrent handlers: default options (adaptive prefetch), then 64.
 fn queue_jobs(url: &str, size: usize, count: usize) {
     use natskit::queue::{Outcome, PushOptions, Worker, WorkerOptions};
     use std::sync::Arc;
@@ -337,9 +337,12 @@ fn queue_jobs(url: &str, size: usize, count: usize) {
                 fmt(push_rate)
             );
         }
+        let prefetch = match prefetch {
+            0 => "default (adaptive)".to_string(),
+            n => n.to_string(),
+        };
         println!(
-            "| work+ack {count} jobs, concurrency {concurrency}, prefetch {} | {} jobs/s |",
-            if prefetch == 0 { concurrency } else { prefetch },
+            "| work+ack {count} jobs, concurrency {concurrency}, prefetch {prefetch} | {} jobs/s |",
             fmt(work_rate)
         );
     }

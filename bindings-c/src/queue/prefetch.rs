@@ -15,7 +15,8 @@ pub struct natskit_prefetch {
     unit: natskit::Unit,
 }
 
-/// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch).
+/// Reads `queue` taking up to `size` jobs per pull (1..=256; 1 = no prefetch), or, with 0,
+/// an adaptive number (1 up to 64 while jobs are short; held jobs go back after 0.1 s idle).
 #[no_mangle]
 pub unsafe extern "C" fn natskit_prefetch_new(
     queue: *const natskit_queue,
@@ -25,9 +26,9 @@ pub unsafe extern "C" fn natskit_prefetch_new(
     guard(|| {
         let q = ffi::handle(queue, "queue")?;
         let out = ffi::out(prefetch_out, "prefetch_out")?;
-        if size == 0 || size > 256 {
+        if size > 256 {
             return Err(ffi::invalid(format!(
-                "prefetch size {size}: expected 1 to 256"
+                "prefetch size {size}: expected 0 (adaptive) to 256"
             )));
         }
         *out = ffi::into_handle(natskit_prefetch {

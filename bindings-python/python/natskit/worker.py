@@ -134,9 +134,9 @@ class Worker(_Handlers):
 
     Options (the seed's names): ``queues`` (priority order), ``tries``, ``timeout``, ``sleep``,
     ``once``, ``stop_when_empty``, ``max_jobs``, ``max_time``, ``memory`` (MB, measured here),
-    ``concurrency``, ``prefetch`` (jobs taken per pull, 0 = ``concurrency``; e.g. 64 for many
-    short jobs: far fewer server round trips, but taken jobs wait here rather than for an idle
-    worker elsewhere), ``rest``. A handler running past its timeout cannot be interrupted in a
+    ``concurrency``, ``prefetch`` (jobs taken per pull; 0, the default, adapts from
+    ``concurrency`` up to 64 while jobs are short and hands held jobs back after 0.1 s without
+    progress; a number takes exactly that many), ``rest``. A handler running past its timeout cannot be interrupted in a
     thread; the run then counts as a failed attempt when it returns.
     """
 

@@ -311,6 +311,11 @@ impl Job {
         self.started.elapsed()
     }
 
+    /// Starts the run's clock when the job is handed out (it may have waited in a buffer).
+    pub(crate) fn begin(&mut self) {
+        self.started = Instant::now();
+    }
+
     /// Attempts allowed: the job's own, else `default_tries`, else the connection's (0 = unlimited).
     pub fn max_tries(&self, default_tries: Option<u32>) -> u32 {
         self.env
@@ -470,7 +475,15 @@ impl Job {
             return Ok(());
         }
         self.attempts = self.attempts.saturating_sub(1);
-        self.requeue(Duration::ZERO).await
+        // The copy's id names this delivery: unreserving the same attempt twice within the
+        // stream's duplicate window must store two copies, while a retried store stays one.
+        let seq = self
+            .msg
+            .as_ref()
+            .and_then(|m| m.info().ok())
+            .map(|i| i.stream_sequence);
+        let msg_id = format!("{}-{}-u{}", self.env.uuid, self.attempts, seq.unwrap_or(0));
+        self.requeue_as(Duration::ZERO, &msg_id).await
     }
 
     async fn done(&mut self) -> Result<()> {
@@ -480,9 +493,14 @@ impl Job {
 
     /// Queues the next copy (durable first), then acknowledges this one.
     async fn requeue(&mut self, delay: Duration) -> Result<()> {
-        self.env.attempts = self.attempts;
         let msg_id = format!("{}-{}", self.env.uuid, self.attempts);
-        self.queue.enqueue(&self.env, delay, &msg_id).await?;
+        self.requeue_as(delay, &msg_id).await
+    }
+
+    /// Queues the next copy with stream message id `msg_id`, then acknowledges this one.
+    async fn requeue_as(&mut self, delay: Duration, msg_id: &str) -> Result<()> {
+        self.env.attempts = self.attempts;
+        self.queue.enqueue(&self.env, delay, msg_id).await?;
         self.ack().await
     }
 

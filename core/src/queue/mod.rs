@@ -7,6 +7,7 @@
 //! server message schedules (`Nats-Schedule: @at …`) on `<prefix>.s.<q>.<id>` that the server
 //! moves onto the queue subject at their time, so they are durable while they wait.
 
+mod adaptive;
 mod envelope;
 mod failed;
 mod handle;

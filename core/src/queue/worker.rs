@@ -5,14 +5,14 @@
 //! loop { match worker.next(wait) { Job(j) => worker.finish(j, run(handler, j)), Idle => {}, Stop(_) => break } }
 //! ```
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::adaptive::{Adaptive, Held};
 use super::job::{Job, JobEvent, Outcome};
 use super::Queue;
 use crate::client::Client;
@@ -47,8 +47,10 @@ pub struct WorkerOptions {
     pub memory: u64,
     /// Jobs run at once (host threads or tasks; 1 for PHP).
     pub concurrency: usize,
-    /// Jobs taken per pull (0 = `concurrency`). More is faster for short jobs but holds
-    /// jobs that an idle worker elsewhere could have run; held jobs stay reserved by heartbeat.
+    /// Jobs taken per pull; 0 (the default) adapts: from `concurrency` up to 64 while jobs
+    /// are short and pulls come back full, and held jobs go back to the queue when the
+    /// worker makes no progress for 0.1 s (see the queue README). A number takes exactly
+    /// that many a pull and keeps them, reserved by heartbeat, until they run.
     pub prefetch: usize,
     /// Seconds to rest after each job.
     pub rest: f64,
@@ -151,8 +153,10 @@ const MAX_RECOUNTS: u32 = 100;
 pub struct Worker {
     queues: Vec<Queue>,
     options: WorkerOptions,
-    /// Jobs fetched in one pull beyond the one handed out (fewer than `prefetch`).
-    buffered: Mutex<VecDeque<Job>>,
+    /// Jobs fetched in one pull beyond the one handed out.
+    buffered: Held,
+    /// The pull size when `prefetch` is 0.
+    adaptive: Adaptive,
     started: Instant,
     stop: AtomicBool,
     taken: AtomicU64,
@@ -187,8 +191,9 @@ impl Worker {
             .collect::<Result<_>>()?;
         Ok(Worker {
             queues,
+            buffered: Held::new(options.prefetch == 0),
+            adaptive: Adaptive::new(options.concurrency),
             options,
-            buffered: Mutex::new(VecDeque::new()),
             started: Instant::now(),
             stop: AtomicBool::new(false),
             taken: AtomicU64::new(0),
@@ -279,6 +284,9 @@ impl Worker {
             }
             self.taken.fetch_add(1, Ordering::SeqCst);
             self.stepped.store(true, Ordering::Relaxed);
+            self.buffered.progress();
+            let mut job = job;
+            job.begin();
             return Ok(Step::Job(job));
         }
     }
@@ -289,6 +297,8 @@ impl Worker {
             .options
             .timeout
             .map(crate::duration::saturating_seconds);
+        self.adaptive.ran(job.elapsed());
+        self.buffered.progress();
         let event = job.finish(outcome, self.options.tries, timeout).await?;
         let counter = match &event {
             JobEvent::Processed { .. } | JobEvent::Deleted { .. } => &self.processed,
@@ -354,22 +364,22 @@ impl Worker {
     }
 
     /// The next job: a buffered one, else from the highest-priority queue that has one.
-    /// One pull takes up to `prefetch` jobs so concurrent loops share a round trip.
+    /// One pull takes up to `prefetch` jobs (or the adaptive size) so a round trip serves many.
     async fn take(&self, wait: Duration) -> Result<Option<Job>> {
-        if let Some(job) = self.buffered.lock().unwrap().pop_front() {
+        if let Some(job) = self.buffered.pop() {
             return Ok(Some(job));
         }
         let batch = match self.options.prefetch {
-            0 => self.options.concurrency.max(1),
+            0 => self.adaptive.size(),
             n => n,
         };
         if let [only] = self.queues.as_slice() {
-            return Ok(self.keep_rest(only.pop_many(batch, wait).await?));
+            return Ok(self.keep_rest(batch, only.pop_many(batch, wait).await?));
         }
         for q in &self.queues {
             let jobs = q.pop_many(batch, Duration::ZERO).await?;
             if !jobs.is_empty() {
-                return Ok(self.keep_rest(jobs));
+                return Ok(self.keep_rest(batch, jobs));
             }
         }
         tokio::time::sleep(wait.min(Duration::from_millis(50))).await;
@@ -386,17 +396,17 @@ impl Worker {
         Ok(false)
     }
 
-    fn keep_rest(&self, jobs: Vec<Job>) -> Option<Job> {
+    fn keep_rest(&self, asked: usize, jobs: Vec<Job>) -> Option<Job> {
+        self.adaptive.pulled(asked, jobs.len());
         let mut jobs = jobs.into_iter();
         let first = jobs.next();
-        self.buffered.lock().unwrap().extend(jobs);
+        self.buffered.hold(jobs);
         first
     }
 
     /// On stop, buffered jobs go back to their queues untouched.
     async fn unreserve_buffered(&self) -> Result<()> {
-        let jobs: Vec<Job> = self.buffered.lock().unwrap().drain(..).collect();
-        for job in jobs {
+        for job in self.buffered.drain() {
             job.unreserve().await?;
         }
         Ok(())

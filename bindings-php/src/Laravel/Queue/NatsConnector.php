@@ -69,8 +69,8 @@ final class NatsConnector implements ConnectorInterface
 
     private static function prefetch(mixed $value): int
     {
-        if (filter_var($value, FILTER_VALIDATE_INT) === false || (int) $value < 1 || (int) $value > 256) {
-            throw new InvalidArgumentException('queue connection prefetch: expected 1 to 256, got ' . var_export($value, true), 1);
+        if (filter_var($value, FILTER_VALIDATE_INT) === false || (int) $value < 0 || (int) $value > 256) {
+            throw new InvalidArgumentException('queue connection prefetch: expected 0 (adaptive) to 256, got ' . var_export($value, true), 1);
         }
         return (int) $value;
     }

@@ -24,8 +24,8 @@ use NatsKit\QueueSize;
  */
 class NatsQueue extends Queue implements QueueContract, ClearableQueue
 {
-    /** Jobs one pull takes when the connection sets no `prefetch`. */
-    public const DEFAULT_PREFETCH = 16;
+    /** Jobs one pull takes when the connection sets no `prefetch`: 0 adapts (1 up to 64). */
+    public const DEFAULT_PREFETCH = 0;
 
     /** @var array<string, NatsKitQueue> */
     private array $queues = [];
