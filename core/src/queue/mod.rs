@@ -15,6 +15,7 @@ mod job;
 mod prefetch;
 mod worker;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -189,7 +190,18 @@ impl Queue {
     /// Takes up to `max` jobs (each reserved, with its own heartbeat), waiting up to `timeout`
     /// for the first. Unreadable envelopes go to the failed store and are skipped.
     pub async fn pop_many(&self, max: usize, timeout: Duration) -> Result<Vec<Job>> {
-        let messages = self.fetch(max.clamp(1, MAX_BATCH), timeout).await?;
+        self.pop_many_until(max, timeout, None).await
+    }
+
+    /// [`Queue::pop_many`] for a worker: once `stop` is set, a pull past its expiry (its
+    /// answer lost in a leader change) is given up at once instead of waited out.
+    pub(crate) async fn pop_many_until(
+        &self,
+        max: usize,
+        timeout: Duration,
+        stop: Option<&AtomicBool>,
+    ) -> Result<Vec<Job>> {
+        let messages = self.fetch(max.clamp(1, MAX_BATCH), timeout, stop).await?;
         let mut jobs = Vec::with_capacity(messages.len());
         for msg in messages {
             match Job::from_message(self.clone(), msg).await {
@@ -471,6 +483,7 @@ impl Queue {
         &self,
         max: usize,
         timeout: Duration,
+        stop: Option<&AtomicBool>,
     ) -> Result<Vec<jetstream::Message>> {
         let deadline = Instant::now() + timeout;
         let pulled = election::retry(timeout, || async {
@@ -479,6 +492,7 @@ impl Queue {
                 &consumer,
                 max,
                 deadline.saturating_duration_since(Instant::now()),
+                stop,
             )
             .await
         })
@@ -495,6 +509,7 @@ impl Queue {
         consumer: &consumer::PullConsumer,
         max: usize,
         timeout: Duration,
+        stop: Option<&AtomicBool>,
     ) -> Result<Vec<jetstream::Message>> {
         let ready = consumer
             .fetch()
@@ -502,7 +517,7 @@ impl Queue {
             .expires(READY_NOW)
             .messages()
             .await;
-        let mut jobs = collect_within(ready, READY_NOW).await?;
+        let mut jobs = collect_within(ready, READY_NOW, stop).await?;
         if jobs.is_empty() && timeout >= Duration::from_millis(10) {
             let waited = consumer
                 .batch()
@@ -510,7 +525,7 @@ impl Queue {
                 .expires(timeout)
                 .messages()
                 .await;
-            jobs = collect_within(waited, timeout).await?;
+            jobs = collect_within(waited, timeout, stop).await?;
         }
         Ok(jobs)
     }
@@ -699,24 +714,43 @@ const PULL_ANSWER_GRACE: Duration = Duration::from_secs(2);
 /// One message of a pull, or why it could not be read.
 type Pulled = std::result::Result<jetstream::Message, Box<dyn std::error::Error + Send + Sync>>;
 
-/// Drains one pull, giving up `PULL_ANSWER_GRACE` after its expiry: a pull whose answer was
-/// lost returns what arrived instead of waiting forever; jobs delivered after that stay
-/// reserved and come back after `retry_after`.
+/// Drains one pull, giving up `PULL_ANSWER_GRACE` after its expiry (at once past the expiry
+/// when `stop` is set): a pull whose answer was lost returns what arrived instead of waiting
+/// forever; jobs delivered after that stay reserved and come back after `retry_after`. A
+/// server that is up answers at the expiry, so the grace is only spent in a leader change.
 async fn collect_within<S, E>(
     batch: std::result::Result<S, E>,
     expires: Duration,
+    stop: Option<&AtomicBool>,
 ) -> Result<Vec<jetstream::Message>>
 where
     S: futures::Stream<Item = Pulled> + Unpin,
     E: std::error::Error + 'static,
 {
     let mut jobs = Vec::new();
-    let deadline = expires.saturating_add(PULL_ANSWER_GRACE);
-    match tokio::time::timeout(deadline, collect_into(batch, &mut jobs)).await {
-        Ok(result) => result.map(|()| jobs),
-        Err(_) => Ok(jobs),
+    let deadline = tokio::time::Instant::now() + expires.saturating_add(PULL_ANSWER_GRACE);
+    let expiry = tokio::time::Instant::now() + expires;
+    let stopping = || stop.is_some_and(|s| s.load(Ordering::SeqCst));
+    let answered = {
+        let collect = collect_into(batch, &mut jobs);
+        tokio::pin!(collect);
+        let mut tick = expiry;
+        loop {
+            match tokio::time::timeout_at(tick.min(deadline), &mut collect).await {
+                Ok(result) => break Some(result),
+                Err(_) if tick >= deadline || stopping() => break None,
+                Err(_) => tick = tokio::time::Instant::now() + STOP_POLL,
+            }
+        }
+    };
+    match answered {
+        Some(result) => result.map(|()| jobs),
+        None => Ok(jobs),
     }
 }
+
+/// How often a pull waiting out its grace checks whether its worker was asked to stop.
+const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// Drains one pull's messages. An error after some arrived keeps those: the rest stay
 /// reserved on the server and are redelivered after `retry_after`.

@@ -71,7 +71,7 @@ impl Prefetch {
             0 => self.adaptive.size(),
             n => n,
         };
-        let messages = self.queue.fetch(size, timeout).await?;
+        let messages = self.queue.fetch(size, timeout, None).await?;
         self.adaptive.pulled(size, messages.len());
         let mut jobs = messages
             .into_iter()

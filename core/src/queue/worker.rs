@@ -374,10 +374,13 @@ impl Worker {
             n => n,
         };
         if let [only] = self.queues.as_slice() {
-            return Ok(self.keep_rest(batch, only.pop_many(batch, wait).await?));
+            let jobs = only.pop_many_until(batch, wait, Some(&self.stop)).await?;
+            return Ok(self.keep_rest(batch, jobs));
         }
         for q in &self.queues {
-            let jobs = q.pop_many(batch, Duration::ZERO).await?;
+            let jobs = q
+                .pop_many_until(batch, Duration::ZERO, Some(&self.stop))
+                .await?;
             if !jobs.is_empty() {
                 return Ok(self.keep_rest(batch, jobs));
             }
