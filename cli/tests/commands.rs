@@ -353,14 +353,17 @@ fn health_exits_with_nagios_codes_and_prints_json_and_prometheus() {
         .iter()
         .find(|c| c["name"] == "queue:mail")
         .unwrap();
-    assert!(queue["value"].as_f64().unwrap() > 1.0, "{report}");
+    assert!(queue["age"].as_f64().unwrap() > 1.0, "{report}");
 
     let (_, text) = health(&srv, &["--stream", "LAGGY", "--format", "prometheus"]);
     assert!(
         text.contains("natskit_health_status{check=\"stream:LAGGY\"} 0\n"),
         "{text}"
     );
-    assert!(text.contains("# TYPE natskit_health_value gauge"), "{text}");
+    assert!(
+        text.contains("# TYPE natskit_health_rtt_seconds gauge"),
+        "{text}"
+    );
 
     // A server that is down is CRITICAL; bad options are UNKNOWN.
     let port = natskit::server::free_port().unwrap();

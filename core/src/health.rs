@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 
 /// A check's state; the numbers are Nagios exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -73,12 +73,13 @@ impl Thresholds {
     }
 }
 
-/// What to check beyond the connection.
+/// What to check beyond the connection. Durations are seconds here; hosts give them in their
+/// unit ([`HealthOptions::from_host`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HealthOptions {
-    /// Round trip to the server, milliseconds.
-    pub rtt_ms: Thresholds,
+    /// Round trip to the server, seconds.
+    pub rtt: Thresholds,
     /// Check that JetStream answers (also done when streams, consumers or queues are named).
     pub jetstream: bool,
     /// Streams that must exist.
@@ -88,10 +89,22 @@ pub struct HealthOptions {
     pub consumers: Vec<String>,
     /// Consumer lag, messages.
     pub lag: Thresholds,
-    /// Queues whose oldest waiting job's age is judged by `age_s`.
+    /// Queues judged by `age`.
     pub queues: Vec<String>,
     /// Age of a queue's oldest waiting job, seconds.
-    pub age_s: Thresholds,
+    pub age: Thresholds,
+}
+
+impl HealthOptions {
+    /// Reads a host's options object (`null` = none), durations in the host's `unit`.
+    pub fn from_host(value: serde_json::Value, unit: crate::Unit) -> Result<HealthOptions> {
+        if value.is_null() {
+            return Ok(HealthOptions::default());
+        }
+        let value = crate::units::Object::HealthOptions.from_host(value, unit)?;
+        serde_json::from_value(value)
+            .map_err(|e| Error::invalid_argument(format!("health options: {e}")))
+    }
 }
 
 /// One check's outcome.
@@ -103,8 +116,36 @@ pub struct Check {
     pub status: Status,
     /// What was found, for people.
     pub message: String,
-    /// The measure judged (RTT ms, lag, age s), when there is one.
-    pub value: Option<f64>,
+    /// The round trip, seconds (the `connection` check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt: Option<f64>,
+    /// Pending plus unacknowledged messages (a consumer check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag: Option<u64>,
+    /// Age of the oldest waiting job, seconds (a queue check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age: Option<f64>,
+}
+
+impl Check {
+    fn new(name: &str, status: Status, message: String) -> Check {
+        Check {
+            name: name.into(),
+            status,
+            message,
+            rtt: None,
+            lag: None,
+            age: None,
+        }
+    }
+
+    fn critical(name: &str, error: &Error) -> Check {
+        Check::new(
+            name,
+            Status::Critical,
+            format!("{}: {}", error.code().as_str(), error.message()),
+        )
+    }
 }
 
 /// Every check's outcome; `status` is the worst of them.
@@ -128,15 +169,20 @@ impl HealthReport {
 
     /// The report when no connection could be made: one CRITICAL `connection` check.
     pub fn unreachable(error: &Error) -> HealthReport {
-        HealthReport::new(vec![Check {
-            name: "connection".into(),
-            status: Status::Critical,
-            message: error.message().to_string(),
-            value: None,
-        }])
+        HealthReport::new(vec![Check::new(
+            "connection",
+            Status::Critical,
+            error.message().to_string(),
+        )])
     }
 
-    /// One line for people (Nagios style): `OK: connection 0.4 ms; stream:ORDERS exists`.
+    /// The report for a host: `rtt` and `age` in the host's `unit`.
+    pub fn to_host(&self, unit: crate::Unit) -> serde_json::Value {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        crate::units::Object::HealthReport.to_host(value, unit)
+    }
+
+    /// One line for people (Nagios style): `OK: connection … in 0.4 ms; stream:ORDERS 3 messages`.
     pub fn summary(&self) -> String {
         let parts: Vec<String> = self
             .checks
@@ -159,14 +205,32 @@ impl HealthReport {
                 c.status.exit_code()
             ));
         }
-        out.push_str(
-            "# HELP natskit_health_value The measure a check judged (RTT ms, lag, age s).\n\
-             # TYPE natskit_health_value gauge\n",
-        );
-        for c in &self.checks {
-            if let Some(v) = c.value {
+        let gauges: [(&str, &str, fn(&Check) -> Option<f64>); 3] = [
+            ("rtt_seconds", "Round trip to the server.", |c| c.rtt),
+            (
+                "lag",
+                "A consumer's pending plus unacknowledged messages.",
+                |c| c.lag.map(|n| n as f64),
+            ),
+            ("age_seconds", "Age of a queue's oldest waiting job.", |c| {
+                c.age
+            }),
+        ];
+        for (metric, help, read) in gauges {
+            let values: Vec<(&Check, f64)> = self
+                .checks
+                .iter()
+                .filter_map(|c| read(c).map(|v| (c, v)))
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "# HELP natskit_health_{metric} {help}\n# TYPE natskit_health_{metric} gauge\n"
+            ));
+            for (c, v) in values {
                 out.push_str(&format!(
-                    "natskit_health_value{{check=\"{}\"}} {v}\n",
+                    "natskit_health_{metric}{{check=\"{}\"}} {v}\n",
                     escape_label(&c.name)
                 ));
             }
@@ -185,9 +249,9 @@ fn escape_label(value: &str) -> String {
 /// Runs the checks on a connected client. Invalid options are an `INVALID_ARGUMENT` error;
 /// everything found (a missing stream, JetStream down, a lag past a limit) is in the report.
 pub async fn check(client: &Client, options: &HealthOptions) -> Result<HealthReport> {
-    options.rtt_ms.validate("rtt_ms")?;
+    options.rtt.validate("rtt")?;
     options.lag.validate("lag")?;
-    options.age_s.validate("age_s")?;
+    options.age.validate("age")?;
     let consumers = options
         .consumers
         .iter()
@@ -197,67 +261,67 @@ pub async fn check(client: &Client, options: &HealthOptions) -> Result<HealthRep
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let queues = options
+        .queues
+        .iter()
+        .map(|q| crate::queue::Queue::new(client, q, "health"))
+        .collect::<Result<Vec<_>>>()?;
 
-    let mut checks = vec![connection(client, &options.rtt_ms).await];
-    if checks[0].status == Status::Critical {
-        return Ok(HealthReport::new(checks));
-    }
+    let mut checks = vec![connection(client, &options.rtt).await];
     let wants_jetstream = options.jetstream
         || !options.streams.is_empty()
         || !consumers.is_empty()
-        || !options.queues.is_empty();
-    if wants_jetstream {
-        let js = client.jetstream();
-        let available = js.account_info().await;
-        checks.push(match &available {
-            Ok(_) => ok("jetstream", "available".into(), None),
-            Err(e) => critical("jetstream", e),
+        || !queues.is_empty();
+    if checks[0].status == Status::Critical || !wants_jetstream {
+        return Ok(HealthReport::new(checks));
+    }
+    let js = client.jetstream();
+    if let Err(e) = js.account_info().await {
+        checks.push(Check::critical("jetstream", &e));
+        return Ok(HealthReport::new(checks));
+    }
+    checks.push(Check::new("jetstream", Status::Ok, "available".into()));
+    for stream in &options.streams {
+        let name = format!("stream:{stream}");
+        checks.push(match js.stream_info(stream).await {
+            Ok(info) => Check::new(
+                &name,
+                Status::Ok,
+                format!("{} messages", info["state"]["messages"]),
+            ),
+            Err(e) => Check::critical(&name, &e),
         });
-        if available.is_err() {
-            return Ok(HealthReport::new(checks));
-        }
-        for stream in &options.streams {
-            let name = format!("stream:{stream}");
-            checks.push(match js.stream_info(stream).await {
-                Ok(info) => ok(
-                    &name,
-                    format!("{} messages", info["state"]["messages"]),
-                    None,
-                ),
-                Err(e) => critical(&name, &e),
-            });
-        }
-        for (stream, consumer) in consumers {
-            let name = format!("consumer:{stream}:{consumer}");
-            checks.push(match js.consumer_info(stream, consumer).await {
-                Ok(info) => {
-                    let count = |k: &str| info[k].as_u64().unwrap_or(0);
-                    let lag = (count("num_pending") + count("num_ack_pending")) as f64;
-                    judged(&name, options.lag.judge(lag), format!("lag {lag}"), lag)
+    }
+    for (stream, consumer) in consumers {
+        let name = format!("consumer:{stream}:{consumer}");
+        checks.push(match js.consumer_info(stream, consumer).await {
+            Ok(info) => {
+                let count = |k: &str| info[k].as_u64().unwrap_or(0);
+                let lag = count("num_pending") + count("num_ack_pending");
+                Check {
+                    lag: Some(lag),
+                    ..Check::new(&name, options.lag.judge(lag as f64), format!("lag {lag}"))
                 }
-                Err(e) => critical(&name, &e),
-            });
-        }
-        for queue in &options.queues {
-            let name = format!("queue:{queue}");
-            let size = match crate::queue::Queue::new(client, queue, "health") {
-                Ok(q) => q.size().await,
-                Err(e) => Err(e),
-            };
-            checks.push(match size {
-                Ok(s) => judged(
+            }
+            Err(e) => Check::critical(&name, &e),
+        });
+    }
+    for queue in queues {
+        let name = format!("queue:{}", queue.name());
+        checks.push(match queue.size().await {
+            Ok(s) => Check {
+                age: Some(s.oldest_age),
+                ..Check::new(
                     &name,
-                    options.age_s.judge(s.oldest_age),
+                    options.age.judge(s.oldest_age),
                     format!(
                         "{} ready, {} reserved, oldest {:.1} s",
                         s.ready, s.reserved, s.oldest_age
                     ),
-                    s.oldest_age,
-                ),
-                Err(e) if e.code() == ErrorCode::InvalidArgument => return Err(e),
-                Err(e) => critical(&name, &e),
-            });
-        }
+                )
+            },
+            Err(e) => Check::critical(&name, &e),
+        });
     }
     Ok(HealthReport::new(checks))
 }
@@ -268,45 +332,20 @@ async fn connection(client: &Client, rtt: &Thresholds) -> Check {
     let flushed = tokio::time::timeout(Duration::from_secs(5), client.flush()).await;
     match flushed {
         Ok(Ok(())) => {
-            let ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-            judged(
-                "connection",
-                rtt.judge(ms),
-                format!("{} in {ms} ms", client.connected_url()),
-                ms,
-            )
+            let secs = (started.elapsed().as_secs_f64() * 1e6).round() / 1e6;
+            Check {
+                rtt: Some(secs),
+                ..Check::new(
+                    "connection",
+                    rtt.judge(secs),
+                    format!("{} in {:.3} ms", client.connected_url(), secs * 1e3),
+                )
+            }
         }
-        Ok(Err(e)) => critical("connection", &e),
-        Err(_) => critical(
+        Ok(Err(e)) => Check::critical("connection", &e),
+        Err(_) => Check::critical(
             "connection",
             &Error::timeout("the server did not answer a ping within 5 s"),
         ),
-    }
-}
-
-fn ok(name: &str, message: String, value: Option<f64>) -> Check {
-    Check {
-        name: name.into(),
-        status: Status::Ok,
-        message,
-        value,
-    }
-}
-
-fn judged(name: &str, status: Status, message: String, value: f64) -> Check {
-    Check {
-        name: name.into(),
-        status,
-        message,
-        value: Some(value),
-    }
-}
-
-fn critical(name: &str, error: &Error) -> Check {
-    Check {
-        name: name.into(),
-        status: Status::Critical,
-        message: format!("{}: {}", error.code().as_str(), error.message()),
-        value: None,
     }
 }

@@ -143,6 +143,10 @@ pub enum Object {
     /// A connection config object: named connections (`{"connections": {...}}`) or one
     /// connection's keys (`request_timeout`, `reconnect.delay`, ...; seconds in files).
     Config,
+    /// Health check options (`rtt` and `age` thresholds).
+    HealthOptions,
+    /// A health report (each check's `rtt` and `age`).
+    HealthReport,
 }
 
 /// Duration fields of a stream config; `a.b` is a nested field, `a[]` each element of a
@@ -186,6 +190,10 @@ const WORKER_OPTIONS: &[&str] = &["timeout", "sleep", "rest", "max_time", "maxTi
 const JOB_EVENT: &[&str] = &["delay"];
 const QUEUE_SIZE: &[&str] = &["oldest_age"];
 
+/// Duration fields of health check options and of a health report.
+const HEALTH_OPTIONS: &[&str] = &["rtt.warn", "rtt.crit", "age.warn", "age.crit"];
+const HEALTH_REPORT: &[&str] = &["checks[].rtt", "checks[].age"];
+
 /// Duration fields of a connection config object (seconds in files and in the core's structs).
 const CONNECTION: &[&str] = &[
     "connect_timeout",
@@ -221,6 +229,8 @@ impl Object {
             Object::JobEvent => (plain(JOB_EVENT), Unit::Seconds),
             Object::QueueSize => (plain(QUEUE_SIZE), Unit::Seconds),
             Object::Config => (plain(CONNECTION), Unit::Seconds),
+            Object::HealthOptions => (plain(HEALTH_OPTIONS), Unit::Seconds),
+            Object::HealthReport => (plain(HEALTH_REPORT), Unit::Seconds),
         }
     }
 

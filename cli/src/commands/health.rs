@@ -42,9 +42,9 @@ fn options(a: &HealthArgs) -> natskit::Result<HealthOptions> {
             .transpose()
     };
     Ok(HealthOptions {
-        rtt_ms: Thresholds {
-            warn: a.rtt_warn,
-            crit: a.rtt_crit,
+        rtt: Thresholds {
+            warn: a.rtt_warn.map(|ms| ms / 1e3),
+            crit: a.rtt_crit.map(|ms| ms / 1e3),
         },
         jetstream: a.jetstream,
         streams: a.streams.clone(),
@@ -54,7 +54,7 @@ fn options(a: &HealthArgs) -> natskit::Result<HealthOptions> {
             crit: a.lag_crit.map(|n| n as f64),
         },
         queues: a.queues.clone(),
-        age_s: Thresholds {
+        age: Thresholds {
             warn: seconds(&a.age_warn)?,
             crit: seconds(&a.age_crit)?,
         },
