@@ -16,7 +16,7 @@ use crate::config::{
     parse_server, url_credentials, without_credentials, ConnectionConfig, UrlCredentials,
 };
 use crate::error::{human_bytes, Error, ErrorCode, Result};
-use crate::events::{Event, EventHub};
+use crate::events::{Event, EventHub, EventStream};
 use crate::headers::Headers;
 use crate::message::Message;
 use crate::runtime;
@@ -371,6 +371,25 @@ impl Client {
     /// Waits for the next connection event.
     pub async fn next_event(&self) -> Event {
         self.inner.hub.next().await
+    }
+
+    /// Every connection event from now on, in order; the stream ends after `Closed` (at once
+    /// when the connection is already closed). Independent of `poll_event`'s queue.
+    pub fn events(&self) -> EventStream {
+        self.inner.hub.stream()
+    }
+
+    /// Calls `callback` with every connection event from now on, in order, from a task on the
+    /// current tokio runtime (the shared one outside a runtime), up to and including `Closed`.
+    /// It runs on a runtime worker: it must return quickly and never block.
+    pub fn on_event(&self, mut callback: impl FnMut(Event) + Send + 'static) {
+        let mut events = self.events();
+        let task = async move {
+            while let Some(event) = events.next().await {
+                callback(event);
+            }
+        };
+        drop(runtime::spawn(task));
     }
 
     /// Drains every subscription (buffered messages are still delivered), flushes
