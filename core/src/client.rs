@@ -456,7 +456,7 @@ impl Client {
         self.check_size(len, None)
     }
 
-    fn check_size(&self, payload: usize, headers: Option<&Headers>) -> Result<()> {
+    pub(crate) fn check_size(&self, payload: usize, headers: Option<&Headers>) -> Result<()> {
         let max = self.max_payload();
         let size = payload.saturating_add(headers.map_or(0, header_block_len));
         if size > max {

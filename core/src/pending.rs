@@ -26,25 +26,29 @@ pub enum Arrival {
 pub struct PendingRequest(Option<tokio::task::JoinHandle<Result<Message>>>);
 
 impl Client {
-    /// Sends a request now and returns at once; [`PendingRequest::wait`] gives the reply (or
-    /// the request's `TIMEOUT`/`NO_RESPONDERS` error) and, meanwhile, messages of the caller's
-    /// subscriptions.
+    /// Sends a request in the background and returns at once (after the checks `request_with`
+    /// makes first: open connection, subject, size); [`PendingRequest::wait`] gives the reply
+    /// (or the request's `TIMEOUT`/`NO_RESPONDERS` error) and, meanwhile, messages of the
+    /// caller's subscriptions.
     pub fn start_request(
         &self,
         subject: &str,
         payload: Bytes,
         headers: Option<Headers>,
         timeout: Option<Duration>,
-    ) -> PendingRequest {
+    ) -> Result<PendingRequest> {
+        self.check_open()?;
+        crate::subject::validate_publish(subject)?;
+        self.check_size(payload.len(), headers.as_ref())?;
         let client = self.clone();
         let subject = subject.to_string();
-        PendingRequest(Some(runtime::spawn(async move {
+        Ok(PendingRequest(Some(runtime::spawn(async move {
             let opts = RequestOptions {
                 headers: headers.as_ref(),
                 timeout,
             };
             client.request_with(&subject, payload, &opts).await
-        })))
+        }))))
     }
 }
 

@@ -70,7 +70,9 @@ async fn a_pending_request_hands_over_its_own_subscriptions_messages() {
     let mut other = nc.subscribe("other", None).await.unwrap();
     let mut service = nc.subscribe("svc.double", None).await.unwrap();
     nc.flush().await.unwrap();
-    let mut pending = nc.start_request("svc.double", "21".into(), None, SECOND);
+    let mut pending = nc
+        .start_request("svc.double", "21".into(), None, SECOND)
+        .unwrap();
     let mut subs = [&mut other, &mut service];
     let request = match pending.wait(&mut subs).await.unwrap() {
         Arrival::Message(index, m) => {
@@ -93,13 +95,20 @@ async fn a_pending_request_hands_over_its_own_subscriptions_messages() {
 async fn a_pending_request_reports_its_errors() {
     let srv = server();
     let nc = client(&srv).await;
-    let mut pending = nc.start_request("nobody.here", "x".into(), None, SECOND);
+    let mut pending = nc
+        .start_request("nobody.here", "x".into(), None, SECOND)
+        .unwrap();
     let err = pending.wait(&mut []).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::NoResponders, "{err}");
+    let err = nc
+        .start_request("bad subject", "x".into(), None, SECOND)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidSubject, "{err}");
     let mut silent = nc.subscribe("silent", None).await.unwrap();
     nc.flush().await.unwrap();
-    let mut pending =
-        nc.start_request("silent", "x".into(), None, Some(Duration::from_millis(200)));
+    let mut pending = nc
+        .start_request("silent", "x".into(), None, Some(Duration::from_millis(200)))
+        .unwrap();
     let mut subs = [&mut silent];
     assert!(matches!(
         pending.wait(&mut subs).await.unwrap(),
