@@ -182,3 +182,22 @@ def test_close_from_inside_a_callback_does_not_deadlock(server: LocalServer, sub
     until(lambda: nc.is_closed)
     nc.close()
     assert unraisable == []
+
+
+def test_drain_runs_the_callbacks_of_what_was_buffered(server: LocalServer, subject: str) -> None:
+    nc = natskit.connect(server.url).start_dispatcher()
+    got: List[bytes] = []
+    gate = threading.Event()
+
+    def held(msg: natskit.Message) -> None:
+        gate.wait(5)
+        got.append(msg.data)
+
+    nc.subscribe(subject, callback=held)
+    for i in range(5):
+        nc.publish(subject, str(i))
+    nc.flush()
+    gate.set()
+    nc.drain()
+    assert got == [b"0", b"1", b"2", b"3", b"4"]
+    assert native_threads("natskit-dispatch") == 0
