@@ -93,14 +93,16 @@ impl Dispatcher {
         }
     }
 
-    /// The dispatcher thread: a callback's exception goes to `sys.unraisablehook`; a closed
-    /// connection ends the thread quietly.
+    /// The dispatcher thread: a callback's exception goes to `sys.unraisablehook`; once the
+    /// connection is closed it runs what is left and ends quietly.
     fn run(&self, core: &natskit::Client, mut run: watch::Receiver<Run>) {
         loop {
-            let how = *run.borrow_and_update();
-            if how == Run::Off {
-                return;
-            }
+            let how = match *run.borrow_and_update() {
+                Run::Off => return,
+                // Closed some other way (a manager, the server giving up): finish, then end.
+                Run::On if core.is_closed() => Run::UntilIdle,
+                how => how,
+            };
             let done = Python::attach(|py| {
                 if lock(&self.pending).is_empty() {
                     let timeout = (how == Run::UntilIdle).then_some(Duration::ZERO);
@@ -163,7 +165,12 @@ impl Dispatcher {
             match stop {
                 None => receive(&cells, timeout).await,
                 Some(stop) => tokio::select! {
-                    received = receive(&cells, timeout) => received,
+                    received = receive(&cells, timeout) => match received {
+                        // A subscription ended (unsubscribed, drained, its connection closing):
+                        // it is closed now, so the next round leaves it out.
+                        Err(e) if e.code() == natskit::ErrorCode::Closed => Ok(Vec::new()),
+                        received => received,
+                    },
                     _ = stop.changed() => Ok(Vec::new()),
                     _ = registered.changed() => Ok(Vec::new()),
                 },

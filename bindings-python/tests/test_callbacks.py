@@ -201,3 +201,14 @@ def test_drain_runs_the_callbacks_of_what_was_buffered(server: LocalServer, subj
     nc.drain()
     assert got == [b"0", b"1", b"2", b"3", b"4"]
     assert native_threads("natskit-dispatch") == 0
+
+
+def test_the_dispatcher_ends_when_the_connection_closes_another_way(
+    server: LocalServer, subject: str, unraisable: List[Any]
+) -> None:
+    with natskit.Manager({"servers": server.url}) as manager:
+        nc = manager.connection().start_dispatcher()
+        nc.subscribe(subject, callback=lambda m: None)
+        until(lambda: native_threads("natskit-dispatch") == 1, 5.0)
+    until(lambda: native_threads("natskit-dispatch") == 0, 5.0)
+    assert unraisable == [], [u.exc_value for u in unraisable]
