@@ -71,7 +71,7 @@ export interface NatskitError extends Error {
   serverCode?: number
 }
 
-/** A connection event, as returned by `pollEvent()` / `nextEvent()`. */
+/** A connection event, as returned by `pollEvent()` / `nextEvent()` and given to `onEvent()` / `status()`. */
 export interface ConnectionEvent {
   event:
     | 'connected'
@@ -286,6 +286,11 @@ export declare class Worker extends EventEmitter {
 export interface Client {
   /** A queue worker on this connection (see `Worker`). */
   worker(options?: WorkerOptions): Worker
+  /**
+   * Connection events from now on as an async iterator (like nats.js `status()`), in order,
+   * ending after `closed`; leaving the loop stops collecting them.
+   */
+  status(): AsyncIterableIterator<ConnectionEvent>
 }
 
 /** A stream's configuration in the server's field names (durations in milliseconds). */

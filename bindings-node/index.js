@@ -339,6 +339,42 @@ class Worker extends EventEmitter {
   }
 }
 
+/**
+ * Connection events from now on as an async iterator (like nats.js `status()`), in order,
+ * ending after `closed`; leaving the loop stops collecting them.
+ */
+Client.prototype.status = function status() {
+  const queued = []
+  let waiting = null
+  let done = false
+  this.onEvent((event) => {
+    if (done) return
+    if (event.event === 'closed') done = true
+    if (waiting !== null) {
+      const resolve = waiting
+      waiting = null
+      resolve({ value: event, done: false })
+    } else {
+      queued.push(event)
+    }
+  })
+  return {
+    next() {
+      if (queued.length > 0) return Promise.resolve({ value: queued.shift(), done: false })
+      if (done) return Promise.resolve({ value: undefined, done: true })
+      return new Promise((resolve) => { waiting = resolve })
+    },
+    return() {
+      done = true
+      queued.length = 0
+      if (waiting !== null) waiting({ value: undefined, done: true })
+      waiting = null
+      return Promise.resolve({ value: undefined, done: true })
+    },
+    [Symbol.asyncIterator]() { return this },
+  }
+}
+
 /** A worker on this connection's queues (see `Worker`). */
 Client.prototype.worker = function worker(options) {
   return new Worker(this, options)

@@ -48,6 +48,8 @@ typedef struct natskit_manager natskit_manager;
 
 typedef struct natskit_message natskit_message;
 
+typedef struct natskit_pending_request natskit_pending_request;
+
 typedef struct natskit_prefetch natskit_prefetch;
 
 typedef struct natskit_queue natskit_queue;
@@ -356,6 +358,22 @@ natskit_status natskit_message_respond(const natskit_message *message,
                                        size_t len);
 
 void natskit_message_free(natskit_message *message);
+
+natskit_status natskit_request_start(const natskit_client *client,
+                                     const char *subject,
+                                     const char *headers_json,
+                                     const void *data,
+                                     size_t len,
+                                     int64_t timeout_ms,
+                                     natskit_pending_request **request_out);
+
+natskit_status natskit_pending_request_wait(natskit_pending_request *request,
+                                            const natskit_subscription *const *subscriptions,
+                                            size_t count,
+                                            size_t *index_out,
+                                            natskit_message **message_out);
+
+void natskit_pending_request_free(natskit_pending_request *request);
 
 natskit_status natskit_queue_new(const natskit_client *client,
                                  const char *name,

@@ -132,6 +132,9 @@ typedef struct natskit_manager natskit_manager;
 // A received message (opaque).
 typedef struct natskit_message natskit_message;
 
+// A request in flight (opaque); free it with `natskit_pending_request_free`.
+typedef struct natskit_pending_request natskit_pending_request;
+
 // A prefetching reader of one queue (opaque). Free it after `natskit_prefetch_unreserve`.
 typedef struct natskit_prefetch natskit_prefetch;
 
@@ -594,6 +597,29 @@ natskit_status natskit_message_respond(const natskit_message *message,
 
 // Frees the message and everything it lent. NULL does nothing.
 void natskit_message_free(natskit_message *message);
+
+// Sends a request (optional headers as JSON) and returns at once; wait for the reply with
+// `natskit_pending_request_wait`. `timeout_ms` as for `natskit_request`.
+natskit_status natskit_request_start(const natskit_client *client,
+                                     const char *subject,
+                                     const char *headers_json,
+                                     const void *data,
+                                     size_t len,
+                                     int64_t timeout_ms,
+                                     natskit_pending_request **request_out);
+
+// Waits for the reply or a message on any of `subscriptions` (`count` may be 0), whichever
+// comes first. On the reply, `*index_out` is `count` and the request is over; otherwise
+// `*index_out` names the subscription the message is for, and the caller handles it and
+// waits again. Fails with the request's `NATSKIT_STATUS_TIMEOUT` or `NO_RESPONDERS`.
+natskit_status natskit_pending_request_wait(natskit_pending_request *request,
+                                            const natskit_subscription *const *subscriptions,
+                                            size_t count,
+                                            size_t *index_out,
+                                            natskit_message **message_out);
+
+// Frees the request (abandoning it when no reply came yet). NULL does nothing.
+void natskit_pending_request_free(natskit_pending_request *request);
 
 // Opens queue `name` (letters, digits, `-`, `_`) on the client's connection; its settings
 // come from the connection's `queue` configuration. Nothing is created on the server yet.

@@ -72,7 +72,7 @@ pub unsafe extern "C" fn natskit_client_set_duration_unit(
     })
 }
 
-fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
+pub(crate) fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
     Timeout::from_c(timeout_ms, "timeout_ms")?.configured("request")
 }
 

@@ -17,6 +17,7 @@ pub mod jetstream;
 pub mod manager;
 pub mod message;
 mod panic;
+pub mod pending;
 pub mod queue;
 pub mod server;
 mod status;

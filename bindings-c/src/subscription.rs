@@ -22,7 +22,7 @@ impl natskit_subscription {
         })
     }
 
-    fn take(&self) -> Result<MutexGuard<'_, Subscription>> {
+    pub(crate) fn take(&self) -> Result<MutexGuard<'_, Subscription>> {
         self.subscription.try_lock().map_err(|_| {
             Error::new(
                 ErrorCode::InvalidArgument,

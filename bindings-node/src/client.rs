@@ -9,7 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::task::noop_waker_ref;
 use napi::bindgen_prelude::{Uint32ArraySlice, Uint8ArraySlice, Unknown};
-use napi::Env;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status};
 use tokio::sync::oneshot;
 
 use crate::error::{invalid_argument, Outcome};
@@ -509,6 +510,30 @@ impl Client {
         self.inner.poll_event().map(event_json)
     }
 
+    /// Calls `callback` with every connection event from now on, in order, on the JavaScript
+    /// thread, up to and including `closed`. It does not keep the process alive; an exception
+    /// it throws is an uncaught exception, as in an event listener.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "callback: (event: ConnectionEvent) => void",
+        ts_return_type = "void"
+    )]
+    pub fn on_event(&self, callback: EventCallback) -> Outcome<()> {
+        crate::error::outcome(|| {
+            let mut events = self.inner.events();
+            runtime::handle().spawn(async move {
+                while let Some(event) = events.next().await {
+                    let status =
+                        callback.call(event_json(event), ThreadsafeFunctionCallMode::NonBlocking);
+                    if status != Status::Ok {
+                        break;
+                    }
+                }
+            });
+            Ok(())
+        })
+    }
+
     /// Waits up to `timeoutMs` (default: forever) for the next connection event; null when
     /// the time passes or the connection is closed and no event is left.
     #[napi(catch_unwind, ts_return_type = "Promise<ConnectionEvent | null>")]
@@ -533,6 +558,11 @@ async fn next_event(
     };
     Ok(event.map(event_json))
 }
+
+/// The JavaScript side of `onEvent`: called with one event at a time on the JavaScript
+/// thread; weak, so it never keeps the process alive.
+pub type EventCallback =
+    ThreadsafeFunction<serde_json::Value, (), serde_json::Value, Status, false, true>;
 
 fn event_json(event: natskit::Event) -> serde_json::Value {
     serde_json::to_value(event).unwrap_or(serde_json::Value::Null)

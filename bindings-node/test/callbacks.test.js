@@ -80,3 +80,67 @@ test('the event loop keeps ticking while 100,000 messages arrive', async () => {
   assert.ok(ticksWhileReceiving >= 2, `interval ticks while receiving: ${ticksWhileReceiving}`)
   assert.equal(nc.stats().dropped, 0)
 })
+
+// `connected` may be recorded just before or after registration; I/O errors vary.
+const lifecycle = (events) =>
+  events.map((e) => e.event).filter((name) => name !== 'connected' && name !== 'client_error')
+
+test('onEvent sees a restart then closed, in order, on the JavaScript thread', async () => {
+  const { server: own, nc: client } = await serverAndClient()
+  const seen = []
+  let onMainThread = true
+  client.onEvent((event) => {
+    onMainThread &&= isMainThread && threadId === 0
+    seen.push(event)
+  })
+  await own.startAgain()
+  await until(() => lifecycle(seen).includes('reconnected'), 10000, 'reconnected')
+  await client.close()
+  await until(() => lifecycle(seen).includes('closed'), 5000, 'closed')
+  await new Promise((r) => setTimeout(r, 50))
+  assert.deepEqual(lifecycle(seen), ['disconnected', 'reconnected', 'draining', 'closed'])
+  assert.ok(onMainThread)
+  assert.deepEqual(client.pollEvent(), { event: 'connected' }, 'the poll queue is independent')
+  own.stop()
+})
+
+test('status() iterates the events until closed', async () => {
+  const { server: own, nc: client } = await serverAndClient()
+  const collected = (async () => {
+    const events = []
+    for await (const event of client.status()) events.push(event)
+    return events
+  })()
+  await own.startAgain()
+  await until(() => client.stats().reconnects > 0, 10000, 'a reconnect')
+  await client.close()
+  const events = await collected
+  assert.deepEqual(lifecycle(events), ['disconnected', 'reconnected', 'draining', 'closed'])
+  own.stop()
+})
+
+test('leaving a status() loop early ends it', async () => {
+  const { server: own, nc: client } = await serverAndClient()
+  const restarted = own.startAgain()
+  let first = null
+  for await (const event of client.status()) {
+    if (event.event === 'connected') continue
+    first = event.event
+    break
+  }
+  await restarted
+  assert.equal(first, 'disconnected')
+  await client.close()
+  own.stop()
+})
+
+test('onEvent does not keep the process alive', async () => {
+  const { execFile } = require('node:child_process')
+  const script = `const { connect } = require(${JSON.stringify(require.resolve('..'))})
+    connect(${JSON.stringify(server.url)}).then((c) => c.onEvent(() => {}))`
+  const started = Date.now()
+  await new Promise((resolve, reject) =>
+    execFile(process.execPath, ['-e', script], { timeout: 10000 }, (err) => (err ? reject(err) : resolve())),
+  )
+  assert.ok(Date.now() - started < 10000)
+})

@@ -10,7 +10,9 @@ use NatsKit\Exception\TimeoutException;
 
 /**
  * A connection to NATS. The library's own I/O threads keep it alive (pings, reconnects)
- * while PHP is busy; callbacks run only inside process(), on the PHP thread.
+ * while PHP is busy; callbacks run only on the PHP thread, inside process() and while
+ * request() waits. Connection events are pull-style (pollEvent()): nothing calls into PHP
+ * from another thread.
  */
 final class Client
 {
@@ -58,13 +60,21 @@ final class Client
         ));
     }
 
-    /** Sends a request and waits up to `$timeout` seconds for the reply. */
+    /**
+     * Sends a request and waits up to `$timeout` seconds for the reply. While it waits, messages
+     * for this client's callback subscriptions go to their callbacks (on this thread), so this
+     * client can answer its own request; a callback's exception abandons the request.
+     */
     public function request(string $subject, mixed $payload = '', float $timeout = 5.0, array $headers = []): Message
     {
         if ($timeout <= 0) {
             throw new Exception\InvalidArgumentException("timeout must be positive, got {$timeout}", 1);
         }
         $data = Payload::encode($payload);
+        $millis = max(1, Library::millis($timeout, 'timeout'));
+        if ($this->subscriptions !== []) {
+            return $this->requestServing($subject, $data, $millis, $headers);
+        }
         $reply = Library::out('natskit_message*');
         Library::check(Library::ffi()->natskit_request_msg(
             $this->handle(),
@@ -72,10 +82,62 @@ final class Client
             Payload::headers($headers),
             $data,
             strlen($data),
-            max(1, Library::millis($timeout, 'timeout')),
+            $millis,
             \FFI::addr($reply),
         ));
         return new Message($reply);
+    }
+
+    /** `request()` with callback subscriptions: each wait ends with the reply or a message for one of them. */
+    private function requestServing(string $subject, string $data, int $millis, array $headers): Message
+    {
+        $ffi = Library::ffi();
+        $pending = Library::call(
+            'natskit_pending_request*',
+            'natskit_request_start',
+            $this->handle(),
+            $subject,
+            Payload::headers($headers),
+            $data,
+            strlen($data),
+            $millis,
+        );
+        try {
+            for (;;) {
+                $subscriptions = array_values($this->subscriptions);
+                $index = Library::out('size_t');
+                $message = Library::out('natskit_message*');
+                Library::check($ffi->natskit_pending_request_wait(
+                    $pending,
+                    $this->handles($subscriptions),
+                    count($subscriptions),
+                    \FFI::addr($index),
+                    \FFI::addr($message),
+                ));
+                if ($index->cdata === count($subscriptions)) {
+                    return new Message($message);
+                }
+                $subscriptions[$index->cdata]->dispatch(new Message($message));
+            }
+        } finally {
+            $ffi->natskit_pending_request_free($pending);
+        }
+    }
+
+    /**
+     * @param list<Subscription> $subscriptions
+     * @return CData|null a `natskit_subscription*[]` (null when empty)
+     */
+    private function handles(array $subscriptions): ?CData
+    {
+        if ($subscriptions === []) {
+            return null;
+        }
+        $handles = Library::ffi()->new('natskit_subscription*[' . count($subscriptions) . ']');
+        foreach ($subscriptions as $i => $subscription) {
+            $handles[$i] = $subscription->handle();
+        }
+        return $handles;
     }
 
     /**
@@ -110,10 +172,7 @@ final class Client
         $count = 0;
         while ($this->subscriptions !== []) {
             $subscriptions = array_values($this->subscriptions);
-            $handles = $ffi->new('natskit_subscription*[' . count($subscriptions) . ']');
-            foreach ($subscriptions as $i => $subscription) {
-                $handles[$i] = $subscription->handle();
-            }
+            $handles = $this->handles($subscriptions);
             $index = Library::out('size_t');
             $message = Library::out('natskit_message*');
             try {

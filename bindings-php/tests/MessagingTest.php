@@ -114,6 +114,59 @@ final class MessagingTest extends ServerTestCase
         $this->assertSame(['answer' => 'HI'], $reply->getDecodedPayload());
     }
 
+    public function testRequestRunsThisClientsCallbacksWhileItWaits(): void
+    {
+        $seen = [];
+        $this->client->subscribe('svc.upper', function (Message $m) use (&$seen): void {
+            $seen[] = 'svc.upper';
+            $m->respond(strtoupper($m->getPayload()));
+        });
+        $this->client->subscribe('audit.*', function (Message $m) use (&$seen): void {
+            $seen[] = $m->getSubject();
+        });
+        $this->client->publish('audit.before', 'x');
+        $reply = $this->client->request('svc.upper', 'same client', 2.0);
+        $this->assertSame('SAME CLIENT', $reply->getPayload());
+        $this->assertSame(['svc.upper'], array_values(array_diff($seen, ['audit.before'])));
+        // The reply wins once it is there: what is still waiting then is left for process().
+        $this->processUntil(function () use (&$seen) {
+            return in_array('audit.before', $seen, true);
+        });
+        $this->assertCount(2, $seen);
+    }
+
+    public function testACallbackExceptionDuringRequestAbandonsOnlyThatRequest(): void
+    {
+        $calls = 0;
+        $this->client->subscribe('svc.flaky', function (Message $m) use (&$calls): void {
+            if (++$calls === 1) {
+                throw new \RuntimeException('handler failed');
+            }
+            $m->respond('ok');
+        });
+        try {
+            $this->client->request('svc.flaky', 'x', 2.0);
+            $this->fail('expected the callback\'s exception');
+        } catch (\RuntimeException $e) {
+            $this->assertSame('handler failed', $e->getMessage());
+        }
+        $this->assertSame('ok', $this->client->request('svc.flaky', 'x', 2.0)->getPayload());
+    }
+
+    public function testRequestWithCallbacksStillTimesOut(): void
+    {
+        $this->client->subscribe('svc.mute', function (Message $m): void {
+        });
+        $started = microtime(true);
+        try {
+            $this->client->request('svc.mute', 'x', 0.3);
+            $this->fail('expected TimeoutException');
+        } catch (TimeoutException $e) {
+            $this->assertStringContainsString('request to svc.mute timed out after 300 ms', $e->getMessage());
+        }
+        $this->assertLessThan(2.0, microtime(true) - $started);
+    }
+
     public function testNoResponders(): void
     {
         try {

@@ -8,8 +8,11 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::dispatch::Dispatcher;
+use std::sync::Arc;
+
+use crate::dispatch::{Dispatcher, Run};
 use crate::error::IntoPy;
+use crate::events::{self, EventThreads};
 use crate::headers;
 use crate::jetstream::{self, AsyncJetStream, JetStream};
 use crate::message::{AsyncMsg, Message};
@@ -157,7 +160,8 @@ pub fn connect_async<'py>(
 #[pyclass(module = "natskit", name = "Client", frozen)]
 pub struct Client {
     pub(crate) core: natskit::Client,
-    dispatch: Dispatcher,
+    dispatch: Arc<Dispatcher>,
+    events: EventThreads,
 }
 
 impl Client {
@@ -165,7 +169,8 @@ impl Client {
     pub fn new(core: natskit::Client) -> Self {
         Client {
             core,
-            dispatch: Dispatcher::default(),
+            dispatch: Arc::default(),
+            events: EventThreads::default(),
         }
     }
 }
@@ -176,6 +181,9 @@ impl Client {
 
 /// `natskit.aio._with_callback`: awaits the subscription, then feeds `callback` from a task.
 static WITH_CALLBACK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `natskit.aio._on_loop`: wraps an event callback to run on the running loop.
+static ON_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// A connection used with `await`.
 #[pyclass(module = "natskit.aio", name = "Client", frozen)]
@@ -189,7 +197,8 @@ impl AsyncClient {
 
 both! { Client {
     /// Subscribes (wildcards allowed, optionally in a queue group). With `callback`,
-    /// messages are handed to it by `process()` on the thread that calls `process`.
+    /// messages are handed to it by `process()` on the thread that calls `process`, or
+    /// after `start_dispatcher()` on the dispatcher thread.
     #[pyo3(signature = (subject, *, queue=None, callback=None))]
     fn subscribe(
         &self,
@@ -210,10 +219,53 @@ both! { Client {
 
     /// Calls the callbacks of messages that arrived, waiting up to `timeout` seconds
     /// for the first (`None`: until one arrives). Returns how many callbacks ran.
+    /// Not available once `start_dispatcher()` was called.
     #[pyo3(signature = (timeout=0.0))]
     fn process(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<usize> {
         crate::runtime::guard(|| {
             self.dispatch.process(py, seconds(timeout, "timeout")?)
+        })
+    }
+
+    /// Runs every subscription callback on one natskit-owned thread from now on (no
+    /// `process()`), so a callback and a blocking `request()` can live in one program. A
+    /// callback's exception goes to `sys.unraisablehook`; `close()` stops and joins the thread
+    /// after the callback in progress. Returns the client.
+    fn start_dispatcher(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| {
+            slf.dispatch.start(slf.core.clone())?;
+            Ok(slf)
+        })
+    }
+
+    /// Calls `callback(event)` with every connection event from now on, in order, on a
+    /// natskit-owned thread, up to and including `closed` (`close()` returns after that
+    /// call). An exception goes to `sys.unraisablehook`.
+    fn on_event(&self, callback: Py<PyAny>) -> PyResult<()> {
+        crate::runtime::guard(|| self.events.start(&self.core, callback))
+    }
+
+    /// Drains every subscription, then closes (the dispatcher thread first runs the
+    /// callbacks of what was buffered).
+    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            wait(py, self.core.drain())?.py_err()?;
+            self.dispatch.stop(py, Run::UntilIdle);
+            self.events.join(py);
+            Ok(())
+        })
+    }
+
+    /// Flushes and closes; closing twice does nothing. The dispatcher thread stops first
+    /// (after the callback in progress).
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            self.dispatch.stop(py, Run::Off);
+            let closed = wait(py, self.core.close())?.py_err();
+            if self.core.is_closed() {
+                self.events.join(py);
+            }
+            closed
         })
     }
 
@@ -292,6 +344,35 @@ both! { Client {
                     with_callback.bind(py).call1((subscribed, callback))
                 }
             }
+        })
+    }
+
+    /// Schedules `callback(event)` (plain or `async`) on the running loop for every
+    /// connection event from now on, in order, up to and including `closed`.
+    fn on_event(&self, py: Python<'_>, callback: Bound<'_, PyAny>) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            let on_loop = ON_LOOP.get_or_try_init(py, || {
+                py.import("natskit.aio")?.getattr("_on_loop").map(Bound::unbind)
+            })?;
+            let scheduled = on_loop.bind(py).call1((callback,))?;
+            events::spawn(&self.core, scheduled.unbind())?;
+            Ok(())
+        })
+    }
+
+    /// Drains every subscription, then closes.
+    fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::runtime::guard(|| {
+            let core = self.core.clone();
+            awaitable(py, async move { core.drain().await.py_err() })
+        })
+    }
+
+    /// Flushes and closes; closing twice does nothing.
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::runtime::guard(|| {
+            let core = self.core.clone();
+            awaitable(py, async move { core.close().await.py_err() })
         })
     }
 
@@ -409,17 +490,6 @@ both! { Client {
         }
     }
 
-    /// Drains every subscription, then closes.
-    fn drain(&self) -> () {
-        let core = self.core.clone();
-        async move { core.drain().await.py_err() }
-    }
-
-    /// Flushes and closes; closing twice does nothing.
-    fn close(&self) -> () {
-        let core = self.core.clone();
-        async move { core.close().await.py_err() }
-    }
 }
 
 /// A reply on its way to Python: a `Message`, or an `aio.Message` for the asyncio client.

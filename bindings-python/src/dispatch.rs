@@ -1,11 +1,14 @@
 //! Callbacks of the sync API: `Client.process(timeout)` collects what the callback
-//! subscriptions received and calls each callback on the calling thread.
+//! subscriptions received and calls each callback on the calling thread; after
+//! `start_dispatcher()` one natskit-owned thread does that instead, until `close()`.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::error::IntoPy;
@@ -20,37 +23,136 @@ const BATCH: usize = 4096;
 /// How long one wait holds the subscriptions before letting `unsubscribe` through.
 const LOCK_SLICE: Duration = Duration::from_millis(50);
 
+/// What the dispatcher thread is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// Dispatch as messages come.
+    On,
+    /// Dispatch what is already there, then end (after a drain).
+    UntilIdle,
+    /// End after the callback in progress.
+    Off,
+}
+
 /// The callback subscriptions of one client and the messages waiting for their callbacks.
 #[derive(Default)]
 pub struct Dispatcher {
     registrations: Mutex<Vec<(SubCell, Py<PyAny>)>>,
     pending: Mutex<VecDeque<(Py<PyAny>, natskit::Message)>>,
+    thread: Mutex<Option<(JoinHandle<()>, watch::Sender<Run>)>>,
+    /// Bumped by each registration, so the dispatcher thread's wait takes the new one in.
+    registered: watch::Sender<u64>,
 }
 
 impl Dispatcher {
     /// Delivers the subscription's messages to `callback` from now on.
     pub fn register(&self, cell: SubCell, callback: Py<PyAny>) {
         lock(&self.registrations).push((cell, callback));
+        self.registered.send_modify(|n| *n += 1);
     }
 
     /// Waits up to `timeout` (`None`: until something arrives) for messages, then calls
     /// the callbacks; returns how many were called. A callback's exception stops the
     /// round and is raised; the remaining messages go out on the next call.
     pub fn process(&self, py: Python<'_>, timeout: Option<Duration>) -> PyResult<usize> {
-        if lock(&self.pending).is_empty() {
-            self.collect(py, timeout)?;
+        if lock(&self.thread).is_some() {
+            return Err(crate::error::to_py(natskit::Error::new(
+                natskit::ErrorCode::InvalidArgument,
+                "process(): the dispatcher thread runs this client's callbacks",
+            )));
         }
+        if lock(&self.pending).is_empty() {
+            self.collect(py, timeout, None)?;
+        }
+        self.call_pending(py, |err, _| Err(err))
+    }
+
+    /// Starts the dispatcher thread (once; later calls do nothing).
+    pub fn start(self: &Arc<Self>, core: natskit::Client) -> PyResult<()> {
+        let mut slot = lock(&self.thread);
+        if slot.is_none() {
+            let (tx, rx) = watch::channel(Run::On);
+            let me = self.clone();
+            let thread = std::thread::Builder::new()
+                .name("natskit-dispatch".into())
+                .spawn(move || me.run(&core, rx))?;
+            *slot = Some((thread, tx));
+        }
+        Ok(())
+    }
+
+    /// Tells the dispatcher thread (if any) to end as `how` says and waits for it, unless
+    /// called from it (a callback closing its client): then it ends when the callback returns.
+    pub fn stop(&self, py: Python<'_>, how: Run) {
+        let Some((thread, run)) = lock(&self.thread).take() else {
+            return;
+        };
+        run.send_replace(how);
+        if thread.thread().id() != std::thread::current().id() {
+            py.detach(|| drop(thread.join()));
+        }
+    }
+
+    /// The dispatcher thread: a callback's exception goes to `sys.unraisablehook`; once the
+    /// connection is closed it runs what is left and ends quietly.
+    fn run(&self, core: &natskit::Client, mut run: watch::Receiver<Run>) {
+        loop {
+            let how = match *run.borrow_and_update() {
+                Run::Off => return,
+                // Closed some other way (a manager, the server giving up): finish, then end.
+                Run::On if core.is_closed() => Run::UntilIdle,
+                how => how,
+            };
+            let done = Python::attach(|py| {
+                if lock(&self.pending).is_empty() {
+                    let timeout = (how == Run::UntilIdle).then_some(Duration::ZERO);
+                    if let Err(err) = self.collect(py, timeout, Some(&mut run)) {
+                        if core.is_closed() {
+                            return true;
+                        }
+                        err.write_unraisable(py, None);
+                    }
+                }
+                let called = self.call_pending(py, |err, callback| {
+                    err.write_unraisable(py, Some(callback.bind(py)));
+                    Ok(())
+                });
+                how == Run::UntilIdle && called.is_ok_and(|n| n == 0)
+            });
+            if done {
+                return;
+            }
+        }
+    }
+
+    /// Calls the callback of each pending message; `failed` decides what a callback's
+    /// exception does (`Err` stops the round).
+    fn call_pending(
+        &self,
+        py: Python<'_>,
+        mut failed: impl FnMut(PyErr, &Py<PyAny>) -> PyResult<()>,
+    ) -> PyResult<usize> {
         let mut called = 0;
         loop {
             let Some((callback, msg)) = lock(&self.pending).pop_front() else {
                 return Ok(called);
             };
-            callback.call1(py, (Message::sync(msg),))?;
             called += 1;
+            if let Err(err) = callback.call1(py, (Message::sync(msg),)) {
+                failed(err, &callback)?;
+            }
         }
     }
 
-    fn collect(&self, py: Python<'_>, timeout: Option<Duration>) -> PyResult<()> {
+    /// Waits for messages (with `stop`, for the dispatcher thread: until it changes or a
+    /// subscription is added) and queues them.
+    fn collect(
+        &self,
+        py: Python<'_>,
+        timeout: Option<Duration>,
+        stop: Option<&mut watch::Receiver<Run>>,
+    ) -> PyResult<()> {
+        let mut registered = self.registered.subscribe();
         let registrations: Vec<(SubCell, Py<PyAny>)> = {
             let mut regs = lock(&self.registrations);
             regs.retain(|(cell, _)| cell.try_lock().map_or(true, |s| !s.is_closed()));
@@ -59,7 +161,22 @@ impl Dispatcher {
                 .collect()
         };
         let cells: Vec<SubCell> = registrations.iter().map(|(c, _)| c.clone()).collect();
-        let received = wait(py, receive(&cells, timeout))?.py_err()?;
+        let received = wait(py, async {
+            match stop {
+                None => receive(&cells, timeout).await,
+                Some(stop) => tokio::select! {
+                    received = receive(&cells, timeout) => match received {
+                        // A subscription ended (unsubscribed, drained, its connection closing):
+                        // it is closed now, so the next round leaves it out.
+                        Err(e) if e.code() == natskit::ErrorCode::Closed => Ok(Vec::new()),
+                        received => received,
+                    },
+                    _ = stop.changed() => Ok(Vec::new()),
+                    _ = registered.changed() => Ok(Vec::new()),
+                },
+            }
+        })?
+        .py_err()?;
         let mut pending = lock(&self.pending);
         for (i, msg) in received {
             pending.push_back((registrations[i].1.clone_ref(py), msg));

@@ -6,6 +6,7 @@ mod client;
 mod cluster;
 mod dispatch;
 mod error;
+mod events;
 mod headers;
 mod jetstream;
 mod manager;

@@ -23,11 +23,15 @@ def sync_use(server: LocalServer) -> List[str]:
         nc.subscribe("typed.cb", callback=lambda m: m.respond(m.data))
         count: int = nc.process(timeout=0.1)
         names.append(str(count + nc.stats()["out_msgs"]))
+        nc.on_event(lambda event: names.append(event["event"]))
+    with natskit.connect(server.url).start_dispatcher() as threaded:
+        threaded.subscribe("typed.threaded", callback=lambda m: m.respond(m.data))
         return names
 
 
 async def async_use(server: LocalServer) -> Optional[bytes]:
     async with await aio.connect(server.url) as nc:
+        nc.on_event(lambda event: print(event["event"]))
         sub: aio.Subscription = await nc.subscribe("typed.x")
         await nc.publish("typed.x", "text")
         async for msg in sub:

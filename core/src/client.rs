@@ -16,7 +16,7 @@ use crate::config::{
     parse_server, url_credentials, without_credentials, ConnectionConfig, UrlCredentials,
 };
 use crate::error::{human_bytes, Error, ErrorCode, Result};
-use crate::events::{Event, EventHub};
+use crate::events::{Event, EventHub, EventStream};
 use crate::headers::Headers;
 use crate::message::Message;
 use crate::runtime;
@@ -373,6 +373,25 @@ impl Client {
         self.inner.hub.next().await
     }
 
+    /// Every connection event from now on, in order; the stream ends after `Closed` (at once
+    /// when the connection is already closed). Independent of `poll_event`'s queue.
+    pub fn events(&self) -> EventStream {
+        self.inner.hub.stream()
+    }
+
+    /// Calls `callback` with every connection event from now on, in order, from a task on the
+    /// current tokio runtime (the shared one outside a runtime), up to and including `Closed`.
+    /// It runs on a runtime worker: it must return quickly and never block.
+    pub fn on_event(&self, mut callback: impl FnMut(Event) + Send + 'static) {
+        let mut events = self.events();
+        let task = async move {
+            while let Some(event) = events.next().await {
+                callback(event);
+            }
+        };
+        drop(runtime::spawn(task));
+    }
+
     /// Drains every subscription (buffered messages are still delivered), flushes
     /// and closes the connection.
     pub async fn drain(&self) -> Result<()> {
@@ -437,7 +456,7 @@ impl Client {
         self.check_size(len, None)
     }
 
-    fn check_size(&self, payload: usize, headers: Option<&Headers>) -> Result<()> {
+    pub(crate) fn check_size(&self, payload: usize, headers: Option<&Headers>) -> Result<()> {
         let max = self.max_payload();
         let size = payload.saturating_add(headers.map_or(0, header_block_len));
         if size > max {

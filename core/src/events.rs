@@ -1,4 +1,5 @@
-//! Connection events, kept in a bounded queue that any host can poll.
+//! Connection events, kept in a bounded queue that any host can poll, and handed in order to
+//! every [`EventStream`] (and so every `on_event` callback) registered on the connection.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -62,7 +63,7 @@ impl Event {
 }
 
 /// Per-connection event state shared between the client and async-nats' event callback.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct EventHub {
     queue: Mutex<VecDeque<Event>>,
     notify: tokio::sync::Notify,
@@ -75,6 +76,52 @@ pub(crate) struct EventHub {
     /// Connections lost so far (JetStream acks sent before a loss can never come).
     disconnects: tokio::sync::watch::Sender<u64>,
     closed_notify: tokio::sync::Notify,
+    /// The open event streams; `None` once `Closed` went out (later streams end at once).
+    streams: Mutex<Option<Vec<tokio::sync::mpsc::UnboundedSender<Event>>>>,
+}
+
+impl Default for EventHub {
+    fn default() -> Self {
+        EventHub {
+            queue: Mutex::default(),
+            notify: tokio::sync::Notify::default(),
+            ever_connected: AtomicBool::default(),
+            reconnects: AtomicU64::default(),
+            dropped: AtomicU64::default(),
+            closed: AtomicBool::default(),
+            offline: crate::buffer::OfflineBuffer::default(),
+            disconnects: tokio::sync::watch::Sender::default(),
+            closed_notify: tokio::sync::Notify::default(),
+            streams: Mutex::new(Some(Vec::new())),
+        }
+    }
+}
+
+/// Every connection event from the moment it was made, in order, ending after `Closed`.
+#[derive(Debug)]
+pub struct EventStream(tokio::sync::mpsc::UnboundedReceiver<Event>);
+
+impl EventStream {
+    /// The next event; `None` once the connection has closed and every event was taken.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.0.recv().await
+    }
+
+    /// `next` for a thread outside the runtime (never call it on a runtime worker).
+    pub fn blocking_next(&mut self) -> Option<Event> {
+        self.0.blocking_recv()
+    }
+}
+
+impl futures::Stream for EventStream {
+    type Item = Event;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Event>> {
+        self.0.poll_recv(cx)
+    }
 }
 
 impl EventHub {
@@ -130,6 +177,7 @@ impl EventHub {
 
     fn push(&self, event: Event) {
         let mut q = self.queue.lock().unwrap();
+        self.broadcast(&event);
         if q.len() >= EVENT_QUEUE_CAPACITY {
             q.pop_front();
         }
@@ -138,7 +186,29 @@ impl EventHub {
         self.notify.notify_waiters();
     }
 
-    /// Slow-consumer drops arrive one per message: fold them into the newest event.
+    /// Hands `event` to every stream (called with the queue locked, so all see one order);
+    /// after `Closed` the streams end.
+    fn broadcast(&self, event: &Event) {
+        let mut streams = self.streams.lock().unwrap();
+        if let Some(senders) = streams.as_mut() {
+            senders.retain(|s| s.send(event.clone()).is_ok());
+            if *event == Event::Closed {
+                *streams = None;
+            }
+        }
+    }
+
+    /// A stream of every event from now on (already ended when the connection has closed).
+    pub(crate) fn stream(&self) -> EventStream {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        if let Some(senders) = self.streams.lock().unwrap().as_mut() {
+            senders.push(tx);
+        }
+        EventStream(rx)
+    }
+
+    /// Slow-consumer drops arrive one per message: fold them into the newest queued event
+    /// (streams see the first drop of each run; `Stats::dropped` counts them all).
     fn push_slow_consumer(&self, subject: Option<&str>) {
         let mut q = self.queue.lock().unwrap();
         if let Some(Event::SlowConsumer {

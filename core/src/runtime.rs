@@ -93,6 +93,18 @@ pub fn handle() -> Handle {
     runtime().handle().clone()
 }
 
+/// Spawns `task` on the current tokio runtime, or on the shared one outside a runtime.
+pub fn spawn<F>(task: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match Handle::try_current() {
+        Ok(current) => current.spawn(task),
+        Err(_) => handle().spawn(task),
+    }
+}
+
 /// Runs a future to completion from a host thread that is not a runtime worker.
 ///
 /// Most calls (a publish into a buffer with room) finish on their first poll; those skip

@@ -194,6 +194,40 @@ static void test_no_responders_and_timeout(void) {
     natskit_client_free(c);
 }
 
+static void test_a_thread_answers_its_own_request(void) {
+    natskit_client *c = connect_to(url);
+    natskit_subscription *subs[1] = {NULL};
+    CHECK_OK(natskit_subscribe(c, "svc.self", NULL, &subs[0]));
+    CHECK_OK(natskit_client_flush(c));
+    natskit_pending_request *req = NULL;
+    CHECK_OK(natskit_request_start(c, "svc.self", NULL, "ping", 4, 2000, &req));
+    size_t index = 99;
+    natskit_message *msg = NULL;
+    CHECK_OK(natskit_pending_request_wait(req, (const natskit_subscription *const *)subs, 1, &index, &msg));
+    CHECK(index == 0);
+    CHECK_OK(natskit_message_respond(msg, NULL, "pong", 4));
+    natskit_message_free(msg);
+    CHECK_OK(natskit_pending_request_wait(req, (const natskit_subscription *const *)subs, 1, &index, &msg));
+    CHECK(index == 1);
+    char *text = payload_copy(msg);
+    CHECK(strcmp(text, "pong") == 0);
+    free(text);
+    natskit_message_free(msg);
+    CHECK_STATUS(natskit_pending_request_wait(req, NULL, 0, &index, &msg), NATSKIT_STATUS_INVALID_ARGUMENT);
+    natskit_pending_request_free(req);
+
+    CHECK_OK(natskit_request_start(c, "svc.self", NULL, NULL, 0, 100, &req));
+    CHECK_OK(natskit_pending_request_wait(req, (const natskit_subscription *const *)subs, 1, &index, &msg));
+    natskit_message_free(msg);
+    CHECK_STATUS(natskit_pending_request_wait(req, (const natskit_subscription *const *)subs, 1, &index, &msg),
+                 NATSKIT_STATUS_TIMEOUT);
+    CHECK_ERROR_TEXT("request to svc.self timed out after 100 ms");
+    natskit_pending_request_free(req);
+    natskit_subscription_free(subs[0]);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
 static void test_headers_and_reply_subject(void) {
     natskit_client *c = connect_to(url);
     natskit_subscription *sub = NULL;
@@ -414,6 +448,7 @@ int main(void) {
     RUN(test_client_is_closed_in_a_forked_child);
     RUN(test_request_reply);
     RUN(test_no_responders_and_timeout);
+    RUN(test_a_thread_answers_its_own_request);
     RUN(test_headers_and_reply_subject);
     RUN(test_stats_events_and_drain);
     RUN(test_manager);

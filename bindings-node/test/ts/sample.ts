@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by typescript.test.js: the published types must accept this.
 import { connect, LocalServer, Manager, Worker, isNatskitError } from 'natskit'
-import type { AccountInfo, Client, ConsumerInfo, ErrorCode, Job, JobEvent, JsMessage, KvEntry, PubAck, StreamInfo, Message, NatskitError, QueueSize, Stats, Subscription, WorkerResult } from 'natskit'
+import type { AccountInfo, Client, ConnectionEvent, ConsumerInfo, ErrorCode, Job, JobEvent, JsMessage, KvEntry, PubAck, StreamInfo, Message, NatskitError, QueueSize, Stats, Subscription, WorkerResult } from 'natskit'
 
 async function main(): Promise<void> {
   const server: LocalServer = await LocalServer.start({ jetstream: false })
@@ -32,6 +32,9 @@ async function main(): Promise<void> {
   console.log(next?.subject)
   const stats: Stats = nc.stats()
   console.log(stats.inMsgs, nc.maxPayload, nc.pollEvent()?.event)
+  nc.onEvent((event: ConnectionEvent) => console.log(event.event))
+  const status: AsyncIterableIterator<ConnectionEvent> = nc.status()
+  await status.return?.()
   const manager = new Manager({ default: 'main', connections: { main: { servers: server.url } } })
   await (await manager.connection('main')).flush()
   await manager.closeAll()

@@ -2,7 +2,8 @@
 
 Runs on the same core runtime as the sync API; results are handed to the event loop
 thread-safely. ``subscribe(..., callback=f)`` runs ``f`` (plain or ``async``) for each
-message in a task on the running loop. ``Client.queue(name)`` is the job queue;
+message in a task on the running loop; ``on_event(f)`` schedules ``f`` on the running
+loop for each connection event. ``Client.queue(name)`` is the job queue;
 ``Worker`` runs ``async`` (or plain) handlers in tasks.
 """
 
@@ -68,6 +69,25 @@ async def _with_callback(subscribed: Awaitable[Subscription], callback: Callback
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
     return sub
+
+
+def _on_loop(callback: Callable[[Any], Any]) -> Callable[[Any], None]:
+    """Wraps an event callback: called on a natskit thread, it runs ``callback`` (plain or
+    ``async``) on the loop running now, in the order of the calls."""
+    loop = asyncio.get_running_loop()
+
+    def deliver(event: Any) -> None:
+        result = callback(event)
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            _TASKS.add(task)
+            task.add_done_callback(_TASKS.discard)
+
+    def schedule(event: Any) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(deliver, event)
+
+    return schedule
 
 
 async def _pump(sub: Subscription, callback: Callback) -> None:
