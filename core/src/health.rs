@@ -205,7 +205,7 @@ impl HealthReport {
                 c.status.exit_code()
             ));
         }
-        let gauges: [(&str, &str, fn(&Check) -> Option<f64>); 3] = [
+        let gauges: [Gauge; 3] = [
             ("rtt_seconds", "Round trip to the server.", |c| c.rtt),
             (
                 "lag",
@@ -238,6 +238,9 @@ impl HealthReport {
         out
     }
 }
+
+/// A Prometheus gauge of the report: name suffix, help text, and the check field it shows.
+type Gauge = (&'static str, &'static str, fn(&Check) -> Option<f64>);
 
 fn escape_label(value: &str) -> String {
     value
