@@ -414,6 +414,50 @@ export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
 export interface KvWatch extends AsyncIterable<KvEntry> {}
 
 /** What a KV watch delivers besides the current value of each key. */
+/** Warning and critical limits of one health measure (either may be left out). */
+export interface Thresholds {
+  warn?: number
+  crit?: number
+}
+
+/** What `client.health()` checks beyond the connection; durations in milliseconds. */
+export interface HealthOptions {
+  /** Round trip to the server, ms. */
+  rtt?: Thresholds
+  /** Check that JetStream answers (implied by streams, consumers and queues). */
+  jetstream?: boolean
+  /** Streams that must exist. */
+  streams?: string[]
+  /** Consumers (`'STREAM:CONSUMER'`) that must exist, judged by `lag`. */
+  consumers?: string[]
+  /** Pending plus unacknowledged messages of a consumer. */
+  lag?: Thresholds
+  /** Queues judged by `age`. */
+  queues?: string[]
+  /** Age of a queue's oldest waiting job, ms. */
+  age?: Thresholds
+}
+
+/** One health check's outcome. */
+export interface HealthCheck {
+  /** `connection`, `jetstream`, `stream:NAME`, `consumer:STREAM:NAME` or `queue:NAME`. */
+  name: string
+  status: 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN'
+  message: string
+  /** Round trip, ms (the connection check). */
+  rtt?: number
+  /** A consumer's pending plus unacknowledged messages. */
+  lag?: number
+  /** A queue's oldest waiting job, ms. */
+  age?: number
+}
+
+/** Every check's outcome; `status` is the worst of them (Nagios: OK 0 … UNKNOWN 3). */
+export interface HealthReport {
+  status: 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN'
+  checks: HealthCheck[]
+}
+
 export interface KvWatchOptions {
   /** Every kept revision of each key first, oldest first, not only the latest. */
   includeHistory?: boolean

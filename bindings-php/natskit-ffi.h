@@ -125,6 +125,11 @@ uint64_t natskit_last_error_server_code(void);
 
 const char *natskit_status_name(uint32_t status);
 
+natskit_status natskit_health(const natskit_client *client,
+                              const char *options_json,
+                              char **report_json_out,
+                              uint8_t *status_out);
+
 natskit_status natskit_js_new(const natskit_client *client, natskit_js **js_out);
 
 natskit_status natskit_js_is_available(const natskit_js *js, bool *available_out);

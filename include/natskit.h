@@ -255,6 +255,18 @@ uint64_t natskit_last_error_server_code(void);
 // The string is static.
 const char *natskit_status_name(uint32_t status);
 
+// Runs the health checks. `options_json` (NULL = the connection only): `{"jetstream": bool,
+// "streams": [..], "consumers": ["STREAM:CONSUMER", ..], "queues": [..], "rtt": {"warn",
+// "crit"}, "lag": {"warn", "crit"}, "age": {"warn", "crit"}}`, durations in the client's
+// unit. `*report_json_out`: `{"status": "OK"|"WARNING"|"CRITICAL"|"UNKNOWN", "checks":
+// [{"name", "status", "message", "rtt"?, "lag"?, "age"?}]}` (free with
+// `natskit_string_free`); `*status_out` is the Nagios code (0–3). What the checks find is in
+// the report, not the returned status.
+natskit_status natskit_health(const natskit_client *client,
+                              const char *options_json,
+                              char **report_json_out,
+                              uint8_t *status_out);
+
 // Opens the JetStream API of the client's connection (no server round trip); durations in
 // its JSON configs and infos are in the client's unit (milliseconds unless
 // `natskit_client_set_duration_unit` changed it: `"max_age": 3600000`).

@@ -13,6 +13,7 @@ pub mod client;
 pub mod cluster;
 pub mod error;
 mod ffi;
+pub mod health;
 pub mod jetstream;
 pub mod manager;
 pub mod message;

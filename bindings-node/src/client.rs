@@ -397,6 +397,24 @@ impl Client {
         .await
     }
 
+    /// Runs the health checks (`natskit health`) and resolves with the report; durations
+    /// (`rtt`, `age` thresholds and results) in milliseconds.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "options?: HealthOptions",
+        ts_return_type = "Promise<HealthReport>"
+    )]
+    pub async fn health(&self, options: Option<serde_json::Value>) -> Outcome<serde_json::Value> {
+        crate::runtime::unwinding(async move {
+            let unit = natskit::Unit::Milliseconds;
+            let options =
+                natskit::health::HealthOptions::from_host(options.unwrap_or_default(), unit)?;
+            let report = natskit::health::check(&self.inner, &options).await?;
+            Ok(report.to_host(unit))
+        })
+        .await
+    }
+
     /// Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`).
     #[napi(
         catch_unwind,

@@ -359,3 +359,24 @@ test('durations are milliseconds in configs and infos; TTLs must be whole second
   assert.ok(Date.now() - started < 1000, 'timeout 0 = no wait')
   await js.deleteStream('UNITS')
 })
+
+test('health reports what is missing and what lags, durations in ms', async () => {
+  await js.createStream({ name: 'HEALTH', subjects: ['health.>'], storage: 'memory' })
+  await pullConsumer('HEALTH', 'reader')
+  await publishN('health.x', 3)
+  const ok = await nc.health()
+  assert.equal(ok.status, 'OK')
+  assert.equal(ok.checks[0].name, 'connection')
+  assert.ok(ok.checks[0].rtt > 0.001 && ok.checks[0].rtt < 1000, `${ok.checks[0].rtt} ms`)
+  const missing = await nc.health({ streams: ['HEALTH', 'GONE'], rtt: { crit: 60 * S } })
+  assert.equal(missing.status, 'CRITICAL')
+  assert.deepEqual(Object.fromEntries(missing.checks.map((c) => [c.name, c.status])), {
+    connection: 'OK', jetstream: 'OK', 'stream:HEALTH': 'OK', 'stream:GONE': 'CRITICAL',
+  })
+  const lagging = await nc.health({ consumers: ['HEALTH:reader'], lag: { warn: 2 } })
+  assert.equal(lagging.status, 'WARNING')
+  assert.equal(lagging.checks.at(-1).lag, 3)
+  await assert.rejects(nc.health({ consumers: ['no-colon'] }), { code: 'INVALID_ARGUMENT' })
+  await assert.rejects(nc.health({ age: { warn: -1 } }), { code: 'INVALID_ARGUMENT' })
+  await js.deleteStream('HEALTH')
+})

@@ -237,6 +237,26 @@ final class Client
         return Library::json('natskit_client_stats_json', $this->handle());
     }
 
+    /**
+     * Runs the health checks (`natskit health`): the connection and its round trip, then, when
+     * asked, JetStream, `streams`, `consumers` (`'STREAM:CONSUMER'`, judged by `lag`) and
+     * `queues` (judged by `age`); thresholds are `['warn' => …, 'crit' => …]`, durations in
+     * seconds. Returns `['status' => 'OK'|'WARNING'|'CRITICAL'|'UNKNOWN', 'code' => 0-3,
+     * 'checks' => [['name', 'status', 'message', 'rtt'?, 'lag'?, 'age'?], …]]`.
+     */
+    public function health(array $options = []): array
+    {
+        $report = Library::out('char*');
+        $status = Library::out('uint8_t');
+        Library::check(Library::ffi()->natskit_health(
+            $this->handle(),
+            $options === [] ? null : Payload::json((object) $options),
+            \FFI::addr($report),
+            \FFI::addr($status),
+        ));
+        return Library::ownedJson($report) + ['code' => $status->cdata];
+    }
+
     /** The oldest connection event not yet taken (`['event' => 'reconnected']`), or null. */
     public function pollEvent(): ?array
     {

@@ -116,6 +116,31 @@ final class JetStreamTest extends ServerTestCase
         }
     }
 
+    public function testHealthReportsWhatIsMissingAndWhatLags(): void
+    {
+        $this->js->createStream((new StreamConfig('HEALTH', ['health.>']))->withStorage(StreamConfig::STORAGE_MEMORY));
+        $this->js->createConsumer('HEALTH', new ConsumerConfig('reader'));
+        foreach ([1, 2, 3] as $i) {
+            $this->js->publish('health.x', $i);
+        }
+        $ok = $this->client->health();
+        $this->assertSame(['OK', 0], [$ok['status'], $ok['code']]);
+        $this->assertSame('connection', $ok['checks'][0]['name']);
+        $this->assertLessThan(1.0, $ok['checks'][0]['rtt'], 'seconds, as every PHP duration');
+
+        $missing = $this->client->health(['streams' => ['HEALTH', 'GONE'], 'rtt' => ['crit' => 60]]);
+        $this->assertSame(['CRITICAL', 2], [$missing['status'], $missing['code']]);
+        $byName = array_column($missing['checks'], 'status', 'name');
+        $this->assertSame(['OK', 'CRITICAL'], [$byName['stream:HEALTH'], $byName['stream:GONE']]);
+
+        $lagging = $this->client->health(['consumers' => ['HEALTH:reader'], 'lag' => ['warn' => 2]]);
+        $this->assertSame('WARNING', $lagging['status']);
+        $this->assertSame(3, array_column($lagging['checks'], 'lag', 'name')['consumer:HEALTH:reader']);
+
+        $this->expectException(InvalidArgumentException::class);
+        $this->client->health(['consumers' => ['no-colon']]);
+    }
+
     public function testStreamNameInUseCarriesTheServerCode(): void
     {
         $this->js->createStream((new StreamConfig('TAKEN', ['taken.a']))->withStorage(StreamConfig::STORAGE_MEMORY));

@@ -478,6 +478,25 @@ both! { Client {
         async move { core.flush().await.py_err() }
     }
 
+    /// Runs the health checks (`natskit health`): the connection and its round trip, then,
+    /// when asked, `jetstream`, `streams`, `consumers` (`"STREAM:CONSUMER"`, judged by `lag`)
+    /// and `queues` (judged by `age`); thresholds are `{"warn": .., "crit": ..}`, durations in
+    /// seconds. Returns `{"status": "OK"|"WARNING"|"CRITICAL"|"UNKNOWN", "checks": [..]}`.
+    #[pyo3(signature = (**options))]
+    fn health(&self, options: [Option<&Bound<'_, PyDict>>]) -> jetstream::Json {
+        let options = match options {
+            Some(o) => payload::to_value(o)?,
+            None => serde_json::Value::Null,
+        };
+        let options =
+            natskit::health::HealthOptions::from_host(options, natskit::Unit::Seconds).py_err()?;
+        let core = self.core.clone();
+        async move {
+            let report = natskit::health::check(&core, &options).await.py_err()?;
+            Ok(jetstream::Json(report.to_host(natskit::Unit::Seconds)))
+        }
+    }
+
     /// Sends a request and returns the first reply; `timeout` in seconds
     /// (`None`: the connection's `request_timeout`).
     #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None))]

@@ -355,3 +355,35 @@ def test_durations_are_seconds_and_ttls_are_whole_seconds(js: natskit.JetStream)
     ack = js.publish("units.a", b"x", ttl=2.0)
     assert js.get_message("UNITS", ack["sequence"])["headers"]["Nats-TTL"] == "2"
     assert js.stream_info("UNITS")["state"]["messages"] == 1
+
+
+def test_health_reports_what_is_missing_and_what_lags(nc: natskit.Client, js: natskit.JetStream, stream: str) -> None:
+    js.create_consumer(stream, durable_name="reader")
+    for i in range(3):
+        js.publish(f"{stream.lower()}.x", i)
+    ok = nc.health()
+    assert (ok["status"], ok["checks"][0]["name"]) == ("OK", "connection")
+    assert 0 < ok["checks"][0]["rtt"] < 1, "seconds, as every Python duration"
+    missing = nc.health(streams=[stream, "GONE"], rtt={"crit": 60})
+    assert missing["status"] == "CRITICAL"
+    assert {c["name"]: c["status"] for c in missing["checks"]} == {
+        "connection": "OK", "jetstream": "OK", f"stream:{stream}": "OK", "stream:GONE": "CRITICAL",
+    }
+    lagging = nc.health(consumers=[f"{stream}:reader"], lag={"warn": 2})
+    assert lagging["status"] == "WARNING"
+    assert lagging["checks"][-1]["lag"] == 3
+    with pytest.raises(natskit.InvalidArgumentError):
+        nc.health(consumers=["no-colon"])
+    with pytest.raises(natskit.InvalidArgumentError):
+        nc.health(age={"warn": float("nan")})
+
+
+@pytest.mark.asyncio
+async def test_health_from_asyncio(server: LocalServer) -> None:
+    from natskit import aio
+
+    nc = await aio.connect(server.url)
+    report = await nc.health(jetstream=True)
+    assert report["status"] == "OK"
+    assert [c["name"] for c in report["checks"]] == ["connection", "jetstream"]
+    await nc.close()

@@ -302,7 +302,7 @@ static void fuzz_client(void) {
     natskit_client *c = a_client();
     const void *data; size_t len;
     random_data(&data, &len);
-    switch (below(12)) {
+    switch (below(13)) {
     case 0: CALL(natskit_publish(c, random_text(), data, len)); break;
     case 1: CALL(natskit_publish_msg(c, random_text(), one_in(2) ? NULL : random_text(), one_in(2) ? NULL : random_json(), data, len)); break;
     case 2: {
@@ -328,6 +328,17 @@ static void fuzz_client(void) {
     case 7: if (one_in(20)) CALL(natskit_client_drain(c)); else CALL(natskit_client_flush(NULL)); break;
     case 8: { size_t m = 0; CALL(natskit_client_max_payload(c, OUT(m))); break; }
     case 9: { char *j = NULL; CALL(natskit_client_stats_json(c, OUT(j))); take_string(j); break; }
+    case 11: {
+        static const char *const health[] = {
+            "{\"streams\": [%s]}", "{\"rtt\": {\"warn\": %s}}", "{\"consumers\": [%s]}",
+            "{\"queues\": %s, \"age\": {\"crit\": 1}}",
+        };
+        char *j = NULL;
+        uint8_t code = 0;
+        CALL(natskit_health(c, one_in(4) ? NULL : shaped_json(health, 4), OUT(j), OUT(code)));
+        take_string(j);
+        break;
+    }
     case 10: { char *j = NULL; CALL(natskit_client_poll_event(c, OUT(j))); take_string(j); break; }
     default: CALL(natskit_client_set_duration_unit(c, one_in(2) ? below(2) : (uint32_t)next_u64())); break;
     }

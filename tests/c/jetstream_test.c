@@ -611,6 +611,49 @@ static void test_kv_watch(void) {
     natskit_client_free(c);
 }
 
+/* natskit_health: OK with what exists, CRITICAL naming what is missing, WARNING past a lag
+ * threshold (milliseconds for durations, as everywhere in C), and bad options refused. */
+static void test_health(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    char *info = NULL;
+    CHECK_OK(natskit_js_stream_create(js, "{\"name\": \"HEALTH\", \"subjects\": [\"health.>\"], \"storage\": \"memory\"}", &info));
+    natskit_string_free(info);
+    CHECK_OK(natskit_js_consumer_create(js, "HEALTH", "{\"durable_name\": \"reader\"}", &info));
+    natskit_string_free(info);
+    for (int i = 0; i < 3; i++) {
+        char *ack = NULL;
+        CHECK_OK(natskit_js_publish(js, "health.x", "x", 1, NULL, &ack));
+        natskit_string_free(ack);
+    }
+    char *report = NULL;
+    uint8_t status = 9;
+    CHECK_OK(natskit_health(c, NULL, &report, &status));
+    CHECK(status == 0);
+    expect_json(report, "\"status\":\"OK\"");
+    expect_json(report, "\"name\":\"connection\"");
+    natskit_string_free(report);
+
+    CHECK_OK(natskit_health(c, "{\"streams\": [\"HEALTH\", \"GONE\"], \"rtt\": {\"crit\": 60000}}", &report, &status));
+    CHECK(status == 2);
+    expect_json(report, "\"name\":\"stream:GONE\",\"status\":\"CRITICAL\"");
+    natskit_string_free(report);
+
+    CHECK_OK(natskit_health(c, "{\"consumers\": [\"HEALTH:reader\"], \"lag\": {\"warn\": 2}}", &report, &status));
+    CHECK(status == 1);
+    expect_json(report, "\"lag\":3");
+    natskit_string_free(report);
+
+    CHECK_STATUS(natskit_health(c, "{\"consumers\": [\"no-colon\"]}", &report, &status), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_health(c, "{\"rtt\": {\"warn\": -1}}", &report, &status), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_health(c, "{\"bogus\": 1}", &report, &status), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_health(c, "[", &report, &status), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_health(NULL, NULL, &report, &status), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_health(c, NULL, NULL, &status), NATSKIT_STATUS_INVALID_ARGUMENT);
+    natskit_js_free(js);
+    natskit_client_free(c);
+}
+
 int main(void) {
     natskit_local_server *server = NULL;
     CHECK_OK(natskit_local_server_start(NULL, &server));
@@ -626,6 +669,7 @@ int main(void) {
     RUN(test_account_and_arguments);
     RUN(test_durations_are_milliseconds);
     RUN(test_timeout_sentinels);
+    RUN(test_health);
 
     natskit_local_server_stop(server);
     printf("jetstream_test: %d tests, %d checks passed\n", tests_run, checks_passed);

@@ -20,5 +20,6 @@ final class Commands
         ConsumerDeleteCommand::class,
         JetStreamStatusCommand::class,
         PingCommand::class,
+        HealthCommand::class,
     ];
 }

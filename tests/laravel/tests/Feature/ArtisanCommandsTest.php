@@ -336,6 +336,35 @@ class ArtisanCommandsTest extends TestCase
         $this->assertStringContainsString('nowhere', $output);
     }
 
+    public function test_health_has_nagios_exit_codes_for_what_it_finds(): void
+    {
+        $this->js()->createStream((new StreamConfig('HEALTHY', ['healthy.>']))->withStorage('memory'));
+        [$code, $output] = $this->artisanOutput('nats:health', ['--stream' => ['HEALTHY']]);
+        $this->assertSame(0, $code, $output);
+        $this->assertStringStartsWith('OK: connection ' . static::$natsUrl, trim($output));
+
+        [$code, $output] = $this->artisanOutput('nats:health', ['--stream' => ['HEALTHY', 'GONE'], '--json' => true]);
+        $this->assertSame(2, $code, $output);
+        $report = json_decode($output, true, 8, JSON_THROW_ON_ERROR);
+        $this->assertSame('CRITICAL', $report['status']);
+        $this->assertSame(
+            ['connection' => 'OK', 'jetstream' => 'OK', 'stream:HEALTHY' => 'OK', 'stream:GONE' => 'CRITICAL'],
+            array_column($report['checks'], 'status', 'name'),
+        );
+
+        [$code, $output] = $this->artisanOutput('nats:health', ['--rtt-warn' => '0']);
+        $this->assertSame(1, $code, 'any round trip is above 0 ms: WARNING');
+
+        [$code, $output] = $this->artisanOutput('nats:health', ['--lag-warn' => 'many']);
+        $this->assertSame(3, $code, $output);
+        $this->assertStringContainsString('--lag-warn', $output);
+
+        $this->useConnection('down', ['host' => '127.0.0.1', 'port' => NatsServer::freePort()]);
+        [$code, $output] = $this->artisanOutput('nats:health', ['--connection' => 'down']);
+        $this->assertSame(2, $code, $output);
+        $this->assertStringStartsWith('CRITICAL: connection ', trim($output));
+    }
+
     public function test_php_artisan_nats_ping_exit_code_is_the_readiness_of_the_server(): void
     {
         $up = $this->runArtisan(['nats:ping', '--json']);
