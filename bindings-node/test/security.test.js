@@ -63,7 +63,7 @@ test('TLS connects with the right CA; another CA or none is CONNECT naming the c
     assert.equal(msg.string(), 'over tls')
     await nc.close()
 
-    const refused = { servers: server.url, connect_timeout: 3, reconnect: { max_attempts: 0 } }
+    const refused = { servers: server.url, connect_timeout: 3000, reconnect: { max_attempts: 0 } }
     await assert.rejects(connect({ ...refused, tls: { ca: file('other-ca.pem') } }), (e) => {
       assert.equal(e.code, 'CONNECT')
       assert.ok(e.message.includes('certificate verification failed'), e.message)
