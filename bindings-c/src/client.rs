@@ -72,8 +72,35 @@ pub unsafe extern "C" fn natskit_client_set_duration_unit(
     })
 }
 
-pub(crate) fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
+fn request_timeout(timeout_ms: i64) -> natskit::Result<Option<Duration>> {
     Timeout::from_c(timeout_ms, "timeout_ms")?.configured("request")
+}
+
+/// What a request export reads, checked: the subject, optional headers (JSON), the payload
+/// (within the server's `max_payload`) and the timeout.
+pub(crate) struct RequestArgs<'a> {
+    pub subject: &'a str,
+    pub headers: Option<natskit::Headers>,
+    pub data: &'a [u8],
+    pub timeout: Option<Duration>,
+}
+
+impl<'a> RequestArgs<'a> {
+    pub(crate) unsafe fn read(
+        client: &natskit::Client,
+        subject: *const c_char,
+        headers_json: *const c_char,
+        data: *const c_void,
+        len: usize,
+        timeout_ms: i64,
+    ) -> natskit::Result<RequestArgs<'a>> {
+        Ok(RequestArgs {
+            subject: ffi::text(subject, "subject")?,
+            headers: ffi::headers(headers_json)?,
+            data: ffi::payload(client, data, len)?,
+            timeout: request_timeout(timeout_ms)?,
+        })
+    }
 }
 
 /// Connects directly with connection options as JSON (`{"servers": "nats://…", "user": …}`,
@@ -169,16 +196,16 @@ pub unsafe extern "C" fn natskit_request_msg(
 ) -> natskit_status {
     guard(|| {
         let c = ffi::handle(client, "client")?;
-        let subject = ffi::text(subject, "subject")?;
-        let headers = ffi::headers(headers_json)?;
-        let data = ffi::payload(&c.client, data, len)?;
-        let timeout = request_timeout(timeout_ms)?;
+        let a = RequestArgs::read(&c.client, subject, headers_json, data, len, timeout_ms)?;
         let out = ffi::out(reply_out, "reply_out")?;
         let opts = RequestOptions {
-            headers: headers.as_ref(),
-            timeout,
+            headers: a.headers.as_ref(),
+            timeout: a.timeout,
         };
-        let reply = ffi::block_on(c.client.request_with(subject, data.to_vec().into(), &opts))?;
+        let reply = ffi::block_on(
+            c.client
+                .request_with(a.subject, a.data.to_vec().into(), &opts),
+        )?;
         *out = natskit_message::new_handle(reply);
         Ok(())
     })

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 
 use natskit::{Arrival, PendingRequest, Subscription};
 
-use crate::client::{natskit_client, request_timeout};
+use crate::client::{natskit_client, RequestArgs};
 use crate::error::natskit_status;
 use crate::ffi;
 use crate::message::natskit_message;
@@ -31,14 +31,11 @@ pub unsafe extern "C" fn natskit_request_start(
 ) -> natskit_status {
     guard(|| {
         let c = ffi::handle(client, "client")?;
-        let subject = ffi::text(subject, "subject")?;
-        let headers = ffi::headers(headers_json)?;
-        let data = ffi::payload(&c.client, data, len)?;
-        let timeout = request_timeout(timeout_ms)?;
+        let a = RequestArgs::read(&c.client, subject, headers_json, data, len, timeout_ms)?;
         let out = ffi::out(request_out, "request_out")?;
-        let request = c
-            .client
-            .start_request(subject, data.to_vec().into(), headers, timeout)?;
+        let request =
+            c.client
+                .start_request(a.subject, a.data.to_vec().into(), a.headers, a.timeout)?;
         *out = ffi::into_handle(natskit_pending_request { request });
         Ok(())
     })
@@ -64,15 +61,7 @@ pub unsafe extern "C" fn natskit_pending_request_wait(
         };
         let index_slot = ffi::out(index_out, "index_out")?;
         let message_slot = ffi::out(message_out, "message_out")?;
-        let mut guards = handles
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                h.as_ref()
-                    .ok_or_else(|| ffi::invalid(format!("subscriptions[{i}] is NULL")))?
-                    .take()
-            })
-            .collect::<natskit::Result<Vec<_>>>()?;
+        let mut guards = crate::subscription::take_all(handles)?;
         let mut subs: Vec<&mut Subscription> = guards.iter_mut().map(|g| &mut **g).collect();
         let (index, message) = match ffi::block_on(r.request.wait(&mut subs))? {
             Arrival::Reply(reply) => (count, reply),

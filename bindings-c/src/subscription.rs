@@ -85,15 +85,7 @@ unsafe fn receive(
 ) -> Result<()> {
     let timeout = Timeout::from_c(timeout_ms, "timeout_ms")?.receive();
     let message_slot = ffi::out(message_out, "message_out")?;
-    let mut guards = handles
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            h.as_ref()
-                .ok_or_else(|| ffi::invalid(format!("subscriptions[{i}] is NULL")))?
-                .take()
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut guards = take_all(handles)?;
     let mut subs: Vec<&mut Subscription> = guards.iter_mut().map(|g| &mut **g).collect();
     let received = match timeout {
         Some(t) if t.is_zero() => first_ready(&mut subs)?,
@@ -103,6 +95,22 @@ unsafe fn receive(
     *index_slot = index;
     *message_slot = natskit_message::new_handle(message);
     Ok(())
+}
+
+/// Locks every subscription of `handles` for one receive (`INVALID_ARGUMENT` for a NULL one or
+/// one another thread is receiving from).
+pub(crate) unsafe fn take_all(
+    handles: &[*const natskit_subscription],
+) -> Result<Vec<MutexGuard<'_, Subscription>>> {
+    handles
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            h.as_ref()
+                .ok_or_else(|| ffi::invalid(format!("subscriptions[{i}] is NULL")))?
+                .take()
+        })
+        .collect()
 }
 
 fn timed_out(timeout_ms: i64) -> Error {

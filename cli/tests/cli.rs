@@ -189,18 +189,11 @@ fn jetstream_status_and_disabled_server() {
 #[test]
 fn pub_sub_with_headers_and_count() {
     let srv = start();
-    let mut sub = command(&srv)
-        .args(["--json", "sub", "greet.*", "--count", "2"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(sub.stderr.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert!(ready.contains("Listening on greet.*"), "{ready}");
+    let sub = common::started(
+        &srv,
+        &["--json", "sub", "greet.*", "--count", "2"],
+        "Listening on greet.*",
+    );
     let published = json(&srv, &["pub", "greet.a", "one", "--header", "X-Id: 7"]);
     assert_eq!(published["bytes"], 3);
     ok(&srv, &["pub", "greet.b", "two"]);

@@ -3,29 +3,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Child;
 
-use common::{command, fails, json, ok, start};
+use common::{fails, json, ok, start};
 use natskit::LocalServer;
 use serde_json::Value;
 
 /// Starts `natskit reply ...` and waits until it listens.
 fn replier(srv: &LocalServer, args: &[&str]) -> Child {
-    let mut child = command(srv)
-        .arg("reply")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert!(ready.contains("Answering requests on"), "{ready}");
-    child
+    common::started(srv, &[&["reply"], args].concat(), "Answering requests on")
 }
 
 #[test]
@@ -234,18 +220,11 @@ fn bench_reports_rates_and_ordered_latency_percentiles() {
         "{published}"
     );
 
-    let mut sub = command(&srv)
-        .args(["--json", "bench", "sub", "b.sub", "--msgs", "500"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(sub.stderr.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert!(ready.contains("Waiting for 500 messages"), "{ready}");
+    let sub = common::started(
+        &srv,
+        &["--json", "bench", "sub", "b.sub", "--msgs", "500"],
+        "Waiting for 500 messages",
+    );
     json(
         &srv,
         &["bench", "pub", "b.sub", "--msgs", "500", "--size", "8"],

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::Stdio;
 
 use common::{bare, fails, json, natskit, ok, start};
@@ -113,18 +113,11 @@ fn connection_flags_override_the_environment_and_never_show_secrets() {
 #[test]
 fn pub_reads_stdin_counts_and_templates() {
     let srv = start();
-    let mut sub = common::command(&srv)
-        .args(["--json", "sub", "bulk", "--count", "4"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(sub.stderr.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert!(ready.contains("Listening on bulk"), "{ready}");
+    let sub = common::started(
+        &srv,
+        &["--json", "sub", "bulk", "--count", "4"],
+        "Listening on bulk",
+    );
 
     let mut publisher = common::command(&srv)
         .args(["--json", "pub", "bulk"])

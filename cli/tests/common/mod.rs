@@ -2,7 +2,8 @@
 
 #![allow(dead_code)]
 
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
 
 use natskit::LocalServer;
 use serde_json::Value;
@@ -71,4 +72,22 @@ pub fn fails(server: &LocalServer, args: &[&str]) -> (i32, String) {
 /// A JetStream-enabled server on a free port.
 pub fn start() -> LocalServer {
     LocalServer::start().expect("start nats-server")
+}
+
+/// Starts `natskit <args>` against `server` (stdout piped) and waits for the first line it
+/// writes on stderr, which must contain `ready` ("Listening on …").
+pub fn started(server: &LocalServer, args: &[&str], ready: &str) -> Child {
+    let mut child = command(server)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start natskit");
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains(ready), "expected {ready:?}, got {line:?}");
+    child
 }
