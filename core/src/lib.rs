@@ -26,6 +26,7 @@ pub mod message;
 pub mod queue;
 pub mod runtime;
 pub mod server;
+pub mod service;
 pub mod subject;
 pub mod subscription;
 pub mod timestamp;
@@ -40,6 +41,7 @@ pub use headers::Headers;
 pub use manager::Manager;
 pub use message::Message;
 pub use server::{LocalServer, ServerOptions};
+pub use service::{EndpointConfig, Service, ServiceConfig};
 pub use subscription::{next_any, Subscription};
 pub use units::Unit;
 
