@@ -84,6 +84,34 @@ pub enum Command {
     /// Job queues: sizes, pushes, failed jobs and a worker.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Services (micro): list, describe and measure running services.
+    #[command(subcommand)]
+    Micro(MicroCommand),
+}
+
+/// `natskit micro ...`
+#[derive(Debug, Subcommand)]
+pub enum MicroCommand {
+    /// List running service instances (name, version, id, description).
+    #[command(alias = "list")]
+    Ls(MicroArgs),
+    /// Show instances with their endpoints and metadata.
+    Info(MicroArgs),
+    /// Show each endpoint's requests, errors and processing time.
+    Stats(MicroArgs),
+}
+
+/// Which services to ask, and for how long.
+#[derive(Debug, Args)]
+pub struct MicroArgs {
+    /// Only services of this name.
+    pub name: Option<String>,
+    /// Only the instance with this id (needs NAME).
+    #[arg(requires = "name")]
+    pub id: Option<String>,
+    /// How long to collect answers, e.g. 500ms (ends sooner once they stop coming).
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub timeout: String,
 }
 
 /// `natskit stream ...`

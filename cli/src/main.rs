@@ -1,5 +1,5 @@
 //! `natskit`: streams, consumers, JetStream status, publish/subscribe/request, ping, job
-//! queues and a local nats-server, from the command line.
+//! queues, services and a local nats-server, from the command line.
 
 mod args;
 mod commands;
@@ -45,6 +45,7 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
         Command::Req(a) => commands::messaging::request(&connect::client(cli).await?, a, out).await,
         Command::Reply(a) => commands::messaging::reply(&connect::client(cli).await?, a, out).await,
         Command::Ping => commands::messaging::ping(&connect::client(cli).await?, out).await,
+        Command::Micro(a) => commands::micro::run(&connect::client(cli).await?, a, out).await,
         Command::Queue(a) => {
             let (client, connection) = connect::named(cli).await?;
             commands::queue::run(&client, &connection, a, out).await
