@@ -19,6 +19,7 @@ pub mod message;
 mod panic;
 pub mod queue;
 pub mod server;
+pub mod service;
 mod status;
 pub mod subscription;
 pub mod timeout;
