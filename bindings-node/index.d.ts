@@ -589,7 +589,7 @@ export declare class Group {
   /** The subject prefix. */
   get prefix(): string
   /** A nested group (`prefix.inner`). */
-  addGroup(prefix: string, options?: GroupOptions | undefined | null): Outcome<Group>
+  addGroup(prefix: string, options?: GroupOptions | undefined | null): Group
   /** Adds an endpoint on `prefix.subject`. */
   addEndpoint(subject: string, options?: EndpointHandlerOptions): Promise<Endpoint>
 }
@@ -965,7 +965,7 @@ export declare class Service {
   /** Adds an endpoint on `subject`. */
   addEndpoint(subject: string, options?: EndpointHandlerOptions): Promise<Endpoint>
   /** A group: its endpoints listen on `prefix.<subject>`. */
-  addGroup(prefix: string, options?: GroupOptions | undefined | null): Outcome<Group>
+  addGroup(prefix: string, options?: GroupOptions | undefined | null): Group
   /**
    * Stops: discovery ends, endpoints leave their queue group, requests that had arrived
    * are still handed out, then endpoints end. Stopping twice does nothing.

@@ -241,7 +241,7 @@ impl Service {
     }
 
     /// A group: its endpoints listen on `prefix.<subject>`.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Group")]
     pub fn add_group(&self, prefix: String, options: Option<GroupOptions>) -> Outcome<Group> {
         let queue = options.and_then(|o| o.queue_group);
         crate::error::outcome(|| {
@@ -277,7 +277,7 @@ impl Group {
     }
 
     /// A nested group (`prefix.inner`).
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Group")]
     pub fn add_group(&self, prefix: String, options: Option<GroupOptions>) -> Outcome<Group> {
         let queue = options.and_then(|o| o.queue_group);
         crate::error::outcome(|| {

@@ -108,6 +108,8 @@ impl Service {
             .await
             .map_err(|e| client.send_error(e))?;
         let id = running.info().await.id;
+        // Discovery from other connections is answered as soon as this returns.
+        client.flush().await?;
         let info = ServiceInfo {
             kind: wire::INFO_TYPE.to_string(),
             name: config.name,
@@ -151,7 +153,8 @@ impl Service {
         *self.inner.stopping.borrow()
     }
 
-    /// Adds an endpoint at the service's root (its subject as given).
+    /// Adds an endpoint at the service's root (its subject as given); returns once the
+    /// server has its subscription.
     pub async fn endpoint(&self, config: EndpointConfig) -> Result<Endpoint> {
         self.add_endpoint(None, &self.inner.queue_group, config)
             .await
@@ -217,6 +220,8 @@ impl Service {
             self.forget_endpoint(&name);
             self.inner.client.send_error(e)
         })?;
+        // Callers on other connections may send at once: the server must know the endpoint.
+        self.inner.client.flush().await?;
         Ok(Endpoint::start(
             added,
             self.inner.client.clone(),
