@@ -465,4 +465,55 @@ export interface KvWatchOptions {
   ignoreDeletes?: boolean
   /** Only changes from now on, no current values. */
   updatesOnly?: boolean
+/** A service endpoint iterates its requests (`for await`) until the service stops. */
+export interface Endpoint extends AsyncIterable<Request> {}
+
+/** `addEndpoint()` settings; with `handler`, each request is handed to it on the JavaScript
+ * thread (not awaited one by one); a handler that throws answers with error 500 and its message. */
+export interface EndpointHandlerOptions extends EndpointOptions {
+  handler?: (request: Request) => unknown
+}
+
+/** A service's answer to `$SRV.PING`. */
+export interface ServicePing {
+  type: string
+  name: string
+  id: string
+  version: string
+  metadata: Record<string, string>
+}
+
+/** One endpoint in a service's INFO answer. */
+export interface ServiceEndpointInfo {
+  name: string
+  subject: string
+  queue_group: string
+  metadata: Record<string, string>
+}
+
+/** A service's answer to `$SRV.INFO`. */
+export interface ServiceInfo extends ServicePing {
+  description: string
+  endpoints: ServiceEndpointInfo[]
+}
+
+/** One endpoint's numbers in a STATS answer (times in milliseconds). */
+export interface ServiceEndpointStats {
+  name: string
+  subject: string
+  queue_group: string
+  num_requests: number
+  num_errors: number
+  processing_time: number
+  average_processing_time: number
+  /** `"code:description"` of the last error, empty when none. */
+  last_error: string
+  data?: unknown
+}
+
+/** A service's answer to `$SRV.STATS`. */
+export interface ServiceStats extends ServicePing {
+  /** When the instance started (RFC 3339). */
+  started: string
+  endpoints: ServiceEndpointStats[]
 }

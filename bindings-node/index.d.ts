@@ -465,6 +465,57 @@ export interface KvWatchOptions {
   ignoreDeletes?: boolean
   /** Only changes from now on, no current values. */
   updatesOnly?: boolean
+/** A service endpoint iterates its requests (`for await`) until the service stops. */
+export interface Endpoint extends AsyncIterable<Request> {}
+
+/** `addEndpoint()` settings; with `handler`, each request is handed to it on the JavaScript
+ * thread (not awaited one by one); a handler that throws answers with error 500 and its message. */
+export interface EndpointHandlerOptions extends EndpointOptions {
+  handler?: (request: Request) => unknown
+}
+
+/** A service's answer to `$SRV.PING`. */
+export interface ServicePing {
+  type: string
+  name: string
+  id: string
+  version: string
+  metadata: Record<string, string>
+}
+
+/** One endpoint in a service's INFO answer. */
+export interface ServiceEndpointInfo {
+  name: string
+  subject: string
+  queue_group: string
+  metadata: Record<string, string>
+}
+
+/** A service's answer to `$SRV.INFO`. */
+export interface ServiceInfo extends ServicePing {
+  description: string
+  endpoints: ServiceEndpointInfo[]
+}
+
+/** One endpoint's numbers in a STATS answer (times in milliseconds). */
+export interface ServiceEndpointStats {
+  name: string
+  subject: string
+  queue_group: string
+  num_requests: number
+  num_errors: number
+  processing_time: number
+  average_processing_time: number
+  /** `"code:description"` of the last error, empty when none. */
+  last_error: string
+  data?: unknown
+}
+
+/** A service's answer to `$SRV.STATS`. */
+export interface ServiceStats extends ServicePing {
+  /** When the instance started (RFC 3339). */
+  started: string
+  endpoints: ServiceEndpointStats[]
 }
 
 /**
@@ -549,6 +600,14 @@ export declare class Client {
    * the time passes or the connection is closed and no event is left.
    */
   nextEvent(timeoutMs?: number | undefined | null): Promise<ConnectionEvent | null>
+  /** Starts a service answering `$SRV.PING|INFO|STATS`. */
+  addService(options: ServiceOptions): Promise<Service>
+  /** The PING answers of running services (all, one name, or one instance). */
+  servicePing(options?: DiscoveryOptions | undefined | null): Promise<ServicePing[]>
+  /** The INFO answers of running services (their endpoints). */
+  serviceInfo(options?: DiscoveryOptions | undefined | null): Promise<ServiceInfo[]>
+  /** The STATS answers of running services (durations in milliseconds). */
+  serviceStats(options?: DiscoveryOptions | undefined | null): Promise<ServiceStats[]>
 }
 
 /** Continuous consumption from a pull consumer; iterate it with `for await` or `next()`. */
@@ -557,6 +616,19 @@ export declare class ConsumerMessages {
   next(timeoutMs?: number | undefined | null): Promise<JsMessage | null>
   /** Stops pulling. */
   stop(): Promise<void>
+}
+
+/** The requests of one endpoint: `next(timeoutMs)` or `for await`. */
+export declare class Endpoint {
+  /** The endpoint name. */
+  get name(): string
+  /** The full subject it listens on. */
+  get subject(): string
+  /**
+   * The next request, or null when `timeoutMs` passes first (omit it to wait forever);
+   * rejects with `CLOSED` once the service stopped and every arrived request was handed out.
+   */
+  next(timeoutMs?: number | undefined | null): Promise<Request | null>
 }
 
 /** The failed jobs of one connection. */
@@ -578,6 +650,16 @@ export declare class FailedJobs {
   forget(id: string): Promise<boolean>
   /** Deletes every failed job, or those older than `hours`; resolves with how many. */
   flush(options?: FlushOptions | undefined | null): Promise<number>
+}
+
+/** Endpoints sharing a subject prefix (and queue group). */
+export declare class Group {
+  /** The subject prefix. */
+  get prefix(): string
+  /** A nested group (`prefix.inner`). */
+  addGroup(prefix: string, options?: GroupOptions | undefined | null): Group
+  /** Adds an endpoint on `prefix.subject`. */
+  addEndpoint(subject: string, options?: EndpointHandlerOptions): Promise<Endpoint>
 }
 
 /** The JetStream API of one connection (domain and API timeout from its config). */
@@ -914,6 +996,56 @@ export declare class Queue {
   failed(): FailedJobs
 }
 
+/** A request to an endpoint, answered once. */
+export declare class Request {
+  /** The subject it was sent to. */
+  get subject(): string
+  /** The reply subject. */
+  get reply(): string | null
+  /** The payload (a copy). */
+  get data(): Buffer
+  /** Every header with all its values, or `undefined` when there are none. */
+  get headers(): Record<string, Array<string>> | null
+  /** The first value of a header, ignoring the name's case. */
+  header(name: string): string | null
+  /** The payload as UTF-8 text. */
+  string(): string
+  /** The payload decoded as JSON; `SERIALIZATION` when it is not JSON. */
+  json(): any
+  /** Answers with `data` (a second answer is `INVALID_ARGUMENT`). */
+  respond(data?: Payload, options?: RespondOptions): Promise<void>
+  /**
+   * Answers with an error: `description` and `code` in the `Nats-Service-Error` and
+   * `Nats-Service-Error-Code` headers; the endpoint counts it in its stats.
+   */
+  respondError(code: number, description: string): Promise<void>
+}
+
+/** A running service. */
+export declare class Service {
+  /** The service name. */
+  get name(): string
+  /** This instance's id. */
+  get id(): string
+  /** The semantic version. */
+  get version(): string
+  /** True once `stop()` was called. */
+  get isStopped(): boolean
+  /** What `$SRV.INFO` answers for this instance. */
+  info(): ServiceInfo
+  /** What `$SRV.STATS` answers for this instance (durations in milliseconds). */
+  stats(): Promise<ServiceStats>
+  /** Adds an endpoint on `subject`. */
+  addEndpoint(subject: string, options?: EndpointHandlerOptions): Promise<Endpoint>
+  /** A group: its endpoints listen on `prefix.<subject>`. */
+  addGroup(prefix: string, options?: GroupOptions | undefined | null): Group
+  /**
+   * Stops: discovery ends, endpoints leave their queue group, requests that had arrived
+   * are still handed out, then endpoints end. Stopping twice does nothing.
+   */
+  stop(): Promise<void>
+}
+
 /** A subscription. Leaving a `for await` loop, `unsubscribe()` or closing the connection ends it. */
 export declare class Subscription {
   /** The subject subscribed to. */
@@ -985,6 +1117,25 @@ export interface ConsumeOptions {
   expires?: number
 }
 
+/** Which services discovery asks. */
+export interface DiscoveryOptions {
+  /** Only services of this name. */
+  name?: string
+  /** Only this instance (needs `name`). */
+  id?: string
+  /** Milliseconds to collect answers (default 1000; ends sooner once they stop coming). */
+  timeout?: number
+}
+
+/** `addEndpoint()` settings (a `handler` is taken by index.js). */
+export interface EndpointOptions {
+  /** The name in INFO and STATS (default: the subject with `-` for `.`). */
+  name?: string
+  /** Its own queue group instead of the group's or service's. */
+  queueGroup?: string
+  metadata?: Record<string, string>
+}
+
 /** natskit's stable error codes, the same names in every host. */
 export type ErrorCode = 'INVALID_ARGUMENT' | 'INVALID_SUBJECT' | 'CONFIG' | 'CONNECT' | 'AUTHORIZATION' | 'TIMEOUT' | 'NO_RESPONDERS' | 'PAYLOAD_TOO_LARGE' | 'CLOSED' | 'JETSTREAM_NOT_ENABLED' | 'JETSTREAM' | 'NOT_FOUND' | 'SERIALIZATION' | 'QUEUE' | 'PANIC' | 'IO'
 
@@ -1000,6 +1151,12 @@ export interface FetchOptions {
 export interface FlushOptions {
   /** Only jobs that failed more than this many hours ago. */
   hours?: number
+}
+
+/** `addGroup()` settings. */
+export interface GroupOptions {
+  /** The queue group of its endpoints (default: the service's). */
+  queueGroup?: string
 }
 
 /** Settings of one JetStream publish. */
@@ -1116,6 +1273,18 @@ export interface ServerOptions {
   config?: string
   /** Further command-line arguments. */
   args?: Array<string>
+}
+
+/** `client.addService()` settings. */
+export interface ServiceOptions {
+  /** Letters, digits, `-` and `_`. */
+  name: string
+  /** A semantic version (`1.0.0`). */
+  version: string
+  description?: string
+  metadata?: Record<string, string>
+  /** The queue group of its endpoints (default `q`). */
+  queueGroup?: string
 }
 
 /** Counters of one connection. */

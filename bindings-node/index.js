@@ -8,8 +8,8 @@ const { EventEmitter } = require('node:events')
 const native = loadAddon()
 
 const {
-  Client, ConsumerMessages, JetStream, Job, JsMessage, KvWatch, Message, Subscription,
-  WorkerLoop, checkWorkerHook,
+  Client, ConsumerMessages, Endpoint, Group, JetStream, Job, JsMessage, KvWatch, Message,
+  Service, Subscription, WorkerLoop, checkWorkerHook,
 } = native
 
 // The core's error codes, read from the addon (the one table is natskit::ErrorCode::ALL).
@@ -481,6 +481,49 @@ Client.prototype.publish = function publish(subject, data, options) {
     if (stage === undefined) this[STAGED] = new Stage(this.maxPayload)
     else stage.maxPayload = this.maxPayload
     this[STAGED].subject = subject
+  }
+}
+
+// A service endpoint yields its requests until the service stops (leaving the loop leaves
+// the service running). With a `handler`, addEndpoint hands it each request on this thread.
+Endpoint.prototype[Symbol.asyncIterator] = async function* requests() {
+  for (;;) {
+    let request
+    try {
+      request = await this.next()
+    } catch (err) {
+      if (err.code === 'CLOSED') return
+      throw err
+    }
+    if (request !== null) yield request
+  }
+}
+
+for (const Owner of [Service, Group]) {
+  const nativeAddEndpoint = Owner.prototype.addEndpoint
+  Owner.prototype.addEndpoint = async function addEndpoint(subject, options) {
+    const handler = options == null ? undefined : options.handler
+    if (handler === undefined) return nativeAddEndpoint.call(this, subject, options)
+    if (typeof handler !== 'function') {
+      throw Object.assign(new TypeError('handler must be a function'), { code: 'INVALID_ARGUMENT' })
+    }
+    const { handler: _, ...settings } = options
+    const endpoint = await nativeAddEndpoint.call(this, subject, settings)
+    serve(endpoint, handler)
+    return endpoint
+  }
+}
+
+/** Runs `handler` for each request of `endpoint`; a throw answers 500 with its message. */
+async function serve(endpoint, handler) {
+  for await (const request of endpoint) {
+    Promise.resolve()
+      .then(() => handler(request))
+      .catch((err) => {
+        const text = String(err && err.message ? err.message : err).replace(/[\r\n]+/g, ' ').trim()
+        return request.respondError(500, text || 'handler failed')
+      })
+      .catch(() => {}) // already answered, or the connection is gone
   }
 }
 

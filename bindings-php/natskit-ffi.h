@@ -28,6 +28,8 @@ typedef enum {
 
 typedef struct natskit_client natskit_client;
 
+typedef struct natskit_endpoint natskit_endpoint;
+
 typedef struct natskit_job natskit_job;
 
 typedef struct natskit_js natskit_js;
@@ -53,6 +55,10 @@ typedef struct natskit_pending_request natskit_pending_request;
 typedef struct natskit_prefetch natskit_prefetch;
 
 typedef struct natskit_queue natskit_queue;
+
+typedef struct natskit_service natskit_service;
+
+typedef struct natskit_service_request natskit_service_request;
 
 typedef struct natskit_subscription natskit_subscription;
 
@@ -525,6 +531,59 @@ natskit_status natskit_local_server_url(const natskit_local_server *server, cons
 natskit_status natskit_local_server_port(const natskit_local_server *server, uint16_t *port_out);
 
 void natskit_local_server_stop(natskit_local_server *server);
+
+natskit_status natskit_service_add(const natskit_client *client,
+                                   const char *config_json,
+                                   natskit_service **service_out);
+
+natskit_status natskit_service_add_endpoint(const natskit_service *service,
+                                            const char *group,
+                                            const char *config_json,
+                                            natskit_endpoint **endpoint_out);
+
+natskit_status natskit_service_id(const natskit_service *service, const char **id_out);
+
+natskit_status natskit_service_info_json(const natskit_service *service, char **json_out);
+
+natskit_status natskit_service_stats_json(const natskit_service *service, char **json_out);
+
+natskit_status natskit_service_stop(const natskit_service *service);
+
+void natskit_service_free(natskit_service *service);
+
+natskit_status natskit_service_discover(const natskit_client *client,
+                                        const char *verb,
+                                        const char *name,
+                                        const char *id,
+                                        int64_t wait_ms,
+                                        char **json_out);
+
+natskit_status natskit_endpoint_next(const natskit_endpoint *endpoint,
+                                     int64_t timeout_ms,
+                                     natskit_service_request **request_out);
+
+void natskit_endpoint_free(natskit_endpoint *endpoint);
+
+natskit_status natskit_service_request_subject(const natskit_service_request *request,
+                                               const char **subject_out);
+
+natskit_status natskit_service_request_data(const natskit_service_request *request,
+                                            const uint8_t **data_out,
+                                            size_t *len_out);
+
+natskit_status natskit_service_request_headers_json(const natskit_service_request *request,
+                                                    const char **json_out);
+
+natskit_status natskit_service_request_respond(const natskit_service_request *request,
+                                               const char *headers_json,
+                                               const void *data,
+                                               size_t len);
+
+natskit_status natskit_service_request_respond_error(const natskit_service_request *request,
+                                                     uint32_t code,
+                                                     const char *description);
+
+void natskit_service_request_free(natskit_service_request *request);
 
 natskit_status natskit_subscription_next(const natskit_subscription *subscription,
                                          int64_t timeout_ms,

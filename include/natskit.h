@@ -99,6 +99,9 @@ typedef uint32_t natskit_duration_unit;
 // A connection to NATS (opaque). Safe to use from several threads at once.
 typedef struct natskit_client natskit_client;
 
+// One endpoint's requests (opaque). One thread at a time may receive from it.
+typedef struct natskit_endpoint natskit_endpoint;
+
 // A reserved job (opaque): core's job handle and its texts, lent until `natskit_job_free`.
 typedef struct natskit_job natskit_job;
 
@@ -140,6 +143,12 @@ typedef struct natskit_prefetch natskit_prefetch;
 
 // A job queue on one connection (opaque). Safe to use from several threads at once.
 typedef struct natskit_queue natskit_queue;
+
+// A running service (opaque).
+typedef struct natskit_service natskit_service;
+
+// A request to an endpoint (opaque), answered once.
+typedef struct natskit_service_request natskit_service_request;
 
 // A subscription (opaque). One thread at a time may receive from it.
 typedef struct natskit_subscription natskit_subscription;
@@ -870,6 +879,91 @@ natskit_status natskit_local_server_port(const natskit_local_server *server, uin
 
 // Stops the server and frees the handle. NULL does nothing.
 void natskit_local_server_stop(natskit_local_server *server);
+
+// Starts a service from `config_json`: `{"name", "version", "description", "metadata",
+// "queue_group"}` (name of letters, digits, `-`, `_`; a semantic version; queue group `q`
+// unless set). Free it with `natskit_service_free`.
+natskit_status natskit_service_add(const natskit_client *client,
+                                   const char *config_json,
+                                   natskit_service **service_out);
+
+// Adds an endpoint from `config_json`: `{"subject", "name", "queue_group", "metadata"}`;
+// with `group` (NULL for none) its subject is `group.subject`. Free it with
+// `natskit_endpoint_free`.
+natskit_status natskit_service_add_endpoint(const natskit_service *service,
+                                            const char *group,
+                                            const char *config_json,
+                                            natskit_endpoint **endpoint_out);
+
+// This instance's id (lent until the service is freed).
+natskit_status natskit_service_id(const natskit_service *service, const char **id_out);
+
+// What `$SRV.INFO` answers, as JSON (release with `natskit_string_free`).
+natskit_status natskit_service_info_json(const natskit_service *service, char **json_out);
+
+// What `$SRV.STATS` answers, as JSON with durations in the client's unit (milliseconds
+// unless set otherwise; release with `natskit_string_free`).
+natskit_status natskit_service_stats_json(const natskit_service *service, char **json_out);
+
+// Stops the service: discovery ends, endpoints leave their queue group, requests that had
+// arrived are still handed out, then `natskit_endpoint_next` returns `NATSKIT_STATUS_CLOSED`.
+// Stopping twice does nothing.
+natskit_status natskit_service_stop(const natskit_service *service);
+
+// Frees the service handle (a service not stopped stops answering). NULL does nothing.
+void natskit_service_free(natskit_service *service);
+
+// Asks running services: `verb` is `"PING"`, `"INFO"` or `"STATS"`; `name` and `id` (NULL
+// for any) narrow it; answers are collected up to `wait_ms` (`NATSKIT_TIMEOUT_DEFAULT`: 1 s;
+// sooner once they stop coming). `*json_out` is a JSON array (durations in the client's unit;
+// release with `natskit_string_free`).
+natskit_status natskit_service_discover(const natskit_client *client,
+                                        const char *verb,
+                                        const char *name,
+                                        const char *id,
+                                        int64_t wait_ms,
+                                        char **json_out);
+
+// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
+// `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next request.
+// `NATSKIT_STATUS_TIMEOUT` when none came, `NATSKIT_STATUS_CLOSED` once the service stopped
+// and every request that had arrived was handed out.
+natskit_status natskit_endpoint_next(const natskit_endpoint *endpoint,
+                                     int64_t timeout_ms,
+                                     natskit_service_request **request_out);
+
+// Frees the endpoint handle (it leaves its queue group). NULL does nothing.
+void natskit_endpoint_free(natskit_endpoint *endpoint);
+
+// The subject the request was sent to (lent until the request is freed).
+natskit_status natskit_service_request_subject(const natskit_service_request *request,
+                                               const char **subject_out);
+
+// The payload: `*data_out` points at `*len_out` bytes until the request is freed (NULL
+// when empty).
+natskit_status natskit_service_request_data(const natskit_service_request *request,
+                                            const uint8_t **data_out,
+                                            size_t *len_out);
+
+// Every header as JSON, `{"Name": ["v1"]}` (lent until the request is freed).
+natskit_status natskit_service_request_headers_json(const natskit_service_request *request,
+                                                    const char **json_out);
+
+// Answers with `len` bytes at `data` and optional headers as JSON (NULL for none). A
+// second answer is `NATSKIT_STATUS_INVALID_ARGUMENT`.
+natskit_status natskit_service_request_respond(const natskit_service_request *request,
+                                               const char *headers_json,
+                                               const void *data,
+                                               size_t len);
+
+// Answers with an error: `description` (one line) and `code` in the `Nats-Service-Error`
+// and `Nats-Service-Error-Code` headers; the endpoint counts it in its stats.
+natskit_status natskit_service_request_respond_error(const natskit_service_request *request,
+                                                     uint32_t code,
+                                                     const char *description);
+
+// Frees the request (unanswered, its caller times out). NULL does nothing.
+void natskit_service_request_free(natskit_service_request *request);
 
 // Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and `NATSKIT_TIMEOUT_DEFAULT`
 // = only what has arrived) for the next message.

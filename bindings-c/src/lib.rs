@@ -21,6 +21,7 @@ mod panic;
 pub mod pending;
 pub mod queue;
 pub mod server;
+pub mod service;
 mod status;
 pub mod subscription;
 pub mod timeout;

@@ -29,8 +29,8 @@ impl natskit_message {
     }
 }
 
-/// Lends text cached in the message, computing it on first use.
-fn lend(
+/// Lends text cached in a handle, computing it on first use.
+pub(crate) fn lend(
     slot: &OnceLock<CString>,
     make: impl FnOnce() -> natskit::Result<CString>,
 ) -> natskit::Result<*const c_char> {

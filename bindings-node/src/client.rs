@@ -251,7 +251,7 @@ async fn drain(outbox: Arc<Outbox>, client: natskit::Client) {
 /// a Promise.
 #[napi]
 pub struct Client {
-    inner: natskit::Client,
+    pub(crate) inner: natskit::Client,
     connection: String,
     outbox: Arc<Outbox>,
 }

@@ -19,6 +19,7 @@ pub mod payload;
 pub mod queue;
 pub mod runtime;
 pub mod server;
+pub mod service;
 pub mod subscription;
 
 /// The natskit version of this addon.

@@ -211,6 +211,42 @@ final class Client
         return new Worker($this, $options);
     }
 
+    /**
+     * Starts a service (name of letters, digits, `-`, `_`; a semantic version); its endpoints
+     * join `$queueGroup` (`q` by default).
+     *
+     * @param array<string, string> $metadata
+     */
+    public function addService(string $name, string $version, ?string $description = null, array $metadata = [], ?string $queueGroup = null): Service
+    {
+        $config = ['name' => $name, 'version' => $version, 'description' => $description, 'metadata' => (object) $metadata, 'queue_group' => $queueGroup];
+        return new Service(Library::call('natskit_service*', 'natskit_service_add', $this->handle(), Payload::encode($config)), $name, $version);
+    }
+
+    /** The PING answers of running services (all, those named `$name`, or instance `$id`), collected up to `$timeout` seconds (default 1). */
+    public function servicePing(?string $name = null, ?string $id = null, ?float $timeout = null): array
+    {
+        return $this->discover('PING', $name, $id, $timeout);
+    }
+
+    /** The INFO answers of running services (their endpoints), as servicePing(). */
+    public function serviceInfo(?string $name = null, ?string $id = null, ?float $timeout = null): array
+    {
+        return $this->discover('INFO', $name, $id, $timeout);
+    }
+
+    /** The STATS answers of running services (times in seconds), as servicePing(). */
+    public function serviceStats(?string $name = null, ?string $id = null, ?float $timeout = null): array
+    {
+        return $this->discover('STATS', $name, $id, $timeout);
+    }
+
+    private function discover(string $verb, ?string $name, ?string $id, ?float $timeout): array
+    {
+        $wait = $timeout === null ? Library::TIMEOUT_DEFAULT : max(1, Library::millis($timeout, 'timeout'));
+        return Library::json('natskit_service_discover', $this->handle(), $verb, $name, $id, $wait);
+    }
+
     /** Returns once everything published so far has reached the server. */
     public function flush(): void
     {

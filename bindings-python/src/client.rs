@@ -19,6 +19,7 @@ use crate::message::{AsyncMsg, Message};
 use crate::payload;
 use crate::queue::{self, AsyncQueue, Queue};
 use crate::runtime::{awaitable, seconds, wait, Ready};
+use crate::service::{self, Started};
 use crate::subscription::{AsyncSubscription, Subscription};
 use crate::twins::both;
 
@@ -509,6 +510,36 @@ both! { Client {
         }
     }
 
+    /// Starts a service (name of letters, digits, `-`, `_`; a semantic version); its
+    /// endpoints join `queue_group` ("q" by default).
+    #[pyo3(signature = (name, version, *, description=None, metadata=None, queue_group=None))]
+    fn add_service(&self, name: [String], version: [String], description: [Option<String>], metadata: [Option<&Bound<'_, PyAny>>], queue_group: [Option<String>]) -> Started {
+        let config = natskit::ServiceConfig { name, version, description, queue_group, metadata: service::metadata(metadata)? };
+        let core = self.core.clone();
+        async move { Ok::<_, PyErr>(Started::Service(core.add_service(config).await.py_err()?, Self::ASYNCIO)) }
+    }
+
+    /// The PING answers of running services (all, those named `name`, or instance `id`),
+    /// collected for up to `timeout` seconds (default 1).
+    #[pyo3(signature = (name=None, *, id=None, timeout=None))]
+    fn service_ping(&self, name: [Option<String>], id: [Option<String>], timeout: [Option<f64>]) -> service::Json {
+        let (core, wait) = (self.core.clone(), seconds(timeout, "timeout")?);
+        service::discover(core, "PING", name, id, wait)
+    }
+
+    /// The INFO answers of running services (their endpoints), as `service_ping`.
+    #[pyo3(signature = (name=None, *, id=None, timeout=None))]
+    fn service_info(&self, name: [Option<String>], id: [Option<String>], timeout: [Option<f64>]) -> service::Json {
+        let (core, wait) = (self.core.clone(), seconds(timeout, "timeout")?);
+        service::discover(core, "INFO", name, id, wait)
+    }
+
+    /// The STATS answers of running services (durations in seconds), as `service_ping`.
+    #[pyo3(signature = (name=None, *, id=None, timeout=None))]
+    fn service_stats(&self, name: [Option<String>], id: [Option<String>], timeout: [Option<f64>]) -> service::Json {
+        let (core, wait) = (self.core.clone(), seconds(timeout, "timeout")?);
+        service::discover(core, "STATS", name, id, wait)
+    }
 }
 
 /// A reply on its way to Python: a `Message`, or an `aio.Message` for the asyncio client.

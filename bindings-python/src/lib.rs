@@ -15,6 +15,7 @@ mod payload;
 mod queue;
 mod runtime;
 mod server;
+mod service;
 mod subscription;
 mod twins;
 
@@ -122,6 +123,14 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         pyo3::types::PyTuple::new(m.py(), queue::worker_hooks())?,
     )?;
     m.add_class::<queue::AsyncQueueWorker>()?;
+    m.add_class::<service::Service>()?;
+    m.add("AsyncService", m.py().get_type::<service::AsyncService>())?;
+    m.add_class::<service::Group>()?;
+    m.add("AsyncGroup", m.py().get_type::<service::AsyncGroup>())?;
+    m.add_class::<service::Endpoint>()?;
+    m.add("AsyncEndpoint", m.py().get_type::<service::AsyncEndpoint>())?;
+    m.add_class::<service::Request>()?;
+    m.add("AsyncRequest", m.py().get_type::<service::AsyncRequest>())?;
     m.add_class::<server::LocalServer>()?;
     m.add_class::<cluster::LocalCluster>()?;
     m.add_class::<runtime::Ready>()?;

@@ -93,6 +93,9 @@ pub enum Command {
     /// Key-value buckets: keys, values, history and watch.
     #[command(subcommand)]
     Kv(KvCommand),
+    /// Services (micro): list, describe and measure running services.
+    #[command(subcommand)]
+    Micro(MicroCommand),
 }
 
 /// `natskit kv ...`
@@ -181,6 +184,31 @@ pub enum KvCommand {
         #[arg(short, long)]
         force: bool,
     },
+}
+
+/// `natskit micro ...`
+#[derive(Debug, Subcommand)]
+pub enum MicroCommand {
+    /// List running service instances (name, version, id, description).
+    #[command(alias = "list")]
+    Ls(MicroArgs),
+    /// Show instances with their endpoints and metadata.
+    Info(MicroArgs),
+    /// Show each endpoint's requests, errors and processing time.
+    Stats(MicroArgs),
+}
+
+/// Which services to ask, and for how long.
+#[derive(Debug, Args)]
+pub struct MicroArgs {
+    /// Only services of this name.
+    pub name: Option<String>,
+    /// Only the instance with this id (needs NAME).
+    #[arg(requires = "name")]
+    pub id: Option<String>,
+    /// How long to collect answers, e.g. 500ms (ends sooner once they stop coming).
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub timeout: String,
 }
 
 /// `natskit stream ...`

@@ -1,5 +1,6 @@
 //! `natskit`: streams, consumers, JetStream status, key-value buckets, publish/subscribe/request,
-//! ping, job queues and a local nats-server, from the command line.
+//! ping, health checks, benchmarks, job queues, services and a local nats-server, from the
+//! command line.
 
 mod args;
 mod commands;
@@ -59,6 +60,7 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
         Command::Health(_) => unreachable!("health runs on its own in main"),
         Command::Bench(a) => commands::bench::run(&connect::client(cli).await?, a, out).await,
         Command::Kv(a) => commands::kv::run(&connect::client(cli).await?, a, out).await,
+        Command::Micro(a) => commands::micro::run(&connect::client(cli).await?, a, out).await,
         Command::Queue(a) => {
             let (client, connection) = connect::named(cli).await?;
             commands::queue::run(&client, &connection, a, out).await

@@ -473,7 +473,7 @@ impl Client {
     }
 
     /// Maps a failure to hand a command to the connection.
-    fn send_error(&self, err: impl std::fmt::Display) -> Error {
+    pub(crate) fn send_error(&self, err: impl std::fmt::Display) -> Error {
         if self.is_closed() {
             Error::closed("the connection is closed")
         } else {

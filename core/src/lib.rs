@@ -28,6 +28,7 @@ pub mod pending;
 pub mod queue;
 pub mod runtime;
 pub mod server;
+pub mod service;
 pub mod subject;
 pub mod subscription;
 pub mod timestamp;
@@ -43,6 +44,7 @@ pub use manager::Manager;
 pub use message::Message;
 pub use pending::{Arrival, PendingRequest};
 pub use server::{LocalServer, ServerOptions};
+pub use service::{EndpointConfig, Service, ServiceConfig};
 pub use subscription::{next_any, Subscription};
 pub use units::Unit;
 

@@ -140,6 +140,8 @@ pub enum Object {
     JobEvent,
     /// A queue's numbers (`oldest_age`; seconds in core).
     QueueSize,
+    /// A service's STATS answer (`endpoints[].processing_time`, nanoseconds in core).
+    ServiceStats,
     /// A connection config object: named connections (`{"connections": {...}}`) or one
     /// connection's keys (`request_timeout`, `reconnect.delay`, ...; seconds in files).
     Config,
@@ -193,6 +195,11 @@ const QUEUE_SIZE: &[&str] = &["oldest_age"];
 /// Duration fields of health check options and of a health report.
 const HEALTH_OPTIONS: &[&str] = &["rtt.warn", "rtt.crit", "age.warn", "age.crit"];
 const HEALTH_REPORT: &[&str] = &["checks[].rtt", "checks[].age"];
+/// Duration fields of a service's STATS answer.
+const SERVICE_STATS: &[&str] = &[
+    "endpoints[].processing_time",
+    "endpoints[].average_processing_time",
+];
 
 /// Duration fields of a connection config object (seconds in files and in the core's structs).
 const CONNECTION: &[&str] = &[
@@ -228,6 +235,7 @@ impl Object {
             Object::WorkerOptions => (plain(WORKER_OPTIONS), Unit::Seconds),
             Object::JobEvent => (plain(JOB_EVENT), Unit::Seconds),
             Object::QueueSize => (plain(QUEUE_SIZE), Unit::Seconds),
+            Object::ServiceStats => (plain(SERVICE_STATS), Unit::Nanoseconds),
             Object::Config => (plain(CONNECTION), Unit::Seconds),
             Object::HealthOptions => (plain(HEALTH_OPTIONS), Unit::Seconds),
             Object::HealthReport => (plain(HEALTH_REPORT), Unit::Seconds),

@@ -1,11 +1,13 @@
 """natskit: NATS messaging for Python on the natskit Rust core.
 
-Synchronous API here (messaging, JetStream, the job queue and its ``Worker``) (every blocking call releases the GIL), asyncio API in
+Synchronous API here (messaging, JetStream, the job queue and its ``Worker``, services) (every blocking call releases the GIL), asyncio API in
 ``natskit.aio``, an embedded nats-server for tests in ``natskit.testing``.
 """
 
 from ._native import (
     Client,
+    Endpoint,
+    Group,
     FailedJob,
     FailedJobs,
     Headers,
@@ -19,6 +21,8 @@ from ._native import (
     Publisher,
     Queue,
     QueueSize,
+    Request,
+    Service,
     Subscription,
     WorkerStats,
     __version__,
@@ -53,6 +57,10 @@ __all__ = [
     "Manager",
     "Message",
     "Subscription",
+    "Service",
+    "Group",
+    "Endpoint",
+    "Request",
     "JetStream",
     "JsMessage",
     "Publisher",

@@ -25,6 +25,10 @@ from ._native import AsyncManager as Manager
 from ._native import AsyncMessage as Message
 from ._native import AsyncQueue as Queue
 from ._native import AsyncSubscription as Subscription
+from ._native import AsyncService as Service
+from ._native import AsyncGroup as Group
+from ._native import AsyncEndpoint as Endpoint
+from ._native import AsyncRequest as Request
 from ._native import FailedJob, Headers, KvWatch, QueueSize, WorkerStats
 from .errors import NatsError
 from .worker import AsyncWorker as Worker
@@ -35,6 +39,10 @@ __all__ = [
     "Manager",
     "Message",
     "Subscription",
+    "Service",
+    "Group",
+    "Endpoint",
+    "Request",
     "Headers",
     "NatsError",
     "JetStream",

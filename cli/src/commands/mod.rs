@@ -6,6 +6,7 @@ pub mod health;
 pub mod jetstream;
 pub mod kv;
 pub mod messaging;
+pub mod micro;
 pub mod queue;
 pub mod server;
 pub mod stream;
