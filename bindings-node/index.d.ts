@@ -465,6 +465,8 @@ export interface KvWatchOptions {
   ignoreDeletes?: boolean
   /** Only changes from now on, no current values. */
   updatesOnly?: boolean
+}
+
 /** A service endpoint iterates its requests (`for await`) until the service stops. */
 export interface Endpoint extends AsyncIterable<Request> {}
 

@@ -347,28 +347,35 @@ Client.prototype.status = function status() {
   const queued = []
   let waiting = null
   let done = false
+  // onEvent is weak (it never keeps the process alive); an awaited next() is not: it holds
+  // a timer until its event comes, as a pending socket read would.
+  let keepAlive = null
+  const settle = (result) => {
+    const resolve = waiting
+    waiting = null
+    clearInterval(keepAlive)
+    keepAlive = null
+    if (resolve !== null) resolve(result)
+  }
   this.onEvent((event) => {
     if (done) return
     if (event.event === 'closed') done = true
-    if (waiting !== null) {
-      const resolve = waiting
-      waiting = null
-      resolve({ value: event, done: false })
-    } else {
-      queued.push(event)
-    }
+    if (waiting !== null) settle({ value: event, done: false })
+    else queued.push(event)
   })
   return {
     next() {
       if (queued.length > 0) return Promise.resolve({ value: queued.shift(), done: false })
       if (done) return Promise.resolve({ value: undefined, done: true })
-      return new Promise((resolve) => { waiting = resolve })
+      return new Promise((resolve) => {
+        waiting = resolve
+        keepAlive = setInterval(() => {}, 2 ** 31 - 1)
+      })
     },
     return() {
       done = true
       queued.length = 0
-      if (waiting !== null) waiting({ value: undefined, done: true })
-      waiting = null
+      settle({ value: undefined, done: true })
       return Promise.resolve({ value: undefined, done: true })
     },
     [Symbol.asyncIterator]() { return this },

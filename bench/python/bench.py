@@ -179,6 +179,46 @@ async def aio_requests(url: str, size: int, count: int, kit: bool) -> Tuple[floa
     return percentiles(lat)
 
 
+async def aio_service_requests(url: str, size: int, count: int, kit: bool) -> Tuple[float, float, float]:
+    """A services (micro) echo endpoint, requested sequentially: p50, p99 (µs) and requests/s."""
+    payload = b"x" * size
+    connect = aio.connect if kit else nats.connect
+    srv, nc = await connect(url), await connect(url)
+    if kit:
+        service = await srv.add_service("bench", "1.0.0")
+        endpoint = await service.add_endpoint("bench.svc")
+
+        async def serve() -> None:
+            async for request in endpoint:
+                await request.respond(request.data)
+
+        task = asyncio.create_task(serve())
+    else:
+        from nats.micro import add_service
+        from nats.micro.service import EndpointConfig
+
+        async def echo(request: "object") -> None:
+            await request.respond(request.data)  # type: ignore[attr-defined]
+
+        service = await add_service(srv, name="bench", version="1.0.0")
+        await service.add_endpoint(EndpointConfig(name="echo", subject="bench.svc", handler=echo))
+    await srv.flush()
+    lat = []
+    started = time.perf_counter()
+    for _ in range(count):
+        t0 = time.perf_counter()
+        await nc.request("bench.svc", payload, timeout=5)
+        lat.append(time.perf_counter() - t0)
+    rate = count / (time.perf_counter() - started)
+    await service.stop()
+    if kit:
+        await task
+    await nc.close()
+    await srv.close()
+    p50, p99 = percentiles(lat)
+    return p50, p99, rate
+
+
 def js_stream(js: natskit.JetStream, name: str) -> None:
     if name in js.stream_names():
         js.delete_stream(name)
@@ -383,6 +423,12 @@ def main() -> None:
         ):
             rows.append((f"request 64 B x {REQUESTS:,} p50", label, "µs", o50, t50, t50 / o50))
             rows.append((f"request 64 B x {REQUESTS:,} p99", label, "µs", o99, t99, t99 / o99))
+        t50, t99, trate = run(aio_service_requests(url, 64, REQUESTS, False))
+        o50, o99, orate = run(aio_service_requests(url, 64, REQUESTS, True))
+        name = f"service (micro) echo 64 B x {REQUESTS:,}"
+        rows.append((f"{name} p50", "asyncio vs nats.micro", "µs", o50, t50, t50 / o50))
+        rows.append((f"{name} p99", "asyncio vs nats.micro", "µs", o99, t99, t99 / o99))
+        rows.append((name, "asyncio vs nats.micro", "requests/s", orate, trate, orate / trate))
 
     with LocalServer() as server:
         url = server.url
