@@ -6,6 +6,7 @@ Synchronous API here (messaging, JetStream, the job queue and its ``Worker``) (e
 
 from ._native import (
     Client,
+    ConsumerMessages,
     FailedJob,
     FailedJobs,
     Headers,
@@ -55,6 +56,7 @@ __all__ = [
     "Subscription",
     "JetStream",
     "JsMessage",
+    "ConsumerMessages",
     "Publisher",
     "KeyValue",
     "KvWatch",
