@@ -466,3 +466,11 @@ export interface KvWatchOptions {
   /** Only changes from now on, no current values. */
   updatesOnly?: boolean
 }
+
+/** Options of `consume()`. */
+export interface ConsumeOptions {
+  /** Messages per pull (a whole number, default 256). */
+  batch?: number
+  /** Milliseconds each pull stays open on the server (default 30000). */
+  expires?: number
+}

@@ -467,6 +467,14 @@ export interface KvWatchOptions {
   updatesOnly?: boolean
 }
 
+/** Options of `consume()`. */
+export interface ConsumeOptions {
+  /** Messages per pull (a whole number, default 256). */
+  batch?: number
+  /** Milliseconds each pull stays open on the server (default 30000). */
+  expires?: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -555,7 +563,7 @@ export declare class Client {
 export declare class ConsumerMessages {
   /** The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
   next(timeoutMs?: number | undefined | null): Promise<JsMessage | null>
-  /** Stops pulling. */
+  /** Stops pulling; a pending `next()` rejects with `CLOSED`. */
   stop(): Promise<void>
 }
 
@@ -641,7 +649,7 @@ export declare class JetStream {
    * Consumes continuously from a pull consumer: an async iterable of messages (pulls of
    * `batch` are renewed in the background); `stop()` or leaving the loop ends it.
    */
-  consume(stream: string, consumer: string, options?: ConsumeOptions | undefined | null): Promise<ConsumerMessages>
+  consume(stream: string, consumer: string, options?: ConsumeOptions): Promise<ConsumerMessages>
   /** Creates a KV bucket (`bucket`, `history`, `max_age` in ms, `storage`, ...). */
   createKv(config: KvConfig): Promise<Kv>
   /** An existing KV bucket; `NOT_FOUND` when there is none. */
@@ -976,14 +984,6 @@ export declare function checkWorkerHook(name: string): void
  * connection settings (the keys of natskit's config), or nothing for the `NATS_*` environment.
  */
 export declare function connect(options?: string | ConnectionOptions): Promise<Client>
-
-/** Options of `consume()`. */
-export interface ConsumeOptions {
-  /** Messages per pull (default 256). */
-  batch?: number
-  /** Milliseconds each pull stays open on the server. */
-  expires?: number
-}
 
 /** natskit's stable error codes, the same names in every host. */
 export type ErrorCode = 'INVALID_ARGUMENT' | 'INVALID_SUBJECT' | 'CONFIG' | 'CONNECT' | 'AUTHORIZATION' | 'TIMEOUT' | 'NO_RESPONDERS' | 'PAYLOAD_TOO_LARGE' | 'CLOSED' | 'JETSTREAM_NOT_ENABLED' | 'JETSTREAM' | 'NOT_FOUND' | 'SERIALIZATION' | 'QUEUE' | 'PANIC' | 'IO'
