@@ -46,10 +46,8 @@ pub unsafe extern "C" fn natskit_js_consume(
         let j = ffi::handle(js, "js")?;
         let stream = ffi::text(stream, "stream")?;
         let consumer = ffi::text(consumer, "consumer")?;
-        let options = ConsumeOptions::from_host(
-            ffi::json_value(options_json, "options_json")?,
-            j.js.unit(),
-        )?;
+        let options =
+            ConsumeOptions::from_host(ffi::json_value(options_json, "options_json")?, j.js.unit())?;
         let out = ffi::out(messages_out, "messages_out")?;
         let messages = ffi::block_on(async {
             j.js.pull_consumer(stream, consumer)

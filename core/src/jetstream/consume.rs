@@ -192,7 +192,10 @@ mod tests {
             }
         );
         let o = ConsumeOptions::from_host(json!({"expires": 250}), Unit::Milliseconds).unwrap();
-        assert_eq!((o.batch, o.expires), (256, Some(Duration::from_millis(250))));
+        assert_eq!(
+            (o.batch, o.expires),
+            (256, Some(Duration::from_millis(250)))
+        );
         assert_eq!(
             ConsumeOptions::from_host(serde_json::Value::Null, Unit::Seconds).unwrap(),
             ConsumeOptions::default()

@@ -29,10 +29,10 @@ use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::units::Unit;
 
+pub use consume::{ConsumeOptions, Messages, MessagesControl};
 pub use consumer::PauseState;
 pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch, KvWatchControl, KvWatchOptions};
 pub use publish::{AsyncPublisher, PubAck, PublishOptions, PublishSummary};
-pub use consume::{ConsumeOptions, Messages, MessagesControl};
 pub use pull::{FetchOptions, JsMessage, Metadata, PullConsumer};
 pub use stream::{PurgeOptions, StoredMessage};
 
