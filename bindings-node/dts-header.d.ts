@@ -519,3 +519,11 @@ export interface ServiceStats extends ServicePing {
   started: string
   endpoints: ServiceEndpointStats[]
 }
+
+/** Options of `consume()`. */
+export interface ConsumeOptions {
+  /** Messages per pull (a whole number, default 256). */
+  batch?: number
+  /** Milliseconds each pull stays open on the server (default 30000). */
+  expires?: number
+}

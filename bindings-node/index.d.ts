@@ -616,7 +616,7 @@ export declare class Client {
 export declare class ConsumerMessages {
   /** The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
   next(timeoutMs?: number | undefined | null): Promise<JsMessage | null>
-  /** Stops pulling. */
+  /** Stops pulling; a pending `next()` rejects with `CLOSED`. */
   stop(): Promise<void>
 }
 
@@ -725,7 +725,7 @@ export declare class JetStream {
    * Consumes continuously from a pull consumer: an async iterable of messages (pulls of
    * `batch` are renewed in the background); `stop()` or leaving the loop ends it.
    */
-  consume(stream: string, consumer: string, options?: ConsumeOptions | undefined | null): Promise<ConsumerMessages>
+  consume(stream: string, consumer: string, options?: ConsumeOptions): Promise<ConsumerMessages>
   /** Creates a KV bucket (`bucket`, `history`, `max_age` in ms, `storage`, ...). */
   createKv(config: KvConfig): Promise<Kv>
   /** An existing KV bucket; `NOT_FOUND` when there is none. */

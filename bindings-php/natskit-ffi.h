@@ -34,6 +34,8 @@ typedef struct natskit_job natskit_job;
 
 typedef struct natskit_js natskit_js;
 
+typedef struct natskit_js_consumer_messages natskit_js_consumer_messages;
+
 typedef struct natskit_js_msg natskit_js_msg;
 
 typedef struct natskit_js_publisher natskit_js_publisher;
@@ -143,6 +145,20 @@ natskit_status natskit_js_is_available(const natskit_js *js, bool *available_out
 natskit_status natskit_js_account_info(const natskit_js *js, char **json_out);
 
 void natskit_js_free(natskit_js *js);
+
+natskit_status natskit_js_consume(const natskit_js *js,
+                                  const char *stream,
+                                  const char *consumer,
+                                  const char *options_json,
+                                  natskit_js_consumer_messages **messages_out);
+
+natskit_status natskit_js_consume_next(const natskit_js_consumer_messages *messages,
+                                       int64_t timeout_ms,
+                                       natskit_js_msg **message_out);
+
+natskit_status natskit_js_consume_stop(const natskit_js_consumer_messages *messages);
+
+void natskit_js_consume_free(natskit_js_consumer_messages *messages);
 
 natskit_status natskit_js_consumer_create(const natskit_js *js,
                                           const char *stream,

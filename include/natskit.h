@@ -109,6 +109,10 @@ typedef struct natskit_job natskit_job;
 // `jetstream` settings). Safe to use from several threads at once.
 typedef struct natskit_js natskit_js;
 
+// Messages of a pull consumer, pulled continuously in the background (opaque; made by
+// `natskit_js_consume`). One thread at a time may take messages; any thread may stop it.
+typedef struct natskit_js_consumer_messages natskit_js_consumer_messages;
+
 // A message pulled from a consumer (opaque). Lent pointers stay valid until it is freed.
 typedef struct natskit_js_msg natskit_js_msg;
 
@@ -290,6 +294,30 @@ natskit_status natskit_js_account_info(const natskit_js *js, char **json_out);
 
 // Frees the handle (messages, publishers and buckets made from it stay valid). NULL does nothing.
 void natskit_js_free(natskit_js *js);
+
+// Consumes `stream`/`consumer` continuously: pulls of `batch` messages, each open on the
+// server for `expires`, renewed in the background. `options_json` (NULL for the defaults) is
+// `{"batch": 256, "expires": 30000}` (`expires` in the client's unit).
+natskit_status natskit_js_consume(const natskit_js *js,
+                                  const char *stream,
+                                  const char *consumer,
+                                  const char *options_json,
+                                  natskit_js_consumer_messages **messages_out);
+
+// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
+// `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next message, to be acked and
+// freed as one from `natskit_js_fetch_next`. `NATSKIT_STATUS_TIMEOUT` when none came,
+// `NATSKIT_STATUS_CLOSED` once stopped.
+natskit_status natskit_js_consume_next(const natskit_js_consumer_messages *messages,
+                                       int64_t timeout_ms,
+                                       natskit_js_msg **message_out);
+
+// Stops the pulls from any thread; a waiting `natskit_js_consume_next` returns
+// `NATSKIT_STATUS_CLOSED`, and so does every later one.
+natskit_status natskit_js_consume_stop(const natskit_js_consumer_messages *messages);
+
+// Stops and frees the consumer messages. NULL does nothing.
+void natskit_js_consume_free(natskit_js_consumer_messages *messages);
 
 // Creates a consumer on `stream` from its config (`{"durable_name", "filter_subject",
 // "deliver_policy", "ack_policy", "ack_wait" (ms), "max_deliver", "backoff" (ms), …}`); returns its info.

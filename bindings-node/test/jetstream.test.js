@@ -249,6 +249,14 @@ test('pipelined publisher keeps a bounded window and acks every message; consume
   }
   assert.deepEqual(seen.slice(0, 3), ['m0', 'm1', 'm2'])
   assert.equal(seen[499], 'm499')
+  for (const bad of [{ batch: 0 }, { batch: 1.5 }, { expires: -1 }, { max: 3 }]) {
+    await assert.rejects(js.consume('PIPE', 'all', bad), { code: 'INVALID_ARGUMENT' }, JSON.stringify(bad))
+  }
+  const idle = await js.consume('PIPE', 'all', { expires: 500 })
+  assert.equal(await idle.next(200), null)
+  const waiting = idle.next()
+  setTimeout(() => idle.stop(), 100)
+  await assert.rejects(waiting, { code: 'CLOSED' })
   await js.deleteStream('PIPE')
 })
 

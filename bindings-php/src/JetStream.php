@@ -7,6 +7,7 @@ namespace NatsKit;
 use FFI\CData;
 use NatsKit\JetStream\ConsumerConfig;
 use NatsKit\JetStream\ConsumerInfo;
+use NatsKit\JetStream\ConsumerMessages;
 use NatsKit\JetStream\JetStreamMessage;
 use NatsKit\JetStream\KeyValue;
 use NatsKit\JetStream\StoredMessage;
@@ -201,6 +202,18 @@ final class JetStream
             $messages[] = new JetStreamMessage($slots[$i]);
         }
         return $messages;
+    }
+
+    /**
+     * Consumes continuously: pulls of `batch` messages (default 256), each open on the server
+     * for `expires` seconds (default 30), renewed in the background; take them with next().
+     *
+     * @param array{batch?: int, expires?: float} $options
+     */
+    public function consume(string $stream, string $consumer, array $options = []): ConsumerMessages
+    {
+        $json = $options === [] ? null : Payload::json($options);
+        return new ConsumerMessages(Library::call('natskit_js_consumer_messages*', 'natskit_js_consume', $this->handle, $stream, $consumer, $json));
     }
 
     public function ack(JetStreamMessage $message): void

@@ -282,6 +282,58 @@ final class JetStreamTest extends ServerTestCase
         $this->js->keyValue('settings');
     }
 
+    public function testConsumeDeliversInOrderUntilStopped(): void
+    {
+        $this->js->createStream((new StreamConfig('LIVE', ['live.>']))->withStorage(StreamConfig::STORAGE_MEMORY));
+        $this->js->createConsumer('LIVE', 'l', (new ConsumerConfig('l'))->withAckPolicy(ConsumerConfig::ACK_EXPLICIT));
+        foreach (range(1, 3) as $i) {
+            $this->js->publish('live.a', "m-{$i}");
+        }
+        $messages = $this->js->consume('LIVE', 'l', ['batch' => 2, 'expires' => 1.0]);
+        $seen = [];
+        foreach (range(1, 3) as $_) {
+            $message = $messages->next(3.0);
+            $this->assertInstanceOf(JetStreamMessage::class, $message);
+            $seen[] = $message->getPayload();
+            $message->ack();
+        }
+        $started = microtime(true);
+        $this->assertNull($messages->next(0.3));
+        $this->assertGreaterThanOrEqual(0.25, microtime(true) - $started);
+        $this->assertNull($messages->next());
+        foreach (range(4, 5) as $i) {
+            $this->js->publish('live.b', "m-{$i}");
+        }
+        foreach (range(4, 5) as $_) {
+            $message = $messages->next(3.0);
+            $this->assertNotNull($message);
+            $seen[] = $message->getPayload();
+            $this->assertSame('l', $message->getMetadata()['consumer']);
+            $message->ack();
+        }
+        $this->assertSame(['m-1', 'm-2', 'm-3', 'm-4', 'm-5'], $seen);
+        $messages->stop();
+        try {
+            $messages->next(0.1);
+            $this->fail('next after stop must throw');
+        } catch (ClosedException $e) {
+            $this->assertSame(ErrorCode::CLOSED, $e->getCode());
+        }
+        // Acked, and no pull left waiting once the last one expired.
+        $this->assertCounters('LIVE', 'l', [0, 0, 0]);
+
+        foreach ([['batch' => 0], ['batch' => 1.5], ['expires' => -1], ['max' => 3]] as $bad) {
+            try {
+                $this->js->consume('LIVE', 'l', $bad);
+                $this->fail('bad options must throw: ' . json_encode($bad));
+            } catch (InvalidArgumentException $e) {
+                $this->assertSame(ErrorCode::INVALID_ARGUMENT, $e->getCode());
+            }
+        }
+        $this->expectException(NotFoundException::class);
+        $this->js->consume('LIVE', 'missing');
+    }
+
     public function testKeyValueWatchGivesCurrentValuesThenChanges(): void
     {
         $kv = $this->js->createKeyValue('phpwatch', ['history' => 5, 'storage' => 'memory']);

@@ -15,6 +15,7 @@ use pyo3::types::{PyBytes, PyDict};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use crate::consume::Consumed;
 use crate::error::{to_py, IntoPy};
 use crate::headers::{self, Headers};
 use crate::payload;
@@ -401,6 +402,18 @@ both! { JetStream {
         }
     }
 
+    /// Consumes `stream`/`consumer` continuously: pulls of `batch` messages (default 256),
+    /// each open on the server for `expires` seconds (default 30), renewed in the background.
+    #[pyo3(signature = (stream, consumer, **options))]
+    fn consume(&self, stream: [String], consumer: [String], options: [Option<&Bound<'_, PyDict>>]) -> Consumed {
+        let options = js::ConsumeOptions::from_host(self::config(None, options)?, natskit::Unit::Seconds).py_err()?;
+        let (ctx, asyncio) = (self.ctx.clone(), self.is_async());
+        async move {
+            let pull = ctx.pull_consumer(&stream, &consumer).await.py_err()?;
+            Ok::<_, PyErr>(Consumed::new(pull.messages(&options).await.py_err()?, asyncio))
+        }
+    }
+
     /// Creates a key-value bucket (`history`, `max_age` seconds, `max_bytes`, `storage`, ...).
     #[pyo3(signature = (bucket, **fields))]
     fn create_kv(&self, bucket: [String], fields: [Option<&Bound<'_, PyDict>>]) -> KeyValueOf {
@@ -453,6 +466,10 @@ pub struct Pulled {
 }
 
 impl Pulled {
+    pub fn new(messages: Vec<js::JsMessage>, asyncio: bool) -> Pulled {
+        Pulled { messages, asyncio }
+    }
+
     fn into_list<'py>(self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
         self.messages
             .into_iter()
@@ -480,6 +497,12 @@ impl<'py> IntoPyObject<'py> for Pulled {
 
 /// At most one pulled message, or `None`.
 pub struct PulledOne(Pulled);
+
+impl PulledOne {
+    pub fn new(pulled: Pulled) -> PulledOne {
+        PulledOne(pulled)
+    }
+}
 
 impl<'py> IntoPyObject<'py> for PulledOne {
     type Target = PyAny;

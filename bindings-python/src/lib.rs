@@ -4,6 +4,7 @@
 
 mod client;
 mod cluster;
+mod consume;
 mod dispatch;
 mod error;
 mod events;
@@ -104,6 +105,11 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.py().get_type::<jetstream::AsyncKeyValue>(),
     )?;
     m.add_class::<jetstream::KvWatch>()?;
+    m.add_class::<consume::ConsumerMessages>()?;
+    m.add(
+        "AsyncConsumerMessages",
+        m.py().get_type::<consume::AsyncConsumerMessages>(),
+    )?;
     m.add_class::<queue::Queue>()?;
     m.add("AsyncQueue", m.py().get_type::<queue::AsyncQueue>())?;
     m.add_class::<queue::Job>()?;

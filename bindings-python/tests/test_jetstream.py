@@ -196,6 +196,50 @@ def test_nak_delay_term_and_in_progress(js: natskit.JetStream, stream: str) -> N
     assert js.fetch_next(stream, "acks", timeout=1.2) is None
 
 
+def test_consume_delivers_in_order_until_stopped(js: natskit.JetStream, stream: str) -> None:
+    subject = stream.lower()
+    js.create_consumer(stream, durable_name="live", ack_policy="explicit")
+    for i in range(3):
+        js.publish(f"{subject}.{i}", str(i))
+    msgs = js.consume(stream, "live", batch=2, expires=1)
+    first = msgs.next(timeout=2)
+    assert isinstance(first, natskit.JsMessage) and first.data == b"0"
+    assert first.metadata["consumer"] == "live"
+    first.ack()
+    for i in range(3, 6):
+        js.publish(f"{subject}.{i}", str(i))
+    seen = [first.data]
+    for msg in msgs:
+        seen.append(msg.data)
+        msg.ack()
+        if len(seen) == 6:
+            threading.Timer(0.3, msgs.stop).start()
+    assert seen == [str(i).encode() for i in range(6)]
+    with pytest.raises(natskit.ClosedError):
+        msgs.next(timeout=0.1)
+    assert list(msgs) == []
+    wait_for(lambda: js.consumer_info(stream, "live")["num_ack_pending"] == 0, "every message acked")
+    assert js.consumer_info(stream, "live")["num_pending"] == 0
+
+
+def test_consume_next_times_out_when_idle_and_refuses_bad_options(js: natskit.JetStream, stream: str) -> None:
+    js.create_consumer(stream, durable_name="quiet", ack_policy="explicit")
+    msgs = js.consume(stream, "quiet", expires=0.5)
+    started = time.monotonic()
+    assert msgs.next(timeout=0.3) is None
+    assert 0.25 <= time.monotonic() - started < 2
+    js.publish(f"{stream.lower()}.late", b"late")
+    late = msgs.next(timeout=3)  # the pull was renewed after expiring
+    assert late is not None and late.data == b"late"
+    late.nak(delay=5)
+    msgs.stop()
+    for bad in ({"batch": 0}, {"batch": 1.5}, {"expires": -1}, {"expires": 0}, {"max": 3}):
+        with pytest.raises(natskit.InvalidArgumentError):
+            js.consume(stream, "quiet", **bad)  # type: ignore[arg-type]
+    with pytest.raises(natskit.NotFoundError):
+        js.consume(stream, "missing")
+
+
 def test_async_publisher_pipelines(js: natskit.JetStream, stream: str) -> None:
     publisher = js.publisher(max_in_flight=64)
     subject = f"{stream.lower()}.p"
@@ -340,6 +384,39 @@ async def test_asyncio_stream_fetch_acks_and_kv(server: LocalServer) -> None:
         await js.delete_stream("AIO")
         with pytest.raises(natskit.NotFoundError):
             await js.stream_info("AIO")
+
+
+@pytest.mark.asyncio
+async def test_asyncio_consume(server: LocalServer) -> None:
+    async with await aio.connect(server.url) as nc:
+        js = nc.jetstream()
+        await js.create_stream(name="AIOC", subjects=["aio.c.>"])
+        await js.create_consumer("AIOC", durable_name="c", ack_policy="explicit")
+        await js.publish("aio.c.a", b"1")
+        msgs = await js.consume("AIOC", "c", batch=4)
+        first = await anext(msgs)
+        assert isinstance(first, aio.JsMessage) and first.data == b"1"
+        await first.ack()
+        assert await msgs.next(timeout=0.2) is None
+        await js.publish("aio.c.b", b"2")
+        await js.publish("aio.c.c", b"3")
+        seen = []
+        async for msg in msgs:
+            seen.append(msg.data)
+            await msg.ack()
+            if len(seen) == 2:
+                asyncio.get_running_loop().call_later(0.2, lambda: asyncio.ensure_future(msgs.stop()))
+        assert seen == [b"2", b"3"]
+        assert [m async for m in msgs] == []
+        with pytest.raises(natskit.ClosedError):
+            await msgs.next(timeout=0.1)
+        for _ in range(60):
+            info = await js.consumer_info("AIOC", "c")
+            if info["num_ack_pending"] == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert (info["num_pending"], info["num_ack_pending"]) == (0, 0)
+        await js.delete_stream("AIOC")
 
 
 def test_durations_are_seconds_and_ttls_are_whole_seconds(js: natskit.JetStream) -> None:

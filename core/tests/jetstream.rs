@@ -386,10 +386,11 @@ async fn continuous_consume_delivers_in_order() {
     pull_consumer(&js, "CC", "w", 30_000).await;
     publish_n(&js, "cc", 5).await;
     let consumer = js.pull_consumer("CC", "w").await.unwrap();
-    let mut messages = consumer
-        .messages(2, Some(Duration::from_secs(1)))
-        .await
-        .unwrap();
+    let options = natskit::jetstream::ConsumeOptions {
+        batch: 2,
+        expires: Some(Duration::from_secs(1)),
+    };
+    let mut messages = consumer.messages(&options).await.unwrap();
     for i in 0..5 {
         let m = messages
             .next(Some(Duration::from_secs(5)))
@@ -399,7 +400,23 @@ async fn continuous_consume_delivers_in_order() {
         assert_eq!(m.metadata().stream_seq, i + 1);
         m.ack().await.unwrap();
     }
-    messages.stop();
+    assert!(messages
+        .next(Some(Duration::from_millis(200)))
+        .await
+        .unwrap()
+        .is_none());
+    // A stop from elsewhere ends a next that would wait forever.
+    let control = messages.control();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        control.stop();
+    });
+    let started = Instant::now();
+    assert_eq!(
+        messages.next(None).await.unwrap_err().code(),
+        ErrorCode::Closed
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(
         messages.next(None).await.unwrap_err().code(),
         ErrorCode::Closed

@@ -252,6 +252,7 @@ static natskit_worker *workers[POOL];
 static natskit_subscription *subs[POOL];
 static natskit_message *messages[POOL];
 static natskit_js_msg *js_msgs[POOL];
+static natskit_js_consumer_messages *consumes[POOL];
 static natskit_job *jobs[POOL];
 
 #define ANY(pool) ((pool)[below(POOL + 1) % POOL])
@@ -471,6 +472,30 @@ static void fuzz_fetch(void) {
     }
 }
 
+static const char *const CONSUME_OPTIONS[] = {
+    "{\"batch\": %s}", "{\"expires\": %s}", "{\"batch\": 4, \"expires\": %s}",
+};
+
+static void fuzz_consume(void) {
+    natskit_js_consumer_messages *h = MAYBE_NULL(ANY(consumes));
+    switch (below(5)) {
+    case 0: {
+        natskit_js_consumer_messages *n = NULL;
+        CALL(natskit_js_consume(a_js(), stream_name(), consumer_name(), shaped_json(CONSUME_OPTIONS, 3), OUT(n)));
+        if (n) PUT(consumes, n, natskit_js_consume_free);
+        break;
+    }
+    case 1: case 2: {
+        natskit_js_msg *m = NULL;
+        CALL(natskit_js_consume_next(h, random_timeout(true), OUT(m)));
+        if (m) PUT(js_msgs, m, natskit_js_msg_free);
+        break;
+    }
+    case 3: CALL(natskit_js_consume_stop(h)); break;
+    default: PUT(consumes, NULL, natskit_js_consume_free); calls++; /* a free is a call too (it records no status) */ break;
+    }
+}
+
 static void fuzz_js_msg(void) {
     natskit_js_msg *m = MAYBE_NULL(ANY(js_msgs));
     const char *s = NULL;
@@ -682,7 +707,7 @@ static void fuzz_job(void) {
 
 static void (*const FAMILIES[])(void) = {
     fuzz_connect, fuzz_client, fuzz_client, fuzz_client, fuzz_misc, fuzz_js, fuzz_js, fuzz_js,
-    fuzz_fetch, fuzz_js_msg, fuzz_kv, fuzz_kv, fuzz_manager, fuzz_message, fuzz_subscription,
+    fuzz_fetch, fuzz_consume, fuzz_js_msg, fuzz_kv, fuzz_kv, fuzz_manager, fuzz_message, fuzz_subscription,
     fuzz_subscription, fuzz_queue, fuzz_queue, fuzz_queue, fuzz_prefetch_and_worker, fuzz_job,
 };
 
@@ -690,6 +715,7 @@ static void free_all(void) {
     for (int i = 0; i < POOL; i++) {
         natskit_job_free(jobs[i]);
         natskit_js_msg_free(js_msgs[i]);
+        natskit_js_consume_free(consumes[i]);
         natskit_message_free(messages[i]);
         natskit_subscription_free(subs[i]);
         natskit_worker_free(workers[i]);

@@ -1,6 +1,7 @@
 /* natskit JetStream through the C ABI against a real nats-server: streams, stored messages,
  * publish with ack (dedup, expectations), consumers with counters, pull fetch with metadata
- * and acks (nak delay, term), pipelined publish, key-value and its watch, and a server without JetStream. */
+ * and acks (nak delay, term), continuous consume, pipelined publish, key-value and its watch, and a
+ * server without JetStream. */
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -611,6 +612,88 @@ static void test_kv_watch(void) {
     natskit_client_free(c);
 }
 
+static void *stop_consume_later(void *h) {
+    usleep(100 * 1000);
+    stop_status = natskit_js_consume_stop(h);
+    return NULL;
+}
+
+/* Takes the next consumed message, checks its payload and acks it. */
+static void take_acked(natskit_js_consumer_messages *h, const char *want) {
+    natskit_js_msg *m = NULL;
+    CHECK_OK(natskit_js_consume_next(h, 3000, &m));
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    CHECK_OK(natskit_js_msg_data(m, &data, &len));
+    CHECK(len == strlen(want) && memcmp(data, want, len) == 0);
+    CHECK_OK(natskit_js_msg_ack(m));
+    natskit_js_msg_free(m);
+}
+
+/* natskit_js_consume: messages published before and while consuming come in order and are
+ * acked; next times out when idle, a stop from another thread ends a waiting next with
+ * CLOSED; bad options and arguments are INVALID_ARGUMENT. */
+static void test_consume(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = open_js(c);
+    char *info = NULL;
+    CHECK_OK(natskit_js_stream_create(js, "{\"name\": \"LIVE\", \"subjects\": [\"live.>\"], \"storage\": \"memory\"}", &info));
+    natskit_string_free(info);
+    CHECK_OK(natskit_js_consumer_create(js, "LIVE", "{\"durable_name\": \"l\", \"ack_policy\": \"explicit\"}", &info));
+    natskit_string_free(info);
+    publish_n(js, "live.a", 3);
+
+    natskit_js_consumer_messages *h = NULL;
+    CHECK_OK(natskit_js_consume(js, "LIVE", "l", "{\"batch\": 2, \"expires\": 1000}", &h));
+    take_acked(h, "msg-0");
+    take_acked(h, "msg-1");
+    take_acked(h, "msg-2");
+    natskit_js_msg *m = NULL;
+    long long started = now_ms();
+    CHECK_STATUS(natskit_js_consume_next(h, 300, &m), NATSKIT_STATUS_TIMEOUT);
+    CHECK(m == NULL && now_ms() - started >= 250);
+    CHECK_STATUS(natskit_js_consume_next(h, NATSKIT_NO_WAIT, &m), NATSKIT_STATUS_TIMEOUT);
+    publish_n(js, "live.b", 2);
+    take_acked(h, "msg-0");
+    take_acked(h, "msg-1");
+    wait_consumer(js, "LIVE", "l", "\"num_pending\":0", "\"num_ack_pending\":0");
+
+    pthread_t stopper;
+    stop_status = NATSKIT_STATUS_PANIC;
+    CHECK(pthread_create(&stopper, NULL, stop_consume_later, h) == 0);
+    started = now_ms();
+    CHECK_STATUS(natskit_js_consume_next(h, NATSKIT_FOREVER, &m), NATSKIT_STATUS_CLOSED);
+    CHECK(now_ms() - started < 3000);
+    pthread_join(stopper, NULL);
+    CHECK(stop_status == NATSKIT_STATUS_OK);
+    CHECK_STATUS(natskit_js_consume_next(h, NATSKIT_NO_WAIT, &m), NATSKIT_STATUS_CLOSED);
+    CHECK_OK(natskit_js_consume_stop(h));
+    natskit_js_consume_free(h);
+
+    natskit_js_consumer_messages *defaults = NULL, *bad = NULL;
+    CHECK_OK(natskit_js_consume(js, "LIVE", "l", NULL, &defaults));
+    CHECK_STATUS(natskit_js_consume(js, "LIVE", "l", "{\"batch\": 0}", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume(js, "LIVE", "l", "{\"batch\": 1.5}", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume(js, "LIVE", "l", "{\"expires\": -1}", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume(js, "LIVE", "l", "{\"max\": 3}", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume(js, "LIVE", "l", "not json", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume(js, "LIVE", "missing", NULL, &bad), NATSKIT_STATUS_NOT_FOUND);
+    CHECK_STATUS(natskit_js_consume(js, NULL, "l", NULL, &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume(NULL, "LIVE", "l", NULL, &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume(js, "LIVE", "l", NULL, NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK(bad == NULL);
+    CHECK_STATUS(natskit_js_consume_next(NULL, 0, &m), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume_next(defaults, -7, &m), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume_next(defaults, 0, NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_js_consume_stop(NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    natskit_js_consume_free(NULL);
+    natskit_js_consume_free(defaults);
+    CHECK_OK(natskit_js_stream_delete(js, "LIVE"));
+    natskit_js_free(js);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
 /* natskit_health: OK with what exists, CRITICAL naming what is missing, WARNING past a lag
  * threshold (milliseconds for durations, as everywhere in C), and bad options refused. */
 static void test_health(void) {
@@ -665,6 +748,7 @@ int main(void) {
     RUN(test_consumers_and_pull);
     RUN(test_key_value);
     RUN(test_kv_watch);
+    RUN(test_consume);
     RUN(test_without_jetstream);
     RUN(test_account_and_arguments);
     RUN(test_durations_are_milliseconds);

@@ -2,6 +2,7 @@
 //! JSON text in the server's own field names, durations in the client's unit (milliseconds by
 //! default; core converts: see `natskit::units`); every `char *` result is freed with `natskit_string_free`.
 
+mod consume;
 mod consumer;
 mod kv;
 mod kv_watch;

@@ -20,7 +20,7 @@ pub struct natskit_js_msg {
 }
 
 impl natskit_js_msg {
-    fn new_handle(message: JsMessage) -> Result<*mut natskit_js_msg> {
+    pub(super) fn new_handle(message: JsMessage) -> Result<*mut natskit_js_msg> {
         let handle = natskit_js_msg {
             subject: ffi::lent_string(message.subject(), "subject")?,
             headers_json: ffi::lent_string(&message.headers().to_json().to_string(), "headers")?,

@@ -116,15 +116,6 @@ impl FetchOptions {
     }
 }
 
-/// Options of `consume()`.
-#[napi(object)]
-pub struct ConsumeOptions {
-    /// Messages per pull (default 256).
-    pub batch: Option<u32>,
-    /// Milliseconds each pull stays open on the server.
-    pub expires: Option<f64>,
-}
-
 /// A whole number from JavaScript (sequence, count) as `u64`.
 pub(crate) fn whole(what: &str, n: f64) -> natskit::Result<u64> {
     natskit::units::count(n, what, 0)
@@ -427,24 +418,24 @@ impl JetStream {
 
     /// Consumes continuously from a pull consumer: an async iterable of messages (pulls of
     /// `batch` are renewed in the background); `stop()` or leaving the loop ends it.
-    #[napi(catch_unwind, ts_return_type = "Promise<ConsumerMessages>")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "stream: string, consumer: string, options?: ConsumeOptions",
+        ts_return_type = "Promise<ConsumerMessages>"
+    )]
     pub async fn consume(
         &self,
         stream: String,
         consumer: String,
-        options: Option<ConsumeOptions>,
+        options: Option<Value>,
     ) -> Outcome<ConsumerMessages> {
         crate::runtime::unwinding(async move {
-            let (batch, expires) = match options {
-                Some(o) => (o.batch, o.expires),
-                None => (None, None),
-            };
-            let expires = expires.map(millis).transpose()?;
+            let options = natskit::jetstream::ConsumeOptions::from_host(
+                options.unwrap_or(Value::Null),
+                natskit::Unit::Milliseconds,
+            )?;
             let pull = self.inner.pull_consumer(&stream, &consumer).await?;
-            let messages = pull
-                .messages(batch.unwrap_or(256) as usize, expires)
-                .await?;
-            Ok(ConsumerMessages::new(messages))
+            Ok(ConsumerMessages::new(pull.messages(&options).await?))
         })
         .await
     }

@@ -128,11 +128,13 @@ impl JsMessageBatch {
 #[napi]
 pub struct ConsumerMessages {
     inner: Arc<Mutex<natskit::jetstream::Messages>>,
+    control: natskit::jetstream::MessagesControl,
 }
 
 impl ConsumerMessages {
     pub(crate) fn new(messages: natskit::jetstream::Messages) -> Self {
         ConsumerMessages {
+            control: messages.control(),
             inner: Arc::new(Mutex::new(messages)),
         }
     }
@@ -157,10 +159,11 @@ impl ConsumerMessages {
         })
     }
 
-    /// Stops pulling.
+    /// Stops pulling; a pending `next()` rejects with `CLOSED`.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn stop(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
+            self.control.stop();
             self.inner.lock().await.stop();
             Ok(())
         })

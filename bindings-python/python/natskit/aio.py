@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable, Optional, Set, Union
 
 from . import _native
 from ._native import AsyncClient as Client
+from ._native import AsyncConsumerMessages as ConsumerMessages
 from ._native import AsyncFailedJobs as FailedJobs
 from ._native import AsyncJetStream as JetStream
 from ._native import AsyncJob as Job
@@ -47,6 +48,7 @@ __all__ = [
     "NatsError",
     "JetStream",
     "JsMessage",
+    "ConsumerMessages",
     "Publisher",
     "KeyValue",
     "KvWatch",

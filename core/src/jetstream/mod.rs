@@ -8,6 +8,7 @@
 //! async-nats' typed API.
 
 pub(crate) mod ack;
+mod consume;
 mod consumer;
 pub(crate) mod election;
 pub(crate) mod error;
@@ -28,10 +29,11 @@ use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::units::Unit;
 
+pub use consume::{ConsumeOptions, Messages, MessagesControl};
 pub use consumer::PauseState;
 pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch, KvWatchControl, KvWatchOptions};
 pub use publish::{AsyncPublisher, PubAck, PublishOptions, PublishSummary};
-pub use pull::{FetchOptions, JsMessage, Messages, Metadata, PullConsumer};
+pub use pull::{FetchOptions, JsMessage, Metadata, PullConsumer};
 pub use stream::{PurgeOptions, StoredMessage};
 
 /// One page of a paged JetStream listing, as the server returns it.

@@ -1,4 +1,4 @@
-//! Pull consumption: fetch one, fetch a batch, consume continuously; the JetStream message
+//! Pull consumption: fetch one or a batch (continuous pulls are in `consume`); the JetStream message
 //! with its metadata and acknowledgements. Every pull request carries `expires`, so no
 //! request is left waiting on the server after the caller gives up.
 
@@ -59,7 +59,7 @@ pub struct JsMessage {
 }
 
 impl JsMessage {
-    fn new(inner: async_nats::jetstream::Message, client: Client) -> Result<Self> {
+    pub(super) fn new(inner: async_nats::jetstream::Message, client: Client) -> Result<Self> {
         let info = inner
             .info()
             .map_err(|e| Error::new(ErrorCode::JetStream, format!("bad ack subject: {e}")))?;
@@ -185,8 +185,8 @@ fn ack_error(what: &str, err: &(dyn std::error::Error + Send + Sync + 'static)) 
 /// A handle to a pull consumer, for repeated fetches without looking it up each time.
 #[derive(Debug, Clone)]
 pub struct PullConsumer {
-    inner: NatsPullConsumer,
-    client: Client,
+    pub(super) inner: NatsPullConsumer,
+    pub(super) client: Client,
     timeout: Duration,
 }
 
@@ -262,78 +262,10 @@ impl PullConsumer {
     pub async fn next(&self, options: &FetchOptions) -> Result<Option<JsMessage>> {
         Ok(self.fetch(1, options).await?.into_iter().next())
     }
-
-    /// Consumes continuously: pulls of `batch` messages, each expiring after `expires`,
-    /// are renewed in the background while the caller takes messages.
-    pub async fn messages(&self, batch: usize, expires: Option<Duration>) -> Result<Messages> {
-        self.client.check_open()?;
-        let mut builder = self.inner.stream().max_messages_per_batch(batch.max(1));
-        if let Some(expires) = expires {
-            builder = builder.expires(expires);
-        }
-        let stream = builder
-            .messages()
-            .await
-            .map_err(|e| from_nats(&e, "consume"))?;
-        Ok(Messages {
-            inner: Some(stream),
-            client: self.client.clone(),
-        })
-    }
 }
 
 fn pull_error(err: &(dyn std::error::Error + Send + Sync + 'static)) -> Error {
     Error::new(ErrorCode::JetStream, format!("pull: {err}"))
-}
-
-/// A continuous pull subscription; dropping it stops the pulls.
-pub struct Messages {
-    inner: Option<async_nats::jetstream::consumer::pull::Stream>,
-    client: Client,
-}
-
-impl std::fmt::Debug for Messages {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Messages").finish_non_exhaustive()
-    }
-}
-
-impl Messages {
-    /// The next message; `Ok(None)` when `timeout` passed first. `CLOSED` once stopped.
-    pub async fn next(&mut self, timeout: Option<Duration>) -> Result<Option<JsMessage>> {
-        let stream = self
-            .inner
-            .as_mut()
-            .ok_or_else(|| Error::closed("the consumer stream was stopped"))?;
-        let next = match timeout {
-            Some(t) => match tokio::time::timeout(t, stream.next()).await {
-                Ok(next) => next,
-                Err(_) => return Ok(None),
-            },
-            None => stream.next().await,
-        };
-        match next {
-            Some(Ok(m)) => JsMessage::new(m, self.client.clone()).map(Some),
-            Some(Err(e)) => Err(from_nats(&e, "consume")),
-            None => {
-                self.stop();
-                Err(Error::closed("the consumer stream ended"))
-            }
-        }
-    }
-
-    /// Stops pulling.
-    pub fn stop(&mut self) {
-        if let Some(stream) = self.inner.take() {
-            runtime::enter(|| drop(stream));
-        }
-    }
-}
-
-impl Drop for Messages {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 impl Context {
