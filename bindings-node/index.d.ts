@@ -520,6 +520,14 @@ export interface ServiceStats extends ServicePing {
   endpoints: ServiceEndpointStats[]
 }
 
+/** Options of `consume()`. */
+export interface ConsumeOptions {
+  /** Messages per pull (a whole number, default 256). */
+  batch?: number
+  /** Milliseconds each pull stays open on the server (default 30000). */
+  expires?: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -1110,14 +1118,6 @@ export declare function checkWorkerHook(name: string): void
  * connection settings (the keys of natskit's config), or nothing for the `NATS_*` environment.
  */
 export declare function connect(options?: string | ConnectionOptions): Promise<Client>
-
-/** Options of `consume()`. */
-export interface ConsumeOptions {
-  /** Messages per pull (default 256). */
-  batch?: number
-  /** Milliseconds each pull stays open on the server. */
-  expires?: number
-}
 
 /** Which services discovery asks. */
 export interface DiscoveryOptions {
