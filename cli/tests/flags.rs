@@ -2,6 +2,9 @@
 //! `--count` templating, binary-safe `sub --json`, `-f`, rounded `ping --json` and plurals.
 
 mod common;
+/// Operator-mode credentials made at test time (shared with core's creds tests).
+#[path = "../../core/tests/common/jwt.rs"]
+mod jwt;
 
 use std::io::Write;
 use std::process::Stdio;
@@ -177,4 +180,22 @@ fn short_force_rounded_ping_and_plurals() {
         String::from_utf8(out.stdout).unwrap().trim(),
         "Cleared 1 job from queue default"
     );
+}
+
+#[test]
+fn creds_flag_signs_in_with_a_creds_file() {
+    let operator = jwt::Operator::new();
+    let account = operator.account();
+    let srv = LocalServer::with_options(ServerOptions {
+        config: Some(operator.server_config(&[&account])),
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("user.creds");
+    account.user().write_creds(&path);
+    let creds = path.to_str().unwrap();
+    succeeded(&run(&["-s", &srv.url(), "--creds", creds, "ping"]));
+    let refused = run(&["-s", &srv.url(), "ping"]);
+    assert_eq!(refused.status.code(), Some(5), "AUTHORIZATION without the creds");
 }
