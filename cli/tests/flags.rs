@@ -197,5 +197,9 @@ fn creds_flag_signs_in_with_a_creds_file() {
     let creds = path.to_str().unwrap();
     succeeded(&run(&["-s", &srv.url(), "--creds", creds, "ping"]));
     let refused = run(&["-s", &srv.url(), "ping"]);
-    assert_eq!(refused.status.code(), Some(5), "AUTHORIZATION without the creds");
+    assert_eq!(
+        refused.status.code(),
+        Some(5),
+        "AUTHORIZATION without the creds"
+    );
 }
