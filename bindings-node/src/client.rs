@@ -129,24 +129,28 @@ struct Full {
 }
 
 impl Outgoing {
-    async fn send(self, client: &natskit::Client) {
+    /// Hands the publish to the connection; one it refuses is recorded in `outbox`.
+    async fn send(self, client: &natskit::Client, outbox: &Outbox) {
         match self {
             Outgoing::Plain { subject, payload } => {
-                let _ = client.publish(&subject, payload).await;
+                let sent = client.publish(&subject, payload).await;
+                outbox.record(&subject, sent);
             }
             Outgoing::Full(full) => {
                 let opts = natskit::PublishOptions {
                     headers: full.headers.as_ref(),
                     reply: full.reply.as_deref(),
                 };
-                let _ = client
+                let sent = client
                     .publish_with(&full.subject, full.payload, &opts)
                     .await;
+                outbox.record(&full.subject, sent);
             }
             Outgoing::Many(many) => {
                 let (subject, payloads) = *many;
                 for payload in payloads {
-                    let _ = client.publish(&subject, payload).await;
+                    let sent = client.publish(&subject, payload).await;
+                    outbox.record(&subject, sent);
                 }
             }
             Outgoing::Marker(done) => {
@@ -178,12 +182,65 @@ impl Pending {
 
 /// Publishes queued on the JavaScript thread (checked there first, so errors throw at once)
 /// and handed to the connection in batches, in call order, by one runtime task at a time.
+/// Those the connection then refuses (its reconnect buffer full, or closed) are reported
+/// once, by the client's next publish, flush, drain or close: never dropped silently.
 struct Outbox {
     queue: Mutex<Pending>,
     scheduled: AtomicBool,
+    refused: Mutex<Refused>,
+    any_refused: AtomicBool,
+}
+
+/// Queued publishes the connection refused, not reported yet.
+#[derive(Default)]
+struct Refused {
+    count: usize,
+    subject: String,
+    first: Option<natskit::Error>,
 }
 
 impl Outbox {
+    fn new() -> Outbox {
+        Outbox {
+            queue: Mutex::default(),
+            scheduled: AtomicBool::new(false),
+            refused: Mutex::default(),
+            any_refused: AtomicBool::new(false),
+        }
+    }
+
+    fn record(&self, subject: &str, sent: natskit::Result<()>) {
+        if let Err(e) = sent {
+            let mut refused = self.refused.lock().unwrap();
+            refused.count += 1;
+            if refused.first.is_none() {
+                refused.subject = subject.to_string();
+                refused.first = Some(e);
+            }
+            self.any_refused.store(true, Ordering::Release);
+        }
+    }
+
+    /// The refused publishes as one error (with the connection's code), reported once.
+    fn take_refused(&self) -> natskit::Result<()> {
+        if !self.any_refused.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let refused = std::mem::take(&mut *self.refused.lock().unwrap());
+        match refused.first {
+            None => Ok(()),
+            Some(e) => Err(natskit::Error::new(
+                e.code(),
+                format!(
+                    "{} publish(es) to {} accepted earlier were not sent: {}",
+                    refused.count,
+                    refused.subject,
+                    e.message()
+                ),
+            )),
+        }
+    }
+
     fn push(self: &Arc<Self>, client: &natskit::Client, item: Outgoing) {
         self.queue.lock().unwrap().items.push(item);
         self.schedule(client);
@@ -242,7 +299,7 @@ async fn drain(outbox: Arc<Outbox>, client: natskit::Client) {
         }
         idle_once = false;
         for item in batch.drain(..) {
-            item.send(&client).await;
+            item.send(&client, &outbox).await;
         }
     }
 }
@@ -266,10 +323,7 @@ impl Client {
         Client {
             inner,
             connection: name.to_string(),
-            outbox: Arc::new(Outbox {
-                queue: Mutex::default(),
-                scheduled: AtomicBool::new(false),
-            }),
+            outbox: Arc::new(Outbox::new()),
         }
     }
 
@@ -302,6 +356,7 @@ impl Client {
         options: Option<PublishOptions>,
     ) -> Outcome<()> {
         crate::error::outcome(|| {
+            self.outbox.take_refused()?;
             let payload = payload::to_bytes(env, data)?;
             payload::with_str(env, subject, "subject", |subject| {
                 let Some(o) = options else {
@@ -342,6 +397,7 @@ impl Client {
     )]
     pub fn publish_many(&self, env: &Env, subject: String, data: Vec<Unknown>) -> Outcome<()> {
         crate::error::outcome(|| {
+            self.outbox.take_refused()?;
             let payloads = data
                 .into_iter()
                 .map(|d| payload::to_bytes(env, d))
@@ -367,6 +423,7 @@ impl Client {
         lengths: Uint32ArraySlice,
     ) -> Outcome<()> {
         crate::error::outcome(|| {
+            self.outbox.take_refused()?;
             let total: usize = lengths.iter().map(|&l| l as usize).sum();
             if total != data.len() {
                 let wrong = "publishPacked: the lengths do not add up to the data";
@@ -392,7 +449,9 @@ impl Client {
     pub async fn flush(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
             self.outbox.handed_over(&self.inner).await;
-            self.inner.flush().await
+            let refused = self.outbox.take_refused();
+            let flushed = self.inner.flush().await;
+            refused.and(flushed)
         })
         .await
     }
@@ -478,7 +537,13 @@ impl Client {
     /// Drains every subscription (buffered messages are still delivered) and closes.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn drain(&self) -> Outcome<()> {
-        crate::runtime::unwinding(self.inner.drain()).await
+        crate::runtime::unwinding(async move {
+            self.outbox.handed_over(&self.inner).await;
+            let refused = self.outbox.take_refused();
+            let drained = self.inner.drain().await;
+            refused.and(drained)
+        })
+        .await
     }
 
     /// Flushes what was published and closes; closing twice does nothing.
@@ -486,7 +551,9 @@ impl Client {
     pub async fn close(&self) -> Outcome<()> {
         crate::runtime::unwinding(async move {
             self.outbox.handed_over(&self.inner).await;
-            self.inner.close().await
+            let refused = self.outbox.take_refused();
+            let closed = self.inner.close().await;
+            refused.and(closed)
         })
         .await
     }

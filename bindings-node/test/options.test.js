@@ -68,3 +68,28 @@ test('bad option values are CONFIG naming the key', async () => {
   await assert.rejects(connect({ servers: 'nats://127.0.0.1:1', reconnect_buffer_size: -1 }), (e) => e.code === 'CONFIG' && /reconnect_buffer_size/.test(e.message))
   await assert.rejects(connect({ servers: 'nats://127.0.0.1:1', no_echo: 'yes' }), (e) => e.code === 'CONFIG' && /no_echo/.test(e.message))
 })
+
+test('publishes the reconnect buffer refuses after they were queued are reported, not dropped', async () => {
+  const server = await LocalServer.start({ jetstream: false })
+  const client = await connect({ servers: server.url, reconnect_buffer_size: 300, reconnect: { delay: 50 } })
+  const events = client.status()
+  server.kill()
+  for await (const e of events) if (e.event === 'disconnected') break
+  // One turn of 20 plain publishes: the first is checked at its call, the rest are staged and
+  // queued together; the 300-byte buffer holds a few of them and refuses the others.
+  const payload = Buffer.alloc(64, 1)
+  for (let i = 0; i < 20; i++) {
+    try { client.publish('buffered.x', payload) } catch (e) { assert.equal(e.code, 'CONNECT'); break }
+  }
+  await new Promise((r) => setTimeout(r, 500))
+  assert.throws(() => client.publish('other.subject', 'x'), (e) => {
+    assert.equal(e.code, 'CONNECT')
+    assert.match(e.message, /publish\(es\) to buffered\.x accepted earlier were not sent: .*reconnect buffer full/)
+    return true
+  })
+  // Reported once: the connection goes on after the server is back.
+  await server.startAgain()
+  await client.flush()
+  await client.close()
+  server.stop()
+})
