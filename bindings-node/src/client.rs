@@ -223,7 +223,10 @@ impl Outbox {
 
     /// The refused publishes as one error (with the connection's code), reported once.
     fn take_refused(&self) -> natskit::Result<()> {
-        if !self.any_refused.swap(false, Ordering::AcqRel) {
+        // A plain load on the hot path (every publish); the swap only once something was refused.
+        if !self.any_refused.load(Ordering::Acquire)
+            || !self.any_refused.swap(false, Ordering::AcqRel)
+        {
             return Ok(());
         }
         let refused = std::mem::take(&mut *self.refused.lock().unwrap());
