@@ -38,7 +38,10 @@ final class OptionsTest extends ServerTestCase
         $seen = $watcher->next(5.0);
         $this->assertNotNull($seen);
         $this->assertStringStartsWith('_PHP.inbox.', $seen->getSubject());
-        $watcher->unsubscribe(); // close() flushes with a probe to an inbox: nobody may answer it
+        // close() flushes with a probe to an inbox that nobody else may receive: the watcher's
+        // unsubscribe must have reached the server (its flush) before the requester closes.
+        $watcher->unsubscribe();
+        $this->client->flush();
         $requester->close();
         fclose($out);
         $this->assertSame(0, proc_close($process));
