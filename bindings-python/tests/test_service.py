@@ -204,6 +204,7 @@ async def test_natskit_discovers_and_calls_a_nats_py_micro_service(server: Local
 
         service = await add_service(theirs, name=f"{subject}-py", version="3.0.0", description="nats-py side")
         await service.add_endpoint(EndpointConfig(name="double", subject=f"{subject}.double", handler=double, metadata={"m": "1"}))
+        await theirs.flush()  # nats-py sends its subscriptions lazily: they must reach the server first
 
         pings = await ours.service_ping(f"{subject}-py")
         assert [(p["name"], p["version"]) for p in pings] == [(f"{subject}-py", "3.0.0")]
