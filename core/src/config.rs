@@ -148,6 +148,46 @@ pub struct QueueConfig {
     /// Seconds a unique lock lasts at most after its job becomes available (whole seconds,
     /// at least 1): a lock whose job was never stored or whose release was lost expires then.
     pub unique_for: f64,
+    /// Where queues live: all in `stream` (`shared`), or each in its own (`per-queue`).
+    pub streams: StreamLayout,
+    /// Subject prefix of per-queue streams: queue `q` lives on `<prefix>.q.<q>` in stream
+    /// `<stream>_<q>` (apart from `subject_prefix`, so both layouts can coexist).
+    pub per_queue_prefix: String,
+    /// Where the server places new queue streams (cluster name, server tags).
+    pub placement: Option<Placement>,
+    /// Settings of single queues that differ from the connection's.
+    pub queues: std::collections::BTreeMap<String, QueueOverride>,
+}
+
+/// Where the jobs of a queue are stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamLayout {
+    /// Every queue of the connection in one work-queue stream (one stream leader).
+    #[default]
+    Shared,
+    /// Each queue in its own work-queue stream, so their leaders can be on different servers.
+    PerQueue,
+}
+
+/// The server's stream placement: a cluster and tags a server must have.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Placement {
+    /// The cluster to place the stream in (`None`: the one the request reaches).
+    pub cluster: Option<String>,
+    /// Server tags the stream's servers must all have.
+    pub tags: Vec<String>,
+}
+
+/// One queue's own settings (`queue.queues.<name>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueOverride {
+    /// This queue's layout instead of `queue.streams`.
+    pub streams: Option<StreamLayout>,
+    /// This queue's stream placement instead of `queue.placement` (per-queue layout).
+    pub placement: Option<Placement>,
 }
 
 impl Default for QueueConfig {
@@ -163,6 +203,10 @@ impl Default for QueueConfig {
             unique_bucket: "natskit_unique".into(),
             unique: UniquePolicy::Ignore,
             unique_for: 86_400.0,
+            streams: StreamLayout::Shared,
+            per_queue_prefix: "natskit.queue".into(),
+            placement: None,
+            queues: Default::default(),
         }
     }
 }
@@ -186,6 +230,52 @@ impl QueueConfig {
             ));
         }
         Ok(d)
+    }
+
+    /// The layout of queue `name`: its own setting, else the connection's.
+    pub fn layout(&self, name: &str) -> StreamLayout {
+        self.queues
+            .get(name)
+            .and_then(|q| q.streams)
+            .unwrap_or(self.streams)
+    }
+
+    /// The placement of queue `name`'s own stream: its own setting, else the connection's.
+    pub fn placement_of(&self, name: &str) -> Option<&Placement> {
+        self.queues
+            .get(name)
+            .and_then(|q| q.placement.as_ref())
+            .or(self.placement.as_ref())
+    }
+
+    /// Checks the subject prefixes are valid and apart, and the queue names valid.
+    fn validate(&self) -> Result<()> {
+        for (prefix, key) in [
+            (&self.subject_prefix, "queue.subject_prefix"),
+            (&self.per_queue_prefix, "queue.per_queue_prefix"),
+        ] {
+            crate::subject::validate_publish(prefix).map_err(|e| e.context(key))?;
+        }
+        let nested = |a: &str, b: &str| a == b || b.starts_with(&format!("{a}."));
+        if nested(&self.subject_prefix, &self.per_queue_prefix)
+            || nested(&self.per_queue_prefix, &self.subject_prefix)
+        {
+            return Err(Error::config(format!(
+                "queue.per_queue_prefix: {:?} overlaps queue.subject_prefix {:?}; \
+                 the two layouts need subjects apart",
+                self.per_queue_prefix, self.subject_prefix
+            )));
+        }
+        if let Some(name) = self
+            .queues
+            .keys()
+            .find(|n| crate::queue::check_queue_name(n).is_err())
+        {
+            return Err(Error::config(format!(
+                "queue.queues: {name:?} is not a queue name (letters, digits, '-' and '_')"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -460,8 +550,7 @@ impl ConnectionConfig {
             crate::subject::validate_publish(dlq)
                 .map_err(|e| e.context("queue.dead_letter_subject"))?;
         }
-        crate::subject::validate_publish(&self.queue.subject_prefix)
-            .map_err(|e| e.context("queue.subject_prefix"))?;
+        self.queue.validate()?;
         if self.subscription_capacity == 0 {
             return Err(Error::config("subscription_capacity: must be at least 1"));
         }

@@ -1,10 +1,13 @@
 //! A durable job queue on JetStream, shared by every host.
 //!
-//! All queues of a connection live in one work-queue stream (`queue.stream`, default
-//! `NATSKIT_JOBS`). Jobs of queue `q` are messages on `<prefix>.q.<q>`, read by one durable
+//! In the shared layout every queue of a connection lives in one work-queue stream
+//! (`queue.stream`, default `NATSKIT_JOBS`, subjects `<subject_prefix>.>`); in the per-queue
+//! layout queue `q` has its own stream `<stream>_<q>` on `<per_queue_prefix>.q.<q>` and
+//! `<per_queue_prefix>.s.<q>.>`, so the leaders of busy queues can sit on different servers.
+//! Jobs of queue `q` are messages on `<root>.q.<q>`, read by one durable
 //! pull consumer per queue that all workers share; its ack wait is the visibility timeout
 //! (`queue.retry_after`). A push returns once the stream has stored the job. Delayed jobs are
-//! server message schedules (`Nats-Schedule: @at …`) on `<prefix>.s.<q>.<id>` that the server
+//! server message schedules (`Nats-Schedule: @at …`) on `<root>.s.<q>.<id>` that the server
 //! moves onto the queue subject at their time, so they are durable while they wait.
 
 mod adaptive;
@@ -12,6 +15,8 @@ mod envelope;
 mod failed;
 mod handle;
 mod job;
+mod migrate;
+mod placement;
 mod prefetch;
 mod worker;
 
@@ -27,7 +32,7 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use crate::client::Client;
-use crate::config::{QueueConfig, UniquePolicy};
+use crate::config::{QueueConfig, StreamLayout, UniquePolicy};
 use crate::error::{Error, ErrorCode, Result};
 use crate::jetstream::ack::PendingAck;
 use crate::jetstream::election;
@@ -37,6 +42,8 @@ pub use envelope::{now, Backoff, Envelope, PushOptions};
 pub use failed::{FailedJob, FailedJobs};
 pub use handle::JobHandle;
 pub use job::{Job, JobEvent, Outcome, WorkerHook};
+pub use migrate::{migrate, Migrated};
+pub use placement::StreamPlacement;
 pub use prefetch::Prefetch;
 pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
 
@@ -81,6 +88,7 @@ struct Inner {
     client: Client,
     js: jetstream::Context,
     settings: QueueConfig,
+    layout: StreamLayout,
     name: String,
     connection: String,
     consumer: OnceCell<consumer::PullConsumer>,
@@ -105,12 +113,24 @@ impl Client {
 impl Queue {
     /// A handle to queue `name`; `connection` is the name recorded in failed jobs.
     pub fn new(client: &Client, name: &str, connection: &str) -> Result<Queue> {
+        let layout = client.config().queue.layout(name);
+        Queue::with_layout(client, name, connection, layout)
+    }
+
+    /// A handle to queue `name` in `layout`, whatever the connection's setting.
+    pub fn with_layout(
+        client: &Client,
+        name: &str,
+        connection: &str,
+        layout: StreamLayout,
+    ) -> Result<Queue> {
         check_queue_name(name)?;
         Ok(Queue {
             inner: Arc::new(Inner {
                 js: client.jetstream().nats().clone(),
                 client: client.clone(),
                 settings: client.config().queue.clone(),
+                layout,
                 name: name.to_string(),
                 connection: connection.to_string(),
                 consumer: OnceCell::new(),
@@ -132,6 +152,29 @@ impl Queue {
     /// The queue settings of the connection.
     pub fn settings(&self) -> &QueueConfig {
         &self.inner.settings
+    }
+
+    /// Where this queue's jobs are stored.
+    pub fn layout(&self) -> StreamLayout {
+        self.inner.layout
+    }
+
+    /// The stream holding this queue's jobs: `<stream>` shared, `<stream>_<queue>` per queue.
+    pub fn stream_name(&self) -> String {
+        let s = &self.inner.settings;
+        match self.inner.layout {
+            StreamLayout::Shared => s.stream.clone(),
+            StreamLayout::PerQueue => format!("{}_{}", s.stream, self.inner.name),
+        }
+    }
+
+    /// The subject prefix of this queue's layout.
+    fn subject_root(&self) -> &str {
+        let s = &self.inner.settings;
+        match self.inner.layout {
+            StreamLayout::Shared => &s.subject_prefix,
+            StreamLayout::PerQueue => &s.per_queue_prefix,
+        }
     }
 
     /// Pushes a job and returns its id once the stream has stored it; `None` when a job
@@ -314,19 +357,13 @@ impl Queue {
         )
     }
 
-    /// `<prefix>.q.<queue>`: where ready jobs of this queue are stored.
+    /// `<root>.q.<queue>`: where ready jobs of this queue are stored.
     pub fn ready_subject(&self) -> String {
-        format!(
-            "{}.q.{}",
-            self.inner.settings.subject_prefix, self.inner.name
-        )
+        format!("{}.q.{}", self.subject_root(), self.inner.name)
     }
 
     fn schedule_subject(&self, tail: &str) -> String {
-        format!(
-            "{}.s.{}.{tail}",
-            self.inner.settings.subject_prefix, self.inner.name
-        )
+        format!("{}.s.{}.{tail}", self.subject_root(), self.inner.name)
     }
 
     /// Stores `env` (attempt-specific `msg_id` for dedup), now or after `delay`.
@@ -538,9 +575,23 @@ impl Queue {
 
     async fn stream(&self) -> Result<stream::Stream> {
         let s = &self.inner.settings;
+        let (subjects, placement) = match self.inner.layout {
+            StreamLayout::Shared => (
+                vec![format!("{}.>", s.subject_prefix)],
+                s.placement.as_ref(),
+            ),
+            StreamLayout::PerQueue => (
+                vec![self.ready_subject(), self.schedule_subject(">")],
+                s.placement_of(&self.inner.name),
+            ),
+        };
         let config = stream::Config {
-            name: s.stream.clone(),
-            subjects: vec![format!("{}.>", s.subject_prefix)],
+            name: self.stream_name(),
+            subjects,
+            placement: placement.map(|p| stream::Placement {
+                cluster: p.cluster.clone(),
+                tags: p.tags.clone(),
+            }),
             retention: stream::RetentionPolicy::WorkQueue,
             storage: stream::StorageType::File,
             num_replicas: s.replicas,
@@ -663,10 +714,20 @@ impl Queue {
     }
 }
 
-/// The queues of `client`'s connection, sorted: those with jobs stored (ready on
-/// `<prefix>.q.<name>` or delayed on `<prefix>.s.<name>.<id>`) and those a worker has
-/// opened (their durable consumer exists). Empty when the queue stream does not exist yet.
+/// The queues of `client`'s connection, sorted, in either layout: those with jobs in the
+/// shared stream (ready on `<prefix>.q.<name>` or delayed on `<prefix>.s.<name>.<id>`) or
+/// opened there by a worker (their durable consumer exists), and those with a stream of
+/// their own. Empty when no queue stream exists yet.
 pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
+    let mut names = shared_queue_names(client).await?;
+    names.extend(own_stream_queue_names(client).await?);
+    Ok(names.into_iter().collect())
+}
+
+/// The queues with jobs or a consumer in the shared stream.
+pub(crate) async fn shared_queue_names(
+    client: &Client,
+) -> Result<std::collections::BTreeSet<String>> {
     let settings = &client.config().queue;
     let js = client.jetstream();
     let mut names = std::collections::BTreeSet::new();
@@ -680,7 +741,7 @@ pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
             .await
         {
             Ok(info) => info,
-            Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(names),
             Err(e) => return Err(e),
         };
         let tokens = settings.subject_prefix.split('.').count();
@@ -700,7 +761,21 @@ pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
             .filter_map(|c| c.strip_prefix(CONSUMER_PREFIX))
             .map(str::to_string),
     );
-    Ok(names.into_iter().collect())
+    Ok(names)
+}
+
+/// The queues with a stream of their own (`<stream>_<queue>` on `<per_queue_prefix>.>`).
+async fn own_stream_queue_names(client: &Client) -> Result<Vec<String>> {
+    let settings = &client.config().queue;
+    let filter = format!("{}.>", settings.per_queue_prefix);
+    let streams = client.jetstream().stream_names(Some(&filter)).await?;
+    let prefix = format!("{}_", settings.stream);
+    Ok(streams
+        .iter()
+        .filter_map(|s| s.strip_prefix(&prefix))
+        .filter(|q| check_queue_name(q).is_ok())
+        .map(str::to_string)
+        .collect())
 }
 
 /// The expiry of the pull for what is ready now: the server keeps a no-wait pull until its
@@ -802,7 +877,7 @@ fn unique_key(key: &str) -> String {
     }
 }
 
-fn check_queue_name(name: &str) -> Result<()> {
+pub(crate) fn check_queue_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 200
         && name
