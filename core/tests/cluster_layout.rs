@@ -1,0 +1,234 @@
+//! Per-queue streams on a 3-node cluster: leaders spread over the servers, a node killed
+//! under load loses no job, and migration from the shared stream under load loses and
+//! duplicates none.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use natskit::queue::{Outcome, PushOptions, Queue, Worker, WorkerOptions};
+use natskit::{Client, ConnectionConfig, LocalCluster};
+use serde_json::json;
+
+const QUEUES: [&str; 3] = ["q0", "q1", "q2"];
+/// Jobs a worker holds at once (concurrency × prefetch).
+const IN_FLIGHT: usize = 4 * 4;
+
+async fn connect(cluster: &LocalCluster, queue: serde_json::Value) -> Client {
+    let mut config = ConnectionConfig::from_json(
+        &json!({ "reconnect": { "delay": 0.05 }, "queue": queue }).to_string(),
+    )
+    .unwrap();
+    config.servers = cluster.urls();
+    config.queue.replicas = 3;
+    config.queue.retry_after = 2.0;
+    config.queue.tries = 0;
+    Client::connect(&config).await.unwrap()
+}
+
+/// Moves the leader of `queue`'s stream to node `n<node>` (a stepdown naming the preferred
+/// server), so each queue's leader sits where the test wants it.
+async fn lead_on(queue: &Queue, node: usize) {
+    let want = format!("n{node}");
+    let js = queue.client().jetstream();
+    let stepdown = format!("STREAM.LEADER.STEPDOWN.{}", queue.stream_name());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while queue.placement().await.ok().and_then(|p| p.leader) != Some(want.clone()) {
+        assert!(
+            Instant::now() < deadline,
+            "{} never led on {want}",
+            queue.stream_name()
+        );
+        let _ = js
+            .api(&stepdown, &json!({ "placement": { "preferred": want } }))
+            .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// How often each job (numbered in its payload) ran.
+type Runs = Arc<Mutex<HashMap<u64, u32>>>;
+
+/// A running worker.
+type Running = (
+    Arc<Worker>,
+    tokio::task::JoinHandle<natskit::Result<natskit::queue::WorkerStats>>,
+);
+
+/// A worker on `queues` recording each run.
+fn start_worker(nc: &Client, queues: &[&str], runs: Runs) -> Running {
+    let options = WorkerOptions {
+        queues: queues.iter().map(|q| q.to_string()).collect(),
+        concurrency: 4,
+        prefetch: 4,
+        sleep: 0.2,
+        ..Default::default()
+    };
+    let worker = Arc::new(Worker::new(nc, "default", options).unwrap());
+    let running = tokio::spawn(worker.clone().run(move |job| {
+        let runs = runs.clone();
+        async move {
+            if let Some(n) = job.payload["n"].as_u64() {
+                *runs.lock().unwrap().entry(n).or_default() += 1;
+            }
+            Outcome::Success
+        }
+    }));
+    (worker, running)
+}
+
+/// Pushes numbered jobs round-robin over `queues` until `stop`; returns those stored.
+async fn push_until(queues: Vec<Queue>, stop: Arc<AtomicBool>, first: u64) -> Vec<u64> {
+    let mut stored = Vec::new();
+    let mut n = first;
+    while !stop.load(Ordering::SeqCst) {
+        let q = &queues[n as usize % queues.len()];
+        q.push("Count", json!({ "n": n }), &PushOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("push {n} failed: {e}"));
+        stored.push(n);
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stored
+}
+
+/// Waits until every job in `stored` ran; returns how many never did and the duplicates.
+async fn settle(runs: &Runs, stored: &[u64], within: Duration) -> (usize, u32) {
+    let deadline = Instant::now() + within;
+    loop {
+        let seen = runs.lock().unwrap().clone();
+        let lost = stored.iter().filter(|n| !seen.contains_key(n)).count();
+        if lost == 0 || Instant::now() > deadline {
+            return (lost, seen.values().map(|r| r - 1).sum());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Three per-queue streams get leaders on the three servers; a node killed (SIGKILL) while a
+/// worker runs and pushes continue loses no job, duplicates at most the jobs in flight, and
+/// the worker keeps taking jobs of every queue.
+#[tokio::test(flavor = "multi_thread")]
+async fn per_queue_streams_lead_on_every_server_and_survive_a_kill() {
+    let mut cluster = LocalCluster::start().await.unwrap();
+    let nc = connect(&cluster, json!({ "streams": "per-queue" })).await;
+    let queues: Vec<Queue> = QUEUES.iter().map(|q| nc.queue(q).unwrap()).collect();
+    for (node, q) in queues.iter().enumerate() {
+        lead_on(q, node).await;
+    }
+    let mut leaders = Vec::new();
+    for q in &queues {
+        let p = q.placement().await.unwrap();
+        assert_eq!((p.replicas, p.servers.len()), (3, 3), "{p:?}");
+        leaders.push(p.leader.unwrap());
+    }
+    assert_eq!(leaders, ["n0", "n1", "n2"]);
+
+    let runs = Runs::default();
+    let (worker, running) = start_worker(&nc, &QUEUES, runs.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let pushing: Vec<_> = (0..3)
+        .map(|i| {
+            tokio::spawn(push_until(
+                vec![queues[i].clone()],
+                stop.clone(),
+                i as u64 * 1000,
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = runs.lock().unwrap().clone();
+    cluster.kill(1).unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    stop.store(true, Ordering::SeqCst);
+    let mut stored = Vec::new();
+    for p in pushing {
+        stored.extend(p.await.unwrap());
+    }
+    let (lost, duplicates) = settle(&runs, &stored, Duration::from_secs(15)).await;
+    worker.stop();
+    running.await.unwrap().unwrap();
+    eprintln!(
+        "{} pushed, {} ran before the kill, {lost} lost, {duplicates} duplicates",
+        stored.len(),
+        before.len()
+    );
+    assert_eq!(lost, 0, "stored jobs never ran");
+    assert!(duplicates as usize <= IN_FLIGHT, "{duplicates} duplicates");
+    let runs = runs.lock().unwrap();
+    for i in 0..3u64 {
+        let after = runs
+            .keys()
+            .filter(|n| **n / 1000 == i && !before.contains_key(n))
+            .count();
+        assert!(
+            after > 5,
+            "queue q{i} took only {after} jobs after the kill"
+        );
+    }
+    cluster.stop();
+}
+
+/// Jobs pushed to the shared stream while shared workers run are moved to per-queue streams
+/// under load: each job runs exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn migration_under_load_loses_and_duplicates_nothing() {
+    let cluster = LocalCluster::start().await.unwrap();
+    let shared = connect(&cluster, json!({})).await;
+    let own = connect(&cluster, json!({ "streams": "per-queue" })).await;
+    let old: Vec<Queue> = QUEUES.iter().map(|q| shared.queue(q).unwrap()).collect();
+    let new: Vec<Queue> = QUEUES.iter().map(|q| own.queue(q).unwrap()).collect();
+    let runs = Runs::default();
+    // A slow shared worker leaves a backlog for the migration to move.
+    let (old_worker, old_running) = start_worker(&shared, &QUEUES[..1], runs.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let old_pushing = tokio::spawn(push_until(old.clone(), stop.clone(), 0));
+    for q in &old {
+        q.later(
+            Duration::from_secs(10),
+            "Count",
+            json!({ "n": 1u64 << 40 }),
+            &PushOptions::default(),
+        )
+        .await
+        .unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let (new_worker, new_running) = start_worker(&own, &QUEUES, runs.clone());
+    let new_pushing = tokio::spawn(push_until(new.clone(), stop.clone(), 1 << 32));
+    let started = Instant::now();
+    let moved = natskit::queue::migrate(&own, "default").await.unwrap();
+    eprintln!("migrated in {:?}", started.elapsed());
+    let total: u64 = moved.iter().map(|m| m.ready + m.delayed).sum();
+    eprintln!("moved {moved:?}");
+    assert_eq!(moved.len(), 3);
+    assert!(total > 3, "the backlog was moved: {moved:?}");
+    let delayed: u64 = moved.iter().map(|m| m.delayed).sum();
+    assert_eq!(delayed, 3, "{moved:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::SeqCst);
+    let mut stored = old_pushing.await.unwrap();
+    stored.extend(new_pushing.await.unwrap());
+    // Jobs the old producer stored after the migration stay in the shared stream: a second
+    // migration moves them (the shared worker only serves q0).
+    natskit::queue::migrate(&own, "default").await.unwrap();
+    stored.push(1 << 40);
+    let (lost, duplicates) = settle(&runs, &stored, Duration::from_secs(20)).await;
+    for w in [&old_worker, &new_worker] {
+        w.stop();
+    }
+    old_running.await.unwrap().unwrap();
+    new_running.await.unwrap().unwrap();
+    let delayed_runs = runs.lock().unwrap().get(&(1 << 40)).copied();
+    eprintln!(
+        "{} pushed, {lost} lost, {duplicates} duplicates",
+        stored.len()
+    );
+    assert_eq!(lost, 0, "stored jobs never ran");
+    assert_eq!(duplicates, 2, "only the three delayed jobs share a number");
+    assert_eq!(delayed_runs, Some(3));
+    cluster.stop();
+}
