@@ -651,9 +651,15 @@ pub struct ServerArgs {
 /// `natskit queue ...`
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
-    /// Ready, reserved, delayed and failed jobs of one queue, or of every queue.
+    /// Ready, reserved, delayed and failed jobs of one queue, or of every queue, and where
+    /// each queue's stream lives (stream, leader, replicas).
     Size {
         /// Queue name (default: every queue of the connection).
+        queue: Option<String>,
+    },
+    /// Move waiting and delayed jobs from the shared stream to per-queue streams.
+    Migrate {
+        /// Queue name (default: every queue found in the shared stream).
         queue: Option<String>,
     },
     /// List failed jobs, oldest first.

@@ -431,3 +431,42 @@ fn sigterm_finishes_the_running_job_and_leaves_nothing_reserved() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("finished"));
     sizes(&srv, "long", (2, 0, 0, 0));
 }
+
+#[test]
+fn migrate_moves_jobs_to_per_queue_streams_and_size_shows_the_placement() {
+    let srv = start();
+    let dir = tempfile::tempdir().unwrap();
+    push(&srv, &["mail", "Send", "{}"]);
+    push(&srv, &["mail", "Send", "{}", "--delay", "1h"]);
+    let path = dir.path().join("per-queue.json");
+    let body = serde_json::json!({"connections": {"main": {
+        "servers": [srv.url()], "queue": {"streams": "per-queue"},
+    }}});
+    std::fs::write(&path, body.to_string()).unwrap();
+    let cfg = path.to_str().unwrap();
+    let moved = json(&srv, &["queue", "migrate", "--config", cfg]);
+    assert_eq!(moved[0]["queue"], "mail", "{moved}");
+    assert_eq!(moved[0]["stream"], "NATSKIT_JOBS_mail");
+    assert_eq!(
+        (moved[0]["ready"].as_u64(), moved[0]["delayed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let size = json(&srv, &["queue", "size", "mail", "--config", cfg]);
+    assert_eq!(
+        (size["ready"].as_u64(), size["delayed"].as_u64()),
+        (Some(1), Some(1)),
+        "{size}"
+    );
+    let placement = &size["placement"];
+    assert_eq!(placement["stream"], "NATSKIT_JOBS_mail", "{size}");
+    assert_eq!(
+        (placement["layout"].as_str(), placement["replicas"].as_u64()),
+        (Some("per-queue"), Some(1))
+    );
+    let table = ok(&srv, &["queue", "size", "--config", cfg]);
+    assert!(
+        table.contains("Stream") && table.contains("NATSKIT_JOBS_mail"),
+        "{table}"
+    );
+    sizes(&srv, "mail", (0, 0, 0, 0));
+}

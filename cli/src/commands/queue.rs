@@ -1,8 +1,12 @@
-//! `natskit queue size|failed|retry|forget|flush|push|clear` (and `work`, in its own module)
+//! `natskit queue size|failed|retry|forget|flush|push|clear|migrate` (and `work`, in its own
+//! module)
 
 use std::time::Duration;
 
-use natskit::queue::{queue_names, Backoff, FailedJob, FailedJobs, PushOptions, Queue, QueueSize};
+use natskit::queue::{
+    migrate, queue_names, Backoff, FailedJob, FailedJobs, PushOptions, Queue, QueueSize,
+    StreamPlacement,
+};
 use natskit::{Client, Error, ErrorCode};
 use serde_json::{json, Value};
 
@@ -21,16 +25,15 @@ pub async fn run(
     let failed = FailedJobs::of(client);
     match command {
         QueueCommand::Size { queue: Some(name) } => {
-            let size = Queue::new(client, name, connection)?.size().await?;
-            out.show(&size_json(name, &size), || size_table(&[(name, size)]));
+            let one = [measure(client, connection, name).await?];
+            out.show(&size_json(&one[0]), || size_table(&one));
         }
         QueueCommand::Size { queue: None } => {
             let mut sizes = Vec::new();
             for name in queue_names(client).await? {
-                let size = Queue::new(client, &name, connection)?.size().await?;
-                sizes.push((name, size));
+                sizes.push(measure(client, connection, &name).await?);
             }
-            let body: Vec<Value> = sizes.iter().map(|(n, s)| size_json(n, s)).collect();
+            let body: Vec<Value> = sizes.iter().map(size_json).collect();
             out.show(&body, || {
                 size_table(&sizes);
                 println!("{}", plural(sizes.len() as u64, "queue"));
@@ -100,8 +103,41 @@ pub async fn run(
             });
         }
         QueueCommand::Work(a) => super::work::run(client, connection, a, out).await?,
+        QueueCommand::Migrate { queue } => {
+            let moved = match queue {
+                Some(name) => vec![Queue::new(client, name, connection)?.migrate().await?],
+                None => migrate(client, connection).await?,
+            };
+            out.show(&moved, || {
+                for m in &moved {
+                    println!(
+                        "Moved {} and {} of {} to stream {} ({} reserved left in the shared stream)",
+                        plural(m.ready, "waiting job"),
+                        plural(m.delayed, "delayed job"),
+                        m.queue,
+                        m.stream,
+                        m.reserved
+                    );
+                }
+                println!("{} migrated", plural(moved.len() as u64, "queue"));
+            });
+        }
     }
     Ok(())
+}
+
+/// One queue's name, numbers and stream placement.
+async fn measure(
+    client: &Client,
+    connection: &str,
+    name: &str,
+) -> natskit::Result<(String, QueueSize, StreamPlacement)> {
+    let queue = Queue::new(client, name, connection)?;
+    Ok((
+        name.to_string(),
+        queue.size().await?,
+        queue.placement().await?,
+    ))
 }
 
 async fn push(
@@ -168,18 +204,18 @@ fn parse_backoff(text: &str) -> natskit::Result<Backoff> {
     })
 }
 
-fn size_json(name: &str, size: &QueueSize) -> Value {
-    let mut body = json!({ "queue": name });
+fn size_json((name, size, placement): &(String, QueueSize, StreamPlacement)) -> Value {
+    let mut body = json!({ "queue": name, "placement": placement });
     merge(&mut body, size);
     body
 }
 
-fn size_table<S: AsRef<str>>(sizes: &[(S, QueueSize)]) {
+fn size_table(sizes: &[(String, QueueSize, StreamPlacement)]) {
     let rows: Vec<Vec<String>> = sizes
         .iter()
-        .map(|(name, s)| {
+        .map(|(name, s, p)| {
             vec![
-                name.as_ref().to_string(),
+                name.clone(),
                 s.ready.to_string(),
                 s.reserved.to_string(),
                 s.delayed.to_string(),
@@ -189,11 +225,17 @@ fn size_table<S: AsRef<str>>(sizes: &[(S, QueueSize)]) {
                 } else {
                     "-".to_string()
                 },
+                p.stream.clone(),
+                p.leader.clone().unwrap_or_else(|| "-".into()),
+                p.replicas.to_string(),
             ]
         })
         .collect();
     table(
-        &["Queue", "Ready", "Reserved", "Delayed", "Failed", "Oldest"],
+        &[
+            "Queue", "Ready", "Reserved", "Delayed", "Failed", "Oldest", "Stream", "Leader",
+            "Replicas",
+        ],
         &rows,
     );
 }
