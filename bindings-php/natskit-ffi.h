@@ -450,6 +450,10 @@ natskit_status natskit_queue_clear_json(const natskit_queue *queue, char **jobs_
 
 natskit_status natskit_queue_clear(const natskit_queue *queue, uint64_t *purged_out);
 
+natskit_status natskit_queue_placement_json(const natskit_queue *queue, char **json_out);
+
+natskit_status natskit_queue_migrate_json(const natskit_queue *queue, char **json_out);
+
 void natskit_queue_free(natskit_queue *queue);
 
 natskit_status natskit_queue_failed_list(const natskit_queue *queue,

@@ -746,6 +746,15 @@ natskit_status natskit_queue_clear_json(const natskit_queue *queue, char **jobs_
 // Removes every waiting and delayed job and releases their unique locks; `*purged_out` is how many.
 natskit_status natskit_queue_clear(const natskit_queue *queue, uint64_t *purged_out);
 
+// Where the queue's stream lives, as JSON: `{"layout", "stream", "leader", "replicas",
+// "servers", "cluster"}`. Free with `natskit_string_free`.
+natskit_status natskit_queue_placement_json(const natskit_queue *queue, char **json_out);
+
+// Moves the queue's waiting and delayed jobs from the shared stream to its own stream;
+// `*json_out` is `{"queue", "stream", "ready", "delayed", "reserved"}` (the counts moved,
+// and the reserved jobs left to their workers). Free with `natskit_string_free`.
+natskit_status natskit_queue_migrate_json(const natskit_queue *queue, char **json_out);
+
 // Frees the queue handle (jobs taken from it stay valid). NULL does nothing.
 void natskit_queue_free(natskit_queue *queue);
 

@@ -632,7 +632,11 @@ static void fuzz_queue(void) {
         if (!null_array) for (size_t i = 0; i < count && i < 8; i++) keep_job(slots[i]);
         break;
     }
-    case 9: CALL(natskit_queue_size_json(q, OUT(j))); break;
+    case 9:
+        if (one_in(4)) CALL(natskit_queue_placement_json(q, OUT(j)));
+        else if (one_in(10)) CALL(natskit_queue_migrate_json(q, OUT(j)));
+        else CALL(natskit_queue_size_json(q, OUT(j)));
+        break;
     case 10: if (one_in(10)) CALL(natskit_queue_clear_json(q, OUT(j))); else CALL(natskit_queue_clear_json(NULL, OUT(j))); break;
     case 11: { uint64_t n = 0; CALL(natskit_queue_clear(one_in(10) ? q : NULL, OUT(n))); break; }
     case 12: CALL(natskit_queue_failed_list(q, one_in(2) ? NULL : random_text(), OUT(j))); break;

@@ -16,11 +16,10 @@ static long long now_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A connection whose queues, failed store and unique locks are private to one test
- * (retry_after 1 s; `extra` is more "queue" keys, e.g. ", \"tries\": 2"). */
-static natskit_client *connect_queues(const char *extra) {
+/* A connection to the queues, failed store and unique locks numbered `n` (retry_after 1 s;
+ * `extra` is more "queue" keys, e.g. ", \"tries\": 2"). */
+static natskit_client *connect_store(int n, const char *extra) {
     char options[768];
-    int n = ++next_store;
     snprintf(options, sizeof options,
              "{\"servers\": \"%s\", \"queue\": {\"retry_after\": 1, \"stream\": \"JOBS_%d\", "
              "\"subject_prefix\": \"jobs%d\", \"failed_bucket\": \"failed_%d\", "
@@ -29,6 +28,11 @@ static natskit_client *connect_queues(const char *extra) {
     natskit_client *client = NULL;
     CHECK_OK(natskit_connect(options, &client));
     return client;
+}
+
+/* A connection whose queues, failed store and unique locks are private to one test. */
+static natskit_client *connect_queues(const char *extra) {
+    return connect_store(++next_store, extra);
 }
 
 static natskit_queue *open_queue(natskit_client *c, const char *name) {
@@ -563,6 +567,49 @@ static void test_repeated_push_with_the_same_id_is_stored_once(void) {
     natskit_client_free(c);
 }
 
+/* A queue in its own stream: jobs pushed to the shared stream move there with migrate, and
+ * the placement names the stream. */
+static void test_per_queue_stream_and_migrate(void) {
+    int n = ++next_store;
+    natskit_client *shared = connect_store(n, "");
+    natskit_queue *old = open_queue(shared, "moved");
+    natskit_string_free(push(old, "Ship", "1", NULL));
+    char *later = NULL;
+    CHECK_OK(natskit_queue_later(old, 3600000, "Ship", "2", NULL, &later));
+    natskit_string_free(later);
+    natskit_client *c = connect_store(n, ", \"streams\": \"per-queue\", \"per_queue_prefix\": \"own_c\"");
+    natskit_queue *q = open_queue(c, "moved");
+    char *json = NULL;
+    CHECK_OK(natskit_queue_migrate_json(q, &json));
+    CHECK(field(json, "ready") == 1 && field(json, "delayed") == 1 && field(json, "reserved") == 0);
+    char stream[64];
+    snprintf(stream, sizeof stream, "\"stream\":\"JOBS_%d_moved\"", n);
+    CHECK(strstr(json, stream) != NULL);
+    natskit_string_free(json);
+    CHECK_OK(natskit_queue_placement_json(q, &json));
+    CHECK(strstr(json, stream) != NULL && strstr(json, "\"layout\":\"per-queue\"") != NULL);
+    CHECK(field(json, "replicas") == 1);
+    natskit_string_free(json);
+    CHECK_STATUS(natskit_queue_migrate_json(NULL, &json), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_queue_placement_json(q, NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    wait_size(old, 0, 0, 0, 0);
+    wait_size(q, 1, 0, 1, 0);
+    natskit_job *job = pop(q, 2000);
+    const char *text = NULL;
+    CHECK_OK(natskit_job_payload_json(job, &text));
+    CHECK(strcmp(text, "1") == 0);
+    char *event = NULL;
+    CHECK_OK(natskit_job_complete(job, &event));
+    check_event(event, "processed");
+    natskit_job_free(job);
+    natskit_queue_free(old);
+    natskit_queue_free(q);
+    CHECK_OK(natskit_client_close(shared));
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(shared);
+    natskit_client_free(c);
+}
+
 int main(void) {
     natskit_local_server *server = NULL;
     CHECK_OK(natskit_local_server_start(NULL, &server));
@@ -580,6 +627,7 @@ int main(void) {
     RUN(test_failed_store_list_retry_forget_flush);
     RUN(test_worker_stops);
     RUN(test_invalid_arguments);
+    RUN(test_per_queue_stream_and_migrate);
 
     natskit_local_server_stop(server);
     printf("queue_test: %d tests, %d checks passed\n", tests_run, checks_passed);

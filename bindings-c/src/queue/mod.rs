@@ -263,6 +263,33 @@ pub unsafe extern "C" fn natskit_queue_clear(
     })
 }
 
+/// Where the queue's stream lives, as JSON: `{"layout", "stream", "leader", "replicas",
+/// "servers", "cluster"}`. Free with `natskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_placement_json(
+    queue: *const natskit_queue,
+    json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        ffi::answer_json!(json_out, q.queue.placement())
+    })
+}
+
+/// Moves the queue's waiting and delayed jobs from the shared stream to its own stream;
+/// `*json_out` is `{"queue", "stream", "ready", "delayed", "reserved"}` (the counts moved,
+/// and the reserved jobs left to their workers). Free with `natskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_queue_migrate_json(
+    queue: *const natskit_queue,
+    json_out: *mut *mut c_char,
+) -> natskit_status {
+    guard(|| {
+        let q = ffi::handle(queue, "queue")?;
+        ffi::answer_json!(json_out, q.queue.migrate())
+    })
+}
+
 /// Frees the queue handle (jobs taken from it stay valid). NULL does nothing.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_queue_free(queue: *mut natskit_queue) {
