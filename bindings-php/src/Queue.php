@@ -163,6 +163,28 @@ final class Queue
     }
 
     /**
+     * Where this queue's stream lives: `layout` (`shared` or `per-queue`), `stream`, `leader`,
+     * `replicas`, `servers`, `cluster`.
+     *
+     * @return array<string, mixed>
+     */
+    public function placement(): array
+    {
+        return Library::json('natskit_queue_placement_json', $this->handle);
+    }
+
+    /**
+     * Moves this queue's waiting and delayed jobs from the shared stream to its own stream;
+     * returns `queue`, `stream` and the counts `ready`, `delayed` moved and `reserved` left.
+     *
+     * @return array<string, mixed>
+     */
+    public function migrate(): array
+    {
+        return Library::json('natskit_queue_migrate_json', $this->handle);
+    }
+
+    /**
      * Removes every waiting and delayed job (their unique keys are free again); returns the
      * envelopes removed.
      *

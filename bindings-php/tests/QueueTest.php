@@ -388,6 +388,35 @@ final class QueueTest extends ServerTestCase
         $this->client->worker(['concurrency' => 4]);
     }
 
+    public function testAPerQueueStreamTakesMigratedJobsAndItsWorkerRunsThem(): void
+    {
+        $old = $this->client->queue('moved');
+        $old->push('Count', 1);
+        $old->later(3600, 'Count', 2);
+        $queue = $this->options['queue'];
+        $own = Client::connect(['servers' => static::$server->url(), 'queue' => [
+            'streams' => 'per-queue',
+            'per_queue_prefix' => 'own' . $queue['subject_prefix'],
+        ] + $queue]);
+        $moved = $own->queue('moved')->migrate();
+        $this->assertSame([1, 1, 0], [$moved['ready'], $moved['delayed'], $moved['reserved']]);
+        $this->assertSame("{$queue['stream']}_moved", $moved['stream']);
+        $placement = $own->queue('moved')->placement();
+        $this->assertSame(['per-queue', "{$queue['stream']}_moved", 1],
+            [$placement['layout'], $placement['stream'], $placement['replicas']]);
+        $this->assertSizes($old, 0, 0, 0, 0);
+        $own->queue('moved')->push('Count', 3);
+
+        $done = [];
+        $worker = $own->worker(['queues' => ['moved'], 'max-jobs' => 2, 'sleep' => 0.5]);
+        $worker->handle('*', function (Job $job) use (&$done): void {
+            $done[] = $job->getPayload();
+        });
+        $this->assertSame('max_jobs', $worker->run());
+        $this->assertSame([1, 3], $done);
+        $this->assertSizes($own->queue('moved'), 0, 0, 1, 0);
+    }
+
     public function testSigtermStopsTheWorkerGracefully(): void
     {
         if (!function_exists('pcntl_signal')) {
