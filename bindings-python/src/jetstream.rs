@@ -41,7 +41,7 @@ fn config(base: Option<&Bound<'_, PyAny>>, fields: Option<&Bound<'_, PyDict>>) -
 pub struct Json(pub Value);
 
 impl Json {
-    fn of(value: &impl serde::Serialize) -> natskit::Result<Json> {
+    pub fn of(value: &impl serde::Serialize) -> natskit::Result<Json> {
         Ok(Json(serde_json::to_value(value)?))
     }
 }

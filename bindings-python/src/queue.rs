@@ -717,6 +717,20 @@ both! { Queue {
         let queue = self.core.clone();
         async move { queue.clear().await.py_err() }
     }
+
+    /// Where the queue's stream lives: `layout`, `stream`, `leader`, `replicas`, `servers`,
+    /// `cluster`.
+    fn placement(&self) -> crate::jetstream::Json {
+        let queue = self.core.clone();
+        async move { crate::jetstream::Json::of(&queue.placement().await.py_err()?).py_err() }
+    }
+
+    /// Moves the queue's waiting and delayed jobs from the shared stream to its own stream;
+    /// returns `queue`, `stream` and the counts `ready`, `delayed` moved, `reserved` left.
+    fn migrate(&self) -> crate::jetstream::Json {
+        let queue = self.core.clone();
+        async move { crate::jetstream::Json::of(&queue.migrate().await.py_err()?).py_err() }
+    }
 }
 
 fn hours(hours: Option<f64>) -> PyResult<Option<Duration>> {

@@ -459,3 +459,32 @@ def test_a_repeated_push_with_the_same_id_is_stored_once(qc: natskit.Client) -> 
     assert job is not None and (job.id, job.payload) == ("order-7", 1)
     job.delete()
     assert q.pop(timeout=0.2) is None
+
+
+def test_a_per_queue_stream_takes_migrated_jobs_and_a_worker_runs_them(server: LocalServer) -> None:
+    shared = queue_config()
+    own = {**shared, "streams": "per-queue", "per_queue_prefix": "own" + shared["subject_prefix"]}
+    with natskit.connect(server.url, queue=shared) as old, natskit.connect(server.url, queue=own) as nc:
+        old.queue("moved").push("Count", 1)
+        old.queue("moved").later(3600, "Count", 2)
+        moved = nc.queue("moved").migrate()
+        assert (moved["ready"], moved["delayed"], moved["reserved"]) == (1, 1, 0)
+        assert moved["stream"] == f"{shared['stream']}_moved"
+        placement = nc.queue("moved").placement()
+        assert (placement["layout"], placement["stream"], placement["replicas"]) == (
+            "per-queue",
+            f"{shared['stream']}_moved",
+            1,
+        )
+        sizes(old.queue("moved"), 0, 0, 0, 0)
+        nc.queue("moved").push("Count", 3)
+        done: List[Any] = []
+        worker = natskit.Worker(nc, queues=["moved"], sleep=0.5, max_jobs=2)
+
+        @worker.job("Count")
+        def count(job: natskit.Job) -> None:
+            done.append(job.payload)
+
+        worker.run()
+        assert done == [1, 3]
+        sizes(nc.queue("moved"), 0, 0, 1, 0)
