@@ -170,6 +170,34 @@ export interface QueueSize {
   oldest_age: number
 }
 
+/** Where a queue's stream lives (`queue.placement()`). */
+export interface StreamPlacement {
+  /** `shared` (one stream for every queue) or `per-queue`. */
+  layout: 'shared' | 'per-queue'
+  /** The stream holding the queue's jobs. */
+  stream: string
+  /** The server leading the stream (null on a single server or during an election). */
+  leader: string | null
+  /** How many copies the stream keeps. */
+  replicas: number
+  /** The servers with a copy, leader first. */
+  servers: string[]
+  /** The cluster the stream is placed in (null on a single server). */
+  cluster: string | null
+}
+
+/** What `queue.migrate()` moved from the shared stream to the queue's own stream. */
+export interface Migrated {
+  queue: string
+  stream: string
+  /** Waiting jobs moved. */
+  ready: number
+  /** Delayed jobs moved. */
+  delayed: number
+  /** Jobs left in the shared stream because a worker holds them. */
+  reserved: number
+}
+
 /** A job that failed for good. */
 export interface FailedJob {
   id: string

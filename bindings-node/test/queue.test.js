@@ -424,3 +424,25 @@ test('a repeated push with the same job id is stored once', async () => {
   assert.equal(await q.pop(200), null)
   await nc.close()
 })
+
+test('a per-queue stream takes migrated jobs and a worker runs them there', async () => {
+  const store = { stream: 'NODEJOBS_MIG', subject_prefix: 'nodemig' }
+  const old = await client(store)
+  const nc = await client({ ...store, streams: 'per-queue', per_queue_prefix: 'nodeown' })
+  await old.queue('moved').push('Count', 1)
+  await old.queue('moved').later(3_600_000, 'Count', 2)
+  const moved = await nc.queue('moved').migrate()
+  assert.deepEqual(moved, { queue: 'moved', stream: 'NODEJOBS_MIG_moved', ready: 1, delayed: 1, reserved: 0 })
+  const placement = await nc.queue('moved').placement()
+  assert.deepEqual([placement.layout, placement.stream, placement.replicas], ['per-queue', 'NODEJOBS_MIG_moved', 1])
+  await sizes(old.queue('moved'), [0, 0, 0, 0])
+  await nc.queue('moved').push('Count', 3)
+  const done = []
+  const worker = new Worker(nc, { queues: ['moved'], maxJobs: 2, sleep: 200 })
+  worker.handle('Count', (job) => { done.push(job.payload) })
+  assert.equal((await worker.run()).reason, 'max_jobs')
+  assert.deepEqual(done, [1, 3])
+  await sizes(nc.queue('moved'), [0, 0, 1, 0])
+  await old.close()
+  await nc.close()
+})

@@ -158,6 +158,24 @@ impl Queue {
         crate::runtime::unwinding(async move { Ok(self.inner.clear().await? as f64) }).await
     }
 
+    /// Where the queue's stream lives: layout, stream, leader, replicas, servers, cluster.
+    #[napi(catch_unwind, ts_return_type = "Promise<StreamPlacement>")]
+    pub async fn placement(&self) -> Outcome<serde_json::Value> {
+        crate::runtime::unwinding(async move {
+            Ok(serde_json::to_value(self.inner.placement().await?)?)
+        })
+        .await
+    }
+
+    /// Moves the queue's waiting and delayed jobs from the shared stream to its own stream.
+    #[napi(catch_unwind, ts_return_type = "Promise<Migrated>")]
+    pub async fn migrate(&self) -> Outcome<serde_json::Value> {
+        crate::runtime::unwinding(async move {
+            Ok(serde_json::to_value(self.inner.migrate().await?)?)
+        })
+        .await
+    }
+
     /// The connection's failed-jobs store.
     #[napi(catch_unwind)]
     pub fn failed(&self) -> FailedJobs {
