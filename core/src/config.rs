@@ -188,6 +188,9 @@ pub struct QueueOverride {
     pub streams: Option<StreamLayout>,
     /// This queue's stream placement instead of `queue.placement` (per-queue layout).
     pub placement: Option<Placement>,
+    /// Spread the queue's jobs over this many partitions (subjects, and streams in the
+    /// per-queue layout), 1 to 64; unset or 1: not partitioned.
+    pub partitions: Option<u32>,
 }
 
 impl Default for QueueConfig {
@@ -248,6 +251,14 @@ impl QueueConfig {
             .or(self.placement.as_ref())
     }
 
+    /// How many partitions queue `name` has (1: not partitioned).
+    pub fn partitions_of(&self, name: &str) -> u32 {
+        self.queues
+            .get(name)
+            .and_then(|q| q.partitions)
+            .unwrap_or(1)
+    }
+
     /// Checks the subject prefixes are valid and apart, and the queue names valid.
     fn validate(&self) -> Result<()> {
         for (prefix, key) in [
@@ -264,6 +275,16 @@ impl QueueConfig {
                 "queue.per_queue_prefix: {:?} overlaps queue.subject_prefix {:?}; \
                  the two layouts need subjects apart",
                 self.per_queue_prefix, self.subject_prefix
+            )));
+        }
+        if let Some((name, q)) = self
+            .queues
+            .iter()
+            .find(|(_, q)| q.partitions.is_some_and(|n| !(1..=64).contains(&n)))
+        {
+            return Err(Error::config(format!(
+                "queue.queues.{name}.partitions: {} is not from 1 to 64",
+                q.partitions.unwrap_or_default()
             )));
         }
         if let Some(name) = self

@@ -235,9 +235,220 @@ fn layout_settings_are_checked() {
         json!({ "subject_prefix": "jobs", "per_queue_prefix": "jobs" }),
         json!({ "queues": { "a.b": {} } }),
         json!({ "queues": { "a": { "partitions": 2, "extra": 1 } } }),
+        json!({ "queues": { "a": { "partitions": 0 } } }),
+        json!({ "queues": { "a": { "partitions": 65 } } }),
     ];
     for queue in bad {
         let err = parse(queue.clone()).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Config, "{queue}: {err}");
     }
+}
+
+/// A key for each of `n` partitions.
+fn keys_per_partition(n: u32) -> Vec<String> {
+    (0..n)
+        .map(|p| {
+            (0..)
+                .map(|i| format!("key-{i}"))
+                .find(|k| natskit::queue::partition_of(k, n) == p)
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partitioned_queue_spreads_over_streams_and_works_like_one_queue() {
+    let srv = common::server();
+    let config = json!({ "streams": "per-queue", "retry_after": 1.0,
+        "queues": { "orders": { "partitions": 3 } } });
+    let nc = connect(&srv, config).await;
+    let orders = nc.queue("orders").unwrap();
+    assert_eq!(orders.partitions(), 3);
+    let low = nc.queue("low").unwrap();
+    low.push("Low", json!({}), &PushOptions::default())
+        .await
+        .unwrap();
+    let keyed = |key: &str| PushOptions {
+        partition_key: Some(key.into()),
+        ..Default::default()
+    };
+    for n in 0..12 {
+        orders
+            .push("Order", json!({ "n": n }), &keyed("customer-7"))
+            .await
+            .unwrap();
+    }
+    let jobs: Vec<natskit::queue::NewJob> = (12..30)
+        .map(|n| natskit::queue::NewJob {
+            job: "Order".into(),
+            data: json!({ "n": n }),
+            options: PushOptions::default(),
+        })
+        .collect();
+    let ids = orders.push_many(&jobs).await.unwrap();
+    assert!(ids.iter().all(Option::is_some));
+    let unique = PushOptions {
+        unique_key: Some("u".into()),
+        ..Default::default()
+    };
+    assert!(orders
+        .push("Order", json!({ "n": 30 }), &unique)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(orders
+        .push("Order", json!({ "n": 31 }), &unique)
+        .await
+        .unwrap()
+        .is_none());
+    orders
+        .later(
+            Duration::from_secs(1),
+            "Order",
+            json!({ "n": 32 }),
+            &PushOptions::default(),
+        )
+        .await
+        .unwrap();
+    wait_sizes(&orders, (31, 0, 1)).await;
+
+    let placement = orders.placement().await.unwrap();
+    let streams: Vec<&str> = placement
+        .partitions
+        .iter()
+        .map(|p| p.stream.as_str())
+        .collect();
+    assert_eq!(
+        streams,
+        [
+            "NATSKIT_JOBS_orders~0",
+            "NATSKIT_JOBS_orders~1",
+            "NATSKIT_JOBS_orders~2"
+        ]
+    );
+    for stream in &streams {
+        let info = nc.jetstream().stream_info(stream).await.unwrap();
+        assert!(
+            info["state"]["messages"].as_u64().unwrap() > 0,
+            "{stream} holds no job"
+        );
+    }
+    assert_eq!(
+        natskit::queue::queue_names(&nc).await.unwrap(),
+        ["low", "orders"]
+    );
+
+    // Priority holds across queues; jobs with one partition key keep their order; one job
+    // fails (counted once, not per partition) and is retried into its partition.
+    let options = WorkerOptions {
+        queues: vec!["orders".into(), "low".into()],
+        sleep: 0.1,
+        ..Default::default()
+    };
+    let worker = Worker::new(&nc, "default", options).unwrap();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while seen.len() < 33 && Instant::now() < deadline {
+        if let Step::Job(job) = worker.next(WAIT).await.unwrap() {
+            seen.push(job.payload()["n"].as_i64().unwrap_or(-1));
+            let outcome = match job.payload()["n"].as_i64() {
+                Some(29) => Outcome::Error {
+                    exception: "E".into(),
+                    message: "boom".into(),
+                    trace: String::new(),
+                },
+                _ => Outcome::Success,
+            };
+            worker.finish(job, outcome).await.unwrap();
+        }
+    }
+    assert_eq!(seen.len(), 33, "{seen:?}");
+    let low_at = seen.iter().position(|n| *n == -1).unwrap();
+    assert!(
+        low_at >= 31,
+        "the low queue after every ready order: {seen:?}"
+    );
+    assert!(seen.contains(&32), "the delayed order ran: {seen:?}");
+    let customer: Vec<i64> = seen
+        .iter()
+        .copied()
+        .filter(|n| (0..12).contains(n))
+        .collect();
+    assert_eq!(
+        customer,
+        (0..12).collect::<Vec<_>>(),
+        "one key keeps its order"
+    );
+    wait_sizes(&orders, (0, 0, 0)).await;
+    assert_eq!(orders.size().await.unwrap().failed, 1);
+    let failed = orders.failed();
+    let ids: Vec<String> = failed
+        .list(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    failed.retry(&ids).await.unwrap();
+    wait_sizes(&orders, (1, 0, 0)).await;
+    assert_eq!(orders.clear().await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pops_take_each_partition_in_turn() {
+    let srv = common::server();
+    let nc = connect(&srv, json!({ "queues": { "fair": { "partitions": 3 } } })).await;
+    let q = nc.queue("fair").unwrap();
+    let keys = keys_per_partition(3);
+    for _ in 0..5 {
+        for key in &keys {
+            let opts = PushOptions {
+                partition_key: Some(key.clone()),
+                ..Default::default()
+            };
+            q.push("Job", json!(key), &opts).await.unwrap();
+        }
+    }
+    let mut taken = Vec::new();
+    for _ in 0..6 {
+        let job = q.pop(WAIT).await.unwrap().unwrap();
+        taken.push(job.payload().as_str().unwrap().to_string());
+        job.finish(Outcome::Success, None, None).await.unwrap();
+    }
+    for key in &keys {
+        let n = taken.iter().filter(|k| *k == key).count();
+        assert_eq!(n, 2, "each partition twice in six pops: {taken:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_spreads_shared_jobs_over_partitions() {
+    let srv = common::server();
+    let shared = connect(&srv, json!({})).await;
+    for n in 0..9 {
+        shared
+            .queue("spread")
+            .unwrap()
+            .push("Job", json!(n), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    let config = json!({ "streams": "per-queue", "queues": { "spread": { "partitions": 3 } } });
+    let nc = connect(&srv, config).await;
+    let moved = natskit::queue::migrate(&nc, "default").await.unwrap();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].ready, 9);
+    assert_eq!(
+        moved[0].stream,
+        "NATSKIT_JOBS_spread~0,NATSKIT_JOBS_spread~1,NATSKIT_JOBS_spread~2"
+    );
+    let q = nc.queue("spread").unwrap();
+    wait_sizes(&q, (9, 0, 0)).await;
+    let mut seen = Vec::new();
+    while let Some(job) = q.pop(Duration::from_millis(200)).await.unwrap() {
+        seen.push(job.payload().as_u64().unwrap());
+        job.finish(Outcome::Success, None, None).await.unwrap();
+    }
+    seen.sort();
+    assert_eq!(seen, (0..9).collect::<Vec<_>>());
 }

@@ -170,9 +170,9 @@ impl Queue {
     /// Moves the queue's waiting and delayed jobs from the shared stream to its own stream.
     #[napi(catch_unwind, ts_return_type = "Promise<Migrated>")]
     pub async fn migrate(&self) -> Outcome<serde_json::Value> {
-        crate::runtime::unwinding(async move {
-            Ok(serde_json::to_value(self.inner.migrate().await?)?)
-        })
+        crate::runtime::unwinding(
+            async move { Ok(serde_json::to_value(self.inner.migrate().await?)?) },
+        )
         .await
     }
 

@@ -124,6 +124,9 @@ pub struct Envelope {
     /// Unique key: a second push with it is ignored or refused while this job lives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique_key: Option<String>,
+    /// Partition key: jobs sharing it go to the same partition of a partitioned queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_key: Option<String>,
     /// Fields natskit does not know, kept as they came (Laravel's `commandName`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -149,6 +152,9 @@ pub struct PushOptions {
     /// Unique key.
     #[serde(alias = "unique_key", alias = "unique")]
     pub unique_key: Option<String>,
+    /// Partition key (partitioned queues): jobs sharing it keep their order on one partition.
+    #[serde(alias = "partition_key")]
+    pub partition_key: Option<String>,
     /// Seconds to wait before the job becomes available.
     pub delay: Option<f64>,
     /// A job id to use instead of a generated one.
@@ -224,6 +230,7 @@ impl Envelope {
             attempts: 0,
             exceptions: 0,
             unique_key: opts.unique_key.clone(),
+            partition_key: opts.partition_key.clone(),
             extra: Map::new(),
         })
     }

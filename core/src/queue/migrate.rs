@@ -1,9 +1,11 @@
-//! Moves queues from the shared stream to streams of their own (`natskit queue migrate`).
+//! Moves queues from the shared stream to the layout the connection configures for them:
+//! streams of their own and/or partitions (`natskit queue migrate`).
 //!
 //! The queue's consumer on the shared stream is paused while its jobs move, so no worker can
 //! take a job between its copy and its removal: every waiting job the consumer has not
 //! delivered, and every delayed job, is stored in the queue's own stream (message id
-//! `migrate-<stream>-<sequence>`, so a retried migration stores it once) and only then
+//! `migrate-<stream>-<sequence>`, so a retried migration stores it once; on a partitioned queue
+//! in the partition its keys choose) and only then
 //! deleted from the shared stream. Jobs reserved by a worker stay where they are: the worker
 //! finishes them there, and one released back is moved by the next migration.
 
@@ -32,7 +34,7 @@ const DUE_SOON: Duration = Duration::from_secs(3);
 pub struct Migrated {
     /// The queue.
     pub queue: String,
-    /// The stream the jobs moved to.
+    /// The streams the jobs moved to (comma-separated when partitioned over several).
     pub stream: String,
     /// Waiting jobs moved.
     pub ready: u64,
@@ -42,28 +44,39 @@ pub struct Migrated {
     pub reserved: u64,
 }
 
-/// Moves every queue found in the shared stream to its own stream (see [`Queue::migrate`]).
+/// Moves every queue found in the shared stream whose configured layout is another (a
+/// stream of its own, or partitions) there (see [`Queue::migrate`]).
 pub async fn migrate(client: &Client, connection: &str) -> Result<Vec<Migrated>> {
     let mut moved = Vec::new();
     for name in shared_queue_names(client).await? {
-        moved.push(Queue::new(client, &name, connection)?.migrate().await?);
+        let queue = Queue::new(client, &name, connection)?;
+        if !queue.is_plain_shared() {
+            moved.push(queue.migrate().await?);
+        }
     }
     Ok(moved)
 }
 
 impl Queue {
-    /// Moves this queue's waiting and delayed jobs from the shared stream to the queue's own
-    /// stream, losing and duplicating none (jobs a worker holds stay; see the module docs).
+    /// Moves this queue's waiting and delayed jobs from the shared stream (unpartitioned) to
+    /// the layout this connection configures for the queue, losing and duplicating none (jobs
+    /// a worker holds stay; see the module docs). A queue configured in the shared stream
+    /// without partitions is where its jobs already are: nothing moves.
     pub async fn migrate(&self) -> Result<Migrated> {
         let client = self.client();
         let conn = self.connection_name();
-        let source = Queue::with_layout(client, self.name(), conn, StreamLayout::Shared)?;
-        let target = Queue::with_layout(client, self.name(), conn, StreamLayout::PerQueue)?;
+        let source = Queue::build(client, self.name(), conn, StreamLayout::Shared, 1)?;
+        let target = self;
+        let mut streams: Vec<String> = target.stores().iter().map(Queue::stream_name).collect();
+        streams.dedup();
         let mut report = Migrated {
             queue: self.name().to_string(),
-            stream: target.stream_name(),
+            stream: streams.join(","),
             ..Default::default()
         };
+        if self.is_plain_shared() {
+            return Ok(report);
+        }
         let js = client.jetstream();
         match js.stream_info(&source.stream_name()).await {
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(report),
@@ -117,12 +130,12 @@ impl Queue {
             if let Some(schedule) = msg.headers.get(async_nats::header::NATS_SCHEDULE) {
                 headers.insert(async_nats::header::NATS_SCHEDULE, schedule.clone());
             }
+            let part = target.route_raw(&msg.payload);
             headers.insert(
                 async_nats::header::NATS_SCHEDULE_TARGET,
-                target.ready_subject().as_str(),
+                part.ready_subject().as_str(),
             );
-            target
-                .copy_in(&stream, &msg, target.schedule_subject(&id), headers)
+            part.copy_in(&stream, &msg, part.schedule_subject(&id), headers)
                 .await?;
             report.delayed += 1;
         }
@@ -133,12 +146,25 @@ impl Queue {
         let mut next = Some(delivered + 1);
         while let Some(msg) = next_message(&stream, &ready, next).await? {
             next = Some(msg.sequence + 1);
-            target
-                .copy_in(&stream, &msg, target.ready_subject(), HeaderMap::new())
+            let part = target.route_raw(&msg.payload);
+            part.copy_in(&stream, &msg, part.ready_subject(), HeaderMap::new())
                 .await?;
             report.ready += 1;
         }
         Ok(())
+    }
+
+    /// True when the queue is configured in the shared stream without partitions.
+    fn is_plain_shared(&self) -> bool {
+        self.layout() == StreamLayout::Shared && self.partitions() == 1
+    }
+
+    /// The handle storing the job in `payload` (its partition; itself when unpartitioned).
+    fn route_raw(&self, payload: &[u8]) -> &Queue {
+        match super::Envelope::from_slice(payload) {
+            Ok(env) => self.route(&env).unwrap_or(self),
+            Err(_) => self.inner.parts.first().unwrap_or(self),
+        }
     }
 
     /// Stores `msg` of `source` on `subject` of this queue's stream, then deletes it there.

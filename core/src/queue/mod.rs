@@ -16,11 +16,12 @@ mod failed;
 mod handle;
 mod job;
 mod migrate;
+mod partition;
 mod placement;
 mod prefetch;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,7 @@ pub use failed::{FailedJob, FailedJobs};
 pub use handle::JobHandle;
 pub use job::{Job, JobEvent, Outcome, WorkerHook};
 pub use migrate::{migrate, Migrated};
+pub use partition::partition_of;
 pub use placement::StreamPlacement;
 pub use prefetch::Prefetch;
 pub use worker::{JobView, Step, StopReason, Worker, WorkerOptions, WorkerStats};
@@ -90,6 +92,12 @@ struct Inner {
     settings: QueueConfig,
     layout: StreamLayout,
     name: String,
+    /// Which partition of the queue this handle stores to (`None`: not a partition).
+    part: Option<u32>,
+    /// The partitions of a partitioned queue (empty otherwise).
+    parts: Vec<Queue>,
+    /// Where the next pull of a partitioned queue starts, so no partition starves.
+    turn: AtomicUsize,
     connection: String,
     consumer: OnceCell<consumer::PullConsumer>,
     stream_ready: OnceCell<()>,
@@ -113,30 +121,53 @@ impl Client {
 impl Queue {
     /// A handle to queue `name`; `connection` is the name recorded in failed jobs.
     pub fn new(client: &Client, name: &str, connection: &str) -> Result<Queue> {
-        let layout = client.config().queue.layout(name);
-        Queue::with_layout(client, name, connection, layout)
+        let settings = &client.config().queue;
+        let (layout, partitions) = (settings.layout(name), settings.partitions_of(name));
+        Queue::build(client, name, connection, layout, partitions)
     }
 
-    /// A handle to queue `name` in `layout`, whatever the connection's setting.
-    pub fn with_layout(
+    /// A handle to queue `name` in `layout` with `partitions`, whatever the connection's
+    /// settings.
+    pub(crate) fn build(
         client: &Client,
         name: &str,
         connection: &str,
         layout: StreamLayout,
+        partitions: u32,
     ) -> Result<Queue> {
         check_queue_name(name)?;
-        Ok(Queue {
+        let parts = match partitions {
+            0 | 1 => Vec::new(),
+            n => (0..n)
+                .map(|p| Queue::handle(client, name, connection, layout, Some(p), Vec::new()))
+                .collect(),
+        };
+        Ok(Queue::handle(client, name, connection, layout, None, parts))
+    }
+
+    fn handle(
+        client: &Client,
+        name: &str,
+        connection: &str,
+        layout: StreamLayout,
+        part: Option<u32>,
+        parts: Vec<Queue>,
+    ) -> Queue {
+        Queue {
             inner: Arc::new(Inner {
                 js: client.jetstream().nats().clone(),
                 client: client.clone(),
                 settings: client.config().queue.clone(),
                 layout,
                 name: name.to_string(),
+                part,
+                parts,
+                turn: AtomicUsize::new(0),
                 connection: connection.to_string(),
                 consumer: OnceCell::new(),
                 stream_ready: OnceCell::new(),
             }),
-        })
+        }
     }
 
     /// The queue's name.
@@ -164,7 +195,7 @@ impl Queue {
         let s = &self.inner.settings;
         match self.inner.layout {
             StreamLayout::Shared => s.stream.clone(),
-            StreamLayout::PerQueue => format!("{}_{}", s.stream, self.inner.name),
+            StreamLayout::PerQueue => format!("{}_{}", s.stream, self.key()),
         }
     }
 
@@ -204,6 +235,9 @@ impl Queue {
         mut env: Envelope,
         delay: Duration,
     ) -> Result<Option<String>> {
+        if let Some(part) = self.route(&env) {
+            return Box::pin(part.push_envelope(env, delay)).await;
+        }
         env.queue = self.inner.name.clone();
         if let Some(key) = env.unique_key.clone() {
             if !self.lock_unique(&key, &env.uuid, delay).await? {
@@ -219,6 +253,9 @@ impl Queue {
     /// failed job's payload with its uuid): a fresh message id, so the stream's two-minute
     /// duplicate window cannot drop it. Unique keys are not taken again.
     pub async fn push_copy(&self, mut env: Envelope, delay: Duration) -> Result<String> {
+        if let Some(part) = self.route(&env) {
+            return Box::pin(part.push_copy(env, delay)).await;
+        }
         env.queue = self.inner.name.clone();
         let msg_id = format!("{}-copy-{}", env.uuid, nuid::next());
         self.enqueue(&env, delay, &msg_id).await?;
@@ -258,6 +295,9 @@ impl Queue {
 
     /// The queue's numbers: ready, reserved, delayed, failed, oldest age.
     pub async fn size(&self) -> Result<QueueSize> {
+        if !self.inner.parts.is_empty() {
+            return self.size_of_parts().await;
+        }
         election::retry(self.election_window(), || self.count()).await
     }
 
@@ -316,6 +356,9 @@ impl Queue {
     /// Reads each subject's jobs, then purges up to the last one read, so a job pushed
     /// meanwhile stays.
     async fn clear_and_read(&self) -> Result<(u64, Vec<Envelope>)> {
+        if !self.inner.parts.is_empty() {
+            return self.clear_parts().await;
+        }
         let stream = self.stream().await?;
         let mut purged = 0;
         let mut jobs = Vec::new();
@@ -359,11 +402,11 @@ impl Queue {
 
     /// `<root>.q.<queue>`: where ready jobs of this queue are stored.
     pub fn ready_subject(&self) -> String {
-        format!("{}.q.{}", self.subject_root(), self.inner.name)
+        format!("{}.q.{}", self.subject_root(), self.key())
     }
 
     fn schedule_subject(&self, tail: &str) -> String {
-        format!("{}.s.{}.{tail}", self.subject_root(), self.inner.name)
+        format!("{}.s.{}.{tail}", self.subject_root(), self.key())
     }
 
     /// Stores `env` (attempt-specific `msg_id` for dedup), now or after `delay`.
@@ -373,6 +416,9 @@ impl Queue {
         delay: Duration,
         msg_id: &str,
     ) -> Result<()> {
+        if let Some(part) = self.route(env) {
+            return Box::pin(part.enqueue(env, delay, msg_id)).await;
+        }
         self.ensure_stream().await?;
         let timeout = self.inner.client.config().jetstream_timeout()?;
         election::retry(self.election_window(), || async {
@@ -422,6 +468,9 @@ impl Queue {
         &self,
         envelopes: Vec<(Envelope, Duration)>,
     ) -> Result<Vec<Option<String>>> {
+        if !self.inner.parts.is_empty() {
+            return self.push_to_parts(envelopes).await;
+        }
         self.ensure_stream().await?;
         let timeout = self.inner.client.config().jetstream_timeout()?;
         let mut ids = Vec::with_capacity(envelopes.len());
@@ -507,6 +556,12 @@ impl Queue {
 
     /// Creates the queue stream once per handle (later pushes skip the API round trip).
     async fn ensure_stream(&self) -> Result<()> {
+        for part in &self.inner.parts {
+            Box::pin(part.ensure_stream()).await?;
+        }
+        if !self.inner.parts.is_empty() {
+            return Ok(());
+        }
         self.inner
             .stream_ready
             .get_or_try_init(|| async { self.stream().await.map(drop) })
@@ -522,6 +577,9 @@ impl Queue {
         timeout: Duration,
         stop: Option<&AtomicBool>,
     ) -> Result<Vec<jetstream::Message>> {
+        if !self.inner.parts.is_empty() {
+            return self.fetch_parts(max, timeout, stop).await;
+        }
         let deadline = Instant::now() + timeout;
         let pulled = election::retry(timeout, || async {
             let consumer = self.consumer().await?;
@@ -616,7 +674,7 @@ impl Queue {
             .get_or_try_init(|| async {
                 let stream = self.stream().await?;
                 let config = consumer::pull::Config {
-                    durable_name: Some(consumer_name(&self.inner.name)),
+                    durable_name: Some(consumer_name(&self.key())),
                     filter_subject: self.ready_subject(),
                     ack_policy: consumer::AckPolicy::Explicit,
                     ack_wait: self.inner.settings.retry_after()?,
@@ -626,7 +684,7 @@ impl Queue {
                     ..Default::default()
                 };
                 stream
-                    .get_or_create_consumer(&consumer_name(&self.inner.name), config)
+                    .get_or_create_consumer(&consumer_name(&self.key()), config)
                     .await
                     .map_err(|e| from_nats(&e, "queue consumer"))
             })
@@ -721,6 +779,7 @@ impl Queue {
 pub async fn queue_names(client: &Client) -> Result<Vec<String>> {
     let mut names = shared_queue_names(client).await?;
     names.extend(own_stream_queue_names(client).await?);
+    names.remove("");
     Ok(names.into_iter().collect())
 }
 
@@ -750,7 +809,7 @@ pub(crate) async fn shared_queue_names(
                 subjects
                     .keys()
                     .filter_map(|s| s.split('.').nth(tokens + 1))
-                    .map(str::to_string),
+                    .map(unpartitioned),
             );
         }
     }
@@ -759,7 +818,7 @@ pub(crate) async fn shared_queue_names(
         consumers
             .iter()
             .filter_map(|c| c.strip_prefix(CONSUMER_PREFIX))
-            .map(str::to_string),
+            .map(unpartitioned),
     );
     Ok(names)
 }
@@ -773,9 +832,14 @@ async fn own_stream_queue_names(client: &Client) -> Result<Vec<String>> {
     Ok(streams
         .iter()
         .filter_map(|s| s.strip_prefix(&prefix))
+        .map(unpartitioned)
         .filter(|q| check_queue_name(q).is_ok())
-        .map(str::to_string)
         .collect())
+}
+
+/// The queue a subject token, stream or consumer name belongs to: `q` for partition `q~p`.
+fn unpartitioned(key: &str) -> String {
+    key.split('~').next().unwrap_or(key).to_string()
 }
 
 /// The expiry of the pull for what is ready now: the server keeps a no-wait pull until its

@@ -21,11 +21,25 @@ pub struct StreamPlacement {
     pub servers: Vec<String>,
     /// The cluster the stream is placed in (`None` on a single server).
     pub cluster: Option<String>,
+    /// Of a partitioned queue: each partition's placement, partition 0 first (the fields
+    /// above are partition 0's); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<StreamPlacement>,
 }
 
 impl Queue {
     /// Where this queue's stream lives (created if it does not exist yet).
     pub async fn placement(&self) -> Result<StreamPlacement> {
+        if !self.inner.parts.is_empty() {
+            let mut partitions = Vec::new();
+            for part in &self.inner.parts {
+                partitions.push(Box::pin(part.placement()).await?);
+            }
+            return Ok(StreamPlacement {
+                partitions: partitions.clone(),
+                ..partitions.swap_remove(0)
+            });
+        }
         self.ensure_stream().await?;
         let info = self
             .client()
@@ -50,6 +64,7 @@ impl Queue {
             replicas: info["config"]["num_replicas"].as_u64().unwrap_or(1) as usize,
             servers,
             cluster: cluster["name"].as_str().map(str::to_string),
+            partitions: Vec::new(),
         })
     }
 }
