@@ -27,19 +27,23 @@ async fn connect(cluster: &LocalCluster, queue: serde_json::Value) -> Client {
     Client::connect(&config).await.unwrap()
 }
 
-/// Moves the leader of `queue`'s stream to node `n<node>` (a stepdown naming the preferred
-/// server), so each queue's leader sits where the test wants it.
-async fn lead_on(queue: &Queue, node: usize) {
+/// Moves the leader of `stream` to node `n<node>` (a stepdown naming the preferred
+/// server), so each stream's leader sits where the test wants it.
+async fn lead_on(nc: &Client, stream: &str, node: usize) {
     let want = format!("n{node}");
-    let js = queue.client().jetstream();
-    let stepdown = format!("STREAM.LEADER.STEPDOWN.{}", queue.stream_name());
+    let js = nc.jetstream();
+    let stepdown = format!("STREAM.LEADER.STEPDOWN.{stream}");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while queue.placement().await.ok().and_then(|p| p.leader) != Some(want.clone()) {
-        assert!(
-            Instant::now() < deadline,
-            "{} never led on {want}",
-            queue.stream_name()
-        );
+    loop {
+        let info = js.stream_info(stream).await;
+        if info
+            .ok()
+            .and_then(|i| i["cluster"]["leader"].as_str().map(str::to_string))
+            == Some(want.clone())
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{stream} never led on {want}");
         let _ = js
             .api(&stepdown, &json!({ "placement": { "preferred": want } }))
             .await;
@@ -116,7 +120,8 @@ async fn per_queue_streams_lead_on_every_server_and_survive_a_kill() {
     let nc = connect(&cluster, json!({ "streams": "per-queue" })).await;
     let queues: Vec<Queue> = QUEUES.iter().map(|q| nc.queue(q).unwrap()).collect();
     for (node, q) in queues.iter().enumerate() {
-        lead_on(q, node).await;
+        q.placement().await.unwrap();
+        lead_on(&nc, &q.stream_name(), node).await;
     }
     let mut leaders = Vec::new();
     for q in &queues {
@@ -169,6 +174,55 @@ async fn per_queue_streams_lead_on_every_server_and_survive_a_kill() {
         );
     }
     cluster.stop();
+}
+
+/// A queue with 3 partitions in per-queue streams gets a leader on each server, and a
+/// worker takes every job pushed to it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partitioned_queue_leads_on_every_server() {
+    let cluster = LocalCluster::start().await.unwrap();
+    let config = json!({ "streams": "per-queue", "queues": { "wide": { "partitions": 3 } } });
+    let nc = connect(&cluster, config).await;
+    let wide = nc.queue("wide").unwrap();
+    let streams: Vec<String> = wide
+        .placement()
+        .await
+        .unwrap()
+        .partitions
+        .iter()
+        .map(|p| p.stream.clone())
+        .collect();
+    assert_eq!(streams.len(), 3);
+    for (node, stream) in streams.iter().enumerate() {
+        lead_on(&nc, stream, node).await;
+    }
+    let placement = wide.placement().await.unwrap();
+    let leaders: Vec<Option<&str>> = placement
+        .partitions
+        .iter()
+        .map(|p| p.leader.as_deref())
+        .collect();
+    assert_eq!(leaders, [Some("n0"), Some("n1"), Some("n2")]);
+
+    let runs = Runs::default();
+    let (worker, running) = start_worker(&nc, &["wide"], runs.clone());
+    let stored = push_until_count(&wide, 60).await;
+    let (lost, duplicates) = settle(&runs, &stored, Duration::from_secs(10)).await;
+    worker.stop();
+    running.await.unwrap().unwrap();
+    assert_eq!((lost, duplicates), (0, 0));
+    cluster.stop();
+}
+
+/// Pushes jobs numbered 0 to `count` - 1.
+async fn push_until_count(queue: &Queue, count: u64) -> Vec<u64> {
+    for n in 0..count {
+        queue
+            .push("Count", json!({ "n": n }), &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    (0..count).collect()
 }
 
 /// Jobs pushed to the shared stream while shared workers run are moved to per-queue streams

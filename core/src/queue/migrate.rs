@@ -87,7 +87,7 @@ impl Queue {
         let (stream_name, durable) = (source.stream_name(), consumer_name(self.name()));
         let until = time::OffsetDateTime::now_utc() + PAUSE;
         js.pause_consumer(&stream_name, &durable, until).await?;
-        let moved = source.move_jobs(&target, &consumer, &mut report).await;
+        let moved = source.move_jobs(target, &consumer, &mut report).await;
         let resumed = js.resume_consumer(&stream_name, &durable).await;
         moved?;
         resumed?;
