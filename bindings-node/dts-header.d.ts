@@ -114,6 +114,8 @@ export interface PushOptions {
   timeout?: number
   /** At most one job with this key is pending or running at a time. */
   uniqueKey?: string
+  /** Jobs with this key go to one partition of a partitioned queue, in order. */
+  partitionKey?: string
   /** Milliseconds before the job becomes available. */
   delay?: number
   /** The job id (default: a new unique id); also the stream's dedup id. */
@@ -184,6 +186,8 @@ export interface StreamPlacement {
   servers: string[]
   /** The cluster the stream is placed in (null on a single server). */
   cluster: string | null
+  /** Of a partitioned queue: each partition's placement (the fields above are partition 0's). */
+  partitions?: StreamPlacement[]
 }
 
 /** What `queue.migrate()` moved from the shared stream to the queue's own stream. */

@@ -677,7 +677,7 @@ natskit_status natskit_queue_new(const natskit_client *client,
                                  natskit_queue **queue_out);
 
 // Pushes job `job_name` with `payload_json` (any JSON; NULL = null) and `options_json`
-// (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey",
+// (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey", "partitionKey",
 // "delay", "id", "displayName"}`, durations in the client's unit). Returns once the stream stored it; `*id_out` is the job id
 // (free with `natskit_string_free`), or NULL when a job with the same unique key is pending
 // and the policy is `ignore` (with `refuse` the call fails with `NATSKIT_STATUS_QUEUE`).

@@ -428,7 +428,7 @@ test('a repeated push with the same job id is stored once', async () => {
 test('a per-queue stream takes migrated jobs and a worker runs them there', async () => {
   const store = { stream: 'NODEJOBS_MIG', subject_prefix: 'nodemig' }
   const old = await client(store)
-  const nc = await client({ ...store, streams: 'per-queue', per_queue_prefix: 'nodeown' })
+  const nc = await client({ ...store, streams: 'per-queue', per_queue_prefix: 'nodeown', queues: { wide: { partitions: 3 } } })
   await old.queue('moved').push('Count', 1)
   await old.queue('moved').later(3_600_000, 'Count', 2)
   const moved = await nc.queue('moved').migrate()
@@ -443,6 +443,18 @@ test('a per-queue stream takes migrated jobs and a worker runs them there', asyn
   assert.equal((await worker.run()).reason, 'max_jobs')
   assert.deepEqual(done, [1, 3])
   await sizes(nc.queue('moved'), [0, 0, 1, 0])
+
+  // A partitioned queue: three streams, and the worker takes jobs from every one.
+  const wide = nc.queue('wide')
+  for (const key of 'abcdef') await wide.push('Count', key, { partitionKey: key })
+  await sizes(wide, [6, 0, 0, 0])
+  const streams = (await wide.placement()).partitions.map((p) => p.stream)
+  assert.deepEqual(streams, ['NODEJOBS_MIG_wide~0', 'NODEJOBS_MIG_wide~1', 'NODEJOBS_MIG_wide~2'])
+  const all = []
+  const wideWorker = new Worker(nc, { queues: ['wide'], maxJobs: 6, sleep: 200 })
+  wideWorker.handle('Count', (job) => { all.push(job.payload) })
+  await wideWorker.run()
+  assert.deepEqual(all.sort(), ['a', 'b', 'c', 'd', 'e', 'f'])
   await old.close()
   await nc.close()
 })

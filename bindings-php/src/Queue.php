@@ -34,7 +34,7 @@ final class Queue
     /**
      * Pushes job `$job` with `$data` (any JSON-encodable value) and options (`tries`, `backoff`
      * (seconds or a list), `retryUntil` (seconds from now), `maxExceptions`, `timeout`,
-     * `uniqueKey`, `delay`, `id`, `displayName`). Returns the job id once the stream stored
+     * `uniqueKey`, `partitionKey`, `delay`, `id`, `displayName`). Returns the job id once the stream stored
      * it, or null when a job with the same unique key is pending (policy `ignore`).
      */
     public function push(string $job, mixed $data = null, array $options = []): ?string

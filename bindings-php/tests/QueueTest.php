@@ -397,6 +397,7 @@ final class QueueTest extends ServerTestCase
         $own = Client::connect(['servers' => static::$server->url(), 'queue' => [
             'streams' => 'per-queue',
             'per_queue_prefix' => 'own' . $queue['subject_prefix'],
+            'queues' => ['wide' => ['partitions' => 3]],
         ] + $queue]);
         $moved = $own->queue('moved')->migrate();
         $this->assertSame([1, 1, 0], [$moved['ready'], $moved['delayed'], $moved['reserved']]);
@@ -415,6 +416,23 @@ final class QueueTest extends ServerTestCase
         $this->assertSame('max_jobs', $worker->run());
         $this->assertSame([1, 3], $done);
         $this->assertSizes($own->queue('moved'), 0, 0, 1, 0);
+
+        // A partitioned queue: three streams, and the worker takes jobs from every one.
+        $wide = $own->queue('wide');
+        foreach (['a', 'b', 'c', 'd', 'e', 'f'] as $key) {
+            $wide->push('Count', $key, ['partitionKey' => $key]);
+        }
+        $this->assertSizes($wide, 6, 0, 0, 0);
+        $streams = array_column($wide->placement()['partitions'], 'stream');
+        $this->assertSame(["{$queue['stream']}_wide~0", "{$queue['stream']}_wide~1", "{$queue['stream']}_wide~2"], $streams);
+        $done = [];
+        $worker = $own->worker(['queues' => ['wide'], 'max-jobs' => 6, 'sleep' => 0.5]);
+        $worker->handle('*', function (Job $job) use (&$done): void {
+            $done[] = $job->getPayload();
+        });
+        $this->assertSame('max_jobs', $worker->run());
+        sort($done);
+        $this->assertSame(['a', 'b', 'c', 'd', 'e', 'f'], $done);
     }
 
     public function testSigtermStopsTheWorkerGracefully(): void

@@ -463,7 +463,12 @@ def test_a_repeated_push_with_the_same_id_is_stored_once(qc: natskit.Client) -> 
 
 def test_a_per_queue_stream_takes_migrated_jobs_and_a_worker_runs_them(server: LocalServer) -> None:
     shared = queue_config()
-    own = {**shared, "streams": "per-queue", "per_queue_prefix": "own" + shared["subject_prefix"]}
+    own = {
+        **shared,
+        "streams": "per-queue",
+        "per_queue_prefix": "own" + shared["subject_prefix"],
+        "queues": {"wide": {"partitions": 3}},
+    }
     with natskit.connect(server.url, queue=shared) as old, natskit.connect(server.url, queue=own) as nc:
         old.queue("moved").push("Count", 1)
         old.queue("moved").later(3600, "Count", 2)
@@ -488,3 +493,16 @@ def test_a_per_queue_stream_takes_migrated_jobs_and_a_worker_runs_them(server: L
         worker.run()
         assert done == [1, 3]
         sizes(nc.queue("moved"), 0, 0, 1, 0)
+
+        # A partitioned queue: three streams, and the worker takes jobs from every one.
+        wide = nc.queue("wide")
+        for key in "abcdef":
+            wide.push("Count", key, partition_key=key)
+        sizes(wide, 6, 0, 0, 0)
+        streams = [p["stream"] for p in wide.placement()["partitions"]]
+        assert streams == [f"{shared['stream']}_wide~{p}" for p in range(3)]
+        done.clear()
+        worker = natskit.Worker(nc, queues=["wide"], sleep=0.5, max_jobs=6)
+        worker.job("Count")(lambda job: done.append(job.payload))
+        worker.run()
+        assert sorted(done) == list("abcdef")

@@ -568,7 +568,7 @@ static void test_repeated_push_with_the_same_id_is_stored_once(void) {
 }
 
 /* A queue in its own stream: jobs pushed to the shared stream move there with migrate, and
- * the placement names the stream. */
+ * the placement names the stream; a partitioned queue spreads over three streams. */
 static void test_per_queue_stream_and_migrate(void) {
     int n = ++next_store;
     natskit_client *shared = connect_store(n, "");
@@ -577,7 +577,8 @@ static void test_per_queue_stream_and_migrate(void) {
     char *later = NULL;
     CHECK_OK(natskit_queue_later(old, 3600000, "Ship", "2", NULL, &later));
     natskit_string_free(later);
-    natskit_client *c = connect_store(n, ", \"streams\": \"per-queue\", \"per_queue_prefix\": \"own_c\"");
+    natskit_client *c = connect_store(n, ", \"streams\": \"per-queue\", \"per_queue_prefix\": \"own_c\", "
+                                         "\"queues\": {\"wide\": {\"partitions\": 3}}");
     natskit_queue *q = open_queue(c, "moved");
     char *json = NULL;
     CHECK_OK(natskit_queue_migrate_json(q, &json));
@@ -602,6 +603,27 @@ static void test_per_queue_stream_and_migrate(void) {
     CHECK_OK(natskit_job_complete(job, &event));
     check_event(event, "processed");
     natskit_job_free(job);
+
+    /* A partitioned queue: three streams, jobs of every partition taken. */
+    natskit_queue *wide = open_queue(c, "wide");
+    const char *keys[] = {"a", "b", "c", "d", "e", "f"};
+    for (int i = 0; i < 6; i++) {
+        char options[64];
+        snprintf(options, sizeof options, "{\"partitionKey\": \"%s\"}", keys[i]);
+        natskit_string_free(push(wide, "Wide", "1", options));
+    }
+    wait_size(wide, 6, 0, 0, 0);
+    CHECK_OK(natskit_queue_placement_json(wide, &json));
+    snprintf(stream, sizeof stream, "\"stream\":\"JOBS_%d_wide~2\"", n);
+    CHECK(strstr(json, "\"partitions\":[") != NULL && strstr(json, stream) != NULL);
+    natskit_string_free(json);
+    for (int i = 0; i < 6; i++) {
+        natskit_job *w = pop(wide, 2000);
+        CHECK_OK(natskit_job_complete(w, NULL));
+        natskit_job_free(w);
+    }
+    wait_size(wide, 0, 0, 0, 0);
+    natskit_queue_free(wide);
     natskit_queue_free(old);
     natskit_queue_free(q);
     CHECK_OK(natskit_client_close(shared));

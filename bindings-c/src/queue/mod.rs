@@ -57,7 +57,7 @@ fn write_id(out: &mut *mut c_char, id: Option<String>) -> natskit::Result<()> {
 }
 
 /// Pushes job `job_name` with `payload_json` (any JSON; NULL = null) and `options_json`
-/// (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey",
+/// (NULL or `{"tries", "backoff", "retryUntil", "maxExceptions", "timeout", "uniqueKey", "partitionKey",
 /// "delay", "id", "displayName"}`, durations in the client's unit). Returns once the stream stored it; `*id_out` is the job id
 /// (free with `natskit_string_free`), or NULL when a job with the same unique key is pending
 /// and the policy is `ignore` (with `refuse` the call fails with `NATSKIT_STATUS_QUEUE`).
