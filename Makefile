@@ -18,13 +18,13 @@ DEVELOPER_ENV := NATS_URL NATS_HOST NATS_PORT NATS_USER NATS_PASSWORD NATS_TOKEN
 	NATS_INBOX_PREFIX NATS_NO_ECHO NATS_RETRY_ON_INITIAL_CONNECT NATS_RECONNECT_BUFFER_SIZE \
 	NATS_IGNORE_DISCOVERED_SERVERS NATS_RANDOMIZE \
 	NATSKIT_CONFIG NATSKIT_LIB
-ifeq ($(filter demo bench,$(MAKECMDGOALS)),)
+ifeq ($(filter demo bench bench-cluster,$(MAKECMDGOALS)),)
 unexport $(DEVELOPER_ENV)
 endif
 
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
-.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench soak fuzz fmt-check clean $(HOSTS:%=test-%)
+.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench bench-cluster soak fuzz fmt-check clean $(HOSTS:%=test-%)
 
 all: test
 
@@ -116,6 +116,12 @@ fuzz: setup
 ## bench: each host next to its peer client, in release mode
 bench: setup
 	$(MAKE) -C bench run
+
+## bench-cluster: job queue throughput on a 3-node loopback cluster: shared stream vs
+## per-queue streams vs one queue with 3 partitions, R1 and R3 (feeds the README's scaling
+## model); NATSKIT_BENCH_JOBS sets the jobs per row (default 30000)
+bench-cluster: setup
+	$(MAKE) -C bench cluster
 
 clean:
 	cargo clean

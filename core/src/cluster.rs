@@ -1,7 +1,8 @@
 //! A local 3-node nats-server cluster with JetStream, for failover tests.
 //!
 //! Each node is a [`LocalServer`] on its own free loopback client and cluster ports, with its
-//! own JetStream store, named `n0`, `n1`, `n2` (the names JetStream reports as leaders).
+//! own JetStream store, named `n0`, `n1`, `n2` (the names JetStream reports as leaders) and
+//! tagged `node:n0`, `node:n1`, `node:n2` (stream placement tags).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -69,6 +70,7 @@ impl LocalCluster {
             ];
             nodes.push(LocalServer::with_options(ServerOptions {
                 port: Some(*port),
+                config: Some(format!("server_tags: [\"node:{}\"]", node_name(i))),
                 args: args.to_vec(),
                 binary: binary.clone(),
                 ..ServerOptions::jetstream()
