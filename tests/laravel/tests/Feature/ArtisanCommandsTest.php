@@ -442,6 +442,22 @@ class ArtisanCommandsTest extends TestCase
         $this->assertSame(['HERE'], $this->js()->streamNames());
     }
 
+    public function test_queue_migrate_moves_jobs_to_per_queue_streams(): void
+    {
+        $queue = $this->app['nats']->connection()->queue('mail');
+        $queue->push('Send', 1);
+        $queue->later(3600, 'Send', 2);
+        $this->useConnection('split', config('nats.connections.default') + ['queue' => ['streams' => 'per-queue']]);
+
+        [$code, $output] = $this->artisanOutput('nats:queue:migrate', ['queues' => ['mail'], '--connection' => 'split']);
+        $this->assertSame(0, $code, $output);
+        $this->assertStringContainsString('Moved 1 waiting and 1 delayed jobs of queue mail to NATSKIT_JOBS_mail', $output);
+        $split = $this->app['nats']->connection('split')->queue('mail');
+        $this->assertSame(['per-queue', 'NATSKIT_JOBS_mail'], [$split->placement()['layout'], $split->placement()['stream']]);
+        $this->assertSame([1, 1], [$split->sizes()->ready, $split->sizes()->delayed]);
+        $this->assertSame(0, $this->app['nats']->connection()->queue('mail')->size());
+    }
+
     private function js(): JetStream
     {
         return $this->app['nats']->jetstream();
