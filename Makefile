@@ -104,6 +104,7 @@ demo: setup
 ## the 2,000,000-message slow-consumer burst
 soak: setup
 	cargo test -p natskit --test cluster -- --ignored --nocapture
+	cargo test -p natskit --test cluster_layout -- --ignored --nocapture
 	cargo test -p natskit --test slow_consumer -- --ignored --nocapture
 
 ## fuzz: tests/c/fuzz_driver.c under ASan/UBSan, 1,000,000 random calls of every natskit_*

@@ -214,6 +214,47 @@ async fn a_partitioned_queue_leads_on_every_server() {
     cluster.stop();
 }
 
+/// A 3-partition queue keeps working while each node in turn is killed (SIGKILL) and
+/// restarted under load: no job lost, duplicates within the jobs in flight (`make soak`).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "long: run by make soak"]
+async fn a_partitioned_queue_survives_each_node_dying_in_turn() {
+    let mut cluster = LocalCluster::start().await.unwrap();
+    let config = json!({ "streams": "per-queue", "queues": { "wide": { "partitions": 3 } } });
+    let nc = connect(&cluster, config).await;
+    let wide = nc.queue("wide").unwrap();
+    let placement = wide.placement().await.unwrap();
+    for (node, p) in placement.partitions.iter().enumerate() {
+        lead_on(&nc, &p.stream, node).await;
+    }
+    let runs = Runs::default();
+    let (worker, running) = start_worker(&nc, &["wide"], runs.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let pushing = tokio::spawn(push_until(vec![wide.clone()], stop.clone(), 0));
+    for node in 0..3 {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        cluster.kill(node).unwrap();
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        cluster.restart(node).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, Ordering::SeqCst);
+    let stored = pushing.await.unwrap();
+    let (lost, duplicates) = settle(&runs, &stored, Duration::from_secs(20)).await;
+    worker.stop();
+    running.await.unwrap().unwrap();
+    eprintln!(
+        "3 kills: {} pushed, {lost} lost, {duplicates} duplicates",
+        stored.len()
+    );
+    assert_eq!(lost, 0, "stored jobs never ran");
+    assert!(
+        duplicates as usize <= 3 * IN_FLIGHT,
+        "{duplicates} duplicates"
+    );
+    cluster.stop();
+}
+
 /// Pushes jobs numbered 0 to `count` - 1.
 async fn push_until_count(queue: &Queue, count: u64) -> Vec<u64> {
     for n in 0..count {
