@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use natskit::overview::{overview, Overview, OverviewOptions};
-use natskit::queue::{Outcome, PushOptions, Step, Worker, WorkerOptions};
+use natskit::queue::{FailedJobs, Outcome, PushOptions, Step, Worker, WorkerOptions};
 use natskit::{Client, ConnectionConfig, LocalServer, ServerOptions};
 use serde_json::json;
 
@@ -150,6 +150,15 @@ async fn overview_shows_streams_queues_finished_jobs_and_failures() {
             orders.consumers[0].pending
         ),
         ("billing", 3)
+    );
+
+    for _ in 0..3 {
+        FailedJobs::of(&nc).list(None).await.unwrap();
+    }
+    assert_eq!(
+        js.consumer_names("KV_natskit_failed").await.unwrap(),
+        Vec::<String>::new(),
+        "listing failed jobs makes no consumer"
     );
 
     assert_eq!(view.queues.len(), 1);
