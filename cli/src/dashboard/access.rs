@@ -91,8 +91,10 @@ impl Access {
             }
         }
         if let Some(origin) = header_text(headers, header::ORIGIN) {
+            // https too: behind a TLS proxy the page's origin is https://HOST.
             let host = header_text(headers, header::HOST).unwrap_or_default();
-            if origin != format!("http://{host}") {
+            let own = ["http://", "https://"].map(|scheme| format!("{scheme}{host}"));
+            if !own.iter().any(|o| o == origin) {
                 return forbidden("actions come from the dashboard's own origin only");
             }
         }
@@ -173,6 +175,50 @@ mod tests {
         ] {
             assert!(!is_loopback_host(host), "{host}");
         }
+    }
+
+    #[test]
+    fn actions_need_the_csrf_token_and_the_pages_origin() {
+        let access = Access::new("127.0.0.1:0".parse().unwrap(), None).unwrap();
+        let csrf = access.csrf().to_string();
+        let allowed = |pairs: &[(&'static str, &str)]| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, "dash.example:8222".parse().unwrap());
+            for (name, value) in pairs {
+                headers.insert(*name, value.parse().unwrap());
+            }
+            access.allow_action(&headers).is_ok()
+        };
+        assert!(
+            allowed(&[(CSRF_HEADER, &csrf)]),
+            "a client that sends no Origin"
+        );
+        assert!(allowed(&[
+            (CSRF_HEADER, &csrf),
+            ("origin", "http://dash.example:8222"),
+            ("sec-fetch-site", "same-origin")
+        ]));
+        assert!(
+            allowed(&[
+                (CSRF_HEADER, &csrf),
+                ("origin", "https://dash.example:8222")
+            ]),
+            "behind a TLS proxy"
+        );
+        assert!(
+            !allowed(&[("origin", "http://dash.example:8222")]),
+            "no CSRF token"
+        );
+        assert!(!allowed(&[(CSRF_HEADER, &csrf[1..])]), "a shorter token");
+        assert!(!allowed(&[
+            (CSRF_HEADER, &csrf),
+            ("origin", "http://dash.example:8223")
+        ]));
+        assert!(!allowed(&[(CSRF_HEADER, &csrf), ("origin", "null")]));
+        assert!(!allowed(&[
+            (CSRF_HEADER, &csrf),
+            ("sec-fetch-site", "same-site")
+        ]));
     }
 
     #[test]
