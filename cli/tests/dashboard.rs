@@ -296,7 +296,7 @@ fn the_page_the_state_and_live_updates() {
     assert_eq!(state["read_only"], false);
     let mail = queue(&state, "mail").unwrap();
     assert_eq!(mail["oldest"]["job"], "SendMail");
-    assert_eq!(failed_ids(&state), [failed.clone()]);
+    assert_eq!(failed_ids(&state), [failed.as_str()]);
     let job = &state["overview"]["failed"][0];
     assert_eq!(
         (job["exception"].as_str(), job["message"].as_str()),
@@ -462,7 +462,7 @@ fn read_only_shows_everything_and_refuses_actions() {
         .get("/")
         .body
         .contains(r#"<meta name="read-only" content="true">"#));
-    let state = d.state_until("the failed job", |s| failed_ids(s) == [failed.clone()]);
+    let state = d.state_until("the failed job", |s| failed_ids(s) == [failed.as_str()]);
     assert_eq!(state["read_only"], true);
     for action in ["retry", "forget"] {
         let refused = d.act(&format!("/api/failed/{failed}/{action}"));
