@@ -71,9 +71,9 @@ def dashboard(nats_url):
     """Starts `natskit dashboard` on a free port when called; returns its URL."""
     started = []
 
-    def start() -> str:
+    def start(*extra: str) -> str:
         process = subprocess.Popen(
-            [str(NATSKIT), "--json", "dashboard", "--listen", "127.0.0.1:0", "--interval", "300ms"],
+            [str(NATSKIT), "--json", "dashboard", "--listen", "127.0.0.1:0", "--interval", "300ms", *extra],
             env=natskit_env(nats_url),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -144,3 +144,17 @@ def test_the_page_shows_the_queue_and_its_failed_job_and_retry_puts_it_back(nats
     assert browser.find_elements(By.CSS_SELECTOR, "#chart-finished rect.bar"), "the throughput chart has a bar"
     assert not browser.find_elements(By.CSS_SELECTOR, "#chart-failed rect.bar"), "no failure since the start"
     browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+
+
+def test_a_read_only_page_shows_failed_jobs_without_actions(nats_url, dashboard, browser):
+    natskit(nats_url, "queue", "push", "mail", "SendMail", "{}")
+    natskit(nats_url, "queue", "work", "mail", "--exec", "exit 3", "--once", "--tries", "1")
+    [failed] = json.loads(natskit(nats_url, "--json", "queue", "failed"))
+
+    browser.get(dashboard("--read-only"))
+    wait = WebDriverWait(browser, WAIT)
+    job = f'tr[data-failed-id="{failed["id"]}"]'
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, job))
+    assert browser.find_element(By.ID, "read-only").is_displayed()
+    assert not browser.find_elements(By.CSS_SELECTOR, "#failed button"), "no retry or forget buttons"
+    assert not browser.find_element(By.CSS_SELECTOR, "#failed th.actions").is_displayed()
