@@ -54,6 +54,7 @@ pub async fn run(cli: &Cli, args: &DashboardArgs, out: &Output) -> natskit::Resu
             "--interval: expected at least 100ms between overviews",
         ));
     }
+    let stop = stop_signal()?;
     let (client, connection) = crate::connect::named(cli).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -94,7 +95,7 @@ pub async fn run(cli: &Cli, args: &DashboardArgs, out: &Output) -> natskit::Resu
             let _ = closing.wait_for(|c| *c).await;
         });
     let server = tokio::spawn(async move { server.await });
-    stopped().await?;
+    stop.await;
     board.closing.send_replace(true);
     sampler.abort();
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, server).await;
@@ -158,14 +159,22 @@ impl Board {
     }
 }
 
-/// Waits for Ctrl-C or SIGTERM.
-async fn stopped() -> natskit::Result<()> {
+/// Ctrl-C or SIGTERM, listened for from now on (so one that comes while starting up is not
+/// lost or fatal).
+fn stop_signal() -> natskit::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| Error::new(ErrorCode::Io, format!("cannot wait for SIGTERM: {e}")))?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    Ok(())
+    let listen = |kind: SignalKind| {
+        signal(kind)
+            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot wait for a signal: {e}")))
+    };
+    let (mut interrupt, mut terminate) = (
+        listen(SignalKind::interrupt())?,
+        listen(SignalKind::terminate())?,
+    );
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }
