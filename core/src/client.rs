@@ -562,11 +562,20 @@ fn connect_options(
     if let Some(ping) = config.ping_interval()? {
         o = o.ping_interval(ping);
     }
-    if let Some(max) = config.reconnect.max_attempts.filter(|m| *m >= 0) {
+    if let Some(max) = config.reconnect.max_attempts.filter(|m| *m > 0) {
         o = o.max_reconnects(max as usize);
     }
+    let never = config.reconnect.max_attempts == Some(0);
+    hub.no_reconnect.store(never, Ordering::SeqCst);
     let policy = config.clone();
-    o = o.reconnect_delay_callback(move |attempt| policy.reconnect_delay(attempt));
+    let connected = hub.clone();
+    o = o.reconnect_delay_callback(move |attempt| {
+        if never && connected.ever_connected() {
+            Duration::from_secs(u32::MAX.into())
+        } else {
+            policy.reconnect_delay(attempt)
+        }
+    });
     o = o.event_callback(move |event| {
         hub.record(event);
         async {}

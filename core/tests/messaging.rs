@@ -415,6 +415,26 @@ async fn giving_up_reconnecting_closes_the_client() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn max_attempts_zero_closes_the_client_when_the_connection_is_lost() {
+    let mut srv = server();
+    let config = ConnectionConfig::from_json(r#"{"reconnect": {"max_attempts": 0}}"#).unwrap();
+    let nc = client_with(&srv, config).await;
+    nc.flush().await.unwrap();
+    srv.start_again().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !nc.is_closed() {
+        assert!(Instant::now() < deadline, "not closed after the loss");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let err = nc.publish("gone", "x").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Closed, "{err}");
+    let events: Vec<_> = std::iter::from_fn(|| nc.poll_event()).collect();
+    assert!(!events.contains(&Event::Reconnected), "{events:?}");
+    assert_eq!(events.last(), Some(&Event::Closed), "{events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn flush_and_close_do_not_wait_forever_for_a_server_that_is_gone() {
     let mut srv = server();
     let config = ConnectionConfig::from_json(r#"{"request_timeout": 0.5}"#).unwrap();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 
-use super::{Envelope, Queue, QueueSize};
+use super::{Envelope, Queue, QueueActivity, QueueSize};
 use crate::error::Result;
 
 /// How long a pull over partitions waits between rounds when none had a job ready.
@@ -101,6 +101,30 @@ impl Queue {
             total.delayed += s.delayed;
             total.failed = s.failed;
             total.oldest_age = total.oldest_age.max(s.oldest_age);
+        }
+        Ok(total)
+    }
+
+    /// The partitions' activity summed: sizes, finished deliveries, the job waiting longest.
+    pub(crate) async fn activity_of_parts(&self, failed: u64) -> Result<QueueActivity> {
+        let mut total = QueueActivity {
+            size: QueueSize {
+                failed,
+                ..QueueSize::default()
+            },
+            finished: 0,
+            oldest: None,
+        };
+        for part in &self.inner.parts {
+            let a = Box::pin(part.activity(failed)).await?;
+            total.size.ready += a.size.ready;
+            total.size.reserved += a.size.reserved;
+            total.size.delayed += a.size.delayed;
+            total.size.oldest_age = total.size.oldest_age.max(a.size.oldest_age);
+            total.finished += a.finished;
+            if a.oldest.as_ref().map(|o| o.age) > total.oldest.as_ref().map(|o| o.age) {
+                total.oldest = a.oldest;
+            }
         }
         Ok(total)
     }

@@ -22,5 +22,6 @@ final class Commands
         PingCommand::class,
         HealthCommand::class,
         QueueMigrateCommand::class,
+        DashboardCommand::class,
     ];
 }
