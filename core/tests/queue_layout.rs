@@ -391,6 +391,21 @@ async fn a_partitioned_queue_spreads_over_streams_and_works_like_one_queue() {
         .collect();
     failed.retry(&ids).await.unwrap();
     wait_sizes(&orders, (1, 0, 0)).await;
+    let view = natskit::overview::overview(&nc, &Default::default())
+        .await
+        .unwrap();
+    let names: Vec<&str> = view.queues.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["low", "orders"],
+        "the dashboard shows a partitioned queue once"
+    );
+    let listed = &view.queues[1].activity;
+    assert_eq!((listed.size.ready, listed.size.failed), (1, 0));
+    assert!(
+        listed.finished >= 31,
+        "finished deliveries of every partition: {listed:?}"
+    );
     assert_eq!(orders.clear().await.unwrap(), 1);
 }
 
