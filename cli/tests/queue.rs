@@ -440,7 +440,8 @@ fn migrate_moves_jobs_to_per_queue_streams_and_size_shows_the_placement() {
     push(&srv, &["mail", "Send", "{}", "--delay", "1h"]);
     let path = dir.path().join("per-queue.json");
     let body = serde_json::json!({"connections": {"main": {
-        "servers": [srv.url()], "queue": {"streams": "per-queue"},
+        "servers": [srv.url()],
+        "queue": {"streams": "per-queue", "queues": {"wide": {"partitions": 2}}},
     }}});
     std::fs::write(&path, body.to_string()).unwrap();
     let cfg = path.to_str().unwrap();
@@ -469,4 +470,19 @@ fn migrate_moves_jobs_to_per_queue_streams_and_size_shows_the_placement() {
         "{table}"
     );
     sizes(&srv, "mail", (0, 0, 0, 0));
+    ok(
+        &srv,
+        &["queue", "push", "wide", "Job", "{}", "--config", cfg],
+    );
+    let table = ok(&srv, &["queue", "size", "wide", "--config", cfg]);
+    assert!(
+        table.contains("NATSKIT_JOBS_wide~0..NATSKIT_JOBS_wide~1"),
+        "{table}"
+    );
+    let size = json(&srv, &["queue", "size", "wide", "--config", cfg]);
+    assert_eq!(size["ready"], 1, "{size}");
+    assert_eq!(
+        size["placement"]["partitions"].as_array().map(Vec::len),
+        Some(2)
+    );
 }

@@ -225,8 +225,8 @@ fn size_table(sizes: &[(String, QueueSize, StreamPlacement)]) {
                 } else {
                     "-".to_string()
                 },
-                p.stream.clone(),
-                p.leader.clone().unwrap_or_else(|| "-".into()),
+                stream_cell(p),
+                leader_cell(p),
                 p.replicas.to_string(),
             ]
         })
@@ -238,6 +238,30 @@ fn size_table(sizes: &[(String, QueueSize, StreamPlacement)]) {
         ],
         &rows,
     );
+}
+
+/// The stream, or `<first>..<last>` of a partitioned queue's streams.
+fn stream_cell(p: &StreamPlacement) -> String {
+    match p.partitions.as_slice() {
+        [first, .., last] if first.stream != last.stream => {
+            format!("{}..{}", first.stream, last.stream)
+        }
+        _ => p.stream.clone(),
+    }
+}
+
+/// The leader, or each partition's leader.
+fn leader_cell(p: &StreamPlacement) -> String {
+    let leader = |p: &StreamPlacement| p.leader.clone().unwrap_or_else(|| "-".into());
+    match p.partitions.is_empty() {
+        true => leader(p),
+        false => p
+            .partitions
+            .iter()
+            .map(leader)
+            .collect::<Vec<_>>()
+            .join(","),
+    }
 }
 
 fn failed_row(job: &FailedJob) -> Vec<String> {
