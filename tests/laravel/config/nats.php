@@ -16,6 +16,11 @@ return [
             'user' => env('NATS_USER'),
             'password' => env('NATS_PASSWORD'),
             'token' => env('NATS_TOKEN'),
+            // fixture: the queue layout a test picks (per-queue streams, partitions of `default`)
+            ...(env('NATS_QUEUE_STREAMS') ? ['queue' => [
+                'streams' => env('NATS_QUEUE_STREAMS'),
+                'queues' => ['default' => ['partitions' => (int) env('NATS_QUEUE_PARTITIONS', 1)]],
+            ]] : []),
         ],
         'secondary' => [
             'host' => env('NATS_SECONDARY_HOST', 'nats-2.example.com'),

@@ -285,4 +285,23 @@ class QueueWorkerTest extends TestCase
         $this->assertLessThan(0.3, microtime(true) - $started, 'no block_for: an empty pop returns at once (queue:work --queue=high,default pops high before every default job)');
         $noBlock->getClient()->close();
     }
+
+    public function test_the_driver_works_on_per_queue_streams_and_partitions(): void
+    {
+        $env = ['NATS_QUEUE_STREAMS' => 'per-queue', 'NATS_QUEUE_PARTITIONS' => '3'];
+        config(['nats.connections.default.queue' => ['streams' => 'per-queue', 'queues' => ['default' => ['partitions' => 3]]]]);
+        $this->app['nats']->disconnect();
+        $this->app->forgetInstance('nats');
+        foreach (range(1, 6) as $i) {
+            dispatch(new RecordJob($this->key("wide{$i}")))->onConnection('nats-named')->onQueue('default');
+        }
+        $placement = $this->app['nats']->connection()->queue('default')->placement();
+        $this->assertCount(3, $placement['partitions']);
+        $this->assertSame('per-queue', $placement['layout']);
+        $this->startWorker(['--queue' => 'default'], 'nats-named', $env);
+        foreach (range(1, 6) as $i) {
+            $this->waitFor(fn () => $this->runs($this->key("wide{$i}"), 'done'), 15, "job {$i} on a partitioned queue");
+        }
+        $this->assertSame(0, Queue::connection('nats-named')->size('default'));
+    }
 }
