@@ -140,10 +140,8 @@ pub unsafe extern "C" fn natskit_publish(
         let subject = ffi::text(subject, "subject")?;
         let data = ffi::payload(&c.client, data, len)?;
         let none = PublishOptions::default();
-        ffi::block_on(
-            c.client
-                .publish_staged(subject, Bytes::copy_from_slice(data), &none),
-        )
+        c.client
+            .publish_staged(subject, Bytes::copy_from_slice(data), &none)
     })
 }
 
@@ -170,7 +168,7 @@ pub unsafe extern "C" fn natskit_publish_msg(
             reply,
         };
         let data = Bytes::copy_from_slice(data);
-        ffi::block_on(c.client.publish_staged(subject, data, &opts))
+        c.client.publish_staged(subject, data, &opts)
     })
 }
 
@@ -211,7 +209,7 @@ pub unsafe extern "C" fn natskit_publish_many(
             let payload = ffi::payload(&c.client, data[i], lens[i]).map_err(at)?;
             messages.push((subject, Bytes::copy_from_slice(payload)));
         }
-        ffi::block_on(c.client.publish_many_staged(messages))
+        c.client.publish_many_staged(messages)
     })
 }
 
@@ -241,7 +239,7 @@ pub unsafe extern "C" fn natskit_publish_packed(
         }
         let mut packed = Bytes::copy_from_slice(ffi::bytes(data, len, "data")?);
         let messages = lens.iter().map(|&l| (subject, packed.split_to(l)));
-        ffi::block_on(c.client.publish_many_staged(messages))
+        c.client.publish_many_staged(messages)
     })
 }
 

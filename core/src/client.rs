@@ -189,16 +189,18 @@ impl Client {
         self.stage(subject, payload, opts).map(drop)
     }
 
-    /// [`Client::stage_publish`] for a blocking host: done on the first poll unless the
-    /// outbox is over its limit, then waits for it to be handed over.
-    pub async fn publish_staged(
+    /// [`Client::stage_publish`] for a blocking host's thread (never a runtime worker):
+    /// returns at once unless the outbox is over its limit, then blocks until it was handed
+    /// over.
+    pub fn publish_staged(
         &self,
         subject: &str,
         payload: Bytes,
         opts: &PublishOptions<'_>,
     ) -> Result<()> {
+        runtime::check_blocking()?;
         if self.stage(subject, payload, opts)? {
-            self.inner.outbox.handed_over(self).await;
+            runtime::block_on(self.inner.outbox.handed_over(self))?;
         }
         Ok(())
     }
@@ -212,13 +214,15 @@ impl Client {
         self.stage_many(messages).map(drop)
     }
 
-    /// [`Client::stage_publish_many`] for a blocking host (waits as [`Client::publish_staged`]).
-    pub async fn publish_many_staged<'s>(
+    /// [`Client::stage_publish_many`] for a blocking host's thread (blocks as
+    /// [`Client::publish_staged`]).
+    pub fn publish_many_staged<'s>(
         &self,
         messages: impl IntoIterator<Item = (&'s str, Bytes)>,
     ) -> Result<()> {
+        runtime::check_blocking()?;
         if self.stage_many(messages)? {
-            self.inner.outbox.handed_over(self).await;
+            runtime::block_on(self.inner.outbox.handed_over(self))?;
         }
         Ok(())
     }

@@ -156,7 +156,8 @@ impl Outbox {
             }
             queue.bytes > STAGED_LIMIT
         };
-        if !self.scheduled.swap(true, Ordering::AcqRel) {
+        // A plain load while a task is at work (the common case in a loop of publishes).
+        if !self.scheduled.load(Ordering::Acquire) && !self.scheduled.swap(true, Ordering::AcqRel) {
             runtime::spawn(drain(self.clone(), client.clone()));
         }
         over
