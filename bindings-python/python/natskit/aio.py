@@ -24,6 +24,7 @@ from ._native import AsyncKeyValue as KeyValue
 from ._native import AsyncPublisher as Publisher
 from ._native import AsyncManager as Manager
 from ._native import AsyncMessage as Message
+from ._native import AsyncObjectStore as ObjectStore
 from ._native import AsyncQueue as Queue
 from ._native import AsyncSubscription as Subscription
 from ._native import AsyncService as Service
@@ -52,6 +53,7 @@ __all__ = [
     "Publisher",
     "KeyValue",
     "KvWatch",
+    "ObjectStore",
     "Queue",
     "Job",
     "FailedJobs",

@@ -9,9 +9,12 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
+use async_nats::jetstream::consumer::{push, DeliverPolicy};
 use async_nats::jetstream::object_store as os;
 use async_nats::jetstream::stream::StorageType;
-use futures::TryStreamExt;
+use base64::engine::general_purpose::URL_SAFE;
+use base64::Engine;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -234,7 +237,7 @@ impl From<os::ObjectInfo> for ObjectInfo {
 pub struct ObjectStore {
     store: os::ObjectStore,
     bucket: String,
-    client: Client,
+    ctx: Context,
 }
 
 impl std::fmt::Debug for ObjectStore {
@@ -301,7 +304,7 @@ impl Context {
         ObjectStore {
             store,
             bucket: bucket.to_string(),
-            client: self.client.clone(),
+            ctx: self.clone(),
         }
     }
 }
@@ -309,7 +312,7 @@ impl Context {
 impl ObjectStore {
     /// The client the bucket is reached through.
     pub fn client(&self) -> &Client {
-        &self.client
+        self.ctx.client()
     }
 
     /// The bucket name.
@@ -325,7 +328,7 @@ impl ObjectStore {
         data: &mut (impl AsyncRead + Unpin),
         options: &PutOptions,
     ) -> Result<ObjectInfo> {
-        self.client.check_open()?;
+        self.ctx.client().check_open()?;
         let meta = options.to_nats(name)?;
         let info = self
             .store
@@ -362,8 +365,9 @@ impl ObjectStore {
     /// A reader of object `name` (following links) that checks the digest at the end;
     /// `NOT_FOUND` if there is no such object.
     pub async fn get(&self, name: &str) -> Result<ObjectReader> {
-        self.client.check_open()?;
-        check_object_name(name)?;
+        self.ctx.client().check_open()?;
+        // Read the info first: async-nats cannot read some deletes of other clients.
+        self.info(name).await?;
         let object = self.store.get(name).await.map_err(|e| match e.kind() {
             os::GetErrorKind::NotFound => self.not_found(name),
             _ => self.error(&e, "get", name),
@@ -428,8 +432,7 @@ impl ObjectStore {
 
     /// The info of object `name`; `NOT_FOUND` if there is none or it was deleted.
     pub async fn info(&self, name: &str) -> Result<ObjectInfo> {
-        self.client.check_open()?;
-        check_object_name(name)?;
+        self.ctx.client().check_open()?;
         let info = self.raw_info(name).await?;
         if info.deleted {
             return Err(self.not_found(name));
@@ -439,17 +442,37 @@ impl ObjectStore {
 
     /// The info of every object in the bucket (deleted ones left out), sorted by name.
     pub async fn list(&self) -> Result<Vec<ObjectInfo>> {
-        self.client.check_open()?;
-        let list = self
-            .store
-            .list()
+        self.ctx.client().check_open()?;
+        let fail = |e: &(dyn std::error::Error + 'static)| self.error(e, "list", "*");
+        let stream = self
+            .ctx
+            .js
+            .get_stream_no_info(format!("OBJ_{}", self.bucket))
             .await
-            .map_err(|e| self.error(&e, "list", "*"))?;
-        let infos: Vec<os::ObjectInfo> = list
-            .try_collect()
+            .map_err(|e| fail(&e))?;
+        let consumer = stream
+            .create_consumer(push::OrderedConfig {
+                deliver_subject: self.ctx.client().nats().new_inbox(),
+                filter_subject: format!("$O.{}.M.>", self.bucket),
+                deliver_policy: DeliverPolicy::LastPerSubject,
+                ..Default::default()
+            })
             .await
-            .map_err(|e| self.error(&e, "list", "*"))?;
-        let mut infos: Vec<ObjectInfo> = infos.into_iter().map(ObjectInfo::from).collect();
+            .map_err(|e| fail(&e))?;
+        let mut infos = Vec::new();
+        if consumer.cached_info().num_pending > 0 {
+            let mut messages = consumer.messages().await.map_err(|e| fail(&e))?;
+            while let Some(message) = messages.next().await {
+                let message = message.map_err(|e| fail(&e))?;
+                let info = decode_info(&message.payload)?;
+                if !info.deleted {
+                    infos.push(ObjectInfo::from(info));
+                }
+                if message.info().map_err(|e| fail(&*e))?.pending == 0 {
+                    break;
+                }
+            }
+        }
         infos.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(infos)
     }
@@ -486,16 +509,24 @@ impl ObjectStore {
 
     /// Seals the bucket: from now on it can be read but not changed.
     pub async fn seal(&self) -> Result<()> {
-        self.client.check_open()?;
+        self.ctx.client().check_open()?;
         let mut store = self.store.clone();
         store.seal().await.map_err(|e| self.error(&e, "seal", "*"))
     }
 
+    /// The newest metadata of object `name`, deleted or not.
     async fn raw_info(&self, name: &str) -> Result<os::ObjectInfo> {
-        self.store.info(name).await.map_err(|e| match e.kind() {
-            os::InfoErrorKind::NotFound => self.not_found(name),
-            _ => self.error(&e, "info", name),
-        })
+        check_object_name(name)?;
+        let subject = format!("$O.{}.M.{}", self.bucket, URL_SAFE.encode(name));
+        let stored = self
+            .ctx
+            .get_last_message(&format!("OBJ_{}", self.bucket), &subject)
+            .await
+            .map_err(|e| match e.code() {
+                ErrorCode::NotFound if e.server_code() != Some(10059) => self.not_found(name),
+                _ => e.context(format_args!("object info {}/{name}", self.bucket)),
+            })?;
+        decode_info(&stored.payload)
     }
 
     fn not_found(&self, name: &str) -> Error {
@@ -577,6 +608,18 @@ impl AsyncRead for ObjectReader {
     ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.object).poll_read(cx, buf)
     }
+}
+
+/// Reads an object's metadata as every client writes it: nats-py marks a deleted object
+/// with an empty `mtime`, which async-nats cannot read.
+fn decode_info(payload: &[u8]) -> Result<os::ObjectInfo> {
+    let mut value: serde_json::Value = serde_json::from_slice(payload)?;
+    if let Some(meta) = value.as_object_mut() {
+        if meta.get("mtime").and_then(serde_json::Value::as_str) == Some("") {
+            meta.remove("mtime");
+        }
+    }
+    serde_json::from_value(value).map_err(|e| Error::serialization(format!("object metadata: {e}")))
 }
 
 /// Fills each read as far as the inner reader has data ready, so a reader that hands out
