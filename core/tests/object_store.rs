@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
 use common::{client, server};
-use natskit::jetstream::{ObjectPutOptions, ObjectStoreConfig};
+use natskit::jetstream::{ObjectPutOptions, ObjectStoreConfig, ObjectWatchOptions};
 use natskit::ErrorCode;
 use ring::digest::{Context as Sha, SHA256};
 use serde_json::json;
@@ -264,4 +264,61 @@ async fn a_large_object_streams_in_and_out_with_its_digest() {
     let err = store.get_to_file("missing", &missing).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
     assert!(!missing.exists(), "a failed get leaves no file");
+}
+
+#[tokio::test]
+async fn a_watch_gives_current_objects_then_puts_and_deletes() {
+    let srv = server();
+    let js = client(&srv).await.jetstream();
+    let store = js
+        .create_object_store(&ObjectStoreConfig {
+            bucket: "watched".into(),
+            storage: "memory".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let none = ObjectPutOptions::default();
+    store.put_bytes("a", b"1", &none).await.unwrap();
+    let short = Some(Duration::from_millis(300));
+    let mut watch = store.watch(ObjectWatchOptions::default()).await.unwrap();
+    let first = watch.next(short).await.unwrap().unwrap();
+    assert_eq!(
+        (first.name.as_str(), first.size, first.deleted),
+        ("a", 1, false)
+    );
+    let mut updates = store
+        .watch(
+            ObjectWatchOptions::from_host(json!({"updatesOnly": true, "ignore_deletes": true}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(updates.next(short).await.unwrap().is_none());
+
+    store.put_bytes("b", b"22", &none).await.unwrap();
+    store.delete("a").await.unwrap();
+    let b = watch.next(short).await.unwrap().unwrap();
+    assert_eq!((b.name.as_str(), b.size), ("b", 2));
+    let gone = watch.next(short).await.unwrap().unwrap();
+    assert_eq!((gone.name.as_str(), gone.deleted), ("a", true));
+    assert_eq!(updates.next(short).await.unwrap().unwrap().name, "b");
+    assert!(
+        updates.next(short).await.unwrap().is_none(),
+        "the delete is skipped"
+    );
+
+    let control = watch.control();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        control.stop();
+    });
+    let err = watch.next(None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Closed);
+    assert_eq!(
+        ObjectWatchOptions::from_host(json!({"history": true}))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidArgument
+    );
 }

@@ -35,8 +35,8 @@ pub use consume::{ConsumeOptions, Messages, MessagesControl};
 pub use consumer::PauseState;
 pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch, KvWatchControl, KvWatchOptions};
 pub use object_store::{
-    ObjectInfo, ObjectLink, ObjectReader, ObjectStore, ObjectStoreConfig,
-    PutOptions as ObjectPutOptions,
+    ObjectInfo, ObjectLink, ObjectReader, ObjectStore, ObjectStoreConfig, ObjectWatch,
+    ObjectWatchControl, ObjectWatchOptions, PutOptions as ObjectPutOptions,
 };
 pub use publish::{AsyncPublisher, PubAck, PublishOptions, PublishSummary};
 pub use pull::{FetchOptions, JsMessage, Metadata, PullConsumer};

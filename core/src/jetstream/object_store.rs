@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
@@ -443,7 +444,53 @@ impl ObjectStore {
     /// The info of every object in the bucket (deleted ones left out), sorted by name.
     pub async fn list(&self) -> Result<Vec<ObjectInfo>> {
         self.ctx.client().check_open()?;
-        let fail = |e: &(dyn std::error::Error + 'static)| self.error(e, "list", "*");
+        let (mut messages, pending) = self.metadata(DeliverPolicy::LastPerSubject).await?;
+        let mut infos = Vec::new();
+        if pending > 0 {
+            while let Some(message) = messages.next().await {
+                let message = message.map_err(|e| self.error(&e, "list", "*"))?;
+                let info = decode_info(&message.payload)?;
+                if !info.deleted {
+                    infos.push(ObjectInfo::from(info));
+                }
+                if message
+                    .info()
+                    .map_err(|e| self.error(&*e, "list", "*"))?
+                    .pending
+                    == 0
+                {
+                    break;
+                }
+            }
+        }
+        infos.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(infos)
+    }
+
+    /// Watches the bucket: the info of every object first (none with `updates_only`), then
+    /// every put and delete (a delete is an info with `deleted`) as it happens.
+    pub async fn watch(&self, options: ObjectWatchOptions) -> Result<ObjectWatch> {
+        self.ctx.client().check_open()?;
+        let policy = if options.updates_only {
+            DeliverPolicy::New
+        } else {
+            DeliverPolicy::LastPerSubject
+        };
+        let (messages, _) = self.metadata(policy).await?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        Ok(ObjectWatch {
+            messages: Some(messages),
+            ignore_deletes: options.ignore_deletes,
+            control: ObjectWatchControl(Arc::new(stop)),
+            stopped,
+            bucket: self.bucket.clone(),
+        })
+    }
+
+    /// The metadata messages of the bucket through an ordered consumer, and how many it had
+    /// pending when it started.
+    async fn metadata(&self, policy: DeliverPolicy) -> Result<(push::Ordered, u64)> {
+        let fail = |e: &(dyn std::error::Error + 'static)| self.error(e, "watch", "*");
         let stream = self
             .ctx
             .js
@@ -454,27 +501,14 @@ impl ObjectStore {
             .create_consumer(push::OrderedConfig {
                 deliver_subject: self.ctx.client().nats().new_inbox(),
                 filter_subject: format!("$O.{}.M.>", self.bucket),
-                deliver_policy: DeliverPolicy::LastPerSubject,
+                deliver_policy: policy,
                 ..Default::default()
             })
             .await
             .map_err(|e| fail(&e))?;
-        let mut infos = Vec::new();
-        if consumer.cached_info().num_pending > 0 {
-            let mut messages = consumer.messages().await.map_err(|e| fail(&e))?;
-            while let Some(message) = messages.next().await {
-                let message = message.map_err(|e| fail(&e))?;
-                let info = decode_info(&message.payload)?;
-                if !info.deleted {
-                    infos.push(ObjectInfo::from(info));
-                }
-                if message.info().map_err(|e| fail(&*e))?.pending == 0 {
-                    break;
-                }
-            }
-        }
-        infos.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(infos)
+        let pending = consumer.cached_info().num_pending;
+        let messages = consumer.messages().await.map_err(|e| fail(&e))?;
+        Ok((messages, pending))
     }
 
     /// Deletes object `name` and its chunks; `NOT_FOUND` if there is none.
@@ -562,6 +596,137 @@ impl ObjectStore {
             std::io::ErrorKind::TimedOut => Error::timeout(format!("{what}: {err}")),
             _ => Error::new(ErrorCode::Io, format!("{what}: {err}")),
         }
+    }
+}
+
+/// What a watch delivers; from a host's JSON object with [`ObjectWatchOptions::from_host`]
+/// (snake_case or camelCase names).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectWatchOptions {
+    /// Skips deletes.
+    #[serde(alias = "ignoreDeletes")]
+    pub ignore_deletes: bool,
+    /// Only changes from now on, not the objects already there.
+    #[serde(alias = "updatesOnly")]
+    pub updates_only: bool,
+}
+
+impl ObjectWatchOptions {
+    /// Options from a host's JSON object; `null` is the defaults.
+    pub fn from_host(value: serde_json::Value) -> Result<ObjectWatchOptions> {
+        if value.is_null() {
+            return Ok(ObjectWatchOptions::default());
+        }
+        if !value.is_object() {
+            return Err(Error::invalid_argument(format!(
+                "object watch options: {value} is not an object"
+            )));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| Error::invalid_argument(format!("object watch options: {e}")))
+    }
+}
+
+/// The infos of a bucket's objects as they change; see [`ObjectStore::watch`].
+pub struct ObjectWatch {
+    messages: Option<push::Ordered>,
+    ignore_deletes: bool,
+    control: ObjectWatchControl,
+    stopped: tokio::sync::watch::Receiver<bool>,
+    bucket: String,
+}
+
+/// Stops an [`ObjectWatch`] from another task or thread while it waits in
+/// [`ObjectWatch::next`].
+#[derive(Debug, Clone)]
+pub struct ObjectWatchControl(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl ObjectWatchControl {
+    /// Stops the watch: a pending or later `next` fails with `CLOSED`.
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl std::fmt::Debug for ObjectWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectWatch")
+            .field("bucket", &self.bucket)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObjectWatch {
+    /// The next info; `Ok(None)` when `timeout` passed first, `CLOSED` once stopped.
+    pub async fn next(&mut self, timeout: Option<Duration>) -> Result<Option<ObjectInfo>> {
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        loop {
+            let Some(info) = self.next_raw(deadline).await? else {
+                return Ok(None);
+            };
+            if !(self.ignore_deletes && info.deleted) {
+                return Ok(Some(info.into()));
+            }
+        }
+    }
+
+    /// A handle that stops this watch from elsewhere.
+    pub fn control(&self) -> ObjectWatchControl {
+        self.control.clone()
+    }
+
+    async fn next_raw(
+        &mut self,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Option<os::ObjectInfo>> {
+        if *self.stopped.borrow() {
+            self.stop();
+        }
+        let messages = self
+            .messages
+            .as_mut()
+            .ok_or_else(|| Error::closed("the watch was stopped"))?;
+        let mut stopped = self.stopped.clone();
+        let next = async {
+            tokio::select! {
+                next = messages.next() => Some(next),
+                _ = stopped.wait_for(|s| *s) => None,
+            }
+        };
+        let next = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, next).await {
+                Ok(next) => next,
+                Err(_) => return Ok(None),
+            },
+            None => next.await,
+        };
+        match next {
+            Some(Some(Ok(message))) => decode_info(&message.payload).map(Some),
+            Some(Some(Err(e))) => Err(from_nats(&e, &format!("object watch {}", self.bucket))),
+            Some(None) => {
+                self.stop();
+                Err(Error::closed("the watch ended"))
+            }
+            None => {
+                self.stop();
+                Err(Error::closed("the watch was stopped"))
+            }
+        }
+    }
+
+    /// Stops watching.
+    pub fn stop(&mut self) {
+        self.control.stop();
+        if let Some(messages) = self.messages.take() {
+            crate::runtime::enter(|| drop(messages));
+        }
+    }
+}
+
+impl Drop for ObjectWatch {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
