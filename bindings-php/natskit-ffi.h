@@ -54,6 +54,8 @@ typedef struct natskit_message natskit_message;
 
 typedef struct natskit_obj natskit_obj;
 
+typedef struct natskit_obj_watcher natskit_obj_watcher;
+
 typedef struct natskit_pending_request natskit_pending_request;
 
 typedef struct natskit_prefetch natskit_prefetch;
@@ -305,6 +307,18 @@ natskit_status natskit_obj_link(const natskit_obj *obj,
 natskit_status natskit_obj_seal(const natskit_obj *obj);
 
 void natskit_obj_free(natskit_obj *obj);
+
+natskit_status natskit_obj_watch(const natskit_obj *obj,
+                                 const char *options_json,
+                                 natskit_obj_watcher **watch_out);
+
+natskit_status natskit_obj_watch_next(const natskit_obj_watcher *watch,
+                                      int64_t timeout_ms,
+                                      char **info_json_out);
+
+natskit_status natskit_obj_watch_stop(const natskit_obj_watcher *watch);
+
+void natskit_obj_watch_free(natskit_obj_watcher *watch);
 
 natskit_status natskit_js_publish(const natskit_js *js,
                                   const char *subject,

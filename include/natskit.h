@@ -142,6 +142,10 @@ typedef struct natskit_message natskit_message;
 // An object store bucket (opaque). Safe to use from several threads at once.
 typedef struct natskit_obj natskit_obj;
 
+// A watch of a bucket's objects (opaque; made by `natskit_obj_watch`). One thread at a time
+// may take infos; any thread may stop it.
+typedef struct natskit_obj_watcher natskit_obj_watcher;
+
 // A request in flight (opaque); free it with `natskit_pending_request_free`.
 typedef struct natskit_pending_request natskit_pending_request;
 
@@ -526,6 +530,28 @@ natskit_status natskit_obj_seal(const natskit_obj *obj);
 
 // Frees the bucket handle. NULL does nothing.
 void natskit_obj_free(natskit_obj *obj);
+
+// Watches the bucket: the info of each object first, then every put and delete (an info with
+// `"deleted": true`). `options_json` (NULL for none) is `{"ignore_deletes": bool,
+// "updates_only": bool}`.
+natskit_status natskit_obj_watch(const natskit_obj *obj,
+                                 const char *options_json,
+                                 natskit_obj_watcher **watch_out);
+
+// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
+// `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next object info (JSON, free with
+// `natskit_string_free`). `NATSKIT_STATUS_TIMEOUT` when none came, `NATSKIT_STATUS_CLOSED`
+// once stopped.
+natskit_status natskit_obj_watch_next(const natskit_obj_watcher *watch,
+                                      int64_t timeout_ms,
+                                      char **info_json_out);
+
+// Stops the watch from any thread; a waiting `natskit_obj_watch_next` returns
+// `NATSKIT_STATUS_CLOSED`, and so does every later one.
+natskit_status natskit_obj_watch_stop(const natskit_obj_watcher *watch);
+
+// Stops and frees the watch. NULL does nothing.
+void natskit_obj_watch_free(natskit_obj_watcher *watch);
 
 // Publishes to a stream and waits for its ack. `options_json` (NULL = none):
 // `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",

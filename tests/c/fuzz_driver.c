@@ -245,6 +245,7 @@ static natskit_client *clients[POOL];
 static natskit_js *jss[POOL];
 static natskit_kv *kvs[POOL];
 static natskit_obj *objs[POOL];
+static natskit_obj_watcher *obj_watchers[POOL];
 static natskit_js_publisher *publishers[POOL];
 static natskit_manager *managers[POOL];
 static natskit_queue *queues[POOL];
@@ -558,7 +559,7 @@ static void fuzz_obj(void) {
     random_data(&data, &len);
     char *j = NULL;
     const char *options = one_in(2) ? NULL : shaped_json(OBJ_PUT_OPTIONS, 3);
-    switch (below(14)) {
+    switch (below(18)) {
     case 0: { natskit_obj *n = NULL; CALL(natskit_obj_create(a_js(), shaped_json(OBJ_TEMPLATES, 3), OUT(n))); if (n) PUT(objs, n, natskit_obj_free); break; }
     case 1: { natskit_obj *n = NULL; CALL(natskit_obj_open(a_js(), one_in(2) ? "fzobj" : random_text(), OUT(n))); if (n) PUT(objs, n, natskit_obj_free); break; }
     case 2: CALL(natskit_obj_delete_bucket(a_js(), one_in(20) ? "fzobj" : random_text())); break;
@@ -572,6 +573,10 @@ static void fuzz_obj(void) {
     case 10: CALL(natskit_obj_delete(obj, obj_name())); break;
     case 11: CALL(natskit_obj_link(obj, obj_name(), obj_name(), one_in(2) ? NULL : &j)); break;
     case 12: if (one_in(50)) CALL(natskit_obj_seal(obj)); break;
+    case 13: { natskit_obj_watcher *n = NULL; CALL(natskit_obj_watch(obj, one_in(2) ? NULL : random_json(), OUT(n))); if (n) PUT(obj_watchers, n, natskit_obj_watch_free); break; }
+    case 14: CALL(natskit_obj_watch_next(MAYBE_NULL(ANY(obj_watchers)), random_timeout(false), OUT(j))); break;
+    case 15: CALL(natskit_obj_watch_stop(MAYBE_NULL(ANY(obj_watchers)))); break;
+    case 16: PUT(obj_watchers, NULL, natskit_obj_watch_free); calls++; break;
     default: PUT(objs, NULL, natskit_obj_free); calls++; /* a free is a call too (it records no status) */ break;
     }
     take_string(j);
@@ -761,6 +766,7 @@ static void free_all(void) {
         natskit_queue_free(queues[i]);
         natskit_js_publisher_free(publishers[i]);
         natskit_kv_free(kvs[i]);
+        natskit_obj_watch_free(obj_watchers[i]);
         natskit_obj_free(objs[i]);
         natskit_js_free(jss[i]);
         natskit_manager_free(managers[i]);

@@ -124,6 +124,43 @@ static void test_round_trip_files_and_errors(void) {
     natskit_client_free(c);
 }
 
+/* The watch gives the objects already there, then puts and deletes; stop ends it. */
+static void test_watch(void) {
+    natskit_client *c = connect_to(url);
+    natskit_js *js = NULL;
+    CHECK_OK(natskit_js_new(c, &js));
+    natskit_obj *obj = NULL;
+    CHECK_OK(natskit_obj_create(js, "{\"bucket\": \"cwatch\", \"storage\": \"memory\"}", &obj));
+    CHECK_OK(natskit_obj_put(obj, "a", "1", 1, NULL, NULL));
+    natskit_obj_watcher *w = NULL;
+    CHECK_OK(natskit_obj_watch(obj, NULL, &w));
+    char *info = NULL;
+    CHECK_OK(natskit_obj_watch_next(w, 2000, &info));
+    CHECK(strstr(info, "\"name\":\"a\"") != NULL && strstr(info, "\"deleted\":false") != NULL);
+    natskit_string_free(info);
+    CHECK_STATUS(natskit_obj_watch_next(w, 200, &info), NATSKIT_STATUS_TIMEOUT);
+
+    CHECK_OK(natskit_obj_put(obj, "b", "22", 2, NULL, NULL));
+    CHECK_OK(natskit_obj_delete(obj, "a"));
+    CHECK_OK(natskit_obj_watch_next(w, 2000, &info));
+    CHECK(strstr(info, "\"name\":\"b\"") != NULL && strstr(info, "\"size\":2") != NULL);
+    natskit_string_free(info);
+    CHECK_OK(natskit_obj_watch_next(w, 2000, &info));
+    CHECK(strstr(info, "\"name\":\"a\"") != NULL && strstr(info, "\"deleted\":true") != NULL);
+    natskit_string_free(info);
+
+    natskit_obj_watcher *bad = NULL;
+    CHECK_STATUS(natskit_obj_watch(obj, "{\"history\": true}", &bad), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(natskit_obj_watch_stop(w));
+    CHECK_STATUS(natskit_obj_watch_next(w, 200, &info), NATSKIT_STATUS_CLOSED);
+    natskit_obj_watch_free(w);
+    natskit_obj_watch_free(NULL);
+    CHECK_OK(natskit_obj_delete_bucket(js, "cwatch"));
+    natskit_obj_free(obj);
+    natskit_js_free(js);
+    natskit_client_free(c);
+}
+
 int main(void) {
     natskit_local_server *server = NULL;
     CHECK_OK(natskit_local_server_start(NULL, &server));
@@ -131,6 +168,7 @@ int main(void) {
     printf("object_store_test against %s\n", url);
 
     RUN(test_round_trip_files_and_errors);
+    RUN(test_watch);
 
     natskit_local_server_stop(server);
     printf("object_store_test: %d tests, %d checks passed\n", tests_run, checks_passed);
