@@ -111,6 +111,7 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "AsyncObjectStore",
         m.py().get_type::<object_store::AsyncObjectStore>(),
     )?;
+    m.add_class::<object_store::ObjectWatch>()?;
     m.add_class::<consume::ConsumerMessages>()?;
     m.add(
         "AsyncConsumerMessages",

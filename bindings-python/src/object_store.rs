@@ -3,8 +3,10 @@
 //! streamed by core a chunk at a time, with the GIL released.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use natskit::jetstream as js;
+use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use serde_json::Value;
@@ -12,7 +14,9 @@ use serde_json::Value;
 use crate::error::IntoPy;
 use crate::jetstream::Json;
 use crate::payload;
+use crate::runtime::{awaitable, seconds, wait};
 use crate::twins::both;
+use tokio::sync::Mutex;
 
 /// A bucket config from keyword fields, `max_age` (the TTL) in seconds.
 pub fn config(
@@ -147,5 +151,98 @@ both! { ObjectStore {}, AsyncObjectStore {}, shared {
     fn seal(&self) -> () {
         let store = self.store.clone();
         async move { store.seal().await.py_err() }
+    }
+
+    /// Watches the bucket: the info of each object first (none with `updates_only`), then
+    /// every put and delete (`deleted` true); `ignore_deletes` skips deletes.
+    #[pyo3(signature = (**options))]
+    fn watch(&self, options: [Option<&Bound<'_, PyDict>>]) -> ObjectWatch {
+        let value = match options {
+            Some(o) => payload::to_value(o.as_any())?,
+            None => Value::Null,
+        };
+        let options = js::ObjectWatchOptions::from_host(value).py_err()?;
+        let store = self.store.clone();
+        async move {
+            let watch = store.watch(options).await.py_err()?;
+            let control = watch.control();
+            Ok::<_, PyErr>(ObjectWatch { inner: Arc::new(Mutex::new(watch)), control })
+        }
+    }
+}
+
+/// Object infos of a watched bucket: `next(timeout)`, `for`, `async for`, `stop()`.
+#[pyclass(module = "natskit", name = "ObjectWatch", frozen)]
+pub struct ObjectWatch {
+    inner: Arc<Mutex<js::ObjectWatch>>,
+    control: js::ObjectWatchControl,
+}
+
+/// The next info of `watch`, `None` at the end (stopped).
+async fn until_end(watch: &Mutex<js::ObjectWatch>) -> natskit::Result<Option<js::ObjectInfo>> {
+    match watch.lock().await.next(None).await {
+        Err(e) if e.code() == natskit::ErrorCode::Closed => Ok(None),
+        got => got,
+    }
+}
+
+fn infos(info: Option<js::ObjectInfo>) -> natskit::Result<Option<Json>> {
+    info.map(|i| Json::of(&i)).transpose()
+}
+
+#[pymethods]
+impl ObjectWatch {
+    /// The next info, or `None` once `timeout` seconds pass.
+    #[pyo3(signature = (timeout=None))]
+    fn next(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Json>> {
+        crate::runtime::guard(|| {
+            let timeout = seconds(timeout, "timeout")?;
+            let got = wait(py, async { self.inner.lock().await.next(timeout).await })?;
+            infos(got.py_err()?).py_err()
+        })
+    }
+
+    /// Awaitable: the next info, or `None` once `timeout` seconds pass.
+    #[pyo3(signature = (timeout=None))]
+    fn anext<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        crate::runtime::guard(|| {
+            let timeout = seconds(timeout, "timeout")?;
+            let inner = self.inner.clone();
+            awaitable(py, async move {
+                infos(inner.lock().await.next(timeout).await.py_err()?).py_err()
+            })
+        })
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Json>> {
+        crate::runtime::guard(|| infos(wait(py, until_end(&self.inner))?.py_err()?).py_err())
+    }
+
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        crate::runtime::guard(|| Ok(slf))
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::runtime::guard(|| {
+            let inner = self.inner.clone();
+            awaitable(py, async move {
+                match until_end(&inner).await.py_err()? {
+                    Some(info) => Json::of(&info).py_err(),
+                    None => Err(PyStopAsyncIteration::new_err(())),
+                }
+            })
+        })
+    }
+
+    /// Stops watching; a `next` waiting elsewhere ends too.
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        crate::runtime::guard(|| {
+            self.control.stop();
+            wait(py, async { self.inner.lock().await.stop() })
+        })
     }
 }

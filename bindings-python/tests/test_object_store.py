@@ -122,3 +122,42 @@ async def test_nats_py_reads_what_natskit_put_and_the_reverse(server: LocalServe
             assert [i["name"] for i in ours.list()] == ["from-nats-py"]
     finally:
         await theirs.close()
+
+
+def test_watch_gives_objects_then_puts_and_deletes(nc: natskit.Client) -> None:
+    store = nc.jetstream().create_object_store("pywatch", storage="memory")
+    store.put("a", b"1")
+    watch = store.watch()
+    first = watch.next(timeout=2.0)
+    assert first is not None and (first["name"], first["deleted"]) == ("a", False)
+    assert watch.next(timeout=0.2) is None
+    updates = store.watch(updates_only=True, ignore_deletes=True)
+    store.put("b", b"22")
+    store.delete("a")
+    seen = [(i["name"], i["deleted"]) for i in (watch.next(timeout=2.0), watch.next(timeout=2.0)) if i]
+    assert seen == [("b", False), ("a", True)]
+    got = updates.next(timeout=2.0)
+    assert got is not None and got["name"] == "b"
+    assert updates.next(timeout=0.2) is None
+    with pytest.raises(natskit.InvalidArgumentError):
+        store.watch(history=True)
+    watch.stop()
+    assert list(watch) == []
+    updates.stop()
+    nc.jetstream().delete_object_store("pywatch")
+
+
+@pytest.mark.asyncio
+async def test_asyncio_watch(server: LocalServer) -> None:
+    async with await aio.connect(server.url) as nc:
+        store = await nc.jetstream().create_object_store("pyaiowatch", storage="memory")
+        await store.put("x", b"1")
+        watch = await store.watch()
+        async for info in watch:
+            assert info["name"] == "x"
+            break
+        await store.put("y", b"2")
+        info = await watch.anext(timeout=2.0)
+        assert info is not None and info["name"] == "y"
+        watch.stop()
+        await nc.jetstream().delete_object_store("pyaiowatch")

@@ -31,7 +31,7 @@ from ._native import AsyncService as Service
 from ._native import AsyncGroup as Group
 from ._native import AsyncEndpoint as Endpoint
 from ._native import AsyncRequest as Request
-from ._native import FailedJob, Headers, KvWatch, QueueSize, WorkerStats
+from ._native import FailedJob, Headers, KvWatch, ObjectWatch, QueueSize, WorkerStats
 from .errors import NatsError
 from .worker import AsyncWorker as Worker
 
@@ -54,6 +54,7 @@ __all__ = [
     "KeyValue",
     "KvWatch",
     "ObjectStore",
+    "ObjectWatch",
     "Queue",
     "Job",
     "FailedJobs",
