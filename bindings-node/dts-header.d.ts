@@ -450,6 +450,16 @@ export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
 /** `for await` yields the current entries, then changes; leaving the loop stops the watch. */
 export interface KvWatch extends AsyncIterable<KvEntry> {}
 
+/** `for await` yields the infos of the objects there, then changes; leaving the loop stops the watch. */
+export interface ObjectWatch extends AsyncIterable<ObjectInfo> {}
+
+export interface ObjectWatchOptions {
+  /** Skip deletes. */
+  ignoreDeletes?: boolean
+  /** Only changes from now on. */
+  updatesOnly?: boolean
+}
+
 /** What a KV watch delivers besides the current value of each key. */
 /** Warning and critical limits of one health measure (either may be left out). */
 export interface Thresholds {

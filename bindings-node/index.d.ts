@@ -450,6 +450,16 @@ export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
 /** `for await` yields the current entries, then changes; leaving the loop stops the watch. */
 export interface KvWatch extends AsyncIterable<KvEntry> {}
 
+/** `for await` yields the infos of the objects there, then changes; leaving the loop stops the watch. */
+export interface ObjectWatch extends AsyncIterable<ObjectInfo> {}
+
+export interface ObjectWatchOptions {
+  /** Skip deletes. */
+  ignoreDeletes?: boolean
+  /** Only changes from now on. */
+  updatesOnly?: boolean
+}
+
 /** What a KV watch delivers besides the current value of each key. */
 /** Warning and critical limits of one health measure (either may be left out). */
 export interface Thresholds {
@@ -1044,6 +1054,19 @@ export declare class ObjectStore {
   link(name: string, target: string): Promise<ObjectInfo>
   /** Seals the bucket: later changes reject with `INVALID_ARGUMENT`. */
   seal(): Promise<void>
+  /**
+   * Watches the bucket: the info of each object first (none with `updatesOnly`), then
+   * every put and delete (`deleted` true); `ignoreDeletes` skips deletes.
+   */
+  watch(options?: ObjectWatchOptions | undefined | null): Promise<ObjectWatch>
+}
+
+/** Object infos of a watched bucket; iterate with `for await` or `next()`. */
+export declare class ObjectWatch {
+  /** The next info, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
+  next(timeoutMs?: number | undefined | null): Promise<ObjectInfo | null>
+  /** Stops watching; a pending `next()` rejects with `CLOSED`. */
+  stop(): Promise<void>
 }
 
 /** One named queue of a connection; every job is stored durably in JetStream. */

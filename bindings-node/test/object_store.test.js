@@ -70,3 +70,31 @@ test('objects round trip with their digest; files both ways; list, info, delete,
   await assert.rejects(js.objectStore('nodefiles'), { code: 'NOT_FOUND' })
   fs.rmSync(dir, { recursive: true })
 })
+
+test('watch yields the objects there, then puts and deletes; for await ends on stop', async () => {
+  const store = await js.createObjectStore({ bucket: 'nodewatch', storage: 'memory' })
+  await store.put('a', '1')
+  const watch = await store.watch()
+  const first = await watch.next(2000)
+  assert.deepEqual([first.name, first.deleted], ['a', false])
+  assert.equal(await watch.next(200), null)
+  const updates = await store.watch({ updatesOnly: true, ignoreDeletes: true })
+  await store.put('b', '22')
+  await store.delete('a')
+  const seen = [await watch.next(2000), await watch.next(2000)].map((i) => [i.name, i.deleted])
+  assert.deepEqual(seen, [['b', false], ['a', true]])
+  assert.equal((await updates.next(2000)).name, 'b')
+  assert.equal(await updates.next(200), null)
+  await assert.rejects(store.watch({ history: true }), { code: 'INVALID_ARGUMENT' })
+  await store.put('c', '3')
+  const names = []
+  for await (const info of updates) {
+    names.push(info.name)
+    break // stops the watch
+  }
+  assert.deepEqual(names, ['c'])
+  await assert.rejects(updates.next(100), { code: 'CLOSED' })
+  await watch.stop()
+  await assert.rejects(watch.next(100), { code: 'CLOSED' })
+  await js.deleteObjectStore('nodewatch')
+})

@@ -1,11 +1,16 @@
 //! Object store buckets: put (a payload or a file, streamed by core), get (a Buffer or to a
 //! file), info, list, delete, link and seal. Object infos are core's JSON (`ObjectInfo`).
 
+use std::sync::Arc;
+
 use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::Env;
+use natskit::jetstream::{ObjectWatchControl, ObjectWatchOptions};
 use serde_json::Value;
+use tokio::sync::Mutex;
 
 use super::JetStream;
+use crate::client::millis;
 use crate::error::Outcome;
 use crate::payload::{self, whole_numbers};
 use crate::runtime::{self, unwinding, Now};
@@ -155,5 +160,56 @@ impl ObjectStore {
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn seal(&self) -> Outcome<()> {
         unwinding(self.inner.seal()).await
+    }
+
+    /// Watches the bucket: the info of each object first (none with `updatesOnly`), then
+    /// every put and delete (`deleted` true); `ignoreDeletes` skips deletes.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "options?: ObjectWatchOptions | undefined | null",
+        ts_return_type = "Promise<ObjectWatch>"
+    )]
+    pub async fn watch(&self, options: Option<Value>) -> Outcome<ObjectWatch> {
+        unwinding(async move {
+            let options = ObjectWatchOptions::from_host(options.unwrap_or(Value::Null))?;
+            let watch = self.inner.watch(options).await?;
+            Ok(ObjectWatch {
+                control: watch.control(),
+                inner: Arc::new(Mutex::new(watch)),
+            })
+        })
+        .await
+    }
+}
+
+/// Object infos of a watched bucket; iterate with `for await` or `next()`.
+#[napi]
+pub struct ObjectWatch {
+    inner: Arc<Mutex<natskit::jetstream::ObjectWatch>>,
+    control: ObjectWatchControl,
+}
+
+#[napi]
+impl ObjectWatch {
+    /// The next info, or null when `timeoutMs` passes first; `CLOSED` once stopped.
+    #[napi(catch_unwind, ts_return_type = "Promise<ObjectInfo | null>")]
+    pub async fn next(&self, timeout_ms: Option<f64>) -> Outcome<Option<Value>> {
+        unwinding(async move {
+            let timeout = timeout_ms.map(millis).transpose()?;
+            let got = self.inner.lock().await.next(timeout).await?;
+            got.map(json).transpose()
+        })
+        .await
+    }
+
+    /// Stops watching; a pending `next()` rejects with `CLOSED`.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub async fn stop(&self) -> Outcome<()> {
+        unwinding(async move {
+            self.control.stop();
+            self.inner.lock().await.stop();
+            Ok(())
+        })
+        .await
     }
 }
