@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace NatsKit\Tests;
 
+use NatsKit\Exception\ClosedException;
 use NatsKit\Exception\ErrorCode;
 use NatsKit\Exception\InvalidArgumentException;
 use NatsKit\Exception\NotFoundException;
@@ -104,5 +105,34 @@ final class ObjectStoreTest extends ServerTestCase
             array_map('unlink', glob("$dir/*"));
             rmdir($dir);
         }
+    }
+
+    public function testWatchGivesTheObjectsThenPutsAndDeletes(): void
+    {
+        $store = $this->js->createObjectStore('phpwatch', ['storage' => 'memory']);
+        $store->put('a', '1');
+        $watch = $store->watch();
+        $first = $watch->next(2.0);
+        $this->assertSame(['a', false], [$first['name'], $first['deleted']]);
+        $this->assertNull($watch->next(0.2));
+        $updates = $store->watch(['updates_only' => true, 'ignore_deletes' => true]);
+        $store->put('b', '22');
+        $store->delete('a');
+        $seen = array_map(fn ($i) => [$i['name'], $i['deleted']], [$watch->next(2.0), $watch->next(2.0)]);
+        $this->assertSame([['b', false], ['a', true]], $seen);
+        $this->assertSame('b', $updates->next(2.0)['name']);
+        $this->assertNull($updates->next(0.2));
+        $watch->stop();
+        try {
+            $watch->next(0.1);
+            $this->fail('a stopped watch is closed');
+        } catch (ClosedException) {
+        }
+        try {
+            $store->watch(['history' => true]);
+            $this->fail('an unknown option is InvalidArgumentException');
+        } catch (InvalidArgumentException) {
+        }
+        $this->js->deleteObjectStore('phpwatch');
     }
 }

@@ -113,6 +113,17 @@ final class ObjectStore
         Library::check(Library::ffi()->natskit_obj_seal($this->handle));
     }
 
+    /**
+     * Watches the bucket: the info of each object first, then every put and delete. Options:
+     * `ignore_deletes` (no deletes), `updates_only` (changes only), each a bool.
+     *
+     * @param array<string, bool> $options
+     */
+    public function watch(array $options = []): ObjectStoreWatch
+    {
+        return new ObjectStoreWatch(Library::call('natskit_obj_watcher*', 'natskit_obj_watch', $this->handle, self::options($options)));
+    }
+
     /** @param array<string, mixed> $options */
     private static function options(array $options): ?string
     {
