@@ -264,6 +264,20 @@ pub enum ObjectCommand {
         #[arg(short, long)]
         force: bool,
     },
+    /// Print the objects of a bucket, then every put and delete, until --count or Ctrl-C.
+    Watch {
+        /// Bucket name.
+        bucket: String,
+        /// Skip deletes.
+        #[arg(long)]
+        ignore_deletes: bool,
+        /// Only changes from now on.
+        #[arg(long)]
+        updates_only: bool,
+        /// Exit after this many changes.
+        #[arg(long)]
+        count: Option<u64>,
+    },
     /// Seal a bucket: it can be read but no longer changed.
     Seal {
         /// Bucket name.

@@ -1,5 +1,5 @@
 //! `natskit object` against a real nats-server: add, put a file and stdin, get to a file and
-//! stdout, ls, info, del and seal, with the digest checked.
+//! stdout, ls, info, watch, del and seal, with the digest checked.
 
 mod common;
 
@@ -16,7 +16,7 @@ fn digest(data: &[u8]) -> String {
 }
 
 #[test]
-fn object_add_put_get_ls_info_del_and_seal() {
+fn object_add_put_get_ls_info_watch_del_and_seal() {
     let srv = start();
     let dir = tempfile::tempdir().unwrap();
     let added = json(
@@ -106,6 +106,24 @@ fn object_add_put_get_ls_info_del_and_seal() {
     let info = json(&srv, &["object", "info", "files", "report.bin"]);
     assert_eq!(info["size"], 400 * 1024);
     assert!(ok(&srv, &["object", "info", "files"]).contains("Sealed: false"));
+
+    let watched = ok(
+        &srv,
+        &["--json", "object", "watch", "files", "--count", "2"],
+    );
+    let watched: Vec<serde_json::Value> = watched
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = watched
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["report.bin", "notes.txt"],
+        "in the order they were put"
+    );
 
     let (_, refused) = fails(&srv, &["object", "del", "files", "notes.txt"]);
     assert!(refused.contains("--force"), "{refused}");

@@ -1,8 +1,8 @@
-//! `natskit object add|put|get|ls|info|del|seal`, named like `nats object`.
+//! `natskit object add|put|get|ls|info|del|watch|seal`, named like `nats object`.
 
 use std::path::Path;
 
-use natskit::jetstream::{ObjectInfo, ObjectPutOptions, ObjectStoreConfig};
+use natskit::jetstream::{ObjectInfo, ObjectPutOptions, ObjectStoreConfig, ObjectWatchOptions};
 use natskit::{Client, Error, ErrorCode};
 use serde_json::json;
 
@@ -173,6 +173,34 @@ pub async fn run(client: &Client, command: &ObjectCommand, out: &Output) -> nats
             out.show(&json!({"bucket": bucket, "deleted": true}), || {
                 println!("Deleted bucket {bucket}")
             });
+        }
+        ObjectCommand::Watch {
+            bucket,
+            ignore_deletes,
+            updates_only,
+            count,
+        } => {
+            let options = ObjectWatchOptions {
+                ignore_deletes: *ignore_deletes,
+                updates_only: *updates_only,
+            };
+            let mut watch = js.object_store(bucket).await?.watch(options).await?;
+            eprintln!("Watching {bucket}");
+            let mut seen = 0u64;
+            while count.is_none_or(|n| seen < n) {
+                let info = tokio::select! {
+                    info = watch.next(None) => info?,
+                    _ = tokio::signal::ctrl_c() => break,
+                };
+                let Some(info) = info else { continue };
+                seen += 1;
+                if out.is_json() {
+                    out.line(&info);
+                } else {
+                    let op = if info.deleted { "DEL" } else { "PUT" };
+                    println!("{op}  {}", row(&info).join("  "));
+                }
+            }
         }
         ObjectCommand::Seal { bucket, force } => {
             confirm(
