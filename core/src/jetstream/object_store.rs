@@ -444,7 +444,7 @@ impl ObjectStore {
     /// The info of every object in the bucket (deleted ones left out), sorted by name.
     pub async fn list(&self) -> Result<Vec<ObjectInfo>> {
         self.ctx.client().check_open()?;
-        let (mut messages, pending) = self.metadata(DeliverPolicy::LastPerSubject).await?;
+        let (mut messages, pending) = self.metadata(DeliverPolicy::LastPerSubject, "list").await?;
         let mut infos = Vec::new();
         if pending > 0 {
             while let Some(message) = messages.next().await {
@@ -476,7 +476,7 @@ impl ObjectStore {
         } else {
             DeliverPolicy::LastPerSubject
         };
-        let (messages, _) = self.metadata(policy).await?;
+        let (messages, _) = self.metadata(policy, "watch").await?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         Ok(ObjectWatch {
             messages: Some(messages),
@@ -489,8 +489,8 @@ impl ObjectStore {
 
     /// The metadata messages of the bucket through an ordered consumer, and how many it had
     /// pending when it started.
-    async fn metadata(&self, policy: DeliverPolicy) -> Result<(push::Ordered, u64)> {
-        let fail = |e: &(dyn std::error::Error + 'static)| self.error(e, "watch", "*");
+    async fn metadata(&self, policy: DeliverPolicy, op: &str) -> Result<(push::Ordered, u64)> {
+        let fail = |e: &(dyn std::error::Error + 'static)| self.error(e, op, "*");
         let stream = self
             .ctx
             .js
