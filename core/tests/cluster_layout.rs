@@ -311,6 +311,10 @@ async fn migration_under_load_loses_and_duplicates_nothing() {
     // migration moves them (the shared worker only serves q0).
     natskit::queue::migrate(&own, "default").await.unwrap();
     stored.push(1 << 40);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while runs.lock().unwrap().get(&(1 << 40)) < Some(&3) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (lost, duplicates) = settle(&runs, &stored, Duration::from_secs(20)).await;
     for w in [&old_worker, &new_worker] {
         w.stop();
