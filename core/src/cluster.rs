@@ -86,6 +86,11 @@ impl LocalCluster {
         self.nodes.iter().map(LocalServer::url).collect()
     }
 
+    /// The process id of each node, node 0 first (`None` for a node killed and not restarted).
+    pub fn pids(&self) -> Vec<Option<u32>> {
+        self.nodes.iter().map(LocalServer::pid).collect()
+    }
+
     /// The node JetStream calls `name` (a stream or consumer `cluster.leader`).
     pub fn node_named(&self, name: &str) -> Option<usize> {
         (0..self.nodes.len()).find(|i| node_name(*i) == name)

@@ -6,7 +6,9 @@
 //! three partitions in per-queue streams (likewise; with one replica where the server
 //! places them), each with 1 and 3 replicas. Pushes are
 //! timed until the streams stored every job (256 in flight per queue); work is timed until a
-//! worker (concurrency 16) finished every job. On one machine the nodes share its cores:
+//! worker (concurrency 16) finished every job; the servers' CPU time (user + system, all
+//! three nodes, from /proc) over both, per job, is the cost the scaling model divides a
+//! server's cores by. On one machine the nodes share its cores:
 //! these figures feed the README's scaling model, they do not show a speed-up.
 //! `NATSKIT_BENCH_JOBS` sets the jobs per row (default 30000).
 
@@ -53,8 +55,10 @@ async fn main() {
         .await
         .expect("start the 3-node cluster");
     println!("# Job queue on a 3-node loopback cluster: {jobs} jobs per row\n");
-    println!("| layout | replicas | stream leaders | push jobs/s | work jobs/s |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| layout | replicas | stream leaders | push jobs/s | work jobs/s | server CPU µs/job |"
+    );
+    println!("|---|---|---|---|---|---|");
     let mut row = 0;
     for replicas in [1, 3] {
         for layout in [Layout::Shared, Layout::PerQueue, Layout::Partitioned] {
@@ -66,18 +70,40 @@ async fn main() {
                 .map(|q| nc.queue(q).unwrap())
                 .collect();
             let leaders = spread_leaders(&nc, &queues).await;
+            let cpu_before = servers_cpu(&cluster);
             let pushed = push_all(&queues, jobs).await;
             let worked = work_all(&nc, layout, jobs).await;
+            let cpu = servers_cpu(&cluster) - cpu_before;
             println!(
-                "| {} | R{replicas} | {leaders} | {:.0} | {:.0} |",
+                "| {} | R{replicas} | {leaders} | {:.0} | {:.0} | {:.0} |",
                 layout.label(),
                 jobs as f64 / pushed.as_secs_f64(),
-                jobs as f64 / worked.as_secs_f64()
+                jobs as f64 / worked.as_secs_f64(),
+                cpu.as_secs_f64() * 1e6 / jobs as f64
             );
             drop_streams(&nc, row).await;
         }
     }
     cluster.stop();
+}
+
+/// CPU time (user + system) the cluster's nodes used so far, from `/proc/<pid>/stat`.
+fn servers_cpu(cluster: &LocalCluster) -> Duration {
+    // utime and stime are in clock ticks: USER_HZ, 100 on Linux.
+    const TICKS_PER_SECOND: u64 = 100;
+    let ticks: u64 = cluster
+        .pids()
+        .into_iter()
+        .flatten()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|stat| {
+            // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .sum();
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
 /// A connection whose queue streams are this row's own.
