@@ -188,6 +188,8 @@ impl Queue {
         Ok(Queue::handle(client, name, connection, layout, None, parts))
     }
 
+    /// One handle: the queue itself (`part` `None`, its `parts` when partitioned), or one
+    /// of its partitions.
     fn handle(
         client: &Client,
         name: &str,
