@@ -3,11 +3,11 @@
 //!
 //! The queue's consumer on the shared stream is paused while its jobs move, so no worker can
 //! take a job between its copy and its removal: every waiting job the consumer has not
-//! delivered, and every delayed job, is stored in the queue's own stream (message id
-//! `migrate-<stream>-<sequence>`, so a retried migration stores it once; on a partitioned queue
-//! in the partition its keys choose) and only then
-//! deleted from the shared stream. Jobs reserved by a worker stay where they are: the worker
-//! finishes them there, and one released back is moved by the next migration.
+//! delivered, and every delayed job, is stored in the queue's own stream (on a partitioned
+//! queue, in the partition its keys choose; message id `migrate-<stream>-<sequence>`, so a
+//! retried migration stores it once) and only then deleted from the shared stream. Jobs
+//! reserved by a worker stay where they are: the worker finishes them there, and one released
+//! back is moved by the next migration.
 
 use std::time::Duration;
 
@@ -66,8 +66,7 @@ impl Queue {
         let client = self.client();
         let conn = self.connection_name();
         let source = Queue::build(client, self.name(), conn, StreamLayout::Shared, 1)?;
-        let target = self;
-        let mut streams: Vec<String> = target.stores().iter().map(Queue::stream_name).collect();
+        let mut streams: Vec<String> = self.stores().iter().map(Queue::stream_name).collect();
         streams.dedup();
         let mut report = Migrated {
             queue: self.name().to_string(),
@@ -82,12 +81,12 @@ impl Queue {
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(report),
             info => drop(info?),
         }
-        target.ensure_stream().await?;
+        self.ensure_stream().await?;
         let consumer = source.consumer().await?;
         let (stream_name, durable) = (source.stream_name(), consumer_name(self.name()));
         let until = time::OffsetDateTime::now_utc() + PAUSE;
         js.pause_consumer(&stream_name, &durable, until).await?;
-        let moved = source.move_jobs(target, &consumer, &mut report).await;
+        let moved = source.move_jobs(self, &consumer, &mut report).await;
         let resumed = js.resume_consumer(&stream_name, &durable).await;
         moved?;
         resumed?;
