@@ -378,6 +378,17 @@ impl Job {
         crate::runtime::guard(|| payload::to_python(py, self.handle.payload()))
     }
 
+    /// The W3C trace context the job was pushed with (as `Message.trace_context`), or `None`.
+    #[getter]
+    fn trace_context<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        crate::runtime::guard(|| {
+            self.handle
+                .trace_context()
+                .map(|c| payload::to_python(py, &c))
+                .transpose()
+        })
+    }
+
     /// True once finished.
     #[getter]
     fn is_finished(&self) -> PyResult<bool> {
