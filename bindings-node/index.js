@@ -95,6 +95,7 @@ class FetchedMessage {
   get data() { return this.#fetched.batch.data(this.#index) }
   get reply() { return this.#native().reply }
   get headers() { return this.#native().headers }
+  get traceContext() { return this.#native().traceContext }
   get metadata() { return this.#native().metadata }
   header(name) { return this.#native().header(name) }
   string() { return this.#native().string() }
@@ -144,6 +145,7 @@ class DeliveredMessage {
   get reply() { return this.#batch.reply(this.#index) }
   get data() { return this.#batch.data(this.#index) }
   get headers() { return this.#native().headers }
+  get traceContext() { return this.#native().traceContext }
   header(name) { return this.#native().header(name) }
   string() { return this.#native().string() }
   json() { return this.#native().json() }
