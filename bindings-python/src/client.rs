@@ -40,7 +40,7 @@ impl Outgoing {
         trace: (Option<String>, Option<String>),
     ) -> PyResult<Self> {
         let headers = headers::optional(headers)?;
-        let (parent, state) = trace;
+        let (parent, state) = Python::attach(|py| crate::otel::or_current(py, trace.0, trace.1));
         Ok(Outgoing {
             subject,
             data: data.map(payload::to_bytes).transpose()?.unwrap_or_default(),

@@ -12,6 +12,7 @@ mod headers;
 mod jetstream;
 mod manager;
 mod message;
+mod otel;
 mod payload;
 mod queue;
 mod runtime;

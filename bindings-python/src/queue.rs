@@ -63,7 +63,10 @@ impl Push {
             Some(d) if !d.is_none() => payload::to_value(d)?,
             _ => serde_json::Value::Null,
         };
-        let options = PushOptions::from_json(options_json(options)?.as_deref()).py_err()?;
+        let mut options = PushOptions::from_json(options_json(options)?.as_deref()).py_err()?;
+        let given = (options.traceparent.take(), options.tracestate.take());
+        (options.traceparent, options.tracestate) =
+            Python::attach(|py| crate::otel::or_current(py, given.0, given.1));
         Ok(Push {
             name,
             data,

@@ -85,3 +85,28 @@ async def test_asyncio_publish_and_push_carry_the_trace_context(server: LocalSer
         assert job is not None and job.trace_context is not None
         assert job.trace_context["span_id"] == "00f067aa0ba902b7"
         await job.complete()
+
+
+def test_the_current_opentelemetry_span_is_sent_when_no_traceparent_is_given(nc: natskit.Client, subject: str) -> None:
+    from opentelemetry import context, trace
+
+    span_context = trace.SpanContext(
+        trace_id=int(TRACE_ID, 16), span_id=0x00F067AA0BA902B7, is_remote=False, trace_flags=trace.TraceFlags(1)
+    )
+    sub = nc.subscribe(subject)
+    q = nc.queue("traced_otel")
+    nc.publish(subject, b"before")
+    token = context.attach(trace.set_span_in_context(trace.NonRecordingSpan(span_context)))
+    try:
+        nc.publish(subject, b"in the span")
+        nc.publish(subject, b"explicit", traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")
+        q.push("Traced", 1)
+    finally:
+        context.detach(token)
+    nc.publish(subject, b"after")
+    got = [sub.next(timeout=2) for _ in range(4)]
+    ids = [m.trace_context["trace_id"] if m is not None and m.trace_context else None for m in got]
+    assert ids == [None, TRACE_ID, "0af7651916cd43dd8448eb211c80319c", None]
+    job = q.pop(timeout=2)
+    assert job is not None and job.trace_context is not None and job.trace_context["span_id"] == "00f067aa0ba902b7"
+    job.complete()
