@@ -56,3 +56,40 @@ test('a pushed trace context arrives in the worker handler, and none when pushed
   await nc.close()
   server.stop()
 })
+
+test('without a traceparent, publish and push send the active OpenTelemetry span', async () => {
+  const api = require('@opentelemetry/api')
+  const { AsyncLocalStorage } = require('node:async_hooks')
+  // The least context manager (an SDK registers its own): contexts follow async calls.
+  const storage = new AsyncLocalStorage()
+  api.context.setGlobalContextManager({
+    active: () => storage.getStore() || api.ROOT_CONTEXT,
+    with: (ctx, fn, thisArg, ...args) => storage.run(ctx, () => fn.call(thisArg, ...args)),
+    bind: (_ctx, target) => target,
+    enable() { return this },
+    disable() { return this },
+  })
+  const span = api.trace.wrapSpanContext({ traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: 1 })
+  const { server, nc } = await serverAndClient({ jetstream: true })
+  const sub = nc.subscribe('traced.otel')
+  const q = nc.queue('traced_otel')
+  nc.publish('traced.otel', 'before')
+  await api.context.with(api.trace.setSpan(api.context.active(), span), async () => {
+    nc.publish('traced.otel', 'in the span')
+    nc.publish('traced.otel', 'explicit', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' })
+    await q.push('Traced', 1)
+  })
+  nc.publish('traced.otel', 'after')
+  const ids = []
+  for (let i = 0; i < 4; i++) {
+    const ctx = (await sub.next(2000)).traceContext
+    ids.push(ctx === null ? null : ctx.trace_id)
+  }
+  assert.deepEqual(ids, [null, TRACE_ID, '0af7651916cd43dd8448eb211c80319c', null])
+  const job = await q.pop(2000)
+  assert.equal(job.traceContext.span_id, '00f067aa0ba902b7')
+  await job.complete()
+  api.context.disable()
+  await nc.close()
+  server.stop()
+})
