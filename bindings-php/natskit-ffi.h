@@ -82,6 +82,19 @@ natskit_status natskit_publish_msg(const natskit_client *client,
                                    const void *data,
                                    size_t len);
 
+natskit_status natskit_publish_many(const natskit_client *client,
+                                    const char *const *subjects,
+                                    const void *const *data,
+                                    const size_t *lens,
+                                    size_t count);
+
+natskit_status natskit_publish_packed(const natskit_client *client,
+                                      const char *subject,
+                                      const void *data,
+                                      size_t len,
+                                      const size_t *lens,
+                                      size_t count);
+
 natskit_status natskit_request(const natskit_client *client,
                                const char *subject,
                                const void *data,
@@ -302,6 +315,8 @@ natskit_status natskit_js_msg_headers_json(const natskit_js_msg *message, const 
 natskit_status natskit_js_msg_metadata_json(const natskit_js_msg *message, const char **json_out);
 
 natskit_status natskit_js_msg_ack(const natskit_js_msg *message);
+
+natskit_status natskit_js_msg_ack_many(const natskit_js_msg *const *messages, size_t count);
 
 natskit_status natskit_js_msg_double_ack(const natskit_js_msg *message);
 

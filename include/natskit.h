@@ -13,6 +13,9 @@
 #define NATSKIT_VERSION_PATCH 0
 #define NATSKIT_VERSION "0.1.0"
 
+// The most messages one `natskit_publish_many` or `natskit_publish_packed` call takes.
+#define NATSKIT_BATCH_MAX (1 << 20)
+
 // The call's configured timeout: the connection's `request_timeout` for requests, its
 // `jetstream.timeout` for JetStream fetches. Calls with nothing configured (receiving from a
 // subscription, popping jobs, a worker step) take only what is ready, as with
@@ -174,19 +177,46 @@ natskit_status natskit_client_set_duration_unit(const natskit_client *client, ui
 natskit_status natskit_connect(const char *options_json, natskit_client **client_out);
 
 // Publishes `len` bytes at `data` (NULL allowed when `len` is 0) to `subject`.
+//
+// Returns once the message is checked and staged (the payload copied); the library hands
+// staged messages to the connection in batches, in call order. A staged message the
+// connection refuses later (reconnect buffer full, closed) fails the next publish, flush,
+// drain or close of the client. Flush or close before the process exits.
 natskit_status natskit_publish(const natskit_client *client,
                                const char *subject,
                                const void *data,
                                size_t len);
 
 // Publishes with an optional reply subject and optional headers as JSON
-// (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); either may be NULL.
+// (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); either may be NULL. Staged as
+// `natskit_publish`.
 natskit_status natskit_publish_msg(const natskit_client *client,
                                    const char *subject,
                                    const char *reply,
                                    const char *headers_json,
                                    const void *data,
                                    size_t len);
+
+// Publishes `count` messages (at most `NATSKIT_BATCH_MAX`) in order: message `i` is the
+// `lens[i]` bytes at `data[i]` (NULL allowed when `lens[i]` is 0) to `subjects[i]`.
+// Every argument and message is checked first: on any error nothing is sent, and the
+// message names the index at fault. Staged as `natskit_publish`. `count` 0 does nothing.
+natskit_status natskit_publish_many(const natskit_client *client,
+                                    const char *const *subjects,
+                                    const void *const *data,
+                                    const size_t *lens,
+                                    size_t count);
+
+// Publishes `count` payloads (at most `NATSKIT_BATCH_MAX`) packed back to back in the `len`
+// bytes at `data` to `subject`, in order: payload `i` is the next `lens[i]` bytes, and the
+// lengths must add up to `len`. Checked and staged as `natskit_publish_many` (nothing is sent
+// on any error), with one copy of `data` for the whole batch.
+natskit_status natskit_publish_packed(const natskit_client *client,
+                                      const char *subject,
+                                      const void *data,
+                                      size_t len,
+                                      const size_t *lens,
+                                      size_t count);
 
 // Sends a request and waits for the first reply. `timeout_ms` `NATSKIT_TIMEOUT_DEFAULT` uses the connection's
 // `request_timeout`. Fails with `NATSKIT_STATUS_NO_RESPONDERS` or `NATSKIT_STATUS_TIMEOUT`.
@@ -523,6 +553,11 @@ natskit_status natskit_js_msg_metadata_json(const natskit_js_msg *message, const
 
 // Acknowledges the message.
 natskit_status natskit_js_msg_ack(const natskit_js_msg *message);
+
+// Acknowledges `count` messages (at most `NATSKIT_BATCH_MAX`) in order, in one call: none
+// may be NULL (checked before any is acknowledged). Stops at the first that fails, the
+// error naming its index; those before it are acknowledged.
+natskit_status natskit_js_msg_ack_many(const natskit_js_msg *const *messages, size_t count);
 
 // Acknowledges and waits for the server to confirm it.
 natskit_status natskit_js_msg_double_ack(const natskit_js_msg *message);

@@ -221,6 +221,26 @@ final class JetStream
         $message->ack();
     }
 
+    /**
+     * Acknowledges every message, in order, in one call into the library (at most 1,048,576).
+     * Stops at the first that fails (the error names its index); those before it are acked.
+     *
+     * @param list<JetStreamMessage> $messages
+     */
+    public function ackMany(array $messages): void
+    {
+        $count = count($messages);
+        if ($count === 0) {
+            return;
+        }
+        $handles = Library::ffi()->new("natskit_js_msg*[{$count}]");
+        $i = 0;
+        foreach ($messages as $message) {
+            $handles[$i++] = $message->handle();
+        }
+        Library::check(Library::ffi()->natskit_js_msg_ack_many($handles, $count));
+    }
+
     /** Redelivers after `$delay` seconds (null = at once or per the consumer's backoff). */
     public function nak(JetStreamMessage $message, ?float $delay = null): void
     {

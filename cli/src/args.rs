@@ -96,6 +96,28 @@ pub enum Command {
     /// Services (micro): list, describe and measure running services.
     #[command(subcommand)]
     Micro(MicroCommand),
+    /// Serve a live web page of the connection, its streams, consumers and job queues, with
+    /// retry and forget for failed jobs, until Ctrl-C.
+    Dashboard(DashboardArgs),
+}
+
+/// `natskit dashboard`
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Address to serve on (port 0 picks a free one). Off loopback it needs a token.
+    #[arg(long, default_value = "127.0.0.1:8222", value_name = "HOST:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// Token every request must carry (`Authorization: Bearer TOKEN`, or as the password of
+    /// basic auth, so a browser asks for it); default: NATSKIT_DASHBOARD_TOKEN. The global
+    /// --token is the NATS server's.
+    #[arg(long, value_name = "TOKEN")]
+    pub dashboard_token: Option<String>,
+    /// Show everything, but hide and refuse retry and forget.
+    #[arg(long)]
+    pub read_only: bool,
+    /// How often to take a new picture, e.g. 500ms or 5s.
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    pub interval: String,
 }
 
 /// `natskit kv ...`
