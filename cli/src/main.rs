@@ -62,6 +62,7 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
         Command::Bench(a) => commands::bench::run(&connect::client(cli).await?, a, out).await,
         Command::Kv(a) => commands::kv::run(&connect::client(cli).await?, a, out).await,
         Command::Micro(a) => commands::micro::run(&connect::client(cli).await?, a, out).await,
+        Command::Object(a) => commands::object::run(&connect::client(cli).await?, a, out).await,
         Command::Queue(a) => {
             let (client, connection) = connect::named(cli).await?;
             commands::queue::run(&client, &connection, a, out).await
