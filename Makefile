@@ -61,9 +61,11 @@ test-docs: setup
 	$(MAKE) -C tests/laravel app
 	$(PY) tests/docs/run.py
 
-## test-interop: PHP pushes, Python works, Node reads the dead letters (needs the host builds)
+## test-interop: PHP pushes, Python works, Node reads the dead letters; a trace pushed from
+## Python reaches a Node job handler and a PHP subscriber (needs the host builds)
 test-interop: setup
 	$(PY) tests/interop/queue_cross_host.py
+	$(PY) tests/interop/trace_cross_host.py
 
 ## test-laravel: the Laravel package in the fixture app of tests/laravel (PHPUnit + real
 ## `php artisan queue:work` processes); its cross-host tests use the CLI and the Python binding

@@ -122,6 +122,24 @@ export interface PushOptions {
   id?: string
   /** A name for logs and the failed-jobs store. */
   displayName?: string
+  /** The caller's W3C trace context (`00-<trace id>-<span id>-<flags>`); the job's handler gets it back. */
+  traceparent?: string
+  /** W3C vendor trace state (needs `traceparent`). */
+  tracestate?: string
+}
+
+/** A W3C trace context, as received with a message or a job. */
+export interface TraceContext {
+  /** 32 lowercase hex digits. */
+  trace_id: string
+  /** 16 lowercase hex digits: the sender's span. */
+  span_id: string
+  /** The trace flags byte (bit 0: sampled). */
+  flags: number
+  /** True when the sender recorded its span. */
+  sampled: boolean
+  /** Vendor trace state, or `null`. */
+  tracestate: string | null
 }
 
 /** Options of a queue `Worker` (the seed's `queue:work` names). */

@@ -122,6 +122,24 @@ export interface PushOptions {
   id?: string
   /** A name for logs and the failed-jobs store. */
   displayName?: string
+  /** The caller's W3C trace context (`00-<trace id>-<span id>-<flags>`); the job's handler gets it back. */
+  traceparent?: string
+  /** W3C vendor trace state (needs `traceparent`). */
+  tracestate?: string
+}
+
+/** A W3C trace context, as received with a message or a job. */
+export interface TraceContext {
+  /** 32 lowercase hex digits. */
+  trace_id: string
+  /** 16 lowercase hex digits: the sender's span. */
+  span_id: string
+  /** The trace flags byte (bit 0: sampled). */
+  flags: number
+  /** True when the sender recorded its span. */
+  sampled: boolean
+  /** Vendor trace state, or `null`. */
+  tracestate: string | null
 }
 
 /** Options of a queue `Worker` (the seed's `queue:work` names). */
@@ -853,6 +871,8 @@ export declare class Job {
   get maxTries(): number
   /** Milliseconds this run may take (the job's, else the worker's), if limited. */
   get timeout(): number | null
+  /** The W3C trace context the job was pushed with (as `Message.traceContext`), or `null`. */
+  get traceContext(): TraceContext | null
   /** True once the job was finished. */
   get isFinished(): boolean
   /** Done: the job leaves the queue. */
@@ -894,6 +914,11 @@ export declare class JsMessage {
   get headers(): Record<string, Array<string>> | null
   /** The first value of a header, ignoring the name's case. */
   header(name: string): string | null
+  /**
+   * The sender's W3C trace context (`trace_id`, `span_id`, `flags`, `sampled`,
+   * `tracestate`), or `null` when it sent none or a malformed one.
+   */
+  get traceContext(): TraceContext | null
   /** The payload as UTF-8 text (invalid sequences become U+FFFD). */
   string(): string
   /** The payload decoded as JSON; `SERIALIZATION` when it is not JSON. */
@@ -1036,6 +1061,11 @@ export declare class Message {
   get headers(): Record<string, Array<string>> | null
   /** The first value of a header, ignoring the name's case. */
   header(name: string): string | null
+  /**
+   * The sender's W3C trace context (`trace_id`, `span_id`, `flags`, `sampled`,
+   * `tracestate`), or `null` when it sent none or a malformed one.
+   */
+  get traceContext(): TraceContext | null
   /** The payload as UTF-8 text (invalid sequences become U+FFFD). */
   string(): string
   /** The payload decoded as JSON; `SERIALIZATION` when it is not JSON. */
@@ -1364,6 +1394,10 @@ export interface PublishOptions {
   headers?: Record<string, string | string[]>
   /** Reply subject for the receiver to answer on. */
   reply?: string
+  /** The caller's W3C trace context (`00-<trace id>-<span id>-<flags>`). */
+  traceparent?: string
+  /** W3C vendor trace state (needs `traceparent`). */
+  tracestate?: string
 }
 
 /** What `purgeStream()` removes. */
@@ -1382,6 +1416,10 @@ export interface RequestOptions {
   timeout?: number
   /** Headers to send. */
   headers?: Record<string, string | string[]>
+  /** The caller's W3C trace context (`00-<trace id>-<span id>-<flags>`). */
+  traceparent?: string
+  /** W3C vendor trace state (needs `traceparent`). */
+  tracestate?: string
 }
 
 /** Options of `respond()`. */

@@ -95,6 +95,7 @@ class FetchedMessage {
   get data() { return this.#fetched.batch.data(this.#index) }
   get reply() { return this.#native().reply }
   get headers() { return this.#native().headers }
+  get traceContext() { return this.#native().traceContext }
   get metadata() { return this.#native().metadata }
   header(name) { return this.#native().header(name) }
   string() { return this.#native().string() }
@@ -144,6 +145,7 @@ class DeliveredMessage {
   get reply() { return this.#batch.reply(this.#index) }
   get data() { return this.#batch.data(this.#index) }
   get headers() { return this.#native().headers }
+  get traceContext() { return this.#native().traceContext }
   header(name) { return this.#native().header(name) }
   string() { return this.#native().string() }
   json() { return this.#native().json() }
@@ -598,6 +600,40 @@ for (const name of ['flush', 'drain', 'close']) {
     if (lost === null) return done
     return Promise.resolve(done).then(() => { throw lost }, () => { throw lost })
   }
+}
+
+// Without a trace context of their own, publish, request, push and later send the current
+// OpenTelemetry span's when @opentelemetry/api is installed (nothing else is loaded or done).
+const otel = optionalRequire('@opentelemetry/api')
+if (otel !== null) {
+  const traced = [[Client, 'publish', 2], [Client, 'request', 2], [native.Queue, 'push', 2], [native.Queue, 'later', 3]]
+  for (const [Class, name, at] of traced) {
+    const call = Class.prototype[name]
+    Class.prototype[name] = function (...args) {
+      args[at] = withCurrentSpan(otel, args[at])
+      return call.apply(this, args)
+    }
+  }
+}
+
+/** `require(name)`, or null when it is not installed. */
+function optionalRequire(name) {
+  try {
+    return require(name)
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND') return null
+    throw err
+  }
+}
+
+/** `options` with the active span's W3C context, unless they carry one or no span is active. */
+function withCurrentSpan(api, options) {
+  if (options != null && (options.traceparent !== undefined || options.tracestate !== undefined)) return options
+  const span = api.trace.getSpanContext(api.context.active())
+  if (span === undefined || !api.isSpanContextValid(span)) return options
+  const flags = (span.traceFlags & 0xff).toString(16).padStart(2, '0')
+  const state = span.traceState === undefined ? '' : span.traceState.serialize()
+  return { ...options, traceparent: `00-${span.traceId}-${span.spanId}-${flags}`, tracestate: state || undefined }
 }
 
 module.exports = { ...native, Worker, isNatskitError }

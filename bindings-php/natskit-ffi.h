@@ -459,6 +459,9 @@ natskit_status natskit_message_data(const natskit_message *message,
 
 natskit_status natskit_message_headers_json(const natskit_message *message, const char **json_out);
 
+natskit_status natskit_message_trace_context_json(const natskit_message *message,
+                                                  const char **json_out);
+
 natskit_status natskit_message_respond(const natskit_message *message,
                                        const char *headers_json,
                                        const void *data,
@@ -572,6 +575,8 @@ natskit_status natskit_job_payload_json(const natskit_job *job, const char **jso
 natskit_status natskit_job_envelope_json(const natskit_job *job, const char **json_out);
 
 natskit_status natskit_job_invalid(const natskit_job *job, const char **reason_out);
+
+natskit_status natskit_job_trace_context_json(const natskit_job *job, const char **json_out);
 
 natskit_status natskit_job_attempts(const natskit_job *job, uint32_t *attempts_out);
 
@@ -703,6 +708,11 @@ natskit_status natskit_subscription_dropped(const natskit_subscription *subscrip
                                             uint64_t *dropped_out);
 
 void natskit_subscription_free(natskit_subscription *subscription);
+
+natskit_status natskit_trace_headers(const char *headers_json,
+                                     const char *traceparent,
+                                     const char *tracestate,
+                                     char **headers_json_out);
 
 const char *natskit_version(void);
 

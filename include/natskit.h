@@ -771,6 +771,11 @@ natskit_status natskit_message_data(const natskit_message *message,
 // Every header as JSON, `{"Name": ["v1", "v2"]}` (`{}` when there are none).
 natskit_status natskit_message_headers_json(const natskit_message *message, const char **json_out);
 
+// The sender's W3C trace context as JSON (`{"trace_id", "span_id", "flags", "sampled",
+// "tracestate"}`), or NULL when it sent none or a malformed one.
+natskit_status natskit_message_trace_context_json(const natskit_message *message,
+                                                  const char **json_out);
+
 // Answers the message on its reply subject, with optional headers as JSON.
 // Fails with `NATSKIT_STATUS_INVALID_ARGUMENT` when it has no reply subject.
 natskit_status natskit_message_respond(const natskit_message *message,
@@ -948,6 +953,10 @@ natskit_status natskit_job_envelope_json(const natskit_job *job, const char **js
 // Why the message taken is not a job (`*reason_out` is NULL for a job): only jobs taken
 // through `natskit_prefetch_pop` can be invalid; fail them with `natskit_job_fail` or delete them.
 natskit_status natskit_job_invalid(const natskit_job *job, const char **reason_out);
+
+// The W3C trace context the job was pushed with, as JSON (as
+// `natskit_message_trace_context_json`), or NULL when it has none.
+natskit_status natskit_job_trace_context_json(const natskit_job *job, const char **json_out);
 
 // This attempt's number (1 on the first run).
 natskit_status natskit_job_attempts(const natskit_job *job, uint32_t *attempts_out);
@@ -1165,6 +1174,15 @@ natskit_status natskit_subscription_dropped(const natskit_subscription *subscrip
 
 // Unsubscribes and frees the subscription. NULL does nothing.
 void natskit_subscription_free(natskit_subscription *subscription);
+
+// Writes to `*headers_json_out` the headers `headers_json` (NULL: none) with `traceparent`
+// (`00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`) and `tracestate` (NULL: none)
+// set, as JSON for the publish and request calls; free it with `natskit_string_free`. A
+// malformed traceparent or tracestate is `NATSKIT_STATUS_INVALID_ARGUMENT`.
+natskit_status natskit_trace_headers(const char *headers_json,
+                                     const char *traceparent,
+                                     const char *tracestate,
+                                     char **headers_json_out);
 
 // The loaded library's version (`"MAJOR.MINOR.PATCH"`, the header's `NATSKIT_VERSION` when they
 // match); static, never freed.

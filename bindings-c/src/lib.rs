@@ -25,6 +25,7 @@ pub mod service;
 mod status;
 pub mod subscription;
 pub mod timeout;
+pub mod trace;
 pub mod version;
 
 pub use client::NATSKIT_BATCH_MAX;

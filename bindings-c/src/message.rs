@@ -16,6 +16,7 @@ pub struct natskit_message {
     subject: OnceLock<CString>,
     reply: OnceLock<Option<CString>>,
     headers_json: OnceLock<CString>,
+    trace_json: OnceLock<Option<CString>>,
 }
 
 impl natskit_message {
@@ -25,6 +26,7 @@ impl natskit_message {
             subject: OnceLock::new(),
             reply: OnceLock::new(),
             headers_json: OnceLock::new(),
+            trace_json: OnceLock::new(),
         })
     }
 }
@@ -61,18 +63,12 @@ pub unsafe extern "C" fn natskit_message_reply(
     reply_out: *mut *const c_char,
 ) -> natskit_status {
     ffi::getter!(message, reply_out, |m| {
-        let reply = match m.reply.get() {
-            Some(reply) => reply,
-            None => {
-                let made = m
-                    .message
-                    .reply()
-                    .map(|r| ffi::lent_string(r, "reply"))
-                    .transpose()?;
-                m.reply.get_or_init(|| made)
-            }
-        };
-        Ok(reply.as_ref().map_or(std::ptr::null(), |r| r.as_ptr()))
+        lend_optional(&m.reply, || {
+            m.message
+                .reply()
+                .map(|r| ffi::lent_string(r, "reply"))
+                .transpose()
+        })
     })
 }
 
@@ -98,6 +94,38 @@ pub unsafe extern "C" fn natskit_message_headers_json(
             ffi::lent_string(&m.message.headers().to_json().to_string(), "headers")
         })
     })
+}
+
+/// The sender's W3C trace context as JSON (`{"trace_id", "span_id", "flags", "sampled",
+/// "tracestate"}`), or NULL when it sent none or a malformed one.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_message_trace_context_json(
+    message: *const natskit_message,
+    json_out: *mut *const c_char,
+) -> natskit_status {
+    ffi::getter!(message, json_out, |m| {
+        lend_optional(&m.trace_json, || {
+            m.message
+                .trace_context()
+                .map(|c| ffi::lent_string(&serde_json::to_string(&c)?, "trace context"))
+                .transpose()
+        })
+    })
+}
+
+/// Lends optional text cached in a handle (NULL for none), computing it on first use.
+pub(crate) fn lend_optional(
+    slot: &OnceLock<Option<CString>>,
+    make: impl FnOnce() -> natskit::Result<Option<CString>>,
+) -> natskit::Result<*const c_char> {
+    let text = match slot.get() {
+        Some(text) => text,
+        None => {
+            let made = make()?;
+            slot.get_or_init(|| made)
+        }
+    };
+    Ok(text.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()))
 }
 
 /// Answers the message on its reply subject, with optional headers as JSON.

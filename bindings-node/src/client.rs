@@ -27,6 +27,10 @@ pub struct PublishOptions {
     pub headers: Option<JsHeaders>,
     /// Reply subject for the receiver to answer on.
     pub reply: Option<String>,
+    /// The caller's W3C trace context (`00-<trace id>-<span id>-<flags>`).
+    pub traceparent: Option<String>,
+    /// W3C vendor trace state (needs `traceparent`).
+    pub tracestate: Option<String>,
 }
 
 /// Options of `request()`.
@@ -37,6 +41,10 @@ pub struct RequestOptions {
     /// Headers to send.
     #[napi(ts_type = "Record<string, string | string[]>")]
     pub headers: Option<JsHeaders>,
+    /// The caller's W3C trace context (`00-<trace id>-<span id>-<flags>`).
+    pub traceparent: Option<String>,
+    /// W3C vendor trace state (needs `traceparent`).
+    pub tracestate: Option<String>,
 }
 
 /// Options of `subscribe()`.
@@ -158,7 +166,11 @@ impl Client {
                     let none = natskit::PublishOptions::default();
                     return self.inner.stage_publish(subject, payload, &none);
                 };
-                let headers = o.headers.map(headers::from_js);
+                let headers = natskit::trace::with_trace(
+                    o.headers.map(headers::from_js),
+                    o.traceparent.as_deref(),
+                    o.tracestate.as_deref(),
+                )?;
                 let opts = natskit::PublishOptions {
                     headers: headers.as_ref(),
                     reply: o.reply.as_deref(),
@@ -248,11 +260,19 @@ impl Client {
         crate::error::guard(|| {
             let payload = payload::to_bytes(env, data);
             let (headers, timeout) = match options {
-                Some(o) => (o.headers.map(headers::from_js), o.timeout),
-                None => (None, None),
+                Some(o) => (
+                    natskit::trace::with_trace(
+                        o.headers.map(headers::from_js),
+                        o.traceparent.as_deref(),
+                        o.tracestate.as_deref(),
+                    ),
+                    o.timeout,
+                ),
+                None => (Ok(None), None),
             };
             let client = self.inner.clone();
             runtime::now_or_on_wake(env, async move {
+                let headers = headers?;
                 let opts = natskit::RequestOptions {
                     headers: headers.as_ref(),
                     timeout: timeout.map(millis).transpose()?,

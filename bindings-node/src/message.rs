@@ -51,6 +51,14 @@ macro_rules! received {
                 self.inner.header(&name).map(String::from)
             }
 
+            /// The sender's W3C trace context (`trace_id`, `span_id`, `flags`, `sampled`,
+            /// `tracestate`), or `null` when it sent none or a malformed one.
+            #[napi(catch_unwind, getter, ts_return_type = "TraceContext | null")]
+            pub fn trace_context(&self) -> Option<serde_json::Value> {
+                let context = self.inner.trace_context()?;
+                serde_json::to_value(context).ok()
+            }
+
             /// The payload as UTF-8 text (invalid sequences become U+FFFD).
             #[napi(catch_unwind)]
             pub fn string(&self) -> String {

@@ -46,15 +46,22 @@ final class Client
     }
 
     /**
-     * Publishes a payload (strings as bytes, arrays as JSON) with optional headers and reply
-     * subject. Returns once it is checked and staged; the library sends staged publishes in
-     * call order. One the connection refuses later (reconnect buffer full, closed) fails the
-     * next publish, flush(), drain() or close(): flush or close before the script ends.
+     * Publishes a payload (strings as bytes, arrays as JSON) with optional headers, reply
+     * subject and W3C trace context. Returns once it is checked and staged; the library sends
+     * staged publishes in call order. One the connection refuses later (reconnect buffer full,
+     * closed) fails the next publish, flush(), drain() or close(): flush or close before the
+     * script ends.
      */
-    public function publish(string $subject, mixed $payload = '', array $headers = [], ?string $replyTo = null): void
-    {
+    public function publish(
+        string $subject,
+        mixed $payload = '',
+        array $headers = [],
+        ?string $replyTo = null,
+        ?string $traceparent = null,
+        ?string $tracestate = null,
+    ): void {
         $data = is_string($payload) ? $payload : Payload::encode($payload);
-        if ($headers === [] && $replyTo === null) {
+        if ($headers === [] && $replyTo === null && $traceparent === null && $tracestate === null) {
             $status = $this->ffi->natskit_publish($this->handle ?? $this->handle(), $subject, $data, strlen($data));
             if ($status !== 0) {
                 Library::check($status);
@@ -65,7 +72,7 @@ final class Client
             $this->handle(),
             $subject,
             $replyTo,
-            Payload::headers($headers),
+            Payload::tracedHeaders($headers, $traceparent, $tracestate),
             $data,
             strlen($data),
         ));
@@ -99,13 +106,20 @@ final class Client
      * for this client's callback subscriptions go to their callbacks (on this thread), so this
      * client can answer its own request; a callback's exception abandons the request.
      */
-    public function request(string $subject, mixed $payload = '', float $timeout = 5.0, array $headers = []): Message
-    {
+    public function request(
+        string $subject,
+        mixed $payload = '',
+        float $timeout = 5.0,
+        array $headers = [],
+        ?string $traceparent = null,
+        ?string $tracestate = null,
+    ): Message {
         if ($timeout <= 0) {
             throw new Exception\InvalidArgumentException("timeout must be positive, got {$timeout}", 1);
         }
         $data = Payload::encode($payload);
         $millis = max(1, Library::millis($timeout, 'timeout'));
+        $headers = Payload::tracedHeaders($headers, $traceparent, $tracestate);
         if ($this->subscriptions !== []) {
             return $this->requestServing($subject, $data, $millis, $headers);
         }
@@ -113,7 +127,7 @@ final class Client
         Library::check(Library::ffi()->natskit_request_msg(
             $this->handle(),
             $subject,
-            Payload::headers($headers),
+            $headers,
             $data,
             strlen($data),
             $millis,
@@ -123,7 +137,7 @@ final class Client
     }
 
     /** `request()` with callback subscriptions: each wait ends with the reply or a message for one of them. */
-    private function requestServing(string $subject, string $data, int $millis, array $headers): Message
+    private function requestServing(string $subject, string $data, int $millis, ?string $headers): Message
     {
         $ffi = Library::ffi();
         $pending = Library::call(
@@ -131,7 +145,7 @@ final class Client
             'natskit_request_start',
             $this->handle(),
             $subject,
-            Payload::headers($headers),
+            $headers,
             $data,
             strlen($data),
             $millis,

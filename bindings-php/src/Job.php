@@ -39,6 +39,17 @@ final class Job
         Library::free('natskit_job_free', $this->handle);
     }
 
+    /**
+     * The W3C trace context the job was pushed with (as `Message::getTraceContext()`), or null.
+     *
+     * @return array{trace_id: string, span_id: string, flags: int, sampled: bool, tracestate: ?string}|null
+     */
+    public function getTraceContext(): ?array
+    {
+        $json = Library::lent('natskit_job_trace_context_json', $this->handle);
+        return $json === null ? null : json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+    }
+
     /** The job id. */
     public function getJobId(): string
     {

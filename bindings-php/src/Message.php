@@ -36,6 +36,18 @@ final class Message
         }
     }
 
+    /**
+     * The sender's W3C trace context (`trace_id`, `span_id`, `flags`, `sampled`, `tracestate`),
+     * or null when it sent none or a malformed one.
+     *
+     * @return array{trace_id: string, span_id: string, flags: int, sampled: bool, tracestate: ?string}|null
+     */
+    public function getTraceContext(): ?array
+    {
+        $json = Library::lent('natskit_message_trace_context_json', $this->handle);
+        return $json === null ? null : json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+    }
+
     /** The reply subject, when the sender waits for an answer. */
     public function getReplyTo(): ?string
     {

@@ -36,6 +36,19 @@ final class Payload
         return self::json($normalised);
     }
 
+    /**
+     * `headers()` with a caller's W3C trace context set (checked by the library: a malformed
+     * one is an InvalidArgumentException).
+     */
+    public static function tracedHeaders(array $headers, ?string $traceparent, ?string $tracestate): ?string
+    {
+        if ($traceparent === null && $tracestate === null) {
+            return self::headers($headers);
+        }
+        $json = Library::call('char*', 'natskit_trace_headers', self::headers($headers), $traceparent, $tracestate);
+        return Library::ownedString($json);
+    }
+
     /** Any value as JSON text (the library's JSON arguments). */
     public static function json(mixed $value): string
     {

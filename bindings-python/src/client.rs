@@ -37,11 +37,15 @@ impl Outgoing {
         data: Option<&Bound<'_, PyAny>>,
         headers: Option<&Bound<'_, PyAny>>,
         reply: Option<String>,
+        trace: (Option<String>, Option<String>),
     ) -> PyResult<Self> {
+        let headers = headers::optional(headers)?;
+        let (parent, state) = Python::attach(|py| crate::otel::or_current(py, trace.0, trace.1));
         Ok(Outgoing {
             subject,
             data: data.map(payload::to_bytes).transpose()?.unwrap_or_default(),
-            headers: headers::optional(headers)?,
+            headers: natskit::trace::with_trace(headers, parent.as_deref(), state.as_deref())
+                .py_err()?,
             reply,
         })
     }
@@ -459,9 +463,11 @@ both! { Client {
     }
 };
     /// Publishes `data` (bytes, str, or a JSON-serialisable value) to `subject`.
-    #[pyo3(signature = (subject, data=None, *, headers=None, reply=None))]
-    fn publish(&self, subject: [String], data: [Option<&Bound<'_, PyAny>>], headers: [Option<&Bound<'_, PyAny>>], reply: [Option<String>]) -> () {
-        let (out, core) = (Outgoing::new(subject, data, headers, reply)?, self.core.clone());
+    /// `traceparent`/`tracestate` (W3C) carry the caller's trace context.
+    #[pyo3(signature = (subject, data=None, *, headers=None, reply=None, traceparent=None, tracestate=None))]
+    fn publish(&self, subject: [String], data: [Option<&Bound<'_, PyAny>>], headers: [Option<&Bound<'_, PyAny>>], reply: [Option<String>], traceparent: [Option<String>], tracestate: [Option<String>]) -> () {
+        let out = Outgoing::new(subject, data, headers, reply, (traceparent, tracestate))?;
+        let core = self.core.clone();
         async move { out.publish(&core).await.py_err() }
     }
 
@@ -500,10 +506,11 @@ both! { Client {
 
     /// Sends a request and returns the first reply; `timeout` in seconds
     /// (`None`: the connection's `request_timeout`).
-    #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None))]
-    fn request(&self, subject: [String], data: [Option<&Bound<'_, PyAny>>], timeout: [Option<f64>], headers: [Option<&Bound<'_, PyAny>>]) -> Reply {
+    #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None, traceparent=None, tracestate=None))]
+    fn request(&self, subject: [String], data: [Option<&Bound<'_, PyAny>>], timeout: [Option<f64>], headers: [Option<&Bound<'_, PyAny>>], traceparent: [Option<String>], tracestate: [Option<String>]) -> Reply {
         let timeout = seconds(timeout, "timeout")?;
-        let (out, core) = (Outgoing::new(subject, data, headers, None)?, self.core.clone());
+        let out = Outgoing::new(subject, data, headers, None, (traceparent, tracestate))?;
+        let core = self.core.clone();
         async move {
             let msg = out.request(&core, timeout).await.py_err()?;
             Ok(Reply { msg, asyncio: Self::ASYNCIO })

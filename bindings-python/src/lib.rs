@@ -13,6 +13,7 @@ mod jetstream;
 mod manager;
 mod message;
 mod object_store;
+mod otel;
 mod payload;
 mod queue;
 mod runtime;

@@ -69,6 +69,18 @@ impl Message {
         })
     }
 
+    /// The sender's W3C trace context (`trace_id`, `span_id`, `flags`, `sampled`,
+    /// `tracestate`), or `None` when it sent none or a malformed one.
+    #[getter]
+    fn trace_context<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        crate::runtime::guard(|| {
+            self.msg
+                .trace_context()
+                .map(|c| payload::to_python(py, &c))
+                .transpose()
+        })
+    }
+
     /// The payload decoded as JSON.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::runtime::guard(|| payload::loads(py, self.msg.data()))

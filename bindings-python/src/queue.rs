@@ -63,7 +63,10 @@ impl Push {
             Some(d) if !d.is_none() => payload::to_value(d)?,
             _ => serde_json::Value::Null,
         };
-        let options = PushOptions::from_json(options_json(options)?.as_deref()).py_err()?;
+        let mut options = PushOptions::from_json(options_json(options)?.as_deref()).py_err()?;
+        let given = (options.traceparent.take(), options.tracestate.take());
+        (options.traceparent, options.tracestate) =
+            Python::attach(|py| crate::otel::or_current(py, given.0, given.1));
         Ok(Push {
             name,
             data,
@@ -376,6 +379,17 @@ impl Job {
     #[getter]
     fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::runtime::guard(|| payload::to_python(py, self.handle.payload()))
+    }
+
+    /// The W3C trace context the job was pushed with (as `Message.trace_context`), or `None`.
+    #[getter]
+    fn trace_context<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        crate::runtime::guard(|| {
+            self.handle
+                .trace_context()
+                .map(|c| payload::to_python(py, &c))
+                .transpose()
+        })
     }
 
     /// True once finished.

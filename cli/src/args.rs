@@ -624,6 +624,31 @@ pub struct PubArgs {
     /// Publish this many messages.
     #[arg(long, default_value_t = 1)]
     pub count: u64,
+    #[command(flatten)]
+    pub trace: TraceArgs,
+}
+
+/// A W3C trace context to send (`pub`, `req`, `queue push`).
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// W3C traceparent to send, 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>.
+    #[arg(long, value_name = "TRACEPARENT")]
+    pub traceparent: Option<String>,
+    /// W3C tracestate to send with --traceparent.
+    #[arg(long, value_name = "TRACESTATE", requires = "traceparent")]
+    pub tracestate: Option<String>,
+}
+
+impl TraceArgs {
+    /// `headers` with the trace context set, when one was given (checked by the core).
+    pub fn headers(&self, headers: natskit::Headers) -> natskit::Result<natskit::Headers> {
+        let traced = natskit::trace::with_trace(
+            Some(headers),
+            self.traceparent.as_deref(),
+            self.tracestate.as_deref(),
+        )?;
+        Ok(traced.unwrap_or_default())
+    }
 }
 
 /// `natskit sub`
@@ -759,6 +784,8 @@ pub struct ReqArgs {
     /// How long to wait for the reply, e.g. 2s.
     #[arg(long, default_value = "5s", value_name = "DURATION")]
     pub timeout: String,
+    #[command(flatten)]
+    pub trace: TraceArgs,
 }
 
 /// `natskit server`
@@ -842,6 +869,8 @@ pub struct PushArgs {
     /// Seconds before each retry: one number, or a list like 1,5,10 (the last repeats).
     #[arg(long, value_name = "SECS[,SECS...]")]
     pub backoff: Option<String>,
+    #[command(flatten)]
+    pub trace: TraceArgs,
 }
 
 /// `natskit queue work`

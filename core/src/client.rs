@@ -11,6 +11,7 @@ use bytes::Bytes;
 use futures::future::Either;
 use futures::{FutureExt, TryFutureExt};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use crate::config::{
     parse_server, url_credentials, without_credentials, ConnectionConfig, UrlCredentials,
@@ -297,8 +298,24 @@ impl Client {
         payload: Bytes,
         opts: &PublishOptions<'_>,
     ) -> Result<()> {
-        self.settle_staged().await;
-        self.send_with(subject, payload, opts).await
+        let span = tracing::info_span!(
+            "publish",
+            messaging.system = "nats",
+            messaging.operation.type = "send",
+            messaging.destination.name = subject,
+            messaging.message.body.size = payload.len(),
+            trace_id = tracing::field::Empty,
+            parent_span_id = tracing::field::Empty,
+        );
+        crate::trace::record(&span, || {
+            opts.headers.and_then(crate::TraceContext::from_headers)
+        });
+        async {
+            self.settle_staged().await;
+            self.send_with(subject, payload, opts).await
+        }
+        .instrument(span)
+        .await
     }
 
     /// `publish_with` without waiting for staged publishes (the outbox's own sends).
@@ -437,6 +454,30 @@ impl Client {
 
     /// Sends a request with headers and/or a timeout.
     pub async fn request_with(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        opts: &RequestOptions<'_>,
+    ) -> Result<Message> {
+        let span = tracing::info_span!(
+            "request",
+            messaging.system = "nats",
+            messaging.operation.type = "send",
+            messaging.destination.name = subject,
+            messaging.message.body.size = payload.len(),
+            trace_id = tracing::field::Empty,
+            parent_span_id = tracing::field::Empty,
+        );
+        crate::trace::record(&span, || {
+            opts.headers.and_then(crate::TraceContext::from_headers)
+        });
+        self.send_request(subject, payload, opts)
+            .instrument(span)
+            .await
+    }
+
+    /// [`Client::request_with`] without its span.
+    async fn send_request(
         &self,
         subject: &str,
         payload: Bytes,

@@ -33,6 +33,12 @@ impl Headers {
         self
     }
 
+    /// Removes every value of `name`, ignoring case.
+    pub fn remove(&mut self, name: &str) -> &mut Self {
+        self.entries.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self
+    }
+
     /// The first value of `name`, ignoring case.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries

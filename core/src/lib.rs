@@ -34,6 +34,7 @@ pub mod service;
 pub mod subject;
 pub mod subscription;
 pub mod timestamp;
+pub mod trace;
 pub mod units;
 
 pub use client::{connect, Client, PublishOptions, RequestOptions, Stats};
@@ -48,6 +49,7 @@ pub use pending::{Arrival, PendingRequest};
 pub use server::{LocalServer, ServerOptions};
 pub use service::{EndpointConfig, Service, ServiceConfig};
 pub use subscription::{next_any, Subscription};
+pub use trace::TraceContext;
 pub use units::Unit;
 
 /// The library version.

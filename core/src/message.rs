@@ -62,6 +62,15 @@ impl Message {
             .map(|v| v.as_str())
     }
 
+    /// The W3C trace context the sender attached (`traceparent`/`tracestate` headers); a
+    /// malformed one is none. Nothing is parsed for a message without headers.
+    pub fn trace_context(&self) -> Option<crate::TraceContext> {
+        crate::TraceContext::received(
+            self.header(crate::trace::TRACEPARENT)?,
+            self.header(crate::trace::TRACESTATE),
+        )
+    }
+
     /// Decodes the payload as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.inner.payload).map_err(|e| {

@@ -20,6 +20,7 @@ pub struct natskit_job {
     payload_json: CString,
     envelope_json: CString,
     invalid: Option<CString>,
+    trace_json: std::sync::OnceLock<Option<CString>>,
     /// The unit of durations in event JSON (the client's).
     unit: natskit::Unit,
 }
@@ -44,6 +45,7 @@ impl natskit_job {
                 .invalid()
                 .map(|why| ffi::lent_string(why, "invalid reason"))
                 .transpose()?,
+            trace_json: std::sync::OnceLock::new(),
             handle,
             unit,
         };
@@ -130,6 +132,23 @@ pub unsafe extern "C" fn natskit_job_invalid(
 ) -> natskit_status {
     ffi::getter!(job, reason_out, |j| {
         Ok(j.invalid.as_ref().map_or(std::ptr::null(), |r| r.as_ptr()))
+    })
+}
+
+/// The W3C trace context the job was pushed with, as JSON (as
+/// `natskit_message_trace_context_json`), or NULL when it has none.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_job_trace_context_json(
+    job: *const natskit_job,
+    json_out: *mut *const c_char,
+) -> natskit_status {
+    ffi::getter!(job, json_out, |j| {
+        crate::message::lend_optional(&j.trace_json, || {
+            j.handle
+                .trace_context()
+                .map(|c| ffi::lent_string(&serde_json::to_string(&c)?, "trace context"))
+                .transpose()
+        })
     })
 }
 

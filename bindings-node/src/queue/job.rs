@@ -74,6 +74,12 @@ impl Job {
             .map(|seconds| ms.from_seconds(seconds))
     }
 
+    /// The W3C trace context the job was pushed with (as `Message.traceContext`), or `null`.
+    #[napi(catch_unwind, getter, ts_return_type = "TraceContext | null")]
+    pub fn trace_context(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self.handle.trace_context()?).ok()
+    }
+
     /// True once the job was finished.
     #[napi(catch_unwind, getter)]
     pub fn is_finished(&self) -> bool {

@@ -154,3 +154,13 @@ class PauseState(TypedDict):
     paused: bool
     pause_until: Optional[str]
     pause_remaining: Optional[float]
+
+
+class TraceContext(TypedDict):
+    """A W3C trace context, as received with a message or a job."""
+
+    trace_id: str
+    span_id: str
+    flags: int
+    sampled: bool
+    tracestate: Optional[str]

@@ -12,7 +12,7 @@ use crate::output::{plural, set_payload, Output};
 /// Publishes `--count` messages (the payload from stdin when DATA is `-` or absent) and waits
 /// until the server has them.
 pub async fn publish(client: &Client, a: &PubArgs, out: &Output) -> natskit::Result<()> {
-    let headers = parse_headers(&a.headers)?;
+    let headers = a.trace.headers(parse_headers(&a.headers)?)?;
     let opts = PublishOptions {
         headers: (!headers.is_empty()).then_some(&headers),
         reply: None,
@@ -87,8 +87,9 @@ pub async fn subscribe(client: &Client, a: &SubArgs, out: &Output) -> natskit::R
 
 /// Sends a request and prints the reply.
 pub async fn request(client: &Client, a: &ReqArgs, out: &Output) -> natskit::Result<()> {
+    let headers = a.trace.headers(Headers::new())?;
     let opts = RequestOptions {
-        headers: None,
+        headers: (!headers.is_empty()).then_some(&headers),
         timeout: Some(duration::parse(&a.timeout)?),
     };
     let reply = client

@@ -157,6 +157,8 @@ async fn push(
         max_tries: a.tries,
         backoff: a.backoff.as_deref().map(parse_backoff).transpose()?,
         delay: delay.map(|d| d.as_secs_f64()),
+        traceparent: a.trace.traceparent.clone(),
+        tracestate: a.trace.tracestate.clone(),
         ..Default::default()
     };
     let id = Queue::new(client, &a.queue, connection)?

@@ -119,6 +119,16 @@ fn describe(job: &Job) -> Value {
     })
 }
 
+/// `TRACEPARENT` and `TRACESTATE` for the command when the job carries a trace context.
+fn trace_env(job: &Job) -> Vec<(&'static str, String)> {
+    let Some(ctx) = job.trace_context() else {
+        return Vec::new();
+    };
+    let mut env = vec![("TRACEPARENT", ctx.traceparent())];
+    env.extend(ctx.tracestate.map(|state| ("TRACESTATE", state)));
+    env
+}
+
 /// Runs the command for one job (in its own process group, so a terminal's Ctrl-C reaches
 /// only the worker); kills the group past `limit`.
 async fn execute(command: &str, described: &Value, job: &Job, limit: Option<Duration>) -> Outcome {
@@ -134,6 +144,7 @@ async fn execute(command: &str, described: &Value, job: &Job, limit: Option<Dura
         .env("NATSKIT_JOB_NAME", job.name())
         .env("NATSKIT_JOB_QUEUE", job.queue().name())
         .env("NATSKIT_JOB_ATTEMPTS", job.attempts().to_string())
+        .envs(trace_env(job))
         .stdin(Stdio::piped())
         .stdout(Stdio::from(std::io::stderr()))
         .stderr(Stdio::piped())

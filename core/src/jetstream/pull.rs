@@ -109,6 +109,12 @@ impl JsMessage {
         self.headers().get(name).map(str::to_string)
     }
 
+    /// The publisher's W3C trace context (see [`crate::Message::trace_context`]).
+    pub fn trace_context(&self) -> Option<crate::TraceContext> {
+        let headers = self.inner.headers.as_ref()?;
+        crate::TraceContext::from_headers(&Headers::from_header_map(headers))
+    }
+
     /// Decodes the payload as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.inner.payload).map_err(|e| {

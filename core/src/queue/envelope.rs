@@ -127,6 +127,12 @@ pub struct Envelope {
     /// Partition key: jobs sharing it go to the same partition of a partitioned queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_key: Option<String>,
+    /// W3C `traceparent` of the span that pushed the job, kept across retries and failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+    /// W3C `tracestate` that came with `traceparent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracestate: Option<String>,
     /// Fields natskit does not know, kept as they came (Laravel's `commandName`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -162,6 +168,10 @@ pub struct PushOptions {
     /// Display name.
     #[serde(alias = "display_name")]
     pub display_name: Option<String>,
+    /// W3C `traceparent` the job is pushed with (checked: `INVALID_ARGUMENT` when malformed).
+    pub traceparent: Option<String>,
+    /// W3C `tracestate` (needs `traceparent`).
+    pub tracestate: Option<String>,
 }
 
 impl PushOptions {
@@ -214,6 +224,8 @@ impl Envelope {
                 crate::duration::seconds(s, key)?;
             }
         }
+        let trace =
+            crate::TraceContext::given(opts.traceparent.as_deref(), opts.tracestate.as_deref())?;
         let pushed_at = now();
         Ok(Envelope {
             uuid: opts.id.clone().unwrap_or_else(|| nuid::next().to_string()),
@@ -231,6 +243,8 @@ impl Envelope {
             exceptions: 0,
             unique_key: opts.unique_key.clone(),
             partition_key: opts.partition_key.clone(),
+            traceparent: trace.as_ref().map(crate::TraceContext::traceparent),
+            tracestate: trace.and_then(|t| t.tracestate),
             extra: Map::new(),
         })
     }
@@ -244,6 +258,12 @@ impl Envelope {
     /// The JSON bytes stored in the stream.
     pub fn to_vec(&self) -> Result<Vec<u8>> {
         Ok(serde_json::to_vec(self)?)
+    }
+
+    /// The trace context the job was pushed with; a malformed one (from a foreign pusher) is
+    /// none. Nothing is parsed when the job has none.
+    pub fn trace_context(&self) -> Option<crate::TraceContext> {
+        crate::TraceContext::received(self.traceparent.as_deref()?, self.tracestate.as_deref())
     }
 
     /// The name to show: `displayName`, else `job`.

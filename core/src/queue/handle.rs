@@ -93,6 +93,11 @@ impl JobHandle {
         &self.envelope
     }
 
+    /// The trace context the job was pushed with, if any.
+    pub fn trace_context(&self) -> Option<crate::TraceContext> {
+        self.envelope.trace_context()
+    }
+
     /// This attempt's number, from 1.
     pub fn attempts(&self) -> u32 {
         self.attempts

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, AckKind};
 use serde::Serialize;
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::envelope::{now, Envelope};
 use super::failed::FailedJob;
@@ -212,6 +213,8 @@ pub struct Job {
     started: Instant,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
     invalid: Option<String>,
+    /// The `job run` span: open from the take to the finish (disabled without a subscriber).
+    span: tracing::Span,
 }
 
 impl Job {
@@ -260,7 +263,21 @@ impl Job {
 
     fn new(queue: Queue, msg: jetstream::Message, env: Envelope, attempts: u32) -> Job {
         let heartbeat = spawn_heartbeat(&queue, &msg);
+        let span = tracing::info_span!(
+            "job run",
+            messaging.system = "nats",
+            messaging.operation.type = "process",
+            messaging.destination.name = queue.name(),
+            messaging.message.id = env.uuid.as_str(),
+            natskit.job.name = env.job.as_str(),
+            natskit.job.attempt = attempts,
+            natskit.job.event = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+            parent_span_id = tracing::field::Empty,
+        );
+        crate::trace::record(&span, || env.trace_context());
         Job {
+            span,
             queue,
             msg: Some(msg),
             env,
@@ -294,6 +311,11 @@ impl Job {
     /// This attempt's number (1 on the first run; redeliveries after a crash count too).
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The trace context the job was pushed with, if any (see [`Envelope::trace_context`]).
+    pub fn trace_context(&self) -> Option<crate::TraceContext> {
+        self.env.trace_context()
     }
 
     /// The queue it came from.
@@ -343,6 +365,24 @@ impl Job {
     /// Applies `outcome`: acknowledges, retries with backoff, releases or fails the job.
     /// `default_tries` and `default_timeout` are the worker's (used when the job sets none).
     pub async fn finish(
+        self,
+        outcome: Outcome,
+        default_tries: Option<u32>,
+        default_timeout: Option<Duration>,
+    ) -> Result<JobEvent> {
+        let span = self.span.clone();
+        let event = self
+            .settle(outcome, default_tries, default_timeout)
+            .instrument(span.clone())
+            .await;
+        if let Ok(e) = &event {
+            span.record("natskit.job.event", e.name());
+        }
+        event
+    }
+
+    /// [`Job::finish`] inside its span.
+    async fn settle(
         mut self,
         outcome: Outcome,
         default_tries: Option<u32>,

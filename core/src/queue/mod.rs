@@ -31,6 +31,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::OnceCell;
+use tracing::Instrument;
 
 use crate::client::Client;
 use crate::config::{QueueConfig, StreamLayout, UniquePolicy};
@@ -275,13 +276,25 @@ impl Queue {
     }
 
     /// Pushes a ready-made envelope (from another host, or a Laravel payload).
-    pub async fn push_envelope(
-        &self,
-        mut env: Envelope,
-        delay: Duration,
-    ) -> Result<Option<String>> {
+    pub async fn push_envelope(&self, env: Envelope, delay: Duration) -> Result<Option<String>> {
+        let span = tracing::info_span!(
+            "push",
+            messaging.system = "nats",
+            messaging.operation.type = "send",
+            messaging.destination.name = self.inner.name.as_str(),
+            messaging.message.id = env.uuid.as_str(),
+            natskit.job.name = env.job.as_str(),
+            trace_id = tracing::field::Empty,
+            parent_span_id = tracing::field::Empty,
+        );
+        crate::trace::record(&span, || env.trace_context());
+        self.store_envelope(env, delay).instrument(span).await
+    }
+
+    /// [`Queue::push_envelope`] without its span.
+    async fn store_envelope(&self, mut env: Envelope, delay: Duration) -> Result<Option<String>> {
         if let Some(part) = self.route(&env) {
-            return Box::pin(part.push_envelope(env, delay)).await;
+            return Box::pin(part.store_envelope(env, delay)).await;
         }
         env.queue = self.inner.name.clone();
         if let Some(key) = env.unique_key.clone() {
@@ -536,6 +549,21 @@ impl Queue {
         &self,
         envelopes: Vec<(Envelope, Duration)>,
     ) -> Result<Vec<Option<String>>> {
+        let span = tracing::info_span!(
+            "push",
+            messaging.system = "nats",
+            messaging.operation.type = "send",
+            messaging.destination.name = self.inner.name.as_str(),
+            messaging.batch.message_count = envelopes.len(),
+        );
+        self.store_envelopes(envelopes).instrument(span).await
+    }
+
+    /// [`Queue::push_envelopes`] without its span.
+    async fn store_envelopes(
+        &self,
+        envelopes: Vec<(Envelope, Duration)>,
+    ) -> Result<Vec<Option<String>>> {
         if !self.inner.parts.is_empty() {
             return self.push_to_parts(envelopes).await;
         }
@@ -604,6 +632,12 @@ impl Queue {
         )?;
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(async_nats::header::NATS_MESSAGE_ID, msg_id);
+        if let Some(parent) = &env.traceparent {
+            headers.insert(crate::trace::TRACEPARENT, parent.as_str());
+            if let Some(state) = &env.tracestate {
+                headers.insert(crate::trace::TRACESTATE, state.as_str());
+            }
+        }
         let subject = if delay.is_zero() {
             self.ready_subject()
         } else {

@@ -83,7 +83,7 @@ impl Queue {
                 share.into_iter().map(|(i, e, d)| (i, (e, d))).unzip();
             for (i, id) in order
                 .into_iter()
-                .zip(Box::pin(part.push_envelopes(batch)).await?)
+                .zip(Box::pin(part.store_envelopes(batch)).await?)
             {
                 ids[i] = id;
             }

@@ -448,6 +448,8 @@ pub struct JobView {
     pub payload: serde_json::Value,
     /// Attempt number.
     pub attempts: u32,
+    /// The trace context the job was pushed with, if any.
+    pub trace_context: Option<crate::TraceContext>,
 }
 
 impl JobView {
@@ -457,6 +459,7 @@ impl JobView {
             name: job.name().to_string(),
             payload: job.payload().clone(),
             attempts: job.attempts(),
+            trace_context: job.trace_context(),
         }
     }
 }
