@@ -223,6 +223,11 @@ impl Job {
             None => Ok(job),
             Some(reason) => {
                 job.fail_now("InvalidPayload", &reason).await?;
+                let event = JobEvent::Failed {
+                    id: job.id().to_string(),
+                    reason: reason.clone(),
+                };
+                job.record(&event, None);
                 Err(Error::new(ErrorCode::Serialization, reason))
             }
         }
@@ -260,6 +265,12 @@ impl Job {
 
     fn new(queue: Queue, msg: jetstream::Message, env: Envelope, attempts: u32) -> Job {
         let heartbeat = spawn_heartbeat(&queue, &msg);
+        if let Ok(info) = msg.info() {
+            let waited = time::OffsetDateTime::now_utc() - info.published;
+            let waited = Duration::try_from(waited).unwrap_or_default();
+            let recorder = queue.client().recorder();
+            recorder.started(queue.name(), &env.job, waited);
+        }
         Job {
             queue,
             msg: Some(msg),
@@ -343,6 +354,29 @@ impl Job {
     /// Applies `outcome`: acknowledges, retries with backoff, releases or fails the job.
     /// `default_tries` and `default_timeout` are the worker's (used when the job sets none).
     pub async fn finish(
+        self,
+        outcome: Outcome,
+        default_tries: Option<u32>,
+        default_timeout: Option<Duration>,
+    ) -> Result<JobEvent> {
+        let ran = self.elapsed();
+        let (queue, job) = (self.queue.clone(), self.env.job.clone());
+        let event = self.apply(outcome, default_tries, default_timeout).await?;
+        queue
+            .client()
+            .recorder()
+            .finished(queue.name(), &job, &event, Some(ran));
+        Ok(event)
+    }
+
+    /// Counts `event` in the connection's metrics (`ran`: the run time, when it ran).
+    fn record(&self, event: &JobEvent, ran: Option<Duration>) {
+        let recorder = self.queue.client().recorder();
+        recorder.finished(self.queue.name(), self.name(), event, ran);
+    }
+
+    /// [`Job::finish`] without the metrics.
+    async fn apply(
         mut self,
         outcome: Outcome,
         default_tries: Option<u32>,
@@ -453,10 +487,12 @@ impl Job {
             h.abort();
         }
         self.fail_now("MaxAttemptsExceeded", reason).await?;
-        Ok(JobEvent::Failed {
+        let event = JobEvent::Failed {
             id: self.id().to_string(),
             reason: reason.to_string(),
-        })
+        };
+        self.record(&event, None);
+        Ok(event)
     }
 
     /// Puts a job that was taken but never run back at the front, without counting

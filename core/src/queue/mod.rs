@@ -106,6 +106,7 @@ impl Queue {
     /// A handle to queue `name`; `connection` is the name recorded in failed jobs.
     pub fn new(client: &Client, name: &str, connection: &str) -> Result<Queue> {
         check_queue_name(name)?;
+        client.recorder().queue_opened(name);
         Ok(Queue {
             inner: Arc::new(Inner {
                 js: client.jetstream().nats().clone(),
@@ -169,6 +170,7 @@ impl Queue {
         }
         let id = env.uuid.clone();
         self.enqueue(&env, delay, &id).await?;
+        self.count_pushed(&env);
         Ok(Some(id))
     }
 
@@ -179,6 +181,7 @@ impl Queue {
         env.queue = self.inner.name.clone();
         let msg_id = format!("{}-copy-{}", env.uuid, nuid::next());
         self.enqueue(&env, delay, &msg_id).await?;
+        self.count_pushed(&env);
         Ok(env.uuid)
     }
 
@@ -329,6 +332,11 @@ impl Queue {
         )
     }
 
+    fn count_pushed(&self, env: &Envelope) {
+        let recorder = self.inner.client.recorder();
+        recorder.pushed(&self.inner.name, &env.job, 1);
+    }
+
     /// Stores `env` (attempt-specific `msg_id` for dedup), now or after `delay`.
     pub(crate) async fn enqueue(
         &self,
@@ -416,6 +424,7 @@ impl Queue {
                     }
                     stored => stored.map(drop)?,
                 }
+                self.count_pushed(&env);
             }
         }
         Ok(ids)
