@@ -7,6 +7,7 @@ mod commands;
 mod confirm;
 mod connect;
 mod duration;
+mod http;
 mod output;
 
 use std::process::ExitCode;
