@@ -6,7 +6,7 @@
 //! messaging conventions where they exist (README: "Metrics").
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -89,10 +89,15 @@ pub(crate) struct Recorder {
     queues: RwLock<BTreeSet<String>>,
     publish_acks: AtomicU64,
     publish_errors: AtomicU64,
+    /// Set by [`Client::record_metrics`]`(false)`: nothing is recorded.
+    off: AtomicBool,
 }
 
 impl Recorder {
     fn with_job(&self, queue: &str, job: &str, record: impl FnOnce(&JobCounters)) {
+        if self.off.load(Ordering::Relaxed) {
+            return;
+        }
         if let Some(c) = self
             .jobs
             .read()
@@ -149,6 +154,9 @@ impl Recorder {
 
     /// A JetStream publish was acknowledged (`true`) or failed.
     pub(crate) fn publish_acked(&self, ok: bool) {
+        if self.off.load(Ordering::Relaxed) {
+            return;
+        }
         let counter = if ok {
             &self.publish_acks
         } else {
@@ -289,6 +297,12 @@ pub struct MetricsSnapshot {
 }
 
 impl Client {
+    /// Turns the recording of job and JetStream publish metrics on (the default) or off;
+    /// connection counters and gauges are always read.
+    pub fn record_metrics(&self, on: bool) {
+        self.recorder().off.store(!on, Ordering::Relaxed);
+    }
+
     /// Every metric of this connection, queue gauges and the round trip read now.
     pub async fn metrics_snapshot(&self) -> crate::Result<MetricsSnapshot> {
         let recorder = self.recorder();

@@ -99,6 +99,14 @@ async fn a_known_workload_shows_exactly_in_counters_histograms_and_text() {
             "{line} missing from\n{text}"
         );
     }
+
+    nc.record_metrics(false);
+    q.push("Send", json!(0), &PushOptions::default())
+        .await
+        .unwrap();
+    let off = nc.metrics_snapshot().await.unwrap();
+    let send = off.jobs.iter().find(|j| j.job == "Send").unwrap();
+    assert_eq!(send.pushed, N, "nothing recorded while off");
 }
 
 #[tokio::test(flavor = "multi_thread")]
