@@ -212,6 +212,8 @@ pub struct Job {
     started: Instant,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
     invalid: Option<String>,
+    /// When the stream stored this copy: since then it waited to be handed out.
+    ready_at: Option<time::OffsetDateTime>,
 }
 
 impl Job {
@@ -265,12 +267,7 @@ impl Job {
 
     fn new(queue: Queue, msg: jetstream::Message, env: Envelope, attempts: u32) -> Job {
         let heartbeat = spawn_heartbeat(&queue, &msg);
-        if let Ok(info) = msg.info() {
-            let waited = time::OffsetDateTime::now_utc() - info.published;
-            let waited = Duration::try_from(waited).unwrap_or_default();
-            let recorder = queue.client().recorder();
-            recorder.started(queue.name(), &env.job, waited);
-        }
+        let ready_at = msg.info().ok().map(|info| info.published);
         Job {
             queue,
             msg: Some(msg),
@@ -279,6 +276,7 @@ impl Job {
             started: Instant::now(),
             heartbeat,
             invalid: None,
+            ready_at,
         }
     }
 
@@ -325,6 +323,17 @@ impl Job {
     /// Starts the run's clock when the job is handed out (it may have waited in a buffer).
     pub(crate) fn begin(&mut self) {
         self.started = Instant::now();
+        self.handed_out();
+    }
+
+    /// Counts the time this job waited ready, now that a worker or a host has it.
+    pub(crate) fn handed_out(&self) {
+        if let Some(ready_at) = self.ready_at {
+            let waited = time::OffsetDateTime::now_utc() - ready_at;
+            let waited = Duration::try_from(waited).unwrap_or_default();
+            let recorder = self.queue.client().recorder();
+            recorder.started(self.queue.name(), self.name(), waited);
+        }
     }
 
     /// Attempts allowed: the job's own, else `default_tries`, else the connection's (0 = unlimited).

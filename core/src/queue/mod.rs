@@ -193,7 +193,9 @@ impl Queue {
     /// Takes up to `max` jobs (each reserved, with its own heartbeat), waiting up to `timeout`
     /// for the first. Unreadable envelopes go to the failed store and are skipped.
     pub async fn pop_many(&self, max: usize, timeout: Duration) -> Result<Vec<Job>> {
-        self.pop_many_until(max, timeout, None).await
+        let jobs = self.pop_many_until(max, timeout, None).await?;
+        jobs.iter().for_each(Job::handed_out);
+        Ok(jobs)
     }
 
     /// [`Queue::pop_many`] for a worker: once `stop` is set, a pull past its expiry (its
