@@ -303,7 +303,8 @@ impl Client {
         self.recorder().off.store(!on, Ordering::Relaxed);
     }
 
-    /// Every metric of this connection, queue gauges and the round trip read now.
+    /// Every metric of this connection, queue gauges (all queues at once) and the round trip
+    /// read now.
     pub async fn metrics_snapshot(&self) -> crate::Result<MetricsSnapshot> {
         let recorder = self.recorder();
         let stats = self.stats();
@@ -318,21 +319,28 @@ impl Client {
         } else {
             None
         };
-        let mut queues = Vec::new();
-        let names: Vec<String> = recorder.queues.read().unwrap().iter().cloned().collect();
-        for name in names.iter().filter(|_| connected) {
-            let size = tokio::time::timeout(SCRAPE_TIMEOUT, self.queue(name)?.size()).await;
-            if let Ok(Ok(size)) = size {
-                queues.push(QueueGauges {
-                    queue: name.clone(),
-                    ready: size.ready,
-                    reserved: size.reserved,
-                    delayed: size.delayed,
-                    failed: size.failed,
-                    oldest_age_seconds: size.oldest_age,
-                });
-            }
-        }
+        let names: Vec<String> = match connected {
+            true => recorder.queues.read().unwrap().iter().cloned().collect(),
+            false => Vec::new(),
+        };
+        let sizes = names.into_iter().map(|name| async move {
+            let queue = self.queue(&name).ok()?;
+            let size = tokio::time::timeout(SCRAPE_TIMEOUT, queue.size()).await;
+            let size = size.ok()?.ok()?;
+            Some(QueueGauges {
+                queue: name,
+                ready: size.ready,
+                reserved: size.reserved,
+                delayed: size.delayed,
+                failed: size.failed,
+                oldest_age_seconds: size.oldest_age,
+            })
+        });
+        let queues = futures::future::join_all(sizes)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
         Ok(MetricsSnapshot {
             connection: ConnectionMetrics {
                 state,

@@ -111,7 +111,7 @@ async fn a_known_workload_shows_exactly_in_counters_histograms_and_text() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_is_gone_shows_in_the_state_without_stalling_the_scrape() {
-    let mut srv = common::server();
+    let srv = common::server();
     let nc = common::client(&srv).await;
     nc.queue("metered").unwrap();
     srv.stop();
