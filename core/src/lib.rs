@@ -25,6 +25,8 @@ pub mod jetstream;
 pub mod manager;
 pub mod message;
 pub mod metrics;
+pub mod outbox;
+pub mod overview;
 pub mod pending;
 pub mod queue;
 pub mod runtime;
