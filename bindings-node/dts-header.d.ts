@@ -555,6 +555,52 @@ export interface HealthReport {
   checks: HealthCheck[]
 }
 
+/** A histogram of `client.metricsSnapshot()`, seconds. */
+export interface MetricsHistogram {
+  count: number
+  sum_seconds: number
+  /** Cumulative counts at or below each bound `le` (seconds). */
+  buckets: Array<{ le: number; count: number }>
+}
+
+/** Every metric of one connection (`client.metricsSnapshot()`); times in seconds. */
+export interface MetricsSnapshot {
+  connection: {
+    state: 'connected' | 'disconnected' | 'pending' | 'closed'
+    sent_messages: number
+    received_messages: number
+    sent_bytes: number
+    received_bytes: number
+    reconnects: number
+    dropped_messages: number
+    pending_messages: number
+    rtt_seconds: number | null
+  }
+  jetstream: { publish_acks: number; publish_errors: number }
+  /** Per queue and job name. */
+  jobs: Array<{
+    queue: string
+    job: string
+    pushed: number
+    processed: number
+    failed: number
+    retried: number
+    released: number
+    deleted: number
+    duration: MetricsHistogram
+    wait: MetricsHistogram
+  }>
+  /** Per queue opened on this connection, read at the call. */
+  queues: Array<{
+    queue: string
+    ready: number
+    reserved: number
+    delayed: number
+    failed: number
+    oldest_age_seconds: number
+  }>
+}
+
 export interface KvWatchOptions {
   /** Every kept revision of each key first, oldest first, not only the latest. */
   includeHistory?: boolean

@@ -555,6 +555,52 @@ export interface HealthReport {
   checks: HealthCheck[]
 }
 
+/** A histogram of `client.metricsSnapshot()`, seconds. */
+export interface MetricsHistogram {
+  count: number
+  sum_seconds: number
+  /** Cumulative counts at or below each bound `le` (seconds). */
+  buckets: Array<{ le: number; count: number }>
+}
+
+/** Every metric of one connection (`client.metricsSnapshot()`); times in seconds. */
+export interface MetricsSnapshot {
+  connection: {
+    state: 'connected' | 'disconnected' | 'pending' | 'closed'
+    sent_messages: number
+    received_messages: number
+    sent_bytes: number
+    received_bytes: number
+    reconnects: number
+    dropped_messages: number
+    pending_messages: number
+    rtt_seconds: number | null
+  }
+  jetstream: { publish_acks: number; publish_errors: number }
+  /** Per queue and job name. */
+  jobs: Array<{
+    queue: string
+    job: string
+    pushed: number
+    processed: number
+    failed: number
+    retried: number
+    released: number
+    deleted: number
+    duration: MetricsHistogram
+    wait: MetricsHistogram
+  }>
+  /** Per queue opened on this connection, read at the call. */
+  queues: Array<{
+    queue: string
+    ready: number
+    reserved: number
+    delayed: number
+    failed: number
+    oldest_age_seconds: number
+  }>
+}
+
 export interface KvWatchOptions {
   /** Every kept revision of each key first, oldest first, not only the latest. */
   includeHistory?: boolean
@@ -671,6 +717,14 @@ export declare class Client {
    * (`rtt`, `age` thresholds and results) in milliseconds.
    */
   health(options?: HealthOptions): Promise<HealthReport>
+  /**
+   * The connection's metrics as Prometheus text: messages, bytes, reconnects, drops,
+   * state and round trip; JetStream publish acks and errors; per queue and job name the
+   * job counters and the run-time and wait-time histograms; queue gauges read now.
+   */
+  metrics(): Promise<string>
+  /** The same metrics as an object (core's snapshot); times in seconds, as their names say. */
+  metricsSnapshot(): Promise<MetricsSnapshot>
   /** Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`). */
   request(subject: string, data?: Payload, options?: RequestOptions): Promise<Message>
   /**

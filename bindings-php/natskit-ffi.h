@@ -469,6 +469,8 @@ natskit_status natskit_message_respond(const natskit_message *message,
 
 void natskit_message_free(natskit_message *message);
 
+natskit_status natskit_metrics(const natskit_client *client, char **text_out);
+
 natskit_status natskit_request_start(const natskit_client *client,
                                      const char *subject,
                                      const char *headers_json,

@@ -786,6 +786,13 @@ natskit_status natskit_message_respond(const natskit_message *message,
 // Frees the message and everything it lent. NULL does nothing.
 void natskit_message_free(natskit_message *message);
 
+// The connection's metrics as Prometheus text (version 0.0.4): messages, bytes, reconnects,
+// drops, state and round trip; JetStream publish acks and errors; per queue and job name
+// the job counters and the run-time and wait-time histograms; per queue opened on this
+// connection its ready, reserved, delayed and failed jobs and oldest age (read now).
+// `*text_out` is freed with `natskit_string_free`.
+natskit_status natskit_metrics(const natskit_client *client, char **text_out);
+
 // Sends a request (optional headers as JSON) and returns at once; wait for the reply with
 // `natskit_pending_request_wait`. `timeout_ms` as for `natskit_request`.
 natskit_status natskit_request_start(const natskit_client *client,

@@ -17,6 +17,7 @@ pub mod health;
 pub mod jetstream;
 pub mod manager;
 pub mod message;
+pub mod metrics;
 mod panic;
 pub mod pending;
 pub mod queue;

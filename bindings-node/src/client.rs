@@ -244,6 +244,21 @@ impl Client {
         .await
     }
 
+    /// The connection's metrics as Prometheus text: messages, bytes, reconnects, drops,
+    /// state and round trip; JetStream publish acks and errors; per queue and job name the
+    /// job counters and the run-time and wait-time histograms; queue gauges read now.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub async fn metrics(&self) -> Outcome<String> {
+        crate::runtime::unwinding(async move { self.inner.metrics().await }).await
+    }
+
+    /// The same metrics as an object (core's snapshot); times in seconds, as their names say.
+    #[napi(catch_unwind, ts_return_type = "Promise<MetricsSnapshot>")]
+    pub async fn metrics_snapshot(&self) -> Outcome<serde_json::Value> {
+        crate::runtime::unwinding(async move { Ok(self.inner.metrics_snapshot().await?.to_json()) })
+            .await
+    }
+
     /// Sends a request and resolves with the first reply (`NO_RESPONDERS`, `TIMEOUT`).
     #[napi(
         catch_unwind,

@@ -341,6 +341,18 @@ final class Client
         return Library::ownedJson($report) + ['code' => $status->cdata];
     }
 
+    /**
+     * The connection's metrics as Prometheus text: messages, bytes, reconnects, drops, state
+     * and round trip; JetStream publish acks and errors; per queue and job name the job
+     * counters and the run-time and wait-time histograms; queue gauges read now.
+     */
+    public function metrics(): string
+    {
+        $text = Library::out('char*');
+        Library::check(Library::ffi()->natskit_metrics($this->handle(), \FFI::addr($text)));
+        return Library::ownedString($text) ?? '';
+    }
+
     /** The oldest connection event not yet taken (`['event' => 'reconnected']`), or null. */
     public function pollEvent(): ?array
     {

@@ -190,6 +190,35 @@ final class QueueTest extends ServerTestCase
         $this->assertSizes($queue, 0, 0, 0, 1);
     }
 
+    public function testMetricsCountAKnownWorkloadExactly(): void
+    {
+        $queue = $this->client->queue('metered');
+        [$n, $k] = [3, 2];
+        for ($i = 0; $i < $n; $i++) {
+            $queue->push('Send', $i);
+        }
+        for ($i = 0; $i < $k; $i++) {
+            $queue->push('Boom', $i, ['tries' => 1]);
+        }
+        for ($i = 0; $i < $n + $k; $i++) {
+            $job = $this->popJob($queue);
+            $job->getName() === 'Send' ? $job->complete() : $job->fail('boom');
+        }
+        $lines = explode("\n", $this->client->metrics());
+        $labels = 'messaging_system="nats",messaging_destination_name="metered",job_name=';
+        foreach ([
+            "natskit_queue_jobs_pushed_total{{$labels}\"Send\"} {$n}",
+            "natskit_queue_jobs_processed_total{{$labels}\"Send\"} {$n}",
+            "natskit_queue_jobs_failed_total{{$labels}\"Boom\"} {$k}",
+            "natskit_queue_jobs_failed_total{{$labels}\"Send\"} 0",
+            "messaging_process_duration_seconds_count{{$labels}\"Boom\"} {$k}",
+            "natskit_queue_job_wait_seconds_count{{$labels}\"Send\"} {$n}",
+        ] as $line) {
+            $this->assertContains($line, $lines);
+        }
+        $this->assertContains('nats_client_connection_state{messaging_system="nats",state="connected"} 1', $lines);
+    }
+
     public function testDelayedJobIsInvisibleUntilItsTime(): void
     {
         $queue = $this->client->queue('default');

@@ -504,6 +504,24 @@ both! { Client {
         }
     }
 
+    /// The connection's metrics as Prometheus text: messages, bytes, reconnects, drops,
+    /// state and round trip; JetStream publish acks and errors; per queue and job name the
+    /// job counters and the run-time and wait-time histograms; queue gauges read now.
+    fn metrics(&self) -> String {
+        let core = self.core.clone();
+        async move { core.metrics().await.py_err() }
+    }
+
+    /// The same metrics as a dict (core's snapshot): `connection`, `jetstream`, `jobs`
+    /// (per queue and job name, `duration` and `wait` histograms) and `queues`; seconds.
+    fn metrics_snapshot(&self) -> jetstream::Json {
+        let core = self.core.clone();
+        async move {
+            let snapshot = core.metrics_snapshot().await.py_err()?;
+            Ok(jetstream::Json(snapshot.to_json()))
+        }
+    }
+
     /// Sends a request and returns the first reply; `timeout` in seconds
     /// (`None`: the connection's `request_timeout`).
     #[pyo3(signature = (subject, data=None, *, timeout=None, headers=None, traceparent=None, tracestate=None))]

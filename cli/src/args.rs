@@ -904,4 +904,7 @@ pub struct WorkArgs {
     /// Stop after this long, e.g. 3600 or 1h.
     #[arg(long, value_name = "SECS")]
     pub max_time: Option<String>,
+    /// Serve /metrics, /healthz and /readyz over HTTP on this address, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<String>,
 }

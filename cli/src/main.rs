@@ -8,6 +8,7 @@ mod confirm;
 mod connect;
 mod dashboard;
 mod duration;
+mod http;
 mod output;
 
 use std::process::ExitCode;

@@ -35,6 +35,11 @@ impl OfflineBuffer {
         self.offline.store(false, Ordering::SeqCst);
     }
 
+    /// Publishes held now.
+    pub(crate) fn held_messages(&self) -> usize {
+        self.held.lock().unwrap().1
+    }
+
     /// Admits a publish of `size` bytes: always while connected; while disconnected only when
     /// it fits `limit` bytes and [`MAX_HELD_MESSAGES`]. `hold` counts an admitted one as held.
     pub(crate) fn admit(&self, size: usize, limit: usize, hold: bool) -> Result<()> {

@@ -72,6 +72,7 @@ struct Inner {
     config: ConnectionConfig,
     request_timeout: Duration,
     generation: u64,
+    recorder: crate::metrics::Recorder,
     outbox: Arc<Outbox>,
 }
 
@@ -104,6 +105,7 @@ impl Client {
                 request_timeout: config.request_timeout()?,
                 config: config.clone(),
                 generation,
+                recorder: Default::default(),
                 outbox: Arc::default(),
             }),
         })
@@ -622,6 +624,22 @@ impl Client {
 
     pub(crate) fn hub(&self) -> &EventHub {
         &self.inner.hub
+    }
+
+    pub(crate) fn recorder(&self) -> &crate::metrics::Recorder {
+        &self.inner.recorder
+    }
+
+    /// `connected`, `disconnected`, `pending` (not connected yet) or `closed`.
+    pub fn state_name(&self) -> &'static str {
+        if self.is_closed() {
+            return "closed";
+        }
+        match self.inner.nats.connection_state() {
+            async_nats::connection::State::Connected => "connected",
+            async_nats::connection::State::Disconnected => "disconnected",
+            async_nats::connection::State::Pending => "pending",
+        }
     }
 
     pub(crate) fn generation(&self) -> u64 {

@@ -305,7 +305,7 @@ static void fuzz_client(void) {
     natskit_client *c = a_client();
     const void *data; size_t len;
     random_data(&data, &len);
-    switch (below(13)) {
+    switch (below(14)) {
     case 0: CALL(natskit_publish(c, random_text(), data, len)); break;
     case 1: CALL(natskit_publish_msg(c, random_text(), one_in(2) ? NULL : random_text(), one_in(2) ? NULL : random_json(), data, len)); break;
     case 2: {
@@ -343,6 +343,7 @@ static void fuzz_client(void) {
         break;
     }
     case 10: { char *j = NULL; CALL(natskit_client_poll_event(c, OUT(j))); take_string(j); break; }
+    case 12: { char *t = NULL; CALL(natskit_metrics(c, OUT(t))); take_string(t); break; }
     default: CALL(natskit_client_set_duration_unit(c, one_in(2) ? below(2) : (uint32_t)next_u64())); break;
     }
 }

@@ -266,6 +266,55 @@ static void test_release_fail_delete(void) {
     natskit_client_free(c);
 }
 
+/* The line `name{labels} value` is in the Prometheus text. */
+static void expect_sample(const char *text, const char *sample) {
+    char line[512];
+    snprintf(line, sizeof line, "\n%s\n", sample);
+    if (strstr(text, line) == NULL) {
+        fprintf(stderr, "%s missing from\n%s\n", sample, text);
+        exit(1);
+    }
+    checks_passed++;
+}
+
+static void test_metrics_count_a_known_workload(void) {
+    natskit_client *c = connect_queues("");
+    natskit_queue *q = open_queue(c, "metered");
+    for (int i = 0; i < 3; i++) natskit_string_free(push(q, "Send", NULL, NULL));
+    for (int i = 0; i < 2; i++) natskit_string_free(push(q, "Boom", NULL, "{\"tries\": 1}"));
+    for (int i = 0; i < 5; i++) {
+        natskit_job *job = pop(q, 2000);
+        const char *name = NULL;
+        CHECK_OK(natskit_job_name(job, &name));
+        char *event = NULL;
+        if (strcmp(name, "Send") == 0) {
+            CHECK_OK(natskit_job_complete(job, &event));
+        } else {
+            CHECK_OK(natskit_job_error(job, "RuntimeError", "boom", NULL, &event));
+        }
+        natskit_string_free(event);
+        natskit_job_free(job);
+    }
+    char *text = NULL;
+    CHECK_OK(natskit_metrics(c, &text));
+#define Q "{messaging_system=\"nats\",messaging_destination_name=\"metered\",job_name="
+    expect_sample(text, "natskit_queue_jobs_pushed_total" Q "\"Send\"} 3");
+    expect_sample(text, "natskit_queue_jobs_pushed_total" Q "\"Boom\"} 2");
+    expect_sample(text, "natskit_queue_jobs_processed_total" Q "\"Send\"} 3");
+    expect_sample(text, "natskit_queue_jobs_failed_total" Q "\"Boom\"} 2");
+    expect_sample(text, "natskit_queue_jobs_failed_total" Q "\"Send\"} 0");
+    expect_sample(text, "messaging_process_duration_seconds_count" Q "\"Send\"} 3");
+    expect_sample(text, "natskit_queue_job_wait_seconds_count" Q "\"Boom\"} 2");
+#undef Q
+    expect_sample(text, "nats_client_connection_state{messaging_system=\"nats\",state=\"connected\"} 1");
+    natskit_string_free(text);
+    CHECK_STATUS(natskit_metrics(NULL, &text), NATSKIT_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(natskit_metrics(c, NULL), NATSKIT_STATUS_INVALID_ARGUMENT);
+    natskit_queue_free(q);
+    CHECK_OK(natskit_client_close(c));
+    natskit_client_free(c);
+}
+
 static void test_delayed_job_appears_at_its_time(void) {
     natskit_client *c = connect_queues("");
     natskit_queue *q = open_queue(c, "default");
@@ -648,6 +697,7 @@ int main(void) {
     RUN(test_unique_refuse);
     RUN(test_failed_store_list_retry_forget_flush);
     RUN(test_worker_stops);
+    RUN(test_metrics_count_a_known_workload);
     RUN(test_invalid_arguments);
     RUN(test_per_queue_stream_and_migrate);
 

@@ -51,6 +51,7 @@ fn main() {
     js_publish_pipelined(&url, 128, 100_000, 256);
     js_pull(&url, 128, 100_000, 256);
     queue_jobs(&url, 256, 20_000);
+    metrics_overhead(&url, 256, 20_000);
 }
 
 const JS_STREAM: &str = "BENCH_JS";
@@ -345,6 +346,49 @@ fn queue_jobs(url: &str, size: usize, count: usize) {
             "| work+ack {count} jobs, concurrency {concurrency}, prefetch {prefetch} | {} jobs/s |",
             fmt(work_rate)
         );
+    }
+}
+
+/// Work+ack throughput with metrics recorded and not (issue 17's target: at most 3% slower
+/// with them), alternating each round; the best round of each counts.
+fn metrics_overhead(url: &str, size: usize, count: usize) {
+    use natskit::queue::{Outcome, PushOptions, Worker, WorkerOptions};
+    use std::sync::Arc;
+    let payload = serde_json::Value::String("x".repeat(size));
+    println!("\n| metrics | work+ack {count} jobs, concurrency 1 | ratio vs off |\n|---|---|---|");
+    let mut best = [0f64; 2];
+    for round in 0..ROUNDS * 2 {
+        let on = round % 2 == 0;
+        let rate = rt().block_on(async {
+            let nc = natskit::connect(url).await.unwrap();
+            nc.record_metrics(on);
+            let q = nc.queue(&format!("bench_metrics_{round}")).unwrap();
+            let jobs: Vec<_> = (0..count)
+                .map(|_| natskit::queue::NewJob {
+                    job: "Bench".into(),
+                    data: payload.clone(),
+                    options: PushOptions::default(),
+                })
+                .collect();
+            q.push_many(&jobs).await.unwrap();
+            let options = WorkerOptions {
+                queues: vec![q.name().to_string()],
+                stop_when_empty: true,
+                sleep: 0.2,
+                ..Default::default()
+            };
+            let worker = Arc::new(Worker::new(&nc, "default", options).unwrap());
+            let t = Instant::now();
+            let stats = worker.run(|_job| async { Outcome::Success }).await.unwrap();
+            assert_eq!(stats.processed as usize, count);
+            q.clear().await.unwrap();
+            count as f64 / t.elapsed().as_secs_f64()
+        });
+        let slot = &mut best[usize::from(!on)];
+        *slot = slot.max(rate);
+    }
+    for (label, rate) in [("on", best[0]), ("off", best[1])] {
+        println!("| {label} | {} jobs/s | {:.3} |", fmt(rate), rate / best[1]);
     }
 }
 

@@ -47,6 +47,10 @@ pub async fn run(
     let default_timeout = options.timeout;
     let worker = Arc::new(Worker::new(client, connection, options)?);
     let signals = stop_on_signal(worker.clone())?;
+    let server = match &a.metrics_addr {
+        Some(addr) => Some(crate::http::serve(addr, crate::http::router(client.clone())).await?),
+        None => None,
+    };
     eprintln!(
         "Working {} with `{}` (SIGTERM or Ctrl-C stops after the running job)",
         a.queues.join(", "),
@@ -71,6 +75,9 @@ pub async fn run(
         }
     };
     signals.abort();
+    if let Some(server) = server {
+        server.abort();
+    }
     let stats = worker.stats();
     if out.is_json() {
         let mut line = json!({ "event": "stopped", "reason": reason });

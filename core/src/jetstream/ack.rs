@@ -21,6 +21,7 @@ pub(crate) struct PendingAck {
     deadline: Instant,
     disconnects: watch::Receiver<u64>,
     sent_on: u64,
+    client: Client,
 }
 
 impl PendingAck {
@@ -33,6 +34,7 @@ impl PendingAck {
             deadline: Instant::now() + timeout,
             disconnects,
             sent_on,
+            client: client.clone(),
         }
     }
 
@@ -43,17 +45,20 @@ impl PendingAck {
             deadline,
             mut disconnects,
             sent_on,
+            client,
         } = self;
         let lost = async move {
             if disconnects.wait_for(|n| *n > sent_on).await.is_err() {
                 std::future::pending::<()>().await;
             }
         };
-        tokio::select! {
+        let acked = tokio::select! {
             acked = tokio::time::timeout_at(deadline, ack) => {
                 acked.unwrap_or_else(|_| Err(PublishError::new(PublishErrorKind::TimedOut)))
             }
             () = lost => Err(PublishError::new(PublishErrorKind::BrokenPipe)),
-        }
+        };
+        client.recorder().publish_acked(acked.is_ok());
+        acked
     }
 }

@@ -215,6 +215,8 @@ pub struct Job {
     invalid: Option<String>,
     /// The `job run` span: open from the take to the finish (disabled without a subscriber).
     span: tracing::Span,
+    /// When the stream stored this copy: since then it waited to be handed out.
+    ready_at: Option<time::OffsetDateTime>,
 }
 
 impl Job {
@@ -226,6 +228,11 @@ impl Job {
             None => Ok(job),
             Some(reason) => {
                 job.fail_now("InvalidPayload", &reason).await?;
+                let event = JobEvent::Failed {
+                    id: job.id().to_string(),
+                    reason: reason.clone(),
+                };
+                job.record(&event, None);
                 Err(Error::new(ErrorCode::Serialization, reason))
             }
         }
@@ -276,6 +283,7 @@ impl Job {
             parent_span_id = tracing::field::Empty,
         );
         crate::trace::record(&span, || env.trace_context());
+        let ready_at = msg.info().ok().map(|info| info.published);
         Job {
             span,
             queue,
@@ -285,6 +293,7 @@ impl Job {
             started: Instant::now(),
             heartbeat,
             invalid: None,
+            ready_at,
         }
     }
 
@@ -336,6 +345,17 @@ impl Job {
     /// Starts the run's clock when the job is handed out (it may have waited in a buffer).
     pub(crate) fn begin(&mut self) {
         self.started = Instant::now();
+        self.handed_out();
+    }
+
+    /// Counts the time this job waited ready, now that a worker or a host has it.
+    pub(crate) fn handed_out(&self) {
+        if let Some(ready_at) = self.ready_at {
+            let waited = time::OffsetDateTime::now_utc() - ready_at;
+            let waited = Duration::try_from(waited).unwrap_or_default();
+            let recorder = self.queue.client().recorder();
+            recorder.started(self.queue.name(), self.name(), waited);
+        }
     }
 
     /// Attempts allowed: the job's own, else `default_tries`, else the connection's (0 = unlimited).
@@ -371,18 +391,30 @@ impl Job {
         default_timeout: Option<Duration>,
     ) -> Result<JobEvent> {
         let span = self.span.clone();
+        let ran = self.elapsed();
+        let (queue, job) = (self.queue.clone(), self.env.job.clone());
         let event = self
-            .settle(outcome, default_tries, default_timeout)
+            .apply(outcome, default_tries, default_timeout)
             .instrument(span.clone())
             .await;
         if let Ok(e) = &event {
             span.record("natskit.job.event", e.name());
+            queue
+                .client()
+                .recorder()
+                .finished(queue.name(), &job, e, Some(ran));
         }
         event
     }
 
-    /// [`Job::finish`] inside its span.
-    async fn settle(
+    /// Counts `event` in the connection's metrics (`ran`: the run time, when it ran).
+    fn record(&self, event: &JobEvent, ran: Option<Duration>) {
+        let recorder = self.queue.client().recorder();
+        recorder.finished(self.queue.name(), self.name(), event, ran);
+    }
+
+    /// [`Job::finish`] without its span and metrics.
+    async fn apply(
         mut self,
         outcome: Outcome,
         default_tries: Option<u32>,
@@ -493,10 +525,12 @@ impl Job {
             h.abort();
         }
         self.fail_now("MaxAttemptsExceeded", reason).await?;
-        Ok(JobEvent::Failed {
+        let event = JobEvent::Failed {
             id: self.id().to_string(),
             reason: reason.to_string(),
-        })
+        };
+        self.record(&event, None);
+        Ok(event)
     }
 
     /// Puts a job that was taken but never run back at the front, without counting

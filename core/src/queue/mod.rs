@@ -180,6 +180,7 @@ impl Queue {
         partitions: u32,
     ) -> Result<Queue> {
         check_queue_name(name)?;
+        client.recorder().queue_opened(name);
         let parts = match partitions {
             0 | 1 => Vec::new(),
             n => (0..n)
@@ -304,6 +305,7 @@ impl Queue {
         }
         let id = env.uuid.clone();
         self.enqueue(&env, delay, &id).await?;
+        self.count_pushed(&env);
         Ok(Some(id))
     }
 
@@ -317,6 +319,7 @@ impl Queue {
         env.queue = self.inner.name.clone();
         let msg_id = format!("{}-copy-{}", env.uuid, nuid::next());
         self.enqueue(&env, delay, &msg_id).await?;
+        self.count_pushed(&env);
         Ok(env.uuid)
     }
 
@@ -328,7 +331,9 @@ impl Queue {
     /// Takes up to `max` jobs (each reserved, with its own heartbeat), waiting up to `timeout`
     /// for the first. Unreadable envelopes go to the failed store and are skipped.
     pub async fn pop_many(&self, max: usize, timeout: Duration) -> Result<Vec<Job>> {
-        self.pop_many_until(max, timeout, None).await
+        let jobs = self.pop_many_until(max, timeout, None).await?;
+        jobs.iter().for_each(Job::handed_out);
+        Ok(jobs)
     }
 
     /// [`Queue::pop_many`] for a worker: once `stop` is set, a pull past its expiry (its
@@ -490,6 +495,11 @@ impl Queue {
         format!("{}.s.{}.{tail}", self.subject_root(), self.key())
     }
 
+    fn count_pushed(&self, env: &Envelope) {
+        let recorder = self.inner.client.recorder();
+        recorder.pushed(&self.inner.name, &env.job, 1);
+    }
+
     /// Stores `env` (attempt-specific `msg_id` for dedup), now or after `delay`.
     pub(crate) async fn enqueue(
         &self,
@@ -598,6 +608,7 @@ impl Queue {
                     }
                     stored => stored.map(drop)?,
                 }
+                self.count_pushed(&env);
             }
         }
         Ok(ids)

@@ -6,26 +6,34 @@ namespace NatsKit\Laravel\Console;
 
 use NatsKit\Exception\NatsException;
 
-/** nats:ping: a readiness check that connects and times a round trip to the server (exit 0 = reachable). */
+/**
+ * nats:ping: a readiness check by core's health check of the connection: it connects and times
+ * a round trip to the server (exit 0 = reachable).
+ */
 final class PingCommand extends NatsCommand
 {
     protected $signature = 'nats:ping
         ' . self::CONNECTION . '
-        {--json : Print the result as JSON: connection, ok, rtt_ms, server (and error when it failed)}';
+        {--json : Print the result as JSON: connection, ok, status, rtt_ms, server (and error when it failed)}';
 
     protected $description = 'Check that a NATS connection is reachable and measure the round trip (exit code 1 when it is not)';
 
     protected function perform(): int
     {
         $name = $this->connectionName();
-        $result = ['connection' => $name, 'ok' => true, 'rtt_ms' => null, 'server' => $this->server($name)];
+        $result = ['connection' => $name, 'ok' => true, 'status' => 'OK', 'rtt_ms' => null, 'server' => $this->server($name)];
         try {
-            $client = $this->client();
-            $start = hrtime(true);
-            $client->flush();
-            $result['rtt_ms'] = round((hrtime(true) - $start) / 1e6, 3);
+            $check = $this->client()->health()['checks'][0];
+            $result['status'] = $check['status'];
+            if ($check['status'] === 'CRITICAL') {
+                $result['ok'] = false;
+                $result['error'] = $check['message'];
+            } else {
+                $result['rtt_ms'] = round($check['rtt'] * 1000, 3);
+            }
         } catch (NatsException $e) {
             $result['ok'] = false;
+            $result['status'] = 'CRITICAL';
             $result['error'] = $e->getMessage();
         }
         return $this->report($result);

@@ -305,6 +305,7 @@ class ArtisanCommandsTest extends TestCase
         $ping = json_decode($output, true, 4, JSON_THROW_ON_ERROR);
         $this->assertSame('default', $ping['connection']);
         $this->assertTrue($ping['ok']);
+        $this->assertSame('OK', $ping['status'], 'the Nagios state of core\'s connection check');
         $this->assertSame(static::$natsUrl, $ping['server']);
         $this->assertIsFloat($ping['rtt_ms']);
         $this->assertGreaterThan(0, $ping['rtt_ms']);
@@ -324,9 +325,10 @@ class ArtisanCommandsTest extends TestCase
         [$code, $output] = $this->artisanOutput('nats:ping', ['--connection' => 'down', '--json' => true]);
         $this->assertSame(1, $code, $output);
         $ping = json_decode($output, true, 4, JSON_THROW_ON_ERROR);
-        $this->assertSame(['connection', 'ok', 'rtt_ms', 'server', 'error'], array_keys($ping));
+        $this->assertSame(['connection', 'ok', 'status', 'rtt_ms', 'server', 'error'], array_keys($ping));
         $this->assertSame('down', $ping['connection']);
         $this->assertFalse($ping['ok']);
+        $this->assertSame('CRITICAL', $ping['status']);
         $this->assertNull($ping['rtt_ms']);
         $this->assertSame("nats://127.0.0.1:{$port}", $ping['server']);
         $this->assertStringContainsString('connection refused', $ping['error']);
