@@ -280,6 +280,15 @@ fn the_page_the_state_and_live_updates() {
         );
     }
     assert_eq!(d.get("/nothing").status, 404);
+    let metrics = d.get("/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains(r#"messaging_system="nats""#),
+        "{}",
+        metrics.body
+    );
+    assert_eq!(d.get("/healthz").status, 200);
+    assert_eq!(d.get("/readyz").body, "ready\n");
 
     // The server counts an ack just after it: poll until the numbers are all there.
     let numbers = [
@@ -488,7 +497,13 @@ fn off_loopback_a_token_is_required_and_checked_on_every_request() {
 
     let token = "dash-s3cret";
     let d = Dashboard::start(&srv, &["--listen", "0.0.0.0:0", "--dashboard-token", token]);
-    for path in ["/", "/api/state", "/api/events", "/assets/dashboard.js"] {
+    for path in [
+        "/",
+        "/api/state",
+        "/api/events",
+        "/assets/dashboard.js",
+        "/metrics",
+    ] {
         let refused = d.get(path);
         assert_eq!(refused.status, 401, "{path}");
         assert!(

@@ -22,7 +22,7 @@ const PAGE: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/dashboard.js");
 const STYLE: &str = include_str!("assets/dashboard.css");
 
-/// Every route, behind the access rules.
+/// Every route, behind the access rules (with `/metrics`, `/healthz` and `/readyz`).
 pub fn router(board: Arc<Board>) -> Router {
     Router::new()
         .route("/", get(page))
@@ -32,8 +32,9 @@ pub fn router(board: Arc<Board>) -> Router {
         .route("/api/events", get(events))
         .route("/api/failed/:id/retry", post(retry))
         .route("/api/failed/:id/forget", post(forget))
-        .layer(middleware::from_fn_with_state(board.clone(), admit))
-        .with_state(board)
+        .with_state(board.clone())
+        .merge(crate::http::router(board.client.clone()))
+        .layer(middleware::from_fn_with_state(board, admit))
 }
 
 /// Refuses requests the access rules turn down; marks every answer as not to be cached,
