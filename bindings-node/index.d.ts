@@ -636,7 +636,10 @@ export declare class Client {
   serviceStats(options?: DiscoveryOptions | undefined | null): Promise<ServiceStats[]>
 }
 
-/** Continuous consumption from a pull consumer; iterate it with `for await` or `next()`. */
+/**
+ * Continuous consumption of a consumer (`consume`) or of a stream in order (`ordered`);
+ * iterate it with `for await` or `next()`.
+ */
 export declare class ConsumerMessages {
   /** The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
   next(timeoutMs?: number | undefined | null): Promise<JsMessage | null>

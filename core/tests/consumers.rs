@@ -59,9 +59,7 @@ async fn ordered_reads_10k_in_order_across_a_server_restart() {
     publish(&js, "o.y", 5_000, 10_000).await;
     for i in 2_500..10_000u64 {
         let m = messages.next(Some(Duration::from_secs(10))).await.unwrap();
-        let Some(m) = m else {
-            panic!("stuck at {i}: {:?}", js.list_consumers("O", 0).await);
-        };
+        let m = m.unwrap_or_else(|| panic!("no message {i} within 10 s"));
         assert_eq!(m.metadata().stream_seq, i + 1, "no gap, no duplicate");
         assert_eq!(m.data(), format!("m{i}").as_bytes());
     }
@@ -79,6 +77,7 @@ async fn ordered_starts_where_told_and_filters_subjects() {
     js.create_stream(&json!({"name": "P", "subjects": ["p.*"], "storage": "memory"}))
         .await
         .unwrap();
+    let before = time::OffsetDateTime::now_utc();
     for subject in ["p.a", "p.b", "p.a", "p.b"] {
         js.publish(subject, "x", &PublishOptions::default())
             .await
@@ -110,6 +109,9 @@ async fn ordered_starts_where_told_and_filters_subjects() {
     assert_eq!(read(Start::Last, &[]).await, [4]);
     assert_eq!(read(Start::LastPerSubject, &["p.*"]).await, [3, 4]);
     assert_eq!(read(Start::New, &[]).await, Vec::<u64>::new());
+    assert_eq!(read(Start::Time(before), &["p.b"]).await, [2, 4]);
+    let later = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    assert_eq!(read(Start::Time(later), &[]).await, Vec::<u64>::new());
     let err = js
         .ordered("NOPE", &OrderedOptions::default())
         .await
