@@ -320,8 +320,10 @@ natskit_status natskit_js_ordered(const natskit_js *js,
 
 // Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
 // `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next message, to be acked and
-// freed as one from `natskit_js_fetch_next`. `NATSKIT_STATUS_TIMEOUT` when none came,
-// `NATSKIT_STATUS_CLOSED` once stopped.
+// freed as one from `natskit_js_fetch_next`. `NATSKIT_STATUS_TIMEOUT` when none came (or,
+// `natskit_last_error()` naming the heartbeat, after two missed idle heartbeats: the server is
+// gone; a later call goes on if it comes back), `NATSKIT_STATUS_NOT_FOUND` once the consumer
+// is deleted, `NATSKIT_STATUS_CLOSED` once stopped.
 natskit_status natskit_js_consume_next(const natskit_js_consumer_messages *messages,
                                        int64_t timeout_ms,
                                        natskit_js_msg **message_out);

@@ -94,8 +94,10 @@ fn into_handle(messages: Messages) -> *mut natskit_js_consumer_messages {
 
 /// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
 /// `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next message, to be acked and
-/// freed as one from `natskit_js_fetch_next`. `NATSKIT_STATUS_TIMEOUT` when none came,
-/// `NATSKIT_STATUS_CLOSED` once stopped.
+/// freed as one from `natskit_js_fetch_next`. `NATSKIT_STATUS_TIMEOUT` when none came (or,
+/// `natskit_last_error()` naming the heartbeat, after two missed idle heartbeats: the server is
+/// gone; a later call goes on if it comes back), `NATSKIT_STATUS_NOT_FOUND` once the consumer
+/// is deleted, `NATSKIT_STATUS_CLOSED` once stopped.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_consume_next(
     messages: *const natskit_js_consumer_messages,

@@ -144,6 +144,24 @@ impl Context {
     /// Reads `stream` in order through an ordered consumer: no acks, flow-controlled pulls,
     /// and a new consumer from the next sequence whenever a message is missed or the consumer
     /// is lost (deleted, server restarted), so `next` yields each message once in stream order.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn example(js: natskit::jetstream::Context) -> natskit::Result<()> {
+    /// use natskit::jetstream::{OrderedOptions, Start};
+    /// let options = OrderedOptions {
+    ///     start: Start::Sequence(100),
+    ///     filter_subjects: vec!["orders.>".into()],
+    ///     ..Default::default()
+    /// };
+    /// let mut messages = js.ordered("ORDERS", &options).await?;
+    /// while let Some(m) = messages.next(Some(std::time::Duration::from_secs(1))).await? {
+    ///     println!("{} {}", m.metadata().stream_seq, m.subject());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn ordered(&self, stream: &str, options: &OrderedOptions) -> Result<Messages> {
         check_name("stream", stream)?;
         self.client.check_open()?;
