@@ -190,6 +190,33 @@ async def test_kv_watch_interop_with_nats_py_both_ways(server: LocalServer, subj
         await ours.close()
 
 
+@pytest.mark.asyncio
+async def test_ordered_reads_what_nats_py_publishes_and_nats_py_orders_what_natskit_publishes(
+    server: LocalServer, subject: str
+) -> None:
+    theirs = await nats.connect(server.url)
+    ours = await aio.connect(server.url)
+    try:
+        name = subject.upper()
+        js = ours.jetstream()
+        await js.create_stream(name=name, subjects=[f"{subject}.>"], storage="memory")
+        their_js = theirs.jetstream()
+        for i in range(50):
+            await their_js.publish(f"{subject}.py", f"py{i}".encode())
+            await js.publish(f"{subject}.kit", f"kit{i}")
+        ours_in_order = await js.ordered(name, filter_subjects=f"{subject}.py")
+        got = [(await ours_in_order.next(timeout=5)) for _ in range(50)]
+        assert [m.data for m in got if m is not None] == [f"py{i}".encode() for i in range(50)]
+        await ours_in_order.stop()
+        their_sub = await their_js.subscribe(f"{subject}.kit", ordered_consumer=True)
+        seen = [(await their_sub.next_msg(timeout=5)).data for _ in range(50)]
+        assert seen == [f"kit{i}".encode() for i in range(50)]
+        await their_sub.unsubscribe()
+    finally:
+        await theirs.close()
+        await ours.close()
+
+
 def test_asyncio_is_not_blocked_by_a_waiting_ordered_next(server: LocalServer) -> None:
     async def main() -> float:
         nc = await aio.connect(server.url)
