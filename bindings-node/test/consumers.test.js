@@ -1,6 +1,7 @@
 'use strict'
-// Ordered consumers, push consumers through consume(), consume()'s idle heartbeats and a KV
-// watch that sees nats.js's writes, against real servers (restarted or killed where told).
+// Ordered consumers, push consumers through consume(), consume()'s idle heartbeats, and interop
+// with nats.js (KV writes seen by a watch, ordered reading both ways), against real servers
+// (restarted or killed where told).
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -143,6 +144,35 @@ test('a natskit KV watch sees the puts and deletes nats.js makes', async () => {
     for (let e; seen.length < 2 && (e = await watch.next(5000)) !== null;) seen.push(`${e.key}:${e.operation}:${Buffer.from(e.value).toString()}`)
     assert.deepEqual(seen, ['color:PUT:blue', 'color:DEL:'])
     await watch.stop()
+  } finally {
+    await other.close()
+    await nc.close()
+    server.stop()
+  }
+})
+
+test('ordered() reads what nats.js publishes, and a nats.js ordered consumer what natskit publishes', async () => {
+  const { server, nc, js } = await jsServer()
+  const other = await natsjs.connect({ servers: server.url })
+  try {
+    await js.createStream({ name: 'MIX', subjects: ['mix.>'], storage: 'memory' })
+    const theirs = natsJetstream(other)
+    for (let i = 0; i < 50; i++) {
+      await theirs.publish('mix.js', `js${i}`)
+      await js.publish('mix.kit', `kit${i}`)
+    }
+    const ours = await js.ordered('MIX', { filter_subjects: 'mix.js' })
+    const got = []
+    for (let i = 0; i < 50; i++) got.push((await ours.next(5000)).string())
+    assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => `js${i}`))
+    await ours.stop()
+    const ordered = await theirs.consumers.get('MIX', { filter_subjects: 'mix.kit' })
+    const seen = []
+    for await (const m of await ordered.consume()) {
+      seen.push(m.string())
+      if (seen.length === 50) break
+    }
+    assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => `kit${i}`))
   } finally {
     await other.close()
     await nc.close()
