@@ -32,6 +32,14 @@ async fn next(messages: &mut Messages) -> natskit::jetstream::JsMessage {
         .expect("a message within 10 s")
 }
 
+async fn reconnected(nc: &natskit::Client) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while nc.stats().reconnects == 0 {
+        assert!(Instant::now() < deadline, "did not reconnect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ordered_reads_10k_in_order_across_a_server_restart() {
     let mut srv = server();
@@ -51,11 +59,7 @@ async fn ordered_reads_10k_in_order_across_a_server_restart() {
         assert_eq!(m.metadata().stream_seq, i + 1);
     }
     srv.start_again().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while nc.stats().reconnects == 0 {
-        assert!(Instant::now() < deadline, "did not reconnect");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    reconnected(&nc).await;
     publish(&js, "o.y", 5_000, 10_000).await;
     for i in 2_500..10_000u64 {
         let m = messages.next(Some(Duration::from_secs(10))).await.unwrap();
@@ -120,10 +124,11 @@ async fn ordered_starts_where_told_and_filters_subjects() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn consume_reports_a_deleted_consumer_and_a_dead_server_within_its_heartbeats() {
+async fn consume_reports_a_deleted_consumer_and_a_dead_server_within_its_heartbeats_then_resumes() {
     let mut srv = server();
-    let js = client(&srv).await.jetstream();
-    js.create_stream(&json!({"name": "H", "subjects": ["h"], "storage": "memory"}))
+    let nc = client(&srv).await;
+    let js = nc.jetstream();
+    js.create_stream(&json!({"name": "H", "subjects": ["h"], "storage": "file"}))
         .await
         .unwrap();
     for name in ["a", "b"] {
@@ -162,6 +167,19 @@ async fn consume_reports_a_deleted_consumer_and_a_dead_server_within_its_heartbe
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert!(err.to_string().contains("heartbeat"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
+    // The server comes back: the same consume goes on.
+    srv.start_again().unwrap();
+    reconnected(&nc).await;
+    publish(&js, "h", 0, 1).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let back = loop {
+        match messages.next(Some(Duration::from_secs(1))).await {
+            Ok(Some(m)) => break m,
+            Ok(None) | Err(_) => assert!(Instant::now() < deadline, "consume did not resume"),
+        }
+    };
+    assert_eq!(back.data(), b"m0");
+    back.double_ack().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
