@@ -437,7 +437,8 @@ pub enum ConsumerCommand {
         #[command(flatten)]
         push: PushConsumer,
     },
-    /// Pull messages from a pull consumer, print and acknowledge them.
+    /// Take messages from a consumer (pull, or push: the rest a push consumer delivered comes
+    /// again after its ack wait), print and acknowledge them.
     Next {
         /// Stream name.
         stream: String,
