@@ -162,6 +162,26 @@ fn pause_until(until: &Bound<'_, PyAny>) -> PyResult<time::OffsetDateTime> {
         .map_err(|e| to_py(crate::queue::invalid_error(format!("until: {e}"))))
 }
 
+/// `ordered()`'s keyword arguments as core reads them: an `opt_start_time` datetime becomes
+/// RFC 3339 text (text passes as it is).
+fn ordered_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<Value> {
+    let start = match options {
+        Some(o) => o.get_item("opt_start_time")?,
+        None => None,
+    };
+    match (options, start) {
+        (Some(o), Some(t)) if t.hasattr("timestamp")? => {
+            let rest = o.copy()?;
+            rest.del_item("opt_start_time")?;
+            let mut value = self::config(None, Some(&rest))?;
+            let time = natskit::timestamp::try_rfc3339(pause_until(&t)?, "opt_start_time");
+            value["opt_start_time"] = Value::from(time.py_err()?);
+            Ok(value)
+        }
+        _ => self::config(None, options),
+    }
+}
+
 /// The JetStream context of a connection, used with blocking calls (`Client.jetstream()`).
 #[pyclass(module = "natskit", name = "JetStream", frozen)]
 pub struct JetStream {
@@ -421,7 +441,7 @@ both! { JetStream {
     /// `opt_start_seq` / `opt_start_time`, only `filter_subjects`, heartbeat in seconds.
     #[pyo3(signature = (stream, **options))]
     fn ordered(&self, stream: [String], options: [Option<&Bound<'_, PyDict>>]) -> Consumed {
-        let options = js::OrderedOptions::from_host(self::config(None, options)?, natskit::Unit::Seconds).py_err()?;
+        let options = js::OrderedOptions::from_host(ordered_options(options)?, natskit::Unit::Seconds).py_err()?;
         let (ctx, asyncio) = (self.ctx.clone(), self.is_async());
         async move {
             let messages = ctx.ordered(&stream, &options).await.py_err()?;

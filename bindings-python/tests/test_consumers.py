@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 import nats
@@ -77,6 +78,9 @@ def test_ordered_starts_where_told_filters_and_refuses_bad_options(js: natskit.J
     assert read(deliver_policy="last_per_subject", filter_subjects=[f"{subject}.*"]) == [3, 4]
     assert read(opt_start_seq=3) == [3, 4]
     assert read(deliver_policy="last") == [4]
+    assert read(opt_start_time=datetime.now(timezone.utc) + timedelta(hours=1)) == []
+    assert read(opt_start_time=datetime.now() - timedelta(hours=1), filter_subjects=f"{subject}.b") == [2, 4]
+    assert read(opt_start_time="2020-01-01T00:00:00Z") == [1, 2, 3, 4]
     for bad in ({"deliver_policy": "first"}, {"opt_start_seq": 0}, {"heartbeat": -1}, {"batch": 1}):
         with pytest.raises(natskit.InvalidArgumentError):
             js.ordered(stream, **bad)  # type: ignore[arg-type]
