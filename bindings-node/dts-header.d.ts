@@ -536,8 +536,8 @@ export interface OrderedOptions {
   deliver_policy?: 'all' | 'last' | 'new' | 'by_start_sequence' | 'by_start_time' | 'last_per_subject'
   /** The first stream sequence (`by_start_sequence`). */
   opt_start_seq?: number
-  /** The first time, RFC 3339 (`by_start_time`). */
-  opt_start_time?: string
+  /** The first time, a Date or RFC 3339 text (`by_start_time`). */
+  opt_start_time?: Date | string
   /** Only these subjects (wildcards allowed); `last_per_subject` needs one. */
   filter_subjects?: string | string[]
   /** Milliseconds between idle heartbeats (default 5000); two missed ones recreate the consumer. */

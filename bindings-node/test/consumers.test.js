@@ -61,6 +61,9 @@ test('ordered() starts where told, filters subjects and refuses bad options', as
     assert.deepEqual(await read({ filter_subjects: 'p.a' }), [1, 3])
     assert.deepEqual(await read({ deliver_policy: 'last_per_subject', filter_subjects: ['p.*'] }), [3, 4])
     assert.deepEqual(await read({ opt_start_seq: 3 }), [3, 4])
+    assert.deepEqual(await read({ opt_start_time: new Date(Date.now() + 3_600_000) }), [])
+    assert.deepEqual(await read({ opt_start_time: new Date(Date.now() - 3_600_000), filter_subjects: 'p.b' }), [2, 4])
+    assert.deepEqual(await read({ opt_start_time: '2020-01-01T00:00:00Z' }), [1, 2, 3, 4])
     for (const bad of [{ deliver_policy: 'first' }, { opt_start_seq: 0 }, { heartbeat: -1 }, { batch: 1 }]) {
       await assert.rejects(js.ordered('P', bad), (e) => e.code === 'INVALID_ARGUMENT')
     }
