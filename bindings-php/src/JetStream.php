@@ -223,10 +223,14 @@ final class JetStream
      * Reads `$stream` in order through an ordered consumer (ephemeral, no acks, recreated from
      * the next sequence after a gap or a server restart); take the messages with next().
      *
-     * @param array{deliver_policy?: string, opt_start_seq?: int, opt_start_time?: string, filter_subjects?: string|list<string>, heartbeat?: float} $options
+     * @param array{deliver_policy?: string, opt_start_seq?: int, opt_start_time?: string|\DateTimeInterface, filter_subjects?: string|list<string>, heartbeat?: float} $options
      */
     public function ordered(string $stream, array $options = []): ConsumerMessages
     {
+        if (($options['opt_start_time'] ?? null) instanceof \DateTimeInterface) {
+            $utc = \DateTimeImmutable::createFromInterface($options['opt_start_time'])->setTimezone(new \DateTimeZone('UTC'));
+            $options['opt_start_time'] = $utc->format('Y-m-d\TH:i:s.u\Z');
+        }
         $json = $options === [] ? null : Payload::json($options);
         return new ConsumerMessages(Library::call('natskit_js_consumer_messages*', 'natskit_js_ordered', $this->handle, $stream, $json));
     }

@@ -67,6 +67,10 @@ final class ConsumersTest extends ServerTestCase
         $this->assertSame([1000, 2000], self::sequences($this->js->ordered('ORD', [
             'deliver_policy' => ConsumerConfig::DELIVER_LAST_PER_SUBJECT, 'filter_subjects' => ['ord.*'],
         ])));
+        $this->assertSame([], self::sequences($this->js->ordered('ORD', ['opt_start_time' => new \DateTimeImmutable('+1 hour')])));
+        $this->assertSame(range(1001, 2000), self::sequences($this->js->ordered('ORD', [
+            'opt_start_time' => new \DateTimeImmutable('-1 hour'), 'filter_subjects' => 'ord.b',
+        ])));
         foreach ([['deliver_policy' => 'first'], ['opt_start_seq' => 0], ['heartbeat' => -1], ['batch' => 1]] as $bad) {
             try {
                 $this->js->ordered('ORD', $bad);
