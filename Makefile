@@ -24,7 +24,7 @@ endif
 
 HOSTS := $(wildcard bindings-c bindings-php bindings-python bindings-node)
 
-.PHONY: all setup demo test test-rust test-docs test-interop test-laravel dist test-dist bench soak fuzz fmt-check clean $(HOSTS:%=test-%)
+.PHONY: all setup demo test test-rust test-docs test-interop test-laravel test-dashboard dist test-dist bench soak fuzz fmt-check clean $(HOSTS:%=test-%)
 
 all: test
 
@@ -38,8 +38,8 @@ $(VENV)/.natskit-setup: Makefile
 	touch $@
 
 ## test: every suite (Rust, then each host, then the README examples, then the cross-host
-## queue, then Laravel, then the release artifacts)
-test: setup fmt-check test-rust $(HOSTS:%=test-%) test-docs test-interop test-laravel test-dist
+## queue, then Laravel, then the dashboard in a browser, then the release artifacts)
+test: setup fmt-check test-rust $(HOSTS:%=test-%) test-docs test-interop test-laravel test-dashboard test-dist
 	@echo "natskit: all suites passed"
 
 fmt-check:
@@ -72,6 +72,11 @@ test-laravel: setup
 	cargo build -q -p natskit-cli
 	$(MAKE) -C bindings-python build
 	NATSKIT_REQUIRE_CROSS_HOST=1 $(MAKE) -C tests/laravel test
+
+## test-dashboard: `natskit dashboard` in headless chromium (Selenium): the queue's numbers, a
+## failed job, Retry; screenshots in target/dashboard/
+test-dashboard: setup
+	$(MAKE) -C tests/dashboard test
 
 ## dist: the release artifacts in dist/: the Python abi3 wheel and sdist, the npm packages
 ## natskit and natskit-linux-x64-gnu, the C tarball, the Composer archive (one release build of

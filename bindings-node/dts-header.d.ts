@@ -407,11 +407,58 @@ export interface KvConfig {
   num_replicas?: number
 }
 
+export interface ObjectStoreConfig {
+  bucket: string
+  description?: string
+  /** Object lifetime (TTL) in milliseconds; 0 keeps objects forever. */
+  max_age?: number
+  max_bytes?: number
+  storage?: 'file' | 'memory'
+  num_replicas?: number
+  compression?: boolean
+}
+
+export interface ObjectPutOptions {
+  description?: string
+  headers?: Record<string, string | string[]>
+  metadata?: Record<string, string>
+  /** Chunk size in bytes (default 128 KiB). */
+  chunk_size?: number
+}
+
+/** What an object store bucket records about one object. */
+export interface ObjectInfo {
+  bucket: string
+  name: string
+  description: string | null
+  headers: Record<string, string[]>
+  metadata: Record<string, string>
+  size: number
+  chunks: number
+  /** `SHA-256=` and the URL-safe base64 of the data's SHA-256. */
+  digest: string | null
+  /** RFC 3339. */
+  mtime: string | null
+  nuid: string
+  deleted: boolean
+  link: { bucket: string; name: string | null } | null
+}
+
 /** `for await` yields pulled messages; leaving the loop stops pulling. */
 export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
 
 /** `for await` yields the current entries, then changes; leaving the loop stops the watch. */
 export interface KvWatch extends AsyncIterable<KvEntry> {}
+
+/** `for await` yields the infos of the objects there, then changes; leaving the loop stops the watch. */
+export interface ObjectWatch extends AsyncIterable<ObjectInfo> {}
+
+export interface ObjectWatchOptions {
+  /** Skip deletes. */
+  ignoreDeletes?: boolean
+  /** Only changes from now on. */
+  updatesOnly?: boolean
+}
 
 /** What a KV watch delivers besides the current value of each key. */
 /** Warning and critical limits of one health measure (either may be left out). */

@@ -407,11 +407,58 @@ export interface KvConfig {
   num_replicas?: number
 }
 
+export interface ObjectStoreConfig {
+  bucket: string
+  description?: string
+  /** Object lifetime (TTL) in milliseconds; 0 keeps objects forever. */
+  max_age?: number
+  max_bytes?: number
+  storage?: 'file' | 'memory'
+  num_replicas?: number
+  compression?: boolean
+}
+
+export interface ObjectPutOptions {
+  description?: string
+  headers?: Record<string, string | string[]>
+  metadata?: Record<string, string>
+  /** Chunk size in bytes (default 128 KiB). */
+  chunk_size?: number
+}
+
+/** What an object store bucket records about one object. */
+export interface ObjectInfo {
+  bucket: string
+  name: string
+  description: string | null
+  headers: Record<string, string[]>
+  metadata: Record<string, string>
+  size: number
+  chunks: number
+  /** `SHA-256=` and the URL-safe base64 of the data's SHA-256. */
+  digest: string | null
+  /** RFC 3339. */
+  mtime: string | null
+  nuid: string
+  deleted: boolean
+  link: { bucket: string; name: string | null } | null
+}
+
 /** `for await` yields pulled messages; leaving the loop stops pulling. */
 export interface ConsumerMessages extends AsyncIterable<JsMessage> {}
 
 /** `for await` yields the current entries, then changes; leaving the loop stops the watch. */
 export interface KvWatch extends AsyncIterable<KvEntry> {}
+
+/** `for await` yields the infos of the objects there, then changes; leaving the loop stops the watch. */
+export interface ObjectWatch extends AsyncIterable<ObjectInfo> {}
+
+export interface ObjectWatchOptions {
+  /** Skip deletes. */
+  ignoreDeletes?: boolean
+  /** Only changes from now on. */
+  updatesOnly?: boolean
+}
 
 /** What a KV watch delivers besides the current value of each key. */
 /** Warning and critical limits of one health measure (either may be left out). */
@@ -693,6 +740,17 @@ export declare class Group {
 
 /** The JetStream API of one connection (domain and API timeout from its config). */
 export declare class JetStream {
+  /**
+   * Creates an object store bucket (`bucket`, `description`, `max_age` in ms, `max_bytes`,
+   * `storage`, `num_replicas`, `compression`).
+   */
+  createObjectStore(config: ObjectStoreConfig): Promise<ObjectStore>
+  /** An existing object store bucket; `NOT_FOUND` when there is none. */
+  objectStore(bucket: string): Promise<ObjectStore>
+  /** Deletes an object store bucket and its objects. */
+  deleteObjectStore(bucket: string): Promise<void>
+  /** The names of every object store bucket. */
+  objectStoreNames(): Promise<string[]>
   /** True when the server (and account) answers the JetStream API. */
   isAvailable(): Promise<boolean>
   /** The account's JetStream usage and limits; `JETSTREAM_NOT_ENABLED` without JetStream. */
@@ -1000,6 +1058,43 @@ export declare class MessageBatch {
   reply(index: number): string | null
   /** Answers message `index` (as `Message.respond()`). */
   respond(index: number, data?: Payload, options?: RespondOptions): Promise<void>
+}
+
+/** An object store bucket: objects of any size as chunks, digest checked on every read. */
+export declare class ObjectStore {
+  /** The bucket's name. */
+  get bucket(): string
+  /** Stores `data` (a Buffer, a string or JSON) as object `name`; resolves with its info. */
+  put(name: string, data: Payload, options?: ObjectPutOptions): Promise<ObjectInfo>
+  /** Stores the file at `path` as object `name`, read a chunk at a time. */
+  putFile(name: string, path: string, options?: ObjectPutOptions): Promise<ObjectInfo>
+  /** The bytes of object `name`, digest checked; `NOT_FOUND` when there is none. */
+  get(name: string): Promise<Buffer>
+  /** Writes object `name` to the file at `path` a chunk at a time; resolves with its info. */
+  getFile(name: string, path: string): Promise<ObjectInfo>
+  /** The info of object `name`; `NOT_FOUND` when there is none. */
+  info(name: string): Promise<ObjectInfo>
+  /** The infos of every object, sorted by name. */
+  list(): Promise<ObjectInfo[]>
+  /** Deletes object `name`; `NOT_FOUND` when there is none. */
+  delete(name: string): Promise<void>
+  /** Makes `name` a link to object `target` of this bucket; resolves with the link's info. */
+  link(name: string, target: string): Promise<ObjectInfo>
+  /** Seals the bucket: later changes reject with `INVALID_ARGUMENT`. */
+  seal(): Promise<void>
+  /**
+   * Watches the bucket: the info of each object first (none with `updatesOnly`), then
+   * every put and delete (`deleted` true); `ignoreDeletes` skips deletes.
+   */
+  watch(options?: ObjectWatchOptions | undefined | null): Promise<ObjectWatch>
+}
+
+/** Object infos of a watched bucket; iterate with `for await` or `next()`. */
+export declare class ObjectWatch {
+  /** The next info, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
+  next(timeoutMs?: number | undefined | null): Promise<ObjectInfo | null>
+  /** Stops watching; a pending `next()` rejects with `CLOSED`. */
+  stop(): Promise<void>
 }
 
 /** One named queue of a connection; every job is stored durably in JetStream. */

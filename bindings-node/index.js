@@ -8,7 +8,7 @@ const { EventEmitter } = require('node:events')
 const native = loadAddon()
 
 const {
-  Client, ConsumerMessages, Endpoint, Group, JetStream, Job, JsMessage, KvWatch, Message,
+  Client, ConsumerMessages, Endpoint, Group, JetStream, Job, JsMessage, KvWatch, Message, ObjectWatch,
   Service, Subscription, WorkerLoop, checkWorkerHook,
 } = native
 
@@ -37,9 +37,9 @@ function isNatskitError(err) {
   return err instanceof Error && CODES.has(err.code)
 }
 
-// Subscriptions, continuous pulls and KV watches iterate the same way: until closed or
+// Subscriptions, continuous pulls, KV and object watches iterate the same way: until closed or
 // stopped, ending (unsubscribing or stopping) on exit.
-for (const Iterable of [Subscription, ConsumerMessages, KvWatch]) {
+for (const Iterable of [Subscription, ConsumerMessages, KvWatch, ObjectWatch]) {
   Iterable.prototype[Symbol.asyncIterator] = async function* items() {
     try {
       for (;;) {

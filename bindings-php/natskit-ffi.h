@@ -52,6 +52,10 @@ typedef struct natskit_manager natskit_manager;
 
 typedef struct natskit_message natskit_message;
 
+typedef struct natskit_obj natskit_obj;
+
+typedef struct natskit_obj_watcher natskit_obj_watcher;
+
 typedef struct natskit_pending_request natskit_pending_request;
 
 typedef struct natskit_prefetch natskit_prefetch;
@@ -81,6 +85,19 @@ natskit_status natskit_publish_msg(const natskit_client *client,
                                    const char *headers_json,
                                    const void *data,
                                    size_t len);
+
+natskit_status natskit_publish_many(const natskit_client *client,
+                                    const char *const *subjects,
+                                    const void *const *data,
+                                    const size_t *lens,
+                                    size_t count);
+
+natskit_status natskit_publish_packed(const natskit_client *client,
+                                      const char *subject,
+                                      const void *data,
+                                      size_t len,
+                                      const size_t *lens,
+                                      size_t count);
 
 natskit_status natskit_request(const natskit_client *client,
                                const char *subject,
@@ -260,6 +277,67 @@ natskit_status natskit_kv_watch_stop(const natskit_kv_watcher *watch);
 
 void natskit_kv_watch_free(natskit_kv_watcher *watch);
 
+natskit_status natskit_obj_create(const natskit_js *js,
+                                  const char *config_json,
+                                  natskit_obj **obj_out);
+
+natskit_status natskit_obj_open(const natskit_js *js, const char *bucket, natskit_obj **obj_out);
+
+natskit_status natskit_obj_delete_bucket(const natskit_js *js, const char *bucket);
+
+natskit_status natskit_obj_buckets(const natskit_js *js, char **names_json_out);
+
+natskit_status natskit_obj_put(const natskit_obj *obj,
+                               const char *name,
+                               const void *data,
+                               size_t len,
+                               const char *options_json,
+                               char **info_json_out);
+
+natskit_status natskit_obj_put_file(const natskit_obj *obj,
+                                    const char *name,
+                                    const char *path,
+                                    const char *options_json,
+                                    char **info_json_out);
+
+natskit_status natskit_obj_get(const natskit_obj *obj,
+                               const char *name,
+                               char **info_json_out,
+                               void **data_out,
+                               size_t *len_out);
+
+natskit_status natskit_obj_get_file(const natskit_obj *obj,
+                                    const char *name,
+                                    const char *path,
+                                    char **info_json_out);
+
+natskit_status natskit_obj_info(const natskit_obj *obj, const char *name, char **info_json_out);
+
+natskit_status natskit_obj_list(const natskit_obj *obj, char **list_json_out);
+
+natskit_status natskit_obj_delete(const natskit_obj *obj, const char *name);
+
+natskit_status natskit_obj_link(const natskit_obj *obj,
+                                const char *name,
+                                const char *target,
+                                char **info_json_out);
+
+natskit_status natskit_obj_seal(const natskit_obj *obj);
+
+void natskit_obj_free(natskit_obj *obj);
+
+natskit_status natskit_obj_watch(const natskit_obj *obj,
+                                 const char *options_json,
+                                 natskit_obj_watcher **watch_out);
+
+natskit_status natskit_obj_watch_next(const natskit_obj_watcher *watch,
+                                      int64_t timeout_ms,
+                                      char **info_json_out);
+
+natskit_status natskit_obj_watch_stop(const natskit_obj_watcher *watch);
+
+void natskit_obj_watch_free(natskit_obj_watcher *watch);
+
 natskit_status natskit_js_publish(const natskit_js *js,
                                   const char *subject,
                                   const void *data,
@@ -307,6 +385,8 @@ natskit_status natskit_js_msg_headers_json(const natskit_js_msg *message, const 
 natskit_status natskit_js_msg_metadata_json(const natskit_js_msg *message, const char **json_out);
 
 natskit_status natskit_js_msg_ack(const natskit_js_msg *message);
+
+natskit_status natskit_js_msg_ack_many(const natskit_js_msg *const *messages, size_t count);
 
 natskit_status natskit_js_msg_double_ack(const natskit_js_msg *message);
 

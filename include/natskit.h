@@ -13,6 +13,9 @@
 #define NATSKIT_VERSION_PATCH 0
 #define NATSKIT_VERSION "0.1.0"
 
+// The most messages one `natskit_publish_many` or `natskit_publish_packed` call takes.
+#define NATSKIT_BATCH_MAX (1 << 20)
+
 // The call's configured timeout: the connection's `request_timeout` for requests, its
 // `jetstream.timeout` for JetStream fetches. Calls with nothing configured (receiving from a
 // subscription, popping jobs, a worker step) take only what is ready, as with
@@ -140,6 +143,13 @@ typedef struct natskit_manager natskit_manager;
 // A received message (opaque).
 typedef struct natskit_message natskit_message;
 
+// An object store bucket (opaque). Safe to use from several threads at once.
+typedef struct natskit_obj natskit_obj;
+
+// A watch of a bucket's objects (opaque; made by `natskit_obj_watch`). One thread at a time
+// may take infos; any thread may stop it.
+typedef struct natskit_obj_watcher natskit_obj_watcher;
+
 // A request in flight (opaque); free it with `natskit_pending_request_free`.
 typedef struct natskit_pending_request natskit_pending_request;
 
@@ -175,19 +185,46 @@ natskit_status natskit_client_set_duration_unit(const natskit_client *client, ui
 natskit_status natskit_connect(const char *options_json, natskit_client **client_out);
 
 // Publishes `len` bytes at `data` (NULL allowed when `len` is 0) to `subject`.
+//
+// Returns once the message is checked and staged (the payload copied); the library hands
+// staged messages to the connection in batches, in call order. A staged message the
+// connection refuses later (reconnect buffer full, closed) fails the next publish, flush,
+// drain or close of the client. Flush or close before the process exits.
 natskit_status natskit_publish(const natskit_client *client,
                                const char *subject,
                                const void *data,
                                size_t len);
 
 // Publishes with an optional reply subject and optional headers as JSON
-// (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); either may be NULL.
+// (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); either may be NULL. Staged as
+// `natskit_publish`.
 natskit_status natskit_publish_msg(const natskit_client *client,
                                    const char *subject,
                                    const char *reply,
                                    const char *headers_json,
                                    const void *data,
                                    size_t len);
+
+// Publishes `count` messages (at most `NATSKIT_BATCH_MAX`) in order: message `i` is the
+// `lens[i]` bytes at `data[i]` (NULL allowed when `lens[i]` is 0) to `subjects[i]`.
+// Every argument and message is checked first: on any error nothing is sent, and the
+// message names the index at fault. Staged as `natskit_publish`. `count` 0 does nothing.
+natskit_status natskit_publish_many(const natskit_client *client,
+                                    const char *const *subjects,
+                                    const void *const *data,
+                                    const size_t *lens,
+                                    size_t count);
+
+// Publishes `count` payloads (at most `NATSKIT_BATCH_MAX`) packed back to back in the `len`
+// bytes at `data` to `subject`, in order: payload `i` is the next `lens[i]` bytes, and the
+// lengths must add up to `len`. Checked and staged as `natskit_publish_many` (nothing is sent
+// on any error), with one copy of `data` for the whole batch.
+natskit_status natskit_publish_packed(const natskit_client *client,
+                                      const char *subject,
+                                      const void *data,
+                                      size_t len,
+                                      const size_t *lens,
+                                      size_t count);
 
 // Sends a request and waits for the first reply. `timeout_ms` `NATSKIT_TIMEOUT_DEFAULT` uses the connection's
 // `request_timeout`. Fails with `NATSKIT_STATUS_NO_RESPONDERS` or `NATSKIT_STATUS_TIMEOUT`.
@@ -470,6 +507,98 @@ natskit_status natskit_kv_watch_stop(const natskit_kv_watcher *watch);
 // Stops and frees the watch. NULL does nothing.
 void natskit_kv_watch_free(natskit_kv_watcher *watch);
 
+// Creates a bucket from `{"bucket", "description", "max_age" (TTL, ms), "max_bytes",
+// "storage": "file"|"memory", "num_replicas", "compression"}` (or opens the same one).
+natskit_status natskit_obj_create(const natskit_js *js,
+                                  const char *config_json,
+                                  natskit_obj **obj_out);
+
+// Opens an existing bucket; `NATSKIT_STATUS_NOT_FOUND` when there is none.
+natskit_status natskit_obj_open(const natskit_js *js, const char *bucket, natskit_obj **obj_out);
+
+// Deletes a bucket and every object in it.
+natskit_status natskit_obj_delete_bucket(const natskit_js *js, const char *bucket);
+
+// The names of every bucket as a JSON array.
+natskit_status natskit_obj_buckets(const natskit_js *js, char **names_json_out);
+
+// Stores `len` bytes at `data` as object `name`. `options_json` (or NULL):
+// `{"description", "headers", "metadata", "chunk_size"}`. `*info_json_out` (may be NULL)
+// is the stored object's info.
+natskit_status natskit_obj_put(const natskit_obj *obj,
+                               const char *name,
+                               const void *data,
+                               size_t len,
+                               const char *options_json,
+                               char **info_json_out);
+
+// Stores the file at `path` as object `name`, reading it a chunk at a time (never whole).
+// Options and `*info_json_out` as for `natskit_obj_put`.
+natskit_status natskit_obj_put_file(const natskit_obj *obj,
+                                    const char *name,
+                                    const char *path,
+                                    const char *options_json,
+                                    char **info_json_out);
+
+// Object `name` in memory, its digest checked: `*info_json_out` is its info,
+// `*data_out`/`*len_out` its bytes (free with `natskit_bytes_free`; NULL when empty).
+// `NATSKIT_STATUS_NOT_FOUND` when there is no such object.
+natskit_status natskit_obj_get(const natskit_obj *obj,
+                               const char *name,
+                               char **info_json_out,
+                               void **data_out,
+                               size_t *len_out);
+
+// Writes object `name` to the file at `path` a chunk at a time; the file is removed again
+// when the object cannot be read whole with the right digest. `*info_json_out` may be NULL.
+natskit_status natskit_obj_get_file(const natskit_obj *obj,
+                                    const char *name,
+                                    const char *path,
+                                    char **info_json_out);
+
+// The info of object `name`; `NATSKIT_STATUS_NOT_FOUND` when there is none.
+natskit_status natskit_obj_info(const natskit_obj *obj, const char *name, char **info_json_out);
+
+// The infos of every object in the bucket, sorted by name, as a JSON array.
+natskit_status natskit_obj_list(const natskit_obj *obj, char **list_json_out);
+
+// Deletes object `name`; `NATSKIT_STATUS_NOT_FOUND` when there is none.
+natskit_status natskit_obj_delete(const natskit_obj *obj, const char *name);
+
+// Makes `name` a link to object `target` of the same bucket. `*info_json_out` may be NULL.
+natskit_status natskit_obj_link(const natskit_obj *obj,
+                                const char *name,
+                                const char *target,
+                                char **info_json_out);
+
+// Seals the bucket: later puts and deletes fail with `NATSKIT_STATUS_INVALID_ARGUMENT`.
+natskit_status natskit_obj_seal(const natskit_obj *obj);
+
+// Frees the bucket handle. NULL does nothing.
+void natskit_obj_free(natskit_obj *obj);
+
+// Watches the bucket: the info of each object first, then every put and delete (an info with
+// `"deleted": true`). `options_json` (NULL for none) is `{"ignore_deletes": bool,
+// "updates_only": bool}`.
+natskit_status natskit_obj_watch(const natskit_obj *obj,
+                                 const char *options_json,
+                                 natskit_obj_watcher **watch_out);
+
+// Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
+// `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next object info (JSON, free with
+// `natskit_string_free`). `NATSKIT_STATUS_TIMEOUT` when none came, `NATSKIT_STATUS_CLOSED`
+// once stopped.
+natskit_status natskit_obj_watch_next(const natskit_obj_watcher *watch,
+                                      int64_t timeout_ms,
+                                      char **info_json_out);
+
+// Stops the watch from any thread; a waiting `natskit_obj_watch_next` returns
+// `NATSKIT_STATUS_CLOSED`, and so does every later one.
+natskit_status natskit_obj_watch_stop(const natskit_obj_watcher *watch);
+
+// Stops and frees the watch. NULL does nothing.
+void natskit_obj_watch_free(natskit_obj_watcher *watch);
+
 // Publishes to a stream and waits for its ack. `options_json` (NULL = none):
 // `{"msg_id", "expected_stream", "expected_last_seq", "expected_last_msg_id",
 // "expected_last_subject_seq", "ttl" (ms, a whole number of seconds of at least 1000),
@@ -539,6 +668,11 @@ natskit_status natskit_js_msg_metadata_json(const natskit_js_msg *message, const
 
 // Acknowledges the message.
 natskit_status natskit_js_msg_ack(const natskit_js_msg *message);
+
+// Acknowledges `count` messages (at most `NATSKIT_BATCH_MAX`) in order, in one call: none
+// may be NULL (checked before any is acknowledged). Stops at the first that fails, the
+// error naming its index; those before it are acknowledged.
+natskit_status natskit_js_msg_ack_many(const natskit_js_msg *const *messages, size_t count);
 
 // Acknowledges and waits for the server to confirm it.
 natskit_status natskit_js_msg_double_ack(const natskit_js_msg *message);

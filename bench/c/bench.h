@@ -9,6 +9,7 @@
 
 #define PUB_COUNT 1000000
 #define PUB_SIZE 16
+#define PUB_BATCH 250 /* messages per batch call (PUB_COUNT is a multiple) */
 #define PUBSUB_COUNT 200000
 #define PUBSUB_SIZE 128
 #define REQ_COUNT 20000

@@ -71,10 +71,8 @@ static void jetstream_workloads(natskit_client *client) {
         size_t count = 0;
         size_t want = left < JS_BATCH ? (size_t)left : JS_BATCH;
         ok_or_die(natskit_js_fetch(js, "CK_JS", "c", want, 5000, batch, &count), "fetch");
-        for (size_t i = 0; i < count; i++) {
-            ok_or_die(natskit_js_msg_ack(batch[i]), "ack");
-            natskit_js_msg_free(batch[i]);
-        }
+        ok_or_die(natskit_js_msg_ack_many((const natskit_js_msg *const *)batch, count), "ack many");
+        for (size_t i = 0; i < count; i++) natskit_js_msg_free(batch[i]);
         left -= (int)count;
     }
     ok_or_die(natskit_client_flush(client), "flush");
@@ -118,6 +116,17 @@ int main(int argc, char **argv) {
         DIE_IF(natskit_publish(pub, "bench.pub", data, PUB_SIZE) != NATSKIT_STATUS_OK, "publish");
     DIE_IF(natskit_client_flush(pub) != NATSKIT_STATUS_OK, "flush");
     report("publish_16B", PUB_COUNT, now_seconds() - t0);
+
+    /* The same messages, PUB_BATCH per natskit_publish_packed call. */
+    static char packed[PUB_SIZE * PUB_BATCH];
+    static size_t lens[PUB_BATCH];
+    for (int i = 0; i < PUB_BATCH; i++) lens[i] = PUB_SIZE;
+    t0 = now_seconds();
+    for (int i = 0; i < PUB_COUNT; i += PUB_BATCH)
+        DIE_IF(natskit_publish_packed(pub, "bench.pub", packed, sizeof packed, lens, PUB_BATCH) != NATSKIT_STATUS_OK,
+               "publish packed");
+    DIE_IF(natskit_client_flush(pub) != NATSKIT_STATUS_OK, "flush");
+    report("publish_packed_16B", PUB_COUNT, now_seconds() - t0);
 
     natskit_subscription *sub = NULL;
     DIE_IF(natskit_subscribe(sub_conn, "bench.pubsub", NULL, &sub) != NATSKIT_STATUS_OK, "subscribe");

@@ -80,10 +80,18 @@ for w in publish_16B:"publish 16 B × 1M" pubsub_128B:"pub+sub 128 B × 200k" re
   raw=$(rate "$OUT/raw.txt" "$key")
   echo "| ${w#*:} | $ours | $theirs | ${raw:-–} | $(ratio "$ours" "$theirs") | $(ratio "$ours" "$raw") |"
 done
-for w in publish_16B:"PHP via natskit: publish 16 B × 200k" request_64B:"PHP via natskit: request 64 B × 5k"; do
+# Batch rows: natskit's batch call against the peers' plain loop of the same messages.
+ours=$(rate "$OUT/natskit.txt" publish_packed_16B)
+echo "| publish 16 B × 1M, \`natskit_publish_packed\` of 250 | $ours | | | $(ratio "$ours" "$(rate "$OUT/natsc.txt" publish_16B)") | $(ratio "$ours" "$(rate "$OUT/raw.txt" publish_16B)") |"
+for w in publish_16B:publish_16B:"PHP via natskit: publish 16 B × 200k" \
+  publish_packed_16B:publish_16B:"PHP via natskit: \`publishMany\` 16 B × 200k, 250 per call" \
+  request_64B:request_64B:"PHP via natskit: request 64 B × 5k (1/p50)"; do
   key=${w%%:*}
+  rest=${w#*:}
+  peer=${rest%%:*}
   php_rate=$(rate "$OUT/php.txt" "php_$key")
-  echo "| ${w#*:} | $php_rate | | | $(ratio "$php_rate" "$(rate "$OUT/natsc.txt" "$key")") | $(ratio "$php_rate" "$(rate "$OUT/raw.txt" "$key")") |"
+  echo "| ${rest#*:} | $php_rate | | | $(ratio "$php_rate" "$(rate "$OUT/natsc.txt" "$peer")") | $(ratio "$php_rate" "$(rate "$OUT/raw.txt" "$peer")") |"
 done
 echo
-echo "PHP rows: the PHP rate in the natskit column; ratios against the C/raw rows of the same workload."
+echo "PHP and batch rows: the rate in the natskit column; ratios against the C/raw rows of the same messages."
+echo "JetStream pull+ack: natskit acks each batch with one \`natskit_js_msg_ack_many\` call."

@@ -4,6 +4,8 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use natskit::{Client, ConnectionConfig, PublishOptions, RequestOptions};
 
 use crate::error::natskit_status;
@@ -121,6 +123,11 @@ pub unsafe extern "C" fn natskit_connect(
 }
 
 /// Publishes `len` bytes at `data` (NULL allowed when `len` is 0) to `subject`.
+///
+/// Returns once the message is checked and staged (the payload copied); the library hands
+/// staged messages to the connection in batches, in call order. A staged message the
+/// connection refuses later (reconnect buffer full, closed) fails the next publish, flush,
+/// drain or close of the client. Flush or close before the process exits.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_publish(
     client: *const natskit_client,
@@ -132,12 +139,15 @@ pub unsafe extern "C" fn natskit_publish(
         let c = ffi::handle(client, "client")?;
         let subject = ffi::text(subject, "subject")?;
         let data = ffi::payload(&c.client, data, len)?;
-        ffi::block_on(c.client.publish(subject, data.to_vec()))
+        let none = PublishOptions::default();
+        c.client
+            .publish_staged(subject, Bytes::copy_from_slice(data), &none)
     })
 }
 
 /// Publishes with an optional reply subject and optional headers as JSON
-/// (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); either may be NULL.
+/// (`{"Name": "v"}` or `{"Name": ["v1", "v2"]}`); either may be NULL. Staged as
+/// `natskit_publish`.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_publish_msg(
     client: *const natskit_client,
@@ -157,7 +167,79 @@ pub unsafe extern "C" fn natskit_publish_msg(
             headers: headers.as_ref(),
             reply,
         };
-        ffi::block_on(c.client.publish_with(subject, data.to_vec().into(), &opts))
+        let data = Bytes::copy_from_slice(data);
+        c.client.publish_staged(subject, data, &opts)
+    })
+}
+
+/// The most messages one `natskit_publish_many` or `natskit_publish_packed` call takes.
+pub const NATSKIT_BATCH_MAX: usize = 1 << 20;
+
+fn batch_count(count: usize) -> natskit::Result<usize> {
+    if count > NATSKIT_BATCH_MAX {
+        return Err(ffi::invalid(format!(
+            "count {count} is above NATSKIT_BATCH_MAX ({NATSKIT_BATCH_MAX})"
+        )));
+    }
+    Ok(count)
+}
+
+/// Publishes `count` messages (at most `NATSKIT_BATCH_MAX`) in order: message `i` is the
+/// `lens[i]` bytes at `data[i]` (NULL allowed when `lens[i]` is 0) to `subjects[i]`.
+/// Every argument and message is checked first: on any error nothing is sent, and the
+/// message names the index at fault. Staged as `natskit_publish`. `count` 0 does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_publish_many(
+    client: *const natskit_client,
+    subjects: *const *const c_char,
+    data: *const *const c_void,
+    lens: *const usize,
+    count: usize,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let count = batch_count(count)?;
+        let subjects = ffi::slice(subjects, count, "subjects")?;
+        let data = ffi::slice(data, count, "data")?;
+        let lens = ffi::slice(lens, count, "lens")?;
+        let mut messages = Vec::with_capacity(count);
+        for i in 0..count {
+            let at = |e: natskit::Error| e.context(format_args!("message {i}"));
+            let subject = ffi::text(subjects[i], "subject").map_err(at)?;
+            let payload = ffi::payload(&c.client, data[i], lens[i]).map_err(at)?;
+            messages.push((subject, Bytes::copy_from_slice(payload)));
+        }
+        c.client.publish_many_staged(messages)
+    })
+}
+
+/// Publishes `count` payloads (at most `NATSKIT_BATCH_MAX`) packed back to back in the `len`
+/// bytes at `data` to `subject`, in order: payload `i` is the next `lens[i]` bytes, and the
+/// lengths must add up to `len`. Checked and staged as `natskit_publish_many` (nothing is sent
+/// on any error), with one copy of `data` for the whole batch.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_publish_packed(
+    client: *const natskit_client,
+    subject: *const c_char,
+    data: *const c_void,
+    len: usize,
+    lens: *const usize,
+    count: usize,
+) -> natskit_status {
+    guard(|| {
+        let c = ffi::handle(client, "client")?;
+        let subject = ffi::text(subject, "subject")?;
+        let count = batch_count(count)?;
+        let lens = ffi::slice(lens, count, "lens")?;
+        let total = lens.iter().try_fold(0usize, |sum, &l| sum.checked_add(l));
+        if total != Some(len) {
+            return Err(ffi::invalid(format!(
+                "lens: the {count} lengths do not add up to len {len}"
+            )));
+        }
+        let mut packed = Bytes::copy_from_slice(ffi::bytes(data, len, "data")?);
+        let messages = lens.iter().map(|&l| (subject, packed.split_to(l)));
+        c.client.publish_many_staged(messages)
     })
 }
 

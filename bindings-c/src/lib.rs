@@ -27,5 +27,6 @@ pub mod subscription;
 pub mod timeout;
 pub mod version;
 
+pub use client::NATSKIT_BATCH_MAX;
 pub use error::natskit_status;
 pub use timeout::{NATSKIT_FOREVER, NATSKIT_NO_WAIT, NATSKIT_TIMEOUT_DEFAULT};

@@ -1,8 +1,6 @@
 //! A connection: `connect()`, publish, request, subscribe, flush, drain, close, stats, events.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -11,7 +9,6 @@ use futures::task::noop_waker_ref;
 use napi::bindgen_prelude::{Uint32ArraySlice, Uint8ArraySlice, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
-use tokio::sync::oneshot;
 
 use crate::error::{invalid_argument, Outcome};
 use crate::headers::{self, JsHeaders};
@@ -105,215 +102,12 @@ pub async fn connect(options: Option<serde_json::Value>) -> Outcome<Client> {
     .await
 }
 
-/// One queued publish, or a marker answered once everything queued before it was handed to
-/// the connection. Kept small: the common case is moved twice per message.
-enum Outgoing {
-    /// A message without headers or reply subject.
-    Plain {
-        subject: Arc<str>,
-        payload: Bytes,
-    },
-    /// A message with headers and/or a reply subject.
-    Full(Box<Full>),
-    /// Several payloads to one subject.
-    Many(Box<(Arc<str>, Vec<Bytes>)>),
-    Marker(oneshot::Sender<()>),
-}
-
-/// A message with headers and/or a reply subject.
-struct Full {
-    subject: Arc<str>,
-    payload: Bytes,
-    headers: Option<natskit::Headers>,
-    reply: Option<String>,
-}
-
-impl Outgoing {
-    /// Hands the publish to the connection; one it refuses is recorded in `outbox`.
-    async fn send(self, client: &natskit::Client, outbox: &Outbox) {
-        match self {
-            Outgoing::Plain { subject, payload } => {
-                let sent = client.publish(&subject, payload).await;
-                outbox.record(&subject, sent);
-            }
-            Outgoing::Full(full) => {
-                let opts = natskit::PublishOptions {
-                    headers: full.headers.as_ref(),
-                    reply: full.reply.as_deref(),
-                };
-                let sent = client
-                    .publish_with(&full.subject, full.payload, &opts)
-                    .await;
-                outbox.record(&full.subject, sent);
-            }
-            Outgoing::Many(many) => {
-                let (subject, payloads) = *many;
-                for payload in payloads {
-                    let sent = client.publish(&subject, payload).await;
-                    outbox.record(&subject, sent);
-                }
-            }
-            Outgoing::Marker(done) => {
-                let _ = done.send(());
-            }
-        }
-    }
-}
-
-/// The queue and the subject last queued (reused while a loop publishes to one subject).
-#[derive(Default)]
-struct Pending {
-    items: Vec<Outgoing>,
-    last_subject: Option<Arc<str>>,
-}
-
-impl Pending {
-    fn subject(&mut self, subject: &str) -> Arc<str> {
-        match &self.last_subject {
-            Some(last) if &**last == subject => last.clone(),
-            _ => {
-                let fresh: Arc<str> = Arc::from(subject);
-                self.last_subject = Some(fresh.clone());
-                fresh
-            }
-        }
-    }
-}
-
-/// Publishes queued on the JavaScript thread (checked there first, so errors throw at once)
-/// and handed to the connection in batches, in call order, by one runtime task at a time.
-/// Those the connection then refuses (its reconnect buffer full, or closed) are reported
-/// once, by the client's next publish, flush, drain or close: never dropped silently.
-struct Outbox {
-    queue: Mutex<Pending>,
-    scheduled: AtomicBool,
-    refused: Mutex<Refused>,
-    any_refused: AtomicBool,
-}
-
-/// Queued publishes the connection refused, not reported yet.
-#[derive(Default)]
-struct Refused {
-    count: usize,
-    subject: String,
-    first: Option<natskit::Error>,
-}
-
-impl Outbox {
-    fn new() -> Outbox {
-        Outbox {
-            queue: Mutex::default(),
-            scheduled: AtomicBool::new(false),
-            refused: Mutex::default(),
-            any_refused: AtomicBool::new(false),
-        }
-    }
-
-    fn record(&self, subject: &str, sent: natskit::Result<()>) {
-        if let Err(e) = sent {
-            let mut refused = self.refused.lock().unwrap();
-            refused.count += 1;
-            if refused.first.is_none() {
-                refused.subject = subject.to_string();
-                refused.first = Some(e);
-            }
-            self.any_refused.store(true, Ordering::Release);
-        }
-    }
-
-    /// The refused publishes as one error (with the connection's code), reported once.
-    fn take_refused(&self) -> natskit::Result<()> {
-        // A plain load on the hot path (every publish); the swap only once something was refused.
-        if !self.any_refused.load(Ordering::Acquire)
-            || !self.any_refused.swap(false, Ordering::AcqRel)
-        {
-            return Ok(());
-        }
-        let refused = std::mem::take(&mut *self.refused.lock().unwrap());
-        match refused.first {
-            None => Ok(()),
-            Some(e) => Err(natskit::Error::new(
-                e.code(),
-                format!(
-                    "{} publish(es) to {} accepted earlier were not sent: {}",
-                    refused.count,
-                    refused.subject,
-                    e.message()
-                ),
-            )),
-        }
-    }
-
-    fn push(self: &Arc<Self>, client: &natskit::Client, item: Outgoing) {
-        self.queue.lock().unwrap().items.push(item);
-        self.schedule(client);
-    }
-
-    /// Queues `payload` to `subject`, building the item under the queue's lock.
-    fn push_with(
-        self: &Arc<Self>,
-        client: &natskit::Client,
-        subject: &str,
-        item: impl FnOnce(Arc<str>) -> Outgoing,
-    ) {
-        {
-            let mut queue = self.queue.lock().unwrap();
-            let subject = queue.subject(subject);
-            queue.items.push(item(subject));
-        }
-        self.schedule(client);
-    }
-
-    fn schedule(self: &Arc<Self>, client: &natskit::Client) {
-        if !self.scheduled.swap(true, Ordering::AcqRel) {
-            runtime::handle().spawn(drain(self.clone(), client.clone()));
-        }
-    }
-
-    /// Resolves once everything queued so far was handed to the connection.
-    async fn handed_over(self: &Arc<Self>, client: &natskit::Client) {
-        let (done, waited) = oneshot::channel();
-        self.push(client, Outgoing::Marker(done));
-        let _ = waited.await;
-    }
-}
-
-async fn drain(outbox: Arc<Outbox>, client: natskit::Client) {
-    let mut batch = Vec::new();
-    let mut idle_once = false;
-    loop {
-        std::mem::swap(&mut outbox.queue.lock().unwrap().items, &mut batch);
-        if batch.is_empty() {
-            // The JavaScript thread is likely still publishing: look once more after other
-            // tasks ran, rather than end and be spawned again for the next message.
-            if !idle_once {
-                idle_once = true;
-                tokio::task::yield_now().await;
-                continue;
-            }
-            outbox.scheduled.store(false, Ordering::Release);
-            // A publish queued after the swap but before the store spawned no task: take it.
-            if outbox.queue.lock().unwrap().items.is_empty()
-                || outbox.scheduled.swap(true, Ordering::AcqRel)
-            {
-                return;
-            }
-            continue;
-        }
-        idle_once = false;
-        for item in batch.drain(..) {
-            item.send(&client, &outbox).await;
-        }
-    }
-}
-
 /// A connection to NATS. Publishing is synchronous and cheap; everything that waits returns
 /// a Promise.
 #[napi]
 pub struct Client {
     pub(crate) inner: natskit::Client,
     connection: String,
-    outbox: Arc<Outbox>,
 }
 
 impl Client {
@@ -326,7 +120,6 @@ impl Client {
         Client {
             inner,
             connection: name.to_string(),
-            outbox: Arc::new(Outbox::new()),
         }
     }
 
@@ -359,35 +152,18 @@ impl Client {
         options: Option<PublishOptions>,
     ) -> Outcome<()> {
         crate::error::outcome(|| {
-            self.outbox.take_refused()?;
             let payload = payload::to_bytes(env, data)?;
             payload::with_str(env, subject, "subject", |subject| {
                 let Some(o) = options else {
                     let none = natskit::PublishOptions::default();
-                    self.inner.check_publish(subject, payload.len(), &none)?;
-                    self.outbox
-                        .push_with(&self.inner, subject, |subject| Outgoing::Plain {
-                            subject,
-                            payload,
-                        });
-                    return Ok(());
+                    return self.inner.stage_publish(subject, payload, &none);
                 };
                 let headers = o.headers.map(headers::from_js);
                 let opts = natskit::PublishOptions {
                     headers: headers.as_ref(),
                     reply: o.reply.as_deref(),
                 };
-                self.inner.check_publish(subject, payload.len(), &opts)?;
-                let reply = o.reply;
-                self.outbox.push_with(&self.inner, subject, |subject| {
-                    Outgoing::Full(Box::new(Full {
-                        subject,
-                        payload,
-                        headers,
-                        reply,
-                    }))
-                });
-                Ok(())
+                self.inner.stage_publish(subject, payload, &opts)
             })
         })
     }
@@ -400,19 +176,12 @@ impl Client {
     )]
     pub fn publish_many(&self, env: &Env, subject: String, data: Vec<Unknown>) -> Outcome<()> {
         crate::error::outcome(|| {
-            self.outbox.take_refused()?;
             let payloads = data
                 .into_iter()
                 .map(|d| payload::to_bytes(env, d))
                 .collect::<natskit::Result<Vec<Bytes>>>()?;
-            let none = natskit::PublishOptions::default();
-            for payload in &payloads {
-                self.inner.check_publish(&subject, payload.len(), &none)?;
-            }
-            self.outbox.push_with(&self.inner, &subject, |subject| {
-                Outgoing::Many(Box::new((subject, payloads)))
-            });
-            Ok(())
+            let messages = payloads.into_iter().map(|p| (subject.as_str(), p));
+            self.inner.stage_publish_many(messages)
         })
     }
 
@@ -426,37 +195,23 @@ impl Client {
         lengths: Uint32ArraySlice,
     ) -> Outcome<()> {
         crate::error::outcome(|| {
-            self.outbox.take_refused()?;
             let total: usize = lengths.iter().map(|&l| l as usize).sum();
             if total != data.len() {
                 let wrong = "publishPacked: the lengths do not add up to the data";
                 return Err(invalid_argument(wrong));
             }
-            let none = natskit::PublishOptions::default();
-            let largest = lengths.iter().copied().max().unwrap_or(0) as usize;
-            self.inner.check_publish(&subject, largest, &none)?;
             let mut packed = Bytes::copy_from_slice(&data);
-            let payloads = lengths
+            let messages = lengths
                 .iter()
-                .map(|&l| packed.split_to(l as usize))
-                .collect();
-            self.outbox.push_with(&self.inner, &subject, |subject| {
-                Outgoing::Many(Box::new((subject, payloads)))
-            });
-            Ok(())
+                .map(|&l| (subject.as_str(), packed.split_to(l as usize)));
+            self.inner.stage_publish_many(messages)
         })
     }
 
     /// Resolves once everything published before has reached the server.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn flush(&self) -> Outcome<()> {
-        crate::runtime::unwinding(async move {
-            self.outbox.handed_over(&self.inner).await;
-            let refused = self.outbox.take_refused();
-            let flushed = self.inner.flush().await;
-            refused.and(flushed)
-        })
-        .await
+        crate::runtime::unwinding(async move { self.inner.flush().await }).await
     }
 
     /// Runs the health checks (`natskit health`) and resolves with the report; durations
@@ -540,25 +295,13 @@ impl Client {
     /// Drains every subscription (buffered messages are still delivered) and closes.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn drain(&self) -> Outcome<()> {
-        crate::runtime::unwinding(async move {
-            self.outbox.handed_over(&self.inner).await;
-            let refused = self.outbox.take_refused();
-            let drained = self.inner.drain().await;
-            refused.and(drained)
-        })
-        .await
+        crate::runtime::unwinding(async move { self.inner.drain().await }).await
     }
 
     /// Flushes what was published and closes; closing twice does nothing.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub async fn close(&self) -> Outcome<()> {
-        crate::runtime::unwinding(async move {
-            self.outbox.handed_over(&self.inner).await;
-            let refused = self.outbox.take_refused();
-            let closed = self.inner.close().await;
-            refused.and(closed)
-        })
-        .await
+        crate::runtime::unwinding(async move { self.inner.close().await }).await
     }
 
     /// The JetStream API of this connection (domain and timeout from its `jetstream` config).

@@ -23,6 +23,10 @@ return [
         ],
     ],
 
+    // The natskit CLI that `php artisan nats:dashboard` runs (bin/natskit of the C release
+    // archive); null looks for `natskit` on PATH.
+    'cli' => env('NATSKIT_CLI'),
+
     // JetStream defaults for every connection that sets none of its own.
     'jetstream' => [
         'domain' => env('NATS_JETSTREAM_DOMAIN'),

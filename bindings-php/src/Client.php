@@ -19,10 +19,14 @@ final class Client
     /** @var array<int, Subscription> subscriptions with callbacks, by object id */
     private array $subscriptions = [];
 
+    /** The library, kept for the hot calls (publish). */
+    private \FFI $ffi;
+
     /** Takes ownership of a `natskit_client *`; durations inside its JSON are seconds. */
     public function __construct(private ?CData $handle)
     {
-        Library::check(Library::ffi()->natskit_client_set_duration_unit($handle, Library::UNIT_SECONDS));
+        $this->ffi = Library::ffi();
+        Library::check($this->ffi->natskit_client_set_duration_unit($handle, Library::UNIT_SECONDS));
     }
 
     public function __destruct()
@@ -41,16 +45,23 @@ final class Client
         return new self(Library::call('natskit_client*', 'natskit_connect', $json));
     }
 
-    /** Publishes a payload (strings as bytes, arrays as JSON) with optional headers and reply subject. */
+    /**
+     * Publishes a payload (strings as bytes, arrays as JSON) with optional headers and reply
+     * subject. Returns once it is checked and staged; the library sends staged publishes in
+     * call order. One the connection refuses later (reconnect buffer full, closed) fails the
+     * next publish, flush(), drain() or close(): flush or close before the script ends.
+     */
     public function publish(string $subject, mixed $payload = '', array $headers = [], ?string $replyTo = null): void
     {
-        $data = Payload::encode($payload);
-        $ffi = Library::ffi();
+        $data = is_string($payload) ? $payload : Payload::encode($payload);
         if ($headers === [] && $replyTo === null) {
-            Library::check($ffi->natskit_publish($this->handle(), $subject, $data, strlen($data)));
+            $status = $this->ffi->natskit_publish($this->handle ?? $this->handle(), $subject, $data, strlen($data));
+            if ($status !== 0) {
+                Library::check($status);
+            }
             return;
         }
-        Library::check($ffi->natskit_publish_msg(
+        Library::check($this->ffi->natskit_publish_msg(
             $this->handle(),
             $subject,
             $replyTo,
@@ -58,6 +69,29 @@ final class Client
             $data,
             strlen($data),
         ));
+    }
+
+    /**
+     * Publishes every payload (strings as bytes, arrays as JSON) to `$subject`, in order, in
+     * one call into the library: all are checked first, and none is sent when one fails
+     * (at most 1,048,576 per call). Staged as publish().
+     *
+     * @param list<mixed> $payloads
+     */
+    public function publishMany(string $subject, array $payloads): void
+    {
+        $count = count($payloads);
+        if ($count === 0) {
+            return;
+        }
+        $data = [];
+        foreach ($payloads as $payload) {
+            $data[] = is_string($payload) ? $payload : Payload::encode($payload);
+        }
+        $packed = implode('', $data);
+        $lens = $this->ffi->new("size_t[{$count}]");
+        \FFI::memcpy($lens, pack('P*', ...array_map('strlen', $data)), 8 * $count);
+        Library::check($this->ffi->natskit_publish_packed($this->handle(), $subject, $packed, strlen($packed), $lens, $count));
     }
 
     /**

@@ -10,6 +10,7 @@ use NatsKit\JetStream\ConsumerInfo;
 use NatsKit\JetStream\ConsumerMessages;
 use NatsKit\JetStream\JetStreamMessage;
 use NatsKit\JetStream\KeyValue;
+use NatsKit\JetStream\ObjectStore;
 use NatsKit\JetStream\StoredMessage;
 use NatsKit\JetStream\StreamConfig;
 use NatsKit\JetStream\StreamInfo;
@@ -240,6 +241,26 @@ final class JetStream
         $message->ack();
     }
 
+    /**
+     * Acknowledges every message, in order, in one call into the library (at most 1,048,576).
+     * Stops at the first that fails (the error names its index); those before it are acked.
+     *
+     * @param list<JetStreamMessage> $messages
+     */
+    public function ackMany(array $messages): void
+    {
+        $count = count($messages);
+        if ($count === 0) {
+            return;
+        }
+        $handles = Library::ffi()->new("natskit_js_msg*[{$count}]");
+        $i = 0;
+        foreach ($messages as $message) {
+            $handles[$i++] = $message->handle();
+        }
+        Library::check(Library::ffi()->natskit_js_msg_ack_many($handles, $count));
+    }
+
     /** Redelivers after `$delay` seconds (null = at once or per the consumer's backoff). */
     public function nak(JetStreamMessage $message, ?float $delay = null): void
     {
@@ -275,6 +296,33 @@ final class JetStream
     public function deleteKeyValue(string $bucket): void
     {
         Library::check(Library::ffi()->natskit_kv_delete_bucket($this->handle, $bucket));
+    }
+
+    /**
+     * Creates an object store bucket: `description`, `max_age` (TTL, seconds), `max_bytes`,
+     * `storage` ('file'|'memory'), `num_replicas`, `compression`.
+     */
+    public function createObjectStore(string $bucket, array $options = []): ObjectStore
+    {
+        $config = Payload::json(['bucket' => $bucket] + $options);
+        return new ObjectStore(Library::call('natskit_obj*', 'natskit_obj_create', $this->handle, $config), $bucket);
+    }
+
+    /** An existing object store bucket (NotFoundException when there is none). */
+    public function objectStore(string $bucket): ObjectStore
+    {
+        return new ObjectStore(Library::call('natskit_obj*', 'natskit_obj_open', $this->handle, $bucket), $bucket);
+    }
+
+    public function deleteObjectStore(string $bucket): void
+    {
+        Library::check(Library::ffi()->natskit_obj_delete_bucket($this->handle, $bucket));
+    }
+
+    /** @return list<string> the names of every object store bucket */
+    public function objectStoreNames(): array
+    {
+        return $this->json('natskit_obj_buckets');
     }
 
     /** Calls `$function($handle, ...$arguments, &$json)` and decodes the owned JSON result. */

@@ -12,13 +12,13 @@ final class Message
 {
     use MessageContent;
 
-    private ?string $replyTo;
+    private ?string $replyTo = null;
+    private bool $replyRead = false;
 
     /** Takes ownership of a `natskit_message *`. */
     public function __construct(private ?CData $handle)
     {
         $this->copyContent($handle, 'natskit_message');
-        $this->replyTo = Library::lent('natskit_message_reply', $handle);
     }
 
     public function __destruct()
@@ -32,13 +32,17 @@ final class Message
         try {
             return json_decode($this->payload, true, 512, JSON_THROW_ON_ERROR);
         } catch (\JsonException $e) {
-            throw new SerializationException("payload on {$this->subject} is not valid JSON: {$e->getMessage()}", 13);
+            throw new SerializationException("payload on {$this->getSubject()} is not valid JSON: {$e->getMessage()}", 13);
         }
     }
 
     /** The reply subject, when the sender waits for an answer. */
     public function getReplyTo(): ?string
     {
+        if (!$this->replyRead) {
+            $this->replyTo = Library::lent('natskit_message_reply', $this->handle);
+            $this->replyRead = true;
+        }
         return $this->replyTo;
     }
 

@@ -6,18 +6,24 @@ namespace NatsKit;
 
 use FFI\CData;
 
-/** The subject, payload and headers of a received message (Message, JetStreamMessage), copied into PHP. */
+/**
+ * The subject, payload and headers of a received message (Message, JetStreamMessage,
+ * ServiceRequest): the payload is copied into PHP at once, the subject and headers on first
+ * use (each is one more FFI call, which most handlers never need).
+ */
 trait MessageContent
 {
-    private string $subject;
+    /** The C type of the handle (`natskit_message`, …), naming its accessors. */
+    private string $type;
+    private ?string $subject = null;
     private string $payload;
-    /** @var array<string, list<string>> */
-    private array $headers;
+    /** @var ?array<string, list<string>> */
+    private ?array $headers = null;
 
     /** The subject it was published to. */
     public function getSubject(): string
     {
-        return $this->subject;
+        return $this->subject ??= (string) Library::lent("{$this->type}_subject", $this->handle);
     }
 
     /** The raw payload bytes. */
@@ -29,13 +35,13 @@ trait MessageContent
     /** @return array<string, list<string>> every header with all its values */
     public function getHeaders(): array
     {
-        return $this->headers;
+        return $this->headers ??= Library::lentJson(Library::call('const char*', "{$this->type}_headers_json", $this->handle)) ?: [];
     }
 
     /** The first value of a header, ignoring the name's case. */
     public function getHeader(string $name): ?string
     {
-        foreach ($this->headers as $key => $values) {
+        foreach ($this->getHeaders() as $key => $values) {
             if (strcasecmp($key, $name) === 0) {
                 return $values[0] ?? null;
             }
@@ -43,11 +49,10 @@ trait MessageContent
         return null;
     }
 
-    /** Copies the content of a `$type *` handle (`natskit_message`, `natskit_js_msg`). */
+    /** Copies the payload of a `$type *` handle (`natskit_message`, `natskit_js_msg`), kept for the rest. */
     private function copyContent(CData $handle, string $type): void
     {
-        $this->subject = (string) Library::lent("{$type}_subject", $handle);
+        $this->type = $type;
         $this->payload = Library::lentBytes("{$type}_data", $handle);
-        $this->headers = Library::lentJson(Library::call('const char*', "{$type}_headers_json", $handle)) ?: [];
     }
 }

@@ -29,7 +29,7 @@ final class ServiceRequest
         try {
             return json_decode($this->payload, true, 512, JSON_THROW_ON_ERROR);
         } catch (\JsonException $e) {
-            throw new SerializationException("payload on {$this->subject} is not valid JSON: {$e->getMessage()}", 13);
+            throw new SerializationException("payload on {$this->getSubject()} is not valid JSON: {$e->getMessage()}", 13);
         }
     }
 

@@ -18,6 +18,7 @@ use tokio::sync::Mutex;
 use crate::consume::Consumed;
 use crate::error::{to_py, IntoPy};
 use crate::headers::{self, Headers};
+use crate::object_store::ObjectStoreOf;
 use crate::payload;
 use crate::runtime::{awaitable, seconds, wait};
 use crate::twins::both;
@@ -41,7 +42,7 @@ fn config(base: Option<&Bound<'_, PyAny>>, fields: Option<&Bound<'_, PyDict>>) -
 pub struct Json(pub Value);
 
 impl Json {
-    fn of(value: &impl serde::Serialize) -> natskit::Result<Json> {
+    pub fn of(value: &impl serde::Serialize) -> natskit::Result<Json> {
         Ok(Json(serde_json::to_value(value)?))
     }
 }
@@ -475,6 +476,39 @@ both! { JetStream {
     fn delete_kv(&self, bucket: [String]) -> () {
         let ctx = self.ctx.clone();
         async move { ctx.delete_kv(&bucket).await.py_err() }
+    }
+
+    /// Creates an object store bucket (`description`, `max_age` seconds, `max_bytes`,
+    /// `storage`, `num_replicas`, `compression`).
+    #[pyo3(signature = (bucket, **fields))]
+    fn create_object_store(&self, bucket: [String], fields: [Option<&Bound<'_, PyDict>>]) -> ObjectStoreOf {
+        let cfg = crate::object_store::config(&self.ctx, bucket, fields)?;
+        let (ctx, asyncio) = (self.ctx.clone(), self.is_async());
+        async move {
+            let store = ctx.create_object_store(&cfg).await.py_err()?;
+            Ok::<_, PyErr>(ObjectStoreOf { store, asyncio })
+        }
+    }
+
+    /// Opens an existing object store bucket (`NotFoundError` when it does not exist).
+    fn object_store(&self, bucket: [String]) -> ObjectStoreOf {
+        let (ctx, asyncio) = (self.ctx.clone(), self.is_async());
+        async move {
+            let store = ctx.object_store(&bucket).await.py_err()?;
+            Ok::<_, PyErr>(ObjectStoreOf { store, asyncio })
+        }
+    }
+
+    /// Deletes an object store bucket and its objects.
+    fn delete_object_store(&self, bucket: [String]) -> () {
+        let ctx = self.ctx.clone();
+        async move { ctx.delete_object_store(&bucket).await.py_err() }
+    }
+
+    /// The names of every object store bucket.
+    fn object_store_names(&self) -> Vec<String> {
+        let ctx = self.ctx.clone();
+        async move { ctx.object_store_names().await.py_err() }
     }
 }
 

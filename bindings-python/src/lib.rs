@@ -12,6 +12,7 @@ mod headers;
 mod jetstream;
 mod manager;
 mod message;
+mod object_store;
 mod payload;
 mod queue;
 mod runtime;
@@ -105,6 +106,12 @@ fn natskit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.py().get_type::<jetstream::AsyncKeyValue>(),
     )?;
     m.add_class::<jetstream::KvWatch>()?;
+    m.add_class::<object_store::ObjectStore>()?;
+    m.add(
+        "AsyncObjectStore",
+        m.py().get_type::<object_store::AsyncObjectStore>(),
+    )?;
+    m.add_class::<object_store::ObjectWatch>()?;
     m.add_class::<consume::ConsumerMessages>()?;
     m.add(
         "AsyncConsumerMessages",

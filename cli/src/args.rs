@@ -96,6 +96,31 @@ pub enum Command {
     /// Services (micro): list, describe and measure running services.
     #[command(subcommand)]
     Micro(MicroCommand),
+    /// Serve a live web page of the connection, its streams, consumers and job queues, with
+    /// retry and forget for failed jobs, until Ctrl-C.
+    Dashboard(DashboardArgs),
+    /// Object store buckets: put and get files, list, info, delete and seal.
+    #[command(subcommand)]
+    Object(ObjectCommand),
+}
+
+/// `natskit dashboard`
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Address to serve on (port 0 picks a free one). Off loopback it needs a token.
+    #[arg(long, default_value = "127.0.0.1:8222", value_name = "HOST:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// Token every request must carry (`Authorization: Bearer TOKEN`, or as the password of
+    /// basic auth, so a browser asks for it); default: NATSKIT_DASHBOARD_TOKEN. The global
+    /// --token is the NATS server's.
+    #[arg(long, value_name = "TOKEN")]
+    pub dashboard_token: Option<String>,
+    /// Show everything, but hide and refuse retry and forget.
+    #[arg(long)]
+    pub read_only: bool,
+    /// How often to take a new picture, e.g. 500ms or 5s.
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    pub interval: String,
 }
 
 /// `natskit kv ...`
@@ -178,6 +203,105 @@ pub enum KvCommand {
     },
     /// Delete a bucket and every key in it.
     Rm {
+        /// Bucket name.
+        bucket: String,
+        /// Do not ask for confirmation.
+        #[arg(short, long)]
+        force: bool,
+    },
+}
+
+/// `natskit object ...`
+#[derive(Debug, Subcommand)]
+pub enum ObjectCommand {
+    /// Create a bucket.
+    Add {
+        /// Bucket name.
+        bucket: String,
+        /// Object lifetime, e.g. 24h (0 = forever).
+        #[arg(long, value_name = "DURATION")]
+        ttl: Option<String>,
+        /// Largest total size in bytes.
+        #[arg(long, value_name = "BYTES")]
+        max_bucket_size: Option<i64>,
+        /// Where objects are stored.
+        #[arg(long, value_enum)]
+        storage: Option<Storage>,
+        /// Replicas in a cluster.
+        #[arg(long, default_value_t = 1)]
+        replicas: usize,
+        /// Compress stored chunks (S2).
+        #[arg(long)]
+        compress: bool,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Store a file (- for stdin), read a chunk at a time.
+    Put {
+        /// Bucket name.
+        bucket: String,
+        /// The file.
+        file: String,
+        /// Object name (default: the file's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// A header kept with the object, `Name:Value` (repeatable).
+        #[arg(short = 'H', long = "header", value_name = "NAME:VALUE")]
+        headers: Vec<String>,
+    },
+    /// Write an object to a file, a chunk at a time, its digest checked.
+    Get {
+        /// Bucket name.
+        bucket: String,
+        /// Object name.
+        name: String,
+        /// Output file (default: the object's file name; - for stdout).
+        #[arg(short = 'O', long, value_name = "FILE")]
+        output: Option<String>,
+    },
+    /// List buckets, or the objects of BUCKET.
+    Ls {
+        /// Bucket whose objects to list.
+        bucket: Option<String>,
+    },
+    /// Show an object's info, or the bucket's without NAME.
+    Info {
+        /// Bucket name.
+        bucket: String,
+        /// Object name.
+        name: Option<String>,
+    },
+    /// Delete an object, or the whole bucket without NAME.
+    #[command(alias = "rm")]
+    Del {
+        /// Bucket name.
+        bucket: String,
+        /// Object name.
+        name: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(short, long)]
+        force: bool,
+    },
+    /// Print the objects of a bucket, then every put and delete, until --count or Ctrl-C.
+    Watch {
+        /// Bucket name.
+        bucket: String,
+        /// Skip deletes.
+        #[arg(long)]
+        ignore_deletes: bool,
+        /// Only changes from now on.
+        #[arg(long)]
+        updates_only: bool,
+        /// Exit after this many changes.
+        #[arg(long)]
+        count: Option<u64>,
+    },
+    /// Seal a bucket: it can be read but no longer changed.
+    Seal {
         /// Bucket name.
         bucket: String,
         /// Do not ask for confirmation.

@@ -1,11 +1,12 @@
 //! `natskit`: streams, consumers, JetStream status, key-value buckets, publish/subscribe/request,
-//! ping, health checks, benchmarks, job queues, services and a local nats-server, from the
-//! command line.
+//! ping, health checks, benchmarks, job queues, services, a live dashboard and a local
+//! nats-server, from the command line.
 
 mod args;
 mod commands;
 mod confirm;
 mod connect;
+mod dashboard;
 mod duration;
 mod output;
 
@@ -61,10 +62,12 @@ async fn run(cli: &Cli, out: &Output) -> natskit::Result<()> {
         Command::Bench(a) => commands::bench::run(&connect::client(cli).await?, a, out).await,
         Command::Kv(a) => commands::kv::run(&connect::client(cli).await?, a, out).await,
         Command::Micro(a) => commands::micro::run(&connect::client(cli).await?, a, out).await,
+        Command::Object(a) => commands::object::run(&connect::client(cli).await?, a, out).await,
         Command::Queue(a) => {
             let (client, connection) = connect::named(cli).await?;
             commands::queue::run(&client, &connection, a, out).await
         }
+        Command::Dashboard(a) => dashboard::run(cli, a, out).await,
     }
 }
 

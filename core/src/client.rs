@@ -9,7 +9,7 @@ use std::future::Future;
 use async_nats::{ConnectErrorKind, RequestErrorKind};
 use bytes::Bytes;
 use futures::future::Either;
-use futures::TryFutureExt;
+use futures::{FutureExt, TryFutureExt};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
@@ -19,6 +19,7 @@ use crate::error::{human_bytes, Error, ErrorCode, Result};
 use crate::events::{Event, EventHub, EventStream};
 use crate::headers::Headers;
 use crate::message::Message;
+use crate::outbox::{Full, Outbox, Outgoing};
 use crate::runtime;
 use crate::subject;
 use crate::subscription::Subscription;
@@ -70,6 +71,7 @@ struct Inner {
     config: ConnectionConfig,
     request_timeout: Duration,
     generation: u64,
+    outbox: Arc<Outbox>,
 }
 
 impl std::fmt::Debug for Client {
@@ -101,6 +103,7 @@ impl Client {
                 request_timeout: config.request_timeout()?,
                 config: config.clone(),
                 generation,
+                outbox: Arc::default(),
             }),
         })
     }
@@ -143,22 +146,138 @@ impl Client {
     /// Publishes `payload` to `subject`.
     ///
     /// The checks run before the future is returned; the future itself is async-nats' own
-    /// (no extra state machine on this hot path).
+    /// (no extra state machine on this hot path) unless staged publishes are still being
+    /// handed over, which it waits for first.
     pub fn publish<'a>(
         &'a self,
         subject: &str,
         payload: impl Into<Bytes>,
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         let payload = payload.into();
-        match self.prepare_publish(subject, payload.len(), &PublishOptions::default(), true) {
-            Err(e) => Either::Left(futures::future::ready(Err(e))),
-            Ok(subject) => Either::Right(
-                self.inner
-                    .nats
-                    .publish(subject, payload)
-                    .map_err(move |e| self.send_error(e)),
-            ),
+        if self.inner.outbox.busy() {
+            let subject = subject.to_string();
+            let after_staged = async move {
+                self.settle_staged().await;
+                self.send_with(&subject, payload, &PublishOptions::default())
+                    .await
+            };
+            return Either::Left(after_staged.boxed());
         }
+        Either::Right(
+            match self.prepare_publish(subject, payload.len(), &PublishOptions::default(), true) {
+                Err(e) => Either::Left(futures::future::ready(Err(e))),
+                Ok(subject) => Either::Right(
+                    self.inner
+                        .nats
+                        .publish(subject, payload)
+                        .map_err(move |e| self.send_error(e)),
+                ),
+            },
+        )
+    }
+
+    /// Stages a publish for a caller that must not wait (see [`crate::outbox`]): every check
+    /// of [`Client::check_publish`] runs now and fails at once; a runtime task then hands it
+    /// to the connection, after everything staged before. Never waits, even when the outbox
+    /// is over [`crate::outbox::STAGED_LIMIT`]: blocking hosts use [`Client::publish_staged`].
+    pub fn stage_publish(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        opts: &PublishOptions<'_>,
+    ) -> Result<()> {
+        self.stage(subject, payload, opts).map(drop)
+    }
+
+    /// [`Client::stage_publish`] for a blocking host's thread (never a runtime worker):
+    /// returns at once unless the outbox is over its limit, then blocks until it was handed
+    /// over.
+    pub fn publish_staged(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        opts: &PublishOptions<'_>,
+    ) -> Result<()> {
+        runtime::check_blocking()?;
+        if self.stage(subject, payload, opts)? {
+            runtime::block_on(self.inner.outbox.handed_over(self))?;
+        }
+        Ok(())
+    }
+
+    /// Stages several messages in order, all or none: when one fails its checks, none is
+    /// staged and the error names its index.
+    pub fn stage_publish_many<'s>(
+        &self,
+        messages: impl IntoIterator<Item = (&'s str, Bytes)>,
+    ) -> Result<()> {
+        self.stage_many(messages).map(drop)
+    }
+
+    /// [`Client::stage_publish_many`] for a blocking host's thread (blocks as
+    /// [`Client::publish_staged`]).
+    pub fn publish_many_staged<'s>(
+        &self,
+        messages: impl IntoIterator<Item = (&'s str, Bytes)>,
+    ) -> Result<()> {
+        runtime::check_blocking()?;
+        if self.stage_many(messages)? {
+            runtime::block_on(self.inner.outbox.handed_over(self))?;
+        }
+        Ok(())
+    }
+
+    /// Stages one message; true when the outbox is over its limit.
+    fn stage(&self, subject: &str, payload: Bytes, opts: &PublishOptions<'_>) -> Result<bool> {
+        let outbox = &self.inner.outbox;
+        outbox.take_refused()?;
+        let subject = self.prepare_publish(subject, payload.len(), opts, false)?;
+        let item = match (opts.headers, opts.reply) {
+            (None, None) => Outgoing::Plain { subject, payload },
+            (headers, reply) => Outgoing::Full(Box::new(Full {
+                subject,
+                payload,
+                headers: headers.cloned(),
+                reply: reply.map(str::to_string),
+            })),
+        };
+        Ok(outbox.push(self, [item]))
+    }
+
+    fn stage_many<'s>(&self, messages: impl IntoIterator<Item = (&'s str, Bytes)>) -> Result<bool> {
+        let outbox = &self.inner.outbox;
+        outbox.take_refused()?;
+        let none = PublishOptions::default();
+        let items = messages
+            .into_iter()
+            .enumerate()
+            .map(|(i, (subject, payload))| {
+                let subject = self
+                    .prepare_publish(subject, payload.len(), &none, false)
+                    .map_err(|e| e.context(format_args!("message {i}")))?;
+                Ok(Outgoing::Plain { subject, payload })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(outbox.push(self, items))
+    }
+
+    /// Waits until everything staged so far was handed to the connection.
+    pub(crate) async fn settle_staged(&self) {
+        self.inner.outbox.handed_over(self).await;
+    }
+
+    /// Hands a staged plain publish (checked when staged) to the connection.
+    pub(crate) async fn send_plain(
+        &self,
+        subject: async_nats::Subject,
+        payload: Bytes,
+    ) -> Result<()> {
+        self.admit_offline(subject.len() + payload.len(), true)?;
+        self.inner
+            .nats
+            .publish(subject, payload)
+            .await
+            .map_err(|e| self.send_error(e))
     }
 
     /// Publishes a value as JSON.
@@ -173,6 +292,17 @@ impl Client {
 
     /// Publishes with headers and/or a reply subject.
     pub async fn publish_with(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        opts: &PublishOptions<'_>,
+    ) -> Result<()> {
+        self.settle_staged().await;
+        self.send_with(subject, payload, opts).await
+    }
+
+    /// `publish_with` without waiting for staged publishes (the outbox's own sends).
+    pub(crate) async fn send_with(
         &self,
         subject: &str,
         payload: Bytes,
@@ -254,9 +384,21 @@ impl Client {
             })
     }
 
-    /// Returns once everything published before has reached the server (a PING/PONG-like
-    /// round trip), not merely left the local buffer.
+    /// Returns once everything published before (staged publishes included) has reached the
+    /// server (a PING/PONG-like round trip), not merely left the local buffer.
     pub async fn flush(&self) -> Result<()> {
+        let refused = self.hand_over_staged().await;
+        refused.and(self.flush_sent().await)
+    }
+
+    /// Hands everything staged to the connection; the staged publishes it refused as an error.
+    async fn hand_over_staged(&self) -> Result<()> {
+        self.settle_staged().await;
+        self.inner.outbox.take_refused()
+    }
+
+    /// `flush` of what was handed to the connection.
+    async fn flush_sent(&self) -> Result<()> {
         self.check_open()?;
         // While reconnecting, async-nats holds a flush until the server is back: bound it.
         tokio::time::timeout(self.inner.request_timeout, self.inner.nats.flush())
@@ -303,6 +445,7 @@ impl Client {
         self.check_open()?;
         subject::validate_publish(subject)?;
         self.check_size(payload.len(), opts.headers)?;
+        self.settle_staged().await;
         let headers = opts.headers.map_or(0, header_block_len);
         self.admit_offline(subject.len() + payload.len() + headers, true)?;
         let timeout = opts.timeout.unwrap_or(self.inner.request_timeout);
@@ -395,7 +538,8 @@ impl Client {
     /// Drains every subscription (buffered messages are still delivered), flushes
     /// and closes the connection.
     pub async fn drain(&self) -> Result<()> {
-        self.drain_within(Duration::from_secs(10)).await
+        let refused = self.hand_over_staged().await;
+        refused.and(self.drain_within(Duration::from_secs(10)).await)
     }
 
     /// `drain`, waiting at most `wait` for the connection to close.
@@ -421,17 +565,18 @@ impl Client {
     /// Flushes everything published so far (confirmed by the server) and closes.
     /// Closing a closed client does nothing.
     pub async fn close(&self) -> Result<()> {
+        let refused = self.hand_over_staged().await;
         if self.is_closed() {
-            return Ok(());
+            return refused;
         }
-        let flushed = self.flush().await;
+        let flushed = self.flush_sent().await;
         // A server that did not confirm the flush will not confirm a drain either.
         let wait = match flushed {
             Ok(()) => Duration::from_secs(10),
             Err(_) => self.inner.request_timeout,
         };
-        self.drain_within(wait).await?;
-        flushed
+        let drained = self.drain_within(wait).await;
+        refused.and(drained).and(flushed)
     }
 
     pub(crate) fn hub(&self) -> &EventHub {
@@ -562,11 +707,20 @@ fn connect_options(
     if let Some(ping) = config.ping_interval()? {
         o = o.ping_interval(ping);
     }
-    if let Some(max) = config.reconnect.max_attempts.filter(|m| *m >= 0) {
+    if let Some(max) = config.reconnect.max_attempts.filter(|m| *m > 0) {
         o = o.max_reconnects(max as usize);
     }
+    let never = config.reconnect.max_attempts == Some(0);
+    hub.no_reconnect.store(never, Ordering::SeqCst);
     let policy = config.clone();
-    o = o.reconnect_delay_callback(move |attempt| policy.reconnect_delay(attempt));
+    let connected = hub.clone();
+    o = o.reconnect_delay_callback(move |attempt| {
+        if never && connected.ever_connected() {
+            Duration::from_secs(u32::MAX.into())
+        } else {
+            policy.reconnect_delay(attempt)
+        }
+    });
     o = o.event_callback(move |event| {
         hub.record(event);
         async {}

@@ -209,7 +209,7 @@ impl Error {
     }
 
     /// Prefixes the message with context (`connection "orders": ...`).
-    pub(crate) fn context(mut self, prefix: impl fmt::Display) -> Self {
+    pub fn context(mut self, prefix: impl fmt::Display) -> Self {
         self.message = format!("{prefix}: {}", self.message);
         self
     }

@@ -71,6 +71,8 @@ pub(crate) struct EventHub {
     pub(crate) reconnects: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) closed: AtomicBool,
+    /// `reconnect.max_attempts = 0`: a lost connection closes the client.
+    pub(crate) no_reconnect: AtomicBool,
     /// Publishes held while disconnected.
     pub(crate) offline: crate::buffer::OfflineBuffer,
     /// Connections lost so far (JetStream acks sent before a loss can never come).
@@ -89,6 +91,7 @@ impl Default for EventHub {
             reconnects: AtomicU64::default(),
             dropped: AtomicU64::default(),
             closed: AtomicBool::default(),
+            no_reconnect: AtomicBool::default(),
             offline: crate::buffer::OfflineBuffer::default(),
             disconnects: tokio::sync::watch::Sender::default(),
             closed_notify: tokio::sync::Notify::default(),
@@ -125,6 +128,11 @@ impl futures::Stream for EventStream {
 }
 
 impl EventHub {
+    /// Whether a connection was ever made (a later connect is a reconnect).
+    pub(crate) fn ever_connected(&self) -> bool {
+        self.ever_connected.load(Ordering::SeqCst)
+    }
+
     /// Records an async-nats event.
     pub(crate) fn record(&self, event: async_nats::Event) {
         let event = match event {
@@ -140,7 +148,16 @@ impl EventHub {
             async_nats::Event::Disconnected => {
                 self.offline.disconnected();
                 self.disconnects.send_modify(|n| *n += 1);
-                Event::Disconnected
+                if self.no_reconnect.load(Ordering::SeqCst) {
+                    // async-nats cannot be told "no attempts" (0 means forever to it): its
+                    // reconnect waits out a delay that never ends, and the client is closed.
+                    self.push(Event::Disconnected);
+                    self.closed.store(true, Ordering::SeqCst);
+                    self.closed_notify.notify_waiters();
+                    Event::Closed
+                } else {
+                    Event::Disconnected
+                }
             }
             async_nats::Event::LameDuckMode => Event::LameDuck,
             async_nats::Event::Draining => Event::Draining,

@@ -24,6 +24,8 @@ pub mod health;
 pub mod jetstream;
 pub mod manager;
 pub mod message;
+pub mod overview;
+pub mod outbox;
 pub mod pending;
 pub mod queue;
 pub mod runtime;

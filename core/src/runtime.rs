@@ -111,11 +111,7 @@ where
 /// parking the thread. Fails with `INVALID_ARGUMENT` when called from inside the runtime
 /// (that would deadlock a worker); async hosts must `.await` instead.
 pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
-    if Handle::try_current().is_ok() {
-        return Err(Error::invalid_argument(
-            "a blocking natskit call was made from inside an async runtime; await the async API instead",
-        ));
-    }
+    check_blocking()?;
     let mut future = std::pin::pin!(future);
     with_runtime(|rt| {
         let ready = {
@@ -127,6 +123,16 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
             None => Ok(rt.block_on(future)),
         }
     })
+}
+
+/// `INVALID_ARGUMENT` on a runtime worker, where a blocking call could deadlock it.
+pub fn check_blocking() -> Result<()> {
+    if Handle::try_current().is_ok() {
+        return Err(Error::invalid_argument(
+            "a blocking natskit call was made from inside an async runtime; await the async API instead",
+        ));
+    }
+    Ok(())
 }
 
 /// Runs `f` with the shared runtime entered, so that values whose `Drop` spawns tasks

@@ -132,6 +132,8 @@ pub enum Object {
     ConsumerInfo,
     /// A KV bucket config (`max_age`).
     KvConfig,
+    /// An object store bucket config (`max_age`).
+    ObjectStoreConfig,
     /// Job push options (`delay`, `backoff`, `timeout`, `retryUntil`; seconds in core).
     PushOptions,
     /// Worker options (`timeout`, `sleep`, `max_time`, `rest`; seconds in core).
@@ -179,7 +181,7 @@ const STREAM_INFO: &[&str] = &[
 /// Duration fields of a consumer info besides its `config`.
 const CONSUMER_INFO: &[&str] = &["cluster.replicas[].active", "pause_remaining"];
 
-/// Duration fields of a KV bucket config.
+/// Duration fields of a KV or object store bucket config.
 const KV_CONFIG: &[&str] = &["max_age"];
 
 /// Duration fields of job push options, in both spellings the options accept.
@@ -231,6 +233,7 @@ impl Object {
             Object::ConsumerConfig => (plain(CONSUMER_CONFIG), Unit::Nanoseconds),
             Object::ConsumerInfo => (info(CONSUMER_INFO, CONSUMER_CONFIG), Unit::Nanoseconds),
             Object::KvConfig => (plain(KV_CONFIG), Unit::Nanoseconds),
+            Object::ObjectStoreConfig => (plain(KV_CONFIG), Unit::Nanoseconds),
             Object::PushOptions => (plain(PUSH_OPTIONS), Unit::Seconds),
             Object::WorkerOptions => (plain(WORKER_OPTIONS), Unit::Seconds),
             Object::JobEvent => (plain(JOB_EVENT), Unit::Seconds),

@@ -415,6 +415,26 @@ async fn giving_up_reconnecting_closes_the_client() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn max_attempts_zero_closes_the_client_when_the_connection_is_lost() {
+    let mut srv = server();
+    let config = ConnectionConfig::from_json(r#"{"reconnect": {"max_attempts": 0}}"#).unwrap();
+    let nc = client_with(&srv, config).await;
+    nc.flush().await.unwrap();
+    srv.start_again().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !nc.is_closed() {
+        assert!(Instant::now() < deadline, "not closed after the loss");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let err = nc.publish("gone", "x").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Closed, "{err}");
+    let events: Vec<_> = std::iter::from_fn(|| nc.poll_event()).collect();
+    assert!(!events.contains(&Event::Reconnected), "{events:?}");
+    assert_eq!(events.last(), Some(&Event::Closed), "{events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn flush_and_close_do_not_wait_forever_for_a_server_that_is_gone() {
     let mut srv = server();
     let config = ConnectionConfig::from_json(r#"{"request_timeout": 0.5}"#).unwrap();
@@ -473,4 +493,73 @@ async fn check_publish_validates_without_sending() {
         nc.check_publish("checked", 1, &none).unwrap_err().code(),
         ErrorCode::Closed
     );
+}
+
+/// Staged publishes (the outbox of hosts that must not wait) keep call order with plain
+/// publishes, publishes with headers and requests; a bad batch stages nothing; close
+/// delivers everything staged.
+#[tokio::test(flavor = "multi_thread")]
+async fn staged_publishes_keep_call_order_and_close_delivers_them() {
+    let srv = server();
+    let receiver = client(&srv).await;
+    let mut sub = receiver.subscribe("staged.>", None).await.unwrap();
+    receiver.flush().await.unwrap();
+    let sender = client(&srv).await;
+    let none = PublishOptions::default();
+    let mut headers = Headers::new();
+    headers.insert("X-Kind", "full");
+    let full = PublishOptions {
+        headers: Some(&headers),
+        reply: None,
+    };
+    let mut want = Vec::new();
+    for i in 0..3_000u32 {
+        let body = Bytes::from(i.to_string());
+        match i % 3 {
+            0 => sender.stage_publish("staged.a", body, &none).unwrap(),
+            1 => sender.stage_publish("staged.b", body, &full).unwrap(),
+            _ => sender.publish("staged.c", body).await.unwrap(),
+        }
+        want.push(i.to_string());
+    }
+    let batch = (3_000..3_100u32).map(|i| ("staged.many", Bytes::from(i.to_string())));
+    sender.stage_publish_many(batch).unwrap();
+    want.extend((3_000..3_100u32).map(|i| i.to_string()));
+    let bad = [("staged.ok", Bytes::new()), ("staged.*", Bytes::new())];
+    let err = sender.stage_publish_many(bad).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidSubject);
+    assert!(err.message().contains("message 1"), "{}", err.message());
+    let timeout = RequestOptions {
+        headers: None,
+        timeout: Some(Duration::from_millis(100)),
+    };
+    sender
+        .stage_publish("staged.last", "x".into(), &none)
+        .unwrap();
+    let unanswered = sender.request_with("staged.req", "?".into(), &timeout);
+    assert_eq!(unanswered.await.unwrap_err().code(), ErrorCode::Timeout);
+    want.extend(["x".to_string(), "?".to_string()]);
+    sender.close().await.unwrap();
+    let err = sender.stage_publish("staged.a", Bytes::new(), &none);
+    assert_eq!(err.unwrap_err().code(), ErrorCode::Closed);
+    let mut got = Vec::new();
+    while got.len() < want.len() {
+        let batch = sub
+            .next_batch(4096, Some(Duration::from_secs(5)))
+            .await
+            .unwrap();
+        assert!(
+            !batch.is_empty(),
+            "only {} of {} arrived",
+            got.len(),
+            want.len()
+        );
+        got.extend(
+            batch
+                .iter()
+                .map(|m| String::from_utf8_lossy(m.data()).into_owned()),
+        );
+    }
+    assert_eq!(got, want, "every message once, in call order");
+    assert!(sub.next_timeout(SHORT).await.unwrap().is_none());
 }

@@ -244,6 +244,8 @@ static void random_data(const void **data, size_t *len) {
 static natskit_client *clients[POOL];
 static natskit_js *jss[POOL];
 static natskit_kv *kvs[POOL];
+static natskit_obj *objs[POOL];
+static natskit_obj_watcher *obj_watchers[POOL];
 static natskit_js_publisher *publishers[POOL];
 static natskit_manager *managers[POOL];
 static natskit_queue *queues[POOL];
@@ -544,6 +546,47 @@ static void fuzz_kv(void) {
     take_string(j);
 }
 
+static const char *const OBJ_TEMPLATES[] = {
+    "{\"bucket\": %s}",
+    "{\"bucket\": \"fzobj\", \"max_age\": %s}",
+    "{\"bucket\": \"fzobj\", \"storage\": %s}",
+};
+static const char *const OBJ_PUT_OPTIONS[] = {
+    "{\"description\": %s}", "{\"headers\": %s}", "{\"metadata\": %s}",
+};
+
+static const char *obj_name(void) { return one_in(2) ? "o1" : random_text(); }
+
+/* Object stores; a get to a file only ever writes one fixed temporary path. */
+static void fuzz_obj(void) {
+    natskit_obj *obj = MAYBE_NULL(ANY(objs));
+    const void *data; size_t len;
+    random_data(&data, &len);
+    char *j = NULL;
+    const char *options = one_in(2) ? NULL : shaped_json(OBJ_PUT_OPTIONS, 3);
+    switch (below(18)) {
+    case 0: { natskit_obj *n = NULL; CALL(natskit_obj_create(a_js(), shaped_json(OBJ_TEMPLATES, 3), OUT(n))); if (n) PUT(objs, n, natskit_obj_free); break; }
+    case 1: { natskit_obj *n = NULL; CALL(natskit_obj_open(a_js(), one_in(2) ? "fzobj" : random_text(), OUT(n))); if (n) PUT(objs, n, natskit_obj_free); break; }
+    case 2: CALL(natskit_obj_delete_bucket(a_js(), one_in(20) ? "fzobj" : random_text())); break;
+    case 3: CALL(natskit_obj_buckets(a_js(), OUT(j))); break;
+    case 4: CALL(natskit_obj_put(obj, obj_name(), data, len, options, one_in(2) ? NULL : &j)); break;
+    case 5: CALL(natskit_obj_put_file(obj, obj_name(), one_in(2) ? "/proc/self/stat" : random_text(), options, one_in(2) ? NULL : &j)); break;
+    case 6: { void *d = NULL; size_t l = 0; CALL(natskit_obj_get(obj, obj_name(), OUT(j), OUT(d), OUT(l))); natskit_bytes_free(d, l); break; }
+    case 7: CALL(natskit_obj_get_file(obj, obj_name(), one_in(4) ? NULL : "/tmp/natskit-fuzz-obj", one_in(2) ? NULL : &j)); break;
+    case 8: CALL(natskit_obj_info(obj, obj_name(), OUT(j))); break;
+    case 9: CALL(natskit_obj_list(obj, OUT(j))); break;
+    case 10: CALL(natskit_obj_delete(obj, obj_name())); break;
+    case 11: CALL(natskit_obj_link(obj, obj_name(), obj_name(), one_in(2) ? NULL : &j)); break;
+    case 12: if (one_in(50)) CALL(natskit_obj_seal(obj)); break;
+    case 13: { natskit_obj_watcher *n = NULL; CALL(natskit_obj_watch(obj, one_in(2) ? NULL : random_json(), OUT(n))); if (n) PUT(obj_watchers, n, natskit_obj_watch_free); break; }
+    case 14: CALL(natskit_obj_watch_next(MAYBE_NULL(ANY(obj_watchers)), random_timeout(false), OUT(j))); break;
+    case 15: CALL(natskit_obj_watch_stop(MAYBE_NULL(ANY(obj_watchers)))); break;
+    case 16: PUT(obj_watchers, NULL, natskit_obj_watch_free); calls++; break;
+    default: PUT(objs, NULL, natskit_obj_free); calls++; /* a free is a call too (it records no status) */ break;
+    }
+    take_string(j);
+}
+
 static void fuzz_manager(void) {
     natskit_manager *m = MAYBE_NULL(ANY(managers));
     switch (below(5)) {
@@ -712,7 +755,7 @@ static void fuzz_job(void) {
 
 static void (*const FAMILIES[])(void) = {
     fuzz_connect, fuzz_client, fuzz_client, fuzz_client, fuzz_misc, fuzz_js, fuzz_js, fuzz_js,
-    fuzz_fetch, fuzz_consume, fuzz_js_msg, fuzz_kv, fuzz_kv, fuzz_manager, fuzz_message, fuzz_subscription,
+    fuzz_fetch, fuzz_consume, fuzz_js_msg, fuzz_kv, fuzz_kv, fuzz_obj, fuzz_manager, fuzz_message, fuzz_subscription,
     fuzz_subscription, fuzz_queue, fuzz_queue, fuzz_queue, fuzz_prefetch_and_worker, fuzz_job,
 };
 
@@ -728,6 +771,8 @@ static void free_all(void) {
         natskit_queue_free(queues[i]);
         natskit_js_publisher_free(publishers[i]);
         natskit_kv_free(kvs[i]);
+        natskit_obj_watch_free(obj_watchers[i]);
+        natskit_obj_free(objs[i]);
         natskit_js_free(jss[i]);
         natskit_manager_free(managers[i]);
         if (clients[i]) natskit_client_close(clients[i]);

@@ -6,6 +6,8 @@ mod consume;
 mod consumer;
 mod kv;
 mod kv_watch;
+mod object_store;
+mod object_watch;
 mod publish;
 mod pull;
 mod stream;
@@ -21,6 +23,8 @@ use crate::panic::{guard, guard_value};
 
 pub use kv::natskit_kv;
 pub use kv_watch::natskit_kv_watcher;
+pub use object_store::natskit_obj;
+pub use object_watch::natskit_obj_watcher;
 pub use publish::natskit_js_publisher;
 pub use pull::natskit_js_msg;
 

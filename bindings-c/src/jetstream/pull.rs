@@ -136,6 +136,41 @@ pub unsafe extern "C" fn natskit_js_msg_ack(message: *const natskit_js_msg) -> n
     ffi::call!(message, |m| m.message.ack())
 }
 
+/// Acknowledges `count` messages (at most `NATSKIT_BATCH_MAX`) in order, in one call: none
+/// may be NULL (checked before any is acknowledged). Stops at the first that fails, the
+/// error naming its index; those before it are acknowledged.
+#[no_mangle]
+pub unsafe extern "C" fn natskit_js_msg_ack_many(
+    messages: *const *const natskit_js_msg,
+    count: usize,
+) -> natskit_status {
+    guard(|| {
+        if count > crate::NATSKIT_BATCH_MAX {
+            return Err(ffi::invalid(format!(
+                "count {count} is above NATSKIT_BATCH_MAX ({})",
+                crate::NATSKIT_BATCH_MAX
+            )));
+        }
+        let handles = ffi::slice(messages, count, "messages")?;
+        let messages = handles
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| {
+                ffi::handle(m, "message").map_err(|e| e.context(format_args!("message {i}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        ffi::block_on(async {
+            for (i, m) in messages.iter().enumerate() {
+                m.message
+                    .ack()
+                    .await
+                    .map_err(|e| e.context(format_args!("message {i}")))?;
+            }
+            Ok(())
+        })
+    })
+}
+
 /// Acknowledges and waits for the server to confirm it.
 #[no_mangle]
 pub unsafe extern "C" fn natskit_js_msg_double_ack(

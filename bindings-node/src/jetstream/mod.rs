@@ -3,6 +3,7 @@
 //! plain objects in the server's own field names; the TypeScript types are in dts-header.d.ts.
 
 pub mod kv;
+mod object_store;
 pub mod publish;
 pub mod pull;
 

@@ -13,14 +13,13 @@ final class JetStreamMessage
 {
     use MessageContent;
 
-    /** @var array<string, mixed> */
-    private array $metadata;
+    /** @var ?array<string, mixed> read on first use */
+    private ?array $metadata = null;
 
     /** Takes ownership of a `natskit_js_msg *`. */
     public function __construct(private ?CData $handle)
     {
         $this->copyContent($handle, 'natskit_js_msg');
-        $this->metadata = Library::lentJson(Library::call('const char*', 'natskit_js_msg_metadata_json', $handle));
     }
 
     public function __destruct()
@@ -40,18 +39,24 @@ final class JetStreamMessage
      */
     public function getMetadata(): array
     {
-        return $this->metadata;
+        return $this->metadata ??= Library::lentJson(Library::call('const char*', 'natskit_js_msg_metadata_json', $this->handle));
     }
 
     public function getStreamSequence(): int
     {
-        return $this->metadata['stream_seq'];
+        return $this->getMetadata()['stream_seq'];
     }
 
     /** The delivery attempt, from 1. */
     public function getDeliveryCount(): int
     {
-        return $this->metadata['delivered'];
+        return $this->getMetadata()['delivered'];
+    }
+
+    /** @internal the native message, for batch calls (JetStream::ackMany()) */
+    public function handle(): CData
+    {
+        return $this->handle ?? throw new \NatsKit\Exception\ClosedException('the message has been released', 9);
     }
 
     /** Acknowledges the message. */

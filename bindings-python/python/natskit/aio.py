@@ -24,13 +24,14 @@ from ._native import AsyncKeyValue as KeyValue
 from ._native import AsyncPublisher as Publisher
 from ._native import AsyncManager as Manager
 from ._native import AsyncMessage as Message
+from ._native import AsyncObjectStore as ObjectStore
 from ._native import AsyncQueue as Queue
 from ._native import AsyncSubscription as Subscription
 from ._native import AsyncService as Service
 from ._native import AsyncGroup as Group
 from ._native import AsyncEndpoint as Endpoint
 from ._native import AsyncRequest as Request
-from ._native import FailedJob, Headers, KvWatch, QueueSize, WorkerStats
+from ._native import FailedJob, Headers, KvWatch, ObjectWatch, QueueSize, WorkerStats
 from .errors import NatsError
 from .worker import AsyncWorker as Worker
 
@@ -52,6 +53,8 @@ __all__ = [
     "Publisher",
     "KeyValue",
     "KvWatch",
+    "ObjectStore",
+    "ObjectWatch",
     "Queue",
     "Job",
     "FailedJobs",

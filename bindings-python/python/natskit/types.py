@@ -28,6 +28,7 @@ __all__ = [
     "Metadata",
     "StoredMessage",
     "KvEntry",
+    "ObjectInfo",
     "PauseState",
 ]
 
@@ -128,6 +129,23 @@ class KvEntry(TypedDict):
     created: str
     operation: str
     delta: int
+
+
+class ObjectInfo(TypedDict):
+    """What an object store bucket records about one object."""
+
+    bucket: str
+    name: str
+    description: Optional[str]
+    headers: Dict[str, List[str]]
+    metadata: Dict[str, str]
+    size: int
+    chunks: int
+    digest: Optional[str]
+    mtime: Optional[str]
+    nuid: str
+    deleted: bool
+    link: Optional[Dict[str, Optional[str]]]
 
 
 class PauseState(TypedDict):

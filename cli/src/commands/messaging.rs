@@ -180,7 +180,7 @@ pub async fn ping(client: &Client, out: &Output) -> natskit::Result<()> {
     client.close().await
 }
 
-fn parse_headers(raw: &[String]) -> natskit::Result<Headers> {
+pub(crate) fn parse_headers(raw: &[String]) -> natskit::Result<Headers> {
     let mut headers = Headers::new();
     for h in raw {
         let (name, value) = h.split_once(':').ok_or_else(|| {

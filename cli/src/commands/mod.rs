@@ -7,6 +7,7 @@ pub mod jetstream;
 pub mod kv;
 pub mod messaging;
 pub mod micro;
+pub mod object;
 pub mod queue;
 pub mod server;
 pub mod stream;

@@ -1,4 +1,5 @@
-//! JetStream: streams, consumers, pull consumption, publish with ack and KV buckets.
+//! JetStream: streams, consumers, pull consumption, publish with ack, KV buckets and
+//! object stores.
 //!
 //! Configurations and infos cross every host as JSON in the server's own field names
 //! (`max_msgs`, `max_age`, `num_pending`, ...), with durations in the context's [`Unit`]
@@ -13,6 +14,7 @@ mod consumer;
 pub(crate) mod election;
 pub(crate) mod error;
 mod kv;
+mod object_store;
 mod ordered;
 mod publish;
 mod pull;
@@ -33,6 +35,10 @@ use crate::units::Unit;
 pub use consume::{ConsumeOptions, Messages, MessagesControl, DEFAULT_HEARTBEAT};
 pub use consumer::PauseState;
 pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch, KvWatchControl, KvWatchOptions};
+pub use object_store::{
+    ObjectInfo, ObjectLink, ObjectReader, ObjectStore, ObjectStoreConfig, ObjectWatch,
+    ObjectWatchControl, ObjectWatchOptions, PutOptions as ObjectPutOptions,
+};
 pub use ordered::{OrderedOptions, Start};
 pub use publish::{AsyncPublisher, PubAck, PublishOptions, PublishSummary};
 pub use pull::{FetchOptions, JsMessage, Metadata, PullConsumer};

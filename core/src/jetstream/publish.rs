@@ -147,6 +147,7 @@ async fn send(
     context.client().check_open()?;
     subject::validate_publish(subject)?;
     let message = build(payload, options)?;
+    context.client().settle_staged().await;
     let ack = context
         .js
         .send_publish(subject.to_string(), message)

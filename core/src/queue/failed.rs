@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use async_nats::jetstream::{self, kv, stream::StorageType};
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -127,13 +126,7 @@ impl FailedJobs {
     /// Every failed job (of `queue`, when given), oldest first.
     pub async fn list(&self, queue: Option<&str>) -> Result<Vec<FailedJob>> {
         let bucket = self.bucket().await?;
-        let keys: Vec<String> = match bucket.keys().await {
-            Ok(keys) => keys
-                .try_collect()
-                .await
-                .map_err(|e| from_nats(&e, "failed-jobs list"))?,
-            Err(e) => return Err(from_nats(&e, "failed-jobs list")),
-        };
+        let keys = self.keys().await?;
         let mut jobs = Vec::with_capacity(keys.len());
         for key in keys {
             if let Some(job) = self.load(&bucket, &key).await? {
@@ -209,6 +202,35 @@ impl FailedJobs {
             }
         }
         Ok(n)
+    }
+
+    /// The ids in the store, from the bucket stream's subjects (all pages): one API request a
+    /// page, where a key listing would make a consumer each time.
+    async fn keys(&self) -> Result<Vec<String>> {
+        let js = self.client.jetstream();
+        let prefix = format!("$KV.{}.", self.settings.failed_bucket);
+        let mut keys = Vec::new();
+        loop {
+            let info = js
+                .api(
+                    &format!("STREAM.INFO.KV_{}", self.settings.failed_bucket),
+                    &json!({ "subjects_filter": format!("{prefix}>"), "offset": keys.len() }),
+                )
+                .await
+                .map_err(|e| e.context("failed-jobs list"))?;
+            let page = info["state"]["subjects"].as_object();
+            let before = keys.len();
+            keys.extend(
+                page.into_iter()
+                    .flat_map(|subjects| subjects.keys())
+                    .filter_map(|subject| subject.strip_prefix(&prefix))
+                    .map(str::to_string),
+            );
+            let total = info["total"].as_u64().unwrap_or(0) as usize;
+            if keys.len() == before || keys.len() >= total {
+                return Ok(keys);
+            }
+        }
     }
 
     async fn load(&self, bucket: &kv::Store, id: &str) -> Result<Option<FailedJob>> {

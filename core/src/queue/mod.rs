@@ -71,6 +71,49 @@ pub struct QueueSize {
     pub oldest_age: f64,
 }
 
+/// What a dashboard shows of one queue: its numbers, the deliveries its workers finished
+/// since its consumer was made (a counter; throughput is its rate), and the job waiting
+/// longest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueActivity {
+    /// Ready, reserved, delayed, failed, oldest age.
+    #[serde(flatten)]
+    pub size: QueueSize,
+    /// Deliveries finished (done, released, retried or failed), counted by the server.
+    pub finished: u64,
+    /// The job waiting longest, when one waits.
+    pub oldest: Option<WaitingJob>,
+}
+
+/// A job waiting to be taken.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaitingJob {
+    /// Job id (empty when the message is not a job envelope).
+    pub id: String,
+    /// Its display name (its name when it has none).
+    pub job: String,
+    /// Attempts made before this copy was queued.
+    pub attempts: u32,
+    /// Seconds since this copy was queued.
+    pub age: f64,
+}
+
+impl WaitingJob {
+    fn of(payload: &[u8], stored: time::OffsetDateTime) -> WaitingJob {
+        let queued_at = stored.unix_timestamp_nanos() as f64 / 1e9;
+        let env = Envelope::from_slice(payload).ok();
+        WaitingJob {
+            id: env.as_ref().map(|e| e.uuid.clone()).unwrap_or_default(),
+            job: env
+                .as_ref()
+                .map(|e| e.display_name.clone().unwrap_or_else(|| e.job.clone()))
+                .unwrap_or_default(),
+            attempts: env.map_or(0, |e| e.attempts),
+            age: (now() - queued_at).max(0.0),
+        }
+    }
+}
+
 /// One named queue on one connection. Cloning is cheap.
 #[derive(Clone)]
 pub struct Queue {
@@ -220,6 +263,18 @@ impl Queue {
 
     /// One try of [`Queue::size`].
     async fn count(&self) -> Result<QueueSize> {
+        let failed = self.failed().count(Some(&self.inner.name)).await?;
+        Ok(self.measure(failed).await?.size)
+    }
+
+    /// Its size (with `failed` failed jobs), the deliveries finished so far, and the job
+    /// waiting longest, from one consumer info and one read of the oldest job; retried
+    /// through an election.
+    pub(crate) async fn activity(&self, failed: u64) -> Result<QueueActivity> {
+        election::retry(self.election_window(), || self.measure(failed)).await
+    }
+
+    async fn measure(&self, failed: u64) -> Result<QueueActivity> {
         let consumer = self.consumer().await?;
         let info = consumer
             .clone()
@@ -238,23 +293,31 @@ impl Queue {
                 n + s.map(|(_, c)| c as u64).unwrap_or(0)
             })
             .await;
-        let oldest_age = match stream
-            .direct_get_first_for_subject(self.ready_subject())
-            .await
-        {
-            Ok(m) => {
-                let ts = m.time.unix_timestamp_nanos() as f64 / 1e9;
-                (now() - ts).max(0.0)
-            }
-            Err(_) => 0.0,
+        // Waiting jobs follow the last one delivered: earlier ones are finished or reserved.
+        let oldest = match info.num_pending {
+            0 => None,
+            _ => stream
+                .direct_get_next_for_subject(
+                    self.ready_subject(),
+                    Some(info.delivered.stream_sequence + 1),
+                )
+                .await
+                .ok()
+                .map(|m| WaitingJob::of(&m.payload, m.time)),
         };
-        let failed = self.failed().count(Some(&self.inner.name)).await?;
-        Ok(QueueSize {
-            ready: info.num_pending,
-            reserved: info.num_ack_pending as u64,
-            delayed,
-            failed,
-            oldest_age,
+        Ok(QueueActivity {
+            size: QueueSize {
+                ready: info.num_pending,
+                reserved: info.num_ack_pending as u64,
+                delayed,
+                failed,
+                oldest_age: oldest.as_ref().map_or(0.0, |job| job.age),
+            },
+            finished: info
+                .delivered
+                .consumer_sequence
+                .saturating_sub(info.num_ack_pending as u64),
+            oldest,
         })
     }
 

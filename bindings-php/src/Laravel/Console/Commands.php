@@ -21,5 +21,6 @@ final class Commands
         JetStreamStatusCommand::class,
         PingCommand::class,
         HealthCommand::class,
+        DashboardCommand::class,
     ];
 }
