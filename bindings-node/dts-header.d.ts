@@ -669,4 +669,20 @@ export interface ConsumeOptions {
   batch?: number
   /** Milliseconds each pull stays open on the server (default 30000). */
   expires?: number
+  /** Milliseconds between the server's idle heartbeats (default 5000, at most half of `expires`); two missed ones reject `next()` with `TIMEOUT`. */
+  heartbeat?: number
+}
+
+/** Options of `ordered()`: where to start, which subjects, the heartbeat. */
+export interface OrderedOptions {
+  /** Where to start (default `all`); a start sequence or time alone implies its policy. */
+  deliver_policy?: 'all' | 'last' | 'new' | 'by_start_sequence' | 'by_start_time' | 'last_per_subject'
+  /** The first stream sequence (`by_start_sequence`). */
+  opt_start_seq?: number
+  /** The first time, a Date or RFC 3339 text (`by_start_time`). */
+  opt_start_time?: Date | string
+  /** Only these subjects (wildcards allowed); `last_per_subject` needs one. */
+  filter_subjects?: string | string[]
+  /** Milliseconds between idle heartbeats (default 5000); two missed ones recreate the consumer. */
+  heartbeat?: number
 }

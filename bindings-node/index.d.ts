@@ -669,6 +669,22 @@ export interface ConsumeOptions {
   batch?: number
   /** Milliseconds each pull stays open on the server (default 30000). */
   expires?: number
+  /** Milliseconds between the server's idle heartbeats (default 5000, at most half of `expires`); two missed ones reject `next()` with `TIMEOUT`. */
+  heartbeat?: number
+}
+
+/** Options of `ordered()`: where to start, which subjects, the heartbeat. */
+export interface OrderedOptions {
+  /** Where to start (default `all`); a start sequence or time alone implies its policy. */
+  deliver_policy?: 'all' | 'last' | 'new' | 'by_start_sequence' | 'by_start_time' | 'last_per_subject'
+  /** The first stream sequence (`by_start_sequence`). */
+  opt_start_seq?: number
+  /** The first time, a Date or RFC 3339 text (`by_start_time`). */
+  opt_start_time?: Date | string
+  /** Only these subjects (wildcards allowed); `last_per_subject` needs one. */
+  filter_subjects?: string | string[]
+  /** Milliseconds between idle heartbeats (default 5000); two missed ones recreate the consumer. */
+  heartbeat?: number
 }
 
 /**
@@ -771,7 +787,10 @@ export declare class Client {
   serviceStats(options?: DiscoveryOptions | undefined | null): Promise<ServiceStats[]>
 }
 
-/** Continuous consumption from a pull consumer; iterate it with `for await` or `next()`. */
+/**
+ * Continuous consumption of a consumer (`consume`) or of a stream in order (`ordered`);
+ * iterate it with `for await` or `next()`.
+ */
 export declare class ConsumerMessages {
   /** The next message, or null when `timeoutMs` passes first; `CLOSED` once stopped. */
   next(timeoutMs?: number | undefined | null): Promise<JsMessage | null>
@@ -892,10 +911,19 @@ export declare class JetStream {
   /** Fetches one message; null when none arrived in time. */
   fetchNext(stream: string, consumer: string, options?: FetchOptions | undefined | null): Promise<JsMessage | null>
   /**
-   * Consumes continuously from a pull consumer: an async iterable of messages (pulls of
-   * `batch` are renewed in the background); `stop()` or leaving the loop ends it.
+   * Consumes continuously: an async iterable of messages. A pull consumer's pulls of
+   * `batch` are renewed in the background with idle heartbeats (`heartbeat` ms; two missed
+   * ones reject `next()` with `TIMEOUT`, a deleted consumer with `NOT_FOUND`); a push
+   * consumer is read from its deliver subject. `stop()` or leaving the loop ends it.
    */
   consume(stream: string, consumer: string, options?: ConsumeOptions): Promise<ConsumerMessages>
+  /**
+   * Reads `stream` in order through an ordered consumer (ephemeral, no acks, recreated
+   * from the next sequence after a gap or a server restart): an async iterable like
+   * `consume()`'s, from `deliver_policy` / `opt_start_seq` / `opt_start_time`, only
+   * `filter_subjects`, with idle heartbeats every `heartbeat` ms.
+   */
+  ordered(stream: string, options?: OrderedOptions): Promise<ConsumerMessages>
   /** Creates a KV bucket (`bucket`, `history`, `max_age` in ms, `storage`, ...). */
   createKv(config: KvConfig): Promise<Kv>
   /** An existing KV bucket; `NOT_FOUND` when there is none. */

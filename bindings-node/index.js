@@ -121,6 +121,13 @@ JetStream.prototype.pauseConsumer = function pauseConsumer(stream, name, until) 
   return nativePause.call(this, stream, name, until instanceof Date ? until.toISOString() : until)
 }
 
+const nativeOrdered = JetStream.prototype.ordered
+JetStream.prototype.ordered = function ordered(stream, options) {
+  const start = options?.opt_start_time
+  const given = start instanceof Date ? { ...options, opt_start_time: start.toISOString() } : options
+  return nativeOrdered.call(this, stream, given)
+}
+
 /**
  * A message delivered to a subscription callback: a `Message` to its users, reading
  * subject, reply and data from the native batch it came in and making a native `Message`

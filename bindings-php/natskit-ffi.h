@@ -169,6 +169,11 @@ natskit_status natskit_js_consume(const natskit_js *js,
                                   const char *options_json,
                                   natskit_js_consumer_messages **messages_out);
 
+natskit_status natskit_js_ordered(const natskit_js *js,
+                                  const char *stream,
+                                  const char *options_json,
+                                  natskit_js_consumer_messages **messages_out);
+
 natskit_status natskit_js_consume_next(const natskit_js_consumer_messages *messages,
                                        int64_t timeout_ms,
                                        natskit_js_msg **message_out);

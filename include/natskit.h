@@ -112,8 +112,9 @@ typedef struct natskit_job natskit_job;
 // `jetstream` settings). Safe to use from several threads at once.
 typedef struct natskit_js natskit_js;
 
-// Messages of a pull consumer, pulled continuously in the background (opaque; made by
-// `natskit_js_consume`). One thread at a time may take messages; any thread may stop it.
+// Messages of a consumer, arriving continuously in the background (opaque; made by
+// `natskit_js_consume` or `natskit_js_ordered`). One thread at a time may take messages; any
+// thread may stop it.
 typedef struct natskit_js_consumer_messages natskit_js_consumer_messages;
 
 // A message pulled from a consumer (opaque). Lent pointers stay valid until it is freed.
@@ -332,19 +333,34 @@ natskit_status natskit_js_account_info(const natskit_js *js, char **json_out);
 // Frees the handle (messages, publishers and buckets made from it stay valid). NULL does nothing.
 void natskit_js_free(natskit_js *js);
 
-// Consumes `stream`/`consumer` continuously: pulls of `batch` messages, each open on the
-// server for `expires`, renewed in the background. `options_json` (NULL for the defaults) is
-// `{"batch": 256, "expires": 30000}` (`expires` in the client's unit).
+// Consumes `stream`/`consumer` continuously. A pull consumer: pulls of `batch` messages, each
+// open on the server for `expires`, with idle heartbeats every `heartbeat`, renewed in the
+// background; `options_json` (NULL for the defaults) is `{"batch": 256, "expires": 30000,
+// "heartbeat": 5000}` (durations in the client's unit). Two missed heartbeats make
+// `natskit_js_consume_next` return `NATSKIT_STATUS_TIMEOUT` naming the heartbeat, a deleted
+// consumer `NATSKIT_STATUS_NOT_FOUND`. A push consumer is read from its deliver subject.
 natskit_status natskit_js_consume(const natskit_js *js,
                                   const char *stream,
                                   const char *consumer,
                                   const char *options_json,
                                   natskit_js_consumer_messages **messages_out);
 
+// Reads `stream` in order through an ordered consumer (ephemeral, no acks, recreated from
+// the next sequence after a gap or a server restart); take messages with
+// `natskit_js_consume_next`. `options_json` (NULL: all of it) is `{"deliver_policy": "all",
+// "opt_start_seq": n, "opt_start_time": "RFC 3339", "filter_subjects": ["a.>"],
+// "heartbeat": 5000}` (`heartbeat` in the client's unit).
+natskit_status natskit_js_ordered(const natskit_js *js,
+                                  const char *stream,
+                                  const char *options_json,
+                                  natskit_js_consumer_messages **messages_out);
+
 // Waits up to `timeout_ms` (`NATSKIT_FOREVER`, or `NATSKIT_NO_WAIT` and
 // `NATSKIT_TIMEOUT_DEFAULT` = only what has arrived) for the next message, to be acked and
-// freed as one from `natskit_js_fetch_next`. `NATSKIT_STATUS_TIMEOUT` when none came,
-// `NATSKIT_STATUS_CLOSED` once stopped.
+// freed as one from `natskit_js_fetch_next`. `NATSKIT_STATUS_TIMEOUT` when none came (or,
+// `natskit_last_error()` naming the heartbeat, after two missed idle heartbeats: the server is
+// gone; a later call goes on if it comes back), `NATSKIT_STATUS_NOT_FOUND` once the consumer
+// is deleted, `NATSKIT_STATUS_CLOSED` once stopped.
 natskit_status natskit_js_consume_next(const natskit_js_consumer_messages *messages,
                                        int64_t timeout_ms,
                                        natskit_js_msg **message_out);

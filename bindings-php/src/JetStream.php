@@ -206,15 +206,34 @@ final class JetStream
     }
 
     /**
-     * Consumes continuously: pulls of `batch` messages (default 256), each open on the server
-     * for `expires` seconds (default 30), renewed in the background; take them with next().
+     * Consumes continuously; take the messages with next(). A pull consumer: pulls of `batch`
+     * messages (default 256), each open for `expires` seconds (default 30), with idle heartbeats
+     * every `heartbeat` seconds (default 5; two missed ones make next() throw a
+     * TimeoutException, a deleted consumer a NotFoundException). A push consumer is read from
+     * its deliver subject.
      *
-     * @param array{batch?: int, expires?: float} $options
+     * @param array{batch?: int, expires?: float, heartbeat?: float} $options
      */
     public function consume(string $stream, string $consumer, array $options = []): ConsumerMessages
     {
         $json = $options === [] ? null : Payload::json($options);
         return new ConsumerMessages(Library::call('natskit_js_consumer_messages*', 'natskit_js_consume', $this->handle, $stream, $consumer, $json));
+    }
+
+    /**
+     * Reads `$stream` in order through an ordered consumer (ephemeral, no acks, recreated from
+     * the next sequence after a gap or a server restart); take the messages with next().
+     *
+     * @param array{deliver_policy?: string, opt_start_seq?: int, opt_start_time?: string|\DateTimeInterface, filter_subjects?: string|list<string>, heartbeat?: float} $options
+     */
+    public function ordered(string $stream, array $options = []): ConsumerMessages
+    {
+        if (($options['opt_start_time'] ?? null) instanceof \DateTimeInterface) {
+            $utc = \DateTimeImmutable::createFromInterface($options['opt_start_time'])->setTimezone(new \DateTimeZone('UTC'));
+            $options['opt_start_time'] = $utc->format('Y-m-d\TH:i:s.u\Z');
+        }
+        $json = $options === [] ? null : Payload::json($options);
+        return new ConsumerMessages(Library::call('natskit_js_consumer_messages*', 'natskit_js_ordered', $this->handle, $stream, $json));
     }
 
     public function ack(JetStreamMessage $message): void

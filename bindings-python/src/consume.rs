@@ -1,5 +1,6 @@
-//! `JetStream.consume()`: continuous pulls from a consumer as `ConsumerMessages` (blocking:
-//! `next(timeout)` and `for`) and `aio.ConsumerMessages` (`await next(timeout)`, `async for`).
+//! `JetStream.consume()` and `JetStream.ordered()`: a consumer's messages as
+//! `ConsumerMessages` (blocking: `next(timeout)` and `for`) and `aio.ConsumerMessages`
+//! (`await next(timeout)`, `async for`).
 //! Messages are the same `JsMessage` types `fetch` returns.
 
 use std::sync::Arc;
@@ -14,15 +15,15 @@ use crate::jetstream::{Pulled, PulledOne};
 use crate::runtime::{awaitable, seconds, wait};
 use crate::twins::both;
 
-/// Messages of a pull consumer, pulled continuously in the background; `for msg in ...`
-/// until `stop()` (or `break`).
+/// Messages of a consumer (`consume`) or of a stream in order (`ordered`), arriving in the
+/// background; `for msg in ...` until `stop()` (or `break`).
 #[pyclass(module = "natskit", name = "ConsumerMessages", frozen)]
 pub struct ConsumerMessages {
     shared: Shared,
 }
 
-/// Messages of a pull consumer, pulled continuously in the background; `async for msg in
-/// ...` until `stop()` (or `break`).
+/// Messages of a consumer (`consume`) or of a stream in order (`ordered`), arriving in the
+/// background; `async for msg in ...` until `stop()` (or `break`).
 #[pyclass(module = "natskit.aio", name = "ConsumerMessages", frozen)]
 pub struct AsyncConsumerMessages {
     shared: Shared,

@@ -163,6 +163,26 @@ fn pause_until(until: &Bound<'_, PyAny>) -> PyResult<time::OffsetDateTime> {
         .map_err(|e| to_py(crate::queue::invalid_error(format!("until: {e}"))))
 }
 
+/// `ordered()`'s keyword arguments as core reads them: an `opt_start_time` datetime becomes
+/// RFC 3339 text (text passes as it is).
+fn ordered_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<Value> {
+    let start = match options {
+        Some(o) => o.get_item("opt_start_time")?,
+        None => None,
+    };
+    match (options, start) {
+        (Some(o), Some(t)) if t.hasattr("timestamp")? => {
+            let rest = o.copy()?;
+            rest.del_item("opt_start_time")?;
+            let mut value = self::config(None, Some(&rest))?;
+            let time = natskit::timestamp::try_rfc3339(pause_until(&t)?, "opt_start_time");
+            value["opt_start_time"] = Value::from(time.py_err()?);
+            Ok(value)
+        }
+        _ => self::config(None, options),
+    }
+}
+
 /// The JetStream context of a connection, used with blocking calls (`Client.jetstream()`).
 #[pyclass(module = "natskit", name = "JetStream", frozen)]
 pub struct JetStream {
@@ -403,15 +423,30 @@ both! { JetStream {
         }
     }
 
-    /// Consumes `stream`/`consumer` continuously: pulls of `batch` messages (default 256),
-    /// each open on the server for `expires` seconds (default 30), renewed in the background.
+    /// Consumes `stream`/`consumer` continuously. A pull consumer: pulls of `batch` messages
+    /// (default 256), each open for `expires` seconds (default 30), with idle heartbeats every
+    /// `heartbeat` seconds (default 5; two missed ones raise `TimeoutError`, a deleted
+    /// consumer `NotFoundError`). A push consumer: read from its deliver subject.
     #[pyo3(signature = (stream, consumer, **options))]
     fn consume(&self, stream: [String], consumer: [String], options: [Option<&Bound<'_, PyDict>>]) -> Consumed {
         let options = js::ConsumeOptions::from_host(self::config(None, options)?, natskit::Unit::Seconds).py_err()?;
         let (ctx, asyncio) = (self.ctx.clone(), self.is_async());
         async move {
-            let pull = ctx.pull_consumer(&stream, &consumer).await.py_err()?;
-            Ok::<_, PyErr>(Consumed::new(pull.messages(&options).await.py_err()?, asyncio))
+            let messages = ctx.consume(&stream, &consumer, &options).await.py_err()?;
+            Ok::<_, PyErr>(Consumed::new(messages, asyncio))
+        }
+    }
+
+    /// Reads `stream` in order through an ordered consumer (ephemeral, no acks, recreated from
+    /// the next sequence after a gap or a server restart), from `deliver_policy` /
+    /// `opt_start_seq` / `opt_start_time`, only `filter_subjects`, heartbeat in seconds.
+    #[pyo3(signature = (stream, **options))]
+    fn ordered(&self, stream: [String], options: [Option<&Bound<'_, PyDict>>]) -> Consumed {
+        let options = js::OrderedOptions::from_host(ordered_options(options)?, natskit::Unit::Seconds).py_err()?;
+        let (ctx, asyncio) = (self.ctx.clone(), self.is_async());
+        async move {
+            let messages = ctx.ordered(&stream, &options).await.py_err()?;
+            Ok::<_, PyErr>(Consumed::new(messages, asyncio))
         }
     }
 

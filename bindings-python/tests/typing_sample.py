@@ -85,6 +85,9 @@ def jetstream_use(nc: natskit.Client) -> int:
     msg = js.fetch_next("T", "c", timeout=1.0)
     if msg is not None:
         msg.nak(delay=0.5)
+    for replayed in js.ordered("T", deliver_policy="last_per_subject", filter_subjects=["t.>"], heartbeat=1.0):
+        replayed.ack()
+        break
     entry = js.create_kv("b").get("k")
     return ack["sequence"] + info["state"]["messages"] + (entry["revision"] if entry else 0)
 
@@ -94,4 +97,6 @@ async def async_jetstream_use(nc: aio.Client) -> int:
     msgs = await js.fetch("T", "c", 10, timeout=1.0)
     for m in msgs:
         await m.ack()
+    ordered = await js.ordered("T", opt_start_seq=2)
+    await ordered.stop()
     return (await js.publisher().wait())["acked"] + len(msgs)

@@ -374,16 +374,23 @@ pub enum StreamCommand {
         #[arg(long, value_name = "SUBJECT", conflicts_with = "sequence")]
         last_for: Option<String>,
     },
-    /// Print stored messages in order, without a consumer.
+    /// Print stored messages in order, without a consumer; with --follow, through an ordered
+    /// consumer that keeps printing new ones as they arrive.
     View {
         /// Stream name.
         stream: String,
         /// First sequence to show (default: the stream's first).
         #[arg(long)]
         from: Option<u64>,
-        /// How many messages to show.
-        #[arg(long, default_value_t = 10)]
-        count: u64,
+        /// How many messages to show (default 10; with --follow, until interrupted).
+        #[arg(long)]
+        count: Option<u64>,
+        /// Keep printing new messages in order as they are stored (an ordered consumer).
+        #[arg(long)]
+        follow: bool,
+        /// With --follow, only messages on this subject (repeatable, wildcards allowed).
+        #[arg(long = "subject", value_name = "SUBJECT", requires = "follow")]
+        subjects: Vec<String>,
     },
     /// Change a stream's settings.
     Update {
@@ -554,7 +561,8 @@ pub enum ConsumerCommand {
         #[command(flatten)]
         push: PushConsumer,
     },
-    /// Pull messages from a pull consumer, print and acknowledge them.
+    /// Take messages from a consumer (pull, or push: the rest a push consumer delivered comes
+    /// again after its ack wait), print and acknowledge them.
     Next {
         /// Stream name.
         stream: String,

@@ -389,6 +389,7 @@ async fn continuous_consume_delivers_in_order() {
     let options = natskit::jetstream::ConsumeOptions {
         batch: 2,
         expires: Some(Duration::from_secs(1)),
+        ..Default::default()
     };
     let mut messages = consumer.messages(&options).await.unwrap();
     for i in 0..5 {

@@ -476,7 +476,11 @@ static void fuzz_fetch(void) {
 }
 
 static const char *const CONSUME_OPTIONS[] = {
-    "{\"batch\": %s}", "{\"expires\": %s}", "{\"batch\": 4, \"expires\": %s}",
+    "{\"batch\": %s}", "{\"expires\": %s}", "{\"batch\": 4, \"expires\": %s}", "{\"heartbeat\": %s}",
+};
+
+static const char *const ORDERED_OPTIONS[] = {
+    "{\"opt_start_seq\": %s}", "{\"deliver_policy\": %s}", "{\"filter_subjects\": %s}", "{\"heartbeat\": %s}",
 };
 
 static void fuzz_consume(void) {
@@ -484,7 +488,8 @@ static void fuzz_consume(void) {
     switch (below(5)) {
     case 0: {
         natskit_js_consumer_messages *n = NULL;
-        CALL(natskit_js_consume(a_js(), stream_name(), consumer_name(), shaped_json(CONSUME_OPTIONS, 3), OUT(n)));
+        if (below(2)) CALL(natskit_js_consume(a_js(), stream_name(), consumer_name(), shaped_json(CONSUME_OPTIONS, 4), OUT(n)));
+        else CALL(natskit_js_ordered(a_js(), stream_name(), shaped_json(ORDERED_OPTIONS, 4), OUT(n)));
         if (n) PUT(consumes, n, natskit_js_consume_free);
         break;
     }

@@ -417,8 +417,10 @@ impl JetStream {
         .await
     }
 
-    /// Consumes continuously from a pull consumer: an async iterable of messages (pulls of
-    /// `batch` are renewed in the background); `stop()` or leaving the loop ends it.
+    /// Consumes continuously: an async iterable of messages. A pull consumer's pulls of
+    /// `batch` are renewed in the background with idle heartbeats (`heartbeat` ms; two missed
+    /// ones reject `next()` with `TIMEOUT`, a deleted consumer with `NOT_FOUND`); a push
+    /// consumer is read from its deliver subject. `stop()` or leaving the loop ends it.
     #[napi(
         catch_unwind,
         ts_args_type = "stream: string, consumer: string, options?: ConsumeOptions",
@@ -435,8 +437,34 @@ impl JetStream {
                 options.unwrap_or(Value::Null),
                 natskit::Unit::Milliseconds,
             )?;
-            let pull = self.inner.pull_consumer(&stream, &consumer).await?;
-            Ok(ConsumerMessages::new(pull.messages(&options).await?))
+            let messages = self.inner.consume(&stream, &consumer, &options).await?;
+            Ok(ConsumerMessages::new(messages))
+        })
+        .await
+    }
+
+    /// Reads `stream` in order through an ordered consumer (ephemeral, no acks, recreated
+    /// from the next sequence after a gap or a server restart): an async iterable like
+    /// `consume()`'s, from `deliver_policy` / `opt_start_seq` / `opt_start_time`, only
+    /// `filter_subjects`, with idle heartbeats every `heartbeat` ms.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "stream: string, options?: OrderedOptions",
+        ts_return_type = "Promise<ConsumerMessages>"
+    )]
+    pub async fn ordered(
+        &self,
+        stream: String,
+        options: Option<Value>,
+    ) -> Outcome<ConsumerMessages> {
+        crate::runtime::unwinding(async move {
+            let options = natskit::jetstream::OrderedOptions::from_host(
+                options.unwrap_or(Value::Null),
+                natskit::Unit::Milliseconds,
+            )?;
+            Ok(ConsumerMessages::new(
+                self.inner.ordered(&stream, &options).await?,
+            ))
         })
         .await
     }

@@ -124,7 +124,8 @@ impl JsMessageBatch {
     }
 }
 
-/// Continuous consumption from a pull consumer; iterate it with `for await` or `next()`.
+/// Continuous consumption of a consumer (`consume`) or of a stream in order (`ordered`);
+/// iterate it with `for await` or `next()`.
 #[napi]
 pub struct ConsumerMessages {
     inner: Arc<Mutex<natskit::jetstream::Messages>>,

@@ -8,8 +8,9 @@ use FFI\CData;
 use NatsKit\Library;
 
 /**
- * Messages of a pull consumer, pulled continuously in the background (`$js->consume()`) and
- * taken with next(); each is a JetStreamMessage to acknowledge, as fetch() returns.
+ * Messages of a consumer (`$js->consume()`) or of a stream in order (`$js->ordered()`),
+ * arriving in the background and taken with next(); each is a JetStreamMessage, as fetch()
+ * returns (acknowledge those of a consumer; an ordered consumer needs no acks).
  */
 final class ConsumerMessages
 {

@@ -1,6 +1,8 @@
 //! `natskit consumer list|info|create|next|delete`
 
-use natskit::jetstream::FetchOptions;
+use std::time::Duration;
+
+use natskit::jetstream::{ConsumeOptions, Context, FetchOptions, JsMessage};
 use natskit::{Client, Error, ErrorCode};
 use serde_json::{json, Value};
 
@@ -8,6 +10,30 @@ use crate::args::{AckPolicy, ConsumerCommand, DeliverPolicy};
 use crate::confirm::confirm;
 use crate::duration;
 use crate::output::{cell, pairs, set_payload, table, Output};
+
+/// Up to `count` messages a push consumer delivers: the first within `wait`, then those that
+/// follow it closely (the rest it pushed come again after its ack wait).
+async fn next_pushed(
+    js: &Context,
+    stream: &str,
+    consumer: &str,
+    count: usize,
+    wait: Duration,
+) -> natskit::Result<Vec<JsMessage>> {
+    let mut pushed = js
+        .consume(stream, consumer, &ConsumeOptions::default())
+        .await?;
+    let mut messages = Vec::new();
+    let mut next_wait = wait;
+    while messages.len() < count {
+        match pushed.next(Some(next_wait)).await? {
+            Some(m) => messages.push(m),
+            None => break,
+        }
+        next_wait = Duration::from_millis(100);
+    }
+    Ok(messages)
+}
 
 /// Runs one consumer command.
 pub async fn run(client: &Client, command: &ConsumerCommand, out: &Output) -> natskit::Result<()> {
@@ -94,12 +120,17 @@ pub async fn run(client: &Client, command: &ConsumerCommand, out: &Output) -> na
             no_ack,
             timeout,
         } => {
-            let pull = js.pull_consumer(stream, consumer).await?;
-            let options = FetchOptions {
-                timeout: Some(duration::parse(timeout)?),
-                no_wait: false,
+            let wait = duration::parse(timeout)?;
+            let info = js.consumer_info(stream, consumer).await?;
+            let messages = if info["config"]["deliver_subject"].is_string() {
+                next_pushed(&js, stream, consumer, *count, wait).await?
+            } else {
+                let options = FetchOptions {
+                    timeout: Some(wait),
+                    no_wait: false,
+                };
+                js.fetch(stream, consumer, *count, &options).await?
             };
-            let messages = pull.fetch(*count, &options).await?;
             if messages.is_empty() {
                 return Err(Error::new(
                     ErrorCode::Timeout,

@@ -1,6 +1,6 @@
 //! `natskit stream list|info|create|update|get|view|purge|delete`
 
-use natskit::jetstream::PurgeOptions;
+use natskit::jetstream::{JsMessage, OrderedOptions, PurgeOptions, Start, StoredMessage};
 use natskit::Client;
 use serde_json::{json, Value};
 
@@ -70,7 +70,30 @@ pub async fn run(client: &Client, command: &StreamCommand, out: &Output) -> nats
             stream,
             from,
             count,
+            follow: true,
+            subjects,
         } => {
+            let options = OrderedOptions {
+                start: from.map_or(Start::All, Start::Sequence),
+                filter_subjects: subjects.clone(),
+                heartbeat: None,
+            };
+            let mut messages = js.ordered(stream, &options).await?;
+            let mut shown = 0;
+            while count.is_none_or(|c| shown < c) {
+                if let Some(m) = messages.next(None).await? {
+                    show_message(&stored(&m), out);
+                    shown += 1;
+                }
+            }
+        }
+        StreamCommand::View {
+            stream,
+            from,
+            count,
+            ..
+        } => {
+            let count = count.unwrap_or(10);
             let state = js.stream_info(stream).await?["state"].take();
             let first = from
                 .unwrap_or(state["first_seq"].as_u64().unwrap_or(1))
@@ -78,7 +101,7 @@ pub async fn run(client: &Client, command: &StreamCommand, out: &Output) -> nats
             let last = state["last_seq"].as_u64().unwrap_or(0);
             let mut shown = 0;
             let mut seq = first;
-            while shown < *count && seq <= last {
+            while shown < count && seq <= last {
                 // Deleted and expired sequences leave gaps.
                 match js.get_message(stream, seq).await {
                     Ok(message) => {
@@ -225,7 +248,18 @@ fn read_definition(path: &std::path::Path) -> natskit::Result<Value> {
 }
 
 /// A stored message: JSON (payload as text, or base64 flagged) or a header and the payload.
-fn show_message(m: &natskit::jetstream::StoredMessage, out: &Output) {
+/// A message of an ordered consumer as the stored message it is.
+fn stored(m: &JsMessage) -> StoredMessage {
+    StoredMessage {
+        subject: m.subject().to_string(),
+        sequence: m.metadata().stream_seq,
+        headers: m.headers(),
+        payload: m.payload().clone(),
+        time: m.metadata().timestamp,
+    }
+}
+
+fn show_message(m: &StoredMessage, out: &Output) {
     if out.is_json() {
         let mut value = serde_json::to_value(m).unwrap_or_default();
         set_payload(&mut value, &m.payload);

@@ -15,6 +15,7 @@ pub(crate) mod election;
 pub(crate) mod error;
 mod kv;
 mod object_store;
+mod ordered;
 mod publish;
 mod pull;
 mod stream;
@@ -31,13 +32,14 @@ use crate::client::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::units::Unit;
 
-pub use consume::{ConsumeOptions, Messages, MessagesControl};
+pub use consume::{ConsumeOptions, Messages, MessagesControl, DEFAULT_HEARTBEAT};
 pub use consumer::PauseState;
 pub use kv::{Kv, KvConfig, KvEntry, KvOperation, KvWatch, KvWatchControl, KvWatchOptions};
 pub use object_store::{
     ObjectInfo, ObjectLink, ObjectReader, ObjectStore, ObjectStoreConfig, ObjectWatch,
     ObjectWatchControl, ObjectWatchOptions, PutOptions as ObjectPutOptions,
 };
+pub use ordered::{OrderedOptions, Start};
 pub use publish::{AsyncPublisher, PubAck, PublishOptions, PublishSummary};
 pub use pull::{FetchOptions, JsMessage, Metadata, PullConsumer};
 pub use stream::{PurgeOptions, StoredMessage};
