@@ -23,6 +23,9 @@ const BATCH: usize = 4096;
 /// How long one wait holds the subscriptions before letting `unsubscribe` through.
 const LOCK_SLICE: Duration = Duration::from_millis(50);
 
+/// How often the dispatcher thread looks whether its connection was closed another way.
+const CLOSED_POLL: Duration = Duration::from_millis(100);
+
 /// What the dispatcher thread is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Run {
@@ -106,7 +109,7 @@ impl Dispatcher {
             let done = Python::attach(|py| {
                 if lock(&self.pending).is_empty() {
                     let timeout = (how == Run::UntilIdle).then_some(Duration::ZERO);
-                    if let Err(err) = self.collect(py, timeout, Some(&mut run)) {
+                    if let Err(err) = self.collect(py, timeout, Some((&mut run, core))) {
                         if core.is_closed() {
                             return true;
                         }
@@ -144,13 +147,13 @@ impl Dispatcher {
         }
     }
 
-    /// Waits for messages (with `stop`, for the dispatcher thread: until it changes or a
-    /// subscription is added) and queues them.
+    /// Waits for messages (with `stop`, for the dispatcher thread: until it changes, a
+    /// subscription is added or the connection closes) and queues them.
     fn collect(
         &self,
         py: Python<'_>,
         timeout: Option<Duration>,
-        stop: Option<&mut watch::Receiver<Run>>,
+        stop: Option<(&mut watch::Receiver<Run>, &natskit::Client)>,
     ) -> PyResult<()> {
         let mut registered = self.registered.subscribe();
         let registrations: Vec<(SubCell, Py<PyAny>)> = {
@@ -164,7 +167,7 @@ impl Dispatcher {
         let received = wait(py, async {
             match stop {
                 None => receive(&cells, timeout).await,
-                Some(stop) => tokio::select! {
+                Some((stop, core)) => tokio::select! {
                     received = receive(&cells, timeout) => match received {
                         // A subscription ended (unsubscribed, drained, its connection closing):
                         // it is closed now, so the next round leaves it out.
@@ -173,6 +176,8 @@ impl Dispatcher {
                     },
                     _ = stop.changed() => Ok(Vec::new()),
                     _ = registered.changed() => Ok(Vec::new()),
+                    // Closed another way (a manager) with no subscription left to tell it.
+                    _ = closed(core) => Ok(Vec::new()),
                 },
             }
         })?
@@ -182,6 +187,13 @@ impl Dispatcher {
             pending.push_back((registrations[i].1.clone_ref(py), msg));
         }
         Ok(())
+    }
+}
+
+/// Returns once `core` is closed.
+async fn closed(core: &natskit::Client) {
+    while !core.is_closed() {
+        tokio::time::sleep(CLOSED_POLL).await;
     }
 }
 
