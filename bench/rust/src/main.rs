@@ -52,6 +52,7 @@ fn main() {
     js_pull(&url, 128, 100_000, 256);
     queue_jobs(&url, 256, 20_000);
     metrics_overhead(&url, 256, 20_000);
+    tracing_overhead(&url, 256, 20_000);
 }
 
 const JS_STREAM: &str = "BENCH_JS";
@@ -389,6 +390,127 @@ fn metrics_overhead(url: &str, size: usize, count: usize) {
     }
     for (label, rate) in [("on", best[0]), ("off", best[1])] {
         println!("| {label} | {} jobs/s | {:.3} |", fmt(rate), rate / best[1]);
+    }
+}
+
+/// Work+ack throughput with a tracing subscriber taking every span and not (issue 17's
+/// target: at most 10% slower with it), alternating each round; the best round of each counts.
+fn tracing_overhead(url: &str, size: usize, count: usize) {
+    use natskit::queue::{Outcome, Worker, WorkerOptions};
+    use std::sync::Arc;
+    let spans = spans::install();
+    let payload = serde_json::Value::String("x".repeat(size));
+    println!("\n| tracing | work+ack {count} jobs, concurrency 1 | ratio vs off |\n|---|---|---|");
+    let mut best = [0f64; 2];
+    for round in 0..ROUNDS * 2 {
+        let on = round % 2 == 0;
+        spans.set(on);
+        let rate = rt().block_on(async {
+            let nc = natskit::connect(url).await.unwrap();
+            let q = nc.queue(&format!("bench_tracing_{round}")).unwrap();
+            let jobs: Vec<_> = (0..count)
+                .map(|_| natskit::queue::NewJob {
+                    job: "Bench".into(),
+                    data: payload.clone(),
+                    options: natskit::queue::PushOptions {
+                        traceparent: Some(
+                            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into(),
+                        ),
+                        ..Default::default()
+                    },
+                })
+                .collect();
+            q.push_many(&jobs).await.unwrap();
+            let options = WorkerOptions {
+                queues: vec![q.name().to_string()],
+                stop_when_empty: true,
+                sleep: 0.2,
+                ..Default::default()
+            };
+            let worker = Arc::new(Worker::new(&nc, "default", options).unwrap());
+            let t = Instant::now();
+            let stats = worker.run(|_job| async { Outcome::Success }).await.unwrap();
+            assert_eq!(stats.processed as usize, count);
+            q.clear().await.unwrap();
+            count as f64 / t.elapsed().as_secs_f64()
+        });
+        let slot = &mut best[usize::from(!on)];
+        *slot = slot.max(rate);
+    }
+    spans.set(false);
+    for (label, rate) in [("on", best[0]), ("off", best[1])] {
+        println!("| {label} | {} jobs/s | {:.3} |", fmt(rate), rate / best[1]);
+    }
+    println!("\n({} spans taken with tracing on)", spans.taken());
+}
+
+/// A tracing subscriber that can be switched on and off: on, it takes every span and event
+/// with their fields (as an exporter would) and counts the spans.
+mod spans {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    #[derive(Default)]
+    pub struct Switch {
+        on: AtomicBool,
+        next: AtomicU64,
+    }
+
+    impl Switch {
+        pub fn set(&self, on: bool) {
+            self.on.store(on, Ordering::SeqCst);
+        }
+
+        pub fn taken(&self) -> u64 {
+            self.next.load(Ordering::Relaxed)
+        }
+    }
+
+    struct Fields(usize);
+
+    impl tracing::field::Visit for Fields {
+        fn record_debug(&mut self, _: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            self.0 += format!("{value:?}").len();
+        }
+    }
+
+    pub struct Sub(Arc<Switch>);
+
+    /// Installs the switch as the process's subscriber (off).
+    pub fn install() -> Arc<Switch> {
+        let switch = Arc::new(Switch::default());
+        tracing::subscriber::set_global_default(Sub(switch.clone())).unwrap();
+        switch
+    }
+
+    impl Subscriber for Sub {
+        fn register_callsite(
+            &self,
+            _: &'static Metadata<'static>,
+        ) -> tracing::subscriber::Interest {
+            tracing::subscriber::Interest::sometimes()
+        }
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            self.0.on.load(Ordering::Relaxed)
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            let mut fields = Fields(0);
+            span.record(&mut fields);
+            std::hint::black_box(fields.0);
+            Id::from_u64(self.0.next.fetch_add(1, Ordering::Relaxed) + 1)
+        }
+        fn record(&self, _: &Id, values: &Record<'_>) {
+            values.record(&mut Fields(0));
+        }
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            event.record(&mut Fields(0));
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
     }
 }
 
