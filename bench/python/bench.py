@@ -4,7 +4,9 @@ Workloads: publish-only 16 B x 1M and 1 KB x 200k, pub+sub 128 B x 200k, request
 64 B x 20k (p50/p99); JetStream publish with ack 128 B (sequential 20k, pipelined 100k with
 <= 256 in flight), pull-consume + ack 100k x 128 B in batches of 256; job queue push (push() per job and
 one push_many()) and push_many+work+ack of 256 B jobs with 1 and 4 worker threads, each with the
-default prefetch and prefetch=64 (natskit only: nats-py has no queue). natskit runs its sync API (per-call publish and publish_many) and
+default prefetch and prefetch=64 (natskit only: nats-py has no queue); KV put and get round trips
+(sequential 20k x 128 B), object store put and get of a 100 MB object (MB/s) and an ordered
+consumer replaying 100k x 128 B (msgs/s). natskit runs its sync API (per-call publish and publish_many) and
 its asyncio API; nats-py runs asyncio, as it only has that.
 """
 
@@ -31,6 +33,9 @@ JS_SEQ = int(os.environ.get("BENCH_JS_SEQ", 20_000))
 JS_PIPE = int(os.environ.get("BENCH_JS_PIPE", 100_000))
 JS_PULL = int(os.environ.get("BENCH_JS_PULL", 100_000))
 JOBS = int(os.environ.get("BENCH_JOBS", 20_000))
+KV_OPS = int(os.environ.get("BENCH_KV", 20_000))
+OBJ_MB = int(os.environ.get("BENCH_OBJ_MB", 100))
+ORDERED = int(os.environ.get("BENCH_ORDERED", 100_000))
 IN_FLIGHT = 256
 # Pulls ask for at most what is left, so the last one does not wait out its expiry for
 # messages that will never come (nats-py's fetch returns what is there; natskit's fetch,
@@ -377,6 +382,114 @@ def queue_rate(url: str, count: int, concurrency: int, prefetch: int) -> float:
         return count / (time.perf_counter() - t0)
 
 
+def sync_kv(url: str, count: int) -> Tuple[float, float]:
+    """KV put, then get, round trips per second (sequential, 128 B values)."""
+    value = b"x" * 128
+    with natskit.connect(url) as nc:
+        kv = nc.jetstream().create_kv("bkvsync", storage="file")
+        t0 = time.perf_counter()
+        for i in range(count):
+            kv.put(f"k{i % 100}", value)
+        puts = count / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for i in range(count):
+            kv.get(f"k{i % 100}")
+        gets = count / (time.perf_counter() - t0)
+        nc.jetstream().delete_kv("bkvsync")
+        return puts, gets
+
+
+async def aio_kv(url: str, count: int, kit: bool) -> Tuple[float, float]:
+    value = b"x" * 128
+    nc = await (aio.connect(url) if kit else nats.connect(url))
+    js = nc.jetstream()
+    bucket = "bkvkit" if kit else "bkvpy"
+    kv = await (js.create_kv(bucket, storage="file") if kit else js.create_key_value(bucket=bucket))
+    t0 = time.perf_counter()
+    for i in range(count):
+        await kv.put(f"k{i % 100}", value)
+    puts = count / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for i in range(count):
+        await kv.get(f"k{i % 100}")
+    gets = count / (time.perf_counter() - t0)
+    await (js.delete_kv(bucket) if kit else js.delete_key_value(bucket))
+    await nc.close()
+    return puts, gets
+
+
+def object_data(mb: int) -> bytes:
+    return os.urandom(1024 * 1024) * mb
+
+
+def sync_object(url: str, data: bytes) -> Tuple[float, float]:
+    """Object store put, then get, of one object in MB/s."""
+    mb = len(data) / 1e6
+    with natskit.connect(url) as nc:
+        js = nc.jetstream()
+        store = js.create_object_store("bobjsync")
+        t0 = time.perf_counter()
+        store.put("big", data)
+        put = mb / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        assert len(store.get("big")) == len(data)
+        get = mb / (time.perf_counter() - t0)
+        js.delete_object_store("bobjsync")
+        return put, get
+
+
+async def aio_object(url: str, data: bytes, kit: bool) -> Tuple[float, float]:
+    mb = len(data) / 1e6
+    nc = await (aio.connect(url) if kit else nats.connect(url))
+    js = nc.jetstream()
+    bucket = "bobjkit" if kit else "bobjpy"
+    store = await (js.create_object_store(bucket) if kit else js.create_object_store(bucket=bucket))
+    t0 = time.perf_counter()
+    await store.put("big", data)
+    put = mb / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    got = await store.get("big")
+    assert len(got if kit else got.data) == len(data)
+    get = mb / (time.perf_counter() - t0)
+    await js.delete_object_store(bucket)
+    await nc.close()
+    return put, get
+
+
+def sync_ordered(url: str, count: int) -> float:
+    """Messages/s an ordered consumer replays a stream of `count` 128 B messages."""
+    fill(url, count)
+    with natskit.connect(url) as nc:
+        t0 = time.perf_counter()
+        messages = nc.jetstream().ordered("BPULL")
+        for _ in range(count):
+            assert messages.next(timeout=5) is not None
+        rate = count / (time.perf_counter() - t0)
+        messages.stop()
+        return rate
+
+
+async def aio_ordered(url: str, count: int, kit: bool) -> float:
+    fill(url, count)
+    nc = await (aio.connect(url) if kit else nats.connect(url))
+    js = nc.jetstream()
+    t0 = time.perf_counter()
+    if kit:
+        messages = await js.ordered("BPULL")
+        for _ in range(count):
+            assert await messages.next(timeout=5) is not None
+        rate = count / (time.perf_counter() - t0)
+        await messages.stop()
+    else:
+        sub = await js.subscribe("bpull.m", stream="BPULL", ordered_consumer=True)
+        for _ in range(count):
+            await sub.next_msg(timeout=5)
+        rate = count / (time.perf_counter() - t0)
+        await sub.unsubscribe()
+    await nc.close()
+    return rate
+
+
 def percentiles(lat: List[float]) -> Tuple[float, float]:
     q = statistics.quantiles(lat, n=100)
     return q[49] * 1e6, q[98] * 1e6
@@ -449,6 +562,20 @@ def main() -> None:
                 label = "sync Worker" + (f" prefetch={prefetch}" if prefetch else " (default options)")
                 rate = queue_rate(url, JOBS, concurrency, prefetch)
                 rows.append((f"queue push_many+work+ack 256 B x {JOBS:,}, {concurrency} worker thread(s)", label, "jobs/s", rate, float("nan"), float("nan")))
+        kv_put, kv_get = f"KV put 128 B x {KV_OPS:,} sequential", f"KV get x {KV_OPS:,} sequential"
+        theirs_put, theirs_get = run(aio_kv(url, KV_OPS, False))
+        for label, (put, get) in (("sync", sync_kv(url, KV_OPS)), ("asyncio", run(aio_kv(url, KV_OPS, True)))):
+            rows.append((kv_put, label, "round trips/s", put, theirs_put, put / theirs_put))
+            rows.append((kv_get, label, "round trips/s", get, theirs_get, get / theirs_get))
+        data = object_data(OBJ_MB)
+        theirs_put, theirs_get = run(aio_object(url, data, False))
+        for label, (put, get) in (("sync", sync_object(url, data)), ("asyncio", run(aio_object(url, data, True)))):
+            rows.append((f"object store put {OBJ_MB} MB", label, "MB/s", put, theirs_put, put / theirs_put))
+            rows.append((f"object store get {OBJ_MB} MB", label, "MB/s", get, theirs_get, get / theirs_get))
+        del data
+        theirs = run(aio_ordered(url, ORDERED, False))
+        for label, ours in (("sync", sync_ordered(url, ORDERED)), ("asyncio", run(aio_ordered(url, ORDERED, True)))):
+            rows.append((f"ordered consumer replay 128 B x {ORDERED:,}", label, "msgs/s", ours, theirs, ours / theirs))
 
     print("### Python: natskit vs nats-py 2.16.0 (ratio > 1 means natskit is better)\n")
     print("| workload | natskit API | unit | natskit | nats-py | ratio |")
