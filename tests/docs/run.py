@@ -30,6 +30,7 @@ Usage: python tests/docs/run.py [README.md ...]   (default: every README users r
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import json
 import os
 import re
@@ -213,7 +214,12 @@ def run_rust() -> None:
 
 
 def run_block(block: Block, work: Path) -> None:
-    code = block.code.replace(DEFAULT_URL, os.environ.get("NATS_URL", DEFAULT_URL))
+    url = os.environ.get("NATS_URL", DEFAULT_URL)
+    code = block.code.replace(DEFAULT_URL, url)
+    # The address means the block's own server in its setup too.
+    block = dataclasses.replace(
+        block, setup=block.setup.replace(DEFAULT_URL, url), setup_main=block.setup_main.replace(DEFAULT_URL, url)
+    )
     env = dict(os.environ)
     lang = block.lang
     if lang == "toml":
